@@ -1,0 +1,1 @@
+"""GrowthSim scenario spec, compiled form, economics."""

@@ -1,0 +1,1 @@
+"""GrowthSim engines, Monte Carlo and command line."""

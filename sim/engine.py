@@ -1,0 +1,512 @@
+"""The agent engine: every lead and client is a SimPy process; the sales team is a SimPy resource.
+
+`simulate(compiled, seed)` is the whole public surface: a pure function of the compiled scenario
+and a seed, returning the run's closed `Ledger`.
+
+Randomness and common random numbers. Each lead owns a fixed row of uniform numbers, one slot per
+decision (`_SLOT_*`), taken from its channel's stream in arrival order; a client owns a
+`random.Random` seeded from its lead's row. So lead number i of a channel makes the same choices
+in every alternative run that does not change what it meets, which is what makes comparisons of
+bets paired (common random numbers). Python's `random.Random` is used for the agents because a
+scalar draw costs a fraction of a numpy scalar draw, and the engine makes millions of them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect_right
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import URGENT, Event
+
+from models.compiled import DAYS_PER_MONTH, CompiledScenario, Params
+from models.ledger import LEAKS, OPEN_LEAD_STATES, C, Ledger, S
+from models.params import MAX_TOUCHES
+
+# Slots of a lead's row of uniforms.
+_SLOT_SEGMENT, _SLOT_LOST, _SLOT_INTEREST, _SLOT_CLOSE, _SLOT_DROP = 0, 1, 2, 3, 4
+_SLOT_COMMITTEE, _SLOT_TIER, _SLOT_PAID, _SLOT_PAY_DELAY, _SLOT_ONBOARD = 5, 6, 7, 8, 9
+_SLOT_CLIENT_SEED = 10
+_SLOT_TOUCH = 12  # contact k uses 12 + 2k (handling time) and 13 + 2k (close)
+_ROW = _SLOT_TOUCH + 2 * (MAX_TOUCHES + 1)
+_CHUNK = 512
+_PER_DAY = 1.0 / DAYS_PER_MONTH
+
+# Stream kinds, mixed into agent seeds.
+_LEADS, _ARRIVALS, _INITIAL = 1, 2, 3
+
+NEW, WAITING, IN_CONTACT, FOLLOW_UP = S["new"], S["waiting"], S["in_contact"], S["follow_up"]
+DECIDING, INVOICED, ACTIVE, CHURNED = S["deciding"], S["invoiced"], S["active"], S["churned"]
+LIFETIME_CAP_MONTHS = 120  # horizon of the tail value when churn is zero
+
+
+class _UrgentTimeout(Event):
+    """A timeout processed before ordinary events at the same moment (month closing)."""
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, URGENT, delay)
+
+
+class _Client:
+    __slots__ = ("acquired", "channel", "cohort", "first_month", "next_due", "onboarded", "rnd",
+                 "segment", "tier")
+
+    def __init__(self, tier: int, segment: int, onboarded: bool, cohort: int, acquired: float,
+                 channel: int, rnd: random.Random) -> None:
+        self.tier = tier
+        self.segment = segment
+        self.onboarded = onboarded
+        self.cohort = cohort  # month of first payment; -1 for clients of the starting state
+        self.first_month = cohort
+        self.acquired = acquired  # day of first payment (negative for the starting state)
+        self.channel = channel
+        self.rnd = rnd
+        self.next_due = math.inf  # day of the next regular (subscription) purchase
+
+
+class _Run:
+    """One replication. Holds the environment, the ledger and the random streams."""
+
+    def __init__(self, cs: CompiledScenario, seed: int | np.random.SeedSequence) -> None:
+        self.cs = cs
+        self.timeline = cs.timeline
+        self.horizon = cs.horizon_months
+        self.end = self.horizon * DAYS_PER_MONTH
+        self.env = simpy.Environment()
+        n_channels = len(cs.channel_names)
+        self.referral_channel = n_channels
+        self.existing_channel = n_channels + 1  # the starting state's clients, leads, invoices
+        self.ledger = Ledger(self.horizon, n_channels, len(cs.tier_names))
+        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        self.entropy = [int(x) for x in ss.generate_state(2, np.uint32)]
+        self.discount_per_day = math.log1p(cs.monthly_discount_rate) / DAYS_PER_MONTH
+        self.clients_ever = 0
+        self.active: dict[int, _Client] = {}
+        self._rows: dict[tuple[int, int], tuple[np.random.Generator, np.ndarray, int]] = {}
+        capacity = self.timeline[0].managers
+        self.managers = simpy.Resource(self.env, capacity=capacity) if capacity > 0 else None
+        self._referral_rnd = self._random(_ARRIVALS, n_channels, 0)
+
+    # -- random streams ---------------------------------------------------------------------
+    def _random(self, kind: int, group: int, index: int) -> random.Random:
+        return random.Random((self.entropy[0] << 96) | (self.entropy[1] << 64)
+                             | (kind << 56) | (group << 32) | index)
+
+    def _next_row(self, kind: int, group: int) -> tuple[list[float], np.ndarray]:
+        """The next agent's row of uniforms from stream (kind, group): its first `_SLOT_TOUCH`
+        slots as a list, and the whole row as an array (follow-up slots are read only by leads
+        that get that far; converting every row to floats would cost more than the rest)."""
+        key = (kind, group)
+        gen, chunk, i = self._rows.get(key) or (None, None, _CHUNK)
+        if gen is None:
+            gen = np.random.default_rng(np.random.SeedSequence([*self.entropy, kind, group]))
+        if i >= _CHUNK:
+            chunk, i = gen.random((_CHUNK, _ROW)), 0
+        self._rows[key] = (gen, chunk, i + 1)
+        row = chunk[i]  # type: ignore[index]
+        return row[:_SLOT_TOUCH].tolist(), row
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _month(self, now: float) -> int:
+        m = int(now * _PER_DAY)
+        return m if m < self.horizon else self.horizon - 1
+
+    def _discount(self, since: float, now: float) -> float:
+        return math.exp(-self.discount_per_day * (now - since))
+
+    def _market_allows(self, u: float) -> bool:
+        n = self.cs.market_size
+        if n == math.inf:
+            return True
+        count = self.ledger.count
+        used = self.clients_ever + sum(count[s] for s in OPEN_LEAD_STATES)
+        return u * n < n - used
+
+    # -- processes ---------------------------------------------------------------------------
+    def months(self) -> Generator[Event, Any, None]:
+        """Charges each month's fixed costs at its start and closes the books at its end."""
+        env, ledger = self.env, self.ledger
+        for m in range(self.horizon):
+            p = self.timeline[m]
+            costs = ledger.costs[m]
+            for c, ch in enumerate(p.channels):
+                ledger.marketing_by_channel[m][c] += ch.budget
+                costs[C["marketing"]] += ch.budget
+            costs[C["salaries"]] += p.managers * p.salary_monthly
+            costs[C["overhead"]] += p.overhead_monthly
+            if m < self.horizon - 1:
+                yield _UrgentTimeout(env, DAYS_PER_MONTH)
+                ledger.close_month(m, env.now)
+
+    def arrivals(self, c: int) -> Generator[Event, Any, None]:
+        """Poisson lead arrivals of one channel, at the rate its month's parameters give."""
+        env = self.env
+        rnd = self._random(_ARRIVALS, c, 0)
+        while True:
+            now = env.now
+            m = self._month(now)
+            ch = self.timeline[m].channels[c]
+            rate = (ch.paid_leads + ch.organic_leads) / DAYS_PER_MONTH
+            month_end = (m + 1) * DAYS_PER_MONTH
+            arrival = now + rnd.expovariate(rate) if rate > 0 else math.inf
+            if arrival >= month_end:  # the rate may change: restart from the month's end
+                if month_end >= self.end:
+                    return
+                yield env.timeout(month_end - now)
+                continue
+            yield env.timeout(arrival - now)
+            if self._market_allows(rnd.random()):
+                self.new_lead(c, self._next_row(_LEADS, c))
+
+    def referral(self) -> None:
+        if self._market_allows(self._referral_rnd.random()):
+            c = self.referral_channel
+            self.new_lead(c, self._next_row(_LEADS, c))
+
+    def new_lead(self, c: int, rows: tuple[list[float], np.ndarray]) -> None:
+        """A lead arrives. One lost in the CRM is booked at once, with no process of its own."""
+        now = self.env.now
+        m = self._month(now)
+        p = self.timeline[m]
+        row = rows[0]
+        self.ledger.enter(NEW, now, m)
+        self.ledger.leads[m][c] += 1
+        if row[_SLOT_LOST] < p.lost_unprocessed:
+            seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+            self.ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg], now, m)
+        else:
+            self.env.process(self.lead(c, rows))
+
+    def contact(self, p: Params, u_handling: float, state: int) -> Generator[Event, Any, float]:
+        """Queue for a manager, talk, release. Returns the wait in days."""
+        env, ledger = self.env, self.ledger
+        start = env.now
+        m = self._month(start)
+        ledger.move(state, WAITING, start, m)
+        if self.managers is None:  # nobody to call: the lead waits for ever
+            yield env.event()
+        req = self.managers.request()  # type: ignore[union-attr]
+        yield req
+        now = env.now
+        wait = now - start
+        ledger.requests[m] += 1
+        if wait > 0:
+            ledger.waited[m] += 1
+            ledger.wait_days[m] += wait
+        ledger.move(WAITING, IN_CONTACT, now, self._month(now))
+        handling = p.handling_days
+        if p.handling_exponential:
+            handling = -handling * math.log(1.0 - u_handling)
+        yield env.timeout(handling)
+        self.managers.release(req)  # type: ignore[union-attr]
+        return wait
+
+    def lead(self, c: int, rows: tuple[list[float], np.ndarray], touches_done: int = 0,
+             existing: bool = False) -> Generator[Event, Any, None]:
+        """One lead's journey from arrival to a paid first purchase or a leak. A lead of the
+        starting state (`existing`) is not counted as a new lead and, if `touches_done` > 0, goes
+        on with its follow-ups."""
+        env, ledger = self.env, self.ledger
+        row, full_row = rows
+        now = env.now
+        m = self._month(now)
+        p = self.timeline[m]
+        seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+        value = p.lead_value[seg]
+        if c == self.referral_channel:
+            quality = p.referral_conversion_multiplier
+        else:
+            quality = p.channels[c].conversion_multiplier
+        quality *= p.segments[seg].conversion_multiplier
+        if touches_done == 0:
+            if existing:
+                ledger.enter(NEW, now, m)
+            touch_row = full_row[_SLOT_TOUCH:].tolist()
+            # The routing delay (base_response_hours) counts towards the lead's wait, but the
+            # lead joins the queue at once: shifting every arrival by the same constant would
+            # not change the queue, and it saves an event per lead.
+            wait = yield from self.contact(p, touch_row[0], NEW)
+            now = env.now
+            p = self.timeline[self._month(now)]
+            delay = p.base_response_days + wait
+            if p.response_half_life_days < math.inf and (
+                row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
+            ):
+                ledger.lose(IN_CONTACT, "lost_late", value, now, self._month(now))
+                return
+            if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
+                yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
+                return
+            if row[_SLOT_DROP] < p.first_contact_drop:
+                ledger.lose(IN_CONTACT, "lost_first_contact", value, now, self._month(now))
+                return
+            state = IN_CONTACT
+        else:
+            ledger.enter(FOLLOW_UP, now, m)
+            state = FOLLOW_UP
+            touch_row = full_row[_SLOT_TOUCH:].tolist()
+        touch = touches_done + 1
+        while touch <= p.max_touches:
+            if state != FOLLOW_UP:
+                ledger.move(state, FOLLOW_UP, env.now, self._month(env.now))
+            yield env.timeout(p.touch_interval_days)
+            yield from self.contact(p, touch_row[2 * touch], FOLLOW_UP)
+            state = IN_CONTACT
+            p = self.timeline[self._month(env.now)]
+            if touch_row[2 * touch + 1] < p.conversion_per_touch * quality:
+                yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
+                return
+            touch += 1
+        ledger.lose(state, "lost_follow_up", value, env.now, self._month(env.now))
+
+    def deal(self, row: list[float], state: int, seg: int, c: int,
+             tier: int = -1) -> Generator[Event, Any, None]:
+        """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak)."""
+        env, ledger = self.env, self.ledger
+        p = self.timeline[self._month(env.now)]
+        committee = p.segments[seg].committee_delay_days
+        if committee > 0:
+            ledger.move(state, DECIDING, env.now, self._month(env.now))
+            state = DECIDING
+            yield env.timeout(-committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
+            p = self.timeline[self._month(env.now)]
+        if tier < 0:
+            tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
+        if state != INVOICED:
+            ledger.move(state, INVOICED, env.now, self._month(env.now))
+        delay = -p.invoice_delay_days * math.log(1.0 - row[_SLOT_PAY_DELAY])
+        u, q = row[_SLOT_PAID], p.invoice_paid_probability
+        paid = u < q
+        if not paid and p.reminders > 0 and p.reminder_success > 0:
+            # Reuse u's remaining randomness: failures before the first successful reminder are
+            # geometric, K = floor(log(1 - v) / log(1 - r)) with v uniform.
+            v = (u - q) / (1.0 - q)
+            r = p.reminder_success
+            failures = math.inf if r <= 0 else (
+                0 if r >= 1 else math.floor(math.log(1.0 - v) / math.log(1.0 - r)))
+            if failures < p.reminders:
+                paid = True
+                delay += (failures + 1) * p.reminder_interval_days
+        if not paid:
+            delay += p.reminders * p.reminder_interval_days
+        if delay > 0:
+            yield env.timeout(delay)
+        now = env.now
+        m = self._month(now)
+        if not paid:
+            ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg], now, m)
+            return
+        p = self.timeline[m]
+        t = p.tiers[tier]
+        onboarded = row[_SLOT_ONBOARD] < t.onboarding_probability
+        rnd = random.Random(int(row[_SLOT_CLIENT_SEED] * 2**53) ^ (self.entropy[0] << 53))
+        client = _Client(tier, seg, onboarded, m, now, c, rnd)
+        ledger.move(INVOICED, ACTIVE, now, m)
+        self.clients_ever += 1
+        self.active[id(client)] = client
+        ledger.new_clients[m][c] += 1
+        ledger.cohort_clients[m] += 1
+        ledger.costs[m][C["onboarding"]] += t.onboarding_cost
+        ledger.cohort_value[m] -= t.onboarding_cost
+        self.purchase(client, now, m, repeat=False)
+        if t.regular:
+            client.next_due = now + t.interval_days
+        yield from self.client_life(client, now + DAYS_PER_MONTH)
+
+    def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
+        ledger = self.ledger
+        p = self.timeline[m]
+        if repeat and cl.tier + 1 < len(p.tiers):
+            offer = p.tiers[cl.tier]
+            if offer.upsell_offer_cost > 0:
+                ledger.costs[m][C["development"]] += offer.upsell_offer_cost
+                self._charge_client(cl, offer.upsell_offer_cost, now)
+            if offer.upsell_probability > 0 and cl.rnd.random() < offer.upsell_probability:
+                cl.tier += 1
+                ledger.upsells[m] += 1
+        t = p.tiers[cl.tier]
+        price = t.price * p.segments[cl.segment].price_multiplier
+        ledger.revenue[m][2 * cl.tier + repeat] += price
+        if cl.first_month < m:
+            ledger.recurring_revenue[m] += price
+        ledger.costs[m][C["cost_of_goods"]] += t.cost_of_goods
+        margin = price - t.cost_of_goods
+        if not repeat:
+            commission = p.commission_rate * price
+            ledger.costs[m][C["commission"]] += commission
+            margin -= commission
+        ledger.gross_profit_by_channel[m][cl.channel] += price - t.cost_of_goods
+        ledger.purchases[m] += 1
+        if cl.cohort >= 0:
+            ledger.cohort_value[cl.cohort] += margin * self._discount(cl.acquired, now)
+
+    def _charge_client(self, cl: _Client, cost: float, now: float) -> None:
+        if cl.cohort >= 0:
+            self.ledger.cohort_value[cl.cohort] -= cost * self._discount(cl.acquired, now)
+
+    def client_life(self, cl: _Client, anniversary: float) -> Generator[Event, Any, None]:
+        """An active client month by month: repeat purchases, referrals, churn, win-back."""
+        env, ledger = self.env, self.ledger
+        rnd = cl.rnd
+        while True:
+            start = env.now
+            m = self._month(start)
+            p = self.timeline[m]
+            if p.retention_enabled and p.retention_cost_per_client_month > 0:
+                ledger.costs[m][C["retention"]] += p.retention_cost_per_client_month
+                self._charge_client(cl, p.retention_cost_per_client_month, start)
+            t = p.tiers[cl.tier]
+            buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
+                cl.segment].frequency_multiplier
+            total = (buy + p.referral_rate) / DAYS_PER_MONTH
+            events: list[tuple[float, bool]] = []
+            if total > 0:
+                when = start + rnd.expovariate(total)
+                while when < anniversary:
+                    events.append((when, rnd.random() * (buy + p.referral_rate) < buy))
+                    when += rnd.expovariate(total)
+            if t.regular:
+                due = cl.next_due
+                while due < anniversary - 1e-9:
+                    events.append((due, True))
+                    due += t.interval_days
+                events.sort()
+            for when, is_purchase in events:
+                if when >= self.end:
+                    break
+                yield env.timeout(when - env.now)
+                now = env.now
+                if is_purchase:
+                    self.purchase(cl, now, self._month(now), repeat=True)
+                    if t.regular:
+                        cl.next_due = now + self.timeline[self._month(now)].tiers[
+                            cl.tier].interval_days
+                else:
+                    self.referral()
+            if anniversary >= self.end:
+                return
+            yield env.timeout(anniversary - env.now)
+            now = env.now
+            m = self._month(now)
+            p = self.timeline[m]
+            if rnd.random() < p.churn(cl.tier, cl.onboarded, cl.segment):
+                won_back = yield from self.churn(cl, p, now, m)
+                if not won_back:
+                    return
+                anniversary = env.now + DAYS_PER_MONTH
+                continue
+            if p.tiers[cl.tier].regular and cl.next_due <= now + 1e-9:
+                self.purchase(cl, now, m, repeat=True)
+                cl.next_due = now + self.timeline[m].tiers[cl.tier].interval_days
+            anniversary = now + DAYS_PER_MONTH
+
+    def churn(self, cl: _Client, p: Params, now: float, m: int) -> Generator[Event, Any, bool]:
+        env, ledger = self.env, self.ledger
+        ledger.move(ACTIVE, CHURNED, now, m)
+        del self.active[id(cl)]
+        if p.win_back_enabled:
+            ledger.costs[m][C["win_back"]] += p.win_back_cost
+            self._charge_client(cl, p.win_back_cost, now)
+            if cl.rnd.random() < p.win_back_probability:
+                if p.win_back_delay_days > 0:
+                    yield env.timeout(cl.rnd.expovariate(1.0 / p.win_back_delay_days))
+                now = env.now
+                m = self._month(now)
+                ledger.move(CHURNED, ACTIVE, now, m)
+                self.active[id(cl)] = cl
+                ledger.win_backs[m] += 1
+                self.purchase(cl, now, m, repeat=True)
+                t = self.timeline[m].tiers[cl.tier]
+                if t.regular:
+                    cl.next_due = now + t.interval_days
+                return True
+        t = p.tiers[cl.tier]
+        lost = t.price * p.segments[cl.segment].price_multiplier * t.purchases_per_month * min(
+            1.0 / max(p.churn(cl.tier, cl.onboarded, cl.segment), 1e-9), LIFETIME_CAP_MONTHS)
+        ledger.lose(CHURNED, "lost_client", lost, now, m)
+        return False
+
+    # -- the starting state --------------------------------------------------------------------
+    def start(self) -> None:
+        env, ledger, cs = self.env, self.ledger, self.cs
+        p = self.timeline[0]
+        for g, group in enumerate(cs.initial_clients):
+            for j in range(group.count):
+                rnd = self._random(_INITIAL, g, j)
+                seg = group.segment if group.segment >= 0 else bisect_right(
+                    p.segment_cumulative, rnd.random())
+                onboarded = rnd.random() < group.onboarded_share
+                cl = _Client(group.tier, seg, onboarded, -1,
+                             -group.tenure_months * DAYS_PER_MONTH, self.existing_channel, rnd)
+                ledger.enter(ACTIVE, 0.0, 0)
+                self.clients_ever += 1
+                self.active[id(cl)] = cl
+                t = p.tiers[group.tier]
+                if t.regular:
+                    cl.next_due = rnd.random() * t.interval_days
+                env.process(self.client_life(cl, rnd.random() * DAYS_PER_MONTH))
+        group_base = len(cs.initial_clients)
+        for g, (c, count, touches) in enumerate(cs.initial_leads):
+            for _ in range(count):
+                row = self._next_row(_INITIAL, group_base + g)
+                env.process(self.lead(c, row, touches_done=touches, existing=True))
+        group_base += len(cs.initial_leads)
+        for g, (tier, count) in enumerate(cs.initial_invoices):
+            for _ in range(count):
+                row, _ = self._next_row(_INITIAL, group_base + g)
+                seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+                ledger.enter(INVOICED, 0.0, 0)
+                env.process(self.deal(row, INVOICED, seg, self.existing_channel, tier))
+
+    # -- the horizon ---------------------------------------------------------------------------
+    def value_at_horizon(self, cl: _Client) -> float:
+        """Expected discounted net margin an active client still brings after the horizon:
+        monthly margin M times the sum over months k of ((1 - churn) / (1 + d))^k, capped at
+        LIFETIME_CAP_MONTHS (upsell and win-back left out)."""
+        p = self.timeline[-1]
+        t = p.tiers[cl.tier]
+        seg = p.segments[cl.segment]
+        per_month = t.purchases_per_month * seg.frequency_multiplier
+        margin = per_month * (t.price * seg.price_multiplier - t.cost_of_goods)
+        if p.retention_enabled:
+            margin -= p.retention_cost_per_client_month
+        keep = (1.0 - p.churn(cl.tier, cl.onboarded, cl.segment)) / (
+            1.0 + self.cs.monthly_discount_rate)
+        n = LIFETIME_CAP_MONTHS
+        factor = n if keep >= 1.0 else (1.0 - keep**n) / (1.0 - keep)
+        return margin * factor
+
+    def finish(self) -> Ledger:
+        ledger = self.ledger
+        ledger.close_month(self.horizon - 1, self.end)
+        for cl in self.active.values():
+            value = self.value_at_horizon(cl)
+            ledger.customer_equity += value
+            if cl.cohort >= 0:
+                ledger.cohort_tail[cl.cohort] += value * self._discount(cl.acquired, self.end)
+        ledger.events = next(self.env._eid)  # events scheduled in the run (SimPy's own counter)
+        return ledger
+
+    def run(self) -> Ledger:
+        env = self.env
+        env.process(self.months())
+        for c in range(len(self.cs.channel_names)):
+            env.process(self.arrivals(c))
+        self.start()
+        env.run(until=self.end)
+        return self.finish()
+
+
+def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence) -> Ledger:
+    """Run the agent engine once: a pure function of the compiled scenario and the seed."""
+    return _Run(compiled, seed).run()
+
+
+__all__ = ["LEAKS", "simulate"]
