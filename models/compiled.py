@@ -97,7 +97,8 @@ class Params:
     win_back_delay_days: float
     win_back_cost: float
     overhead_monthly: float
-    lead_value: tuple[float, ...]  # expected lifetime revenue of a new client, per segment
+    # revenue a lost lead would have brought before the horizon, [segment][months left]
+    lead_value: tuple[tuple[float, ...], ...]
 
     def churn(self, tier: int, onboarded: bool, segment: int) -> float:
         t = self.tiers[tier]
@@ -249,7 +250,7 @@ def compile_params(spec: Scenario) -> Params:
         overhead_monthly=_f(spec.overhead_monthly),
         lead_value=(),
     )
-    values = tuple(_lead_value(params, s) for s in range(len(segments)))
+    values = tuple(_lead_values(params, s, spec.horizon_months) for s in range(len(segments)))
     return _replace(params, lead_value=values)
 
 
@@ -259,28 +260,49 @@ def _replace(params: Params, **changes: Any) -> Params:
     return Params(**fields)
 
 
-def expected_lifetime_months(p: Params, tier: int, onboarded: bool, segment: int) -> float:
-    """Mean months a client stays active: lifetimes are geometric in whole months."""
-    churn = p.churn(tier, onboarded, segment)
-    return math.inf if churn <= 0 else 1.0 / churn
+def expected_months_within(churn: float, months: int) -> float:
+    """Expected active months, out of the next `months`, of a client who churns with monthly
+    probability `churn` at each anniversary: E[min(L, months)] for geometric L."""
+    if months <= 0:
+        return 0.0
+    if churn <= 0:
+        return float(months)
+    return (1.0 - (1.0 - churn) ** months) / churn
 
 
-def _lead_value(p: Params, segment: int) -> float:
-    """Expected lifetime revenue of a new client of this segment, undiscounted, ignoring upsell
-    and win-back (capped at 10 years when churn is zero): the revenue a lost lead takes away."""
-    seg = p.segments[segment]
-    value = 0.0
-    for i, t in enumerate(p.tiers):
-        if t.entry_share <= 0:
-            continue
-        life = 0.0
-        for onboarded, share in ((True, t.onboarding_probability),
-                                 (False, 1 - t.onboarding_probability)):
-            life += share * min(expected_lifetime_months(p, i, onboarded, segment), 120.0)
-        rate = t.purchases_per_month * seg.frequency_multiplier
-        repeats = rate * life - 1 if t.regular else rate * life
-        value += t.entry_share * t.price * seg.price_multiplier * (1 + max(repeats, 0.0))
-    return value
+def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, months: int,
+                          first_purchase: bool) -> float:
+    """Expected revenue, within the next `months`, of a client of this tier (upsell and win-back
+    left out): the first purchase if `first_purchase`, then purchases at the tier's frequency
+    while active."""
+    t, seg = p.tiers[tier], p.segments[segment]
+    active = expected_months_within(p.churn(tier, onboarded, segment), months)
+    rate = t.purchases_per_month * seg.frequency_multiplier
+    if first_purchase:
+        repeats = max(rate * active - 1.0, 0.0) if t.regular else rate * active
+        count = 1.0 + repeats
+    else:
+        count = rate * active
+    return count * t.price * seg.price_multiplier
+
+
+def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
+    """Revenue a lost lead of this segment takes away, indexed by the months left in the horizon:
+    what it would have brought, had it become a client, before the horizon."""
+    values = []
+    for months_left in range(horizon + 1):
+        value = 0.0
+        for i, t in enumerate(p.tiers):
+            if t.entry_share <= 0 or months_left == 0:
+                continue
+            value += t.entry_share * (
+                t.onboarding_probability
+                * client_revenue_within(p, i, True, segment, months_left, True)
+                + (1 - t.onboarding_probability)
+                * client_revenue_within(p, i, False, segment, months_left, True)
+            )
+        values.append(value)
+    return tuple(values)
 
 
 def _cumulative(shares: list[float]) -> tuple[float, ...]:

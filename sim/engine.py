@@ -23,7 +23,7 @@ import numpy as np
 import simpy
 from simpy.events import URGENT, Event
 
-from models.compiled import DAYS_PER_MONTH, CompiledScenario, Params
+from models.compiled import DAYS_PER_MONTH, CompiledScenario, Params, client_revenue_within
 from models.ledger import LEAKS, OPEN_LEAD_STATES, C, Ledger, S
 from models.params import MAX_TOUCHES
 
@@ -180,7 +180,7 @@ class _Run:
         self.ledger.leads[m][c] += 1
         if row[_SLOT_LOST] < p.lost_unprocessed:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
-            self.ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg], now, m)
+            self.ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
         else:
             self.env.process(self.lead(c, rows))
 
@@ -219,7 +219,7 @@ class _Run:
         m = self._month(now)
         p = self.timeline[m]
         seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
-        value = p.lead_value[seg]
+        value = p.lead_value[seg][self.horizon - m]
         if c == self.referral_channel:
             quality = p.referral_conversion_multiplier
         else:
@@ -301,7 +301,7 @@ class _Run:
         now = env.now
         m = self._month(now)
         if not paid:
-            ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg], now, m)
+            ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg][self.horizon - m], now, m)
             return
         p = self.timeline[m]
         t = p.tiers[tier]
@@ -427,9 +427,9 @@ class _Run:
                 if t.regular:
                     cl.next_due = now + t.interval_days
                 return True
-        t = p.tiers[cl.tier]
-        lost = t.price * p.segments[cl.segment].price_multiplier * t.purchases_per_month * min(
-            1.0 / max(p.churn(cl.tier, cl.onboarded, cl.segment), 1e-9), LIFETIME_CAP_MONTHS)
+        # What the client would have bought before the horizon, had they stayed.
+        lost = client_revenue_within(p, cl.tier, cl.onboarded, cl.segment, self.horizon - m,
+                                     first_purchase=False)
         ledger.lose(CHURNED, "lost_client", lost, now, m)
         return False
 
