@@ -67,7 +67,7 @@ class Ledger:
     purchases: list[float] = field(init=False)
     upsells: list[float] = field(init=False)
     win_backs: list[float] = field(init=False)
-    # the sales queue, by month of the request
+    # the sales queue: contacts started in the month, how many waited, their total wait
     requests: list[float] = field(init=False)
     waited: list[float] = field(init=False)
     wait_days: list[float] = field(init=False)

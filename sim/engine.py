@@ -104,13 +104,15 @@ class _Run:
         slots as a list, and the whole row as an array (follow-up slots are read only by leads
         that get that far; converting every row to floats would cost more than the rest)."""
         key = (kind, group)
-        gen, chunk, i = self._rows.get(key) or (None, None, _CHUNK)
-        if gen is None:
+        if key in self._rows:
+            gen, chunk, i = self._rows[key]
+        else:
             gen = np.random.default_rng(np.random.SeedSequence([*self.entropy, kind, group]))
+            chunk, i = np.empty((0, _ROW)), _CHUNK
         if i >= _CHUNK:
             chunk, i = gen.random((_CHUNK, _ROW)), 0
         self._rows[key] = (gen, chunk, i + 1)
-        row = chunk[i]  # type: ignore[index]
+        row = chunk[i]
         return row[:_SLOT_TOUCH].tolist(), row
 
     # -- helpers ----------------------------------------------------------------------------
@@ -196,11 +198,12 @@ class _Run:
         yield req
         now = env.now
         wait = now - start
+        m = self._month(now)  # waits are booked when they end, so an overloaded month shows
         ledger.requests[m] += 1
         if wait > 0:
             ledger.waited[m] += 1
             ledger.wait_days[m] += wait
-        ledger.move(WAITING, IN_CONTACT, now, self._month(now))
+        ledger.move(WAITING, IN_CONTACT, now, m)
         handling = p.handling_days
         if p.handling_exponential:
             handling = -handling * math.log(1.0 - u_handling)
@@ -449,14 +452,20 @@ class _Run:
                 self.clients_ever += 1
                 self.active[id(cl)] = cl
                 t = p.tiers[group.tier]
+                # They paid for the current period before day 0: the next anniversary is
+                # uniform over the coming month, and a subscription renews on an anniversary
+                # (a quarterly one on one of the next three, at random).
+                anniversary = rnd.random() * DAYS_PER_MONTH
                 if t.regular:
-                    cl.next_due = rnd.random() * t.interval_days
-                env.process(self.client_life(cl, rnd.random() * DAYS_PER_MONTH))
+                    periods = t.interval_days / DAYS_PER_MONTH
+                    cl.next_due = (anniversary + (rnd.random() * periods // 1) * DAYS_PER_MONTH
+                                   if periods >= 1 else rnd.random() * t.interval_days)
+                env.process(self.client_life(cl, anniversary))
         group_base = len(cs.initial_clients)
         for g, (c, count, touches) in enumerate(cs.initial_leads):
             for _ in range(count):
-                row = self._next_row(_INITIAL, group_base + g)
-                env.process(self.lead(c, row, touches_done=touches, existing=True))
+                rows = self._next_row(_INITIAL, group_base + g)
+                env.process(self.lead(c, rows, touches_done=touches, existing=True))
         group_base += len(cs.initial_leads)
         for g, (tier, count) in enumerate(cs.initial_invoices):
             for _ in range(count):

@@ -42,7 +42,10 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_json(path: Path, data: Any) -> None:
     text = json.dumps(_clean(data), indent=2, ensure_ascii=False, sort_keys=False)
-    write_atomic(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text + "\n", encoding="utf-8")
+
+    write_atomic(path, write)
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
