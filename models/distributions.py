@@ -1,4 +1,4 @@
-"""Uncertain parameters: any numeric parameter of a scenario may be one of these instead of a number.
+"""Uncertain parameters: any numeric parameter of a scenario may be one of these, not a number.
 
 Each distribution maps a uniform number u in (0, 1) to a value through its inverse CDF (`ppf`), so
 that Latin hypercube designs and rank correlations (Iman-Conover) work on every kind alike.

@@ -34,7 +34,7 @@ MONTHLY_METRICS: dict[str, str] = {
     "profit": "revenue - total costs",
     "cumulative_profit": "profit summed from month 1",
     "cumulative_revenue": "revenue summed from month 1",
-    "lost_revenue": "revenue the month's leaks took away (lifetime value of each lost lead or client)",
+    "lost_revenue": "potential revenue the month's leaks took away (before the horizon)",
     "churned": "clients who left in the month",
     "mean_wait_hours": "mean wait of a lead for a manager, hours",
 }

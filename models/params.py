@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
+from pydantic import PlainSerializer, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 
 from models.distributions import DIST_KINDS, Distribution, _Dist
 
@@ -78,10 +78,21 @@ def _ranged(low: float, high: float, *, low_open: bool = False, high_open: bool 
     return PlainValidator(validate)
 
 
+def _serialize(value: float | _Dist) -> float | dict[str, Any]:
+    """A number as itself, a distribution as the mapping it was written as (dist:, mean:, ...).
+
+    Without this, pydantic serialises a distribution by the union's declared type `_Dist`, which
+    has no fields, and every distribution would dump as {} (breaking `scenario_hash`)."""
+    if isinstance(value, _Dist):
+        return value.model_dump(by_alias=True)
+    return value
+
+
 def _param(low: float, high: float, description: str, **kw: Any) -> Any:
     schema = dict(_DIST_SCHEMA)
     schema["description"] = description
-    return Annotated[float | _Dist, _ranged(low, high, **kw), WithJsonSchema(schema)]
+    return Annotated[float | _Dist, _ranged(low, high, **kw), PlainSerializer(_serialize),
+                     WithJsonSchema(schema)]
 
 
 INF = math.inf

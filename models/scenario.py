@@ -33,7 +33,8 @@ class Segment(_Spec):
 
 
 class Channel(_Spec):
-    """A lead source. Paid leads per month = max_leads * budget / (budget + half_saturation_budget)."""
+    """A lead source: paid leads a month = max_leads * budget / (budget + half_saturation_budget)
+    (diminishing returns), plus organic leads."""
 
     name: str
     budget_monthly: NonNegative = Field(0.0, description="advertising spend per month")
@@ -114,7 +115,9 @@ class Tier(_Spec):
         False, description="true: purchases every interval (subscription); false: at random "
         "(Poisson) with that mean interval"
     )
-    entry_share: Probability = Field(0.0, description="share of new clients whose first deal is this tier")
+    entry_share: Probability = Field(
+        0.0, description="share of new clients whose first deal is this tier"
+    )
     upsell_probability: Probability = Field(
         0.0, description="chance a repeat purchase moves up to the next tier"
     )

@@ -77,8 +77,13 @@ def peak_memory(scenario_path: str, reps: int) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def run_benchmarks(spec: Scenario, reps: int = 8, quick: bool = False,
-                   console: Console | None = None, scenario_path: str | None = None) -> dict[str, float]:
+def run_benchmarks(
+    spec: Scenario,
+    reps: int = 8,
+    quick: bool = False,
+    console: Console | None = None,
+    scenario_path: str | None = None,
+) -> dict[str, float]:
     console = console or Console()
     raw_events, raw_seconds = raw_simpy_loop()
     eng_events, eng_seconds = engine_speed(spec)

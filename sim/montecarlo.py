@@ -207,7 +207,8 @@ def run_monte_carlo(
         monthly = _stack(done, "monthly")
         goal = goal_value(monthly, spec)
         mean = float(np.mean(goal))
-        half = 1.96 * float(np.std(goal, ddof=1)) / math.sqrt(len(goal)) if len(goal) > 1 else math.inf
+        sd = float(np.std(goal, ddof=1)) if len(goal) > 1 else math.inf
+        half = 1.96 * sd / math.sqrt(len(goal))
         if mean and half / abs(mean) * 100 <= precision:
             break
         target = min(max_replications, len(done) * 2)

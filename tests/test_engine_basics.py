@@ -78,7 +78,7 @@ def test_starting_clients_pay_recurring_revenue_from_month_one() -> None:
     data = scenario(initial_state={"clients": [{"tier": "basic", "count": 200,
                                                 "tenure_months": 6}]})
     data["channels"][0]["budget_monthly"] = 0
-    _, ledger, monthly, metrics = run(data)
+    _, _ledger, monthly, metrics = run(data)
     assert monthly["leads"].sum() == 0
     # a starting subscriber renews at an anniversary in month 1 unless they churn there (0.1)
     paid = monthly["revenue"][0] / 100
@@ -131,7 +131,7 @@ def test_unpaid_invoices_leak_and_reminders_recover_some() -> None:
 
 def test_retention_programme_costs_and_cuts_churn() -> None:
     data = scenario(horizon_months=12)
-    _, _, plain_monthly, plain = run(data)
+    _, _, plain_monthly, _plain = run(data)
     data["retention"] = {"enabled": True, "cost_per_client_month": 5, "churn_reduction": 0.5}
     _, ledger, monthly, kept = run(data)
     assert monthly["churned"].sum() < plain_monthly["churned"].sum()
