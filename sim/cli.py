@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -37,7 +38,10 @@ SetOpt = Annotated[
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    # The message quotes the user's own text (values, names, paths), which may hold square
+    # brackets: escape it so Rich shows it as written and never reads it as markup.
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True,
+                 soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -48,9 +52,8 @@ def _load(path: Path, overrides: list[str] | None) -> Scenario:
 
         correlation_matrix(spec, [p for p, _ in uncertain_parameters(spec)])
         return spec
-    except ScenarioError as err:
-        err.source = str(path)
-        raise _fail(str(err).replace("scenario: ", f"{path}: ", 1)) from None
+    except ScenarioError as err:  # name the file, whatever label the loader used
+        raise _fail(str(ScenarioError(str(path), err.problems))) from None
     except PathError as err:
         raise _fail(f"--set {err}") from None
 

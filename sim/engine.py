@@ -288,14 +288,17 @@ class _Run:
         u, q = row[_SLOT_PAID], p.invoice_paid_probability
         paid = u < q
         if not paid and p.reminders > 0 and p.reminder_success > 0:
-            # Reuse u's remaining randomness: failures before the first successful reminder are
-            # geometric, K = floor(log(1 - v) / log(1 - r)) with v uniform.
+            # Reuse u's remaining randomness v (uniform): some reminder works with probability
+            # 1 - (1 - r)^reminders, and the failures before the first that works are geometric.
             v = (u - q) / (1.0 - q)
             r = p.reminder_success
-            failures = math.inf if r <= 0 else (
-                0 if r >= 1 else math.floor(math.log(1.0 - v) / math.log(1.0 - r)))
-            if failures < p.reminders:
-                paid = True
+            if r >= 1.0:
+                paid, failures = True, 0
+            else:
+                paid = v < -math.expm1(p.reminders * math.log1p(-r))
+                failures = min(math.floor(math.log1p(-v) / math.log1p(-r)),
+                               p.reminders - 1) if paid else 0
+            if paid:
                 delay += (failures + 1) * p.reminder_interval_days
         if not paid:
             delay += p.reminders * p.reminder_interval_days
@@ -355,16 +358,17 @@ class _Run:
             self.ledger.cohort_value[cl.cohort] -= cost * self._discount(cl.acquired, now)
 
     def client_life(self, cl: _Client, anniversary: float) -> Generator[Event, Any, None]:
-        """An active client month by month: repeat purchases, referrals, churn, win-back."""
-        env, ledger = self.env, self.ledger
+        """An active client month by month: repeat purchases, referrals, churn, win-back.
+
+        Each pass draws the purchases and referrals from now to the next anniversary for the
+        client's current tier; an upsell mid-month ends the pass so the rest of the month is
+        drawn again for the new tier."""
+        env = self.env
         rnd = cl.rnd
+        self._charge_retention(cl, env.now)
         while True:
             start = env.now
-            m = self._month(start)
-            p = self.timeline[m]
-            if p.retention_enabled and p.retention_cost_per_client_month > 0:
-                ledger.costs[m][C["retention"]] += p.retention_cost_per_client_month
-                self._charge_client(cl, p.retention_cost_per_client_month, start)
+            p = self.timeline[self._month(start)]
             t = p.tiers[cl.tier]
             buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
                 cl.segment].frequency_multiplier
@@ -381,18 +385,20 @@ class _Run:
                     events.append((due, True))
                     due += t.interval_days
                 events.sort()
+            upsold = False
             for when, is_purchase in events:
                 if when >= self.end:
                     break
                 yield env.timeout(when - env.now)
                 now = env.now
                 if is_purchase:
-                    self.purchase(cl, now, self._month(now), repeat=True)
-                    if t.regular:
-                        cl.next_due = now + self.timeline[self._month(now)].tiers[
-                            cl.tier].interval_days
+                    upsold = self._repeat_purchase(cl, now, self._month(now))
+                    if upsold:
+                        break
                 else:
                     self.referral()
+            if upsold:
+                continue
             if anniversary >= self.end:
                 return
             yield env.timeout(anniversary - env.now)
@@ -403,12 +409,26 @@ class _Run:
                 won_back = yield from self.churn(cl, p, now, m)
                 if not won_back:
                     return
-                anniversary = env.now + DAYS_PER_MONTH
-                continue
-            if p.tiers[cl.tier].regular and cl.next_due <= now + 1e-9:
-                self.purchase(cl, now, m, repeat=True)
-                cl.next_due = now + self.timeline[m].tiers[cl.tier].interval_days
-            anniversary = now + DAYS_PER_MONTH
+            elif p.tiers[cl.tier].regular and cl.next_due <= now + 1e-9:
+                self._repeat_purchase(cl, now, m)
+            anniversary = env.now + DAYS_PER_MONTH
+            self._charge_retention(cl, env.now)
+
+    def _repeat_purchase(self, cl: _Client, now: float, m: int) -> bool:
+        """A repeat purchase; schedules the next subscription payment. True if it was an upsell."""
+        tier = cl.tier
+        self.purchase(cl, now, m, repeat=True)
+        t = self.timeline[m].tiers[cl.tier]
+        cl.next_due = now + t.interval_days if t.regular else math.inf
+        return cl.tier != tier
+
+    def _charge_retention(self, cl: _Client, now: float) -> None:
+        """The retention programme costs its monthly fee for each client-month started."""
+        m = self._month(now)
+        p = self.timeline[m]
+        if p.retention_enabled and p.retention_cost_per_client_month > 0:
+            self.ledger.costs[m][C["retention"]] += p.retention_cost_per_client_month
+            self._charge_client(cl, p.retention_cost_per_client_month, now)
 
     def churn(self, cl: _Client, p: Params, now: float, m: int) -> Generator[Event, Any, bool]:
         env, ledger = self.env, self.ledger
@@ -425,10 +445,7 @@ class _Run:
                 ledger.move(CHURNED, ACTIVE, now, m)
                 self.active[id(cl)] = cl
                 ledger.win_backs[m] += 1
-                self.purchase(cl, now, m, repeat=True)
-                t = self.timeline[m].tiers[cl.tier]
-                if t.regular:
-                    cl.next_due = now + t.interval_days
+                self._repeat_purchase(cl, now, m)
                 return True
         # What the client would have bought before the horizon, had they stayed.
         lost = client_revenue_within(p, cl.tier, cl.onboarded, cl.segment, self.horizon - m,
