@@ -1,8 +1,9 @@
-"""Numeric scenario parameters: a number or a distribution, with its allowed range checked at load."""
+"""Numeric scenario parameters: a number or a distribution, its allowed range checked at load."""
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
@@ -33,19 +34,75 @@ def _parse(value: Any) -> float | _Dist:
             raise ValueError(
                 "a distribution needs 'dist:' set to one of " + ", ".join(DIST_KINDS)
             )
+        kind = value.get("dist")
+        if kind not in _DIST_PARAMS:
+            raise ValueError(
+                f"unknown distribution {kind!r}; use one of {', '.join(DIST_KINDS)}"
+            )
+        takes = f"a {kind} takes {_DIST_PARAMS[kind]}"
+        for key, number in value.items():
+            if isinstance(number, float) and not math.isfinite(number):
+                raise ValueError(f"bad {kind} distribution: {key} is {number}; {takes} as "
+                                 "finite numbers")
         try:
             return _DIST_ADAPTER.validate_python(value)  # type: ignore[no-any-return]
         except ValidationError as err:
             first = err.errors()[0]
             where = ".".join(str(p) for p in first["loc"][1:])
             msg = first["msg"].removeprefix("Value error, ")
-            raise ValueError(f"bad {value.get('dist')} distribution: {where + ': ' if where else ''}{msg}") from None
+            if first["type"] == "extra_forbidden":
+                msg = f"unknown parameter {where!r}; {takes}"
+            elif first["type"] == "missing":
+                msg = f"{where!r} is missing; {takes}"
+            elif where:
+                msg = f"{where}: {msg} (got {first.get('input')!r})"
+            raise ValueError(f"bad {kind} distribution: {msg}") from None
+    if isinstance(value, str) and _SCIENTIFIC.match(value.strip()):
+        value = float(value)  # YAML 1.1 reads 1e6 (no dot) as text; YAML 1.2 and people don't
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number or a distribution, got {value!r}")
-    number = float(value)
+        raise ValueError(f"expected a number or a distribution, got {value!r}{_hint(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"the number {str(value)[:12]}... is too large; is it a typo?") from None
     if math.isnan(number):
-        raise ValueError("expected a number, got NaN")
+        raise ValueError("expected a number, got NaN; write a number")
+    if math.isinf(number):
+        raise ValueError(f"expected a finite number, got {number}; write a number")
     return number
+
+
+_DIST_PARAMS = {
+    "triangular": "low, mode and high",
+    "pert": "low, mode and high",
+    "beta": "mean and sd (a value in (0, 1))",
+    "lognormal": "mean and sd (a value > 0)",
+    "uniform": "low and high",
+}
+_SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
+def _hint(value: Any) -> str:
+    """How to fix a value that is not a number, where we can guess."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            try:
+                return f"; write a share as a fraction: {float(text[:-1]) / 100:g} for {text}"
+            except ValueError:
+                return "; write a share as a fraction, e.g. 0.1 for 10%"
+        if re.match(r"^[-+]?[\d\s.,_]+\s*\D+$", text):
+            return "; write the number alone, without units or currency"
+        if re.match(r"^[-+]?\d{1,3}(?:[ ,]\d{3})+(?:\.\d+)?$", text):
+            return "; write it without thousands separators (1000000 or 1_000_000)"
+        return "; write a number, or a distribution such as {dist: beta, mean: 0.1, sd: 0.02}"
+    if value is None:
+        return "; give it a value or remove the line"
+    if isinstance(value, bool):
+        return "; write a number (true/false is not one)"
+    if isinstance(value, list):
+        return "; for an uncertain value write {dist: triangular, low: ..., mode: ..., high: ...}"
+    return ""
 
 
 def _ranged(low: float, high: float, *, low_open: bool = False, high_open: bool = False,
@@ -53,6 +110,10 @@ def _ranged(low: float, high: float, *, low_open: bool = False, high_open: bool 
     lo_sym = "(" if low_open else "["
     hi_sym = ")" if high_open else "]"
     allowed = f"{lo_sym}{low:g}, {high:g}{hi_sym}"
+    must = (f"must be {'>' if low_open else '>='} {low:g}" if math.isinf(high)
+            else f"must lie in {allowed}")
+    suggest = (" (e.g. use beta for a probability)" if (low, high) == (0, 1)
+               else " (e.g. use lognormal for an amount above 0)" if math.isinf(high) else "")
 
     def inside(x: float) -> bool:
         above = x > low if low_open else x >= low
@@ -63,17 +124,29 @@ def _ranged(low: float, high: float, *, low_open: bool = False, high_open: bool 
         parsed = _parse(value)
         if isinstance(parsed, _Dist):
             a, b = parsed.support()
+            if not (math.isfinite(a) and math.isfinite(b)):
+                raise ValueError(
+                    "this distribution has no finite range; give it finite parameters"
+                )
             if not (inside(a) and inside(b)):
                 raise ValueError(
-                    f"this distribution ranges over [{a:.4g}, {b:.4g}] but the value must lie in "
-                    f"{allowed}; narrow it (e.g. use beta for a probability)"
+                    f"this distribution ranges over [{a:.4g}, {b:.4g}] but the value {must}; "
+                    f"narrow it{suggest}"
                 )
             return parsed
         if not inside(parsed):
-            raise ValueError(f"must lie in {allowed}, got {parsed:g}")
+            raise ValueError(f"{must}, got {parsed:g}; {fix(parsed)}")
         if integer and parsed != int(parsed):
-            raise ValueError(f"must be a whole number, got {parsed:g}")
+            raise ValueError(f"must be a whole number, got {parsed:g}; round it")
         return parsed
+
+    def fix(x: float) -> str:
+        if high == 1 and 1 < x <= 100:
+            return f"a probability or share is a fraction ({x / 100:g} for {x:g}%)"
+        if x < low or (low_open and x == low):
+            return "money, counts and times cannot be negative" if low == 0 and x < 0 else \
+                f"raise it above {low:g}" if low_open else f"raise it to {low:g} or more"
+        return f"lower it to {high:g} or less"
 
     return PlainValidator(validate)
 

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.distributions import _Dist
 from models.params import Count, Multiplier, NonNegative, Positive, Probability, TouchCount
 
 
@@ -116,7 +117,8 @@ class Tier(_Spec):
         "(Poisson) with that mean interval"
     )
     entry_share: Probability = Field(
-        0.0, description="share of new clients whose first deal is this tier"
+        0.0, description="share of new clients whose first deal is this tier (all zero: every "
+        "new client starts on the first tier)"
     )
     upsell_probability: Probability = Field(
         0.0, description="chance a repeat purchase moves up to the next tier"
@@ -222,7 +224,9 @@ class Scenario(_Spec):
             if dupes:
                 raise ValueError(f"{field}: names must be unique, repeated: {', '.join(dupes)}")
         _check_shares("segments", [s.share for s in self.segments], "share")
-        _check_shares("tiers", [t.entry_share for t in self.tiers], "entry_share")
+        entry = [t.entry_share for t in self.tiers]
+        if any(isinstance(e, _Dist) or e > 0 for e in entry):  # all zero: the first tier
+            _check_shares("tiers", entry, "entry_share")
         tiers = {t.name for t in self.tiers}
         segments = {s.name for s in self.segments}
         channels = {c.name for c in self.channels}

@@ -55,8 +55,8 @@ class _UrgentTimeout(Event):
 
 
 class _Client:
-    __slots__ = ("acquired", "channel", "cohort", "first_month", "next_due", "onboarded", "rnd",
-                 "segment", "tier")
+    __slots__ = ("acquired", "anniversary", "channel", "cohort", "first_month", "next_due",
+                 "onboarded", "rnd", "segment", "tier")
 
     def __init__(self, tier: int, segment: int, onboarded: bool, cohort: int, acquired: float,
                  channel: int, rnd: random.Random) -> None:
@@ -69,6 +69,7 @@ class _Client:
         self.channel = channel
         self.rnd = rnd
         self.next_due = math.inf  # day of the next regular (subscription) purchase
+        self.anniversary = 0.0  # day of the next monthly anniversary (churn draw)
 
 
 class _Run:
@@ -368,6 +369,7 @@ class _Run:
         self._charge_retention(cl, env.now)
         while True:
             start = env.now
+            cl.anniversary = anniversary
             p = self.timeline[self._month(start)]
             t = p.tiers[cl.tier]
             buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
@@ -493,21 +495,30 @@ class _Run:
 
     # -- the horizon ---------------------------------------------------------------------------
     def value_at_horizon(self, cl: _Client) -> float:
-        """Expected discounted net margin an active client still brings after the horizon:
-        monthly margin M times the sum over months k of ((1 - churn) / (1 + d))^k, capped at
-        LIFETIME_CAP_MONTHS (upsell and win-back left out)."""
+        """Expected discounted net margin an active client still brings after the horizon.
+
+        Churn is drawn at each anniversary, before that period's purchases, so the periods after
+        the next anniversary A each need one more survival: with monthly margin M (net of the
+        retention fee), keep = (1 - churn) / (1 + d) and n = LIFETIME_CAP_MONTHS, they are worth
+        (1 - churn) * M * sum_{j<n} keep^j, discounted from A. A Poisson buyer also buys for the
+        rest of the current period, (A - horizon) months at the purchase rate; a subscriber has
+        already paid for it. Upsell and win-back are left out."""
         p = self.timeline[-1]
         t = p.tiers[cl.tier]
         seg = p.segments[cl.segment]
-        per_month = t.purchases_per_month * seg.frequency_multiplier
-        margin = per_month * (t.price * seg.price_multiplier - t.cost_of_goods)
-        if p.retention_enabled:
-            margin -= p.retention_cost_per_client_month
-        keep = (1.0 - p.churn(cl.tier, cl.onboarded, cl.segment)) / (
-            1.0 + self.cs.monthly_discount_rate)
+        margin = t.purchases_per_month * seg.frequency_multiplier * (
+            t.price * seg.price_multiplier - t.cost_of_goods)
+        fee = p.retention_cost_per_client_month if p.retention_enabled else 0.0
+        churn = p.churn(cl.tier, cl.onboarded, cl.segment)
+        d = self.cs.monthly_discount_rate
+        keep = (1.0 - churn) / (1.0 + d)
         n = LIFETIME_CAP_MONTHS
-        factor = n if keep >= 1.0 else (1.0 - keep**n) / (1.0 - keep)
-        return margin * factor
+        periods = n if keep >= 1.0 else (1.0 - keep**n) / (1.0 - keep)
+        months_to_anniversary = max(cl.anniversary - self.end, 0.0) / DAYS_PER_MONTH
+        value = (1.0 - churn) * (margin - fee) * periods * (1.0 + d) ** -months_to_anniversary
+        if not t.regular:
+            value += margin * months_to_anniversary
+        return value
 
     def finish(self) -> Ledger:
         ledger = self.ledger
