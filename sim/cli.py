@@ -29,7 +29,9 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file, e.g. scenarios/reference.yaml")]
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="scenario YAML file, e.g. scenarios/reference.yaml")
+]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a parameter: path=value (repeatable), "
@@ -71,7 +73,8 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     from models.sampling import uncertain_parameters
 
     n = len(uncertain_parameters(spec))
-    console.print(f"[green]ok[/]: {scenario} ({spec.name!r}, {spec.horizon_months} months, "
+    console.print(f"[green]ok[/]: {escape(str(scenario))} ({escape(repr(spec.name))}, "
+                  f"{spec.horizon_months} months, "
                   f"{len(spec.channels)} channels, {len(spec.tiers)} tiers, "
                   f"{n} uncertain parameters)")
 
@@ -105,7 +108,7 @@ def run(
     spec = _load(scenario, set_)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=errors, transient=True) as bar:
-        task = bar.add_task(f"simulating {spec.name}", total=reps)
+        task = bar.add_task(f"simulating {escape(spec.name)}", total=reps)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -117,7 +120,7 @@ def run(
     if precision is not None:
         console.print(f"--precision {precision}%: {result.replications} replications in "
                       f"{len(result.rounds)} round(s) {result.rounds}")
-    console.print(f"written: {', '.join(str(f) for f in files)}")
+    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
 
 
 def print_owner_view(result: object) -> None:
@@ -133,12 +136,16 @@ def print_owner_view(result: object) -> None:
 
     def band(name: str, money: bool = True) -> str:
         d = s[name]
-        fmt = (lambda x: _money(x, cur)) if money else (lambda x: "n/a" if x is None else f"{x:,.1f}")
+        def fmt(x: float | None) -> str:
+            if money:
+                return _money(x, cur)
+            return "n/a" if x is None else f"{x:,.1f}"
+
         return f"{fmt(d['mean'])}  [dim](P10 {fmt(d['p10'])} … P90 {fmt(d['p90'])})[/]"
 
     h = result.spec.horizon_months
-    table = Table(title=f"{result.spec.name}: {h} months, {result.replications} replications, "
-                  f"seed {result.seed}", show_header=True)
+    title = f"{escape(result.spec.name)}: {h} months, {result.replications} replications, "
+    table = Table(title=title + f"seed {result.seed}", show_header=True)
     table.add_column("owner's view")
     table.add_column("mean (P10 … P90)")
     table.add_row("leads", band("total_leads", money=False))

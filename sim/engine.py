@@ -324,7 +324,7 @@ class _Run:
         ledger.cohort_value[m] -= t.onboarding_cost
         self.purchase(client, now, m, repeat=False)
         if t.regular:
-            client.next_due = now + t.interval_days
+            client.next_due = now + self._interval(client, p)
         yield from self.client_life(client, now + DAYS_PER_MONTH)
 
     def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
@@ -382,10 +382,10 @@ class _Run:
                     events.append((when, rnd.random() * (buy + p.referral_rate) < buy))
                     when += rnd.expovariate(total)
             if t.regular:
-                due = cl.next_due
+                due, interval = cl.next_due, self._interval(cl, p)
                 while due < anniversary - 1e-9:
                     events.append((due, True))
-                    due += t.interval_days
+                    due += interval
                 events.sort()
             upsold = False
             for when, is_purchase in events:
@@ -420,9 +420,16 @@ class _Run:
         """A repeat purchase; schedules the next subscription payment. True if it was an upsell."""
         tier = cl.tier
         self.purchase(cl, now, m, repeat=True)
-        t = self.timeline[m].tiers[cl.tier]
-        cl.next_due = now + t.interval_days if t.regular else math.inf
+        p = self.timeline[m]
+        cl.next_due = now + self._interval(cl, p) if p.tiers[cl.tier].regular else math.inf
         return cl.tier != tier
+
+    @staticmethod
+    def _interval(cl: _Client, p: Params) -> float:
+        """Days between a subscriber's payments: the tier's interval over the segment's
+        frequency multiplier."""
+        rate = p.segments[cl.segment].frequency_multiplier
+        return p.tiers[cl.tier].interval_days / rate if rate > 0 else math.inf
 
     def _charge_retention(self, cl: _Client, now: float) -> None:
         """The retention programme costs its monthly fee for each client-month started."""
@@ -476,9 +483,10 @@ class _Run:
                 # (a quarterly one on one of the next three, at random).
                 anniversary = rnd.random() * DAYS_PER_MONTH
                 if t.regular:
-                    periods = t.interval_days / DAYS_PER_MONTH
+                    interval = self._interval(cl, p)
+                    periods = interval / DAYS_PER_MONTH
                     cl.next_due = (anniversary + (rnd.random() * periods // 1) * DAYS_PER_MONTH
-                                   if periods >= 1 else rnd.random() * t.interval_days)
+                                   if periods >= 1 else rnd.random() * interval)
                 env.process(self.client_life(cl, anniversary))
         group_base = len(cs.initial_clients)
         for g, (c, count, touches) in enumerate(cs.initial_leads):
