@@ -171,3 +171,16 @@ def test_late_response_loses_leads_when_the_team_is_overloaded() -> None:
     _, _, monthly, overloaded = run(data)
     assert overloaded["lost_late_count"] > 5 * max(ample["lost_late_count"], 1)
     assert monthly["mean_wait_hours"][-1] > 24
+
+
+def test_frequency_multiplier_speeds_up_subscriptions_too() -> None:
+    data = scenario(horizon_months=6)
+    data["tiers"][0]["monthly_churn"] = 0.0
+    data["initial_state"] = {"clients": [{"tier": "basic", "count": 100}]}
+    data["channels"][0]["budget_monthly"] = 0
+    _, _, once, _ = run(data)
+    data["segments"] = [{"name": "all", "share": 1, "frequency_multiplier": 2}]
+    _, _, twice, _ = run(data)
+    # no churn, no new clients: 100 subscribers pay once a month, or twice at double frequency
+    assert once["revenue"][1:].sum() == 100 * 100 * 5
+    assert twice["revenue"][1:].sum() == pytest.approx(2 * 100 * 100 * 5, abs=100 * 100)
