@@ -20,7 +20,6 @@ from models.paths import iter_distributions, set_path
 from models.scenario import Scenario
 
 DAYS_PER_MONTH = 30.0
-from models.params import MAX_TOUCHES  # noqa: E402,F401  (re-exported for engines)
 
 
 @dataclass(frozen=True, slots=True)
