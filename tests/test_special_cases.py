@@ -213,15 +213,17 @@ FUNNEL = {
 FUNNEL_LEADS_PER_MONTH = 300.0
 
 
+def _sales_stages(j: dict[str, Any]) -> tuple[float, float, float, int]:
+    """First-contact conversion, first-contact drop, conversion per touch, max touches."""
+    f = j["follow_up"]
+    return (j["first_contact_conversion"], j["first_contact_drop"], f["conversion_per_touch"],
+            f["max_touches"])
+
+
 def funnel_product(j: dict[str, Any]) -> float:
     """P(a lead becomes a paying client) = (1 - lost) x P(deal) x P(invoice paid)."""
-    f, inv = j["follow_up"], j["invoice"]
-    p1, drop, pt, n = (
-        j["first_contact_conversion"],
-        j["first_contact_drop"],
-        f["conversion_per_touch"],
-        f["max_touches"],
-    )
+    p1, drop, pt, n = _sales_stages(j)
+    inv = j["invoice"]
     q, r, k = inv["paid_probability"], inv["reminder_success"], inv["reminders"]
     deal = p1 + (1 - p1) * (1 - drop) * (1 - (1 - pt) ** n)
     paid = q + (1 - q) * (1 - (1 - r) ** k)
@@ -276,12 +278,7 @@ def _expected_clients_by_horizon(
     For a fixed shift s, integral over arrivals t in [0, T) of P(t + s + Exp(D) <= T)
     = (T - s) - D (1 - exp(-(T - s) / D)) for s < T."""
     f, inv = j["follow_up"], j["invoice"]
-    p1, drop, pt, n = (
-        j["first_contact_conversion"],
-        j["first_contact_drop"],
-        f["conversion_per_touch"],
-        f["max_touches"],
-    )
+    p1, drop, pt, n = _sales_stages(j)
     q, r, reminders = inv["paid_probability"], inv["reminder_success"], inv["reminders"]
     d, t = inv["delay_days"], horizon_days
 
