@@ -1,0 +1,473 @@
+"""GrowthSim in the browser: `streamlit run app.py`.
+
+Thin on purpose: widgets -> scenario (models.loader) -> library call (sim.montecarlo, the same
+one the CLI makes) -> tables (sim.owner) and figures (sim.charts), words from sim.i18n. The app
+writes no files: uploads are read in memory, the edited scenario is offered as a download.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from models.loader import ScenarioError, read_yaml, scenario_hash, validate
+from models.paths import PathError, set_path
+from models.scenario import Scenario
+from sim import charts, owner
+from sim.i18n import LANGS, LANGUAGE_NAMES, Lang, metric_label, money, number, percent, t, tooltip
+from sim.montecarlo import MonteCarloResult, run_monte_carlo
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = {p.stem: p for p in sorted((HERE / "scenarios").glob("*.yaml"))}
+DEFAULT_EXAMPLE = "b2b_services"
+PAGES = ("scenario", "dashboard", "compare", "stress")
+# The quick first answer: few enough to come in seconds, enough for Iman-Conover correlations
+# (which need more draws than uncertain parameters) and a rough P10-P90.
+QUICK_REPS = 20
+MIN_REPS = 10
+
+
+# --- state: the base scenario (an example or an upload) and the user's edits --------------------
+
+def _state() -> Any:
+    return st.session_state
+
+
+def _set_base(text: str, label: str) -> None:
+    """Make `text` the scenario being edited, forgetting the edits made to the previous one."""
+    _state()["base_text"] = text
+    _state()["base_label"] = label
+    _state()["overrides"] = {}
+    _state()["upload_problems"] = None
+
+
+def _init_state() -> None:
+    if "base_text" not in _state():
+        _set_base(EXAMPLES[DEFAULT_EXAMPLE].read_text(encoding="utf-8"), DEFAULT_EXAMPLE)
+
+
+def current_scenario() -> tuple[Scenario | None, list[tuple[str, str]], dict[str, Any]]:
+    """The base scenario with the edits applied: (spec or None, problems, raw dict)."""
+    raw = read_yaml(_state()["base_text"], _state()["base_label"])
+    problems: list[tuple[str, str]] = []
+    for path, value in _state()["overrides"].items():
+        try:
+            set_path(raw, path, copy.deepcopy(value), Scenario)
+        except PathError as err:
+            problems.append((err.path, err.message))
+    if problems:
+        return None, problems, raw
+    try:
+        return validate(raw, _state()["base_label"]), [], raw
+    except ScenarioError as err:
+        return None, err.problems, raw
+
+
+def _on_example() -> None:
+    name = _state()["example"]
+    _set_base(EXAMPLES[name].read_text(encoding="utf-8"), name)
+
+
+def _on_upload() -> None:
+    """Read the upload in memory; a bad file is reported and the current scenario kept."""
+    upload = _state().get("upload")
+    if upload is None:
+        return
+    try:
+        text = upload.getvalue().decode("utf-8")
+        validate(read_yaml(text, upload.name), upload.name)
+    except UnicodeDecodeError:
+        _state()["upload_problems"] = (upload.name, [("", "not UTF-8 text; save it as UTF-8")])
+        return
+    except ScenarioError as err:
+        _state()["upload_problems"] = (upload.name, err.problems)
+        return
+    _set_base(text, upload.name)
+
+
+def _on_edit(path: str, key: str, kind: str) -> None:
+    value = _state()[key]
+    if kind == "yaml":  # a distribution, written as in YAML: {dist: beta, mean: 0.1, sd: 0.02}
+        # Unreadable text is kept as it is: validation names the field and what it expects.
+        with contextlib.suppress(yaml.YAMLError):
+            value = yaml.safe_load(value)
+    _state()["overrides"][path] = value
+
+
+# --- running: cached by scenario content and settings, with progress, cancellable --------------
+
+def _pool() -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
+
+
+class ResultStore:
+    """Results by (scenario content hash, replications, seed), shared by every session of this
+    server, oldest dropped first. Not `st.cache_data`: its replay forbids the cached function to
+    update a progress bar created outside it, and the bar is the point of a long run."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._items: OrderedDict[tuple[str, int, int], MonteCarloResult] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, int]) -> MonteCarloResult | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+            return self._items.get(key)
+
+    def put(self, key: tuple[str, int, int], result: MonteCarloResult) -> None:
+        with self._lock:
+            self._items[key] = result
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource
+def result_store() -> ResultStore:
+    return ResultStore()
+
+
+def forecast(spec: Scenario, replications: int, seed: int, lang: Lang) -> MonteCarloResult:
+    """`run_monte_carlo` (the CLI's call) with a progress bar, cached on the scenario's content,
+    the replications and the seed.
+
+    Our own pool, so that Stop (a rerun, which raises inside the progress callback) cancels the
+    replications not yet started instead of waiting for them all; nothing is cached then."""
+    key = (scenario_hash(spec), replications, seed)
+    cached = result_store().get(key)
+    if cached is not None:
+        return cached
+    bar = st.progress(0.0, text=t("simulating", lang, done=0, total=replications))
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(min(done / total, 1.0), text=t("simulating", lang, done=done, total=total))
+
+    pool = _pool()
+    try:
+        result = run_monte_carlo(spec, replications, seed, progress=progress, executor=pool)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    bar.empty()
+    result_store().put(key, result)
+    return result
+
+
+def progressive(spec: Scenario, lang: Lang,
+                render: Callable[[MonteCarloResult, str], None]) -> None:
+    """Show a quick answer from few replications, then refine it to the chosen number in place.
+
+    Stop (shown while refining) interrupts the run: Streamlit reruns the script, the progress
+    callback raises, the pool's queued replications are cancelled and nothing is cached; the
+    quick answer stays on screen until the next Run."""
+    seed, reps = int(_state()["seed"]), int(_state()["reps"])
+    holder = st.empty()
+    quick = min(QUICK_REPS, reps)
+    if result_store().get((scenario_hash(spec), reps, seed)) is None and quick < reps:
+        result = forecast(spec, quick, seed, lang)
+        with holder.container():
+            render(result, "quick")
+        if _state().get("stopped"):
+            st.button(t("run", lang), on_click=_state().__setitem__, args=("stopped", False))
+            return
+        st.info(t("quick_answer", lang, n=quick, total=reps))
+        st.button(t("stop", lang), help=t("stop_help", lang), on_click=_state().__setitem__,
+                  args=("stopped", True))
+    result = forecast(spec, reps, seed, lang)
+    with holder.container():
+        render(result, "full")
+
+
+# --- formatting helpers -------------------------------------------------------------------------
+
+def _fmt(name: str, value: float | None, currency: str, lang: Lang) -> str:
+    if name in owner.MONEY:
+        return money(value, currency, lang)
+    if name in owner.RATIOS:
+        return percent(value, lang)
+    if name in ("purchases_per_client",):
+        return number(value, lang, 2)
+    return number(value, lang)
+
+
+def _provenance(result: MonteCarloResult, lang: Lang) -> None:
+    st.caption(t("provenance", lang, name=result.spec.name, reps=result.replications,
+                 seed=result.seed, hash=scenario_hash(result.spec)))
+
+
+def _metric(col: Any, name: str, value: float | None, currency: str, lang: Lang,
+            band: tuple[float | None, float | None] | None = None) -> None:
+    help_text = tooltip(name, lang)
+    if band is not None:
+        lo, hi = (_fmt(name, v, currency, lang) for v in band)
+        help_text = f"{help_text + ' ' if help_text else ''}P10 … P90: {lo} … {hi}"
+    col.metric(metric_label(name, lang), _fmt(name, value, currency, lang), help=help_text)
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+def page_scenario(lang: Lang) -> None:
+    st.header(t("page_scenario", lang))
+    c1, c2 = st.columns(2)
+    names = list(EXAMPLES)
+    base = _state()["base_label"]
+    c1.selectbox(t("example", lang), names, index=names.index(base) if base in names else None,
+                 key="example", on_change=_on_example)
+    c2.file_uploader(t("upload", lang), type=["yaml", "yml"], key="upload",
+                     on_change=_on_upload)
+    bad = _state().get("upload_problems")
+    if bad:
+        source, problems = bad
+        st.error(t("upload_problems", lang, source=source, n=len(problems)))
+        for where, what in problems:
+            st.error(f"{where}: {what}" if where else what)
+
+    spec, problems, raw = current_scenario()
+    if problems:
+        st.error(t("edit_problems", lang, n=len(problems)))
+        for where, what in problems:
+            st.error(f"{where}: {what}" if where else what)
+    else:
+        assert spec is not None
+        st.success(t("scenario_ok", lang, name=spec.name, months=spec.horizon_months,
+                     channels=len(spec.channels), tiers=len(spec.tiers), currency=spec.currency))
+    _editors(raw, lang)
+    text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+    b1, b2 = st.columns(2)
+    b1.download_button(t("download", lang), text, file_name=f"{Path(base).stem}-edited.yaml",
+                       mime="application/x-yaml")
+    b2.button(t("reset", lang), on_click=_state()["overrides"].clear)
+
+
+def _editors(raw: dict[str, Any], lang: Lang) -> None:
+    """Widgets for the parameters an owner changes most; each edit is a path=value override."""
+    st.caption(t("uncertain_hint", lang))
+    src = scenario_hash_text(_state()["base_text"])
+
+    def field(col: Any, path: str, value: Any, integer: bool = False) -> None:
+        label = t(path.rsplit(".", 1)[-1], lang) if path.rsplit(".", 1)[-1] in _LABELS else path
+        key = f"edit:{src}:{path}"
+        value = _state()["overrides"].get(path, value)
+        if isinstance(value, bool):
+            col.checkbox(label, value=value, key=key, on_change=_on_edit, args=(path, key, "v"))
+        elif isinstance(value, dict | str):
+            shown = value if isinstance(value, str) else json.dumps(value).replace('"', "")
+            col.text_input(label, value=shown, key=key, on_change=_on_edit,
+                           args=(path, key, "yaml"), help=path)
+        elif isinstance(value, int | float):
+            if integer:
+                col.number_input(label, min_value=0, value=int(value), step=1, key=key,
+                                 on_change=_on_edit, args=(path, key, "v"), help=path)
+            else:
+                big = abs(value) >= 100
+                col.number_input(label, min_value=0.0, value=float(value),
+                                 step=1000.0 if big else 0.01, format="%.0f" if big else "%.4f",
+                                 key=key, on_change=_on_edit, args=(path, key, "v"), help=path)
+
+    full = _defaults(raw)
+    with st.expander(t("grp_general", lang), expanded=True):
+        c = _cols(4)
+        field(c[0], "horizon_months", full["horizon_months"], integer=True)
+        goal = full.get("goal")
+        if goal:
+            field(c[1], "goal.target", goal["target"])
+            field(c[2], "goal.deadline_month", goal["deadline_month"], integer=True)
+            c[3].caption(f"{t('goal_metric', lang)}: {t(goal['metric'], lang)}")
+    with st.expander(t("grp_channels", lang), expanded=True):
+        for ch in full["channels"]:
+            c = _cols(5)
+            c[0].markdown(f"**{ch['name']}**")
+            for i, name in enumerate(("budget_monthly", "max_leads", "half_saturation_budget",
+                                      "organic_leads")):
+                field(c[i + 1], f"channels.{ch['name']}.{name}", ch[name])
+    with st.expander(t("grp_team", lang)):
+        c = _cols(4)
+        field(c[0], "sales.managers", full["sales"]["managers"], integer=True)
+        for i, name in enumerate(("salary_monthly", "handling_minutes", "commission_rate")):
+            field(c[i + 1], f"sales.{name}", full["sales"][name])
+    with st.expander(t("grp_journey", lang)):
+        j = full["journey"]
+        c = _cols(4)
+        field(c[0], "journey.lost_unprocessed", j["lost_unprocessed"])
+        field(c[1], "journey.first_contact_conversion", j["first_contact_conversion"])
+        field(c[2], "journey.first_contact_drop", j["first_contact_drop"])
+        if j.get("response_half_life_hours") is not None:
+            field(c[3], "journey.response_half_life_hours", j["response_half_life_hours"])
+        c = _cols(4)
+        field(c[0], "journey.follow_up.max_touches", j["follow_up"]["max_touches"], integer=True)
+        field(c[1], "journey.follow_up.interval_days", j["follow_up"]["interval_days"])
+        field(c[2], "journey.follow_up.conversion_per_touch",
+              j["follow_up"]["conversion_per_touch"])
+        field(c[3], "journey.invoice.paid_probability", j["invoice"]["paid_probability"])
+    with st.expander(t("grp_pyramid", lang)):
+        for tier in full["tiers"]:
+            c = _cols(5)
+            c[0].markdown(f"**{tier['name']}**")
+            for i, name in enumerate(("price", "cost_of_goods", "purchase_interval_months",
+                                      "upsell_probability")):
+                field(c[i + 1], f"tiers.{tier['name']}.{name}", tier[name])
+    with st.expander(t("grp_churn", lang)):
+        for tier in full["tiers"]:
+            c = _cols(3)
+            c[0].markdown(f"**{tier['name']}**")
+            field(c[1], f"tiers.{tier['name']}.monthly_churn", tier["monthly_churn"])
+            if tier.get("monthly_churn_no_result") is not None:
+                field(c[2], f"tiers.{tier['name']}.monthly_churn_no_result",
+                      tier["monthly_churn_no_result"])
+        c = _cols(3)
+        r = full["retention"]
+        field(c[0], "retention.enabled", r["enabled"])
+        field(c[1], "retention.churn_reduction", r["churn_reduction"])
+        field(c[2], "retention.cost_per_client_month", r["cost_per_client_month"])
+    with st.expander(t("grp_winback", lang)):
+        c = _cols(3)
+        w = full["win_back"]
+        field(c[0], "win_back.enabled", w["enabled"])
+        field(c[1], "win_back.probability", w["probability"])
+        field(c[2], "win_back.cost_per_attempt", w["cost_per_attempt"])
+
+
+def _cols(n: int) -> list[Any]:
+    return list(st.columns(n))
+
+
+_LABELS = {"horizon_months", "budget_monthly", "max_leads", "half_saturation_budget",
+           "organic_leads", "managers", "salary_monthly", "handling_minutes", "commission_rate",
+           "lost_unprocessed", "response_half_life_hours", "first_contact_conversion",
+           "first_contact_drop", "max_touches", "interval_days", "conversion_per_touch",
+           "paid_probability", "price", "cost_of_goods", "purchase_interval_months",
+           "upsell_probability", "monthly_churn", "monthly_churn_no_result", "enabled",
+           "churn_reduction", "cost_per_client_month", "probability", "cost_per_attempt",
+           "target", "deadline_month"}
+
+
+def scenario_hash_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _defaults(raw: dict[str, Any]) -> dict[str, Any]:
+    """The raw scenario with every default filled in (so each widget has a value to show); an
+    invalid edit falls back to the base scenario's values."""
+    try:
+        return validate(raw).model_dump(mode="json", by_alias=True)
+    except ScenarioError:
+        base = read_yaml(_state()["base_text"], _state()["base_label"])
+        return validate(base).model_dump(mode="json", by_alias=True)
+
+
+def page_dashboard(spec: Scenario, lang: Lang) -> None:
+    st.header(t("page_dashboard", lang))
+    cur = spec.currency
+
+    def render(result: MonteCarloResult, tag: str) -> None:
+        _provenance(result, lang)
+        s = result.summary()
+        st.subheader(t("dash_headline", lang))
+        cards = ("total_revenue", "total_profit", "npv_profit", "cac", "cltv_with_tail", "romi",
+                 "ros", "nmc")
+        cols = st.columns(4)
+        for i, name in enumerate(cards):
+            _metric(cols[i % 4], name, s[name]["mean"], cur, lang, (s[name]["p10"], s[name]["p90"]))
+        goal = owner.goal_status(result)
+        if goal is not None and spec.goal is not None:
+            st.markdown(t("goal_line", lang, metric=t(spec.goal.metric, lang),
+                          target=_fmt("revenue" if spec.goal.metric != "active_clients"
+                                      else "leads", spec.goal.target, cur, lang),
+                          month=spec.goal.deadline_month))
+            months = " / ".join(str(int(m)) if m is not None else t("never", lang)
+                                for m in (goal["p10"], goal["p50"], goal["p90"]))
+            st.markdown(t("p_goal_value", lang, p=percent(goal["p_goal"], lang), m=months),
+                        help=tooltip("goal_by_deadline", lang))
+
+        st.subheader(t("dash_month_by_month", lang))
+        q = result.monthly_quantiles()
+        view = owner.monthly_view(result)
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(charts.counts_chart(view, lang), key=f"counts-{tag}")
+        c2.plotly_chart(charts.fan_chart(q, "revenue", lang, y_title=cur), key=f"rev-{tag}")
+        c1.plotly_chart(charts.fan_chart(q, "profit", lang, y_title=cur), key=f"profit-{tag}")
+        c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang, y_title=cur),
+                        key=f"cum-{tag}")
+        shown: dict[str, Any] = {t("month", lang): view["month"].astype(int)}
+        for c in view.columns[1:]:
+            shown[metric_label(c, lang)] = [_fmt(c, v, cur, lang) for v in view[c]]
+        st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"monthly-{tag}")
+
+        st.subheader(t("dash_leaks", lang))
+        leaks = owner.leaks(result)
+        st.plotly_chart(charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang),
+                        key=f"leaks-{tag}")
+        st.caption(t("dash_leaks_caption", lang))
+        st.dataframe(pd.DataFrame({
+            t("stage", lang): [metric_label(x, lang) for x in leaks["stage"]],
+            t("lost_count", lang): [number(x, lang) for x in leaks["count"]],
+            t("lost_money", lang): [money(x, cur, lang) for x in leaks["revenue"]],
+            t("share_of_potential", lang): [percent(x, lang, 1) for x in leaks["share"]],
+        }), hide_index=True, key=f"leaktable-{tag}")
+
+        st.subheader(t("dash_levers", lang))
+        st.caption(t("dash_levers_caption", lang))
+        cols = st.columns(4)
+        for i, row in enumerate(owner.levers(result).itertuples(index=False)):
+            _metric(cols[i], row.metric, row.mean, cur, lang, (row.p10, row.p90))
+
+    progressive(spec, lang, render)
+
+
+def page_compare(spec: Scenario, lang: Lang) -> None:
+    st.header(t("page_compare", lang))
+    st.info(t("bets_missing", lang))
+
+
+def page_stress(spec: Scenario, lang: Lang) -> None:
+    st.header(t("page_stress", lang))
+    st.info(t("bets_missing", lang))
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+def main() -> None:
+    st.set_page_config(page_title="GrowthSim", layout="wide")
+    _init_state()
+    with st.sidebar:
+        lang: Lang = st.radio(t("language", "en") + " / " + t("language", "ru"), LANGS,
+                              format_func=LANGUAGE_NAMES.__getitem__, horizontal=True, key="lang")
+        st.title(t("app_title", lang))
+        page = st.radio(t("app_title", lang), PAGES, key="page", label_visibility="collapsed",
+                        format_func=lambda p: t(f"page_{p}", lang))
+        st.divider()
+        st.number_input(t("seed", lang), min_value=0, value=1, step=1, key="seed",
+                        help=t("seed_help", lang))
+        st.number_input(t("replications", lang), min_value=MIN_REPS, max_value=2000, value=100,
+                        step=10, key="reps", help=t("replications_help", lang))
+    if page == "scenario":
+        page_scenario(lang)
+        return
+    spec, problems, _ = current_scenario()
+    if spec is None:
+        st.warning(t("scenario_invalid", lang))
+        for where, what in problems:
+            st.error(f"{where}: {what}" if where else what)
+        return
+    {"dashboard": page_dashboard, "compare": page_compare, "stress": page_stress}[page](spec, lang)
+
+
+main()

@@ -1,0 +1,127 @@
+"""Every page of the Streamlit app through streamlit's AppTest: load an example, change a widget,
+run, and check that the numbers shown are the library's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from models.loader import load_scenario
+from sim.i18n import money, percent
+from sim.montecarlo import run_monte_carlo
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+REPS = 10  # the fewest the app allows: fast, and enough for the scenarios' correlations
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _page(at: AppTest, page: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value(page)
+    at.sidebar.number_input(key="reps").set_value(REPS)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_scenario_page_loads_an_example_and_edits_it() -> None:
+    at = _app()
+    assert "B2B services (RUB)" in at.success[0].value
+    at.selectbox(key="example").set_value("subscription").run()
+    assert "currency USD" in at.success[0].value
+    # A change that breaks the goal (deadline after the horizon) is shown inline, field by field.
+    horizon = next(w for w in at.number_input if w.help == "horizon_months")
+    horizon.set_value(12).run()
+    assert not at.success
+    assert any("goal.deadline_month" in e.value for e in at.error)
+    deadline = next(w for w in at.number_input if w.help == "goal.deadline_month")
+    deadline.set_value(12).run()
+    assert "12 months" in at.success[0].value
+    # The download holds the edited scenario.
+    assert at.download_button
+    # Undo restores the example.
+    at.button[0].click().run()
+    assert "36 months" in at.success[0].value
+
+
+def test_bad_upload_shows_each_problem_and_keeps_the_scenario() -> None:
+    at = _app()
+    at.file_uploader(key="upload").set_value(
+        ("broken.yaml", b"name: x\nchannels: [\n  - {name: a\n", "application/x-yaml")).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("broken.yaml" in e for e in errors)
+    assert any("not valid YAML" in e for e in errors)
+    assert "B2B services (RUB)" in at.success[0].value  # the current scenario is kept
+
+    bad = (Path(__file__).resolve().parents[1] / "scenarios" / "b2b_services.yaml").read_text(
+        encoding="utf-8").replace("paid_probability: 0.8", "paid_probability: 1.7")
+    at.file_uploader(key="upload").set_value(("bad.yaml", bad.encode(), "application/x-yaml"))
+    at.run()
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("journey.invoice.paid_probability: must lie in [0, 1]") for e in errors)
+
+
+def test_good_upload_replaces_the_scenario() -> None:
+    at = _app()
+    text = (Path(__file__).resolve().parents[1] / "scenarios" / "ecommerce.yaml").read_bytes()
+    at.file_uploader(key="upload").set_value(("shop.yaml", text, "application/x-yaml")).run()
+    assert "Online shop (RUB)" in at.success[0].value
+
+
+def test_dashboard_shows_the_library_numbers() -> None:
+    at = _page(_app(), "dashboard")
+    spec = load_scenario(Path(APP).parent / "scenarios" / "b2b_services.yaml")
+    s = run_monte_carlo(spec, REPS, seed=1).summary()
+    assert _metric(at, "Revenue") == money(s["total_revenue"]["mean"], "RUB", "en")
+    assert _metric(at, "CAC") == money(s["cac"]["mean"], "RUB", "en")
+    assert _metric(at, "ROMI") == percent(s["romi"]["mean"], "en")
+    assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
+    monthly, leaks = at.dataframe[0].value, at.dataframe[1].value
+    assert len(monthly) == spec.horizon_months
+    assert leaks["Stage"].iloc[0] == "Lost in the CRM (never processed)"
+    assert leaks["Revenue they would have brought"].iloc[2] == money(
+        s["lost_first_contact_revenue"]["mean"], "RUB", "en")
+    assert len(at.get("plotly_chart")) == 5
+
+    # Russian, and another seed: other numbers, the seed shown.
+    at.sidebar.radio(key="lang").set_value("ru")
+    at.sidebar.number_input(key="seed").set_value(2).run()
+    s2 = run_monte_carlo(spec, REPS, seed=2).summary()
+    assert _metric(at, "Выручка") == money(s2["total_revenue"]["mean"], "RUB", "ru")
+    assert any("зерно 2" in c.value for c in at.caption)
+
+
+def test_dashboard_follows_the_edits() -> None:
+    at = _app()
+    at.selectbox(key="example").set_value("b2b_services").run()
+    horizon = next(w for w in at.number_input if w.help == "horizon_months")
+    horizon.set_value(12).run()
+    next(w for w in at.number_input if w.help == "goal.deadline_month").set_value(12).run()
+    at = _page(at, "dashboard")
+    assert len(at.dataframe[0].value) == 12
+
+
+def test_invalid_scenario_blocks_results_pages() -> None:
+    at = _app()
+    next(w for w in at.number_input if w.help == "horizon_months").set_value(6).run()
+    at = _page(at, "dashboard")
+    assert at.warning and any("goal.deadline_month" in e.value for e in at.error)
+    assert not at.metric
+
+
+@pytest.mark.parametrize("page", ["compare", "stress"])
+def test_bets_pages_render(page: str) -> None:
+    at = _page(_app(), page)
+    assert at.header
