@@ -196,13 +196,16 @@ def progressive(spec: Scenario, lang: Lang,
 
 # --- formatting helpers -------------------------------------------------------------------------
 
-def _fmt(name: str, value: float | None, currency: str, lang: Lang) -> str:
+def _fmt(name: str, value: float | None, currency: str, lang: Lang,
+         compact: bool = False) -> str:
     if name in owner.MONEY:
-        return money(value, currency, lang)
+        return money(value, currency, lang, compact=compact)
     if name in owner.RATIOS:
         return percent(value, lang)
     if name in ("purchases_per_client",):
         return number(value, lang, 2)
+    if name == "conversion":
+        return percent(value, lang, 1)
     return number(value, lang)
 
 
@@ -213,11 +216,14 @@ def _provenance(result: MonteCarloResult, lang: Lang) -> None:
 
 def _metric(col: Any, name: str, value: float | None, currency: str, lang: Lang,
             band: tuple[float | None, float | None] | None = None) -> None:
-    help_text = tooltip(name, lang)
+    # The card shows millions short; its tooltip has the exact mean, the P10-P90 band and what
+    # the methodology's term means.
+    lines = [tooltip(name, lang) or "", _fmt(name, value, currency, lang)]
     if band is not None:
         lo, hi = (_fmt(name, v, currency, lang) for v in band)
-        help_text = f"{help_text + ' ' if help_text else ''}P10 … P90: {lo} … {hi}"
-    col.metric(metric_label(name, lang), _fmt(name, value, currency, lang), help=help_text)
+        lines.append(f"P10 … P90: {lo} … {hi}")
+    col.metric(metric_label(name, lang), _fmt(name, value, currency, lang, compact=True),
+               help="\n\n".join(x for x in lines if x))
 
 
 # --- pages ----------------------------------------------------------------------------------------

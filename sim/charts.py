@@ -77,7 +77,8 @@ def leak_waterfall(leaks: pd.DataFrame, potential: float, currency: str,
     fig = go.Figure(go.Waterfall(
         x=[t("potential_revenue", lang), *stages, t("earned_revenue", lang)],
         measure=["absolute", *["relative"] * len(stages), "total"],
-        y=values, text=[money(v, currency, lang) for v in values], textposition="outside",
+        y=values, text=[money(v, currency, lang, compact=True) for v in values],
+        textposition="outside",
         decreasing={"marker": {"color": "#d62728"}}, totals={"marker": {"color": "#2ca02c"}},
         increasing={"marker": {"color": "#1f77b4"}}, connector={"line": {"color": "#999"}},
     ))

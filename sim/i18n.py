@@ -335,12 +335,22 @@ def number(x: float | None, lang: Lang, decimals: int = 0) -> str:
     return _grouped(float(x), decimals, lang)
 
 
-def money(x: float | None, currency: str, lang: Lang, decimals: int = 0) -> str:
-    """Money in the scenario's currency: '1 234 567 ₽' in Russian, 'RUB 1,234,567' in English."""
+_SCALES: tuple[tuple[float, str, str], ...] = ((1e9, "bn", "млрд"), (1e6, "M", "млн"))
+
+
+def money(x: float | None, currency: str, lang: Lang, decimals: int = 0,
+          compact: bool = False) -> str:
+    """Money in the scenario's currency: '1 234 567 ₽' in Russian, 'RUB 1,234,567' in English;
+    `compact` writes millions and billions short ('RUB 1.2M', '1,2 млн ₽') for headline cards."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
     sign = "−" if x < 0 else ""
     body = _grouped(abs(float(x)), decimals, lang)
+    for scale, en, ru in _SCALES if compact else ():
+        if abs(float(x)) >= scale:
+            short = _grouped(abs(float(x)) / scale, 1, lang)
+            body = f"{short}{_NBSP}{ru}" if lang == "ru" else f"{short}{en}"
+            break
     if lang == "ru":
         return f"{sign}{body}{_NBSP}{_RU_SYMBOLS.get(currency, currency)}"
     prefix = _EN_PREFIX.get(currency)

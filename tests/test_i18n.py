@@ -44,6 +44,10 @@ def test_money_per_language() -> None:
     assert money(1234.5, "USD", "ru", 2) == f"1{nb}234,50{nb}$"
     assert money(-1500, "EUR", "en") == "−€1,500"
     assert money(None, "RUB", "en") == "—"
+    assert money(796_065_500, "RUB", "en", compact=True) == "RUB 796.1M"
+    assert money(2_500_000_000, "RUB", "ru", compact=True) == f"2,5{nb}млрд{nb}₽"
+    assert money(-1_234_567, "USD", "en", compact=True) == "−$1.2M"
+    assert money(176_061, "RUB", "en", compact=True) == "RUB 176,061"
     assert money(math.nan, "RUB", "ru") == "—"
 
 

@@ -1,0 +1,113 @@
+"""End to end in a real browser: `streamlit run app.py` on 127.0.0.1, driven by playwright with
+Debian's chromium (the README's test command installs it).
+
+Screenshots go to tests/screenshots/ (git-ignored); with GROWTHSIM_SCREENSHOTS=docs they are
+written to docs/ for the README instead, one per page.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+TIMEOUT_MS = 240_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    # Run from an empty folder: the app must need nothing from the working directory.
+    cwd = tmp_path_factory.mktemp("streamlit")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode() if proc.stdout and proc.poll() is not None else ""
+                pytest.fail(f"streamlit did not start on {url}: {out[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    folder = Path(os.environ.get("GROWTHSIM_SCREENSHOTS", ROOT / "tests" / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_app_in_a_browser(server: str, shots: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (the README's test "
+                    "command does it)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2600})
+            page.set_default_timeout(TIMEOUT_MS)
+            expect.set_options(timeout=TIMEOUT_MS)
+            page.goto(server)
+            expect(page.get_by_text("B2B services (RUB): 36 months")).to_be_visible()
+            page.screenshot(path=str(shots / "scenario.png"), full_page=True)
+
+            sidebar = page.get_by_test_id("stSidebar")
+            reps = sidebar.get_by_role("spinbutton", name="Replications")
+            reps.fill("10")
+            reps.press("Enter")
+            sidebar.get_by_text("Owner's dashboard").click()
+            expect(page.get_by_text("10 replications · seed 1")).to_be_visible()
+            expect(page.get_by_text("Where money leaks", exact=True)).to_be_visible()
+            expect(page.get_by_text("Called too late").first).to_be_attached()
+            _settle(page)
+            page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def _settle(page: object) -> None:
+    """Let charts finish drawing (plotly renders after the data arrives)."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached")
+    page.wait_for_timeout(1500)
