@@ -153,6 +153,7 @@ class _Run:
             if self.managers is not None and self.managers.capacity != p.managers:
                 self._set_team(self.managers, p.managers)
             costs[C["overhead"]] += p.overhead_monthly
+            costs[C["bets"]] += p.bet_costs
             if m < self.horizon - 1:
                 yield _UrgentTimeout(env, DAYS_PER_MONTH)
                 ledger.close_month(m, env.now)
