@@ -98,6 +98,7 @@ class Params:
     overhead_monthly: float
     # revenue a lost lead would have brought before the horizon, [segment][months left]
     lead_value: tuple[tuple[float, ...], ...]
+    bet_costs: float = 0.0  # one-off and running costs of the bets active this month
 
     def churn(self, tier: int, onboarded: bool, segment: int) -> float:
         t = self.tiers[tier]
@@ -250,10 +251,10 @@ def compile_params(spec: Scenario) -> Params:
         lead_value=(),
     )
     values = tuple(_lead_values(params, s, spec.horizon_months) for s in range(len(segments)))
-    return _replace(params, lead_value=values)
+    return replace_params(params, lead_value=values)
 
 
-def _replace(params: Params, **changes: Any) -> Params:
+def replace_params(params: Params, **changes: Any) -> Params:
     fields = {name: getattr(params, name) for name in Params.__slots__}  # type: ignore[attr-defined]
     fields.update(changes)
     return Params(**fields)
@@ -315,21 +316,26 @@ def _cumulative(shares: list[float]) -> tuple[float, ...]:
 
 def compile_scenario(spec: Scenario, values: dict[str, float] | None = None) -> CompiledScenario:
     """Compile a spec for an engine. `values` gives drawn values for uncertain parameters; without
-    it each uncertain parameter takes its mean."""
+    it each uncertain parameter takes its mean. Bets are not applied here: see `models.bets`."""
     concrete = realise(spec, point_values(spec) if values is None else values)
-    params = compile_params(concrete)
-    tiers = [t.name for t in spec.tiers]
-    segments = [s.name for s in spec.segments]
-    channels = [c.name for c in spec.channels]
+    return assemble(concrete, (compile_params(concrete),) * spec.horizon_months)
+
+
+def assemble(concrete: Scenario, timeline: tuple[Params, ...]) -> CompiledScenario:
+    """The compiled scenario of a concrete spec (no uncertain parameters left) and its months'
+    parameters. The spec gives the structure: names, starting state, goal."""
+    tiers = [t.name for t in concrete.tiers]
+    segments = [s.name for s in concrete.segments]
+    channels = [c.name for c in concrete.channels]
     market = concrete.market.potential_buyers
-    goal = spec.goal
+    goal = concrete.goal
     return CompiledScenario(
-        name=spec.name,
-        currency=spec.currency,
-        horizon_months=spec.horizon_months,
-        monthly_discount_rate=(1 + spec.discount_rate_annual) ** (1 / 12) - 1,
+        name=concrete.name,
+        currency=concrete.currency,
+        horizon_months=concrete.horizon_months,
+        monthly_discount_rate=(1 + concrete.discount_rate_annual) ** (1 / 12) - 1,
         market_size=math.inf if market is None else _f(market),
-        timeline=(params,) * spec.horizon_months,
+        timeline=timeline,
         initial_clients=tuple(
             InitialClientGroup(
                 tiers.index(c.tier), c.count, c.tenure_months, _f(c.onboarded_share),

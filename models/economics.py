@@ -30,6 +30,9 @@ MONTHLY_METRICS: dict[str, str] = {
     "recurring_revenue": "RR: revenue from clients who had paid before this month",
     "gross_profit": "revenue - cost of goods",
     "marketing": "advertising spend",
+    "salaries": "sales managers' salaries",
+    "bet_costs": "one-off and running costs of the bets in force",
+    "spend": "growth spend: every cost but cost of goods, commission and overhead",
     "total_costs": "every cost bucket, incl. marketing, salaries, overhead",
     "profit": "revenue - total costs",
     "cumulative_profit": "profit summed from month 1",
@@ -46,6 +49,8 @@ SCALAR_METRICS: dict[str, str] = {
     "total_revenue": "revenue over the horizon",
     "total_profit": "profit over the horizon",
     "npv_profit": "net present value of monthly profit",
+    "total_purchases": "purchases over the horizon (first and repeat)",
+    "buyers": "clients who bought: new clients plus the starting state's clients",
     "average_check": "revenue / purchases",
     "purchases_per_client": "purchases / clients who bought",
     "cltv": "CLTV truncated at the horizon: discounted net margin per new client",
@@ -67,6 +72,10 @@ SCALAR_METRICS: dict[str, str] = {
 for _leak in LEAKS:
     SCALAR_METRICS[f"{_leak}_count"] = f"agents lost at stage {_leak}"
     SCALAR_METRICS[f"{_leak}_revenue"] = f"revenue lost at stage {_leak}"
+
+# What an owner decides to spend (see `spend`): a bet's investment is the change in these.
+SPEND_BUCKETS = ("marketing", "salaries", "onboarding", "retention", "development", "win_back",
+                 "bets")
 
 GOAL_SERIES = {
     "monthly_revenue": "revenue",
@@ -101,6 +110,9 @@ def monthly_metrics(ledger: Ledger) -> dict[str, np.ndarray]:
         "recurring_revenue": a["recurring_revenue"],
         "gross_profit": revenue - costs[:, C["cost_of_goods"]],
         "marketing": costs[:, C["marketing"]],
+        "salaries": costs[:, C["salaries"]],
+        "bet_costs": costs[:, C["bets"]],
+        "spend": costs[:, [C[k] for k in SPEND_BUCKETS]].sum(axis=1),
         "total_costs": total_costs,
         "profit": profit,
         "cumulative_profit": np.cumsum(profit),
@@ -143,6 +155,8 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
         "total_revenue": revenue,
         "total_profit": float(m["profit"].sum()),
         "npv_profit": float((m["profit"] * discount).sum()),
+        "total_purchases": purchases,
+        "buyers": new_clients + _starting_clients(compiled),
         "average_check": _ratio(revenue, purchases),
         "purchases_per_client": _ratio(purchases, new_clients + _starting_clients(compiled)),
         "cltv": _ratio(cohort_value, new_clients),
@@ -176,3 +190,42 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
 
 def _starting_clients(compiled: CompiledScenario) -> float:
     return float(sum(g.count for g in compiled.initial_clients))
+
+
+LEVERS = ("leads", "conversion", "average_check", "frequency")
+
+
+def lever_factors(scalars: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The four levers of revenue per replication, shape (replications, 4):
+    leads x conversion (buyers / leads) x average check (revenue / purchase) x frequency
+    (purchases / buyer), whose product is the revenue exactly. Buyers include the starting state's
+    clients, so that the product is the whole revenue."""
+    leads = np.asarray(scalars["total_leads"], dtype=float)
+    buyers = np.asarray(scalars["buyers"], dtype=float)
+    purchases = np.asarray(scalars["total_purchases"], dtype=float)
+    revenue = np.asarray(scalars["total_revenue"], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.stack([leads, buyers / leads, revenue / purchases, purchases / buyers], axis=1)
+
+
+def lever_split(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Split the change of a product of factors exactly among them (the Shapley value: each
+    factor's change is averaged over every order in which the factors could change).
+
+    `before` and `after` have shape (n, k); the result (n, k) sums over k to
+    prod(after) - prod(before) exactly (up to rounding). Rows with a NaN factor (no leads or no
+    purchases) give NaN."""
+    n, k = before.shape
+    out = np.zeros((n, k))
+    others = list(range(k))
+    for i in range(k):
+        rest = [j for j in others if j != i]
+        for mask in range(1 << (k - 1)):
+            changed = [rest[b] for b in range(k - 1) if mask >> b & 1]
+            weight = (math.factorial(len(changed)) * math.factorial(k - len(changed) - 1)
+                      / math.factorial(k))
+            base = np.ones(n)
+            for j in rest:
+                base = base * (after[:, j] if j in changed else before[:, j])
+            out[:, i] += weight * base * (after[:, i] - before[:, i])
+    return out

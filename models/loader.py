@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from models.bets import bet_problems
 from models.paths import PathError, _unwrap, set_path
 from models.scenario import Scenario
 
@@ -207,7 +208,7 @@ def _with_fix(msg: str) -> str:
 
 def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
     try:
-        return Scenario.model_validate(raw)
+        spec = Scenario.model_validate(raw)
     except ValidationError as err:
         problems = []
         for error in err.errors():
@@ -217,6 +218,10 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
                 where, msg = _split_path(msg)  # our own model-level messages name their field
             problems.append((where, _with_fix(msg)))
         raise ScenarioError(source, problems) from None
+    problems = bet_problems(spec)
+    if problems:
+        raise ScenarioError(source, problems)
+    return spec
 
 
 def load_scenario(source: str | Path | dict[str, Any],

@@ -72,6 +72,9 @@ def _parse(value: Any) -> float | _Dist:
     return number
 
 
+parse_value = _parse  # a number or a distribution, from YAML
+
+
 _DIST_PARAMS = {
     "triangular": "low, mode and high",
     "pert": "low, mode and high",
@@ -175,5 +178,6 @@ Positive = _param(0, INF, "a number > 0, or a distribution", low_open=True)
 Multiplier = _param(0, INF, "a multiplier >= 0 (1 = unchanged), or a distribution")
 Count = _param(0, INF, "a whole number >= 0, or a distribution (rounded)", integer=True)
 MAX_TOUCHES = 15  # follow-up touches an agent's row of random numbers has room for
+Signed = _param(-INF, INF, "any number (e.g. an amount to add), or a distribution")
 TouchCount = _param(0, MAX_TOUCHES, f"follow-up touches, a whole number in [0, {MAX_TOUCHES}]",
                     integer=True)

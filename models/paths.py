@@ -110,9 +110,59 @@ def set_path(raw: dict[str, Any], path: str, value: Any, model: type[BaseModel])
         cls = inner
 
 
+def expand_path(raw: dict[str, Any], path: str) -> list[str]:
+    """The concrete paths a path with `*` (every item of a list) stands for, items by name."""
+    parts = path.split(".")
+    if "*" not in parts:
+        return [path]
+    out: list[str] = []
+
+    def walk(node: Any, done: list[str], rest: list[str]) -> None:
+        if not rest:
+            out.append(".".join(done))
+            return
+        part, tail = rest[0], rest[1:]
+        if part == "*":
+            if not isinstance(node, list):
+                raise PathError(".".join([*done, part]),
+                                f"{'.'.join(done) or 'the scenario'} is not a list; '*' "
+                                "stands for every item of a list (channels, tiers, segments)")
+            for i, item in enumerate(node):
+                key = str(item.get("name", i)) if isinstance(item, dict) else str(i)
+                walk(item, [*done, key], tail)
+            return
+        if isinstance(node, list):
+            walk(node[_list_index(node, part, ".".join([*done, part]))], [*done, part], tail)
+        elif isinstance(node, dict) and part in node:
+            walk(node[part], [*done, part], tail)
+        else:  # let set_path name what is wrong
+            out.append(".".join([*done, *rest]))
+
+    walk(raw, [], parts)
+    return out
+
+
+def get_value(raw: dict[str, Any], path: str) -> Any:
+    """The value at a concrete path of a complete raw scenario (one dumped from a spec)."""
+    node: Any = raw
+    for part in path.split("."):
+        if isinstance(node, list):
+            node = node[_list_index(node, part, path)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise PathError(path, f"no value at {part!r}")
+    return node
+
+
 def iter_distributions(spec: BaseModel, prefix: str = "") -> Iterator[tuple[str, _Dist]]:
-    """Every uncertain parameter of a validated spec, with its path (list items by name)."""
+    """Every uncertain parameter of a validated spec, with its path (list items by name).
+
+    A scenario's bets are left out: their uncertainty is drawn on streams of their own, so
+    listing a bet never changes the baseline's draws (see `models.bets`)."""
     for name, _ in type(spec).model_fields.items():
+        if name == "bets" and not prefix:
+            continue
         value = getattr(spec, name)
         path = f"{prefix}{name}"
         if isinstance(value, _Dist):

@@ -50,14 +50,19 @@ def iman_conover(u: np.ndarray, target: np.ndarray, rng: np.random.Generator) ->
     """Reorder each column of `u` so the columns' rank correlation approaches `target`, keeping
     every column's values (and so its marginal distribution and its Latin hypercube strata)."""
     n, k = u.shape
-    if k < 2 or np.allclose(target, np.eye(k)) or n < 3:
+    # With no more draws than parameters the draws' own correlation matrix is singular: too few
+    # draws to impose a correlation on, so they stay as drawn.
+    if k < 2 or np.allclose(target, np.eye(k)) or n <= k:
         return u
     scores = stats.norm.ppf(np.arange(1, n + 1) / (n + 1))
     x = np.column_stack([rng.permutation(scores) for _ in range(k)])
     # Spearman's rho -> Pearson correlation of normal scores
     pearson = 2 * np.sin(np.pi * target / 6)
     p = np.linalg.cholesky(pearson)
-    q = np.linalg.cholesky(np.corrcoef(x, rowvar=False))
+    try:
+        q = np.linalg.cholesky(np.corrcoef(x, rowvar=False))
+    except np.linalg.LinAlgError:  # a degenerate permutation of few draws
+        return u
     t = x @ np.linalg.inv(q).T @ p.T
     out = np.empty_like(u)
     for j in range(k):

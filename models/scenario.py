@@ -7,12 +7,21 @@ README; time is in months unless a name says days or hours. Defaults live here a
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.distributions import _Dist
-from models.params import Count, Multiplier, NonNegative, Positive, Probability, TouchCount
+from models.params import (
+    Count,
+    Multiplier,
+    NonNegative,
+    Positive,
+    Probability,
+    Signed,
+    TouchCount,
+    parse_value,
+)
 
 
 class _Spec(BaseModel):
@@ -196,6 +205,76 @@ class InitialState(_Spec):
     unpaid_invoices: list[InitialInvoices] = []
 
 
+APPENDABLE = ("channels", "tiers")  # lists a bet may add an item to
+
+
+class Change(_Spec):
+    """One change a bet makes: exactly one of set / scale / add on a parameter path, or append a
+    new item to `channels` or `tiers`. `*` in a path means every item of a list
+    (`tiers.*.monthly_churn`). A value may be uncertain (a distribution)."""
+
+    path: str = Field(description="parameter path, e.g. channels.yandex.budget_monthly")
+    set: Any = Field(None, description="new value (a number, a distribution, true/false or text)")
+    scale: Signed | None = Field(None, description="multiply the current value by this")
+    add: Signed | None = Field(None, description="add this to the current value")
+    append: dict[str, Any] | None = Field(
+        None, description="a new channel or tier, written as in the scenario (path: channels "
+        "or tiers)"
+    )
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> Change:
+        given = [op for op in ("set", "scale", "add", "append") if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a change needs exactly one of set, scale, add or append; got "
+                f"{', '.join(given) or 'none'}"
+            )
+        if self.append is not None and self.path not in APPENDABLE:
+            raise ValueError(f"append adds an item to {' or '.join(APPENDABLE)}, not to "
+                             f"{self.path!r}; write path: channels or path: tiers")
+        return self
+
+    @field_validator("set", mode="before")
+    @classmethod
+    def _parse_set(cls, value: Any) -> Any:
+        return value if value is None or isinstance(value, bool | str) else parse_value(value)
+
+    @property
+    def operation(self) -> str:
+        return next(op for op in ("set", "scale", "add", "append") if getattr(self, op) is not None)
+
+    @property
+    def value(self) -> Any:
+        return getattr(self, self.operation)
+
+
+class Bet(_Spec):
+    """An investment option (or, in a stress test, a shock): changes to the scenario from a start
+    month, phased in over a ramp, optionally temporary, with a one-off and a running cost."""
+
+    name: str
+    description: str = ""
+    changes: list[Change] = []
+    start_month: int = Field(1, ge=1, description="1-based month the change starts")
+    end_month: int | None = Field(
+        None, ge=1, description="last month (1-based, inclusive) of a temporary change; "
+        "None = to the horizon"
+    )
+    ramp_months: int = Field(
+        0, ge=0, description="months over which the change phases in linearly (0 = at once)"
+    )
+    one_off_cost: NonNegative = Field(0.0, description="paid in the start month")
+    monthly_cost: NonNegative = Field(0.0, description="paid every month the bet runs")
+
+    @model_validator(mode="after")
+    def _months(self) -> Bet:
+        if self.end_month is not None and self.end_month < self.start_month:
+            raise ValueError(f"end_month ({self.end_month}) is before start_month "
+                             f"({self.start_month}); swap them or remove end_month")
+        return self
+
+
 class Scenario(_Spec):
     name: str
     description: str = ""
@@ -215,10 +294,11 @@ class Scenario(_Spec):
     uncertainty: Uncertainty = Uncertainty()
     goal: Goal | None = None
     initial_state: InitialState = InitialState()
+    bets: list[Bet] = Field([], description="investment options compared against this baseline")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        for field in ("segments", "channels", "tiers"):
+        for field in ("segments", "channels", "tiers", "bets"):
             names = [item.name for item in getattr(self, field)]
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
@@ -238,6 +318,10 @@ class Scenario(_Spec):
             _known(f"initial_state.open_leads.{i}.channel", lead.channel, channels)
         for i, inv in enumerate(self.initial_state.unpaid_invoices):
             _known(f"initial_state.unpaid_invoices.{i}.tier", inv.tier, tiers)
+        for bet in self.bets:
+            if bet.start_month > self.horizon_months:
+                raise ValueError(f"bets.{bet.name}.start_month ({bet.start_month}) is after the "
+                                 f"horizon ({self.horizon_months} months): start it earlier")
         if self.goal is not None and self.goal.deadline_month > self.horizon_months:
             raise ValueError(
                 f"goal.deadline_month ({self.goal.deadline_month}) is after the horizon "

@@ -38,6 +38,9 @@ _PER_DAY = 1.0 / DAYS_PER_MONTH
 
 # Stream kinds, mixed into agent seeds.
 _LEADS, _ARRIVALS, _INITIAL = 1, 2, 3
+# Stream group of referral leads: a constant, not the channel count, so that a bet adding a
+# channel leaves the referral leads' random numbers (and so the comparison's pairing) intact.
+_REFERRAL_STREAM = 0xFFFF
 
 NEW, WAITING, IN_CONTACT, FOLLOW_UP = S["new"], S["waiting"], S["in_contact"], S["follow_up"]
 DECIDING, INVOICED, ACTIVE, CHURNED = S["deciding"], S["invoiced"], S["active"], S["churned"]
@@ -91,9 +94,13 @@ class _Run:
         self.clients_ever = 0
         self.active: dict[int, _Client] = {}
         self._rows: dict[tuple[int, int], tuple[np.random.Generator, np.ndarray, int]] = {}
-        capacity = self.timeline[0].managers
-        self.managers = simpy.Resource(self.env, capacity=capacity) if capacity > 0 else None
-        self._referral_rnd = self._random(_ARRIVALS, n_channels, 0)
+        # The team may change size month by month (a bet hiring, a shock losing a manager):
+        # `months` sets the capacity at each month's start.
+        most = max(p.managers for p in self.timeline)
+        self.managers = simpy.Resource(self.env, capacity=most) if most > 0 else None
+        if self.managers is not None:
+            self._set_team(self.managers, self.timeline[0].managers)
+        self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
 
     # -- random streams ---------------------------------------------------------------------
     def _random(self, kind: int, group: int, index: int) -> random.Random:
@@ -143,10 +150,20 @@ class _Run:
                 ledger.marketing_by_channel[m][c] += ch.budget
                 costs[C["marketing"]] += ch.budget
             costs[C["salaries"]] += p.managers * p.salary_monthly
+            if self.managers is not None and self.managers.capacity != p.managers:
+                self._set_team(self.managers, p.managers)
             costs[C["overhead"]] += p.overhead_monthly
+            costs[C["bets"]] += p.bet_costs
             if m < self.horizon - 1:
                 yield _UrgentTimeout(env, DAYS_PER_MONTH)
                 ledger.close_month(m, env.now)
+
+    @staticmethod
+    def _set_team(team: simpy.Resource, managers: int) -> None:
+        """Resize the team. A manager who leaves finishes the contact in hand; new managers
+        take waiting leads at once. SimPy has no public setter for a resource's capacity."""
+        team._capacity = managers  # type: ignore[attr-defined]
+        team._trigger_put(None)
 
     def arrivals(self, c: int) -> Generator[Event, Any, None]:
         """Poisson lead arrivals of one channel, at the rate its month's parameters give."""
@@ -170,8 +187,7 @@ class _Run:
 
     def referral(self) -> None:
         if self._market_allows(self._referral_rnd.random()):
-            c = self.referral_channel
-            self.new_lead(c, self._next_row(_LEADS, c))
+            self.new_lead(self.referral_channel, self._next_row(_LEADS, _REFERRAL_STREAM))
 
     def new_lead(self, c: int, rows: tuple[list[float], np.ndarray]) -> None:
         """A lead arrives. One lost in the CRM is booked at once, with no process of its own."""

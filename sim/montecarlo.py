@@ -19,11 +19,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
-from models.compiled import compile_scenario
+from models.compiled import CompiledScenario, compile_scenario
 from models.economics import GOAL_SERIES, monthly_metrics, run_metrics
 from models.loader import scenario_hash
 from models.sampling import draw_parameters
@@ -31,6 +32,8 @@ from models.scenario import Scenario
 from sim.engine import simulate
 
 QUANTILES = (5, 10, 50, 90, 95)
+T = TypeVar("T")
+R = TypeVar("R")
 _PARAM_KEY, _RUN_KEY = 0, 1
 
 
@@ -46,8 +49,12 @@ class Replication:
 def run_replication(spec: Scenario, index: int, values: dict[str, float],
                     seed: int) -> Replication:
     """One replication: compile the drawn parameters, simulate, reduce to metrics."""
+    return run_compiled(compile_scenario(spec, values), index, seed)
+
+
+def run_compiled(compiled: CompiledScenario, index: int, seed: int) -> Replication:
+    """Replication `index` of a compiled scenario on its own stream of `seed`."""
     start = time.perf_counter()
-    compiled = compile_scenario(spec, values)
     ledger = simulate(compiled, np.random.SeedSequence(seed, spawn_key=(_RUN_KEY, index)))
     monthly = monthly_metrics(ledger)
     scalars = run_metrics(ledger, compiled, monthly)
@@ -160,15 +167,17 @@ def _pool(workers: int) -> Executor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
-def _map(tasks: list[tuple[Scenario, int, dict[str, float], int]], workers: int,
-         executor: Executor | None) -> Iterator[Replication]:
+def map_tasks(fn: Callable[[T], R], tasks: list[T], workers: int,
+              executor: Executor | None = None) -> Iterator[R]:
+    """`fn` over `tasks`, in order: on `executor` if given, else serially or in a local process
+    pool of `workers`. Results never depend on which."""
     if executor is not None:
-        yield from executor.map(_run_one, tasks)
+        yield from executor.map(fn, tasks)
     elif workers <= 1 or len(tasks) <= 1:
-        yield from map(_run_one, tasks)
+        yield from map(fn, tasks)
     else:
         with _pool(min(workers, len(tasks))) as pool:
-            yield from pool.map(_run_one, tasks, chunksize=1)
+            yield from pool.map(fn, tasks, chunksize=1)
 
 
 def run_monte_carlo(
@@ -197,7 +206,7 @@ def run_monte_carlo(
         values = draw_parameters(spec, n, np.random.SeedSequence(seed, spawn_key=(_PARAM_KEY,
                                                                                  batch)))
         tasks = [(spec, len(done) + i, values[i], seed) for i in range(n)]
-        for rep in _map(tasks, workers, executor):
+        for rep in map_tasks(_run_one, tasks, workers, executor):
             done.append(rep)
             if progress is not None:
                 progress(len(done), target)
