@@ -15,7 +15,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,14 @@ import pandas as pd
 import streamlit as st
 import yaml
 
+from models.bets import stress_shocks
 from models.loader import ScenarioError, read_yaml, scenario_hash, validate
 from models.paths import PathError, set_path
 from models.scenario import Scenario
 from sim import charts, owner
+from sim.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
 from sim.i18n import LANGS, LANGUAGE_NAMES, Lang, metric_label, money, number, percent, t, tooltip
-from sim.montecarlo import MonteCarloResult, run_monte_carlo
+from sim.montecarlo import MonteCarloResult, describe, goal_value, run_monte_carlo
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = {p.stem: p for p in sorted((HERE / "scenarios").glob("*.yaml"))}
@@ -37,6 +39,7 @@ PAGES = ("scenario", "dashboard", "compare", "stress")
 # The quick first answer: few enough to come in seconds, enough for Iman-Conover correlations
 # (which need more draws than uncertain parameters) and a rough P10-P90.
 QUICK_REPS = 20
+SHOCKS = ("fewer_leads", "higher_cac", "higher_churn", "later_payments", "manager_leaves")
 MIN_REPS = 10
 
 
@@ -115,23 +118,29 @@ def _pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
 
 
+Key = tuple[Any, ...]
+# run(replications, seed, progress, executor) -> a result; the library call of a page.
+Runner = Callable[[int, int, Callable[[int, int], None], Executor], Any]
+
+
 class ResultStore:
-    """Results by (scenario content hash, replications, seed), shared by every session of this
-    server, oldest dropped first. Not `st.cache_data`: its replay forbids the cached function to
-    update a progress bar created outside it, and the bar is the point of a long run."""
+    """Results by (what was run, scenario content hash, settings, replications, seed), shared by
+    every session of this server, oldest dropped first. Not `st.cache_data`: its replay forbids
+    the cached function to update a progress bar created outside it, and the bar is the point
+    of a long run."""
 
     def __init__(self, size: int = 32) -> None:
-        self._items: OrderedDict[tuple[str, int, int], MonteCarloResult] = OrderedDict()
+        self._items: OrderedDict[Key, Any] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int, int]) -> MonteCarloResult | None:
+    def get(self, key: Key) -> Any:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
             return self._items.get(key)
 
-    def put(self, key: tuple[str, int, int], result: MonteCarloResult) -> None:
+    def put(self, key: Key, result: Any) -> None:
         with self._lock:
             self._items[key] = result
             self._items.move_to_end(key)
@@ -144,14 +153,13 @@ def result_store() -> ResultStore:
     return ResultStore()
 
 
-def forecast(spec: Scenario, replications: int, seed: int, lang: Lang) -> MonteCarloResult:
-    """`run_monte_carlo` (the CLI's call) with a progress bar, cached on the scenario's content,
-    the replications and the seed.
+def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner) -> Any:
+    """`run` with a progress bar, cached on `key` (content and settings), replications, seed.
 
     Our own pool, so that Stop (a rerun, which raises inside the progress callback) cancels the
     replications not yet started instead of waiting for them all; nothing is cached then."""
-    key = (scenario_hash(spec), replications, seed)
-    cached = result_store().get(key)
+    full_key = (*key, replications, seed)
+    cached = result_store().get(full_key)
     if cached is not None:
         return cached
     bar = st.progress(0.0, text=t("simulating", lang, done=0, total=replications))
@@ -161,35 +169,37 @@ def forecast(spec: Scenario, replications: int, seed: int, lang: Lang) -> MonteC
 
     pool = _pool()
     try:
-        result = run_monte_carlo(spec, replications, seed, progress=progress, executor=pool)
+        result = run(replications, seed, progress, pool)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     bar.empty()
-    result_store().put(key, result)
+    result_store().put(full_key, result)
     return result
 
 
-def progressive(spec: Scenario, lang: Lang,
-                render: Callable[[MonteCarloResult, str], None]) -> None:
+def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], None]) -> None:
     """Show a quick answer from few replications, then refine it to the chosen number in place.
 
     Stop (shown while refining) interrupts the run: Streamlit reruns the script, the progress
     callback raises, the pool's queued replications are cancelled and nothing is cached; the
-    quick answer stays on screen until the next Run."""
+    quick answer stays on screen, with a button to refine it again."""
     seed, reps = int(_state()["seed"]), int(_state()["reps"])
-    holder = st.empty()
+    holder, status = st.empty(), st.empty()
     quick = min(QUICK_REPS, reps)
-    if result_store().get((scenario_hash(spec), reps, seed)) is None and quick < reps:
-        result = forecast(spec, quick, seed, lang)
+    if result_store().get((*key, reps, seed)) is None and quick < reps:
+        result = cached_run(key, quick, seed, lang, run)
         with holder.container():
             render(result, "quick")
         if _state().get("stopped"):
-            st.button(t("run", lang), on_click=_state().__setitem__, args=("stopped", False))
+            status.button(t("refine", lang, total=reps), on_click=_state().__setitem__,
+                          args=("stopped", False))
             return
-        st.info(t("quick_answer", lang, n=quick, total=reps))
-        st.button(t("stop", lang), help=t("stop_help", lang), on_click=_state().__setitem__,
-                  args=("stopped", True))
-    result = forecast(spec, reps, seed, lang)
+        with status.container():
+            st.info(t("quick_answer", lang, n=quick, total=reps))
+            st.button(t("stop", lang), help=t("stop_help", lang), on_click=_state().__setitem__,
+                      args=("stopped", True))
+    result = cached_run(key, reps, seed, lang, run)
+    status.empty()
     with holder.container():
         render(result, "full")
 
@@ -435,17 +445,195 @@ def page_dashboard(spec: Scenario, lang: Lang) -> None:
         for i, row in enumerate(owner.levers(result).itertuples(index=False)):
             _metric(cols[i], row.metric, row.mean, cur, lang, (row.p10, row.p90))
 
-    progressive(spec, lang, render)
+    def run(reps: int, seed: int, progress: Callable[[int, int], None],
+            pool: Executor) -> MonteCarloResult:
+        return run_monte_carlo(spec, reps, seed, progress=progress, executor=pool)
+
+    progressive(("forecast", scenario_hash(spec)), lang, run, render)
+
+
+def _alt_name(name: str, lang: Lang) -> str:
+    """An alternative's name as shown: the baseline is 'the plan', shocks are translated."""
+    if name == BASELINE:
+        return t("baseline", lang)
+    return t(name, lang) if name in SHOCKS else name
+
+
+def _ci(mid: float | None, lo: float | None, hi: float | None,
+        fmt: Callable[[float | None], str]) -> str:
+    return f"{fmt(mid)} [{fmt(lo)} … {fmt(hi)}]"
+
+
+def _months(*values: object) -> str:
+    return " / ".join("—" if v is None or v != v else str(int(v))  # type: ignore[call-overload]
+                      for v in values)
+
+
+def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
+    """The comparison's ranked table (`Comparison.table()`) in the owner's words and money."""
+    cur = cmp.spec.currency
+    rows = []
+    for r in cmp.table().to_dict(orient="records"):
+        rows.append({
+            metric_label("bet", lang): _alt_name(r["bet"], lang),
+            metric_label("cost", lang): money(r["cost"], cur, lang),
+            t("npv_ci", lang): _ci(r["npv"], r["npv_lo"], r["npv_hi"],
+                                   lambda x: money(x, cur, lang, compact=True)),
+            t("roi_ci", lang): _ci(r["roi"], r["roi_lo"], r["roi_hi"],
+                                   lambda x: percent(x, lang)),
+            metric_label("payback_month", lang): _months(r["payback_month"]),
+            t("months_to_goal", lang): _months(r["months_to_goal_p10"], r["months_to_goal_p50"],
+                                               r["months_to_goal_p90"]),
+            metric_label("p_goal", lang): percent(r["p_goal"], lang),
+            metric_label("p_best_npv", lang): percent(r["p_best_npv"], lang),
+            metric_label("p_best_time", lang): percent(r["p_best_time"], lang),
+        })
+    return pd.DataFrame(rows)
+
+
+def _column_help(lang: Lang) -> dict[str, Any]:
+    names = {t("npv_ci", lang): "npv", t("roi_ci", lang): "roi",
+             metric_label("p_goal", lang): "p_goal",
+             metric_label("p_best_npv", lang): "p_best_npv",
+             metric_label("p_best_time", lang): "p_best_time"}
+    return {label: st.column_config.Column(help=tooltip(key, lang))
+            for label, key in names.items()}
+
+
+def _renamed(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    out = frame.copy()
+    out["bet"] = [_alt_name(b, lang) for b in out["bet"]]
+    return out
+
+
+def _set_settings(name: str, keys: tuple[str, ...]) -> None:
+    _state()[name] = tuple(_jsonable(_state()[k]) for k in keys)
+
+
+def _jsonable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def page_compare(spec: Scenario, lang: Lang) -> None:
     st.header(t("page_compare", lang))
-    st.info(t("bets_missing", lang))
+    names = [b.name for b in spec.bets]
+    if not names:
+        st.info(t("no_bets", lang))
+        return
+    with st.expander(t("bets", lang)):
+        for b in spec.bets:
+            st.markdown(f"**{b.name}**: {b.description}")
+    c = _cols(3)
+    c[0].multiselect(t("bets", lang), names, default=names, key="cmp_bets")
+    c[1].number_input(t("budget", lang), min_value=0.0, value=0.0, step=100000.0, format="%.0f",
+                      key="cmp_budget")
+    c[2].selectbox(t("max_bets", lang), (1, 2, 3), key="cmp_max")
+    keys = ("cmp_bets", "cmp_budget", "cmp_max")
+    st.button(t("compare_run", lang), type="primary", on_click=_set_settings,
+              args=("compare_settings", keys))
+    settings = _state().get("compare_settings")
+    if settings is None:
+        return
+    if settings != tuple(_jsonable(_state()[k]) for k in keys):
+        st.caption(t("compare_settings_changed", lang))
+    bets, budget, max_bets = settings
+    if not bets:
+        st.warning(t("choose_bets", lang))
+        return
+    if len(alternatives(spec, select_bets(spec, list(bets)), budget or None, max_bets)) < 2:
+        st.warning(t("no_alternatives", lang))
+        return
+    cur = spec.currency
+
+    def run(reps: int, seed: int, progress: Callable[[int, int], None],
+            pool: Executor) -> Comparison:
+        return compare_bets(spec, list(bets), replications=reps, seed=seed, budget=budget or None,
+                            max_bets=max_bets, progress=progress, executor=pool)
+
+    def render(cmp: Comparison, tag: str) -> None:
+        st.caption(t("provenance", lang, name=spec.name, reps=cmp.replications, seed=cmp.seed,
+                     hash=scenario_hash(spec)))
+        st.subheader(t("ranked", lang))
+        st.dataframe(ranked_table(cmp, lang), hide_index=True, column_config=_column_help(lang),
+                     key=f"ranked-{tag}")
+        table = _renamed(cmp.table(), lang)
+        st.plotly_chart(charts.roi_vs_time(table[table["bet"] != t("baseline", lang)], lang),
+                        key=f"roi-{tag}")
+        q = _renamed(cmp.monthly_quantiles(), lang)
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(charts.fan_chart(q, "revenue", lang, t("fan_revenue", lang), group="bet",
+                                         y_title=cur), key=f"fanrev-{tag}")
+        c2.plotly_chart(charts.fan_chart(q, "profit", lang, t("fan_profit", lang), group="bet",
+                                         y_title=cur), key=f"fanprofit-{tag}")
+        st.plotly_chart(charts.levers_chart(_renamed(cmp.levers(), lang), lang, cur),
+                        key=f"levers-{tag}")
+
+    progressive(("compare", scenario_hash(spec), settings), lang, run, render)
 
 
 def page_stress(spec: Scenario, lang: Lang) -> None:
     st.header(t("page_stress", lang))
-    st.info(t("bets_missing", lang))
+    st.caption(t("stress_caption", lang))
+    h = spec.horizon_months
+    c = _cols(3)
+    c[0].number_input(t("shock_start", lang), 1, h, min(3, h), key="st_start")
+    c[1].number_input(t("shock_duration", lang), 1, h, min(6, h), key="st_duration")
+    c[2].slider(t("severity", lang), 0.5, 2.0, 1.0, 0.25, key="st_severity")
+    keys = ("st_start", "st_duration", "st_severity")
+    st.button(t("stress_run", lang), type="primary", on_click=_set_settings,
+              args=("stress_settings", keys))
+    settings = _state().get("stress_settings")
+    if settings is None:
+        return
+    if settings != tuple(_jsonable(_state()[k]) for k in keys):
+        st.caption(t("compare_settings_changed", lang))
+    start, duration, severity = settings
+    shocks = stress_shocks(spec, int(start), int(duration), float(severity))
+    cur = spec.currency
+
+    def run(reps: int, seed: int, progress: Callable[[int, int], None],
+            pool: Executor) -> Comparison:
+        return compare_bets(spec, shocks, replications=reps, seed=seed, progress=progress,
+                            executor=pool)
+
+    def render(cmp: Comparison, tag: str) -> None:
+        st.caption(t("provenance", lang, name=spec.name, reps=cmp.replications, seed=cmp.seed,
+                     hash=scenario_hash(spec)))
+        table = cmp.table().set_index("bet")
+        rows = []
+        for name in cmp.names:
+            profit = describe(cmp.scalars[name]["total_profit"])
+            r = table.loc[name]
+            rows.append({
+                t("shock", lang): _alt_name(name, lang),
+                metric_label("p_goal", lang): percent(r["p_goal"], lang),
+                t("profit_mean_band", lang): (
+                    f"{money(profit['mean'], cur, lang, compact=True)} "
+                    f"({money(profit['p10'], cur, lang, compact=True)} … "
+                    f"{money(profit['p90'], cur, lang, compact=True)})"),
+                t("npv_change", lang): _ci(r["npv"], r["npv_lo"], r["npv_hi"],
+                                           lambda x: money(x, cur, lang, compact=True)),
+                t("months_to_goal", lang): _months(r["months_to_goal_p10"],
+                                                   r["months_to_goal_p50"],
+                                                   r["months_to_goal_p90"]),
+            })
+        st.subheader(t("stress_table", lang))
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"stress-{tag}",
+                     column_config={metric_label("p_goal", lang): st.column_config.Column(
+                         help=tooltip("p_goal", lang))})
+        goal = spec.goal
+        title = (t("goal_at_deadline", lang, metric=t(goal.metric, lang),
+                   month=goal.deadline_month) if goal is not None
+                 else metric_label("cumulative_profit", lang))
+        outcome = {_alt_name(n, lang): goal_value(cmp.monthly[n], spec) for n in cmp.names}
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(charts.outcome_distribution(outcome, lang, title), key=f"box-{tag}")
+        q = _renamed(cmp.monthly_quantiles(), lang)
+        c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang,
+                                         t("cum_profit_per_shock", lang), group="bet",
+                                         y_title=cur), key=f"stressfan-{tag}")
+
+    progressive(("stress", scenario_hash(spec), settings), lang, run, render)
 
 
 # --- main -----------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "уточнение."),
     "run": ("Run", "Запустить"),
     "stop": ("Stop", "Остановить"),
+    "refine": ("Refine to {total} replications", "Уточнить до {total} прогонов"),
     "stop_help": (
         "Stops the run in progress: the replications not yet started are cancelled and nothing "
         "is cached; the quick answer already shown stays.",
@@ -173,6 +174,33 @@ _TEXT: dict[str, tuple[str, str]] = {
     "stress_outcome": ("Outcome under each shock", "Результат при каждом шоке"),
     "stress_table": ("P(goal) and outcome per shock", "P(цель) и результат по шокам"),
     "shock": ("Shock", "Шок"),
+    "description": ("What changes", "Что меняется"),
+    "npv_ci": ("Incremental NPV [95% CI]", "Прирост NPV [95% ДИ]"),
+    "roi_ci": ("ROI [95% CI]", "ROI [95% ДИ]"),
+    "months_to_goal": ("Months to goal P10 / P50 / P90", "Месяцев до цели P10 / P50 / P90"),
+    "compare_settings_changed": ("The settings changed: press Compare to run them.",
+                                 "Настройки изменились: нажмите «Сравнить», чтобы посчитать."),
+    "choose_bets": ("Choose at least one bet.", "Выберите хотя бы одну ставку."),
+    "no_alternatives": ("No bet fits the budget.", "Ни одна ставка не укладывается в бюджет."),
+    "goal_at_deadline": ("{metric} at month {month}", "{metric} в месяце {month}"),
+    "profit_mean_band": ("Profit over the horizon: mean (P10 … P90)",
+                         "Прибыль за горизонт: среднее (P10 … P90)"),
+    "npv_change": ("NPV change vs the plan", "Изменение NPV к плану"),
+    "cum_profit_per_shock": ("Cumulative profit under each shock, P10–P90",
+                             "Накопленная прибыль при каждом шоке, P10–P90"),
+    "stress_caption": (
+        "The plan is run as it is and under each shock on the same random numbers, so the "
+        "differences are the shock's. Shocks act from the start month for the duration; "
+        "severity 1 is the standard size, 2 twice as strong.",
+        "План считается как есть и при каждом шоке на одних и тех же случайных числах, так что "
+        "разница — это эффект шока. Шок действует с начального месяца заданное время; сила 1 — "
+        "стандартный размер, 2 — вдвое сильнее."),
+    # stress shocks (models.bets.stress_shocks)
+    "fewer_leads": ("Fewer leads (−30%)", "Меньше лидов (−30%)"),
+    "higher_cac": ("Dearer leads (+50% CAC)", "Дороже лиды (CAC +50%)"),
+    "higher_churn": ("Higher churn (+50%)", "Выше отток (+50%)"),
+    "later_payments": ("Later, fewer payments", "Оплаты позже и реже"),
+    "manager_leaves": ("A key manager leaves", "Уходит ключевой менеджер"),
     "baseline": ("the plan (no change)", "план (без изменений)"),
 }
 
@@ -322,10 +350,11 @@ def tooltip(name: str, lang: Lang) -> str | None:
 
 
 def _grouped(x: float, decimals: int, lang: Lang) -> str:
-    text = f"{x:,.{decimals}f}"
+    text = f"{abs(x):,.{decimals}f}"
     if lang == "ru":  # 1,234,567.5 -> 1 234 567,5
         text = text.replace(",", _NBSP).replace(".", ",")
-    return text
+    # A typographic minus, as money has; never "-0".
+    return f"−{text}" if x < 0 and text.strip("0.,\u00a0") else text
 
 
 def number(x: float | None, lang: Lang, decimals: int = 0) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
+from models.bets import stress_shocks
 from models.loader import load_scenario
+from sim.compare import compare_bets
 from sim.i18n import money, percent
 from sim.montecarlo import run_monte_carlo
 
@@ -122,7 +123,42 @@ def test_invalid_scenario_blocks_results_pages() -> None:
     assert not at.metric
 
 
-@pytest.mark.parametrize("page", ["compare", "stress"])
-def test_bets_pages_render(page: str) -> None:
-    at = _page(_app(), page)
-    assert at.header
+def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
+    at = _page(_app(), "compare")
+    assert not at.dataframe  # nothing runs before Compare is pressed
+    at.multiselect(key="cmp_bets").set_value(["more_ads", "two_more_managers"])
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = load_scenario(Path(APP).parent / "scenarios" / "b2b_services.yaml")
+    table = compare_bets(spec, ["more_ads", "two_more_managers"], replications=REPS,
+                         seed=1).table()
+    shown = at.dataframe[0].value
+    names = {"baseline": "the plan (no change)"}
+    assert list(shown["Bet"]) == [names.get(b, b) for b in table["bet"]]
+    assert list(shown["Cost"]) == [money(c, "RUB", "en") for c in table["cost"]]
+    assert list(shown["P(goal)"]) == [percent(p, "en") for p in table["p_goal"]]
+    assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 4  # ROI vs time, two fan charts, levers
+
+    # A budget that fits no bet says so instead of running.
+    at.number_input(key="cmp_budget").set_value(1000.0)
+    at.button[0].click().run()
+    assert at.warning
+
+
+def test_stress_test_shows_p_goal_per_shock() -> None:
+    at = _page(_app(), "stress")
+    at.number_input(key="st_start").set_value(2)
+    at.number_input(key="st_duration").set_value(12)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = load_scenario(Path(APP).parent / "scenarios" / "b2b_services.yaml")
+    table = compare_bets(spec, stress_shocks(spec, 2, 12), replications=REPS,
+                         seed=1).table().set_index("bet")
+    shown = at.dataframe[0].value.set_index("Shock")
+    assert shown.loc["Fewer leads (−30%)", "P(goal)"] == percent(
+        table.loc["fewer_leads", "p_goal"], "en")
+    assert shown.loc["the plan (no change)", "P(goal)"] == percent(
+        table.loc["baseline", "p_goal"], "en")
+    assert len(shown) == 6
+    assert len(at.get("plotly_chart")) == 2

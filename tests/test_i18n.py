@@ -57,6 +57,8 @@ def test_numbers_and_percent() -> None:
     assert percent(0.125, "en", 1) == "12.5%"
     assert percent(0.125, "ru", 1) == "12,5\u00a0%"
     assert percent(None, "en") == "—"
+    assert percent(-0.91, "en") == "−91%"
+    assert number(-0.001, "en") == "0"
 
 
 def test_placeholders_are_filled() -> None:
