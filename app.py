@@ -291,9 +291,11 @@ def _editors(raw: dict[str, Any], lang: Lang) -> None:
                 col.number_input(label, min_value=0, value=int(value), step=1, key=key,
                                  on_change=_on_edit, args=(path, key, "v"), help=path)
             else:
-                big = abs(value) >= 100
+                # Whole amounts (money, leads) without decimals; shares with four.
+                whole = abs(value) >= 1 and float(value).is_integer()
+                step = 1000.0 if abs(value) >= 10000 else 1.0 if whole else 0.01
                 col.number_input(label, min_value=0.0, value=float(value),
-                                 step=1000.0 if big else 0.01, format="%.0f" if big else "%.4f",
+                                 step=step, format="%.0f" if whole else "%.4f",
                                  key=key, on_change=_on_edit, args=(path, key, "v"), help=path)
 
     full = _defaults(raw)
@@ -523,11 +525,11 @@ def page_compare(spec: Scenario, lang: Lang) -> None:
     with st.expander(t("bets", lang)):
         for b in spec.bets:
             st.markdown(f"**{b.name}**: {b.description}")
-    c = _cols(3)
-    c[0].multiselect(t("bets", lang), names, default=names, key="cmp_bets")
-    c[1].number_input(t("budget", lang), min_value=0.0, value=0.0, step=100000.0, format="%.0f",
+    st.multiselect(t("bets", lang), names, default=names, key="cmp_bets")
+    c = _cols(2)
+    c[0].number_input(t("budget", lang), min_value=0.0, value=0.0, step=100000.0, format="%.0f",
                       key="cmp_budget")
-    c[2].selectbox(t("max_bets", lang), (1, 2, 3), key="cmp_max")
+    c[1].selectbox(t("max_bets", lang), (1, 2, 3), key="cmp_max")
     keys = ("cmp_bets", "cmp_budget", "cmp_max")
     st.button(t("compare_run", lang), type="primary", on_click=_set_settings,
               args=("compare_settings", keys))

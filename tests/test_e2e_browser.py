@@ -69,7 +69,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def shots() -> Path:
-    folder = Path(os.environ.get("GROWTHSIM_SCREENSHOTS", ROOT / "tests" / "screenshots"))
+    folder = ROOT / os.environ.get("GROWTHSIM_SCREENSHOTS", "tests/screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -88,6 +88,8 @@ def test_app_in_a_browser(server: str, shots: Path) -> None:
             expect.set_options(timeout=TIMEOUT_MS)
             page.goto(server)
             expect(page.get_by_text("B2B services (RUB): 36 months")).to_be_visible()
+            expect(page.get_by_text("Download the edited scenario (YAML)")).to_be_visible()
+            _settle(page)
             page.screenshot(path=str(shots / "scenario.png"), full_page=True)
 
             sidebar = page.get_by_test_id("stSidebar")
@@ -100,6 +102,28 @@ def test_app_in_a_browser(server: str, shots: Path) -> None:
             expect(page.get_by_text("Called too late").first).to_be_attached()
             _settle(page)
             page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+
+            # Compare all the example's bets and check the ranked table appears.
+            sidebar.get_by_text("Compare bets").click()
+            page.get_by_role("button", name="Compare", exact=True).click()
+            expect(page.get_by_text("Bets ranked by NPV")).to_be_visible()
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
+            expect(main.get_by_text("10 replications · seed 1")).to_be_visible()
+            expect(page.get_by_text("ROI against months to goal (P10–P90)")).to_be_visible()
+            _settle(page)
+            page.screenshot(path=str(shots / "compare.png"), full_page=True)
+
+            if os.environ.get("GROWTHSIM_SCREENSHOTS"):  # the README's set: the stress test too
+                sidebar.get_by_text("Stress test").click()
+                page.get_by_role("button", name="Run the stress test").click()
+                expect(page.get_by_text("P(goal) and outcome per shock")).to_be_visible()
+                _settle(page)
+                page.screenshot(path=str(shots / "stress.png"), full_page=True)
+                sidebar.get_by_text("Русский").click()
+                expect(page.get_by_text("P(цель) и результат по шокам")).to_be_visible()
+                _settle(page)
+                page.screenshot(path=str(shots / "stress-ru.png"), full_page=True)
         finally:
             browser.close()
 
