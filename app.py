@@ -24,6 +24,7 @@ import streamlit as st
 import yaml
 
 from models.bets import stress_shocks
+from models.economics import GOAL_SERIES
 from models.loader import ScenarioError, read_yaml, scenario_hash, validate
 from models.paths import PathError, set_path
 from models.scenario import Scenario
@@ -39,6 +40,7 @@ PAGES = ("scenario", "dashboard", "compare", "stress")
 # The quick first answer: few enough to come in seconds, enough for Iman-Conover correlations
 # (which need more draws than uncertain parameters) and a rough P10-P90.
 QUICK_REPS = 20
+GOAL_METRICS = list(GOAL_SERIES)
 SHOCKS = ("fewer_leads", "higher_cac", "higher_churn", "later_payments", "manager_leaves")
 MIN_REPS = 10
 
@@ -53,8 +55,15 @@ def _set_base(text: str, label: str) -> None:
     """Make `text` the scenario being edited, forgetting the edits made to the previous one."""
     _state()["base_text"] = text
     _state()["base_label"] = label
-    _state()["overrides"] = {}
     _state()["upload_problems"] = None
+    _reset_edits()
+
+
+def _reset_edits() -> None:
+    """Forget the edits, and renew the editing widgets' keys so they show the base values again
+    (a widget keeps the value a user gave it for as long as its key lives)."""
+    _state()["overrides"] = {}
+    _state()["edit_generation"] = _state().get("edit_generation", 0) + 1
 
 
 def _init_state() -> None:
@@ -268,13 +277,13 @@ def page_scenario(lang: Lang) -> None:
     b1, b2 = st.columns(2)
     b1.download_button(t("download", lang), text, file_name=f"{Path(base).stem}-edited.yaml",
                        mime="application/x-yaml")
-    b2.button(t("reset", lang), on_click=_state()["overrides"].clear)
+    b2.button(t("reset", lang), on_click=_reset_edits)
 
 
 def _editors(raw: dict[str, Any], lang: Lang) -> None:
     """Widgets for the parameters an owner changes most; each edit is a path=value override."""
     st.caption(t("uncertain_hint", lang))
-    src = scenario_hash_text(_state()["base_text"])
+    src = f"{scenario_hash_text(_state()['base_text'])}:{_state()['edit_generation']}"
 
     def field(col: Any, path: str, value: Any, integer: bool = False) -> None:
         label = t(path.rsplit(".", 1)[-1], lang) if path.rsplit(".", 1)[-1] in _LABELS else path
@@ -306,7 +315,12 @@ def _editors(raw: dict[str, Any], lang: Lang) -> None:
         if goal:
             field(c[1], "goal.target", goal["target"])
             field(c[2], "goal.deadline_month", goal["deadline_month"], integer=True)
-            c[3].caption(f"{t('goal_metric', lang)}: {t(goal['metric'], lang)}")
+            key = f"edit:{src}:goal.metric"
+            metric = _state()["overrides"].get("goal.metric", goal["metric"])
+            c[3].selectbox(t("goal_metric", lang), GOAL_METRICS,
+                           index=GOAL_METRICS.index(metric) if metric in GOAL_METRICS else 0,
+                           format_func=lambda m: t(m, lang), key=key, on_change=_on_edit,
+                           args=("goal.metric", key, "v"), help="goal.metric")
     with st.expander(t("grp_channels", lang), expanded=True):
         for ch in full["channels"]:
             c = _cols(5)
@@ -427,7 +441,10 @@ def page_dashboard(spec: Scenario, lang: Lang) -> None:
         shown: dict[str, Any] = {t("month", lang): view["month"].astype(int)}
         for c in view.columns[1:]:
             shown[metric_label(c, lang)] = [_fmt(c, v, cur, lang) for v in view[c]]
-        st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"monthly-{tag}")
+        helps = {metric_label(c, lang): st.column_config.Column(help=tooltip(c, lang))
+                 for c in view.columns if tooltip(c, lang)}
+        st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"monthly-{tag}",
+                     column_config=helps)
 
         st.subheader(t("dash_leaks", lang))
         leaks = owner.leaks(result)

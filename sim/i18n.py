@@ -321,6 +321,11 @@ _TOOLTIPS: dict[str, tuple[str, str]] = {
     "p_best_time": ("Share of replications in which this bet reaches the goal first.",
                     "Доля прогонов, в которых эта ставка первой достигает цели."),
     "conversion": ("New paying clients / leads.", "Новые платящие клиенты / лиды."),
+    "marketing_per_new_client": (
+        "The month's advertising / the month's new paying clients (CAC over the horizon also "
+        "counts salaries and commission).",
+        "Реклама месяца / новые платящие клиенты месяца (CAC за горизонт учитывает также оклады "
+        "и комиссию)."),
     "average_check": ("Revenue / purchases.", "Выручка / число покупок."),
     "purchases_per_client": ("Purchases / clients who bought (frequency).",
                              "Покупки / купившие клиенты (частота)."),

@@ -51,9 +51,15 @@ def test_scenario_page_loads_an_example_and_edits_it() -> None:
     assert "12 months" in at.success[0].value
     # The download holds the edited scenario.
     assert at.download_button
-    # Undo restores the example.
+    # Undo restores the example, in the widgets too.
     at.button[0].click().run()
     assert "36 months" in at.success[0].value
+    assert next(w for w in at.number_input if w.help == "horizon_months").value == 36
+    # The goal's metric is a choice.
+    goal = next(w for w in at.selectbox if w.help == "goal.metric")
+    goal.set_value("monthly_profit").run()
+    assert at.success and next(
+        w for w in at.selectbox if w.help == "goal.metric").value == "monthly_profit"
 
 
 def test_bad_upload_shows_each_problem_and_keeps_the_scenario() -> None:
