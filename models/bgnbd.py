@@ -157,7 +157,8 @@ def probability_of_n_purchases_up_to_time(params: BGNBDParams, t: ArrayLike, n: 
     # sum_{j<n} Gamma(r+j)/(Gamma(r) j!) (t/(alpha+t))^j, for each n: a running sum over j.
     n_max = int(np.max(n_)) if n_.size else 0
     j = np.arange(max(n_max, 1))
-    terms = np.exp(gl(r + j) - gl(r) - gl(j + 1) + np.multiply.outer(frac, j) + share[..., None])
+    terms = np.exp(gl(r + j) - gl(r) - gl(j + 1) + np.multiply.outer(frac, j)
+                   + r * share[..., None])
     cum = np.concatenate([np.zeros((*terms.shape[:-1], 1)), np.cumsum(terms, axis=-1)], axis=-1)
     below = np.take_along_axis(cum, n_.astype(int)[..., None], axis=-1)[..., 0]
     with np.errstate(invalid="ignore"):

@@ -128,7 +128,7 @@ class TransactionsCalibration:
             doc["diagnostics"]["holdout"] = hold
         return doc
 
-    def tracking(self) -> dict[str, list[float]]:
+    def tracking(self) -> dict[str, Any]:
         """Cumulative repeat transactions per period since the first date: actual, and the
         model's expectation (each customer's E[X(t)] from their first purchase; the classic
         tracking plot)."""
@@ -141,8 +141,7 @@ class TransactionsCalibration:
         expected = bgnbd.expected_number_of_purchases_up_to_time(self.bgnbd_params, ages)
         return {"period": periods.tolist(), "actual_cumulative": np.cumsum(actual).tolist(),
                 "model_cumulative": expected.sum(axis=1).tolist(),
-                "calibration_periods": [(s.calibration_end - s.start).days / s.period_days + 1
-                                        / s.period_days]}
+                "calibration_periods": ((s.calibration_end - s.start).days + 1) / s.period_days}
 
     def scenario_fragment(self, tier: str = "calibrated", price: float | None = None
                           ) -> dict[str, Any]:
