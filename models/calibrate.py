@@ -199,3 +199,18 @@ def calibrate_transactions(
     repeat = f[(f["x"] > 0) & (f["monetary_value"] > 0)]
     gg = gamma_gamma.fit(repeat["x"], repeat["monetary_value"]) if len(repeat) >= 3 else None
     return TransactionsCalibration(log, summary, period, bg, gg)
+
+
+def forecast_scenario(fragment: dict[str, Any], horizon_months: int, name: str = "calibrated"
+                      ) -> dict[str, Any]:
+    """A runnable scenario around a fragment: the customer base alone (no channel brings
+    leads), for `horizon_months` months: the agent forecast of the holdout."""
+    return {
+        "name": name,
+        "description": "the calibrated customer base alone, written by growthsim calibrate",
+        "currency": "USD",
+        "horizon_months": horizon_months,
+        "channels": [{"name": "none"}],
+        "journey": {"first_contact_conversion": 0.0},
+        **fragment,
+    }
