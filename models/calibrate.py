@@ -9,6 +9,7 @@ and the customer base with each customer's history, so a simulation forecasts th
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,7 +109,7 @@ class TransactionsCalibration:
                 "first_date": s.start.date().isoformat(),
                 "calibration_end": s.calibration_end.date().isoformat(),
                 "observation_end": s.observation_end.date().isoformat(),
-                "calibration_periods": (s.calibration_end - s.start).days / s.period_days,
+                "calibration_periods": ((s.calibration_end - s.start).days + 1) / s.period_days,
                 "holdout_periods": s.holdout_periods,
                 "repeat_transactions_calibration": float(f["x"].sum()),
                 "same_day_purchases_merged": True,
@@ -176,7 +177,9 @@ class TransactionsCalibration:
         if g is not None:
             base["monetary_value"] = [None if pd.isna(v) else round(float(v), 4)
                                       for v in f["monetary_value"]]
-        return {"tiers": [tier_spec], "initial_state": {"customer_base": base}}
+        fragment = {"tiers": [tier_spec], "initial_state": {"customer_base": base}}
+        # Plain Python numbers only (numpy scalars would not survive yaml.safe_dump).
+        return json.loads(json.dumps(fragment, default=float))  # type: ignore[no-any-return]
 
 
 def _spend_correlation(f: pd.DataFrame) -> float | None:

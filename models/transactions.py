@@ -178,7 +178,8 @@ def clean_transactions(
         first = raw.loc[good].reset_index().groupby(list(raw.columns), sort=False)["index"]
         firsts = first.transform("min").to_numpy()
         originals = rownum[firsts[dup_mask[good]]].tolist()
-        where = f"{rows_text(rows)} repeat {rows_text(sorted(set(originals)))} exactly"
+        verb = "repeats" if len(rows) == 1 else "repeat"
+        where = f"{rows_text(rows)} {verb} {rows_text(sorted(set(originals)))} exactly"
         if duplicates == "error":
             errors.append(f"duplicate rows: {where}; if the export doubled them pass "
                           "--duplicates drop, if they are separate purchases pass "
