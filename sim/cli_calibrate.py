@@ -61,7 +61,10 @@ def _write_yaml(path: Path, data: dict[str, Any]) -> None:
     from sim.output import write_atomic
 
     text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
-    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    write_atomic(path, write)
 
 
 def _fmt(x: float) -> str:
