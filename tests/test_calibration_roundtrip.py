@@ -59,3 +59,13 @@ def test_posterior_draws_give_the_conditional_expectation(x: int, t_x: float, T:
     theory = float(bgnbd.conditional_expected_number_of_purchases_up_to_time(TRUE_BG, t, x, t_x, T))
     se = bought.std() / np.sqrt(n)
     assert abs(bought.mean() - theory) < 4 * se, (bought.mean(), theory, se)
+
+
+def test_bench_fitting_figure_recovers_its_parameters() -> None:
+    from sim.bench import fitting_speed
+
+    figures = fitting_speed(25_000, seed=2)
+    assert figures["fit_seconds_per_likelihood"] < 0.1  # vectorised: milliseconds
+    for name in ("r", "alpha", "a", "b"):
+        error = abs(figures[f"fit_{name}"] - figures[f"fit_{name}_true"])
+        assert error < 4 * figures[f"fit_{name}_se"], name
