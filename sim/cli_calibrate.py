@@ -150,3 +150,45 @@ def transactions(
                       f"{holdout['expected_total']:,.0f} repeat transactions, actual "
                       f"{holdout['actual_total']:,.0f} (error {holdout['error_share']:+.1%})")
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+
+
+@app.command()
+def funnel(
+    csv: Annotated[Path, typer.Argument(help="leads: one row per lead, with a header (columns "
+                                        "in models/funnel_fit.py)")],
+    settled_days: Annotated[float, typer.Option(
+        min=0, help="payment delays only from invoices at least this many days old")] = 30.0,
+    out: Annotated[Path, typer.Option(help="folder for funnel.json and "
+                                      "funnel_fragment.yaml")] = Path("calibration"),
+) -> None:
+    """Estimate the funnel per channel (with 95% intervals) from a lead export."""
+    from models.funnel_fit import calibrate_funnel, read_leads
+    from sim.output import write_json
+
+    try:
+        leads = read_leads(csv)
+    except TransactionsError as err:
+        raise _fail(err.problems, err.source) from None
+    result = calibrate_funnel(leads, settled_days)
+    files = [out / "funnel.json", out / "funnel_fragment.yaml"]
+    write_json(files[0], result)
+    _write_yaml(files[1], result["scenario_fragment"])
+    table = Table(title=f"funnel estimates, {leads.rows_read} leads (95% intervals)")
+    table.add_column("estimate")
+    groups = {"all": result["all"], **result["channels"]}
+    for name in groups:
+        table.add_column(escape(name))
+    keys = ("lost_unprocessed", "response_half_life_hours", "first_contact_conversion",
+            "first_contact_drop", "conversion_per_touch", "invoice_paid_probability",
+            "payment_delay_days")
+
+    def cell(d: dict[str, Any]) -> str:
+        if d["estimate"] is None:
+            return "n/a"
+        low, high = d["ci95"]
+        return f"{d['estimate']:.3g} ({low:.3g}-{high:.3g})"
+
+    for key in keys:
+        table.add_row(key, *[cell(g[key]) for g in groups.values()])
+    console.print(table)
+    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))

@@ -143,6 +143,11 @@ class _Run:
         used = self.clients_ever + sum(count[s] for s in OPEN_LEAD_STATES)
         return u * n < n - used
 
+    def _record(self, row: list[float], event: str, value: float = 0.0) -> None:
+        """Tell the recorder (if any) what happened to the lead owning `row` (its identity)."""
+        if self.recorder is not None:
+            self.recorder.lead_event(id(row), event, self.env.now, value)
+
     # -- processes ---------------------------------------------------------------------------
     def months(self) -> Generator[Event, Any, None]:
         """Charges each month's fixed costs at its start and closes the books at its end."""
@@ -192,8 +197,10 @@ class _Run:
         row = rows[0]
         self.ledger.enter(NEW, now, m)
         self.ledger.leads[m][c] += 1
+        self._record(row, "created", c)
         if row[_SLOT_LOST] < p.lost_unprocessed:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+            self._record(row, "lost_unprocessed")
             self.ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
         else:
             self.env.process(self.lead(c, rows))
@@ -251,16 +258,19 @@ class _Run:
             now = env.now
             p = self.timeline[self._month(now)]
             delay = p.base_response_days + wait
+            self._record(row, "first_response", delay)
             if p.response_half_life_days < math.inf and (
                 row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
             ):
                 ledger.lose(IN_CONTACT, "lost_late", value, now, self._month(now))
+                self._record(row, "lost_late")
                 return
             if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
                 yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
                 return
             if row[_SLOT_DROP] < p.first_contact_drop:
                 ledger.lose(IN_CONTACT, "lost_first_contact", value, now, self._month(now))
+                self._record(row, "lost_first_contact")
                 return
             state = IN_CONTACT
         else:
@@ -273,6 +283,7 @@ class _Run:
                 ledger.move(state, FOLLOW_UP, env.now, self._month(env.now))
             yield env.timeout(p.touch_interval_days)
             yield from self.contact(p, touch_row[2 * touch], FOLLOW_UP)
+            self._record(row, "touch", touch)
             state = IN_CONTACT
             p = self.timeline[self._month(env.now)]
             if touch_row[2 * touch + 1] < p.conversion_per_touch * quality:
@@ -280,6 +291,7 @@ class _Run:
                 return
             touch += 1
         ledger.lose(state, "lost_follow_up", value, env.now, self._month(env.now))
+        self._record(row, "lost_follow_up")
 
     def deal(self, row: list[float], state: int, seg: int, c: int,
              tier: int = -1) -> Generator[Event, Any, None]:
@@ -296,6 +308,7 @@ class _Run:
             tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
         if state != INVOICED:
             ledger.move(state, INVOICED, env.now, self._month(env.now))
+            self._record(row, "invoiced")
         delay = -p.invoice_delay_days * math.log(1.0 - row[_SLOT_PAY_DELAY])
         u, q = row[_SLOT_PAID], p.invoice_paid_probability
         paid = u < q
@@ -320,6 +333,7 @@ class _Run:
         m = self._month(now)
         if not paid:
             ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg][self.horizon - m], now, m)
+            self._record(row, "lost_unpaid")
             return
         p = self.timeline[m]
         t = p.tiers[tier]
@@ -327,6 +341,7 @@ class _Run:
         rnd = random.Random(int(row[_SLOT_CLIENT_SEED] * 2**53) ^ (self.entropy[0] << 53))
         client = _Client(tier, seg, onboarded, m, now, c, rnd)
         ledger.move(INVOICED, ACTIVE, now, m)
+        self._record(row, "paid")
         self.clients_ever += 1
         self.active[id(client)] = client
         ledger.new_clients[m][c] += 1

@@ -19,6 +19,13 @@ class Recorder:
         """A purchase of a calibrated buyer (a tier with `buying`): `customer` is the index in
         the starting customer base, -1 for a client acquired during the run."""
 
+    def lead_event(self, lead: int, event: str, day: float, value: float) -> None:
+        """A step of a lead's journey. `lead` identifies the lead while it is open (a new
+        'created' starts a new lead); events: created (value: channel index), first_response
+        (value: days from arrival to the first contact), touch (value: follow-up number),
+        invoiced, paid, and the leaks lost_unprocessed, lost_late, lost_first_contact,
+        lost_follow_up, lost_unpaid. Leads of the starting state send no 'created'."""
+
 
 @dataclass
 class PurchaseLog(Recorder):
