@@ -20,6 +20,7 @@ from rich.table import Table
 from models.loader import ScenarioError, load_scenario
 from models.paths import PathError
 from models.scenario import Scenario
+from sim.cli_calibrate import app as calibrate_app
 
 app = typer.Typer(
     add_completion=False,
@@ -27,6 +28,7 @@ app = typer.Typer(
     help="GrowthSim: simulate a business's customer journey and forecast its growth.",
     pretty_exceptions_enable=False,
 )
+app.add_typer(calibrate_app, name="calibrate")
 console = Console()
 errors = Console(stderr=True)
 
