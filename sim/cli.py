@@ -283,6 +283,19 @@ def print_comparison(cmp: object) -> None:
             "—" if base else month(row["payback_month"]), month(row["months_to_goal_p50"]),
             share(row["p_goal"]), share(row["p_best_npv"]), share(row["p_best_time"]))
     console.print(table)
+    changes = Table(title=f"what changes against the baseline: mean (95% CI), {cur}")
+    shown = {"total_revenue": "revenue", "total_profit": "profit", "cltv_with_tail": "CLTV",
+             "cac": "CAC", "customer_equity": "customer equity"}
+    changes.add_column("bet")
+    for label in shown.values():
+        changes.add_column(label, justify="right")
+    for name in cmp.names[1:]:
+        cells = []
+        for metric in shown:
+            p = cmp.paired(name, metric)
+            cells.append(f"{money(p['mean'])} {_ci(p['ci_low'], p['ci_high'], money)}")
+        changes.add_row(escape(name), *cells)
+    console.print(changes)
     levers = Table(title=f"why: incremental revenue split into the four levers ({cur})")
     for col in ("bet", "leads", "conversion", "average check", "frequency", "total"):
         levers.add_column(col, justify="left" if col == "bet" else "right")

@@ -208,6 +208,16 @@ def test_uncertain_bet_draws_differ_by_replication_and_stay_in_range() -> None:
     assert draw_bet_values(bet, 1, 3) == draw_bet_values(bet, 1, 3)
 
 
+def test_comparison_is_identical_for_any_worker_count() -> None:
+    spec = load_scenario(small([{"name": "ads", "changes": [
+        {"path": "channels.ads.budget_monthly", "scale": {"dist": "uniform", "low": 1.2,
+                                                          "high": 2}}]}]))
+    one = compare_bets(spec, replications=4, seed=3, workers=1).to_dict()
+    two = compare_bets(spec, replications=4, seed=3, workers=2).to_dict()
+    assert json.dumps(one, sort_keys=True, default=str) == json.dumps(two, sort_keys=True,
+                                                                     default=str)
+
+
 def test_until_settled_separates_a_dominant_bet() -> None:
     spec = load_scenario(small([
         {"name": "great", "changes": [{"path": "tiers.basic.price", "scale": 2}]},
@@ -300,6 +310,7 @@ def test_cli_compare_writes_results_and_rejects_unknown_bets(tmp_path: Any) -> N
                                  "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "ads" in result.output and "P(goal)" in result.output
+    assert "customer equity" in result.output and "four levers" in result.output
     doc = json.loads((out / "compare.json").read_text())
     ads = doc["alternatives"]["ads"]["metrics"]["npv_profit"]
     assert set(ads) >= {"mean", "sd", "p10", "p50", "p90", "diff"}
