@@ -149,7 +149,8 @@ def _apply(raw: dict[str, Any], change: Change, s: float) -> None:
         try:
             current = get_value(raw, path)
         except PathError:
-            current = None  # a path to an unknown field: set_path below names the problem
+            set_path(copy.deepcopy(raw), path, None, Scenario)  # names an unknown parameter
+            current = None
         set_path(raw, path, _move(current, change, s, path), Scenario)
 
 
@@ -254,6 +255,13 @@ def check_bet(spec: Scenario, bet: Bet) -> list[tuple[str, str]]:
     if bet.start_month > spec.horizon_months:
         return [(f"{where}.start_month", f"month {bet.start_month} is after the horizon "
                  f"({spec.horizon_months} months); start it earlier")]
+    for i, change in enumerate(bet.changes):
+        if change.append is not None:
+            try:
+                _ITEM_MODEL[change.path].model_validate(change.append)
+            except ValidationError as err:
+                return [(f"{where}.changes.{i}.append.{'.'.join(map(str, e['loc']))}",
+                         str(e["msg"]).removeprefix("Value error, ")) for e in err.errors()]
     dists = bet_distributions(bet)
     ends = [{k: d.support()[0] for k, d in dists}, {k: d.support()[1] for k, d in dists}]
     for values in ends if dists else [{}]:

@@ -15,9 +15,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from models import bgnbd, gamma_gamma
 from models.distributions import _Dist
 from models.paths import iter_distributions, set_path
-from models.scenario import Scenario
+from models.scenario import Buying, Scenario
 
 DAYS_PER_MONTH = 30.0
 
@@ -43,6 +46,39 @@ class SegmentParams:
 
 
 @dataclass(frozen=True, slots=True)
+class BuyingParams:
+    """A tier's calibrated buying (spec `Buying`) in engine units: a client's purchase rate per
+    day is Gamma(rate_shape, rate_rate), their dropout after each repeat purchase
+    Beta(drop_a, drop_b), each purchase worth Gamma(spend_shape, nu), nu ~ Gamma(nu_shape,
+    nu_rate) (spend_shape 0: the tier price)."""
+
+    rate_shape: float
+    rate_rate: float  # per day: alpha (per period) times the period's days
+    drop_a: float
+    drop_b: float
+    spend_shape: float
+    nu_shape: float
+    nu_rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerBaseParams:
+    """The starting customer base, customer by customer (spec `CustomerBase`): the posterior of
+    each customer's (lambda, p, nu) given their history (`models.bgnbd.posterior`,
+    `models.gamma_gamma.posterior_nu`): alive with probability `alive`, then lambda per day
+    ~ Gamma(rate_shape, rate_rate), p ~ Beta(drop_a, drop_b), nu ~ Gamma(nu_shape, nu_rate)."""
+
+    tier: int
+    alive: tuple[float, ...]
+    rate_shape: tuple[float, ...]
+    rate_rate: tuple[float, ...]
+    drop_a: tuple[float, ...]
+    drop_b: tuple[float, ...]
+    nu_shape: tuple[float, ...]
+    nu_rate: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TierParams:
     name: str
     price: float
@@ -57,6 +93,7 @@ class TierParams:
     onboarding_cost: float
     churn: float  # monthly, brought to result
     churn_no_result: float  # monthly, not brought to result
+    buying: BuyingParams | None = None  # calibrated heterogeneous buying replaces the above
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +176,7 @@ class CompiledScenario:
     goal: Goal | None
     channel_names: tuple[str, ...]
     tier_names: tuple[str, ...]
+    customer_base: CustomerBaseParams | None = None
 
 
 def saturation_leads(budget: float, max_leads: float, half_saturation_budget: float) -> float:
@@ -202,7 +240,7 @@ def compile_params(spec: Scenario) -> Params:
                 t.regular, _f(t.purchase_interval_months) * DAYS_PER_MONTH, entry,
                 _f(t.upsell_probability), _f(t.upsell_offer_cost),
                 _f(t.onboarding_probability), _f(t.onboarding_cost),
-                churn, _f(t.monthly_churn_no_result, churn),
+                churn, _f(t.monthly_churn_no_result, churn), _buying(t.buying),
             )
         )
     channels = tuple(
@@ -252,6 +290,45 @@ def compile_params(spec: Scenario) -> Params:
     )
     values = tuple(_lead_values(params, s, spec.horizon_months) for s in range(len(segments)))
     return replace_params(params, lead_value=values)
+
+
+def _buying(spec: Buying | None) -> BuyingParams | None:
+    if spec is None:
+        return None
+    days = _f(spec.period_days)
+    spend = spec.spend_p is not None
+    return BuyingParams(_f(spec.r), _f(spec.alpha) * days, _f(spec.a), _f(spec.b),
+                        _f(spec.spend_p) if spend else 0.0, _f(spec.spend_q, 1.0),
+                        _f(spec.spend_gamma, 1.0))
+
+
+def _customer_base(spec: Scenario) -> CustomerBaseParams | None:
+    """Each starting customer's posterior, from their history and the tier's fitted models."""
+    base = spec.initial_state.customer_base
+    if base is None:
+        return None
+    tier = [t.name for t in spec.tiers].index(base.tier)
+    buying = spec.tiers[tier].buying
+    assert buying is not None  # the spec checks it
+    fitted = bgnbd.BGNBDParams(_f(buying.r), _f(buying.alpha), _f(buying.a), _f(buying.b))
+    post = bgnbd.posterior(fitted, base.x, base.t_x, base.T)
+    if buying.spend_p is not None and base.monetary_value is not None:
+        spend = gamma_gamma.GammaGammaParams(_f(buying.spend_p), _f(buying.spend_q),
+                                             _f(buying.spend_gamma))
+        m = [math.nan if v is None else v for v in base.monetary_value]
+        nu_shape, nu_rate = gamma_gamma.posterior_nu(spend, base.x, m)
+    else:  # no spend history: the prior (or the tier price, when the tier has no spend model)
+        n = len(base.x)
+        nu_shape = np.full(n, _f(buying.spend_q, 1.0))
+        nu_rate = np.full(n, _f(buying.spend_gamma, 1.0))
+    days = _f(buying.period_days)
+
+    def numbers(a: Any) -> tuple[float, ...]:
+        return tuple(float(v) for v in np.asarray(a, dtype=float))
+
+    return CustomerBaseParams(tier, numbers(post.alive), numbers(post.rate_shape),
+                              numbers(post.rate_rate * days), numbers(post.drop_a),
+                              numbers(post.drop_b), numbers(nu_shape), numbers(nu_rate))
 
 
 def replace_params(params: Params, **changes: Any) -> Params:
@@ -353,4 +430,5 @@ def assemble(concrete: Scenario, timeline: tuple[Params, ...]) -> CompiledScenar
         goal=None if goal is None else Goal(goal.metric, goal.target, goal.deadline_month),
         channel_names=tuple(channels),
         tier_names=tuple(tiers),
+        customer_base=_customer_base(concrete),
     )

@@ -112,6 +112,30 @@ class Journey(_Spec):
     invoice: Invoice = Invoice()
 
 
+class Buying(_Spec):
+    """Heterogeneous buying, fitted by `growthsim calibrate transactions`: each client of the tier
+    buys at their own Poisson rate lambda ~ Gamma(r, alpha) and drops out after each repeat
+    purchase with their own probability p ~ Beta(a, b) (BG/NBD); each purchase is worth
+    Gamma(spend_p, nu) with nu ~ Gamma(spend_q, spend_gamma) per client (Gamma-Gamma). Replaces
+    the tier's purchase_interval_months, regular, monthly_churn and upsell for its clients."""
+
+    period_days: Positive = Field(7.0, description="days in the period r, alpha were fitted in")
+    r: Positive = Field(description="shape of the purchase-rate distribution")
+    alpha: Positive = Field(description="rate of the purchase-rate distribution, per period")
+    a: Positive = Field(description="dropout probability ~ Beta(a, b)")
+    b: Positive
+    spend_p: Positive | None = Field(None, description="Gamma-Gamma p (None: the tier price)")
+    spend_q: Positive | None = Field(None, description="Gamma-Gamma q")
+    spend_gamma: Positive | None = Field(None, description="Gamma-Gamma gamma")
+
+    @model_validator(mode="after")
+    def _spend_complete(self) -> Buying:
+        given = [v is not None for v in (self.spend_p, self.spend_q, self.spend_gamma)]
+        if any(given) and not all(given):
+            raise ValueError("spend_p, spend_q and spend_gamma go together: give all or none")
+        return self
+
+
 class Tier(_Spec):
     """A product step of the value pyramid."""
 
@@ -141,6 +165,7 @@ class Tier(_Spec):
     monthly_churn_no_result: Probability | None = Field(
         None, description="monthly churn of a client not brought to result (None = monthly_churn)"
     )
+    buying: Buying | None = Field(None, description="calibrated heterogeneous buying (BG/NBD)")
 
 
 class Retention(_Spec):
@@ -199,10 +224,37 @@ class InitialInvoices(_Spec):
     count: int = Field(ge=0)
 
 
+class CustomerBase(_Spec):
+    """The business's own customers at the start, each with their history (written by `growthsim
+    calibrate transactions`): repeat purchases x, the last at t_x, first purchase T periods ago
+    (the tier's `buying.period_days`), mean repeat spend. Each starts alive or not, with a
+    purchase rate, dropout and spend drawn from the posterior given their history."""
+
+    tier: str = Field(description="a tier with `buying`")
+    x: list[float] = Field(description="repeat purchases of each customer")
+    t_x: list[float] = Field(description="periods from first to last purchase")
+    T: list[float] = Field(description="periods from first purchase to the start")
+    monetary_value: list[float | None] | None = Field(
+        None, description="mean spend of each customer's repeat purchases (null: none)")
+
+    @model_validator(mode="after")
+    def _histories(self) -> CustomerBase:
+        n = len(self.x)
+        if len(self.t_x) != n or len(self.T) != n or (
+                self.monetary_value is not None and len(self.monetary_value) != n):
+            raise ValueError("x, t_x, T and monetary_value need one entry per customer")
+        for i, (x, t_x, T) in enumerate(zip(self.x, self.t_x, self.T, strict=True)):
+            if not (x >= 0 and x == int(x) and 0 <= t_x <= T and (x > 0 or t_x == 0)):
+                raise ValueError(f"customer {i}: need whole x >= 0 and 0 <= t_x <= T (t_x = 0 "
+                                 f"when x = 0), got x={x}, t_x={t_x}, T={T}")
+        return self
+
+
 class InitialState(_Spec):
     clients: list[InitialClients] = []
     open_leads: list[InitialLeads] = []
     unpaid_invoices: list[InitialInvoices] = []
+    customer_base: CustomerBase | None = None
 
 
 APPENDABLE = ("channels", "tiers")  # lists a bet may add an item to
@@ -322,6 +374,12 @@ class Scenario(_Spec):
             if bet.start_month > self.horizon_months:
                 raise ValueError(f"bets.{bet.name}.start_month ({bet.start_month}) is after the "
                                  f"horizon ({self.horizon_months} months): start it earlier")
+        base = self.initial_state.customer_base
+        if base is not None:
+            _known("initial_state.customer_base.tier", base.tier, tiers)
+            if next(t for t in self.tiers if t.name == base.tier).buying is None:
+                raise ValueError(f"initial_state.customer_base.tier: tier {base.tier!r} has no "
+                                 "`buying` block; add the one `calibrate transactions` wrote")
         if self.goal is not None and self.goal.deadline_month > self.horizon_months:
             raise ValueError(
                 f"goal.deadline_month ({self.goal.deadline_month}) is after the horizon "

@@ -56,6 +56,31 @@ def engine_speed(spec: Scenario, runs: int = 2) -> tuple[int, float]:
     return best
 
 
+def fitting_speed(customers: int = 25_000, seed: int = 1) -> dict[str, float]:
+    """BG/NBD fitting on `customers` histories drawn from known parameters (CDNOW's): seconds per
+    vectorised log-likelihood evaluation (best of 20) and per fit, and the recovered values."""
+    from models import bgnbd
+
+    true = bgnbd.BGNBDParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(26.0, 39.0, customers)  # first purchases over a quarter, as in CDNOW
+    x, t_x = bgnbd.sample_histories(true, T, rng)
+    evals = []
+    for _ in range(20):
+        start = time.perf_counter()
+        bgnbd.log_likelihood(true, x, t_x, T).sum()
+        evals.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    fit = bgnbd.fit(x, t_x, T)
+    seconds = time.perf_counter() - start
+    out = {"fit_customers": float(customers), "fit_seconds_per_likelihood": min(evals),
+           "fit_seconds": seconds, "fit_likelihood_evaluations": float(fit.evaluations)}
+    for name, est, se, value in zip(fit.names, fit.estimate, fit.standard_error,
+                                    true.as_array(), strict=True):
+        out[f"fit_{name}"], out[f"fit_{name}_se"], out[f"fit_{name}_true"] = est, se, value
+    return out
+
+
 _MEMORY_PROBE = """
 import json, resource, sys
 from models.loader import load_scenario
@@ -113,6 +138,7 @@ def run_benchmarks(
     figures[f"peak_parent_mib_{large}"] = m_large["parent_mib"]
     figures[f"peak_worker_mib_{large}"] = m_large["worker_mib"]
     figures["memory_growth"] = m_large["parent_mib"] / m_small["parent_mib"]
+    figures.update(fitting_speed())
 
     table = Table(title=f"growthsim bench on {spec.name} (ratios measured in this one run)")
     table.add_column("figure")
@@ -132,6 +158,13 @@ def run_benchmarks(
         (f"peak memory, largest worker at {large} reps, MiB", f"{m_large['worker_mib']:.0f}",
          "<= 1024"),
         (f"memory {large} reps / {small} reps", f"{figures['memory_growth']:.2f}", "~1.0"),
+        ("BG/NBD log-likelihood, 25,000 customers, ms",
+         f"{figures['fit_seconds_per_likelihood'] * 1e3:.2f}", ""),
+        (f"BG/NBD fit, 25,000 customers, s ({figures['fit_likelihood_evaluations']:.0f} evals"
+         " + Hessian)", f"{figures['fit_seconds']:.2f}", ""),
+        *[(f"  recovered {n} (true {figures[f'fit_{n}_true']:g})",
+           f"{figures[f'fit_{n}']:.3f} ± {figures[f'fit_{n}_se']:.3f}", "within 4 SE")
+          for n in ("r", "alpha", "a", "b")],
     ]
     for row in rows:
         table.add_row(*row)

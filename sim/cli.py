@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from rich.table import Table
 from models.loader import ScenarioError, load_scenario
 from models.paths import PathError
 from models.scenario import Scenario
+from sim.cli_calibrate import app as calibrate_app
 
 app = typer.Typer(
     add_completion=False,
@@ -26,6 +28,7 @@ app = typer.Typer(
     help="GrowthSim: simulate a business's customer journey and forecast its growth.",
     pretty_exceptions_enable=False,
 )
+app.add_typer(calibrate_app, name="calibrate")
 console = Console()
 errors = Console(stderr=True)
 
@@ -181,6 +184,182 @@ def print_owner_view(result: object) -> None:
         leaks.add_row(leak.removeprefix("lost_").replace("_", " "),
                       f"{count:,.0f}" if count is not None else "n/a", _money(lost, cur))
     console.print(leaks)
+
+
+def _ci(lo: float | None, hi: float | None, fmt: Callable[[float | None], str]) -> str:
+    return f"[dim]({fmt(lo)}…{fmt(hi)})[/]"
+
+
+def _short(x: float | None) -> str:
+    """A compact amount for wide tables: 1.2M, -350k."""
+    if x is None or x != x:
+        return "n/a"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+@app.command()
+def compare(
+    scenario: ScenarioArg,
+    bets: Annotated[str | None, typer.Option(
+        "--bets", help="comma-separated bet names (default: all bets of the scenario)")] = None,
+    budget: Annotated[float | None, typer.Option(
+        "--budget", min=0, help="evaluate portfolios (combinations of up to --max-bets bets) "
+        "whose cost over the horizon fits this budget")] = None,
+    max_bets: Annotated[int | None, typer.Option(
+        "--max-bets", min=1, max=3, help="bets per portfolio (default: 3 with --budget, else 1)")
+    ] = None,
+    reps: Annotated[int, typer.Option("--reps", min=2, help="replications per bet")] = 40,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
+    workers: Annotated[int | None, typer.Option("--workers", min=1,
+                                                help="processes (default: all cores)")] = None,
+    until_settled: Annotated[bool, typer.Option(
+        "--until-settled", help="double the replications until the best bet is separated from "
+        "the rest (paired 95%% intervals, Bonferroni), up to --max-reps")] = False,
+    max_reps: Annotated[int, typer.Option("--max-reps", min=2,
+                                          help="cap for --until-settled")] = 640,
+    set_: SetOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for compare.json and "
+                                      "compare_monthly.parquet")] = Path("out"),
+) -> None:
+    """Compare the scenario's bets against its baseline on common random numbers."""
+    from sim.compare import compare_bets, select_bets
+    from sim.output import write_comparison
+
+    spec = _load(scenario, set_)
+    names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
+    try:
+        chosen = select_bets(spec, names)
+    except ValueError as err:
+        raise _fail(f"--bets: {err}") from None
+    if not chosen:
+        raise _fail(f"{scenario}: the scenario has no bets; add a bets: list (see README)")
+    k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=errors, transient=True) as bar:
+        task = bar.add_task(f"comparing bets of {escape(spec.name)}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        cmp = compare_bets(spec, names, reps, seed, workers, budget, k, until_settled,
+                           max(max_reps, reps), progress)
+    if len(cmp.alternatives) == 1:
+        raise _fail(f"--budget {budget:,.0f}: no bet fits it; raise the budget or drop --budget")
+    files = write_comparison(cmp, out)
+    print_comparison(cmp)
+    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+
+
+def print_comparison(cmp: object) -> None:
+    """The ranked table of bets, the lever split and what common random numbers bought."""
+    from sim.compare import Comparison
+
+    assert isinstance(cmp, Comparison)
+    cur = cmp.spec.currency
+
+    def money(x: float | None) -> str:
+        return _short(x)
+
+    def share(x: float | None) -> str:
+        return "n/a" if x is None or x != x else f"{x:.0%}"
+
+    def month(x: float | None) -> str:
+        return "never" if x is None or x != x else f"{x:.0f}"
+
+    table = Table(title=f"{escape(cmp.spec.name)}: bets ranked by incremental NPV "
+                  f"({cmp.replications} paired replications, seed {cmp.seed}, {cur})")
+    for col in ("bet", "cost", "NPV vs baseline (95% CI)", "ROI (95% CI)", "payback month",
+                "months to goal P50", "P(goal)", "P(best NPV)", "P(best time)"):
+        table.add_column(col, justify="left" if col == "bet" else "right")
+    for row in cmp.table().to_dict(orient="records"):
+        base = row["bet"] == "baseline"
+        table.add_row(
+            escape(str(row["bet"])), money(row["cost"]),
+            "—" if base else f"{money(row['npv'])} {_ci(row['npv_lo'], row['npv_hi'], money)}",
+            "—" if base else f"{share(row['roi'])} {_ci(row['roi_lo'], row['roi_hi'], share)}",
+            "—" if base else month(row["payback_month"]), month(row["months_to_goal_p50"]),
+            share(row["p_goal"]), share(row["p_best_npv"]), share(row["p_best_time"]))
+    console.print(table)
+    changes = Table(title=f"what changes against the baseline: mean (95% CI), {cur}")
+    shown = {"total_revenue": "revenue", "total_profit": "profit", "cltv_with_tail": "CLTV",
+             "cac": "CAC", "customer_equity": "customer equity"}
+    changes.add_column("bet")
+    for label in shown.values():
+        changes.add_column(label, justify="right")
+    for name in cmp.names[1:]:
+        cells = []
+        for metric in shown:
+            p = cmp.paired(name, metric)
+            cells.append(f"{money(p['mean'])} {_ci(p['ci_low'], p['ci_high'], money)}")
+        changes.add_row(escape(name), *cells)
+    console.print(changes)
+    levers = Table(title=f"why: incremental revenue split into the four levers ({cur})")
+    for col in ("bet", "leads", "conversion", "average check", "frequency", "total"):
+        levers.add_column(col, justify="left" if col == "bet" else "right")
+    for row in cmp.levers().to_dict(orient="records"):
+        levers.add_row(escape(str(row["bet"])), *(money(row[c]) for c in
+                       ("leads", "conversion", "average_check", "frequency", "total")))
+    console.print(levers)
+    gains = [v for v in cmp.variance_reduction().values() if v == v]
+    if gains:
+        console.print(f"common random numbers: the paired standard error of NPV differences is "
+                      f"{min(gains):.1f}x to {max(gains):.1f}x smaller than independent runs'")
+    if cmp.settled is not None:
+        rounds = f"{cmp.replications} replications in rounds {cmp.rounds}"
+        if cmp.settled:
+            console.print(f"settled: {escape(cmp.could_be_best[0])} is best ({rounds})")
+        else:
+            console.print(f"not settled at the cap ({rounds}); could still be best: "
+                          + escape(", ".join(cmp.could_be_best)))
+
+
+@app.command()
+def seek(
+    scenario: ScenarioArg,
+    bet: Annotated[str, typer.Option("--bet", help="the bet whose size to find")],
+    high: Annotated[float, typer.Option("--high", help="largest size to try")],
+    low: Annotated[float | None, typer.Option(
+        "--low", help="smallest size (default: the change doing nothing)")] = None,
+    change: Annotated[int, typer.Option("--change", min=0,
+                                        help="which of the bet's changes is the size")] = 0,
+    target: Annotated[float, typer.Option("--target", min=0.01, max=0.99,
+                                          help="P(goal by deadline) to reach")] = 0.8,
+    reps: Annotated[int, typer.Option("--reps", min=2, help="replications per size")] = 40,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
+    workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
+    set_: SetOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for seek.json")] = Path("out"),
+) -> None:
+    """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""
+    from sim.goalseek import seek_size
+    from sim.output import write_json
+
+    spec = _load(scenario, set_)
+
+    def progress(step: int, size: float, p: float) -> None:
+        errors.print(f"  step {step}: size {size:,.4g} -> P(goal) {p:.0%}")
+
+    try:
+        result = seek_size(spec, bet, high, low, change, target, reps, seed, workers=workers,
+                           progress=progress)
+    except ValueError as err:
+        raise _fail(str(err)) from None
+    path = out / "seek.json"
+    write_json(path, result.to_dict())
+    what = f"{result.operation} {escape(result.path)}"
+    if result.size is None:
+        console.print(f"[bold red]not reached[/]: even {what} = {high:,.4g} gives P(goal) below "
+                      f"{target:.0%}; raise --high or rethink the bet")
+    else:
+        lo_ci, hi_ci = result.p_goal_ci or (0.0, 1.0)
+        console.print(f"[bold]{escape(result.bet)}[/]: {what} = [bold]{result.size:,.4g}[/] "
+                      f"reaches P(goal) = {result.p_goal:.0%} (95% CI {lo_ci:.0%}–{hi_ci:.0%}) "
+                      f">= {target:.0%}; over replications the answer ranges P10 "
+                      f"{result.size_p10:,.4g} … P90 {result.size_p90:,.4g}")
+    console.print(escape(f"written: {path}"))
 
 
 @app.command()

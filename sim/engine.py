@@ -23,9 +23,18 @@ import numpy as np
 import simpy
 from simpy.events import URGENT, Event
 
-from models.compiled import DAYS_PER_MONTH, CompiledScenario, Params, client_revenue_within
+from models.compiled import (
+    DAYS_PER_MONTH,
+    BuyingParams,
+    CompiledScenario,
+    CustomerBaseParams,
+    Params,
+    TierParams,
+    client_revenue_within,
+)
 from models.ledger import LEAKS, OPEN_LEAD_STATES, C, Ledger, S
 from models.params import MAX_TOUCHES
+from sim.recorder import Recorder
 
 # Slots of a lead's row of uniforms.
 _SLOT_SEGMENT, _SLOT_LOST, _SLOT_INTEREST, _SLOT_CLOSE, _SLOT_DROP = 0, 1, 2, 3, 4
@@ -37,7 +46,7 @@ _CHUNK = 512
 _PER_DAY = 1.0 / DAYS_PER_MONTH
 
 # Stream kinds, mixed into agent seeds.
-_LEADS, _ARRIVALS, _INITIAL = 1, 2, 3
+_LEADS, _ARRIVALS, _INITIAL, _CUSTOMER_BASE = 1, 2, 3, 4
 # Stream group of referral leads: a constant, not the channel count, so that a bet adding a
 # channel leaves the referral leads' random numbers (and so the comparison's pairing) intact.
 _REFERRAL_STREAM = 0xFFFF
@@ -78,8 +87,10 @@ class _Client:
 class _Run:
     """One replication. Holds the environment, the ledger and the random streams."""
 
-    def __init__(self, cs: CompiledScenario, seed: int | np.random.SeedSequence) -> None:
+    def __init__(self, cs: CompiledScenario, seed: int | np.random.SeedSequence,
+                 recorder: Recorder | None = None) -> None:
         self.cs = cs
+        self.recorder = recorder
         self.timeline = cs.timeline
         self.horizon = cs.horizon_months
         self.end = self.horizon * DAYS_PER_MONTH
@@ -139,6 +150,11 @@ class _Run:
         used = self.clients_ever + sum(count[s] for s in OPEN_LEAD_STATES)
         return u * n < n - used
 
+    def _record(self, row: list[float], event: str, value: float = 0.0) -> None:
+        """Tell the recorder (if any) what happened to the lead owning `row` (its identity)."""
+        if self.recorder is not None:
+            self.recorder.lead_event(id(row), event, self.env.now, value)
+
     # -- processes ---------------------------------------------------------------------------
     def months(self) -> Generator[Event, Any, None]:
         """Charges each month's fixed costs at its start and closes the books at its end."""
@@ -197,8 +213,10 @@ class _Run:
         row = rows[0]
         self.ledger.enter(NEW, now, m)
         self.ledger.leads[m][c] += 1
+        self._record(row, "created", c)
         if row[_SLOT_LOST] < p.lost_unprocessed:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+            self._record(row, "lost_unprocessed")
             self.ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
         else:
             self.env.process(self.lead(c, rows))
@@ -256,16 +274,19 @@ class _Run:
             now = env.now
             p = self.timeline[self._month(now)]
             delay = p.base_response_days + wait
+            self._record(row, "first_response", delay)
             if p.response_half_life_days < math.inf and (
                 row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
             ):
                 ledger.lose(IN_CONTACT, "lost_late", value, now, self._month(now))
+                self._record(row, "lost_late")
                 return
             if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
                 yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
                 return
             if row[_SLOT_DROP] < p.first_contact_drop:
                 ledger.lose(IN_CONTACT, "lost_first_contact", value, now, self._month(now))
+                self._record(row, "lost_first_contact")
                 return
             state = IN_CONTACT
         else:
@@ -278,6 +299,7 @@ class _Run:
                 ledger.move(state, FOLLOW_UP, env.now, self._month(env.now))
             yield env.timeout(p.touch_interval_days)
             yield from self.contact(p, touch_row[2 * touch], FOLLOW_UP)
+            self._record(row, "touch", touch)
             state = IN_CONTACT
             p = self.timeline[self._month(env.now)]
             if touch_row[2 * touch + 1] < p.conversion_per_touch * quality:
@@ -285,6 +307,7 @@ class _Run:
                 return
             touch += 1
         ledger.lose(state, "lost_follow_up", value, env.now, self._month(env.now))
+        self._record(row, "lost_follow_up")
 
     def deal(self, row: list[float], state: int, seg: int, c: int,
              tier: int = -1) -> Generator[Event, Any, None]:
@@ -301,6 +324,7 @@ class _Run:
             tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
         if state != INVOICED:
             ledger.move(state, INVOICED, env.now, self._month(env.now))
+            self._record(row, "invoiced")
         delay = -p.invoice_delay_days * math.log(1.0 - row[_SLOT_PAY_DELAY])
         u, q = row[_SLOT_PAID], p.invoice_paid_probability
         paid = u < q
@@ -325,6 +349,7 @@ class _Run:
         m = self._month(now)
         if not paid:
             ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg][self.horizon - m], now, m)
+            self._record(row, "lost_unpaid")
             return
         p = self.timeline[m]
         t = p.tiers[tier]
@@ -332,6 +357,7 @@ class _Run:
         rnd = random.Random(int(row[_SLOT_CLIENT_SEED] * 2**53) ^ (self.entropy[0] << 53))
         client = _Client(tier, seg, onboarded, m, now, c, rnd)
         ledger.move(INVOICED, ACTIVE, now, m)
+        self._record(row, "paid")
         self.clients_ever += 1
         self.active[id(client)] = client
         ledger.new_clients[m][c] += 1
@@ -341,7 +367,10 @@ class _Run:
         self.purchase(client, now, m, repeat=False)
         if t.regular:
             client.next_due = now + self._interval(client, p)
-        yield from self.client_life(client, now + DAYS_PER_MONTH)
+        if t.buying is not None:  # calibrated: own rate, dropout and spend (BG/NBD, Gamma-Gamma)
+            yield from self.buyer_life(client, *self._draw_buyer(t.buying, rnd))
+        else:
+            yield from self.client_life(client, now + DAYS_PER_MONTH)
 
     def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
         ledger = self.ledger
@@ -516,6 +545,71 @@ class _Run:
                 seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
                 ledger.enter(INVOICED, 0.0, 0)
                 env.process(self.deal(row, INVOICED, seg, self.existing_channel, tier))
+        if cs.customer_base is not None:
+            self.start_customer_base(cs.customer_base)
+
+    # -- calibrated buyers (a tier with `buying`) ----------------------------------------------
+    @staticmethod
+    def _draw_buyer(b: BuyingParams, rnd: random.Random) -> tuple[float, float, float]:
+        """A new client's own purchase rate per day, dropout probability and spend rate nu,
+        drawn from the fitted mixing distributions."""
+        return (rnd.gammavariate(b.rate_shape, 1.0 / b.rate_rate),
+                rnd.betavariate(b.drop_a, b.drop_b), rnd.gammavariate(b.nu_shape, 1.0 / b.nu_rate))
+
+    def start_customer_base(self, base: CustomerBaseParams) -> None:
+        """The business's own customers: each is alive with its posterior probability, then
+        draws its rate, dropout and spend from its posterior (see `models.bgnbd.Posterior`). A
+        customer who dropped out before the start is no agent of this run."""
+        for i, alive in enumerate(base.alive):
+            rnd = self._random(_CUSTOMER_BASE, 0, i)
+            if rnd.random() >= alive:
+                continue
+            rate = rnd.gammavariate(base.rate_shape[i], 1.0 / base.rate_rate[i])
+            drop = rnd.betavariate(base.drop_a[i], base.drop_b[i])
+            nu = rnd.gammavariate(base.nu_shape[i], 1.0 / base.nu_rate[i])
+            cl = _Client(base.tier, 0, True, -1, 0.0, self.existing_channel, rnd)
+            self.ledger.enter(ACTIVE, 0.0, 0)
+            self.clients_ever += 1
+            self.active[id(cl)] = cl
+            self.env.process(self.buyer_life(cl, rate, drop, nu, i))
+
+    def buyer_life(self, cl: _Client, rate: float, drop: float, nu: float,
+                   customer: int = -1) -> Generator[Event, Any, None]:
+        """A calibrated client: Poisson repeat purchases at `rate` per day, each worth
+        Gamma(spend_shape, nu) (or the tier price), dropping out after each with `drop`."""
+        env, rnd, ledger = self.env, cl.rnd, self.ledger
+        while rate > 0:
+            when = env.now + rnd.expovariate(rate)
+            if when >= self.end:
+                return
+            yield env.timeout(when - env.now)
+            now = env.now
+            m = self._month(now)
+            t = self.timeline[m].tiers[cl.tier]
+            shape = t.buying.spend_shape if t.buying is not None else 0.0
+            amount = rnd.gammavariate(shape, 1.0 / nu) if shape > 0 else t.price
+            self._book_buyer_purchase(cl, t, amount, now, m)
+            if self.recorder is not None:
+                self.recorder.purchase(now, amount, customer)
+            if rnd.random() < drop:
+                ledger.move(ACTIVE, CHURNED, now, m)
+                del self.active[id(cl)]
+                mean = shape / nu if shape > 0 else t.price
+                ledger.lose(CHURNED, "lost_client", rate * (self.end - now) * mean, now, m)
+                return
+
+    def _book_buyer_purchase(self, cl: _Client, t: TierParams, amount: float, now: float,
+                             m: int) -> None:
+        ledger = self.ledger
+        ledger.revenue[m][2 * cl.tier + 1] += amount
+        if cl.first_month < m:
+            ledger.recurring_revenue[m] += amount
+        ledger.costs[m][C["cost_of_goods"]] += t.cost_of_goods
+        ledger.gross_profit_by_channel[m][cl.channel] += amount - t.cost_of_goods
+        ledger.purchases[m] += 1
+        if cl.cohort >= 0:
+            ledger.cohort_value[cl.cohort] += (amount - t.cost_of_goods) * self._discount(
+                cl.acquired, now)
 
     # -- the horizon ---------------------------------------------------------------------------
     def value_at_horizon(self, cl: _Client) -> float:
@@ -565,9 +659,11 @@ class _Run:
         return self.finish()
 
 
-def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence) -> Ledger:
-    """Run the agent engine once: a pure function of the compiled scenario and the seed."""
-    return _Run(compiled, seed).run()
+def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
+             recorder: Recorder | None = None) -> Ledger:
+    """Run the agent engine once: a pure function of the compiled scenario and the seed.
+    `recorder` (optional) receives per-event records (`sim.recorder`)."""
+    return _Run(compiled, seed, recorder).run()
 
 
 __all__ = ["LEAKS", "simulate"]

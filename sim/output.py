@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.compare import Comparison
 from sim.montecarlo import MonteCarloResult
 
 
@@ -34,6 +35,10 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp makes the file private (0600); results are ordinary files (0644 less umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -62,3 +67,12 @@ def write_results(result: MonteCarloResult, out_dir: Path) -> list[Path]:
     write_json(summary, summary_document(result))
     write_parquet(monthly, result.monthly_quantiles())
     return [summary, monthly]
+
+
+def write_comparison(cmp: Comparison, out_dir: Path) -> list[Path]:
+    """`compare.json` (per bet and metric: mean, sd, p10, p50, p90, the paired difference with
+    its interval) and `compare_monthly.parquet` (monthly quantiles per bet)."""
+    doc, monthly = out_dir / "compare.json", out_dir / "compare_monthly.parquet"
+    write_json(doc, cmp.to_dict())
+    write_parquet(monthly, cmp.monthly_quantiles())
+    return [doc, monthly]
