@@ -193,7 +193,7 @@ def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], 
     callback raises, the pool's queued replications are cancelled and nothing is cached; the
     quick answer stays on screen, with a button to refine it again."""
     seed, reps = int(_state()["seed"]), int(_state()["reps"])
-    holder, status = st.empty(), st.empty()
+    status, holder = st.empty(), st.empty()  # Stop / Refine above the results, in sight
     quick = min(QUICK_REPS, reps)
     if result_store().get((*key, reps, seed)) is None and quick < reps:
         result = cached_run(key, quick, seed, lang, run)
@@ -219,12 +219,12 @@ def _fmt(name: str, value: float | None, currency: str, lang: Lang,
          compact: bool = False) -> str:
     if name in owner.MONEY:
         return money(value, currency, lang, compact=compact)
-    if name in owner.RATIOS:
-        return percent(value, lang)
-    if name in ("purchases_per_client",):
-        return number(value, lang, 2)
     if name == "conversion":
         return percent(value, lang, 1)
+    if name in owner.RATIOS:
+        return percent(value, lang)
+    if name == "purchases_per_client":
+        return number(value, lang, 2)
     return number(value, lang)
 
 
@@ -526,7 +526,9 @@ def _renamed(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
 
 
 def _set_settings(name: str, keys: tuple[str, ...]) -> None:
+    """Remember what the user asked to run (a button press); a new request undoes a Stop."""
     _state()[name] = tuple(_jsonable(_state()[k]) for k in keys)
+    _state()["stopped"] = False
 
 
 def _jsonable(value: Any) -> Any:

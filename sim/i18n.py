@@ -45,7 +45,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "is cached; the quick answer already shown stays.",
         "Останавливает расчёт: ещё не начатые прогоны отменяются, ничего не кэшируется; уже "
         "показанный быстрый ответ остаётся."),
-    "simulating": ("Simulating {done} of {total} replications…",
+    # total: replications x alternatives when bets are compared
+    "simulating": ("Simulating: {done} of {total} runs…",
                    "Моделирование: {done} из {total} прогонов…"),
     "quick_answer": ("Quick answer from {n} replications; refining to {total}…",
                      "Быстрый ответ по {n} прогонам; уточняем до {total}…"),

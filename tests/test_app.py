@@ -168,3 +168,17 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
         table.loc["baseline", "p_goal"], "en")
     assert len(shown) == 6
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_quick_answer_first_then_refined_and_stop_keeps_it() -> None:
+    at = _app()
+    at.session_state["stopped"] = True  # as after a press of Stop during the refinement
+    at.sidebar.radio(key="page").set_value("dashboard")
+    at.sidebar.number_input(key="reps").set_value(30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("20 replications · seed 1" in c.value for c in at.caption)  # the quick answer
+    refine = next(b for b in at.button if b.label == "Refine to 30 replications")
+    refine.click().run()
+    assert any("30 replications · seed 1" in c.value for c in at.caption)
+    assert not any("20 replications" in c.value for c in at.caption)  # replaced in place
+    assert not any(b.label.startswith("Refine") for b in at.button)

@@ -62,5 +62,5 @@ def test_numbers_and_percent() -> None:
 
 
 def test_placeholders_are_filled() -> None:
-    assert t("simulating", "en", done=3, total=20) == "Simulating 3 of 20 replications…"
+    assert t("simulating", "en", done=3, total=20) == "Simulating: 3 of 20 runs…"
     assert "3" in t("simulating", "ru", done=3, total=20)
