@@ -544,15 +544,17 @@ def page_compare(spec: Scenario, lang: Lang) -> None:
     with st.expander(t("bets", lang)):
         for b in spec.bets:
             st.markdown(f"**{b.name}**: {b.description}")
-    st.multiselect(t("bets", lang), names, default=names, key="cmp_bets")
+    # Widgets and the request are per scenario: another scenario has other bets.
+    sfx = scenario_hash(spec)
+    st.multiselect(t("bets", lang), names, default=names, key=f"cmp_bets:{sfx}")
     c = _cols(2)
     c[0].number_input(t("budget", lang), min_value=0.0, value=0.0, step=100000.0, format="%.0f",
-                      key="cmp_budget")
-    c[1].selectbox(t("max_bets", lang), (1, 2, 3), key="cmp_max")
-    keys = ("cmp_bets", "cmp_budget", "cmp_max")
+                      key=f"cmp_budget:{sfx}")
+    c[1].selectbox(t("max_bets", lang), (1, 2, 3), key=f"cmp_max:{sfx}")
+    keys = (f"cmp_bets:{sfx}", f"cmp_budget:{sfx}", f"cmp_max:{sfx}")
     st.button(t("compare_run", lang), type="primary", on_click=_set_settings,
-              args=("compare_settings", keys))
-    settings = _state().get("compare_settings")
+              args=(f"compare_settings:{sfx}", keys))
+    settings = _state().get(f"compare_settings:{sfx}")
     if settings is None:
         return
     if settings != tuple(_jsonable(_state()[k]) for k in keys):
@@ -597,13 +599,14 @@ def page_stress(spec: Scenario, lang: Lang) -> None:
     st.caption(t("stress_caption", lang))
     h = spec.horizon_months
     c = _cols(3)
-    c[0].number_input(t("shock_start", lang), 1, h, min(3, h), key="st_start")
-    c[1].number_input(t("shock_duration", lang), 1, h, min(6, h), key="st_duration")
-    c[2].slider(t("severity", lang), 0.5, 2.0, 1.0, 0.25, key="st_severity")
-    keys = ("st_start", "st_duration", "st_severity")
+    sfx = scenario_hash(spec)  # the months offered depend on the scenario's horizon
+    c[0].number_input(t("shock_start", lang), 1, h, min(3, h), key=f"st_start:{sfx}")
+    c[1].number_input(t("shock_duration", lang), 1, h, min(6, h), key=f"st_duration:{sfx}")
+    c[2].slider(t("severity", lang), 0.5, 2.0, 1.0, 0.25, key=f"st_severity:{sfx}")
+    keys = (f"st_start:{sfx}", f"st_duration:{sfx}", f"st_severity:{sfx}")
     st.button(t("stress_run", lang), type="primary", on_click=_set_settings,
-              args=("stress_settings", keys))
-    settings = _state().get("stress_settings")
+              args=(f"stress_settings:{sfx}", keys))
+    settings = _state().get(f"stress_settings:{sfx}")
     if settings is None:
         return
     if settings != tuple(_jsonable(_state()[k]) for k in keys):

@@ -4,6 +4,7 @@ run, and check that the numbers shown are the library's."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -30,6 +31,10 @@ def _page(at: AppTest, page: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def _number(at: AppTest, label: str) -> Any:
+    return next(w for w in at.number_input if w.label.startswith(label))
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -132,7 +137,7 @@ def test_invalid_scenario_blocks_results_pages() -> None:
 def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
     at = _page(_app(), "compare")
     assert not at.dataframe  # nothing runs before Compare is pressed
-    at.multiselect(key="cmp_bets").set_value(["more_ads", "two_more_managers"])
+    at.multiselect[0].set_value(["more_ads", "two_more_managers"])
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     spec = load_scenario(Path(APP).parent / "scenarios" / "b2b_services.yaml")
@@ -146,16 +151,26 @@ def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 4  # ROI vs time, two fan charts, levers
 
+    # Another scenario has other bets: its own choice, nothing carried over.
+    at.sidebar.radio(key="page").set_value("scenario").run()
+    at.selectbox(key="example").set_value("subscription").run()
+    at.sidebar.radio(key="page").set_value("compare").run()
+    assert not at.exception and not at.dataframe
+    at.sidebar.radio(key="page").set_value("scenario").run()
+    at.selectbox(key="example").set_value("b2b_services").run()
+    at.sidebar.radio(key="page").set_value("compare").run()
+    assert at.dataframe  # back to the first scenario: its cached comparison
+
     # A budget that fits no bet says so instead of running.
-    at.number_input(key="cmp_budget").set_value(1000.0)
+    _number(at, "Budget (total cost").set_value(1000.0)
     at.button[0].click().run()
     assert at.warning
 
 
 def test_stress_test_shows_p_goal_per_shock() -> None:
     at = _page(_app(), "stress")
-    at.number_input(key="st_start").set_value(2)
-    at.number_input(key="st_duration").set_value(12)
+    _number(at, "Shock starts").set_value(2)
+    _number(at, "Lasts").set_value(12)
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     spec = load_scenario(Path(APP).parent / "scenarios" / "b2b_services.yaml")
