@@ -176,8 +176,13 @@ def map_tasks(fn: Callable[[T], R], tasks: list[T], workers: int,
     elif workers <= 1 or len(tasks) <= 1:
         yield from map(fn, tasks)
     else:
-        with _pool(min(workers, len(tasks))) as pool:
+        pool = _pool(min(workers, len(tasks)))
+        try:
             yield from pool.map(fn, tasks, chunksize=1)
+        except BaseException:  # an error, Ctrl-C or a consumer that stopped early
+            pool.shutdown(wait=True, cancel_futures=True)  # drop the queued replications
+            raise
+        pool.shutdown(wait=True)
 
 
 def run_monte_carlo(
