@@ -87,7 +87,16 @@ GOAL_SERIES = {
 
 
 def _ratio(a: float, b: float) -> float:
-    return a / b if b else math.nan
+    """a / b, or NaN where it is not defined: a zero denominator, or one so small (rounding
+    residue) that the ratio is not a finite number."""
+    a, b = float(a), float(b)
+    if b == 0:
+        return math.nan
+    try:
+        r = a / b
+    except OverflowError:
+        return math.nan
+    return r if math.isfinite(r) else math.nan
 
 
 def monthly_metrics(ledger: Ledger) -> dict[str, np.ndarray]:
