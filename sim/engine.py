@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Generator
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import URGENT, Event
+from simpy.events import NORMAL, URGENT, Event, Timeout
 
 from models.compiled import DAYS_PER_MONTH, CompiledScenario, Params, client_revenue_within
 from models.ledger import LEAKS, OPEN_LEAD_STATES, C, Ledger, S
@@ -34,7 +35,7 @@ _SLOT_CLIENT_SEED = 10
 _SLOT_TOUCH = 12  # contact k uses 12 + 2k (handling time) and 13 + 2k (close)
 _ROW = _SLOT_TOUCH + 2 * (MAX_TOUCHES + 1)
 _CHUNK = 512
-_PER_DAY = 1.0 / DAYS_PER_MONTH
+
 
 # Stream kinds, mixed into agent seeds.
 _LEADS, _ARRIVALS, _INITIAL = 1, 2, 3
@@ -55,6 +56,81 @@ class _UrgentTimeout(Event):
         self._ok = True
         self._value = None
         env.schedule(self, URGENT, delay)
+
+
+class _Team:
+    """The sales team: `capacity` managers serving one FIFO queue of contact requests.
+
+    A thin stand-in for `simpy.Resource`, driven by the same SimPy environment. With a Resource a
+    contact costs three events (the request, the handling timeout, the release) plus a Request
+    and a Release object with their callbacks. Here it costs one: the end of the contact, which
+    is scheduled either at once (a manager is free) or when a manager who finishes a contact
+    takes the next lead off the queue (`release`). The queue is real and FIFO, so response time
+    grows with load exactly as with the Resource: a contact starts at the same simulated moment.
+
+    The lead's ledger moves that happen when a manager picks it up (waiting -> in_contact) and
+    the queue statistics (booked when the wait ends) are written here, at that moment.
+    """
+
+    __slots__ = ("busy", "capacity", "env", "ledger", "queue", "run")
+
+    def __init__(self, run: _Run, capacity: int) -> None:
+        self.run = run
+        self.env = run.env
+        self.ledger = run.ledger
+        self.capacity = capacity
+        self.busy = 0  # managers in a contact; more than `capacity` while leavers finish theirs
+        # Waiting leads: (end-of-contact event, time they joined, handling days). Invariant:
+        # someone waits only while every manager is busy (busy >= capacity).
+        self.queue: deque[tuple[Event, float, float]] = deque()
+
+    def request(self, state: int, handling: float) -> Event:
+        """A lead in `state` asks for a manager now and will occupy one for `handling` days.
+        Returns the event of the end of its contact; its value is the wait in days. The lead
+        must call `release` when it resumes."""
+        env = self.env
+        now = env.now
+        self.ledger.move(state, WAITING, now, self.run.month)
+        done = Event(env)
+        if self.busy < self.capacity:
+            self.busy += 1
+            self._start(done, now, now, handling)
+        else:
+            self.queue.append((done, now, handling))
+        return done
+
+    def release(self) -> None:
+        """A manager finishes a contact: takes the next waiting lead, or becomes free. A manager
+        beyond the (reduced) capacity leaves instead."""
+        if self.queue and self.busy <= self.capacity:
+            done, since, handling = self.queue.popleft()
+            self._start(done, since, self.env.now, handling)
+        else:
+            self.busy -= 1
+
+    def resize(self, capacity: int) -> None:
+        """New managers take waiting leads at once; leavers finish the contact in hand."""
+        self.capacity = capacity
+        queue, now = self.queue, self.env.now
+        while queue and self.busy < capacity:
+            self.busy += 1
+            done, since, handling = queue.popleft()
+            self._start(done, since, now, handling)
+
+    def _start(self, done: Event, since: float, now: float, handling: float) -> None:
+        """A manager picks up a lead that asked at `since`: book the wait (in the month it ends,
+        so an overloaded month shows) and schedule the end of the contact."""
+        ledger, m = self.ledger, self.run.month
+        ledger.requests[m] += 1
+        wait = now - since
+        if wait > 0:
+            ledger.waited[m] += 1
+            ledger.wait_days[m] += wait
+        ledger.move(WAITING, IN_CONTACT, now, m)
+        # What `Timeout` does, on an event created earlier (the one the lead already waits on).
+        done._ok = True
+        done._value = wait
+        self.env.schedule(done, NORMAL, handling)
 
 
 class _Client:
@@ -94,12 +170,12 @@ class _Run:
         self.clients_ever = 0
         self.active: dict[int, _Client] = {}
         self._rows: dict[tuple[int, int], tuple[np.random.Generator, np.ndarray, int]] = {}
+        # The current month, kept by `months` (its month-closing event comes before anything
+        # else at a month's first moment), so that hot paths need not divide the clock.
+        self.month = 0
         # The team may change size month by month (a bet hiring, a shock losing a manager):
-        # `months` sets the capacity at each month's start.
-        most = max(p.managers for p in self.timeline)
-        self.managers = simpy.Resource(self.env, capacity=most) if most > 0 else None
-        if self.managers is not None:
-            self._set_team(self.managers, self.timeline[0].managers)
+        # `months` sets the capacity at each month's start; with 0 managers leads wait.
+        self.managers = _Team(self, self.timeline[0].managers)
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
 
     # -- random streams ---------------------------------------------------------------------
@@ -124,10 +200,6 @@ class _Run:
         return row[:_SLOT_TOUCH].tolist(), row
 
     # -- helpers ----------------------------------------------------------------------------
-    def _month(self, now: float) -> int:
-        m = int(now * _PER_DAY)
-        return m if m < self.horizon else self.horizon - 1
-
     def _discount(self, since: float, now: float) -> float:
         return math.exp(-self.discount_per_day * (now - since))
 
@@ -144,13 +216,14 @@ class _Run:
         """Charges each month's fixed costs at its start and closes the books at its end."""
         env, ledger = self.env, self.ledger
         for m in range(self.horizon):
+            self.month = m
             p = self.timeline[m]
             costs = ledger.costs[m]
             for c, ch in enumerate(p.channels):
                 ledger.marketing_by_channel[m][c] += ch.budget
                 costs[C["marketing"]] += ch.budget
             costs[C["salaries"]] += p.managers * p.salary_monthly
-            if self.managers is not None and self.managers.capacity != p.managers:
+            if self.managers.capacity != p.managers:
                 self._set_team(self.managers, p.managers)
             costs[C["overhead"]] += p.overhead_monthly
             if m < self.horizon - 1:
@@ -158,11 +231,10 @@ class _Run:
                 ledger.close_month(m, env.now)
 
     @staticmethod
-    def _set_team(team: simpy.Resource, managers: int) -> None:
+    def _set_team(team: _Team, managers: int) -> None:
         """Resize the team. A manager who leaves finishes the contact in hand; new managers
-        take waiting leads at once. SimPy has no public setter for a resource's capacity."""
-        team._capacity = managers  # type: ignore[attr-defined]
-        team._trigger_put(None)
+        take waiting leads at once."""
+        team.resize(managers)
 
     def arrivals(self, c: int) -> Generator[Event, Any, None]:
         """Poisson lead arrivals of one channel, at the rate its month's parameters give."""
@@ -170,7 +242,7 @@ class _Run:
         rnd = self._random(_ARRIVALS, c, 0)
         while True:
             now = env.now
-            m = self._month(now)
+            m = self.month
             ch = self.timeline[m].channels[c]
             rate = (ch.paid_leads + ch.organic_leads) / DAYS_PER_MONTH
             month_end = (m + 1) * DAYS_PER_MONTH
@@ -191,7 +263,7 @@ class _Run:
     def new_lead(self, c: int, rows: tuple[list[float], np.ndarray]) -> None:
         """A lead arrives. One lost in the CRM is booked at once, with no process of its own."""
         now = self.env.now
-        m = self._month(now)
+        m = self.month
         p = self.timeline[m]
         row = rows[0]
         self.ledger.enter(NEW, now, m)
@@ -202,41 +274,26 @@ class _Run:
         else:
             self.env.process(self.lead(c, rows))
 
-    def contact(self, p: Params, u_handling: float, state: int) -> Generator[Event, Any, float]:
-        """Queue for a manager, talk, release. Returns the wait in days."""
-        env, ledger = self.env, self.ledger
-        start = env.now
-        m = self._month(start)
-        ledger.move(state, WAITING, start, m)
-        if self.managers is None:  # nobody to call: the lead waits for ever
-            yield env.event()
-        req = self.managers.request()  # type: ignore[union-attr]
-        yield req
-        now = env.now
-        wait = now - start
-        m = self._month(now)  # waits are booked when they end, so an overloaded month shows
-        ledger.requests[m] += 1
-        if wait > 0:
-            ledger.waited[m] += 1
-            ledger.wait_days[m] += wait
-        ledger.move(WAITING, IN_CONTACT, now, m)
-        handling = p.handling_days
+    @staticmethod
+    def _handling(p: Params, u: float) -> float:
+        """Calendar days a contact occupies a manager, from the lead's uniform `u`."""
         if p.handling_exponential:
-            handling = -handling * math.log(1.0 - u_handling)
-        yield env.timeout(handling)
-        self.managers.release(req)  # type: ignore[union-attr]
-        return wait
+            return -p.handling_days * math.log(1.0 - u)
+        return p.handling_days
 
     def lead(self, c: int, rows: tuple[list[float], np.ndarray], touches_done: int = 0,
              existing: bool = False) -> Generator[Event, Any, None]:
         """One lead's journey from arrival to a paid first purchase or a leak. A lead of the
         starting state (`existing`) is not counted as a new lead and, if `touches_done` > 0, goes
-        on with its follow-ups."""
-        env, ledger = self.env, self.ledger
+        on with its follow-ups.
+
+        The hot path of the engine: written flat (no sub-generators) and with locals bound, since
+        every lead runs it and a contact is one event (see `_Team`)."""
+        env, ledger, team, timeline = self.env, self.ledger, self.managers, self.timeline
         row, full_row = rows
         now = env.now
-        m = self._month(now)
-        p = self.timeline[m]
+        m = self.month
+        p = timeline[m]
         seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
         value = p.lead_value[seg][self.horizon - m]
         if c == self.referral_channel:
@@ -244,62 +301,64 @@ class _Run:
         else:
             quality = p.channels[c].conversion_multiplier
         quality *= p.segments[seg].conversion_multiplier
+        touch_row = full_row[_SLOT_TOUCH:].tolist()
         if touches_done == 0:
             if existing:
                 ledger.enter(NEW, now, m)
-            touch_row = full_row[_SLOT_TOUCH:].tolist()
             # The routing delay (base_response_hours) counts towards the lead's wait, but the
             # lead joins the queue at once: shifting every arrival by the same constant would
             # not change the queue, and it saves an event per lead.
-            wait = yield from self.contact(p, touch_row[0], NEW)
+            wait = yield team.request(NEW, self._handling(p, touch_row[0]))
+            team.release()
             now = env.now
-            p = self.timeline[self._month(now)]
+            m = self.month
+            p = timeline[m]
             delay = p.base_response_days + wait
             if p.response_half_life_days < math.inf and (
                 row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
             ):
-                ledger.lose(IN_CONTACT, "lost_late", value, now, self._month(now))
+                ledger.lose(IN_CONTACT, "lost_late", value, now, m)
                 return
             if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
                 yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
                 return
             if row[_SLOT_DROP] < p.first_contact_drop:
-                ledger.lose(IN_CONTACT, "lost_first_contact", value, now, self._month(now))
+                ledger.lose(IN_CONTACT, "lost_first_contact", value, now, m)
                 return
             state = IN_CONTACT
         else:
             ledger.enter(FOLLOW_UP, now, m)
             state = FOLLOW_UP
-            touch_row = full_row[_SLOT_TOUCH:].tolist()
         touch = touches_done + 1
         while touch <= p.max_touches:
             if state != FOLLOW_UP:
-                ledger.move(state, FOLLOW_UP, env.now, self._month(env.now))
-            yield env.timeout(p.touch_interval_days)
-            yield from self.contact(p, touch_row[2 * touch], FOLLOW_UP)
+                ledger.move(state, FOLLOW_UP, env.now, self.month)
+            yield Timeout(env, p.touch_interval_days)
+            yield team.request(FOLLOW_UP, self._handling(p, touch_row[2 * touch]))
+            team.release()
             state = IN_CONTACT
-            p = self.timeline[self._month(env.now)]
+            p = timeline[self.month]
             if touch_row[2 * touch + 1] < p.conversion_per_touch * quality:
                 yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
                 return
             touch += 1
-        ledger.lose(state, "lost_follow_up", value, env.now, self._month(env.now))
+        ledger.lose(state, "lost_follow_up", value, env.now, self.month)
 
     def deal(self, row: list[float], state: int, seg: int, c: int,
              tier: int = -1) -> Generator[Event, Any, None]:
         """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak)."""
         env, ledger = self.env, self.ledger
-        p = self.timeline[self._month(env.now)]
+        p = self.timeline[self.month]
         committee = p.segments[seg].committee_delay_days
         if committee > 0:
-            ledger.move(state, DECIDING, env.now, self._month(env.now))
+            ledger.move(state, DECIDING, env.now, self.month)
             state = DECIDING
             yield env.timeout(-committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
-            p = self.timeline[self._month(env.now)]
+            p = self.timeline[self.month]
         if tier < 0:
             tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
         if state != INVOICED:
-            ledger.move(state, INVOICED, env.now, self._month(env.now))
+            ledger.move(state, INVOICED, env.now, self.month)
         delay = -p.invoice_delay_days * math.log(1.0 - row[_SLOT_PAY_DELAY])
         u, q = row[_SLOT_PAID], p.invoice_paid_probability
         paid = u < q
@@ -321,7 +380,7 @@ class _Run:
         if delay > 0:
             yield env.timeout(delay)
         now = env.now
-        m = self._month(now)
+        m = self.month
         if not paid:
             ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg][self.horizon - m], now, m)
             return
@@ -385,7 +444,7 @@ class _Run:
         while True:
             start = env.now
             cl.anniversary = anniversary
-            p = self.timeline[self._month(start)]
+            p = self.timeline[self.month]
             t = p.tiers[cl.tier]
             buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
                 cl.segment].frequency_multiplier
@@ -409,7 +468,7 @@ class _Run:
                 yield env.timeout(when - env.now)
                 now = env.now
                 if is_purchase:
-                    upsold = self._repeat_purchase(cl, now, self._month(now))
+                    upsold = self._repeat_purchase(cl, now, self.month)
                     if upsold:
                         break
                 else:
@@ -420,7 +479,7 @@ class _Run:
                 return
             yield env.timeout(anniversary - env.now)
             now = env.now
-            m = self._month(now)
+            m = self.month
             p = self.timeline[m]
             if rnd.random() < p.churn(cl.tier, cl.onboarded, cl.segment):
                 won_back = yield from self.churn(cl, p, now, m)
@@ -448,7 +507,7 @@ class _Run:
 
     def _charge_retention(self, cl: _Client, now: float) -> None:
         """The retention programme costs its monthly fee for each client-month started."""
-        m = self._month(now)
+        m = self.month
         p = self.timeline[m]
         if p.retention_enabled and p.retention_cost_per_client_month > 0:
             self.ledger.costs[m][C["retention"]] += p.retention_cost_per_client_month
@@ -465,7 +524,7 @@ class _Run:
                 if p.win_back_delay_days > 0:
                     yield env.timeout(cl.rnd.expovariate(1.0 / p.win_back_delay_days))
                 now = env.now
-                m = self._month(now)
+                m = self.month
                 ledger.move(CHURNED, ACTIVE, now, m)
                 self.active[id(cl)] = cl
                 ledger.win_backs[m] += 1
