@@ -120,6 +120,21 @@ class Ledger:
         count[b] += 1
         self.flows[month][a * N_STATES + b] += 1
 
+    def move_via(self, a: int, via: int, b: int, now: float, month: int) -> None:
+        """One agent moves from a to b through `via` at the same moment (a lead that finds a
+        manager free passes through the queue without waiting): both flows are recorded, and no
+        time is spent in `via`. The same as `move(a, via)` then `move(via, b)`, for less work."""
+        integral, last, count = self._integral, self._last, self.count
+        integral[a] += count[a] * (now - last[a])
+        last[a] = now
+        integral[b] += count[b] * (now - last[b])
+        last[b] = now
+        count[a] -= 1
+        count[b] += 1
+        flows = self.flows[month]
+        flows[a * N_STATES + via] += 1
+        flows[via * N_STATES + b] += 1
+
     def _settle(self, s: int, now: float) -> None:
         self._integral[s] += self.count[s] * (now - self._last[s])
         self._last[s] = now

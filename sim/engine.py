@@ -58,6 +58,32 @@ class _UrgentTimeout(Event):
         env.schedule(self, URGENT, delay)
 
 
+class _Agent:
+    """Drives one agent's generator on SimPy events, as `simpy.Process` does, minus two events
+    per agent: its start (the generator's first step runs at once, at the moment the agent is
+    created, where a Process would schedule an `Initialize` event for the same moment) and its
+    end (a Process is itself an event, triggered when the generator returns; nobody waits for an
+    agent to finish). The agent's events never fail, so there is no exception to route: an error
+    in the generator propagates out of `env.run` as it would from a Process."""
+
+    __slots__ = ("generator",)
+
+    def __init__(self, generator: Generator[Event, Any, Any]) -> None:
+        self.generator = generator
+        try:
+            target = generator.send(None)
+        except StopIteration:
+            return
+        target.callbacks.append(self.resume)  # type: ignore[union-attr]
+
+    def resume(self, event: Event) -> None:
+        try:
+            target = self.generator.send(event._value)
+        except StopIteration:
+            return
+        target.callbacks.append(self.resume)  # type: ignore[union-attr]
+
+
 class _Team:
     """The sales team: `capacity` managers serving one FIFO queue of contact requests.
 
@@ -88,15 +114,17 @@ class _Team:
         """A lead in `state` asks for a manager now and will occupy one for `handling` days.
         Returns the event of the end of its contact; its value is the wait in days. The lead
         must call `release` when it resumes."""
-        env = self.env
+        env, ledger = self.env, self.ledger
         now = env.now
-        self.ledger.move(state, WAITING, now, self.run.month)
-        done = Event(env)
-        if self.busy < self.capacity:
+        m = self.run.month
+        if self.busy < self.capacity:  # then nobody waits: straight to a manager
             self.busy += 1
-            self._start(done, now, now, handling)
-        else:
-            self.queue.append((done, now, handling))
+            ledger.requests[m] += 1
+            ledger.move_via(state, WAITING, IN_CONTACT, now, m)
+            return Timeout(env, handling, 0.0)
+        ledger.move(state, WAITING, now, m)
+        done = Event(env)
+        self.queue.append((done, now, handling))
         return done
 
     def release(self) -> None:
@@ -272,7 +300,7 @@ class _Run:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
             self.ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
         else:
-            self.env.process(self.lead(c, rows))
+            _Agent(self.lead(c, rows))
 
     @staticmethod
     def _handling(p: Params, u: float) -> float:
@@ -538,7 +566,7 @@ class _Run:
 
     # -- the starting state --------------------------------------------------------------------
     def start(self) -> None:
-        env, ledger, cs = self.env, self.ledger, self.cs
+        ledger, cs = self.ledger, self.cs
         p = self.timeline[0]
         for g, group in enumerate(cs.initial_clients):
             for j in range(group.count):
@@ -561,19 +589,19 @@ class _Run:
                     periods = interval / DAYS_PER_MONTH
                     cl.next_due = (anniversary + (rnd.random() * periods // 1) * DAYS_PER_MONTH
                                    if periods >= 1 else rnd.random() * interval)
-                env.process(self.client_life(cl, anniversary))
+                _Agent(self.client_life(cl, anniversary))
         group_base = len(cs.initial_clients)
         for g, (c, count, touches) in enumerate(cs.initial_leads):
             for _ in range(count):
                 rows = self._next_row(_INITIAL, group_base + g)
-                env.process(self.lead(c, rows, touches_done=touches, existing=True))
+                _Agent(self.lead(c, rows, touches_done=touches, existing=True))
         group_base += len(cs.initial_leads)
         for g, (tier, count) in enumerate(cs.initial_invoices):
             for _ in range(count):
                 row, _ = self._next_row(_INITIAL, group_base + g)
                 seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
                 ledger.enter(INVOICED, 0.0, 0)
-                env.process(self.deal(row, INVOICED, seg, self.existing_channel, tier))
+                _Agent(self.deal(row, INVOICED, seg, self.existing_channel, tier))
 
     # -- the horizon ---------------------------------------------------------------------------
     def value_at_horizon(self, cl: _Client) -> float:
