@@ -161,6 +161,25 @@ class _Team:
         self.env.schedule(done, NORMAL, handling)
 
 
+class _Rows:
+    """A stream of agents' rows of uniforms, one row (`_ROW` slots) per agent in order, drawn
+    from numpy in chunks (a chunk costs about as much as a few scalar draws)."""
+
+    __slots__ = ("chunk", "generator", "i")
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+        self.chunk = np.empty((0, _ROW))
+        self.i = _CHUNK
+
+    def next(self) -> list[float]:
+        i = self.i
+        if i >= _CHUNK:
+            self.chunk, i = self.generator.random((_CHUNK, _ROW)), 0
+        self.i = i + 1
+        return self.chunk[i].tolist()  # one conversion: Python floats are faster to read
+
+
 class _Client:
     __slots__ = ("acquired", "anniversary", "channel", "cohort", "first_month", "next_due",
                  "onboarded", "rnd", "segment", "tier")
@@ -197,13 +216,16 @@ class _Run:
         self.discount_per_day = math.log1p(cs.monthly_discount_rate) / DAYS_PER_MONTH
         self.clients_ever = 0
         self.active: dict[int, _Client] = {}
-        self._rows: dict[tuple[int, int], tuple[np.random.Generator, np.ndarray, int]] = {}
+        self._rows: dict[tuple[int, int], _Rows] = {}
         # The current month, kept by `months` (its month-closing event comes before anything
         # else at a month's first moment), so that hot paths need not divide the clock.
         self.month = 0
         # The team may change size month by month (a bet hiring, a shock losing a manager):
         # `months` sets the capacity at each month's start; with 0 managers leads wait.
         self.managers = _Team(self, self.timeline[0].managers)
+        # Far-future events wait in day buckets, not in SimPy's heap (see `later`).
+        self._buckets: list[list[tuple[float, Event]]] = [[] for _ in range(int(self.end) + 2)]
+        self._heap_until = 2  # events before this day go straight into the heap
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
 
     # -- random streams ---------------------------------------------------------------------
@@ -211,21 +233,16 @@ class _Run:
         return random.Random((self.entropy[0] << 96) | (self.entropy[1] << 64)
                              | (kind << 56) | (group << 32) | index)
 
-    def _next_row(self, kind: int, group: int) -> tuple[list[float], np.ndarray]:
-        """The next agent's row of uniforms from stream (kind, group): its first `_SLOT_TOUCH`
-        slots as a list, and the whole row as an array (follow-up slots are read only by leads
-        that get that far; converting every row to floats would cost more than the rest)."""
+    def _next_row(self, kind: int, group: int) -> list[float]:
+        """The next agent's row of uniforms from stream (kind, group)."""
+        return self._stream(kind, group).next()
+
+    def _stream(self, kind: int, group: int) -> _Rows:
         key = (kind, group)
-        if key in self._rows:
-            gen, chunk, i = self._rows[key]
-        else:
-            gen = np.random.default_rng(np.random.SeedSequence([*self.entropy, kind, group]))
-            chunk, i = np.empty((0, _ROW)), _CHUNK
-        if i >= _CHUNK:
-            chunk, i = gen.random((_CHUNK, _ROW)), 0
-        self._rows[key] = (gen, chunk, i + 1)
-        row = chunk[i]
-        return row[:_SLOT_TOUCH].tolist(), row
+        if key not in self._rows:
+            self._rows[key] = _Rows(
+                np.random.default_rng(np.random.SeedSequence([*self.entropy, kind, group])))
+        return self._rows[key]
 
     # -- helpers ----------------------------------------------------------------------------
     def _discount(self, since: float, now: float) -> float:
@@ -264,61 +281,89 @@ class _Run:
         take waiting leads at once."""
         team.resize(managers)
 
+    def later(self, delay: float) -> Event:
+        """An event `delay` days from now, like `env.timeout(delay)`.
+
+        Why not a Timeout: SimPy keeps every scheduled event in one binary heap, and each event
+        processed costs a heap pop that touches about log2(size) entries scattered in memory.
+        Clients wait a month for their next anniversary and leads days for their next touch, so
+        the heap would hold every live agent (thousands) and every event would get slower. Here
+        an event due after tomorrow waits in its day's bucket and enters the heap the day before
+        it is due (`wheel`), so the heap holds about two days of events. The event is the same
+        SimPy event at the same time; only when it enters the heap differs."""
+        env = self.env
+        event = Event(env)
+        event._ok = True
+        event._value = None
+        when = env.now + delay
+        day = int(when)
+        if day < self._heap_until:
+            env.schedule(event, NORMAL, delay)
+        elif when < self.end:  # beyond the horizon the run never gets there
+            self._buckets[day].append((when, event))
+        return event
+
+    def wheel(self) -> Generator[Event, Any, None]:
+        """Each day d, moves the events due on day d + 1 from their bucket into SimPy's heap."""
+        env, buckets, schedule = self.env, self._buckets, self.env.schedule
+        for day in range(int(self.end) + 1):
+            self._heap_until = day + 2
+            tomorrow = day + 1
+            for when, event in buckets[tomorrow]:
+                schedule(event, NORMAL, when - day)  # exact: `when` and `day` are a float and
+            buckets[tomorrow] = []  # an integer a day or two apart
+            yield Timeout(env, 1.0)
+
     def arrivals(self, c: int) -> Generator[Event, Any, None]:
         """Poisson lead arrivals of one channel, at the rate its month's parameters give."""
-        env = self.env
+        env, timeline, end = self.env, self.timeline, self.end
         rnd = self._random(_ARRIVALS, c, 0)
+        rows = self._stream(_LEADS, c)
+        open_market = self.cs.market_size == math.inf
         while True:
             now = env.now
             m = self.month
-            ch = self.timeline[m].channels[c]
+            ch = timeline[m].channels[c]
             rate = (ch.paid_leads + ch.organic_leads) / DAYS_PER_MONTH
             month_end = (m + 1) * DAYS_PER_MONTH
             arrival = now + rnd.expovariate(rate) if rate > 0 else math.inf
             if arrival >= month_end:  # the rate may change: restart from the month's end
-                if month_end >= self.end:
+                if month_end >= end:
                     return
-                yield env.timeout(month_end - now)
+                yield Timeout(env, month_end - now)
                 continue
-            yield env.timeout(arrival - now)
-            if self._market_allows(rnd.random()):
-                self.new_lead(c, self._next_row(_LEADS, c))
+            yield Timeout(env, arrival - now)
+            u = rnd.random()  # drawn even in an open market, so the stream stays the same
+            if open_market or self._market_allows(u):
+                self.new_lead(c, rows.next())
 
     def referral(self) -> None:
         if self._market_allows(self._referral_rnd.random()):
             self.new_lead(self.referral_channel, self._next_row(_LEADS, _REFERRAL_STREAM))
 
-    def new_lead(self, c: int, rows: tuple[list[float], np.ndarray]) -> None:
+    def new_lead(self, c: int, row: list[float]) -> None:
         """A lead arrives. One lost in the CRM is booked at once, with no process of its own."""
         now = self.env.now
         m = self.month
         p = self.timeline[m]
-        row = rows[0]
-        self.ledger.enter(NEW, now, m)
-        self.ledger.leads[m][c] += 1
+        ledger = self.ledger
+        ledger.enter(NEW, now, m)
+        ledger.leads[m][c] += 1
         if row[_SLOT_LOST] < p.lost_unprocessed:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
-            self.ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
+            ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
         else:
-            _Agent(self.lead(c, rows))
+            _Agent(self.lead(c, row))
 
-    @staticmethod
-    def _handling(p: Params, u: float) -> float:
-        """Calendar days a contact occupies a manager, from the lead's uniform `u`."""
-        if p.handling_exponential:
-            return -p.handling_days * math.log(1.0 - u)
-        return p.handling_days
-
-    def lead(self, c: int, rows: tuple[list[float], np.ndarray], touches_done: int = 0,
+    def lead(self, c: int, row: list[float], touches_done: int = 0,
              existing: bool = False) -> Generator[Event, Any, None]:
         """One lead's journey from arrival to a paid first purchase or a leak. A lead of the
         starting state (`existing`) is not counted as a new lead and, if `touches_done` > 0, goes
         on with its follow-ups.
 
-        The hot path of the engine: written flat (no sub-generators) and with locals bound, since
-        every lead runs it and a contact is one event (see `_Team`)."""
+        The engine's hot path: written flat (no sub-generators until the deal) with locals bound,
+        since every lead runs it and each contact is a single event (see `_Team`)."""
         env, ledger, team, timeline = self.env, self.ledger, self.managers, self.timeline
-        row, full_row = rows
         now = env.now
         m = self.month
         p = timeline[m]
@@ -329,14 +374,16 @@ class _Run:
         else:
             quality = p.channels[c].conversion_multiplier
         quality *= p.segments[seg].conversion_multiplier
-        touch_row = full_row[_SLOT_TOUCH:].tolist()
         if touches_done == 0:
             if existing:
                 ledger.enter(NEW, now, m)
             # The routing delay (base_response_hours) counts towards the lead's wait, but the
             # lead joins the queue at once: shifting every arrival by the same constant would
             # not change the queue, and it saves an event per lead.
-            wait = yield team.request(NEW, self._handling(p, touch_row[0]))
+            handling = p.handling_days
+            if p.handling_exponential:
+                handling *= -math.log(1.0 - row[_SLOT_TOUCH])
+            wait = yield team.request(NEW, handling)
             team.release()
             now = env.now
             m = self.month
@@ -361,12 +408,16 @@ class _Run:
         while touch <= p.max_touches:
             if state != FOLLOW_UP:
                 ledger.move(state, FOLLOW_UP, env.now, self.month)
-            yield Timeout(env, p.touch_interval_days)
-            yield team.request(FOLLOW_UP, self._handling(p, touch_row[2 * touch]))
+            yield self.later(p.touch_interval_days)
+            slot = _SLOT_TOUCH + 2 * touch  # this touch's handling time, then its close
+            handling = p.handling_days
+            if p.handling_exponential:
+                handling *= -math.log(1.0 - row[slot])
+            yield team.request(FOLLOW_UP, handling)
             team.release()
             state = IN_CONTACT
             p = timeline[self.month]
-            if touch_row[2 * touch + 1] < p.conversion_per_touch * quality:
+            if row[slot + 1] < p.conversion_per_touch * quality:
                 yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
                 return
             touch += 1
@@ -381,7 +432,7 @@ class _Run:
         if committee > 0:
             ledger.move(state, DECIDING, env.now, self.month)
             state = DECIDING
-            yield env.timeout(-committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
+            yield self.later(-committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
             p = self.timeline[self.month]
         if tier < 0:
             tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
@@ -406,7 +457,7 @@ class _Run:
         if not paid:
             delay += p.reminders * p.reminder_interval_days
         if delay > 0:
-            yield env.timeout(delay)
+            yield self.later(delay)
         now = env.now
         m = self.month
         if not paid:
@@ -493,7 +544,7 @@ class _Run:
             for when, is_purchase in events:
                 if when >= self.end:
                     break
-                yield env.timeout(when - env.now)
+                yield self.later(when - env.now)
                 now = env.now
                 if is_purchase:
                     upsold = self._repeat_purchase(cl, now, self.month)
@@ -505,7 +556,7 @@ class _Run:
                 continue
             if anniversary >= self.end:
                 return
-            yield env.timeout(anniversary - env.now)
+            yield self.later(anniversary - env.now)
             now = env.now
             m = self.month
             p = self.timeline[m]
@@ -550,7 +601,7 @@ class _Run:
             self._charge_client(cl, p.win_back_cost, now)
             if cl.rnd.random() < p.win_back_probability:
                 if p.win_back_delay_days > 0:
-                    yield env.timeout(cl.rnd.expovariate(1.0 / p.win_back_delay_days))
+                    yield self.later(cl.rnd.expovariate(1.0 / p.win_back_delay_days))
                 now = env.now
                 m = self.month
                 ledger.move(CHURNED, ACTIVE, now, m)
@@ -593,12 +644,12 @@ class _Run:
         group_base = len(cs.initial_clients)
         for g, (c, count, touches) in enumerate(cs.initial_leads):
             for _ in range(count):
-                rows = self._next_row(_INITIAL, group_base + g)
-                _Agent(self.lead(c, rows, touches_done=touches, existing=True))
+                row = self._next_row(_INITIAL, group_base + g)
+                _Agent(self.lead(c, row, touches_done=touches, existing=True))
         group_base += len(cs.initial_leads)
         for g, (tier, count) in enumerate(cs.initial_invoices):
             for _ in range(count):
-                row, _ = self._next_row(_INITIAL, group_base + g)
+                row = self._next_row(_INITIAL, group_base + g)
                 seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
                 ledger.enter(INVOICED, 0.0, 0)
                 _Agent(self.deal(row, INVOICED, seg, self.existing_channel, tier))
@@ -644,6 +695,7 @@ class _Run:
     def run(self) -> Ledger:
         env = self.env
         env.process(self.months())
+        env.process(self.wheel())
         for c in range(len(self.cs.channel_names)):
             env.process(self.arrivals(c))
         self.start()
