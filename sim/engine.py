@@ -44,6 +44,7 @@ _LEADS, _ARRIVALS, _INITIAL = 1, 2, 3
 _REFERRAL_STREAM = 0xFFFF
 
 NEW, WAITING, IN_CONTACT, FOLLOW_UP = S["new"], S["waiting"], S["in_contact"], S["follow_up"]
+_COGS, _COMMISSION, _DEVELOPMENT = C["cost_of_goods"], C["commission"], C["development"]
 DECIDING, INVOICED, ACTIVE, CHURNED = S["deciding"], S["invoiced"], S["active"], S["churned"]
 LIFETIME_CAP_MONTHS = 120  # horizon of the tail value when churn is zero
 
@@ -223,9 +224,6 @@ class _Run:
         # The team may change size month by month (a bet hiring, a shock losing a manager):
         # `months` sets the capacity at each month's start; with 0 managers leads wait.
         self.managers = _Team(self, self.timeline[0].managers)
-        # Far-future events wait in day buckets, not in SimPy's heap (see `later`).
-        self._buckets: list[list[tuple[float, Event]]] = [[] for _ in range(int(self.end) + 2)]
-        self._heap_until = 2  # events before this day go straight into the heap
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
 
     # -- random streams ---------------------------------------------------------------------
@@ -280,39 +278,6 @@ class _Run:
         """Resize the team. A manager who leaves finishes the contact in hand; new managers
         take waiting leads at once."""
         team.resize(managers)
-
-    def later(self, delay: float) -> Event:
-        """An event `delay` days from now, like `env.timeout(delay)`.
-
-        Why not a Timeout: SimPy keeps every scheduled event in one binary heap, and each event
-        processed costs a heap pop that touches about log2(size) entries scattered in memory.
-        Clients wait a month for their next anniversary and leads days for their next touch, so
-        the heap would hold every live agent (thousands) and every event would get slower. Here
-        an event due after tomorrow waits in its day's bucket and enters the heap the day before
-        it is due (`wheel`), so the heap holds about two days of events. The event is the same
-        SimPy event at the same time; only when it enters the heap differs."""
-        env = self.env
-        event = Event(env)
-        event._ok = True
-        event._value = None
-        when = env.now + delay
-        day = int(when)
-        if day < self._heap_until:
-            env.schedule(event, NORMAL, delay)
-        elif when < self.end:  # beyond the horizon the run never gets there
-            self._buckets[day].append((when, event))
-        return event
-
-    def wheel(self) -> Generator[Event, Any, None]:
-        """Each day d, moves the events due on day d + 1 from their bucket into SimPy's heap."""
-        env, buckets, schedule = self.env, self._buckets, self.env.schedule
-        for day in range(int(self.end) + 1):
-            self._heap_until = day + 2
-            tomorrow = day + 1
-            for when, event in buckets[tomorrow]:
-                schedule(event, NORMAL, when - day)  # exact: `when` and `day` are a float and
-            buckets[tomorrow] = []  # an integer a day or two apart
-            yield Timeout(env, 1.0)
 
     def arrivals(self, c: int) -> Generator[Event, Any, None]:
         """Poisson lead arrivals of one channel, at the rate its month's parameters give."""
@@ -408,7 +373,7 @@ class _Run:
         while touch <= p.max_touches:
             if state != FOLLOW_UP:
                 ledger.move(state, FOLLOW_UP, env.now, self.month)
-            yield self.later(p.touch_interval_days)
+            yield Timeout(env, p.touch_interval_days)
             slot = _SLOT_TOUCH + 2 * touch  # this touch's handling time, then its close
             handling = p.handling_days
             if p.handling_exponential:
@@ -432,7 +397,7 @@ class _Run:
         if committee > 0:
             ledger.move(state, DECIDING, env.now, self.month)
             state = DECIDING
-            yield self.later(-committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
+            yield Timeout(env, -committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
             p = self.timeline[self.month]
         if tier < 0:
             tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
@@ -457,7 +422,7 @@ class _Run:
         if not paid:
             delay += p.reminders * p.reminder_interval_days
         if delay > 0:
-            yield self.later(delay)
+            yield Timeout(env, delay)
         now = env.now
         m = self.month
         if not paid:
@@ -483,29 +448,33 @@ class _Run:
     def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
         ledger = self.ledger
         p = self.timeline[m]
-        if repeat and cl.tier + 1 < len(p.tiers):
-            offer = p.tiers[cl.tier]
+        tiers = p.tiers
+        tier = cl.tier
+        if repeat and tier + 1 < len(tiers):
+            offer = tiers[tier]
             if offer.upsell_offer_cost > 0:
-                ledger.costs[m][C["development"]] += offer.upsell_offer_cost
+                ledger.costs[m][_DEVELOPMENT] += offer.upsell_offer_cost
                 self._charge_client(cl, offer.upsell_offer_cost, now)
             if offer.upsell_probability > 0 and cl.rnd.random() < offer.upsell_probability:
-                cl.tier += 1
+                tier = cl.tier = tier + 1
                 ledger.upsells[m] += 1
-        t = p.tiers[cl.tier]
+        t = tiers[tier]
         price = t.price * p.segments[cl.segment].price_multiplier
-        ledger.revenue[m][2 * cl.tier + repeat] += price
+        ledger.revenue[m][2 * tier + repeat] += price
         if cl.first_month < m:
             ledger.recurring_revenue[m] += price
-        ledger.costs[m][C["cost_of_goods"]] += t.cost_of_goods
+        costs = ledger.costs[m]
+        costs[_COGS] += t.cost_of_goods
         margin = price - t.cost_of_goods
+        ledger.gross_profit_by_channel[m][cl.channel] += margin
         if not repeat:
             commission = p.commission_rate * price
-            ledger.costs[m][C["commission"]] += commission
+            costs[_COMMISSION] += commission
             margin -= commission
-        ledger.gross_profit_by_channel[m][cl.channel] += price - t.cost_of_goods
         ledger.purchases[m] += 1
         if cl.cohort >= 0:
-            ledger.cohort_value[cl.cohort] += margin * self._discount(cl.acquired, now)
+            ledger.cohort_value[cl.cohort] += margin * math.exp(
+                -self.discount_per_day * (now - cl.acquired))
 
     def _charge_client(self, cl: _Client, cost: float, now: float) -> None:
         if cl.cohort >= 0:
@@ -517,34 +486,35 @@ class _Run:
         Each pass draws the purchases and referrals from now to the next anniversary for the
         client's current tier; an upsell mid-month ends the pass so the rest of the month is
         drawn again for the new tier."""
-        env = self.env
+        env, timeline, end = self.env, self.timeline, self.end
         rnd = cl.rnd
         self._charge_retention(cl, env.now)
         while True:
             start = env.now
             cl.anniversary = anniversary
-            p = self.timeline[self.month]
+            p = timeline[self.month]
             t = p.tiers[cl.tier]
+            referral_rate = p.referral_rate
             buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
                 cl.segment].frequency_multiplier
-            total = (buy + p.referral_rate) / DAYS_PER_MONTH
+            total = (buy + referral_rate) / DAYS_PER_MONTH
             events: list[tuple[float, bool]] = []
             if total > 0:
                 when = start + rnd.expovariate(total)
                 while when < anniversary:
-                    events.append((when, rnd.random() * (buy + p.referral_rate) < buy))
+                    events.append((when, rnd.random() * (buy + referral_rate) < buy))
                     when += rnd.expovariate(total)
-            if t.regular:
+            if t.regular and cl.next_due < anniversary - 1e-9:
                 due, interval = cl.next_due, self._interval(cl, p)
                 while due < anniversary - 1e-9:
                     events.append((due, True))
                     due += interval
                 events.sort()
             upsold = False
-            for when, is_purchase in events:
-                if when >= self.end:
+            for when, is_purchase in events:  # usually none: a subscriber pays on anniversaries
+                if when >= end:
                     break
-                yield self.later(when - env.now)
+                yield Timeout(env, when - env.now)
                 now = env.now
                 if is_purchase:
                     upsold = self._repeat_purchase(cl, now, self.month)
@@ -554,20 +524,23 @@ class _Run:
                     self.referral()
             if upsold:
                 continue
-            if anniversary >= self.end:
+            if anniversary >= end:
                 return
-            yield self.later(anniversary - env.now)
+            yield Timeout(env, anniversary - env.now)
             now = env.now
             m = self.month
-            p = self.timeline[m]
+            p = timeline[m]
             if rnd.random() < p.churn(cl.tier, cl.onboarded, cl.segment):
                 won_back = yield from self.churn(cl, p, now, m)
                 if not won_back:
                     return
+                now = env.now
+                p = timeline[self.month]
             elif p.tiers[cl.tier].regular and cl.next_due <= now + 1e-9:
                 self._repeat_purchase(cl, now, m)
-            anniversary = env.now + DAYS_PER_MONTH
-            self._charge_retention(cl, env.now)
+            anniversary = now + DAYS_PER_MONTH
+            if p.retention_enabled:
+                self._charge_retention(cl, now)
 
     def _repeat_purchase(self, cl: _Client, now: float, m: int) -> bool:
         """A repeat purchase; schedules the next subscription payment. True if it was an upsell."""
@@ -601,7 +574,7 @@ class _Run:
             self._charge_client(cl, p.win_back_cost, now)
             if cl.rnd.random() < p.win_back_probability:
                 if p.win_back_delay_days > 0:
-                    yield self.later(cl.rnd.expovariate(1.0 / p.win_back_delay_days))
+                    yield Timeout(env, cl.rnd.expovariate(1.0 / p.win_back_delay_days))
                 now = env.now
                 m = self.month
                 ledger.move(CHURNED, ACTIVE, now, m)
@@ -695,7 +668,6 @@ class _Run:
     def run(self) -> Ledger:
         env = self.env
         env.process(self.months())
-        env.process(self.wheel())
         for c in range(len(self.cs.channel_names)):
             env.process(self.arrivals(c))
         self.start()
