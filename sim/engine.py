@@ -443,7 +443,9 @@ class _Run:
         self.purchase(client, now, m, repeat=False)
         if t.regular:
             client.next_due = now + self._interval(client, p)
-        yield from self.client_life(client, now + DAYS_PER_MONTH)
+        # The client lives on as an agent of its own (its events no longer pass through the
+        # lead's and the deal's generators).
+        _Agent(self.client_life(client, now + DAYS_PER_MONTH))
 
     def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
         ledger = self.ledger
@@ -669,7 +671,7 @@ class _Run:
         env = self.env
         env.process(self.months())
         for c in range(len(self.cs.channel_names)):
-            env.process(self.arrivals(c))
+            _Agent(self.arrivals(c))
         self.start()
         env.run(until=self.end)
         return self.finish()
