@@ -105,8 +105,10 @@ class Ledger:
     # -- state accounting -------------------------------------------------------------------
     def enter(self, state: int, now: float, month: int) -> None:
         """A new agent appears in `state` (a lead arrives, or a starting client)."""
-        self._settle(state, now)
-        self.count[state] += 1
+        count = self.count
+        self._integral[state] += count[state] * (now - self._last[state])
+        self._last[state] = now
+        count[state] += 1
         self.flows[month][state * N_STATES + state] += 1  # the diagonal counts arrivals
 
     def move(self, a: int, b: int, now: float, month: int) -> None:

@@ -281,15 +281,17 @@ class _Run:
 
     def arrivals(self, c: int) -> Generator[Event, Any, None]:
         """Poisson lead arrivals of one channel, at the rate its month's parameters give."""
-        env, timeline, end = self.env, self.timeline, self.end
+        env, end = self.env, self.end
         rnd = self._random(_ARRIVALS, c, 0)
         rows = self._stream(_LEADS, c)
         open_market = self.cs.market_size == math.inf
+        rates = [(p.channels[c].paid_leads + p.channels[c].organic_leads) / DAYS_PER_MONTH
+                 for p in self.timeline]  # leads per day, month by month
+        new_lead = self.new_lead
         while True:
             now = env.now
             m = self.month
-            ch = timeline[m].channels[c]
-            rate = (ch.paid_leads + ch.organic_leads) / DAYS_PER_MONTH
+            rate = rates[m]
             month_end = (m + 1) * DAYS_PER_MONTH
             arrival = now + rnd.expovariate(rate) if rate > 0 else math.inf
             if arrival >= month_end:  # the rate may change: restart from the month's end
@@ -300,7 +302,7 @@ class _Run:
             yield Timeout(env, arrival - now)
             u = rnd.random()  # drawn even in an open market, so the stream stays the same
             if open_market or self._market_allows(u):
-                self.new_lead(c, rows.next())
+                new_lead(c, rows.next())
 
     def referral(self) -> None:
         if self._market_allows(self._referral_rnd.random()):
@@ -549,7 +551,10 @@ class _Run:
         tier = cl.tier
         self.purchase(cl, now, m, repeat=True)
         p = self.timeline[m]
-        cl.next_due = now + self._interval(cl, p) if p.tiers[cl.tier].regular else math.inf
+        if p.tiers[cl.tier].regular:
+            cl.next_due = now + self._interval(cl, p)
+        else:
+            cl.next_due = math.inf
         return cl.tier != tier
 
     @staticmethod
