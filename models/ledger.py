@@ -37,6 +37,7 @@ LEAKS = ("lost_unprocessed", "lost_late", "lost_first_contact", "lost_follow_up"
 COSTS = ("marketing", "salaries", "commission", "cost_of_goods", "onboarding", "retention",
          "development", "win_back", "overhead", "bets")
 C = {name: i for i, name in enumerate(COSTS)}
+_LEAK_STATE_INDEX = {leak: (S[leak], i) for i, leak in enumerate(LEAKS)}  # leak: (state, index)
 
 
 def _zeros(rows: int, cols: int) -> list[list[float]]:
@@ -150,8 +151,9 @@ class Ledger:
             self.state_end[month][s] = self.count[s]
 
     def lose(self, state_from: int, leak: str, value: float, now: float, month: int) -> None:
-        self.move(state_from, S[leak], now, month)
-        self.lost_value[month][LEAKS.index(leak)] += value
+        state, index = _LEAK_STATE_INDEX[leak]
+        self.move(state_from, state, now, month)
+        self.lost_value[month][index] += value
 
     # -- output -------------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:

@@ -498,15 +498,15 @@ class _Run:
             cl.anniversary = anniversary
             p = timeline[self.month]
             t = p.tiers[cl.tier]
-            referral_rate = p.referral_rate
             buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
                 cl.segment].frequency_multiplier
-            total = (buy + referral_rate) / DAYS_PER_MONTH
+            rate = buy + p.referral_rate  # purchases (if not a subscription) and referrals a month
             events: list[tuple[float, bool]] = []
-            if total > 0:
+            if rate > 0:
+                total = rate / DAYS_PER_MONTH
                 when = start + rnd.expovariate(total)
                 while when < anniversary:
-                    events.append((when, rnd.random() * (buy + referral_rate) < buy))
+                    events.append((when, rnd.random() * rate < buy))
                     when += rnd.expovariate(total)
             if t.regular and cl.next_due < anniversary - 1e-9:
                 due, interval = cl.next_due, self._interval(cl, p)
@@ -514,20 +514,20 @@ class _Run:
                     events.append((due, True))
                     due += interval
                 events.sort()
-            upsold = False
-            for when, is_purchase in events:  # usually none: a subscriber pays on anniversaries
-                if when >= end:
-                    break
-                yield Timeout(env, when - env.now)
-                now = env.now
-                if is_purchase:
-                    upsold = self._repeat_purchase(cl, now, self.month)
-                    if upsold:
+            if events:  # usually none: a subscriber pays on its anniversaries
+                upsold = False
+                for when, is_purchase in events:
+                    if when >= end:
                         break
-                else:
-                    self.referral()
-            if upsold:
-                continue
+                    yield Timeout(env, when - env.now)
+                    if is_purchase:
+                        upsold = self._repeat_purchase(cl, env.now, self.month)
+                        if upsold:
+                            break
+                    else:
+                        self.referral()
+                if upsold:
+                    continue
             if anniversary >= end:
                 return
             yield Timeout(env, anniversary - env.now)
@@ -540,7 +540,7 @@ class _Run:
                     return
                 now = env.now
                 p = timeline[self.month]
-            elif p.tiers[cl.tier].regular and cl.next_due <= now + 1e-9:
+            elif cl.next_due <= now + 1e-9 and p.tiers[cl.tier].regular:
                 self._repeat_purchase(cl, now, m)
             anniversary = now + DAYS_PER_MONTH
             if p.retention_enabled:
