@@ -181,6 +181,94 @@ class _Rows:
         return self.chunk[i].tolist()  # one conversion: Python floats are faster to read
 
 
+class _Lead:
+    """One lead's journey from arrival to a deal or a leak: arrival, first contact, follow-up
+    touches. The engine's hot path, so a lead is driven by SimPy events directly rather than by a
+    generator: each step below is the callback of the event that ends the previous one (a contact
+    is one event, see `_Team`; a touch is the interval's timeout, then its contact). The choices
+    and their timing are those of a process that waits on the same events. A lead that says yes
+    hands over to the `deal` process.
+    """
+
+    __slots__ = ("c", "channel", "handling", "quality", "row", "run", "seg", "touch", "value")
+
+    def __init__(self, run: _Run, c: int, row: list[float], touches_done: int = 0,
+                 existing: bool = False) -> None:
+        """A lead of channel `c` arrives now. A lead of the starting state (`existing`) is not
+        counted as a new lead and, if `touches_done` > 0, goes on with its follow-ups."""
+        self.run, self.c, self.row = run, c, row
+        now, m = run.env.now, run.month
+        p = run.timeline[m]
+        self.seg = seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+        self.value = p.lead_value[seg][run.horizon - m]  # revenue lost if it leaks
+        quality = (p.referral_conversion_multiplier if c == run.referral_channel
+                   else p.channels[c].conversion_multiplier)
+        self.quality = quality * p.segments[seg].conversion_multiplier
+        self.channel = run.existing_channel if existing else c  # credited with a new client
+        self.touch = touches_done
+        if touches_done == 0:
+            if existing:
+                run.ledger.enter(NEW, now, m)
+            # The routing delay (base_response_hours) counts towards the lead's wait, but the
+            # lead joins the queue at once: shifting every arrival by the same constant would
+            # not change the queue, and it saves an event per lead.
+            run.managers.request(NEW, self._handling(p, _SLOT_TOUCH)).callbacks.append(
+                self.first_contact_over)
+        else:
+            run.ledger.enter(FOLLOW_UP, now, m)
+            self._follow_up(p, FOLLOW_UP)
+
+    def _handling(self, p: Params, slot: int) -> float:
+        """Calendar days this contact occupies a manager."""
+        if p.handling_exponential:
+            return -p.handling_days * math.log(1.0 - self.row[slot])
+        return p.handling_days
+
+    def first_contact_over(self, event: Event) -> None:
+        run = self.run
+        run.managers.release()
+        ledger, row, now, m = run.ledger, self.row, run.env.now, run.month
+        p = run.timeline[m]
+        delay = p.base_response_days + event._value  # routing delay + time in the queue
+        if p.response_half_life_days < math.inf and (
+            row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
+        ):
+            ledger.lose(IN_CONTACT, "lost_late", self.value, now, m)
+        elif row[_SLOT_CLOSE] < p.first_contact_conversion * self.quality:
+            _Agent(run.deal(row, IN_CONTACT, self.seg, self.channel))
+        elif row[_SLOT_DROP] < p.first_contact_drop:
+            ledger.lose(IN_CONTACT, "lost_first_contact", self.value, now, m)
+        else:
+            self._follow_up(p, IN_CONTACT)
+
+    def _follow_up(self, p: Params, state: int) -> None:
+        """The next follow-up touch after the interval, or lost when they have run out."""
+        run = self.run
+        if self.touch >= p.max_touches:
+            run.ledger.lose(state, "lost_follow_up", self.value, run.env.now, run.month)
+            return
+        if state != FOLLOW_UP:
+            run.ledger.move(state, FOLLOW_UP, run.env.now, run.month)
+        self.touch += 1
+        # Slot _SLOT_TOUCH + 2k holds touch k's handling time, the next one its close. The
+        # handling time comes from the month the interval begins in (as the first contact's
+        # comes from the month of arrival).
+        self.handling = self._handling(p, _SLOT_TOUCH + 2 * self.touch)
+        Timeout(run.env, p.touch_interval_days).callbacks.append(self.touch_due)
+
+    def touch_due(self, event: Event) -> None:
+        self.run.managers.request(FOLLOW_UP, self.handling).callbacks.append(self.touch_over)
+
+    def touch_over(self, event: Event) -> None:
+        run = self.run
+        run.managers.release()
+        p = run.timeline[run.month]
+        if self.row[_SLOT_TOUCH + 2 * self.touch + 1] < p.conversion_per_touch * self.quality:
+            _Agent(run.deal(self.row, IN_CONTACT, self.seg, self.channel))
+        else:
+            self._follow_up(p, IN_CONTACT)
+
+
 class _Client:
     __slots__ = ("acquired", "anniversary", "channel", "cohort", "first_month", "next_due",
                  "onboarded", "rnd", "segment", "tier")
@@ -320,75 +408,7 @@ class _Run:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
             ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
         else:
-            _Agent(self.lead(c, row))
-
-    def lead(self, c: int, row: list[float], touches_done: int = 0,
-             existing: bool = False) -> Generator[Event, Any, None]:
-        """One lead's journey from arrival to a paid first purchase or a leak. A lead of the
-        starting state (`existing`) is not counted as a new lead and, if `touches_done` > 0, goes
-        on with its follow-ups.
-
-        The engine's hot path: written flat (no sub-generators until the deal) with locals bound,
-        since every lead runs it and each contact is a single event (see `_Team`)."""
-        env, ledger, team, timeline = self.env, self.ledger, self.managers, self.timeline
-        now = env.now
-        m = self.month
-        p = timeline[m]
-        seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
-        value = p.lead_value[seg][self.horizon - m]
-        if c == self.referral_channel:
-            quality = p.referral_conversion_multiplier
-        else:
-            quality = p.channels[c].conversion_multiplier
-        quality *= p.segments[seg].conversion_multiplier
-        if touches_done == 0:
-            if existing:
-                ledger.enter(NEW, now, m)
-            # The routing delay (base_response_hours) counts towards the lead's wait, but the
-            # lead joins the queue at once: shifting every arrival by the same constant would
-            # not change the queue, and it saves an event per lead.
-            handling = p.handling_days
-            if p.handling_exponential:
-                handling *= -math.log(1.0 - row[_SLOT_TOUCH])
-            wait = yield team.request(NEW, handling)
-            team.release()
-            now = env.now
-            m = self.month
-            p = timeline[m]
-            delay = p.base_response_days + wait
-            if p.response_half_life_days < math.inf and (
-                row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
-            ):
-                ledger.lose(IN_CONTACT, "lost_late", value, now, m)
-                return
-            if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
-                yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
-                return
-            if row[_SLOT_DROP] < p.first_contact_drop:
-                ledger.lose(IN_CONTACT, "lost_first_contact", value, now, m)
-                return
-            state = IN_CONTACT
-        else:
-            ledger.enter(FOLLOW_UP, now, m)
-            state = FOLLOW_UP
-        touch = touches_done + 1
-        while touch <= p.max_touches:
-            if state != FOLLOW_UP:
-                ledger.move(state, FOLLOW_UP, env.now, self.month)
-            yield Timeout(env, p.touch_interval_days)
-            slot = _SLOT_TOUCH + 2 * touch  # this touch's handling time, then its close
-            handling = p.handling_days
-            if p.handling_exponential:
-                handling *= -math.log(1.0 - row[slot])
-            yield team.request(FOLLOW_UP, handling)
-            team.release()
-            state = IN_CONTACT
-            p = timeline[self.month]
-            if row[slot + 1] < p.conversion_per_touch * quality:
-                yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
-                return
-            touch += 1
-        ledger.lose(state, "lost_follow_up", value, env.now, self.month)
+            _Lead(self, c, row)
 
     def deal(self, row: list[float], state: int, seg: int, c: int,
              tier: int = -1) -> Generator[Event, Any, None]:
@@ -625,7 +645,7 @@ class _Run:
         for g, (c, count, touches) in enumerate(cs.initial_leads):
             for _ in range(count):
                 row = self._next_row(_INITIAL, group_base + g)
-                _Agent(self.lead(c, row, touches_done=touches, existing=True))
+                _Lead(self, c, row, touches_done=touches, existing=True)
         group_base += len(cs.initial_leads)
         for g, (tier, count) in enumerate(cs.initial_invoices):
             for _ in range(count):
