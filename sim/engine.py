@@ -339,6 +339,11 @@ class _Run:
         return self._rows[key]
 
     # -- helpers ----------------------------------------------------------------------------
+    def _month(self, now: float) -> int:
+        """The month of day `now` (of any day: at the current moment, `self.month` is cheaper)."""
+        m = int(now / DAYS_PER_MONTH)
+        return m if m < self.horizon else self.horizon - 1
+
     def _discount(self, since: float, now: float) -> float:
         return math.exp(-self.discount_per_day * (now - since))
 
