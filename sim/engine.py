@@ -1,7 +1,16 @@
-"""The agent engine: every lead and client is a SimPy process; the sales team is a SimPy resource.
+"""The agent engine: every lead and client is an agent driven by SimPy events; the sales team is a
+FIFO queue served by a finite number of managers.
 
 `simulate(compiled, seed)` is the whole public surface: a pure function of the compiled scenario
 and a seed, returning the run's closed `Ledger`.
+
+Speed. A replication processes a few hundred thousand events, so the cost of each counts:
+- a contact is one event (its end), not a `simpy.Resource` request, timeout and release (`_Team`);
+- agents run without `simpy.Process`'s start and end events (`_Agent`), and a lead, the hot path,
+  is driven by its events' callbacks instead of a generator (`_Lead`);
+- a lead lost in the CRM is booked at arrival, and the routing delay costs no event;
+- the current month is kept by the month process, not computed from the clock at every step.
+None of this changes what happens or when: the same seed gives the same choices at the same times.
 
 Randomness and common random numbers. Each lead owns a fixed row of uniform numbers, one slot per
 decision (`_SLOT_*`), taken from its channel's stream in arrival order; a client owns a
@@ -16,12 +25,13 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Generator
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import URGENT, Event
+from simpy.events import NORMAL, URGENT, Event, Timeout
 
 from models.compiled import (
     DAYS_PER_MONTH,
@@ -43,7 +53,6 @@ _SLOT_CLIENT_SEED = 10
 _SLOT_TOUCH = 12  # contact k uses 12 + 2k (handling time) and 13 + 2k (close)
 _ROW = _SLOT_TOUCH + 2 * (MAX_TOUCHES + 1)
 _CHUNK = 512
-_PER_DAY = 1.0 / DAYS_PER_MONTH
 
 # Stream kinds, mixed into agent seeds.
 _LEADS, _ARRIVALS, _INITIAL, _CUSTOMER_BASE = 1, 2, 3, 4
@@ -53,6 +62,7 @@ _REFERRAL_STREAM = 0xFFFF
 
 NEW, WAITING, IN_CONTACT, FOLLOW_UP = S["new"], S["waiting"], S["in_contact"], S["follow_up"]
 DECIDING, INVOICED, ACTIVE, CHURNED = S["deciding"], S["invoiced"], S["active"], S["churned"]
+_COGS, _COMMISSION, _DEVELOPMENT = C["cost_of_goods"], C["commission"], C["development"]
 LIFETIME_CAP_MONTHS = 120  # horizon of the tail value when churn is zero
 
 
@@ -64,6 +74,221 @@ class _UrgentTimeout(Event):
         self._ok = True
         self._value = None
         env.schedule(self, URGENT, delay)
+
+
+class _Agent:
+    """Drives one agent's generator on SimPy events, as `simpy.Process` does, minus two events
+    per agent: its start (the generator's first step runs at once, at the moment the agent is
+    created, where a Process would schedule an `Initialize` event for the same moment) and its
+    end (a Process is itself an event, triggered when the generator returns; nobody waits for an
+    agent to finish). The agent's events never fail, so there is no exception to route: an error
+    in the generator propagates out of `env.run` as it would from a Process."""
+
+    __slots__ = ("generator",)
+
+    def __init__(self, generator: Generator[Event, Any, Any]) -> None:
+        self.generator = generator
+        try:
+            target = generator.send(None)
+        except StopIteration:
+            return
+        target.callbacks.append(self.resume)  # type: ignore[union-attr]
+
+    def resume(self, event: Event) -> None:
+        try:
+            target = self.generator.send(event._value)
+        except StopIteration:
+            return
+        target.callbacks.append(self.resume)  # type: ignore[union-attr]
+
+
+class _Team:
+    """The sales team: `capacity` managers serving one FIFO queue of contact requests.
+
+    A thin stand-in for `simpy.Resource`, driven by the same SimPy environment. With a Resource a
+    contact costs three events (the request, the handling timeout, the release) plus a Request
+    and a Release object with their callbacks. Here it costs one: the end of the contact, which
+    is scheduled either at once (a manager is free) or when a manager who finishes a contact
+    takes the next lead off the queue (`release`). The queue is real and FIFO, so response time
+    grows with load exactly as with the Resource: a contact starts at the same simulated moment.
+
+    The lead's ledger moves that happen when a manager picks it up (waiting -> in_contact) and
+    the queue statistics (booked when the wait ends) are written here, at that moment.
+    """
+
+    __slots__ = ("busy", "capacity", "env", "ledger", "queue", "run")
+
+    def __init__(self, run: _Run, capacity: int) -> None:
+        self.run = run
+        self.env = run.env
+        self.ledger = run.ledger
+        self.capacity = capacity
+        self.busy = 0  # managers in a contact; more than `capacity` while leavers finish theirs
+        # Waiting leads: (end-of-contact event, time they joined, handling days). Invariant:
+        # someone waits only while every manager is busy (busy >= capacity).
+        self.queue: deque[tuple[Event, float, float]] = deque()
+
+    def request(self, state: int, handling: float) -> Event:
+        """A lead in `state` asks for a manager now and will occupy one for `handling` days.
+        Returns the event of the end of its contact; its value is the wait in days. The lead
+        calls `release` at that end."""
+        env, ledger = self.env, self.ledger
+        now = env.now
+        m = self.run.month
+        if self.busy < self.capacity:  # then nobody waits: straight to a manager
+            self.busy += 1
+            ledger.requests[m] += 1
+            ledger.move_via(state, WAITING, IN_CONTACT, now, m)
+            return Timeout(env, handling, 0.0)
+        ledger.move(state, WAITING, now, m)
+        done = Event(env)
+        self.queue.append((done, now, handling))
+        return done
+
+    def release(self) -> None:
+        """A manager finishes a contact: takes the next waiting lead, or becomes free. A manager
+        beyond the (reduced) capacity leaves instead."""
+        if self.queue and self.busy <= self.capacity:
+            done, since, handling = self.queue.popleft()
+            self._start(done, since, self.env.now, handling)
+        else:
+            self.busy -= 1
+
+    def resize(self, capacity: int) -> None:
+        """New managers take waiting leads at once; leavers finish the contact in hand."""
+        self.capacity = capacity
+        queue, now = self.queue, self.env.now
+        while queue and self.busy < capacity:
+            self.busy += 1
+            done, since, handling = queue.popleft()
+            self._start(done, since, now, handling)
+
+    def _start(self, done: Event, since: float, now: float, handling: float) -> None:
+        """A manager picks up a lead that asked at `since`: book the wait (in the month it ends,
+        so an overloaded month shows) and schedule the end of the contact."""
+        ledger, m = self.ledger, self.run.month
+        ledger.requests[m] += 1
+        wait = now - since
+        if wait > 0:
+            ledger.waited[m] += 1
+            ledger.wait_days[m] += wait
+        ledger.move(WAITING, IN_CONTACT, now, m)
+        # What `Timeout` does, on an event created earlier (the one the lead already waits on).
+        done._ok = True
+        done._value = wait
+        self.env.schedule(done, NORMAL, handling)
+
+
+class _Rows:
+    """A stream of agents' rows of uniforms, one row (`_ROW` slots) per agent in order, drawn
+    from numpy in chunks (a chunk costs about as much as a few scalar draws)."""
+
+    __slots__ = ("chunk", "generator", "i")
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+        self.chunk = np.empty((0, _ROW))
+        self.i = _CHUNK
+
+    def next(self) -> list[float]:
+        i = self.i
+        if i >= _CHUNK:
+            self.chunk, i = self.generator.random((_CHUNK, _ROW)), 0
+        self.i = i + 1
+        return self.chunk[i].tolist()  # one conversion: Python floats are faster to read
+
+
+class _Lead:
+    """One lead's journey from arrival to a deal or a leak: arrival, first contact, follow-up
+    touches. The engine's hot path, so a lead is driven by SimPy events directly rather than by a
+    generator: each step below is the callback of the event that ends the previous one (a contact
+    is one event, see `_Team`; a touch is the interval's timeout, then its contact). The choices
+    and their timing are those of a process that waits on the same events. A lead that says yes
+    hands over to the `deal` process.
+    """
+
+    __slots__ = ("channel", "handling", "quality", "row", "run", "seg", "touch", "value")
+
+    def __init__(self, run: _Run, c: int, row: list[float], touches_done: int = 0,
+                 existing: bool = False) -> None:
+        """A lead of channel `c` arrives now. A lead of the starting state (`existing`) is not
+        counted as a new lead and, if `touches_done` > 0, goes on with its follow-ups."""
+        self.run, self.row = run, row
+        now, m = run.env.now, run.month
+        p = run.timeline[m]
+        self.seg = seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+        self.value = p.lead_value[seg][run.horizon - m]  # revenue lost if it leaks
+        quality = (p.referral_conversion_multiplier if c == run.referral_channel
+                   else p.channels[c].conversion_multiplier)
+        self.quality = quality * p.segments[seg].conversion_multiplier
+        self.channel = run.existing_channel if existing else c  # credited with a new client
+        self.touch = touches_done
+        if touches_done == 0:
+            if existing:
+                run.ledger.enter(NEW, now, m)
+            # The routing delay (base_response_hours) counts towards the lead's wait, but the
+            # lead joins the queue at once: shifting every arrival by the same constant would
+            # not change the queue, and it saves an event per lead.
+            run.managers.request(NEW, self._handling(p, _SLOT_TOUCH)).callbacks.append(
+                self.first_contact_over)
+        else:
+            run.ledger.enter(FOLLOW_UP, now, m)
+            self._follow_up(p, FOLLOW_UP)
+
+    def _handling(self, p: Params, slot: int) -> float:
+        """Calendar days this contact occupies a manager."""
+        if p.handling_exponential:
+            return -p.handling_days * math.log(1.0 - self.row[slot])
+        return p.handling_days
+
+    def first_contact_over(self, event: Event) -> None:
+        run = self.run
+        run.managers.release()
+        ledger, row, now, m = run.ledger, self.row, run.env.now, run.month
+        p = run.timeline[m]
+        delay = p.base_response_days + event._value  # routing delay + time in the queue
+        run._record(row, "first_response", delay)
+        if p.response_half_life_days < math.inf and (
+            row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
+        ):
+            ledger.lose(IN_CONTACT, "lost_late", self.value, now, m)
+            run._record(row, "lost_late")
+        elif row[_SLOT_CLOSE] < p.first_contact_conversion * self.quality:
+            _Agent(run.deal(row, IN_CONTACT, self.seg, self.channel))
+        elif row[_SLOT_DROP] < p.first_contact_drop:
+            ledger.lose(IN_CONTACT, "lost_first_contact", self.value, now, m)
+            run._record(row, "lost_first_contact")
+        else:
+            self._follow_up(p, IN_CONTACT)
+
+    def _follow_up(self, p: Params, state: int) -> None:
+        """The next follow-up touch after the interval, or lost when they have run out."""
+        run = self.run
+        if self.touch >= p.max_touches:
+            run.ledger.lose(state, "lost_follow_up", self.value, run.env.now, run.month)
+            run._record(self.row, "lost_follow_up")
+            return
+        if state != FOLLOW_UP:
+            run.ledger.move(state, FOLLOW_UP, run.env.now, run.month)
+        self.touch += 1
+        # Slot _SLOT_TOUCH + 2k holds touch k's handling time, the next one its close. The
+        # handling time comes from the month the interval begins in (as the first contact's
+        # comes from the month of arrival).
+        self.handling = self._handling(p, _SLOT_TOUCH + 2 * self.touch)
+        Timeout(run.env, p.touch_interval_days).callbacks.append(self.touch_due)
+
+    def touch_due(self, event: Event) -> None:
+        self.run.managers.request(FOLLOW_UP, self.handling).callbacks.append(self.touch_over)
+
+    def touch_over(self, event: Event) -> None:
+        run = self.run
+        run.managers.release()
+        run._record(self.row, "touch", self.touch)
+        p = run.timeline[run.month]
+        if self.row[_SLOT_TOUCH + 2 * self.touch + 1] < p.conversion_per_touch * self.quality:
+            _Agent(run.deal(self.row, IN_CONTACT, self.seg, self.channel))
+        else:
+            self._follow_up(p, IN_CONTACT)
 
 
 class _Client:
@@ -104,13 +329,13 @@ class _Run:
         self.discount_per_day = math.log1p(cs.monthly_discount_rate) / DAYS_PER_MONTH
         self.clients_ever = 0
         self.active: dict[int, _Client] = {}
-        self._rows: dict[tuple[int, int], tuple[np.random.Generator, np.ndarray, int]] = {}
+        self._rows: dict[tuple[int, int], _Rows] = {}
+        # The current month, kept by `months` (its month-closing event comes before anything
+        # else at a month's first moment), so that hot paths need not divide the clock.
+        self.month = 0
         # The team may change size month by month (a bet hiring, a shock losing a manager):
-        # `months` sets the capacity at each month's start.
-        most = max(p.managers for p in self.timeline)
-        self.managers = simpy.Resource(self.env, capacity=most) if most > 0 else None
-        if self.managers is not None:
-            self._set_team(self.managers, self.timeline[0].managers)
+        # `months` sets the capacity at each month's start; with 0 managers leads wait.
+        self.managers = _Team(self, self.timeline[0].managers)
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
 
     # -- random streams ---------------------------------------------------------------------
@@ -118,25 +343,21 @@ class _Run:
         return random.Random((self.entropy[0] << 96) | (self.entropy[1] << 64)
                              | (kind << 56) | (group << 32) | index)
 
-    def _next_row(self, kind: int, group: int) -> tuple[list[float], np.ndarray]:
-        """The next agent's row of uniforms from stream (kind, group): its first `_SLOT_TOUCH`
-        slots as a list, and the whole row as an array (follow-up slots are read only by leads
-        that get that far; converting every row to floats would cost more than the rest)."""
+    def _next_row(self, kind: int, group: int) -> list[float]:
+        """The next agent's row of uniforms from stream (kind, group)."""
+        return self._stream(kind, group).next()
+
+    def _stream(self, kind: int, group: int) -> _Rows:
         key = (kind, group)
-        if key in self._rows:
-            gen, chunk, i = self._rows[key]
-        else:
-            gen = np.random.default_rng(np.random.SeedSequence([*self.entropy, kind, group]))
-            chunk, i = np.empty((0, _ROW)), _CHUNK
-        if i >= _CHUNK:
-            chunk, i = gen.random((_CHUNK, _ROW)), 0
-        self._rows[key] = (gen, chunk, i + 1)
-        row = chunk[i]
-        return row[:_SLOT_TOUCH].tolist(), row
+        if key not in self._rows:
+            self._rows[key] = _Rows(
+                np.random.default_rng(np.random.SeedSequence([*self.entropy, kind, group])))
+        return self._rows[key]
 
     # -- helpers ----------------------------------------------------------------------------
     def _month(self, now: float) -> int:
-        m = int(now * _PER_DAY)
+        """The month of day `now` (of any day: at the current moment, `self.month` is cheaper)."""
+        m = int(now / DAYS_PER_MONTH)
         return m if m < self.horizon else self.horizon - 1
 
     def _discount(self, since: float, now: float) -> float:
@@ -150,23 +371,24 @@ class _Run:
         used = self.clients_ever + sum(count[s] for s in OPEN_LEAD_STATES)
         return u * n < n - used
 
+    # -- processes ---------------------------------------------------------------------------
     def _record(self, row: list[float], event: str, value: float = 0.0) -> None:
         """Tell the recorder (if any) what happened to the lead owning `row` (its identity)."""
         if self.recorder is not None:
             self.recorder.lead_event(id(row), event, self.env.now, value)
 
-    # -- processes ---------------------------------------------------------------------------
     def months(self) -> Generator[Event, Any, None]:
         """Charges each month's fixed costs at its start and closes the books at its end."""
         env, ledger = self.env, self.ledger
         for m in range(self.horizon):
+            self.month = m
             p = self.timeline[m]
             costs = ledger.costs[m]
             for c, ch in enumerate(p.channels):
                 ledger.marketing_by_channel[m][c] += ch.budget
                 costs[C["marketing"]] += ch.budget
             costs[C["salaries"]] += p.managers * p.salary_monthly
-            if self.managers is not None and self.managers.capacity != p.managers:
+            if self.managers.capacity != p.managers:
                 self._set_team(self.managers, p.managers)
             costs[C["overhead"]] += p.overhead_monthly
             costs[C["bets"]] += p.bet_costs
@@ -175,155 +397,71 @@ class _Run:
                 ledger.close_month(m, env.now)
 
     @staticmethod
-    def _set_team(team: simpy.Resource, managers: int) -> None:
+    def _set_team(team: _Team, managers: int) -> None:
         """Resize the team. A manager who leaves finishes the contact in hand; new managers
-        take waiting leads at once. SimPy has no public setter for a resource's capacity."""
-        team._capacity = managers  # type: ignore[attr-defined]
-        team._trigger_put(None)
+        take waiting leads at once."""
+        team.resize(managers)
 
     def arrivals(self, c: int) -> Generator[Event, Any, None]:
         """Poisson lead arrivals of one channel, at the rate its month's parameters give."""
-        env = self.env
+        env, end = self.env, self.end
         rnd = self._random(_ARRIVALS, c, 0)
+        rows = self._stream(_LEADS, c)
+        open_market = self.cs.market_size == math.inf
+        rates = [(p.channels[c].paid_leads + p.channels[c].organic_leads) / DAYS_PER_MONTH
+                 for p in self.timeline]  # leads per day, month by month
+        new_lead = self.new_lead
         while True:
             now = env.now
-            m = self._month(now)
-            ch = self.timeline[m].channels[c]
-            rate = (ch.paid_leads + ch.organic_leads) / DAYS_PER_MONTH
+            m = self.month
+            rate = rates[m]
             month_end = (m + 1) * DAYS_PER_MONTH
             arrival = now + rnd.expovariate(rate) if rate > 0 else math.inf
             if arrival >= month_end:  # the rate may change: restart from the month's end
-                if month_end >= self.end:
+                if month_end >= end:
                     return
-                yield env.timeout(month_end - now)
+                yield Timeout(env, month_end - now)
                 continue
-            yield env.timeout(arrival - now)
-            if self._market_allows(rnd.random()):
-                self.new_lead(c, self._next_row(_LEADS, c))
+            yield Timeout(env, arrival - now)
+            u = rnd.random()  # drawn even in an open market, so the stream stays the same
+            if open_market or self._market_allows(u):
+                new_lead(c, rows.next())
 
     def referral(self) -> None:
         if self._market_allows(self._referral_rnd.random()):
             self.new_lead(self.referral_channel, self._next_row(_LEADS, _REFERRAL_STREAM))
 
-    def new_lead(self, c: int, rows: tuple[list[float], np.ndarray]) -> None:
+    def new_lead(self, c: int, row: list[float]) -> None:
         """A lead arrives. One lost in the CRM is booked at once, with no process of its own."""
         now = self.env.now
-        m = self._month(now)
+        m = self.month
         p = self.timeline[m]
-        row = rows[0]
-        self.ledger.enter(NEW, now, m)
-        self.ledger.leads[m][c] += 1
+        ledger = self.ledger
+        ledger.enter(NEW, now, m)
+        ledger.leads[m][c] += 1
         self._record(row, "created", c)
         if row[_SLOT_LOST] < p.lost_unprocessed:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
             self._record(row, "lost_unprocessed")
-            self.ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
+            ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
         else:
-            self.env.process(self.lead(c, rows))
-
-    def contact(self, p: Params, u_handling: float, state: int) -> Generator[Event, Any, float]:
-        """Queue for a manager, talk, release. Returns the wait in days."""
-        env, ledger = self.env, self.ledger
-        start = env.now
-        m = self._month(start)
-        ledger.move(state, WAITING, start, m)
-        if self.managers is None:  # nobody to call: the lead waits for ever
-            yield env.event()
-        req = self.managers.request()  # type: ignore[union-attr]
-        yield req
-        now = env.now
-        wait = now - start
-        m = self._month(now)  # waits are booked when they end, so an overloaded month shows
-        ledger.requests[m] += 1
-        if wait > 0:
-            ledger.waited[m] += 1
-            ledger.wait_days[m] += wait
-        ledger.move(WAITING, IN_CONTACT, now, m)
-        handling = p.handling_days
-        if p.handling_exponential:
-            handling = -handling * math.log(1.0 - u_handling)
-        yield env.timeout(handling)
-        self.managers.release(req)  # type: ignore[union-attr]
-        return wait
-
-    def lead(self, c: int, rows: tuple[list[float], np.ndarray], touches_done: int = 0,
-             existing: bool = False) -> Generator[Event, Any, None]:
-        """One lead's journey from arrival to a paid first purchase or a leak. A lead of the
-        starting state (`existing`) is not counted as a new lead and, if `touches_done` > 0, goes
-        on with its follow-ups."""
-        env, ledger = self.env, self.ledger
-        row, full_row = rows
-        now = env.now
-        m = self._month(now)
-        p = self.timeline[m]
-        seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
-        value = p.lead_value[seg][self.horizon - m]
-        if c == self.referral_channel:
-            quality = p.referral_conversion_multiplier
-        else:
-            quality = p.channels[c].conversion_multiplier
-        quality *= p.segments[seg].conversion_multiplier
-        if touches_done == 0:
-            if existing:
-                ledger.enter(NEW, now, m)
-            touch_row = full_row[_SLOT_TOUCH:].tolist()
-            # The routing delay (base_response_hours) counts towards the lead's wait, but the
-            # lead joins the queue at once: shifting every arrival by the same constant would
-            # not change the queue, and it saves an event per lead.
-            wait = yield from self.contact(p, touch_row[0], NEW)
-            now = env.now
-            p = self.timeline[self._month(now)]
-            delay = p.base_response_days + wait
-            self._record(row, "first_response", delay)
-            if p.response_half_life_days < math.inf and (
-                row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
-            ):
-                ledger.lose(IN_CONTACT, "lost_late", value, now, self._month(now))
-                self._record(row, "lost_late")
-                return
-            if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
-                yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
-                return
-            if row[_SLOT_DROP] < p.first_contact_drop:
-                ledger.lose(IN_CONTACT, "lost_first_contact", value, now, self._month(now))
-                self._record(row, "lost_first_contact")
-                return
-            state = IN_CONTACT
-        else:
-            ledger.enter(FOLLOW_UP, now, m)
-            state = FOLLOW_UP
-            touch_row = full_row[_SLOT_TOUCH:].tolist()
-        touch = touches_done + 1
-        while touch <= p.max_touches:
-            if state != FOLLOW_UP:
-                ledger.move(state, FOLLOW_UP, env.now, self._month(env.now))
-            yield env.timeout(p.touch_interval_days)
-            yield from self.contact(p, touch_row[2 * touch], FOLLOW_UP)
-            self._record(row, "touch", touch)
-            state = IN_CONTACT
-            p = self.timeline[self._month(env.now)]
-            if touch_row[2 * touch + 1] < p.conversion_per_touch * quality:
-                yield from self.deal(row, IN_CONTACT, seg, self.existing_channel if existing else c)
-                return
-            touch += 1
-        ledger.lose(state, "lost_follow_up", value, env.now, self._month(env.now))
-        self._record(row, "lost_follow_up")
+            _Lead(self, c, row)
 
     def deal(self, row: list[float], state: int, seg: int, c: int,
              tier: int = -1) -> Generator[Event, Any, None]:
         """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak)."""
         env, ledger = self.env, self.ledger
-        p = self.timeline[self._month(env.now)]
+        p = self.timeline[self.month]
         committee = p.segments[seg].committee_delay_days
         if committee > 0:
-            ledger.move(state, DECIDING, env.now, self._month(env.now))
+            ledger.move(state, DECIDING, env.now, self.month)
             state = DECIDING
-            yield env.timeout(-committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
-            p = self.timeline[self._month(env.now)]
+            yield Timeout(env, -committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
+            p = self.timeline[self.month]
         if tier < 0:
             tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
         if state != INVOICED:
-            ledger.move(state, INVOICED, env.now, self._month(env.now))
+            ledger.move(state, INVOICED, env.now, self.month)
             self._record(row, "invoiced")
         delay = -p.invoice_delay_days * math.log(1.0 - row[_SLOT_PAY_DELAY])
         u, q = row[_SLOT_PAID], p.invoice_paid_probability
@@ -344,9 +482,9 @@ class _Run:
         if not paid:
             delay += p.reminders * p.reminder_interval_days
         if delay > 0:
-            yield env.timeout(delay)
+            yield Timeout(env, delay)
         now = env.now
-        m = self._month(now)
+        m = self.month
         if not paid:
             ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg][self.horizon - m], now, m)
             self._record(row, "lost_unpaid")
@@ -367,37 +505,43 @@ class _Run:
         self.purchase(client, now, m, repeat=False)
         if t.regular:
             client.next_due = now + self._interval(client, p)
+        # The client lives on as an agent of its own (its events no longer pass through the
+        # lead's and the deal's generators).
         if t.buying is not None:  # calibrated: own rate, dropout and spend (BG/NBD, Gamma-Gamma)
-            yield from self.buyer_life(client, *self._draw_buyer(t.buying, rnd))
+            _Agent(self.buyer_life(client, *self._draw_buyer(t.buying, rnd)))
         else:
-            yield from self.client_life(client, now + DAYS_PER_MONTH)
+            _Agent(self.client_life(client, now + DAYS_PER_MONTH))
 
     def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
         ledger = self.ledger
         p = self.timeline[m]
-        if repeat and cl.tier + 1 < len(p.tiers):
-            offer = p.tiers[cl.tier]
+        tiers = p.tiers
+        tier = cl.tier
+        if repeat and tier + 1 < len(tiers):
+            offer = tiers[tier]
             if offer.upsell_offer_cost > 0:
-                ledger.costs[m][C["development"]] += offer.upsell_offer_cost
+                ledger.costs[m][_DEVELOPMENT] += offer.upsell_offer_cost
                 self._charge_client(cl, offer.upsell_offer_cost, now)
             if offer.upsell_probability > 0 and cl.rnd.random() < offer.upsell_probability:
-                cl.tier += 1
+                tier = cl.tier = tier + 1
                 ledger.upsells[m] += 1
-        t = p.tiers[cl.tier]
+        t = tiers[tier]
         price = t.price * p.segments[cl.segment].price_multiplier
-        ledger.revenue[m][2 * cl.tier + repeat] += price
+        ledger.revenue[m][2 * tier + repeat] += price
         if cl.first_month < m:
             ledger.recurring_revenue[m] += price
-        ledger.costs[m][C["cost_of_goods"]] += t.cost_of_goods
+        costs = ledger.costs[m]
+        costs[_COGS] += t.cost_of_goods
         margin = price - t.cost_of_goods
+        ledger.gross_profit_by_channel[m][cl.channel] += margin
         if not repeat:
             commission = p.commission_rate * price
-            ledger.costs[m][C["commission"]] += commission
+            costs[_COMMISSION] += commission
             margin -= commission
-        ledger.gross_profit_by_channel[m][cl.channel] += price - t.cost_of_goods
         ledger.purchases[m] += 1
         if cl.cohort >= 0:
-            ledger.cohort_value[cl.cohort] += margin * self._discount(cl.acquired, now)
+            ledger.cohort_value[cl.cohort] += margin * math.exp(
+                -self.discount_per_day * (now - cl.acquired))
 
     def _charge_client(self, cl: _Client, cost: float, now: float) -> None:
         if cl.cohort >= 0:
@@ -409,64 +553,71 @@ class _Run:
         Each pass draws the purchases and referrals from now to the next anniversary for the
         client's current tier; an upsell mid-month ends the pass so the rest of the month is
         drawn again for the new tier."""
-        env = self.env
+        env, timeline, end = self.env, self.timeline, self.end
         rnd = cl.rnd
         self._charge_retention(cl, env.now)
         while True:
             start = env.now
             cl.anniversary = anniversary
-            p = self.timeline[self._month(start)]
+            p = timeline[self.month]
             t = p.tiers[cl.tier]
             buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
                 cl.segment].frequency_multiplier
-            total = (buy + p.referral_rate) / DAYS_PER_MONTH
+            rate = buy + p.referral_rate  # purchases (if not a subscription) and referrals a month
             events: list[tuple[float, bool]] = []
-            if total > 0:
+            if rate > 0:
+                total = rate / DAYS_PER_MONTH
                 when = start + rnd.expovariate(total)
                 while when < anniversary:
-                    events.append((when, rnd.random() * (buy + p.referral_rate) < buy))
+                    events.append((when, rnd.random() * rate < buy))
                     when += rnd.expovariate(total)
-            if t.regular:
+            if t.regular and cl.next_due < anniversary - 1e-9:
                 due, interval = cl.next_due, self._interval(cl, p)
                 while due < anniversary - 1e-9:
                     events.append((due, True))
                     due += interval
                 events.sort()
-            upsold = False
-            for when, is_purchase in events:
-                if when >= self.end:
-                    break
-                yield env.timeout(when - env.now)
-                now = env.now
-                if is_purchase:
-                    upsold = self._repeat_purchase(cl, now, self._month(now))
-                    if upsold:
+            if events:  # usually none: a subscriber pays on its anniversaries
+                upsold = False
+                for when, is_purchase in events:
+                    if when >= end:
                         break
-                else:
-                    self.referral()
-            if upsold:
-                continue
-            if anniversary >= self.end:
+                    yield Timeout(env, when - env.now)
+                    if is_purchase:
+                        upsold = self._repeat_purchase(cl, env.now, self.month)
+                        if upsold:
+                            break
+                    else:
+                        self.referral()
+                if upsold:
+                    continue
+            if anniversary >= end:
                 return
-            yield env.timeout(anniversary - env.now)
+            yield Timeout(env, anniversary - env.now)
             now = env.now
-            m = self._month(now)
-            p = self.timeline[m]
+            m = self.month
+            p = timeline[m]
             if rnd.random() < p.churn(cl.tier, cl.onboarded, cl.segment):
                 won_back = yield from self.churn(cl, p, now, m)
                 if not won_back:
                     return
-            elif p.tiers[cl.tier].regular and cl.next_due <= now + 1e-9:
+                now = env.now
+                p = timeline[self.month]
+            elif cl.next_due <= now + 1e-9 and p.tiers[cl.tier].regular:
                 self._repeat_purchase(cl, now, m)
-            anniversary = env.now + DAYS_PER_MONTH
-            self._charge_retention(cl, env.now)
+            anniversary = now + DAYS_PER_MONTH
+            if p.retention_enabled:
+                self._charge_retention(cl, now)
 
     def _repeat_purchase(self, cl: _Client, now: float, m: int) -> bool:
         """A repeat purchase; schedules the next subscription payment. True if it was an upsell."""
         tier = cl.tier
         self.purchase(cl, now, m, repeat=True)
         p = self.timeline[m]
-        cl.next_due = now + self._interval(cl, p) if p.tiers[cl.tier].regular else math.inf
+        if p.tiers[cl.tier].regular:
+            cl.next_due = now + self._interval(cl, p)
+        else:
+            cl.next_due = math.inf
         return cl.tier != tier
 
     @staticmethod
@@ -478,7 +629,7 @@ class _Run:
 
     def _charge_retention(self, cl: _Client, now: float) -> None:
         """The retention programme costs its monthly fee for each client-month started."""
-        m = self._month(now)
+        m = self.month
         p = self.timeline[m]
         if p.retention_enabled and p.retention_cost_per_client_month > 0:
             self.ledger.costs[m][C["retention"]] += p.retention_cost_per_client_month
@@ -493,9 +644,9 @@ class _Run:
             self._charge_client(cl, p.win_back_cost, now)
             if cl.rnd.random() < p.win_back_probability:
                 if p.win_back_delay_days > 0:
-                    yield env.timeout(cl.rnd.expovariate(1.0 / p.win_back_delay_days))
+                    yield Timeout(env, cl.rnd.expovariate(1.0 / p.win_back_delay_days))
                 now = env.now
-                m = self._month(now)
+                m = self.month
                 ledger.move(CHURNED, ACTIVE, now, m)
                 self.active[id(cl)] = cl
                 ledger.win_backs[m] += 1
@@ -509,7 +660,7 @@ class _Run:
 
     # -- the starting state --------------------------------------------------------------------
     def start(self) -> None:
-        env, ledger, cs = self.env, self.ledger, self.cs
+        ledger, cs = self.ledger, self.cs
         p = self.timeline[0]
         for g, group in enumerate(cs.initial_clients):
             for j in range(group.count):
@@ -532,19 +683,19 @@ class _Run:
                     periods = interval / DAYS_PER_MONTH
                     cl.next_due = (anniversary + (rnd.random() * periods // 1) * DAYS_PER_MONTH
                                    if periods >= 1 else rnd.random() * interval)
-                env.process(self.client_life(cl, anniversary))
+                _Agent(self.client_life(cl, anniversary))
         group_base = len(cs.initial_clients)
         for g, (c, count, touches) in enumerate(cs.initial_leads):
             for _ in range(count):
-                rows = self._next_row(_INITIAL, group_base + g)
-                env.process(self.lead(c, rows, touches_done=touches, existing=True))
+                row = self._next_row(_INITIAL, group_base + g)
+                _Lead(self, c, row, touches_done=touches, existing=True)
         group_base += len(cs.initial_leads)
         for g, (tier, count) in enumerate(cs.initial_invoices):
             for _ in range(count):
-                row, _ = self._next_row(_INITIAL, group_base + g)
+                row = self._next_row(_INITIAL, group_base + g)
                 seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
                 ledger.enter(INVOICED, 0.0, 0)
-                env.process(self.deal(row, INVOICED, seg, self.existing_channel, tier))
+                _Agent(self.deal(row, INVOICED, seg, self.existing_channel, tier))
         if cs.customer_base is not None:
             self.start_customer_base(cs.customer_base)
 
@@ -571,7 +722,7 @@ class _Run:
             self.ledger.enter(ACTIVE, 0.0, 0)
             self.clients_ever += 1
             self.active[id(cl)] = cl
-            self.env.process(self.buyer_life(cl, rate, drop, nu, i))
+            _Agent(self.buyer_life(cl, rate, drop, nu, i))
 
     def buyer_life(self, cl: _Client, rate: float, drop: float, nu: float,
                    customer: int = -1) -> Generator[Event, Any, None]:
@@ -653,7 +804,7 @@ class _Run:
         env = self.env
         env.process(self.months())
         for c in range(len(self.cs.channel_names)):
-            env.process(self.arrivals(c))
+            _Agent(self.arrivals(c))
         self.start()
         env.run(until=self.end)
         return self.finish()

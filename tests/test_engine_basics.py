@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from typing import Any
 
@@ -184,3 +185,52 @@ def test_frequency_multiplier_speeds_up_subscriptions_too() -> None:
     # no churn, no new clients: 100 subscribers pay once a month, or twice at double frequency
     assert once["revenue"][1:].sum() == 100 * 100 * 5
     assert twice["revenue"][1:].sum() == pytest.approx(2 * 100 * 100 * 5, abs=100 * 100)
+
+
+# -- a team whose size changes month by month --------------------------------------------------
+
+
+def _with_team(data: dict[str, Any], managers_by_month: list[int]):  # type: ignore[no-untyped-def]
+    """The compiled scenario with `managers_by_month[m]` managers in month m (as a bet that hires,
+    or a shock that loses people, would give)."""
+    compiled = compile_scenario(load_scenario(data))
+    assert len(managers_by_month) == compiled.horizon_months
+    timeline = tuple(dataclasses.replace(p, managers=k)
+                     for p, k in zip(compiled.timeline, managers_by_month, strict=True))
+    return dataclasses.replace(compiled, timeline=timeline)
+
+
+def test_nobody_is_served_while_the_team_is_empty() -> None:
+    ledger = simulate(_with_team(scenario(), [0, 3, 3, 3, 3, 3]), 1)
+    requests, state_end = np.asarray(ledger.requests), np.asarray(ledger.state_end)
+    assert requests[0] == 0  # month 1: no manager, nobody served, nobody paid a salary
+    assert np.asarray(ledger.costs)[0, C["salaries"]] == 0
+    waiting = state_end[0, S["waiting"]]
+    assert waiting > 50 and state_end[0, S["in_contact"]] == 0
+    # the three managers take the queue at the start of month 2, and those leads waited long
+    assert requests[1] >= waiting
+    assert monthly_metrics(ledger)["mean_wait_hours"][1] > 24
+
+
+def test_a_leaving_manager_finishes_the_contact_in_hand() -> None:
+    data = scenario()
+    data["sales"]["handling_minutes"] = 600  # ~1.8 days a contact: both managers always busy
+    ledger = simulate(_with_team(data, [2, 0, 0, 0, 0, 0]), 1)
+    requests, state_end = np.asarray(ledger.requests), np.asarray(ledger.state_end)
+    flows = np.asarray(ledger.flows).reshape(6, len(S), len(S))
+    assert state_end[0, S["in_contact"]] == 2  # two contacts in hand when the team leaves
+    assert flows[1, S["in_contact"]].sum() == 2  # they end in month 2
+    assert state_end[1, S["in_contact"]] == 0
+    assert requests[1:].sum() == 0  # and nobody is served after that
+
+
+def test_a_larger_team_in_later_months_cuts_the_wait() -> None:
+    data = scenario()
+    data["sales"]["managers"] = 1
+    data["sales"]["handling_minutes"] = 150  # one manager: 67 contacts a month for 100 leads
+    _, _, alone, _ = run(data)
+    hired = monthly_metrics(simulate(_with_team(data, [1, 1, 1, 6, 6, 6]), 1))
+    waits, base = hired["mean_wait_hours"], alone["mean_wait_hours"]
+    np.testing.assert_array_equal(waits[:3], base[:3])  # the same run until the hires come
+    assert waits[4:].max() * 10 < waits[1:3].min()  # then the backlog goes and waits are short
+    assert waits[4:].max() * 10 < base[4:].min()
