@@ -40,6 +40,7 @@ from models.compiled import (
     replace_params,
 )
 from models.distributions import _Dist
+from models.params import WHOLE_NUMBER_FIELDS
 from models.paths import PathError, expand_path, get_value, iter_distributions, set_path
 from models.scenario import Bet, Change, Channel, Scenario, Tier
 
@@ -112,10 +113,6 @@ def realise_bet(bet: Bet, values: dict[str, float]) -> Bet:
 
 
 # -- applying changes -------------------------------------------------------------------------
-# Whole-number parameters: a bet moves them by whole steps (rounded half up).
-WHOLE_NUMBER_FIELDS = ("managers", "max_touches", "reminders")
-
-
 def _move(current: Any, change: Change, s: float, path: str) -> Any:
     """The value of one parameter at strength s of a change (exactly the full value at s = 1)."""
     op, x = change.operation, change.value
@@ -124,9 +121,9 @@ def _move(current: Any, change: Change, s: float, path: str) -> Any:
     numeric = isinstance(current, int | float) and not isinstance(current, bool)
     if op == "set":
         x_numeric = isinstance(x, int | float) and not isinstance(x, bool)
-        if not (numeric and x_numeric) or s >= 1:
-            return x
-        new = current + s * (x - current)
+        if not (numeric and x_numeric):
+            return x  # text, true/false or a value left empty: switched at once
+        new = x if s >= 1 else current + s * (x - current)
     else:
         verb = "scaled" if op == "scale" else "added to"
         if current is None:
@@ -143,9 +140,10 @@ def _move(current: Any, change: Change, s: float, path: str) -> Any:
     return new
 
 
-def _apply(raw: dict[str, Any], change: Change, s: float) -> None:
-    """Apply a (non-append) change at strength s to a raw scenario, in place."""
-    for path in expand_path(raw, change.path):
+def _apply(raw: dict[str, Any], change: Change, s: float, paths: list[str] | None = None) -> None:
+    """Apply a (non-append) change at strength s to a raw scenario, in place, at `paths` (the
+    change's path with `*` expanded; default: expanded against `raw`)."""
+    for path in expand_path(raw, change.path) if paths is None else paths:
         try:
             current = get_value(raw, path)
         except PathError:
@@ -189,17 +187,57 @@ def _phase_in_items(raw: dict[str, Any], added: list[tuple[int, str, int, int | 
 
 def month_scenario(base: dict[str, Any], bets: Sequence[Bet],
                    added: list[tuple[int, str, int, int | None]],
-                   strengths: Sequence[float]) -> dict[str, Any]:
-    """The raw scenario of a month in which each bet acts at the given strength."""
+                   strengths: Sequence[float],
+                   paths: dict[tuple[int, int], list[str]]) -> dict[str, Any]:
+    """The raw scenario of a month in which each bet acts at the given strength. Bets apply in
+    the order given (a later `set` of a parameter overrides an earlier bet's change of it);
+    `paths[(bet, change)]` are the change's concrete paths."""
     raw = copy.deepcopy(base)
     _phase_in_items(raw, added, strengths)
-    for bet, s in zip(bets, strengths, strict=True):
+    for b, (bet, s) in enumerate(zip(bets, strengths, strict=True)):
         if s <= 0:
             continue
-        for change in bet.changes:
+        for i, change in enumerate(bet.changes):
             if change.append is None:
-                _apply(raw, change, s)
+                _apply(raw, change, s, paths[(b, i)])
+    # Two bets of a portfolio may each give new clients a tier: the entry shares then say how
+    # new clients split between them (the engine normalises them the same way).
+    shares = [t["entry_share"] for t in raw["tiers"]]
+    total = sum(shares)
+    if total > 0 and abs(total - 1) > 1e-9:
+        for t in raw["tiers"]:
+            t["entry_share"] /= total
     return raw
+
+
+def _base_raw(concrete: Scenario) -> dict[str, Any]:
+    """The baseline as a raw dict that bets change: no bets, and the default 'every new client
+    starts on the first tier' (all entry shares 0) written out as shares, so that a bet's entry
+    shares phase in from it."""
+    raw = concrete.model_dump(by_alias=True)
+    raw["bets"] = []
+    if not any(t["entry_share"] for t in raw["tiers"]):
+        raw["tiers"][0]["entry_share"] = 1.0
+    return raw
+
+
+def _expansions(raw: dict[str, Any], bets: Sequence[Bet]) -> dict[tuple[int, int], list[str]]:
+    """Every change's concrete paths, `*` expanded against the baseline's items only (so
+    `tiers.*.monthly_churn` does not reach a tier a bet appends)."""
+    return {(b, i): expand_path(raw, change.path)
+            for b, bet in enumerate(bets) for i, change in enumerate(bet.changes)
+            if change.append is None}
+
+
+def check_portfolio(bets: Sequence[Bet]) -> str | None:
+    """Why these bets cannot act together, or None. The engine upsells to the next tier up, so
+    two bets each adding a tier on top of the pyramid would fight over it."""
+    adding = [b.name for b in bets if any(c.append is not None and c.path == "tiers"
+                                          for c in b.changes)]
+    if len(adding) > 1:
+        return (f"{' and '.join(adding)} each add a tier on top of the pyramid; combine them "
+                "into one bet to compare them together")
+    return None
 
 
 def compile_alternative(spec: Scenario, bets: Sequence[Bet], values: dict[str, float] | None = None,
@@ -210,12 +248,15 @@ def compile_alternative(spec: Scenario, bets: Sequence[Bet], values: dict[str, f
     (None: means). With no bets this is exactly `compile_scenario`."""
     if not bets:
         return compile_scenario(spec, values)
+    problem = check_portfolio(bets)
+    if problem:
+        raise ValueError(problem)
     concrete = realise(spec, point_values(spec) if values is None else values)
     if bet_values is None:
         bet_values = [bet_means(b) for b in bets]
     bets = [realise_bet(b, v) for b, v in zip(bets, bet_values, strict=True)]
-    base = concrete.model_dump(by_alias=True)
-    base["bets"] = []
+    base = _base_raw(concrete)
+    paths = _expansions(base, bets)
     added = _appended(base, bets)
     compiled: dict[tuple[float, ...], Params] = {}
     timeline = []
@@ -223,14 +264,17 @@ def compile_alternative(spec: Scenario, bets: Sequence[Bet], values: dict[str, f
     for m in range(spec.horizon_months):
         strengths = tuple(strength(b, m) for b in bets)
         if strengths not in compiled:
-            raw = month_scenario(base, bets, added, strengths)
+            raw = month_scenario(base, bets, added, strengths, paths)
             try:
                 month_spec = Scenario.model_validate(raw)
             except ValidationError as err:
                 first = err.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                raise ValueError(f"month {m + 1} with bets {', '.join(b.name for b in bets)}: "
-                                 f"{where}: {first['msg']}") from None
+                msg = str(first["msg"]).removeprefix("Value error, ")
+                raise ValueError(f"bets {', '.join(b.name for b in bets)} in month {m + 1}: "
+                                 f"{where + ': ' if where else ''}{msg}; the bets push a value "
+                                 "out of its range for this draw: make the change smaller"
+                                 ) from None
             structure = structure or month_spec
             compiled[strengths] = compile_params(month_spec)
         cost = sum(bet_cost_in_month(b, m) for b in bets)
@@ -250,12 +294,27 @@ def bet_problems(spec: Scenario) -> list[tuple[str, str]]:
     return problems
 
 
+# The scenario's frame, not levers a bet can pull: changing them would change what is measured
+# (the goal, the horizon, discounting) or who already exists (the starting state).
+FRAME_FIELDS = ("name", "description", "currency", "horizon_months", "discount_rate_annual",
+                "market", "uncertainty", "goal", "initial_state", "bets")
+
+
 def check_bet(spec: Scenario, bet: Bet) -> list[tuple[str, str]]:
+    """What is wrong with one bet (see `bet_problems`). The bet is applied at full strength to
+    the baseline with its uncertain parameters at their means and at their 0.1% and 99.9%
+    quantiles, with the bet's own uncertain values at the ends of their ranges."""
     where = f"bets.{bet.name}"
     if bet.start_month > spec.horizon_months:
         return [(f"{where}.start_month", f"month {bet.start_month} is after the horizon "
                  f"({spec.horizon_months} months); start it earlier")]
     for i, change in enumerate(bet.changes):
+        head = change.path.split(".", 1)[0]
+        if head in FRAME_FIELDS:
+            return [(f"{where}.changes.{i}.path",
+                     f"a bet cannot change {head}: it is the scenario's frame (goal, horizon, "
+                     "discounting, market, starting state), not a lever; change it in the "
+                     "scenario itself, or compare two scenarios")]
         if change.append is not None:
             try:
                 _ITEM_MODEL[change.path].model_validate(change.append)
@@ -263,34 +322,38 @@ def check_bet(spec: Scenario, bet: Bet) -> list[tuple[str, str]]:
                 return [(f"{where}.changes.{i}.append.{'.'.join(map(str, e['loc']))}",
                          str(e["msg"]).removeprefix("Value error, ")) for e in err.errors()]
     dists = bet_distributions(bet)
-    ends = [{k: d.support()[0] for k, d in dists}, {k: d.support()[1] for k, d in dists}]
-    for values in ends if dists else [{}]:
+    bet_ends = ([{k: d.support()[0] for k, d in dists}, {k: d.support()[1] for k, d in dists}]
+                if dists else [{}])
+    baseline = list(iter_distributions(spec))
+    base_draws = [point_values(spec)]
+    base_draws += [{path: float(d.ppf(np.array([q]))[0]) for path, d in baseline}
+                   for q in (0.001, 0.999) if baseline]
+    for values in bet_ends:
         concrete = realise_bet(bet, values)
-        base = realise(spec, point_values(spec)).model_dump(by_alias=True)
-        base["bets"] = []
-        for i, change in enumerate(concrete.changes):
-            at = f"{where}.changes.{i}"
+        for draw in base_draws:
+            base = _base_raw(realise(spec, draw))
+            for i, change in enumerate(concrete.changes):
+                at = f"{where}.changes.{i}"
+                try:
+                    if change.append is not None:
+                        _appended(base, [Bet(name=bet.name, changes=[change])])
+                    else:
+                        _apply(base, change, 1.0)
+                except PathError as err:
+                    return [(f"{at}.path", f"{err.path}: {err.message}")]
+                except (ValueError, TypeError) as err:
+                    return [(at, str(err))]
             try:
-                if change.append is not None:
-                    _appended(base, [Bet(name=bet.name, changes=[change])])
-                else:
-                    _apply(base, change, 1.0)
-            except PathError as err:
-                return [(f"{at}.path", f"{err.path}: {err.message}")]
+                Scenario.model_validate(base)
             except ValidationError as err:
                 first = err.errors()[0]
-                field = ".".join(str(p) for p in first["loc"])
-                return [(f"{at}.append.{field}", first["msg"])]
-            except (ValueError, TypeError) as err:
-                return [(at, str(err))]
-        try:
-            Scenario.model_validate(base)
-        except ValidationError as err:
-            first = err.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "scenario"
-            msg = str(first["msg"]).removeprefix("Value error, ")
-            span = " at the end of its range" if dists else ""
-            return [(where, f"applying it{span} makes {field} invalid: {msg}; change the bet")]
+                field = ".".join(str(p) for p in first["loc"]) or "scenario"
+                msg = str(first["msg"]).removeprefix("Value error, ")
+                span = " at the end of its range" if dists else ""
+                if draw is not base_draws[0]:
+                    span += " with the scenario's uncertain values at their extremes"
+                return [(where, f"applying it{span} makes {field} invalid: {msg}; change the "
+                         "bet")]
     return []
 
 
@@ -318,14 +381,17 @@ def stress_shocks(spec: Scenario, start_month: int = 1, duration_months: int | N
                                    "start_month": start_month, "end_month": end})
 
     churn = []
+    factor = 1 + 0.5 * severity
     for t in spec.tiers:  # churn is a probability: a shock takes it to 0.95 at most
         for field in ("monthly_churn", "monthly_churn_no_result"):
             value = getattr(t, field)
             path = f"tiers.{t.name}.{field}"
             if isinstance(value, float):
-                churn.append({"path": path, "set": min(0.95, value * (1 + 0.5 * severity))})
-            elif value is not None:
-                churn.append({"path": path, "scale": 1 + 0.5 * severity})
+                churn.append({"path": path, "set": min(0.95, value * factor)})
+            elif value is not None:  # uncertain: a factor its highest value can take
+                high = float(value.ppf(np.array([0.999]))[0])
+                churn.append({"path": path, "scale": min(factor, 0.95 / high) if high > 0
+                              else factor})
     shocks = [
         shock("fewer_leads", "30% fewer leads from every channel",
               [{"path": "channels.*.max_leads", "scale": fewer},

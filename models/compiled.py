@@ -19,6 +19,7 @@ import numpy as np
 
 from models import bgnbd, gamma_gamma
 from models.distributions import _Dist
+from models.params import WHOLE_NUMBER_FIELDS
 from models.paths import iter_distributions, set_path
 from models.scenario import Buying, Scenario
 
@@ -201,6 +202,8 @@ def realise(spec: Scenario, values: dict[str, float]) -> Scenario:
         return spec
     raw: dict[str, Any] = spec.model_dump(by_alias=True)
     for path, value in values.items():
+        if path.rsplit(".", 1)[-1] in WHOLE_NUMBER_FIELDS:  # e.g. managers: a whole number
+            value = float(math.floor(value + 0.5))
         set_path(raw, path, value, Scenario)
     return Scenario.model_validate(raw)
 

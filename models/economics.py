@@ -32,7 +32,7 @@ MONTHLY_METRICS: dict[str, str] = {
     "marketing": "advertising spend",
     "salaries": "sales managers' salaries",
     "bet_costs": "one-off and running costs of the bets in force",
-    "spend": "growth spend: every cost but cost of goods, commission and overhead",
+    "decided_spend": "what the owner decides to spend: advertising, salaries and bet costs",
     "total_costs": "every cost bucket, incl. marketing, salaries, overhead",
     "profit": "revenue - total costs",
     "cumulative_profit": "profit summed from month 1",
@@ -51,6 +51,8 @@ SCALAR_METRICS: dict[str, str] = {
     "npv_profit": "net present value of monthly profit",
     "total_purchases": "purchases over the horizon (first and repeat)",
     "buyers": "clients who bought: new clients plus the starting state's clients",
+    "starting_clients_revenue": "revenue from the starting state's clients",
+    "starting_clients_purchases": "purchases by the starting state's clients",
     "average_check": "revenue / purchases",
     "purchases_per_client": "purchases / clients who bought",
     "cltv": "CLTV truncated at the horizon: discounted net margin per new client",
@@ -73,9 +75,8 @@ for _leak in LEAKS:
     SCALAR_METRICS[f"{_leak}_count"] = f"agents lost at stage {_leak}"
     SCALAR_METRICS[f"{_leak}_revenue"] = f"revenue lost at stage {_leak}"
 
-# What an owner decides to spend (see `spend`): a bet's investment is the change in these.
-SPEND_BUCKETS = ("marketing", "salaries", "onboarding", "retention", "development", "win_back",
-                 "bets")
+# What an owner decides to spend (`decided_spend`): a bet's cost is the change in these.
+DECIDED_SPEND = ("marketing", "salaries", "bets")
 
 GOAL_SERIES = {
     "monthly_revenue": "revenue",
@@ -121,7 +122,7 @@ def monthly_metrics(ledger: Ledger) -> dict[str, np.ndarray]:
         "marketing": costs[:, C["marketing"]],
         "salaries": costs[:, C["salaries"]],
         "bet_costs": costs[:, C["bets"]],
-        "spend": costs[:, [C[k] for k in SPEND_BUCKETS]].sum(axis=1),
+        "decided_spend": costs[:, [C[k] for k in DECIDED_SPEND]].sum(axis=1),
         "total_costs": total_costs,
         "profit": profit,
         "cumulative_profit": np.cumsum(profit),
@@ -166,6 +167,8 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
         "npv_profit": float((m["profit"] * discount).sum()),
         "total_purchases": purchases,
         "buyers": new_clients + _starting_clients(compiled),
+        "starting_clients_revenue": float(a["base_revenue"].sum()),
+        "starting_clients_purchases": float(a["base_purchases"].sum()),
         "average_check": _ratio(revenue, purchases),
         "purchases_per_client": _ratio(purchases, new_clients + _starting_clients(compiled)),
         "cltv": _ratio(cohort_value, new_clients),
@@ -205,16 +208,20 @@ LEVERS = ("leads", "conversion", "average_check", "frequency")
 
 
 def lever_factors(scalars: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The four levers of revenue per replication, shape (replications, 4):
-    leads x conversion (buyers / leads) x average check (revenue / purchase) x frequency
-    (purchases / buyer), whose product is the revenue exactly. Buyers include the starting state's
-    clients, so that the product is the whole revenue."""
+    """The four levers of the revenue from clients won during the horizon, per replication,
+    shape (replications, 4): leads x conversion (new clients / leads) x average check (their
+    revenue / their purchases) x frequency (their purchases / new client); the product is that
+    revenue exactly. The starting state's clients are left out: their revenue is no lead's doing
+    (see `starting_clients_revenue`)."""
     leads = np.asarray(scalars["total_leads"], dtype=float)
-    buyers = np.asarray(scalars["buyers"], dtype=float)
-    purchases = np.asarray(scalars["total_purchases"], dtype=float)
-    revenue = np.asarray(scalars["total_revenue"], dtype=float)
+    clients = np.asarray(scalars["total_new_clients"], dtype=float)
+    purchases = (np.asarray(scalars["total_purchases"], dtype=float)
+                 - np.asarray(scalars["starting_clients_purchases"], dtype=float))
+    revenue = (np.asarray(scalars["total_revenue"], dtype=float)
+               - np.asarray(scalars["starting_clients_revenue"], dtype=float))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.stack([leads, buyers / leads, revenue / purchases, purchases / buyers], axis=1)
+        return np.stack([leads, clients / leads, revenue / purchases, purchases / clients],
+                        axis=1)
 
 
 def lever_split(before: np.ndarray, after: np.ndarray) -> np.ndarray:

@@ -66,6 +66,9 @@ class Ledger:
     gross_profit_by_channel: list[list[float]] = field(init=False)  # by acquisition channel
     # events
     purchases: list[float] = field(init=False)
+    # of which by clients of the starting state (their revenue is not the leads' doing)
+    base_purchases: list[float] = field(init=False)
+    base_revenue: list[float] = field(init=False)
     upsells: list[float] = field(init=False)
     win_backs: list[float] = field(init=False)
     # the sales queue: contacts started in the month, how many waited, their total wait
@@ -96,8 +99,9 @@ class Ledger:
         self.costs = _zeros(h, len(COSTS))
         self.marketing_by_channel = _zeros(h, self.n_channels)
         self.gross_profit_by_channel = _zeros(h, ch)
-        for name in ("purchases", "upsells", "win_backs", "requests", "waited", "wait_days",
-                     "cohort_clients", "cohort_value", "cohort_tail"):
+        for name in ("purchases", "base_purchases", "base_revenue", "upsells", "win_backs",
+                     "requests", "waited", "wait_days", "cohort_clients", "cohort_value",
+                     "cohort_tail"):
             setattr(self, name, [0.0] * h)
         self._integral = [0.0] * N_STATES
         self._last = [0.0] * N_STATES
@@ -160,8 +164,9 @@ class Ledger:
         """Every record as a numpy array whose first axis is the month (cohorts: cohort month)."""
         names = ("state_end", "occupancy", "flows", "leads", "new_clients", "lost_value",
                  "revenue", "recurring_revenue", "costs", "marketing_by_channel",
-                 "gross_profit_by_channel", "purchases", "upsells", "win_backs", "requests",
-                 "waited", "wait_days", "cohort_clients", "cohort_value", "cohort_tail")
+                 "gross_profit_by_channel", "purchases", "base_purchases", "base_revenue",
+                 "upsells", "win_backs", "requests", "waited", "wait_days", "cohort_clients",
+                 "cohort_value", "cohort_tail")
         out = {name: np.asarray(getattr(self, name), dtype=float) for name in names}
         out["flows"] = out["flows"].reshape(self.horizon, N_STATES, N_STATES)
         out["revenue"] = out["revenue"].reshape(self.horizon, self.n_tiers, 2)

@@ -177,6 +177,8 @@ NonNegative = _param(0, INF, "a number >= 0, or a distribution")
 Positive = _param(0, INF, "a number > 0, or a distribution", low_open=True)
 Multiplier = _param(0, INF, "a multiplier >= 0 (1 = unchanged), or a distribution")
 Count = _param(0, INF, "a whole number >= 0, or a distribution (rounded)", integer=True)
+# Whole-number parameters: drawn values and a bet's changes are rounded (half up) to whole steps.
+WHOLE_NUMBER_FIELDS = ("managers", "max_touches", "reminders")
 MAX_TOUCHES = 15  # follow-up touches an agent's row of random numbers has room for
 Signed = _param(-INF, INF, "any number (e.g. an amount to add), or a distribution")
 TouchCount = _param(0, MAX_TOUCHES, f"follow-up touches, a whole number in [0, {MAX_TOUCHES}]",

@@ -92,7 +92,8 @@ def levers_chart(levers: pd.DataFrame, lang: Lang, currency: str) -> go.Figure:
     `levers` has a 'bet' column and one column per lever."""
     fig = go.Figure()
     names = {"leads": "leads", "conversion": "conversion_lever",
-             "average_check": "average_check", "frequency": "frequency"}
+             "average_check": "average_check", "frequency": "frequency",
+             "starting_clients": "starting_clients_lever"}
     for i, (col, key) in enumerate(names.items()):
         if col in levers:
             fig.add_trace(go.Bar(x=levers["bet"], y=levers[col], name=metric_label(key, lang),

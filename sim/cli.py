@@ -230,6 +230,8 @@ def compare(
 
     spec = _load(scenario, set_)
     names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
+    if names == []:
+        raise _fail("--bets: no bet named; write names separated by commas, e.g. --bets a,b")
     try:
         chosen = select_bets(spec, names)
     except ValueError as err:
@@ -244,10 +246,11 @@ def compare(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        cmp = compare_bets(spec, names, reps, seed, workers, budget, k, until_settled,
-                           max(max_reps, reps), progress)
-    if len(cmp.alternatives) == 1:
-        raise _fail(f"--budget {budget:,.0f}: no bet fits it; raise the budget or drop --budget")
+        try:
+            cmp = compare_bets(spec, names, reps, seed, workers, budget, k, until_settled,
+                               max(max_reps, reps), progress)
+        except ValueError as err:  # a budget nothing fits, bets that push a value out of range
+            raise _fail(str(err)) from None
     files = write_comparison(cmp, out)
     print_comparison(cmp)
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
@@ -297,23 +300,36 @@ def print_comparison(cmp: object) -> None:
         changes.add_row(escape(name), *cells)
     console.print(changes)
     levers = Table(title=f"why: incremental revenue split into the four levers ({cur})")
-    for col in ("bet", "leads", "conversion", "average check", "frequency", "total"):
+    for col in ("bet", "leads", "conversion", "average check", "frequency",
+                "clients you had", "total"):
         levers.add_column(col, justify="left" if col == "bet" else "right")
     for row in cmp.levers().to_dict(orient="records"):
-        levers.add_row(escape(str(row["bet"])), *(money(row[c]) for c in
-                       ("leads", "conversion", "average_check", "frequency", "total")))
+        levers.add_row(escape(str(row["bet"])), *(money(row[c]) for c in (
+            "leads", "conversion", "average_check", "frequency", "starting_clients", "total")))
     console.print(levers)
-    gains = [v for v in cmp.variance_reduction().values() if v == v]
+    reduction = cmp.variance_reduction()
+    gains = [v for v in reduction.values() if v == v and v != float("inf")]
+    exact = [escape(n) for n, v in reduction.items() if v == float("inf")]
     if gains:
         console.print(f"common random numbers: the paired standard error of NPV differences is "
                       f"{min(gains):.1f}x to {max(gains):.1f}x smaller than independent runs'")
+    if exact:
+        console.print(f"exact differences (the same in every replication): {', '.join(exact)}")
+    for name, why in cmp.skipped:
+        console.print(f"[yellow]left out[/] {escape(name)}: {escape(why)}")
     if cmp.settled is not None:
         rounds = f"{cmp.replications} replications in rounds {cmp.rounds}"
         if cmp.settled:
-            console.print(f"settled: {escape(cmp.could_be_best[0])} is best ({rounds})")
+            tied = cmp.could_be_best[1:]
+            tie = f", tied exactly with {escape(', '.join(tied))}" if tied else ""
+            console.print(f"settled: {escape(cmp.could_be_best[0])} is best{tie} ({rounds})")
         else:
             console.print(f"not settled at the cap ({rounds}); could still be best: "
                           + escape(", ".join(cmp.could_be_best)))
+
+
+def _size(x: float | None) -> str:
+    return "above --high" if x is None else f"{x:,.4g}"
 
 
 @app.command()
@@ -345,20 +361,24 @@ def seek(
     try:
         result = seek_size(spec, bet, high, low, change, target, reps, seed, workers=workers,
                            progress=progress)
-    except ValueError as err:
-        raise _fail(str(err)) from None
+    except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range
+        raise _fail(str(err).split("\n    For further information")[0]) from None
     path = out / "seek.json"
     write_json(path, result.to_dict())
     what = f"{result.operation} {escape(result.path)}"
     if result.size is None:
-        console.print(f"[bold red]not reached[/]: even {what} = {high:,.4g} gives P(goal) below "
+        tried = result.evaluations[-1][0] if result.evaluations else high
+        console.print(f"[bold red]not reached[/]: even {what} = {tried:,.4g} gives P(goal) below "
                       f"{target:.0%}; raise --high or rethink the bet")
     else:
         lo_ci, hi_ci = result.p_goal_ci or (0.0, 1.0)
         console.print(f"[bold]{escape(result.bet)}[/]: {what} = [bold]{result.size:,.4g}[/] "
                       f"reaches P(goal) = {result.p_goal:.0%} (95% CI {lo_ci:.0%}–{hi_ci:.0%}) "
                       f">= {target:.0%}; over replications the answer ranges P10 "
-                      f"{result.size_p10:,.4g} … P90 {result.size_p90:,.4g}")
+                      f"{_size(result.size_p10)} … P90 {_size(result.size_p90)}")
+        if result.unreached_share:
+            console.print(f"in {result.unreached_share:.0%} of bootstrap resamples no size up to "
+                          f"{result.evaluations[-1][0]:,.4g} reached the target")
     console.print(escape(f"written: {path}"))
 
 

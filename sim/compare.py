@@ -8,18 +8,22 @@ most of the noise two independent runs would show; `Comparison.variance_reductio
 
 Definitions (also in the README):
 - incremental X = X(alternative) - X(baseline), per replication;
-- investment = present value of the alternative's extra growth spend: the bets' one-off and running
-  costs plus the change in advertising, salaries, onboarding, retention, upsell offers and win-back
-  (every cost but cost of goods, commission and overhead; `models.economics.SPEND_BUCKETS`);
-- cost (the table's, and what a budget must cover) = the bets' own costs plus the change in
-  advertising and salaries over the horizon, undiscounted, at the parameters' means: known before
-  any simulation;
+- cost = what the owner decides to spend on the bet: its one-off and running costs plus the change
+  in advertising and in salaries (`models.economics.DECIDED_SPEND`). The table's `cost` (what a
+  budget must cover) is that over the horizon, undiscounted, at the parameters' means, known before
+  any simulation; `investment` is its present value in each replication. Costs that follow from
+  the bet's results (cost of goods, onboarding, retention of the extra clients) are not its cost:
+  they are in the incremental profit;
 - ROI = mean incremental NPV of profit / mean investment (undefined when the investment is not
-  positive); its interval is a bootstrap over replications;
+  positive); its interval is a bootstrap over replications (resamples with no positive
+  investment left out);
 - payback month = first month from which the cumulative incremental profit stays >= 0 to the
   horizon (None: not paid back within the horizon);
+- time to goal: in a paired difference, a run that never reaches the goal counts as month
+  horizon + 1 (so a bet that makes the goal reachable is credited, not dropped);
 - P(best) = share of replications in which the alternative has the highest NPV (or the earliest
-  time to goal), ties shared; the baseline ("do nothing") competes too.
+  time to goal, over the replications in which some alternative reaches it), ties shared; the
+  baseline ("do nothing") competes too.
 """
 
 from __future__ import annotations
@@ -101,16 +105,27 @@ def nominal_cost(spec: Scenario, bets: Sequence[Bet]) -> float:
 
 
 def alternatives(spec: Scenario, bets: Sequence[Bet], budget: float | None = None,
-                 max_bets: int = 1) -> list[Alternative]:
+                 max_bets: int = 1,
+                 skipped: list[tuple[str, str]] | None = None) -> list[Alternative]:
     """The baseline, then every combination of up to `max_bets` bets whose nominal cost fits
-    the budget (no budget: every combination)."""
+    the budget (no budget: every combination). A combination whose bets cannot act together is
+    left out, with the reason appended to `skipped`."""
     if not 1 <= max_bets <= 3:
         raise ValueError(f"max_bets must be 1, 2 or 3 (got {max_bets})")
     out = [Alternative(BASELINE, ())]
     for k in range(1, max_bets + 1):
         for combo in combinations(bets, k):
-            if budget is None or nominal_cost(spec, combo) <= budget:
-                out.append(Alternative(" + ".join(b.name for b in combo), combo))
+            name = " + ".join(b.name for b in combo)
+            try:
+                cost = nominal_cost(spec, combo)
+            except ValueError as err:
+                if k == 1:  # a single bet that cannot run is the user's to fix
+                    raise ValueError(f"bet {name}: {err}") from None
+                if skipped is not None:
+                    skipped.append((name, str(err)))
+                continue
+            if budget is None or cost <= budget:
+                out.append(Alternative(name, combo))
     return out
 
 
@@ -140,6 +155,7 @@ class Comparison:
     rounds: list[int] = field(default_factory=list)
     settled: bool | None = None  # None: not asked (`until_settled` off)
     could_be_best: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # portfolios that cannot run
 
     @property
     def names(self) -> list[str]:
@@ -150,9 +166,15 @@ class Comparison:
         return len(self.scalars[BASELINE]["total_revenue"])
 
     # -- paired differences -------------------------------------------------------------------
+    def _values(self, name: str, metric: str) -> np.ndarray:
+        values = self.scalars[name][metric]
+        if metric == "time_to_goal":  # never reached: later than any month of the horizon
+            return np.where(np.isnan(values), self.spec.horizon_months + 1, values)
+        return values
+
     def delta(self, name: str, metric: str) -> np.ndarray:
         """metric(name) - metric(baseline), replication by replication."""
-        return self.scalars[name][metric] - self.scalars[BASELINE][metric]
+        return self._values(name, metric) - self._values(BASELINE, metric)
 
     def paired(self, name: str, metric: str) -> dict[str, float | None]:
         """Mean paired difference with its 95% interval, and the standard error two independent
@@ -164,15 +186,18 @@ class Comparison:
             return {"mean": None, "se": None, "ci_low": None, "ci_high": None,
                     "se_independent": None}
         se = float(d[ok].std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-        a, b = self.scalars[name][metric][ok], self.scalars[BASELINE][metric][ok]
+        a, b = self._values(name, metric)[ok], self._values(BASELINE, metric)[ok]
         se_ind = (float(math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / n)) if n > 1 else 0.0)
         mean = float(d[ok].mean())
+        if se <= 1e-9 * max(1.0, abs(mean), se_ind):  # rounding residue of an exact difference
+            se = 0.0
         return {"mean": mean, "se": se, "ci_low": mean - _Z95 * se, "ci_high": mean + _Z95 * se,
                 "se_independent": se_ind}
 
     def variance_reduction(self, metric: str = "npv_profit") -> dict[str, float]:
         """Per alternative: independent SE / paired SE of the difference from the baseline (how
-        many times narrower common random numbers made the interval)."""
+        many times narrower common random numbers made the interval); inf where the paired
+        difference is exact (the same in every replication, e.g. a bet that only costs)."""
         out = {}
         for name in self.names[1:]:
             p = self.paired(name, metric)
@@ -185,8 +210,9 @@ class Comparison:
         return np.asarray((1 + d) ** -np.arange(1, self.spec.horizon_months + 1))
 
     def investment(self, name: str) -> np.ndarray:
-        """Present value of the alternative's extra spend (see the module's definitions)."""
-        extra = self.monthly[name]["spend"] - self.monthly[BASELINE]["spend"]
+        """Present value of the alternative's cost (see the module's definitions), per
+        replication."""
+        extra = self.monthly[name]["decided_spend"] - self.monthly[BASELINE]["decided_spend"]
         return np.asarray(extra @ self._discount())
 
     def payback(self, name: str) -> np.ndarray:
@@ -211,9 +237,10 @@ class Comparison:
             return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan}
         rng = np.random.default_rng(0)  # fixed: the interval is part of a reproducible report
         idx = rng.integers(0, len(gain), size=(_BOOTSTRAP, len(gain)))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            boot = gain[idx].mean(axis=1) / cost[idx].mean(axis=1)
-        lo, hi = np.nanpercentile(boot, [2.5, 97.5])
+        costs = cost[idx].mean(axis=1)
+        positive = costs > 0
+        boot = gain[idx].mean(axis=1)[positive] / costs[positive]
+        lo, hi = np.percentile(boot, [2.5, 97.5])
         return {"mean": float(gain.mean() / cost.mean()), "ci_low": float(lo),
                 "ci_high": float(hi)}
 
@@ -223,6 +250,9 @@ class Comparison:
         values = np.stack([self.scalars[n][metric] for n in self.names], axis=1)
         if metric == "time_to_goal":
             values = -np.where(np.isnan(values), math.inf, values)
+            values = values[np.isfinite(values).any(axis=1)]  # someone reaches the goal
+            if values.shape[0] == 0:
+                return dict.fromkeys(self.names, math.nan)
         best = values == values.max(axis=1, keepdims=True)
         share = best / best.sum(axis=1, keepdims=True)
         return dict(zip(self.names, share.mean(axis=0).tolist(), strict=True))
@@ -262,20 +292,24 @@ class Comparison:
         return table.sort_values("npv", ascending=False, kind="stable").reset_index(drop=True)
 
     def levers(self) -> pd.DataFrame:
-        """Each alternative's mean incremental revenue split exactly into the four levers
-        (leads, conversion, average check, frequency); the parts sum to `total`."""
+        """Each alternative's mean incremental revenue split exactly into the four levers of
+        the clients won during the horizon (leads, conversion, average check, frequency) and
+        the change in the starting state's clients' revenue; the parts sum to `total`.
+        Replications with no leads or no new clients (a lever undefined) are left out."""
         before = lever_factors(self.scalars[BASELINE])
         rows = []
         for name in self.names[1:]:
             split = lever_split(before, lever_factors(self.scalars[name]))
+            base = self.delta(name, "starting_clients_revenue")
             total = self.delta(name, "total_revenue")
             ok = ~np.isnan(split).any(axis=1)
             row: dict[str, Any] = {"bet": name}
             row.update({lever: float(split[ok, i].mean()) if ok.any() else math.nan
                         for i, lever in enumerate(LEVERS)})
+            row["starting_clients"] = float(base[ok].mean()) if ok.any() else math.nan
             row["total"] = float(total[ok].mean()) if ok.any() else math.nan
             rows.append(row)
-        return pd.DataFrame(rows, columns=["bet", *LEVERS, "total"])
+        return pd.DataFrame(rows, columns=["bet", *LEVERS, "starting_clients", "total"])
 
     def monthly_quantiles(self) -> pd.DataFrame:
         """Tidy table: bet, metric, month (1-based), mean, p10, p50, p90."""
@@ -320,6 +354,7 @@ class Comparison:
         out["variance_reduction_npv"] = self.variance_reduction()
         out["settled"] = self.settled
         out["could_be_best"] = self.could_be_best
+        out["skipped_portfolios"] = [{"portfolio": n, "why": why} for n, why in self.skipped]
         return out
 
     def provenance(self) -> dict[str, Any]:
@@ -345,13 +380,16 @@ def separation(cmp: Comparison, confidence: float = 0.95) -> tuple[bool, list[st
     if not others:
         return True, [best]
     z = float(stats.norm.ppf(1 - (1 - confidence) / (2 * len(others))))
-    still = [best]
+    still, tied = [best], []
     for n in others:
         d = npv[best] - npv[n]
+        if np.all(d == 0):  # the same in every replication: no number of runs tells them apart
+            tied.append(n)
+            continue
         se = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
         if not float(d.mean()) - z * se > 0:
             still.append(n)
-    return len(still) == 1, still
+    return len(still) == 1, still + tied
 
 
 def compare_bets(
@@ -377,7 +415,12 @@ def compare_bets(
     if replications < 2:
         raise ValueError("replications must be at least 2 (paired intervals need two)")
     chosen = select_bets(spec, bets)
-    alts = alternatives(spec, chosen, budget, max_bets)
+    skipped: list[tuple[str, str]] = []
+    alts = alternatives(spec, chosen, budget, max_bets, skipped)
+    if chosen and len(alts) == 1:
+        cheapest = min(nominal_cost(spec, [b]) for b in chosen)
+        raise ValueError(f"no bet fits the budget of {budget:,.0f} (the cheapest costs "
+                         f"{cheapest:,.0f} over the horizon); raise the budget")
     costs = {a.name: (nominal_cost(spec, a.bets) if a.bets else 0.0) for a in alts}
     workers = _default_workers() if workers is None else max(1, workers)
     start = time.perf_counter()
@@ -398,6 +441,7 @@ def compare_bets(
                 progress(done * len(alts) + k + 1, total)
         rounds.append(n)
         cmp = _assemble(spec, seed, alts, runs, costs, rounds, time.perf_counter() - start)
+        cmp.skipped = skipped
         if not until_settled:
             return cmp
         cmp.settled, cmp.could_be_best = separation(cmp)

@@ -542,6 +542,9 @@ class _Run:
         if cl.cohort >= 0:
             ledger.cohort_value[cl.cohort] += margin * math.exp(
                 -self.discount_per_day * (now - cl.acquired))
+        else:
+            ledger.base_purchases[m] += 1
+            ledger.base_revenue[m] += price
 
     def _charge_client(self, cl: _Client, cost: float, now: float) -> None:
         if cl.cohort >= 0:
@@ -761,6 +764,9 @@ class _Run:
         if cl.cohort >= 0:
             ledger.cohort_value[cl.cohort] += (amount - t.cost_of_goods) * self._discount(
                 cl.acquired, now)
+        else:
+            ledger.base_purchases[m] += 1
+            ledger.base_revenue[m] += amount
 
     # -- the horizon ---------------------------------------------------------------------------
     def value_at_horizon(self, cl: _Client) -> float:

@@ -40,7 +40,8 @@ class SeekResult:
     p_goal_ci: tuple[float, float] | None  # Wilson 95% interval of that probability
     size_p10: float | None = None  # bootstrap spread of the answer over replications
     size_p50: float | None = None
-    size_p90: float | None = None
+    size_p90: float | None = None  # None: above the largest size tried
+    unreached_share: float = 0.0  # bootstrap resamples in which no size tried reaches the target
     evaluations: list[tuple[float, float]] = field(default_factory=list)  # (size, P), by size
 
     def to_dict(self) -> dict[str, object]:
@@ -156,10 +157,12 @@ def seek_size(
         matrix = np.stack([reached[s][idx].mean(axis=1) for s in sizes], axis=1)
         ok = matrix >= target
         first = np.where(ok.any(axis=1), np.argmax(ok, axis=1), -1)
-        boot = np.array([sizes[i] if i >= 0 else math.nan for i in first])
-        if np.isfinite(boot).any():
-            p10, p50, p90 = np.nanpercentile(boot, [10, 50, 90])
-            result.size_p10, result.size_p50, result.size_p90 = float(p10), float(p50), float(p90)
+        # a resample in which no size tried reaches the target needs more than `high`
+        boot = np.array([sizes[i] if i >= 0 else math.inf for i in first])
+        result.unreached_share = float(np.isinf(boot).mean())
+        p10, p50, p90 = (None if math.isinf(v) else float(v)
+                         for v in np.percentile(boot, [10, 50, 90], method="lower"))
+        result.size_p10, result.size_p50, result.size_p90 = p10, p50, p90
     return result
 
 

@@ -251,6 +251,7 @@ _METRICS: dict[str, tuple[str, str]] = {
     # the four levers
     "conversion_lever": ("Conversion", "Конверсия"),
     "frequency": ("Purchase frequency", "Частота покупок"),
+    "starting_clients_lever": ("Clients you already had", "Уже имеющиеся клиенты"),
     "total": ("Total", "Итого"),
     # leaks (models.ledger.LEAKS)
     "lost_unprocessed": ("Lost in the CRM (never processed)", "Потеряны в CRM (не обработаны)"),

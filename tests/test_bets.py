@@ -230,10 +230,23 @@ def test_until_settled_separates_a_dominant_bet() -> None:
 
 
 def test_until_settled_stops_at_the_cap_and_names_the_contenders() -> None:
+    # two bets whose effects differ by a hair: no number of runs up to the cap separates them
+    nudge = {"dist": "uniform", "low": 1.499, "high": 1.501}
+    spec = load_scenario(small([
+        {"name": "a", "changes": [{"path": "tiers.basic.price", "scale": nudge}]},
+        {"name": "b", "changes": [{"path": "tiers.basic.price", "scale": nudge}]},
+    ]))
+    cmp = compare_bets(spec, replications=4, seed=1, workers=1, until_settled=True,
+                       max_replications=16)
+    assert cmp.settled is False and cmp.replications == 16 and cmp.rounds == [4, 4, 8]
+    assert set(cmp.could_be_best) == {"a", "b"}
+
+
+def test_until_settled_is_not_held_up_by_exact_twins() -> None:
     spec = load_scenario(small([{"name": "twin_a"}, {"name": "twin_b"}]))
     cmp = compare_bets(spec, replications=2, seed=1, workers=1, until_settled=True,
                        max_replications=8)
-    assert cmp.settled is False and cmp.replications == 8 and cmp.rounds == [2, 2, 4]
+    assert cmp.settled is True and cmp.rounds == [2]
     assert set(cmp.could_be_best) == {BASELINE, "twin_a", "twin_b"}
 
 
@@ -288,6 +301,15 @@ def test_stress_shocks_are_temporary_and_hurt() -> None:
     ([{"name": "x", "changes": [{"path": "tiers.*.price", "scale": {
         "dist": "uniform", "low": -2, "high": 1}}]}], "bets.x", "price"),
     ([{"name": "x"}, {"name": "x"}], "bets", "names must be unique"),
+    ([{"name": "x", "changes": [{"path": "goal.target", "set": 10}]}],
+     "bets.x.changes.0.path", "cannot change goal"),
+    ([{"name": "x", "changes": [{"path": "initial_state.clients", "append": {}}]}],
+     "bets.x.changes.0", "append adds an item to channels or tiers"),
+    # the baseline's conversion may reach 0.7, and 0.7 x 1.8 is no probability
+    ([{"name": "x", "changes": [{"path": "journey.follow_up.conversion_per_touch",
+                                 "set": {"dist": "uniform", "low": 0.3, "high": 0.7}}]},
+      {"name": "y", "changes": [{"path": "journey.first_contact_conversion", "scale": 4.5}]}],
+     "bets.y", "extremes"),
 ])
 def test_bad_bets_are_named_with_a_fix(bets: list[dict[str, Any]], where: str,
                                        says: str) -> None:
@@ -325,6 +347,8 @@ def test_cli_compare_writes_results_and_rejects_unknown_bets(tmp_path: Any) -> N
         bad.output.replace("\n", " ")
     poor = runner.invoke(app, ["compare", str(path), "--budget", "1", "--reps", "2"])
     assert poor.exit_code == 2 and "no bet fits" in poor.output
+    empty = runner.invoke(app, ["compare", str(path), "--bets", ",", "--reps", "2"])
+    assert empty.exit_code == 2 and "no bet named" in empty.output
 
 
 def test_example_scenarios_have_four_to_six_bets_that_compile() -> None:
@@ -336,3 +360,113 @@ def test_example_scenarios_have_four_to_six_bets_that_compile() -> None:
         for bet in spec.bets:
             cs = compile_alternative(spec, [bet])
             assert len(cs.timeline) == spec.horizon_months
+
+
+def test_frame_and_extremes_catch_what_a_mean_would_miss() -> None:
+    data = small([{"name": "y", "changes": [{"path": "journey.first_contact_conversion",
+                                             "scale": 1.6}]}])
+    data["journey"]["first_contact_conversion"] = {"dist": "uniform", "low": 0.3, "high": 0.7}
+    with pytest.raises(ScenarioError, match="extremes"):
+        load_scenario(data)
+
+
+def test_appended_tier_phases_in_from_the_default_first_tier() -> None:
+    # all entry shares 0 means "everyone starts on the first tier"; a ramped bet moves a fifth
+    # of new clients to the new tier without ever breaking the shares' sum
+    spec = load_scenario(small([{"name": "entry", "ramp_months": 3, "changes": [
+        {"path": "tiers", "append": {"name": "lite", "price": 50, "monthly_churn": 0.2,
+                                     "entry_share": 0.2}},
+        {"path": "tiers.basic.entry_share", "set": 0.8}]}]))
+    cs = compile_alternative(spec, spec.bets)
+    shares = [[t.entry_share for t in p.tiers] for p in cs.timeline[:4]]
+    assert shares[0] == pytest.approx([1 - 0.2 / 3, 0.2 / 3])
+    assert shares[3] == pytest.approx([0.8, 0.2])
+
+
+def test_portfolio_of_two_new_top_tiers_is_left_out_with_the_reason() -> None:
+    tier = {"price": 300, "monthly_churn": 0.05, "regular": True}
+    spec = load_scenario(small([
+        {"name": "gold", "changes": [{"path": "tiers", "append": {"name": "gold", **tier}}]},
+        {"name": "silver", "changes": [{"path": "tiers", "append": {"name": "silver",
+                                                                     **tier}}]}]))
+    cmp = compare_bets(spec, replications=2, seed=1, workers=1, budget=1e9, max_bets=2)
+    assert cmp.names == [BASELINE, "gold", "silver"]
+    assert cmp.skipped and "combine them into one bet" in cmp.skipped[0][1]
+
+
+def test_star_paths_do_not_reach_the_tier_a_bet_appends() -> None:
+    spec = load_scenario(small([{"name": "b", "changes": [
+        {"path": "tiers", "append": {"name": "premium", "price": 300, "monthly_churn": 0.02}},
+        {"path": "tiers.*.monthly_churn", "scale": 0.5}]}]))
+    cs = compile_alternative(spec, spec.bets)
+    assert [t.churn for t in cs.timeline[0].tiers] == pytest.approx([0.05, 0.02])
+
+
+def test_free_bet_has_no_roi_even_when_its_clients_cost_onboarding() -> None:
+    data = small([{"name": "free", "changes": [{"path": "journey.first_contact_conversion",
+                                                "add": 0.05}]}])
+    data["tiers"][0]["onboarding_cost"] = 1
+    cmp = compare_bets(load_scenario(data), replications=3, seed=1, workers=1)
+    assert cmp.costs["free"] == 0 and np.all(cmp.investment("free") == 0)
+    assert np.isnan(cmp.roi("free")["mean"])
+
+
+def test_levers_keep_the_clients_you_already_had_apart() -> None:
+    data = small([{"name": "ads", "changes": [{"path": "channels.ads.budget_monthly",
+                                               "scale": 2}]}])
+    data["initial_state"] = {"clients": [{"tier": "basic", "count": 300}]}
+    cmp = compare_bets(load_scenario(data), replications=4, seed=2, workers=1)
+    row = cmp.levers().set_index("bet").loc["ads"]
+    parts = row[["leads", "conversion", "average_check", "frequency", "starting_clients"]].sum()
+    assert parts == pytest.approx(row["total"], rel=1e-9)
+    # more budget brings more leads; it does not change how leads convert (paired noise only)
+    assert abs(row["conversion"]) < 0.1 * row["leads"]
+    assert row["starting_clients"] == 0  # their purchases are the same with or without ads
+
+
+def test_whole_number_fields_take_uncertain_values_rounded() -> None:
+    data = small([{"name": "hire", "changes": [
+        {"path": "sales.managers", "set": {"dist": "uniform", "low": 30, "high": 34}}]}])
+    data["sales"]["managers"] = {"dist": "uniform", "low": 28, "high": 32}
+    spec = load_scenario(data)
+    cmp = compare_bets(spec, replications=3, seed=1, workers=1)
+    salaries = cmp.monthly["hire"]["salaries"] / 100
+    assert np.all(salaries == np.round(salaries)) and np.all((salaries >= 30) & (salaries <= 34))
+
+
+def test_paired_time_to_goal_counts_never_as_after_the_horizon() -> None:
+    data = small([{"name": "boost", "changes": [{"path": "tiers.basic.price", "scale": 3}]}])
+    data["goal"] = {"metric": "monthly_revenue", "target": 20000, "deadline_month": 12}
+    cmp = compare_bets(load_scenario(data), replications=3, seed=1, workers=1)
+    assert np.all(np.isnan(cmp.scalars[BASELINE]["time_to_goal"]))
+    assert not np.any(np.isnan(cmp.scalars["boost"]["time_to_goal"]))
+    diff = cmp.paired("boost", "time_to_goal")
+    assert diff["mean"] == pytest.approx(float(np.mean(cmp.scalars["boost"]["time_to_goal"]))
+                                         - 13)
+    assert cmp.p_best("time_to_goal")["boost"] == 1.0
+
+
+def test_nobody_reaching_the_goal_leaves_p_best_by_time_undefined() -> None:
+    data = small([{"name": "x", "one_off_cost": 1}])
+    data["goal"] = {"metric": "monthly_revenue", "target": 1e9, "deadline_month": 12}
+    cmp = compare_bets(load_scenario(data), replications=2, seed=1, workers=1)
+    assert all(np.isnan(v) for v in cmp.p_best("time_to_goal").values())
+    assert cmp.variance_reduction()["x"] == float("inf")  # an exact difference
+
+
+def test_goal_seek_reports_resamples_that_need_more_than_high() -> None:
+    data = small([{"name": "ads", "changes": [{"path": "channels.ads.budget_monthly",
+                                                "set": 1000}]}])
+    data["goal"]["target"] = 15000
+    result = seek_size(load_scenario(data), "ads", high=3900, target=0.8, replications=8,
+                       seed=3, workers=1)
+    if result.size is not None:  # reached at the edge: some resamples need more
+        assert result.unreached_share > 0 and result.size_p90 is None
+
+
+def test_stress_shocks_stay_valid_on_uncertain_churn() -> None:
+    from pathlib import Path
+
+    spec = load_scenario(Path("scenarios/b2b_services.yaml"))
+    for shock in stress_shocks(spec, 2, 6, severity=2.0):
+        assert compile_alternative(spec, [shock]).timeline[3] is not None
