@@ -179,6 +179,10 @@ def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner) 
     pool = _pool()
     try:
         result = run(replications, seed, progress, pool)
+    except ValueError as err:  # e.g. bets that push a drawn value out of its range
+        bar.empty()
+        st.error(str(err))
+        st.stop()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     bar.empty()
@@ -563,7 +567,12 @@ def page_compare(spec: Scenario, lang: Lang) -> None:
     if not bets:
         st.warning(t("choose_bets", lang))
         return
-    if len(alternatives(spec, select_bets(spec, list(bets)), budget or None, max_bets)) < 2:
+    try:
+        fits = alternatives(spec, select_bets(spec, list(bets)), budget or None, max_bets)
+    except ValueError as err:  # a bet that cannot run at all
+        st.error(str(err))
+        return
+    if len(fits) < 2:
         st.warning(t("no_alternatives", lang))
         return
     cur = spec.currency
