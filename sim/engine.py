@@ -26,7 +26,8 @@ import math
 import random
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from heapq import heappush as _heappush
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,8 @@ NEW, WAITING, IN_CONTACT, FOLLOW_UP = S["new"], S["waiting"], S["in_contact"], S
 DECIDING, INVOICED, ACTIVE, CHURNED = S["deciding"], S["invoiced"], S["active"], S["churned"]
 _COGS, _COMMISSION, _DEVELOPMENT = C["cost_of_goods"], C["commission"], C["development"]
 LIFETIME_CAP_MONTHS = 120  # horizon of the tail value when churn is zero
+# `heapq.heappush` onto SimPy's queue, typed loosely: the queue holds agents as events too.
+_push: Callable[[Any, Any], None] = _heappush
 
 
 class _UrgentTimeout(Event):
@@ -102,6 +105,29 @@ class _Agent:
         target.callbacks.append(self.resume)  # type: ignore[union-attr]
 
 
+class _Scheduled:
+    """An agent that is its own SimPy event, for agents on the hot paths.
+
+    SimPy's loop (`Environment.step`) pops (time, priority, id, event) off its queue, takes the
+    event's `callbacks` (setting them to None), calls each with the event, then checks
+    `event._ok`. An object with those two attributes that puts itself on the queue with the
+    callback of its next step is, to the loop, an event like a `Timeout`, minus the Event object
+    (its creation and its callback list to append to) that a Timeout costs at every step. The
+    event id comes from the environment's counter at the moment the step is scheduled, as a
+    Timeout's would, so simultaneous events run in the same order and the count of events is
+    the same. An agent is on the queue at most once at a time."""
+
+    __slots__ = ("callbacks",)
+    _ok = True  # the agent's events never fail
+    callbacks: list[Callable[[Any], None]] | None
+
+    def _after(self, env: simpy.Environment, delay: float,
+               callback: Callable[[Any], None]) -> None:
+        """Run `callback` in `delay` days (what a `Timeout(env, delay)` with it would do)."""
+        self.callbacks = [callback]
+        _push(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
+
+
 class _Team:
     """The sales team: `capacity` managers serving one FIFO queue of contact requests.
 
@@ -111,6 +137,7 @@ class _Team:
     is scheduled either at once (a manager is free) or when a manager who finishes a contact
     takes the next lead off the queue (`release`). The queue is real and FIFO, so response time
     grows with load exactly as with the Resource: a contact starts at the same simulated moment.
+    The end of the contact is the lead itself, put on SimPy's queue (see `_Scheduled`).
 
     The lead's ledger moves that happen when a manager picks it up (waiting -> in_contact) and
     the queue statistics (booked when the wait ends) are written here, at that moment.
@@ -124,46 +151,46 @@ class _Team:
         self.ledger = run.ledger
         self.capacity = capacity
         self.busy = 0  # managers in a contact; more than `capacity` while leavers finish theirs
-        # Waiting leads: (end-of-contact event, time they joined, handling days). Invariant:
-        # someone waits only while every manager is busy (busy >= capacity).
-        self.queue: deque[tuple[Event, float, float]] = deque()
+        # Waiting leads: (lead, time they joined, handling days). Invariant: someone waits only
+        # while every manager is busy (busy >= capacity).
+        self.queue: deque[tuple[_Lead, float, float]] = deque()
 
-    def request(self, state: int, handling: float) -> Event:
-        """A lead in `state` asks for a manager now and will occupy one for `handling` days.
-        Returns the event of the end of its contact; its value is the wait in days. The lead
-        calls `release` at that end."""
+    def request(self, lead: _Lead, state: int, handling: float) -> None:
+        """`lead`, in `state`, asks for a manager now and will occupy one for `handling` days.
+        The lead is scheduled (with the callbacks it has set) at the end of its contact, its
+        `_value` the wait in days; it calls `release` then."""
         env, ledger = self.env, self.ledger
-        now = env.now
+        now = env._now
         m = self.run.month
         if self.busy < self.capacity:  # then nobody waits: straight to a manager
             self.busy += 1
             ledger.requests[m] += 1
             ledger.move_via(state, WAITING, IN_CONTACT, now, m)
-            return Timeout(env, handling, 0.0)
+            lead._value = 0.0
+            _push(env._queue, (now + handling, NORMAL, next(env._eid), lead))
+            return
         ledger.move(state, WAITING, now, m)
-        done = Event(env)
-        self.queue.append((done, now, handling))
-        return done
+        self.queue.append((lead, now, handling))
 
     def release(self) -> None:
         """A manager finishes a contact: takes the next waiting lead, or becomes free. A manager
         beyond the (reduced) capacity leaves instead."""
         if self.queue and self.busy <= self.capacity:
-            done, since, handling = self.queue.popleft()
-            self._start(done, since, self.env.now, handling)
+            lead, since, handling = self.queue.popleft()
+            self._start(lead, since, self.env._now, handling)
         else:
             self.busy -= 1
 
     def resize(self, capacity: int) -> None:
         """New managers take waiting leads at once; leavers finish the contact in hand."""
         self.capacity = capacity
-        queue, now = self.queue, self.env.now
+        queue, now = self.queue, self.env._now
         while queue and self.busy < capacity:
             self.busy += 1
-            done, since, handling = queue.popleft()
-            self._start(done, since, now, handling)
+            lead, since, handling = queue.popleft()
+            self._start(lead, since, now, handling)
 
-    def _start(self, done: Event, since: float, now: float, handling: float) -> None:
+    def _start(self, lead: _Lead, since: float, now: float, handling: float) -> None:
         """A manager picks up a lead that asked at `since`: book the wait (in the month it ends,
         so an overloaded month shows) and schedule the end of the contact."""
         ledger, m = self.ledger, self.run.month
@@ -173,10 +200,9 @@ class _Team:
             ledger.waited[m] += 1
             ledger.wait_days[m] += wait
         ledger.move(WAITING, IN_CONTACT, now, m)
-        # What `Timeout` does, on an event created earlier (the one the lead already waits on).
-        done._ok = True
-        done._value = wait
-        self.env.schedule(done, NORMAL, handling)
+        lead._value = wait
+        env = self.env
+        _push(env._queue, (now + handling, NORMAL, next(env._eid), lead))
 
 
 class _Rows:
@@ -198,16 +224,18 @@ class _Rows:
         return self.chunk[i].tolist()  # one conversion: Python floats are faster to read
 
 
-class _Lead:
+class _Lead(_Scheduled):
     """One lead's journey from arrival to a deal or a leak: arrival, first contact, follow-up
     touches. The engine's hot path, so a lead is driven by SimPy events directly rather than by a
     generator: each step below is the callback of the event that ends the previous one (a contact
-    is one event, see `_Team`; a touch is the interval's timeout, then its contact). The choices
-    and their timing are those of a process that waits on the same events. A lead that says yes
-    hands over to the `deal` process.
+    is one event, see `_Team`; a touch is the interval's timeout, then its contact). The lead is
+    itself the event (`_Scheduled`). The choices and their timing are those of a process that
+    waits on the same events. A lead that says yes hands over to the `deal` process.
     """
 
-    __slots__ = ("channel", "handling", "quality", "row", "run", "seg", "touch", "value")
+    __slots__ = ("_value", "channel", "handling", "quality", "row", "run", "seg", "touch",
+                 "value")
+    _value: float  # days the lead waited for its contact (set by `_Team`)
 
     def __init__(self, run: _Run, c: int, row: list[float], touches_done: int = 0,
                  existing: bool = False) -> None:
@@ -229,8 +257,8 @@ class _Lead:
             # The routing delay (base_response_hours) counts towards the lead's wait, but the
             # lead joins the queue at once: shifting every arrival by the same constant would
             # not change the queue, and it saves an event per lead.
-            run.managers.request(NEW, self._handling(p, _SLOT_TOUCH)).callbacks.append(
-                self.first_contact_over)
+            self.callbacks = [self.first_contact_over]
+            run.managers.request(self, NEW, self._handling(p, _SLOT_TOUCH))
         else:
             run.ledger.enter(FOLLOW_UP, now, m)
             self._follow_up(p, FOLLOW_UP)
@@ -246,7 +274,7 @@ class _Lead:
         run.managers.release()
         ledger, row, now, m = run.ledger, self.row, run.env.now, run.month
         p = run.timeline[m]
-        delay = p.base_response_days + event._value  # routing delay + time in the queue
+        delay = p.base_response_days + self._value  # routing delay + time in the queue
         run._record(row, "first_response", delay)
         if p.response_half_life_days < math.inf and (
             row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
@@ -275,10 +303,11 @@ class _Lead:
         # handling time comes from the month the interval begins in (as the first contact's
         # comes from the month of arrival).
         self.handling = self._handling(p, _SLOT_TOUCH + 2 * self.touch)
-        Timeout(run.env, p.touch_interval_days).callbacks.append(self.touch_due)
+        self._after(run.env, p.touch_interval_days, self.touch_due)
 
     def touch_due(self, event: Event) -> None:
-        self.run.managers.request(FOLLOW_UP, self.handling).callbacks.append(self.touch_over)
+        self.callbacks = [self.touch_over]
+        self.run.managers.request(self, FOLLOW_UP, self.handling)
 
     def touch_over(self, event: Event) -> None:
         run = self.run
