@@ -320,9 +320,17 @@ class _Lead(_Scheduled):
             self._follow_up(p, IN_CONTACT)
 
 
-class _Client:
-    __slots__ = ("acquired", "anniversary", "channel", "cohort", "first_month", "next_due",
-                 "onboarded", "rnd", "segment", "tier")
+class _Client(_Scheduled):
+    """A client. One of a tier without `buying` lives month by month through `live` and the
+    callbacks below; a calibrated buyer through `_Run.buyer_life`.
+
+    Clients are most of a replication's agents late in the run, each with an event a month, so
+    like a lead a client is driven by its events' callbacks and is itself the event
+    (`_Scheduled`): no generator to resume, no Timeout to create. The choices, their random
+    numbers and their timing are those of a process that waits on the same events."""
+
+    __slots__ = ("acquired", "anniversary", "channel", "cohort", "events", "first_month",
+                 "next_due", "onboarded", "rnd", "run", "segment", "tier")
 
     def __init__(self, tier: int, segment: int, onboarded: bool, cohort: int, acquired: float,
                  channel: int, rnd: random.Random) -> None:
@@ -336,6 +344,121 @@ class _Client:
         self.rnd = rnd
         self.next_due = math.inf  # day of the next regular (subscription) purchase
         self.anniversary = 0.0  # day of the next monthly anniversary (churn draw)
+        # The pass's purchases and referrals still to come, latest first: (day, is a purchase).
+        self.events: list[tuple[float, bool]] = []
+
+    def live(self, run: _Run, anniversary: float) -> None:
+        """An active client month by month from now: repeat purchases, referrals, churn,
+        win-back; the first churn draw at `anniversary`."""
+        self.run = run
+        run._charge_retention(self, run.env._now)
+        self.anniversary = anniversary
+        self._pass()
+
+    def _pass(self) -> None:
+        """Draws the purchases and referrals from now to the next anniversary for the client's
+        current tier, then waits for the first. An upsell mid-month ends the pass so the rest
+        of the month is drawn again for the new tier."""
+        run, rnd = self.run, self.rnd
+        start = run.env._now
+        anniversary = self.anniversary
+        p = run.timeline[run.month]
+        t = p.tiers[self.tier]
+        buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
+            self.segment].frequency_multiplier
+        rate = buy + p.referral_rate  # purchases (if not a subscription) and referrals a month
+        events: list[tuple[float, bool]] = []
+        if rate > 0:
+            total = rate / DAYS_PER_MONTH
+            when = start + rnd.expovariate(total)
+            while when < anniversary:
+                events.append((when, rnd.random() * rate < buy))
+                when += rnd.expovariate(total)
+        if t.regular and self.next_due < anniversary - 1e-9:
+            due, interval = self.next_due, run._interval(self, p)
+            while due < anniversary - 1e-9:
+                events.append((due, True))
+                due += interval
+            events.sort()
+        if events:  # usually none: a subscriber pays on its anniversaries
+            events.reverse()
+            self.events = events
+            self._next_event()
+        else:
+            self._wait_anniversary()
+
+    def _next_event(self) -> None:
+        """Wait for the pass's next purchase or referral; none left (or past the horizon): for
+        the anniversary."""
+        events, env = self.events, self.run.env
+        if events and events[-1][0] < self.run.end:
+            self._after(env, events[-1][0] - env._now, self._event_due)
+        else:
+            self._wait_anniversary()
+
+    def _event_due(self, event: Any) -> None:
+        run = self.run
+        is_purchase = self.events.pop()[1]
+        if is_purchase:
+            if run._repeat_purchase(self, run.env._now, run.month):  # an upsell: a new pass
+                self._pass()
+                return
+        else:
+            run.referral()
+        self._next_event()
+
+    def _wait_anniversary(self) -> None:
+        run = self.run
+        if self.anniversary < run.end:
+            self._after(run.env, self.anniversary - run.env._now, self._anniversary_due)
+
+    def _anniversary_due(self, event: Any) -> None:
+        """The monthly anniversary: churn (and maybe win-back), else the subscription renews."""
+        run = self.run
+        now, m = run.env._now, run.month
+        p = run.timeline[m]
+        if self.rnd.random() < p.churn(self.tier, self.onboarded, self.segment):
+            self._churn(p, now, m)
+            return
+        if self.next_due <= now + 1e-9 and p.tiers[self.tier].regular:
+            run._repeat_purchase(self, now, m)
+        self._next_month(now, p)
+
+    def _next_month(self, now: float, p: Params) -> None:
+        self.anniversary = now + DAYS_PER_MONTH
+        if p.retention_enabled:
+            self.run._charge_retention(self, now)
+        self._pass()
+
+    def _churn(self, p: Params, now: float, m: int) -> None:
+        run = self.run
+        ledger = run.ledger
+        ledger.move(ACTIVE, CHURNED, now, m)
+        del run.active[id(self)]
+        if p.win_back_enabled:
+            ledger.costs[m][C["win_back"]] += p.win_back_cost
+            run._charge_client(self, p.win_back_cost, now)
+            if self.rnd.random() < p.win_back_probability:
+                if p.win_back_delay_days > 0:
+                    self._after(run.env, self.rnd.expovariate(1.0 / p.win_back_delay_days),
+                                self._won_back)
+                else:
+                    self._won_back(None)
+                return
+        # What the client would have bought before the horizon, had they stayed.
+        lost = client_revenue_within(p, self.tier, self.onboarded, self.segment,
+                                     run.horizon - m, first_purchase=False)
+        ledger.lose(CHURNED, "lost_client", lost, now, m)
+
+    def _won_back(self, event: Any) -> None:
+        run = self.run
+        ledger = run.ledger
+        now, m = run.env._now, run.month
+        ledger.move(CHURNED, ACTIVE, now, m)
+        run.active[id(self)] = self
+        ledger.win_backs[m] += 1
+        run._repeat_purchase(self, now, m)
+        self._next_month(now, run.timeline[run.month])
 
 
 class _Run:
@@ -539,7 +662,7 @@ class _Run:
         if t.buying is not None:  # calibrated: own rate, dropout and spend (BG/NBD, Gamma-Gamma)
             _Agent(self.buyer_life(client, *self._draw_buyer(t.buying, rnd)))
         else:
-            _Agent(self.client_life(client, now + DAYS_PER_MONTH))
+            client.live(self, now + DAYS_PER_MONTH)
 
     def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
         ledger = self.ledger
@@ -579,68 +702,6 @@ class _Run:
         if cl.cohort >= 0:
             self.ledger.cohort_value[cl.cohort] -= cost * self._discount(cl.acquired, now)
 
-    def client_life(self, cl: _Client, anniversary: float) -> Generator[Event, Any, None]:
-        """An active client month by month: repeat purchases, referrals, churn, win-back.
-
-        Each pass draws the purchases and referrals from now to the next anniversary for the
-        client's current tier; an upsell mid-month ends the pass so the rest of the month is
-        drawn again for the new tier."""
-        env, timeline, end = self.env, self.timeline, self.end
-        rnd = cl.rnd
-        self._charge_retention(cl, env.now)
-        while True:
-            start = env.now
-            cl.anniversary = anniversary
-            p = timeline[self.month]
-            t = p.tiers[cl.tier]
-            buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
-                cl.segment].frequency_multiplier
-            rate = buy + p.referral_rate  # purchases (if not a subscription) and referrals a month
-            events: list[tuple[float, bool]] = []
-            if rate > 0:
-                total = rate / DAYS_PER_MONTH
-                when = start + rnd.expovariate(total)
-                while when < anniversary:
-                    events.append((when, rnd.random() * rate < buy))
-                    when += rnd.expovariate(total)
-            if t.regular and cl.next_due < anniversary - 1e-9:
-                due, interval = cl.next_due, self._interval(cl, p)
-                while due < anniversary - 1e-9:
-                    events.append((due, True))
-                    due += interval
-                events.sort()
-            if events:  # usually none: a subscriber pays on its anniversaries
-                upsold = False
-                for when, is_purchase in events:
-                    if when >= end:
-                        break
-                    yield Timeout(env, when - env.now)
-                    if is_purchase:
-                        upsold = self._repeat_purchase(cl, env.now, self.month)
-                        if upsold:
-                            break
-                    else:
-                        self.referral()
-                if upsold:
-                    continue
-            if anniversary >= end:
-                return
-            yield Timeout(env, anniversary - env.now)
-            now = env.now
-            m = self.month
-            p = timeline[m]
-            if rnd.random() < p.churn(cl.tier, cl.onboarded, cl.segment):
-                won_back = yield from self.churn(cl, p, now, m)
-                if not won_back:
-                    return
-                now = env.now
-                p = timeline[self.month]
-            elif cl.next_due <= now + 1e-9 and p.tiers[cl.tier].regular:
-                self._repeat_purchase(cl, now, m)
-            anniversary = now + DAYS_PER_MONTH
-            if p.retention_enabled:
-                self._charge_retention(cl, now)
-
     def _repeat_purchase(self, cl: _Client, now: float, m: int) -> bool:
         """A repeat purchase; schedules the next subscription payment. True if it was an upsell."""
         tier = cl.tier
@@ -667,29 +728,6 @@ class _Run:
             self.ledger.costs[m][C["retention"]] += p.retention_cost_per_client_month
             self._charge_client(cl, p.retention_cost_per_client_month, now)
 
-    def churn(self, cl: _Client, p: Params, now: float, m: int) -> Generator[Event, Any, bool]:
-        env, ledger = self.env, self.ledger
-        ledger.move(ACTIVE, CHURNED, now, m)
-        del self.active[id(cl)]
-        if p.win_back_enabled:
-            ledger.costs[m][C["win_back"]] += p.win_back_cost
-            self._charge_client(cl, p.win_back_cost, now)
-            if cl.rnd.random() < p.win_back_probability:
-                if p.win_back_delay_days > 0:
-                    yield Timeout(env, cl.rnd.expovariate(1.0 / p.win_back_delay_days))
-                now = env.now
-                m = self.month
-                ledger.move(CHURNED, ACTIVE, now, m)
-                self.active[id(cl)] = cl
-                ledger.win_backs[m] += 1
-                self._repeat_purchase(cl, now, m)
-                return True
-        # What the client would have bought before the horizon, had they stayed.
-        lost = client_revenue_within(p, cl.tier, cl.onboarded, cl.segment, self.horizon - m,
-                                     first_purchase=False)
-        ledger.lose(CHURNED, "lost_client", lost, now, m)
-        return False
-
     # -- the starting state --------------------------------------------------------------------
     def start(self) -> None:
         ledger, cs = self.ledger, self.cs
@@ -715,7 +753,7 @@ class _Run:
                     periods = interval / DAYS_PER_MONTH
                     cl.next_due = (anniversary + (rnd.random() * periods // 1) * DAYS_PER_MONTH
                                    if periods >= 1 else rnd.random() * interval)
-                _Agent(self.client_life(cl, anniversary))
+                cl.live(self, anniversary)
         group_base = len(cs.initial_clients)
         for g, (c, count, touches) in enumerate(cs.initial_leads):
             for _ in range(count):
