@@ -320,6 +320,43 @@ class _Lead(_Scheduled):
             self._follow_up(p, IN_CONTACT)
 
 
+class _Arrivals(_Scheduled):
+    """Poisson lead arrivals of one channel, at the rate its month's parameters give. Driven by
+    its events' callbacks, like a lead (`_Scheduled`): an arrival is one event."""
+
+    __slots__ = ("c", "end", "env", "new_lead", "open_market", "rates", "rnd", "rows", "run")
+
+    def __init__(self, run: _Run, c: int) -> None:
+        self.run, self.c, self.env, self.end = run, c, run.env, run.end
+        self.rnd = run._random(_ARRIVALS, c, 0)
+        self.rows = run._stream(_LEADS, c)
+        self.open_market = run.cs.market_size == math.inf
+        self.rates = [(p.channels[c].paid_leads + p.channels[c].organic_leads) / DAYS_PER_MONTH
+                      for p in run.timeline]  # leads per day, month by month
+        self.new_lead = run.new_lead
+        self._next(None)
+
+    def _next(self, event: Any) -> None:
+        """Wait for the next arrival; past the month's end, the rate may change: wait for the
+        month's end and draw again from there."""
+        now = self.env._now
+        m = self.run.month
+        rate = self.rates[m]
+        month_end = (m + 1) * DAYS_PER_MONTH
+        arrival = now + self.rnd.expovariate(rate) if rate > 0 else math.inf
+        if arrival >= month_end:
+            if month_end < self.end:
+                self._after(self.env, month_end - now, self._next)
+            return
+        self._after(self.env, arrival - now, self._arrive)
+
+    def _arrive(self, event: Any) -> None:
+        u = self.rnd.random()  # drawn even in an open market, so the stream stays the same
+        if self.open_market or self.run._market_allows(u):
+            self.new_lead(self.c, self.rows.next())
+        self._next(None)
+
+
 class _Client(_Scheduled):
     """A client. One of a tier without `buying` lives month by month through `live` and the
     callbacks below; a calibrated buyer through `_Run.buyer_life`.
@@ -553,31 +590,6 @@ class _Run:
         """Resize the team. A manager who leaves finishes the contact in hand; new managers
         take waiting leads at once."""
         team.resize(managers)
-
-    def arrivals(self, c: int) -> Generator[Event, Any, None]:
-        """Poisson lead arrivals of one channel, at the rate its month's parameters give."""
-        env, end = self.env, self.end
-        rnd = self._random(_ARRIVALS, c, 0)
-        rows = self._stream(_LEADS, c)
-        open_market = self.cs.market_size == math.inf
-        rates = [(p.channels[c].paid_leads + p.channels[c].organic_leads) / DAYS_PER_MONTH
-                 for p in self.timeline]  # leads per day, month by month
-        new_lead = self.new_lead
-        while True:
-            now = env.now
-            m = self.month
-            rate = rates[m]
-            month_end = (m + 1) * DAYS_PER_MONTH
-            arrival = now + rnd.expovariate(rate) if rate > 0 else math.inf
-            if arrival >= month_end:  # the rate may change: restart from the month's end
-                if month_end >= end:
-                    return
-                yield Timeout(env, month_end - now)
-                continue
-            yield Timeout(env, arrival - now)
-            u = rnd.random()  # drawn even in an open market, so the stream stays the same
-            if open_market or self._market_allows(u):
-                new_lead(c, rows.next())
 
     def referral(self) -> None:
         if self._market_allows(self._referral_rnd.random()):
@@ -877,7 +889,7 @@ class _Run:
         env = self.env
         env.process(self.months())
         for c in range(len(self.cs.channel_names)):
-            _Agent(self.arrivals(c))
+            _Arrivals(self, c)
         self.start()
         env.run(until=self.end)
         return self.finish()
