@@ -28,6 +28,7 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Generator
 from heapq import heappush as _heappush
+from math import log as _log
 from typing import Any
 
 import numpy as np
@@ -242,7 +243,7 @@ class _Lead(_Scheduled):
         """A lead of channel `c` arrives now. A lead of the starting state (`existing`) is not
         counted as a new lead and, if `touches_done` > 0, goes on with its follow-ups."""
         self.run, self.row = run, row
-        now, m = run.env.now, run.month
+        now, m = run.env._now, run.month
         p = run.timeline[m]
         self.seg = seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
         self.value = p.lead_value[seg][run.horizon - m]  # revenue lost if it leaks
@@ -272,10 +273,11 @@ class _Lead(_Scheduled):
     def first_contact_over(self, event: Event) -> None:
         run = self.run
         run.managers.release()
-        ledger, row, now, m = run.ledger, self.row, run.env.now, run.month
+        ledger, row, now, m = run.ledger, self.row, run.env._now, run.month
         p = run.timeline[m]
         delay = p.base_response_days + self._value  # routing delay + time in the queue
-        run._record(row, "first_response", delay)
+        if run.recorder is not None:  # (tested here, not in `_record`: a call per event saved)
+            run._record(row, "first_response", delay)
         if p.response_half_life_days < math.inf and (
             row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
         ):
@@ -293,11 +295,11 @@ class _Lead(_Scheduled):
         """The next follow-up touch after the interval, or lost when they have run out."""
         run = self.run
         if self.touch >= p.max_touches:
-            run.ledger.lose(state, "lost_follow_up", self.value, run.env.now, run.month)
+            run.ledger.lose(state, "lost_follow_up", self.value, run.env._now, run.month)
             run._record(self.row, "lost_follow_up")
             return
         if state != FOLLOW_UP:
-            run.ledger.move(state, FOLLOW_UP, run.env.now, run.month)
+            run.ledger.move(state, FOLLOW_UP, run.env._now, run.month)
         self.touch += 1
         # Slot _SLOT_TOUCH + 2k holds touch k's handling time, the next one its close. The
         # handling time comes from the month the interval begins in (as the first contact's
@@ -312,7 +314,8 @@ class _Lead(_Scheduled):
     def touch_over(self, event: Event) -> None:
         run = self.run
         run.managers.release()
-        run._record(self.row, "touch", self.touch)
+        if run.recorder is not None:
+            run._record(self.row, "touch", self.touch)
         p = run.timeline[run.month]
         if self.row[_SLOT_TOUCH + 2 * self.touch + 1] < p.conversion_per_touch * self.quality:
             _Agent(run.deal(self.row, IN_CONTACT, self.seg, self.channel))
@@ -399,20 +402,18 @@ class _Client(_Scheduled):
         run, rnd = self.run, self.rnd
         start = run.env._now
         anniversary = self.anniversary
-        p = run.timeline[run.month]
-        t = p.tiers[self.tier]
-        buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
-            self.segment].frequency_multiplier
-        rate = buy + p.referral_rate  # purchases (if not a subscription) and referrals a month
+        m = run.month
+        buy, rate, total, regular = run.client_rates[m][self.tier][self.segment]
         events: list[tuple[float, bool]] = []
         if rate > 0:
-            total = rate / DAYS_PER_MONTH
-            when = start + rnd.expovariate(total)
+            # Exponential gaps, as `rnd.expovariate(total)` draws them (-log(1 - u) / total),
+            # without the call: this runs at every client's every month.
+            when = start - _log(1.0 - rnd.random()) / total
             while when < anniversary:
                 events.append((when, rnd.random() * rate < buy))
-                when += rnd.expovariate(total)
-        if t.regular and self.next_due < anniversary - 1e-9:
-            due, interval = self.next_due, run._interval(self, p)
+                when -= _log(1.0 - rnd.random()) / total
+        if regular and self.next_due < anniversary - 1e-9:
+            due, interval = self.next_due, run._interval(self, run.timeline[m])
             while due < anniversary - 1e-9:
                 events.append((due, True))
                 due += interval
@@ -454,7 +455,7 @@ class _Client(_Scheduled):
         run = self.run
         now, m = run.env._now, run.month
         p = run.timeline[m]
-        if self.rnd.random() < p.churn(self.tier, self.onboarded, self.segment):
+        if self.rnd.random() < run.client_churn[m][self.tier][self.segment][self.onboarded]:
             self._churn(p, now, m)
             return
         if self.next_due <= now + 1e-9 and p.tiers[self.tier].regular:
@@ -526,6 +527,14 @@ class _Run:
         # `months` sets the capacity at each month's start; with 0 managers leads wait.
         self.managers = _Team(self, self.timeline[0].managers)
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
+        # What a client's month needs from the month's parameters, by month, tier and segment,
+        # worked out once (the same arithmetic, so the same numbers): the churn probability
+        # (not onboarded, onboarded) and the Poisson rates of a pass (see `_Client._pass`).
+        self.client_churn = [[[(p.churn(t, False, s), p.churn(t, True, s))
+                               for s in range(len(p.segments))] for t in range(len(p.tiers))]
+                             for p in self.timeline]
+        self.client_rates = [[[self._pass_rates(p, t, s) for s in range(len(p.segments))]
+                              for t in range(len(p.tiers))] for p in self.timeline]
 
     # -- random streams ---------------------------------------------------------------------
     def _random(self, kind: int, group: int, index: int) -> random.Random:
@@ -544,6 +553,16 @@ class _Run:
         return self._rows[key]
 
     # -- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _pass_rates(p: Params, tier: int, segment: int) -> tuple[float, float, float, bool]:
+        """A client's purchases (if not a subscription) and purchases plus referrals a month,
+        the latter a day, and whether the tier is a subscription."""
+        t = p.tiers[tier]
+        buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
+            segment].frequency_multiplier
+        rate = buy + p.referral_rate
+        return buy, rate, rate / DAYS_PER_MONTH, t.regular
+
     def _month(self, now: float) -> int:
         """The month of day `now` (of any day: at the current moment, `self.month` is cheaper)."""
         m = int(now / DAYS_PER_MONTH)
@@ -597,13 +616,14 @@ class _Run:
 
     def new_lead(self, c: int, row: list[float]) -> None:
         """A lead arrives. One lost in the CRM is booked at once, with no process of its own."""
-        now = self.env.now
+        now = self.env._now
         m = self.month
         p = self.timeline[m]
         ledger = self.ledger
         ledger.enter(NEW, now, m)
         ledger.leads[m][c] += 1
-        self._record(row, "created", c)
+        if self.recorder is not None:
+            self._record(row, "created", c)
         if row[_SLOT_LOST] < p.lost_unprocessed:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
             self._record(row, "lost_unprocessed")
