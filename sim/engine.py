@@ -346,7 +346,8 @@ class _Arrivals(_Scheduled):
         m = self.run.month
         rate = self.rates[m]
         month_end = (m + 1) * DAYS_PER_MONTH
-        arrival = now + self.rnd.expovariate(rate) if rate > 0 else math.inf
+        # (-log(1 - u) / rate is how `rnd.expovariate(rate)` draws it, without the call.)
+        arrival = now - _log(1.0 - self.rnd.random()) / rate if rate > 0 else math.inf
         if arrival >= month_end:
             if month_end < self.end:
                 self._after(self.env, month_end - now, self._next)
@@ -358,6 +359,24 @@ class _Arrivals(_Scheduled):
         if self.open_market or self.run._market_allows(u):
             self.new_lead(self.c, self.rows.next())
         self._next(None)
+
+
+class _ClientTerms:
+    """What a client's month needs from one month's parameters for one tier and segment,
+    worked out once a run (the same arithmetic as at each use, so the same numbers)."""
+
+    __slots__ = ("buy", "churn", "interval", "per_day", "rate", "regular")
+
+    def __init__(self, p: Params, tier: int, segment: int) -> None:
+        t = p.tiers[tier]
+        self.churn = (p.churn(tier, False, segment), p.churn(tier, True, segment))  # onboarded?
+        # Purchases (if not a subscription) a month; with referrals, a month and a day.
+        self.buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
+            segment].frequency_multiplier
+        self.rate = self.buy + p.referral_rate
+        self.per_day = self.rate / DAYS_PER_MONTH
+        self.regular = t.regular
+        self.interval = _Run._interval_of(p, tier, segment)
 
 
 class _Client(_Scheduled):
@@ -403,7 +422,8 @@ class _Client(_Scheduled):
         start = run.env._now
         anniversary = self.anniversary
         m = run.month
-        buy, rate, total, regular = run.client_rates[m][self.tier][self.segment]
+        terms = run.client_terms[m][self.tier][self.segment]
+        buy, rate, total = terms.buy, terms.rate, terms.per_day
         events: list[tuple[float, bool]] = []
         if rate > 0:
             # Exponential gaps, as `rnd.expovariate(total)` draws them (-log(1 - u) / total),
@@ -412,8 +432,8 @@ class _Client(_Scheduled):
             while when < anniversary:
                 events.append((when, rnd.random() * rate < buy))
                 when -= _log(1.0 - rnd.random()) / total
-        if regular and self.next_due < anniversary - 1e-9:
-            due, interval = self.next_due, run._interval(self, run.timeline[m])
+        if terms.regular and self.next_due < anniversary - 1e-9:
+            due, interval = self.next_due, terms.interval
             while due < anniversary - 1e-9:
                 events.append((due, True))
                 due += interval
@@ -455,7 +475,8 @@ class _Client(_Scheduled):
         run = self.run
         now, m = run.env._now, run.month
         p = run.timeline[m]
-        if self.rnd.random() < run.client_churn[m][self.tier][self.segment][self.onboarded]:
+        if self.rnd.random() < run.client_terms[m][self.tier][self.segment].churn[
+                self.onboarded]:
             self._churn(p, now, m)
             return
         if self.next_due <= now + 1e-9 and p.tiers[self.tier].regular:
@@ -527,13 +548,8 @@ class _Run:
         # `months` sets the capacity at each month's start; with 0 managers leads wait.
         self.managers = _Team(self, self.timeline[0].managers)
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
-        # What a client's month needs from the month's parameters, by month, tier and segment,
-        # worked out once (the same arithmetic, so the same numbers): the churn probability
-        # (not onboarded, onboarded) and the Poisson rates of a pass (see `_Client._pass`).
-        self.client_churn = [[[(p.churn(t, False, s), p.churn(t, True, s))
-                               for s in range(len(p.segments))] for t in range(len(p.tiers))]
-                             for p in self.timeline]
-        self.client_rates = [[[self._pass_rates(p, t, s) for s in range(len(p.segments))]
+        # What a client's month needs from the month's parameters, by month, tier and segment.
+        self.client_terms = [[[_ClientTerms(p, t, s) for s in range(len(p.segments))]
                               for t in range(len(p.tiers))] for p in self.timeline]
 
     # -- random streams ---------------------------------------------------------------------
@@ -553,16 +569,6 @@ class _Run:
         return self._rows[key]
 
     # -- helpers ----------------------------------------------------------------------------
-    @staticmethod
-    def _pass_rates(p: Params, tier: int, segment: int) -> tuple[float, float, float, bool]:
-        """A client's purchases (if not a subscription) and purchases plus referrals a month,
-        the latter a day, and whether the tier is a subscription."""
-        t = p.tiers[tier]
-        buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
-            segment].frequency_multiplier
-        rate = buy + p.referral_rate
-        return buy, rate, rate / DAYS_PER_MONTH, t.regular
-
     def _month(self, now: float) -> int:
         """The month of day `now` (of any day: at the current moment, `self.month` is cheaper)."""
         m = int(now / DAYS_PER_MONTH)
@@ -738,19 +744,21 @@ class _Run:
         """A repeat purchase; schedules the next subscription payment. True if it was an upsell."""
         tier = cl.tier
         self.purchase(cl, now, m, repeat=True)
-        p = self.timeline[m]
-        if p.tiers[cl.tier].regular:
-            cl.next_due = now + self._interval(cl, p)
-        else:
-            cl.next_due = math.inf
+        terms = self.client_terms[m][cl.tier][cl.segment]
+        cl.next_due = now + terms.interval if terms.regular else math.inf
         return cl.tier != tier
 
     @staticmethod
     def _interval(cl: _Client, p: Params) -> float:
+        """Days between a subscriber's payments (see `_interval_of`)."""
+        return _Run._interval_of(p, cl.tier, cl.segment)
+
+    @staticmethod
+    def _interval_of(p: Params, tier: int, segment: int) -> float:
         """Days between a subscriber's payments: the tier's interval over the segment's
         frequency multiplier."""
-        rate = p.segments[cl.segment].frequency_multiplier
-        return p.tiers[cl.tier].interval_days / rate if rate > 0 else math.inf
+        rate = p.segments[segment].frequency_multiplier
+        return p.tiers[tier].interval_days / rate if rate > 0 else math.inf
 
     def _charge_retention(self, cl: _Client, now: float) -> None:
         """The retention programme costs its monthly fee for each client-month started."""
