@@ -305,7 +305,9 @@ class _Lead(_Scheduled):
         # handling time comes from the month the interval begins in (as the first contact's
         # comes from the month of arrival).
         self.handling = self._handling(p, _SLOT_TOUCH + 2 * self.touch)
-        self._after(run.env, p.touch_interval_days, self.touch_due)
+        env = run.env  # (`_after`, inlined on this hot path)
+        self.callbacks = [self.touch_due]
+        _push(env._queue, (env._now + p.touch_interval_days, NORMAL, next(env._eid), self))
 
     def touch_due(self, event: Event) -> None:
         self.callbacks = [self.touch_over]
@@ -352,7 +354,9 @@ class _Arrivals(_Scheduled):
             if month_end < self.end:
                 self._after(self.env, month_end - now, self._next)
             return
-        self._after(self.env, arrival - now, self._arrive)
+        env = self.env  # (`_after`, inlined on this hot path)
+        self.callbacks = [self._arrive]
+        _push(env._queue, (now + (arrival - now), NORMAL, next(env._eid), self))
 
     def _arrive(self, event: Any) -> None:
         u = self.rnd.random()  # drawn even in an open market, so the stream stays the same
@@ -467,8 +471,10 @@ class _Client(_Scheduled):
 
     def _wait_anniversary(self) -> None:
         run = self.run
-        if self.anniversary < run.end:
-            self._after(run.env, self.anniversary - run.env._now, self._anniversary_due)
+        if self.anniversary < run.end:  # (`_after`, inlined on this hot path)
+            env, now = run.env, run.env._now
+            self.callbacks = [self._anniversary_due]
+            _push(env._queue, (now + (self.anniversary - now), NORMAL, next(env._eid), self))
 
     def _anniversary_due(self, event: Any) -> None:
         """The monthly anniversary: churn (and maybe win-back), else the subscription renews."""
