@@ -365,6 +365,51 @@ class _Arrivals(_Scheduled):
         self._next(None)
 
 
+class _Anniversaries(_Scheduled):
+    """The clients' coming anniversaries, kept in a FIFO queue beside SimPy's.
+
+    Why: the ~3,000 active clients each wait a month for their next anniversary, so they are
+    most of SimPy's queue, a binary heap, and every push and pop of it pays about log2(length)
+    tuple comparisons, for every event of the run. An anniversary is scheduled a month after
+    the moment it is scheduled (or sooner, within the month, after a purchase or referral), so
+    anniversaries nearly always come due in the order they were scheduled: a FIFO keeps them in
+    order with no comparisons. Only the earliest is on SimPy's queue, under its own time and
+    event id (taken when it was scheduled, as its Timeout's would be), so SimPy runs the events
+    in exactly the order, and counts exactly the events, it would with every anniversary on its
+    queue. An anniversary earlier than the FIFO's last goes on SimPy's queue directly.
+
+    Invariant: this object is on SimPy's queue iff the FIFO is not empty, keyed as its head."""
+
+    __slots__ = ("env", "fifo")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.fifo: deque[tuple[float, int, _Client]] = deque()
+
+    def add(self, client: _Client, at: float) -> None:
+        """`client`'s anniversary event, due at `at` (days, absolute)."""
+        env, fifo = self.env, self.fifo
+        eid = next(env._eid)
+        if not fifo:
+            fifo.append((at, eid, client))
+            self.callbacks = [self._due]
+            _push(env._queue, (at, NORMAL, eid, self))
+        elif at >= fifo[-1][0]:  # (at a tie, the later id comes later in SimPy's order too)
+            fifo.append((at, eid, client))
+        else:
+            client.callbacks = [client._anniversary_due]
+            _push(env._queue, (at, NORMAL, eid, client))
+
+    def _due(self, event: Any) -> None:
+        fifo = self.fifo
+        client = fifo.popleft()[2]
+        if fifo:
+            at, eid, _ = fifo[0]
+            self.callbacks = [self._due]
+            _push(self.env._queue, (at, NORMAL, eid, self))
+        client._anniversary_due(event)
+
+
 class _ClientTerms:
     """What a client's month needs from one month's parameters for one tier and segment,
     worked out once a run (the same arithmetic as at each use, so the same numbers)."""
@@ -471,10 +516,9 @@ class _Client(_Scheduled):
 
     def _wait_anniversary(self) -> None:
         run = self.run
-        if self.anniversary < run.end:  # (`_after`, inlined on this hot path)
-            env, now = run.env, run.env._now
-            self.callbacks = [self._anniversary_due]
-            _push(env._queue, (now + (self.anniversary - now), NORMAL, next(env._eid), self))
+        if self.anniversary < run.end:
+            now = run.env._now
+            run.anniversaries.add(self, now + (self.anniversary - now))
 
     def _anniversary_due(self, event: Any) -> None:
         """The monthly anniversary: churn (and maybe win-back), else the subscription renews."""
@@ -553,6 +597,7 @@ class _Run:
         # The team may change size month by month (a bet hiring, a shock losing a manager):
         # `months` sets the capacity at each month's start; with 0 managers leads wait.
         self.managers = _Team(self, self.timeline[0].managers)
+        self.anniversaries = _Anniversaries(self.env)
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
         # What a client's month needs from the month's parameters, by month, tier and segment.
         self.client_terms = [[[_ClientTerms(p, t, s) for s in range(len(p.segments))]
