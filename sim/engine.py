@@ -129,6 +129,53 @@ class _Scheduled:
         _push(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
+class _Fifo(_Scheduled):
+    """Agents' coming steps that nearly always come due in the order they are scheduled (a
+    client's anniversary, a month on; a lead's next touch, the follow-up interval on), kept in
+    a FIFO queue beside SimPy's.
+
+    Why: the ~3,000 active clients each wait a month for their next anniversary, so they were
+    most of SimPy's queue, a binary heap, and every push and pop of it pays about log2(length)
+    tuple comparisons, for every event of the run. Steps scheduled a constant delay ahead come
+    due in the order they were scheduled, so a FIFO keeps them in order with no comparisons.
+    Only the earliest is on SimPy's queue, under its own time and event id (taken when it was
+    scheduled, as its Timeout's would be), so SimPy runs the events in exactly the order, and
+    counts exactly the events, it would with every step on its queue. A step due earlier than
+    the FIFO's last (an anniversary after a mid-month purchase; a changed interval) goes on
+    SimPy's queue directly.
+
+    Invariant: this object is on SimPy's queue iff the FIFO is not empty, keyed as its head."""
+
+    __slots__ = ("env", "fifo")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.fifo: deque[tuple[float, int, Callable[[Any], None]]] = deque()
+
+    def add(self, agent: _Scheduled, callback: Callable[[Any], None], at: float) -> None:
+        """Run `agent`'s `callback` at `at` (days, absolute), as its own SimPy event."""
+        env, fifo = self.env, self.fifo
+        eid = next(env._eid)
+        if not fifo:
+            fifo.append((at, eid, callback))
+            self.callbacks = [self._due]
+            _push(env._queue, (at, NORMAL, eid, self))
+        elif at >= fifo[-1][0]:  # (at a tie, the later id comes later in SimPy's order too)
+            fifo.append((at, eid, callback))
+        else:
+            agent.callbacks = [callback]
+            _push(env._queue, (at, NORMAL, eid, agent))
+
+    def _due(self, event: Any) -> None:
+        fifo = self.fifo
+        callback = fifo.popleft()[2]
+        if fifo:
+            at, eid, _ = fifo[0]
+            self.callbacks = [self._due]
+            _push(self.env._queue, (at, NORMAL, eid, self))
+        callback(event)
+
+
 class _Team:
     """The sales team: `capacity` managers serving one FIFO queue of contact requests.
 
@@ -305,9 +352,7 @@ class _Lead(_Scheduled):
         # handling time comes from the month the interval begins in (as the first contact's
         # comes from the month of arrival).
         self.handling = self._handling(p, _SLOT_TOUCH + 2 * self.touch)
-        env = run.env  # (`_after`, inlined on this hot path)
-        self.callbacks = [self.touch_due]
-        _push(env._queue, (env._now + p.touch_interval_days, NORMAL, next(env._eid), self))
+        run.touches.add(self, self.touch_due, run.env._now + p.touch_interval_days)
 
     def touch_due(self, event: Event) -> None:
         self.callbacks = [self.touch_over]
@@ -363,51 +408,6 @@ class _Arrivals(_Scheduled):
         if self.open_market or self.run._market_allows(u):
             self.new_lead(self.c, self.rows.next())
         self._next(None)
-
-
-class _Anniversaries(_Scheduled):
-    """The clients' coming anniversaries, kept in a FIFO queue beside SimPy's.
-
-    Why: the ~3,000 active clients each wait a month for their next anniversary, so they are
-    most of SimPy's queue, a binary heap, and every push and pop of it pays about log2(length)
-    tuple comparisons, for every event of the run. An anniversary is scheduled a month after
-    the moment it is scheduled (or sooner, within the month, after a purchase or referral), so
-    anniversaries nearly always come due in the order they were scheduled: a FIFO keeps them in
-    order with no comparisons. Only the earliest is on SimPy's queue, under its own time and
-    event id (taken when it was scheduled, as its Timeout's would be), so SimPy runs the events
-    in exactly the order, and counts exactly the events, it would with every anniversary on its
-    queue. An anniversary earlier than the FIFO's last goes on SimPy's queue directly.
-
-    Invariant: this object is on SimPy's queue iff the FIFO is not empty, keyed as its head."""
-
-    __slots__ = ("env", "fifo")
-
-    def __init__(self, env: simpy.Environment) -> None:
-        self.env = env
-        self.fifo: deque[tuple[float, int, _Client]] = deque()
-
-    def add(self, client: _Client, at: float) -> None:
-        """`client`'s anniversary event, due at `at` (days, absolute)."""
-        env, fifo = self.env, self.fifo
-        eid = next(env._eid)
-        if not fifo:
-            fifo.append((at, eid, client))
-            self.callbacks = [self._due]
-            _push(env._queue, (at, NORMAL, eid, self))
-        elif at >= fifo[-1][0]:  # (at a tie, the later id comes later in SimPy's order too)
-            fifo.append((at, eid, client))
-        else:
-            client.callbacks = [client._anniversary_due]
-            _push(env._queue, (at, NORMAL, eid, client))
-
-    def _due(self, event: Any) -> None:
-        fifo = self.fifo
-        client = fifo.popleft()[2]
-        if fifo:
-            at, eid, _ = fifo[0]
-            self.callbacks = [self._due]
-            _push(self.env._queue, (at, NORMAL, eid, self))
-        client._anniversary_due(event)
 
 
 class _ClientTerms:
@@ -518,7 +518,7 @@ class _Client(_Scheduled):
         run = self.run
         if self.anniversary < run.end:
             now = run.env._now
-            run.anniversaries.add(self, now + (self.anniversary - now))
+            run.anniversaries.add(self, self._anniversary_due, now + (self.anniversary - now))
 
     def _anniversary_due(self, event: Any) -> None:
         """The monthly anniversary: churn (and maybe win-back), else the subscription renews."""
@@ -597,7 +597,8 @@ class _Run:
         # The team may change size month by month (a bet hiring, a shock losing a manager):
         # `months` sets the capacity at each month's start; with 0 managers leads wait.
         self.managers = _Team(self, self.timeline[0].managers)
-        self.anniversaries = _Anniversaries(self.env)
+        self.anniversaries = _Fifo(self.env)  # clients' (see `_Fifo`)
+        self.touches = _Fifo(self.env)  # leads' next follow-up touches
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
         # What a client's month needs from the month's parameters, by month, tier and segment.
         self.client_terms = [[[_ClientTerms(p, t, s) for s in range(len(p.segments))]
