@@ -6,8 +6,14 @@ and a seed, returning the run's closed `Ledger`.
 
 Speed. A replication processes a few hundred thousand events, so the cost of each counts:
 - a contact is one event (its end), not a `simpy.Resource` request, timeout and release (`_Team`);
-- agents run without `simpy.Process`'s start and end events (`_Agent`), and a lead, the hot path,
-  is driven by its events' callbacks instead of a generator (`_Lead`);
+- agents run without `simpy.Process`'s start and end events (`_Agent`); leads, clients and the
+  arrivals, the hot paths, are driven by their events' callbacks instead of generators, and each
+  is itself the event it waits on (`_Scheduled`: no Timeout object per step);
+- clients' anniversaries and leads' follow-up touches, which come due in the order they are
+  scheduled, wait in FIFO queues beside SimPy's (`_Fifo`), so its heap stays small (~110
+  entries instead of ~2,300) and every push and pop of it is cheaper;
+- what a client's month needs from the month's parameters is worked out once a run
+  (`_ClientTerms`);
 - a lead lost in the CRM is booked at arrival, and the routing delay costs no event;
 - the current month is kept by the month process, not computed from the clock at every step.
 None of this changes what happens or when: the same seed gives the same choices at the same times.
