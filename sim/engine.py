@@ -152,11 +152,13 @@ class _Fifo(_Scheduled):
 
     Invariant: this object is on SimPy's queue iff the FIFO is not empty, keyed as its head."""
 
-    __slots__ = ("env", "fifo")
+    __slots__ = ("due", "env", "fifo")
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
         self.fifo: deque[tuple[float, int, Callable[[Any], None]]] = deque()
+        # Its callbacks, made once: SimPy only reads an event's list (and then drops it).
+        self.due: list[Callable[[Any], None]] = [self._due]
 
     def add(self, agent: _Scheduled, callback: Callable[[Any], None], at: float) -> None:
         """Run `agent`'s `callback` at `at` (days, absolute), as its own SimPy event."""
@@ -164,7 +166,7 @@ class _Fifo(_Scheduled):
         eid = next(env._eid)
         if not fifo:
             fifo.append((at, eid, callback))
-            self.callbacks = [self._due]
+            self.callbacks = self.due
             _push(env._queue, (at, NORMAL, eid, self))
         elif at >= fifo[-1][0]:  # (at a tie, the later id comes later in SimPy's order too)
             fifo.append((at, eid, callback))
@@ -177,7 +179,7 @@ class _Fifo(_Scheduled):
         callback = fifo.popleft()[2]
         if fifo:
             at, eid, _ = fifo[0]
-            self.callbacks = [self._due]
+            self.callbacks = self.due
             _push(self.env._queue, (at, NORMAL, eid, self))
         callback(event)
 
@@ -380,7 +382,8 @@ class _Arrivals(_Scheduled):
     """Poisson lead arrivals of one channel, at the rate its month's parameters give. Driven by
     its events' callbacks, like a lead (`_Scheduled`): an arrival is one event."""
 
-    __slots__ = ("c", "end", "env", "new_lead", "open_market", "rates", "rnd", "rows", "run")
+    __slots__ = ("arrive", "c", "end", "env", "new_lead", "open_market", "rates", "rnd", "rows",
+                 "run")
 
     def __init__(self, run: _Run, c: int) -> None:
         self.run, self.c, self.env, self.end = run, c, run.env, run.end
@@ -390,6 +393,7 @@ class _Arrivals(_Scheduled):
         self.rates = [(p.channels[c].paid_leads + p.channels[c].organic_leads) / DAYS_PER_MONTH
                       for p in run.timeline]  # leads per day, month by month
         self.new_lead = run.new_lead
+        self.arrive: list[Callable[[Any], None]] = [self._arrive]  # made once (see `_Fifo`)
         self._next(None)
 
     def _next(self, event: Any) -> None:
@@ -406,7 +410,7 @@ class _Arrivals(_Scheduled):
                 self._after(self.env, month_end - now, self._next)
             return
         env = self.env  # (`_after`, inlined on this hot path)
-        self.callbacks = [self._arrive]
+        self.callbacks = self.arrive
         _push(env._queue, (now + (arrival - now), NORMAL, next(env._eid), self))
 
     def _arrive(self, event: Any) -> None:
