@@ -535,6 +535,16 @@ def _set_settings(name: str, keys: tuple[str, ...]) -> None:
     _state()["stopped"] = False
 
 
+def _requested(name: str, keys: tuple[str, ...], label: str, lang: Lang) -> tuple[Any, ...] | None:
+    """A run button for the widgets `keys`: the settings last asked for (None: never asked),
+    with a note when the widgets have changed since."""
+    st.button(label, type="primary", on_click=_set_settings, args=(name, keys))
+    settings: tuple[Any, ...] | None = _state().get(name)
+    if settings is not None and settings != tuple(_jsonable(_state()[k]) for k in keys):
+        st.caption(t("compare_settings_changed", lang))
+    return settings
+
+
 def _jsonable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
@@ -556,13 +566,9 @@ def page_compare(spec: Scenario, lang: Lang) -> None:
                       key=f"cmp_budget:{sfx}")
     c[1].selectbox(t("max_bets", lang), (1, 2, 3), key=f"cmp_max:{sfx}")
     keys = (f"cmp_bets:{sfx}", f"cmp_budget:{sfx}", f"cmp_max:{sfx}")
-    st.button(t("compare_run", lang), type="primary", on_click=_set_settings,
-              args=(f"compare_settings:{sfx}", keys))
-    settings = _state().get(f"compare_settings:{sfx}")
+    settings = _requested(f"compare_settings:{sfx}", keys, t("compare_run", lang), lang)
     if settings is None:
         return
-    if settings != tuple(_jsonable(_state()[k]) for k in keys):
-        st.caption(t("compare_settings_changed", lang))
     bets, budget, max_bets = settings
     if not bets:
         st.warning(t("choose_bets", lang))
@@ -613,13 +619,9 @@ def page_stress(spec: Scenario, lang: Lang) -> None:
     c[1].number_input(t("shock_duration", lang), 1, h, min(6, h), key=f"st_duration:{sfx}")
     c[2].slider(t("severity", lang), 0.5, 2.0, 1.0, 0.25, key=f"st_severity:{sfx}")
     keys = (f"st_start:{sfx}", f"st_duration:{sfx}", f"st_severity:{sfx}")
-    st.button(t("stress_run", lang), type="primary", on_click=_set_settings,
-              args=(f"stress_settings:{sfx}", keys))
-    settings = _state().get(f"stress_settings:{sfx}")
+    settings = _requested(f"stress_settings:{sfx}", keys, t("stress_run", lang), lang)
     if settings is None:
         return
-    if settings != tuple(_jsonable(_state()[k]) for k in keys):
-        st.caption(t("compare_settings_changed", lang))
     start, duration, severity = settings
     shocks = stress_shocks(spec, int(start), int(duration), float(severity))
     cur = spec.currency
