@@ -1,8 +1,9 @@
 """GrowthSim in the browser: `streamlit run app.py`.
 
-Thin on purpose: widgets -> scenario (models.loader) -> library call (sim.montecarlo, the same
-one the CLI makes) -> tables (sim.owner) and figures (sim.charts), words from sim.i18n. The app
-writes no files: uploads are read in memory, the edited scenario is offered as a download.
+Thin on purpose: widgets -> scenario (models.spec.loader) -> library call
+(sim.experiments.montecarlo, the same one the CLI makes) -> tables (sim.report.owner) and figures
+(sim.report.charts), words from sim.report.i18n. The app writes no files: uploads are read in
+memory, the edited scenario is offered as a download.
 """
 
 from __future__ import annotations
@@ -23,15 +24,25 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from models.bets import stress_shocks
-from models.economics import GOAL_SERIES
-from models.loader import ScenarioError, read_yaml, scenario_hash, validate
-from models.paths import PathError, set_path
-from models.scenario import Scenario
-from sim import charts, owner
-from sim.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
-from sim.i18n import LANGS, LANGUAGE_NAMES, Lang, metric_label, money, number, percent, t, tooltip
-from sim.montecarlo import MonteCarloResult, describe, goal_value, run_monte_carlo
+from models.accounting.metrics import GOAL_SERIES
+from models.compiled.bets import stress_shocks
+from models.spec.loader import ScenarioError, read_yaml, scenario_hash, validate
+from models.spec.paths import PathError, set_path
+from models.spec.scenario import Scenario
+from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
+from sim.experiments.montecarlo import MonteCarloResult, describe, goal_value, run_monte_carlo
+from sim.report import charts, owner
+from sim.report.i18n import (
+    LANGS,
+    LANGUAGE_NAMES,
+    Lang,
+    metric_label,
+    money,
+    number,
+    percent,
+    t,
+    tooltip,
+)
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = {p.stem: p for p in sorted((HERE / "scenarios").glob("*.yaml"))}

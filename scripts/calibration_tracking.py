@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from models.calibrate import calibrate_transactions, forecast_scenario
-from models.cdnow import CALIBRATION_END, OBSERVATION_END, read_cdnow
-from models.compiled import compile_scenario
-from models.scenario import Scenario
-from sim.engine import simulate
-from sim.recorder import PurchaseLog
+from models.calibration.calibrate import calibrate_transactions, forecast_scenario
+from models.calibration.cdnow import CALIBRATION_END, OBSERVATION_END, read_cdnow
+from models.compiled.form import compile_scenario
+from models.spec.scenario import Scenario
+from sim.engines.agent import simulate
+from sim.engines.recorder import PurchaseLog
 
 REPLICATIONS = 200
 HOLDOUT_WEEKS = 39

@@ -8,11 +8,11 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from models.bets import stress_shocks
-from models.loader import load_scenario
-from sim.compare import compare_bets
-from sim.i18n import money, percent
-from sim.montecarlo import run_monte_carlo
+from models.compiled.bets import stress_shocks
+from models.spec.loader import load_scenario
+from sim.experiments.compare import compare_bets
+from sim.experiments.montecarlo import run_monte_carlo
+from sim.report.i18n import money, percent
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 REPS = 10  # the fewest the app allows: fast, and enough for the scenarios' correlations

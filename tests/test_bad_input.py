@@ -20,7 +20,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -259,13 +259,13 @@ def test_run_refuses_before_simulating(case: Case, runner: CliRunner, tmp_path: 
 @pytest.mark.parametrize("command", ["validate", "run"])
 def test_installed_command_exits_2_without_traceback(case_id: str, command: str,
                                                      tmp_path: Path) -> None:
-    """The same through a real process and the console-script entry point (`sim.cli:main`)."""
+    """The same through a real process and the console-script entry point (`sim.cli.main:main`)."""
     case = next(c for c in CASES if c.id == case_id)
     path = _materialise(case, tmp_path)
     extra = ["--reps", "1", "--workers", "1", "--out", str(tmp_path / "out")] \
         if command == "run" else []
     proc = subprocess.run(
-        [sys.executable, "-c", "from sim.cli import main; main()", command, str(path),
+        [sys.executable, "-c", "from sim.cli.main import main; main()", command, str(path),
          *extra, *case.args],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
         env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)},

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from models.bets import compile_alternative, strength, stress_shocks
-from models.compiled import compile_scenario
-from models.loader import ScenarioError, load_scenario
-from models.scenario import Bet
-from sim.cli import app
-from sim.compare import BASELINE, compare_bets, nominal_cost
-from sim.goalseek import seek_size
+from models.compiled.bets import compile_alternative, strength, stress_shocks
+from models.compiled.form import compile_scenario
+from models.spec.loader import ScenarioError, load_scenario
+from models.spec.scenario import Bet
+from sim.cli.main import app
+from sim.experiments.compare import BASELINE, compare_bets, nominal_cost
+from sim.experiments.goalseek import seek_size
 
 SMALL: dict[str, Any] = {
     "name": "bets",
@@ -199,7 +199,7 @@ def test_appended_channel_and_tier_act_only_from_the_start_month() -> None:
 
 
 def test_uncertain_bet_draws_differ_by_replication_and_stay_in_range() -> None:
-    from models.bets import draw_bet_values
+    from models.compiled.bets import draw_bet_values
 
     bet = Bet.model_validate({"name": "u", "changes": [
         {"path": "tiers.basic.price", "scale": {"dist": "uniform", "low": 1.1, "high": 1.3}}]})

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from models.scenario import Scenario
-from sim.cli import app
+from models.spec.scenario import Scenario
+from sim.cli.main import app
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -55,7 +55,7 @@ def test_cdnow_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_cdnow_csv_is_the_original_sample() -> None:
-    from models.cdnow import read_cdnow_raw
+    from models.calibration.cdnow import read_cdnow_raw
 
     raw = read_cdnow_raw()
     csv = (DATA / "cdnow_sample.csv").read_text().splitlines()[1:]

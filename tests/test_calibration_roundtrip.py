@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import bgnbd, gamma_gamma
+from models.calibration import bgnbd, gamma_gamma
 
 TRUE_BG = bgnbd.BGNBDParams(r=0.5, alpha=6.0, a=0.8, b=3.0)
 TRUE_GG = gamma_gamma.GammaGammaParams(p=5.0, q=4.0, gamma=20.0)
@@ -62,7 +62,7 @@ def test_posterior_draws_give_the_conditional_expectation(x: int, t_x: float, T:
 
 
 def test_bench_fitting_figure_recovers_its_parameters() -> None:
-    from sim.bench import fitting_speed
+    from sim.cli.bench import fitting_speed
 
     figures = fitting_speed(25_000, seed=2)
     assert figures["fit_seconds_per_likelihood"] < 0.1  # vectorised: milliseconds

@@ -5,13 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.calibrate import TransactionsCalibration, calibrate_transactions, forecast_scenario
-from models.cdnow import CALIBRATION_END, OBSERVATION_END, read_cdnow
-from models.compiled import compile_scenario
-from models.ledger import S
-from models.scenario import Scenario
-from sim.engine import simulate
-from sim.recorder import PurchaseLog
+from models.accounting.ledger import S
+from models.calibration.calibrate import (
+    TransactionsCalibration,
+    calibrate_transactions,
+    forecast_scenario,
+)
+from models.calibration.cdnow import CALIBRATION_END, OBSERVATION_END, read_cdnow
+from models.compiled.form import compile_scenario
+from models.spec.scenario import Scenario
+from sim.engines.agent import simulate
+from sim.engines.recorder import PurchaseLog
 
 HOLDOUT_DAYS = 39 * 7
 
@@ -42,8 +46,8 @@ def test_simulated_spend_matches_gamma_gamma(calibration: TransactionsCalibratio
     """Spend per purchase: the mean over simulated purchases is the purchase-weighted mean of
     the customers' posterior mean spend; checked loosely (within 5%) against the Gamma-Gamma
     conditional expectation weighted by each customer's expected holdout purchases."""
-    from models import gamma_gamma
-    from models.calibrate import holdout_diagnostics
+    from models.calibration import gamma_gamma
+    from models.calibration.calibrate import holdout_diagnostics
 
     spec = Scenario.model_validate(forecast_scenario(calibration.scenario_fragment(), 10))
     compiled = compile_scenario(spec)

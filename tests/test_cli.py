@@ -18,9 +18,9 @@ import yaml
 from scipy import stats
 from typer.testing import CliRunner
 
-from models.loader import load_scenario
-from models.sampling import draw_parameters, draw_uniforms, iman_conover
-from sim.cli import app
+from models.compiled.sampling import draw_parameters, draw_uniforms, iman_conover
+from models.spec.loader import load_scenario
+from sim.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "scenarios" / "reference.yaml"

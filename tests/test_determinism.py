@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.compiled import compile_scenario
-from models.economics import monthly_metrics, run_metrics
-from models.loader import load_scenario
-from models.scenario import Scenario
-from sim.engine import simulate
-from sim.montecarlo import MonteCarloResult, run_monte_carlo
-from sim.output import write_results
+from models.accounting.metrics import monthly_metrics, run_metrics
+from models.compiled.form import compile_scenario
+from models.spec.loader import load_scenario
+from models.spec.scenario import Scenario
+from sim.engines.agent import simulate
+from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
+from sim.report.output import write_results
 
 SMALL: dict[str, Any] = {
     "name": "determinism",

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models.compiled import compile_scenario, expected_months_within, saturation_leads
-from models.economics import monthly_metrics, run_metrics
-from models.ledger import C, S
-from models.loader import load_scenario
-from sim.engine import simulate
+from models.accounting.ledger import C, S
+from models.accounting.metrics import monthly_metrics, run_metrics
+from models.compiled.form import compile_scenario, expected_months_within, saturation_leads
+from models.spec.loader import load_scenario
+from sim.engines.agent import simulate
 
 BASE: dict[str, Any] = {
     "name": "basics",

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from models.funnel_fit import calibrate_funnel, read_leads
-from models.loader import load_scenario
-from sim.cli import app
-from sim.funnel_export import funnel_export
+from models.calibration.funnel import calibrate_funnel, read_leads
+from models.spec.loader import load_scenario
+from sim.cli.main import app
+from sim.experiments.funnel_export import funnel_export
 
 ROOT = Path(__file__).parent.parent
 KNOWN = ROOT / "scenarios" / "data" / "funnel_known.yaml"

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from models.economics import MONTHLY_METRICS, SCALAR_METRICS
-from models.ledger import LEAKS
-from sim import i18n
-from sim.i18n import metric_label, money, number, percent, t, tooltip
+from models.accounting.ledger import LEAKS
+from models.accounting.metrics import MONTHLY_METRICS, SCALAR_METRICS
+from sim.report import i18n
+from sim.report.i18n import metric_label, money, number, percent, t, tooltip
 
 
 def test_every_text_has_both_languages() -> None:

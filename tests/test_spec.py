@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from models.compiled import compile_scenario, point_values, saturation_leads
-from models.loader import ScenarioError, load_scenario, scenario_hash
-from models.paths import PathError, iter_distributions, set_path
-from models.scenario import Scenario
+from models.compiled.form import compile_scenario, point_values, saturation_leads
+from models.spec.loader import ScenarioError, load_scenario, scenario_hash
+from models.spec.paths import PathError, iter_distributions, set_path
+from models.spec.scenario import Scenario
 from tests.test_engine_basics import BASE
 
 

@@ -6,7 +6,8 @@ asserts |mean - theory| < Z * SE, SE the standard error of the mean over the rep
 tolerance is a pinned number or a fixed count of decimals. Replication streams are spawned from
 one root `SeedSequence` per case, so the suite is deterministic.
 
-Conventions used below (see `models.compiled`): time in days, a month is 30 days, month m covers
+Conventions used below (see `models.compiled.form`): time in days, a month is 30 days, month m
+covers
 days [30m, 30m + 30); a contact occupies a manager for
 handling_minutes / 60 / (hours_per_day * working_days_per_month / 30) calendar days; monthly churn
 is the chance of leaving at each monthly anniversary of the first purchase, and a regular monthly
@@ -25,11 +26,11 @@ import pytest
 from scipy.sparse import diags
 from scipy.sparse.linalg import expm_multiply
 
-from models.compiled import DAYS_PER_MONTH, CompiledScenario, compile_scenario
-from models.economics import run_metrics
-from models.ledger import Ledger, S
-from models.loader import load_scenario
-from sim.engine import simulate
+from models.accounting.ledger import Ledger, S
+from models.accounting.metrics import run_metrics
+from models.compiled.form import DAYS_PER_MONTH, CompiledScenario, compile_scenario
+from models.spec.loader import load_scenario
+from sim.engines.agent import simulate
 
 Z = 4.0  # two-sided; with R >= 12 replications (Student t) a false alarm is < 1 in 400 a check
 

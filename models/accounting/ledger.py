@@ -1,0 +1,174 @@
+"""The accounting record of one simulated run: states, flows, leaks and money, month by month.
+
+An engine writes into a `Ledger` while it runs (plain Python lists: cheap to bump one cell) and
+calls `close()` at the horizon; `models.accounting.metrics` turns the closed ledger into metrics.
+Every
+lead and client is in exactly one of `STATES` at every moment, so at any month's end the counts
+add up to everyone ever created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+STATES = (
+    "new",  # arrived, not yet in the sales queue (routing / off-hours delay)
+    "waiting",  # in the queue for a manager
+    "in_contact",  # a manager is talking to them
+    "follow_up",  # contacted, between follow-up touches
+    "deciding",  # said yes; a buying committee decides before the invoice
+    "invoiced",  # invoice issued, not paid yet
+    "active",  # a paying client
+    "churned",  # left; a win-back campaign may still bring them back
+    "lost_unprocessed",  # leak: never processed (lost in the CRM)
+    "lost_late",  # leak: no longer interested when finally called
+    "lost_first_contact",  # leak: first communication failed (objections, no script)
+    "lost_follow_up",  # leak: follow-ups ran out without a deal
+    "lost_unpaid",  # leak: invoice never paid
+    "lost_client",  # leak: churned for good after buying
+)
+S = {name: i for i, name in enumerate(STATES)}
+N_STATES = len(STATES)
+OPEN_LEAD_STATES = tuple(S[n] for n in ("new", "waiting", "in_contact", "follow_up", "deciding",
+                                          "invoiced"))
+LEAKS = ("lost_unprocessed", "lost_late", "lost_first_contact", "lost_follow_up", "lost_unpaid",
+         "lost_client")
+COSTS = ("marketing", "salaries", "commission", "cost_of_goods", "onboarding", "retention",
+         "development", "win_back", "overhead", "bets")
+C = {name: i for i, name in enumerate(COSTS)}
+_LEAK_STATE_INDEX = {leak: (S[leak], i) for i, leak in enumerate(LEAKS)}  # leak: (state, index)
+
+
+def _zeros(rows: int, cols: int) -> list[list[float]]:
+    return [[0.0] * cols for _ in range(rows)]
+
+
+@dataclass
+class Ledger:
+    horizon: int
+    n_channels: int  # the scenario's channels; then "referral", then "existing" (starting state)
+    n_tiers: int
+    # counts and time in state
+    count: list[int] = field(init=False)
+    state_end: list[list[float]] = field(init=False)  # (month, state) at month end
+    occupancy: list[list[float]] = field(init=False)  # (month, state) agent-days
+    flows: list[list[float]] = field(init=False)  # (month, from * N_STATES + to)
+    # leads and clients
+    leads: list[list[float]] = field(init=False)  # (month, channel, referral, existing)
+    new_clients: list[list[float]] = field(init=False)  # (month, channel incl. referral)
+    lost_value: list[list[float]] = field(init=False)  # (month, leak): revenue lost
+    # money
+    revenue: list[list[float]] = field(init=False)  # (month, tier * 2 + repeat)
+    recurring_revenue: list[float] = field(init=False)  # paid by clients who paid before
+    costs: list[list[float]] = field(init=False)  # (month, cost bucket)
+    marketing_by_channel: list[list[float]] = field(init=False)
+    gross_profit_by_channel: list[list[float]] = field(init=False)  # by acquisition channel
+    # events
+    purchases: list[float] = field(init=False)
+    # of which by clients of the starting state (their revenue is not the leads' doing)
+    base_purchases: list[float] = field(init=False)
+    base_revenue: list[float] = field(init=False)
+    upsells: list[float] = field(init=False)
+    win_backs: list[float] = field(init=False)
+    # the sales queue: contacts started in the month, how many waited, their total wait
+    requests: list[float] = field(init=False)
+    waited: list[float] = field(init=False)
+    wait_days: list[float] = field(init=False)
+    # acquisition cohorts (month of first payment): clients and discounted net value
+    cohort_clients: list[float] = field(init=False)
+    cohort_value: list[float] = field(init=False)
+    cohort_tail: list[float] = field(init=False)
+    customer_equity: float = 0.0
+    events: int = 0
+    _integral: list[float] = field(init=False)
+    _last: list[float] = field(init=False)
+    _closed_integral: list[float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        h, ch = self.horizon, self.n_channels + 2
+        self.count = [0] * N_STATES
+        self.state_end = _zeros(h, N_STATES)
+        self.occupancy = _zeros(h, N_STATES)
+        self.flows = _zeros(h, N_STATES * N_STATES)
+        self.leads = _zeros(h, ch)
+        self.new_clients = _zeros(h, ch)
+        self.lost_value = _zeros(h, len(LEAKS))
+        self.revenue = _zeros(h, self.n_tiers * 2)
+        self.recurring_revenue = [0.0] * h
+        self.costs = _zeros(h, len(COSTS))
+        self.marketing_by_channel = _zeros(h, self.n_channels)
+        self.gross_profit_by_channel = _zeros(h, ch)
+        for name in ("purchases", "base_purchases", "base_revenue", "upsells", "win_backs",
+                     "requests", "waited", "wait_days", "cohort_clients", "cohort_value",
+                     "cohort_tail"):
+            setattr(self, name, [0.0] * h)
+        self._integral = [0.0] * N_STATES
+        self._last = [0.0] * N_STATES
+        self._closed_integral = [0.0] * N_STATES
+
+    # -- state accounting -------------------------------------------------------------------
+    def enter(self, state: int, now: float, month: int) -> None:
+        """A new agent appears in `state` (a lead arrives, or a starting client)."""
+        count = self.count
+        self._integral[state] += count[state] * (now - self._last[state])
+        self._last[state] = now
+        count[state] += 1
+        self.flows[month][state * N_STATES + state] += 1  # the diagonal counts arrivals
+
+    def move(self, a: int, b: int, now: float, month: int) -> None:
+        """One agent moves from state a to state b."""
+        integral, last, count = self._integral, self._last, self.count
+        integral[a] += count[a] * (now - last[a])
+        last[a] = now
+        integral[b] += count[b] * (now - last[b])
+        last[b] = now
+        count[a] -= 1
+        count[b] += 1
+        self.flows[month][a * N_STATES + b] += 1
+
+    def move_via(self, a: int, via: int, b: int, now: float, month: int) -> None:
+        """One agent moves from a to b through `via` at the same moment (a lead that finds a
+        manager free passes through the queue without waiting): both flows are recorded, and no
+        time is spent in `via`. The same as `move(a, via)` then `move(via, b)`, for less work."""
+        integral, last, count = self._integral, self._last, self.count
+        integral[a] += count[a] * (now - last[a])
+        last[a] = now
+        integral[b] += count[b] * (now - last[b])
+        last[b] = now
+        count[a] -= 1
+        count[b] += 1
+        flows = self.flows[month]
+        flows[a * N_STATES + via] += 1
+        flows[via * N_STATES + b] += 1
+
+    def _settle(self, s: int, now: float) -> None:
+        self._integral[s] += self.count[s] * (now - self._last[s])
+        self._last[s] = now
+
+    def close_month(self, month: int, now: float) -> None:
+        """Record month-end counts and the month's agent-days in every state."""
+        for s in range(N_STATES):
+            self._settle(s, now)
+            self.occupancy[month][s] = self._integral[s] - self._closed_integral[s]
+            self._closed_integral[s] = self._integral[s]
+            self.state_end[month][s] = self.count[s]
+
+    def lose(self, state_from: int, leak: str, value: float, now: float, month: int) -> None:
+        state, index = _LEAK_STATE_INDEX[leak]
+        self.move(state_from, state, now, month)
+        self.lost_value[month][index] += value
+
+    # -- output -------------------------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every record as a numpy array whose first axis is the month (cohorts: cohort month)."""
+        names = ("state_end", "occupancy", "flows", "leads", "new_clients", "lost_value",
+                 "revenue", "recurring_revenue", "costs", "marketing_by_channel",
+                 "gross_profit_by_channel", "purchases", "base_purchases", "base_revenue",
+                 "upsells", "win_backs", "requests", "waited", "wait_days", "cohort_clients",
+                 "cohort_value", "cohort_tail")
+        out = {name: np.asarray(getattr(self, name), dtype=float) for name in names}
+        out["flows"] = out["flows"].reshape(self.horizon, N_STATES, N_STATES)
+        out["revenue"] = out["revenue"].reshape(self.horizon, self.n_tiers, 2)
+        return out

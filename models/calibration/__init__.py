@@ -1,0 +1,1 @@
+"""Calibration: fitting a scenario to a business's own exports."""

@@ -1,0 +1,1 @@
+"""The compiled scenario: every parameter interpreted once into plain numbers per month."""

@@ -1,0 +1,438 @@
+"""The compiled scenario: plain numbers, one parameter set per month, ready for an engine.
+
+Engines read only this form, never the YAML or the spec: every parameter is interpreted here,
+once (units converted, shares normalised, curves evaluated), so the agent engine and any later
+fast engine cannot disagree about what a parameter means.
+
+Conventions: time in the engines is in days; a month is `DAYS_PER_MONTH` = 30 days; month m
+(0-based) covers days [30m, 30m + 30). Monthly churn is the probability that an active client
+leaves at each monthly anniversary of their first purchase.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from models.calibration import bgnbd, gamma_gamma
+from models.compiled.units import DAYS_PER_MONTH
+from models.spec.distributions import _Dist
+from models.spec.params import WHOLE_NUMBER_FIELDS
+from models.spec.paths import iter_distributions, set_path
+from models.spec.scenario import Buying, Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelParams:
+    name: str
+    budget: float
+    paid_leads: float  # per month, from the saturation curve
+    organic_leads: float  # per month
+    conversion_multiplier: float
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentParams:
+    name: str
+    share: float
+    conversion_multiplier: float
+    price_multiplier: float
+    churn_multiplier: float
+    frequency_multiplier: float
+    committee_delay_days: float
+
+
+@dataclass(frozen=True, slots=True)
+class BuyingParams:
+    """A tier's calibrated buying (spec `Buying`) in engine units: a client's purchase rate per
+    day is Gamma(rate_shape, rate_rate), their dropout after each repeat purchase
+    Beta(drop_a, drop_b), each purchase worth Gamma(spend_shape, nu), nu ~ Gamma(nu_shape,
+    nu_rate) (spend_shape 0: the tier price)."""
+
+    rate_shape: float
+    rate_rate: float  # per day: alpha (per period) times the period's days
+    drop_a: float
+    drop_b: float
+    spend_shape: float
+    nu_shape: float
+    nu_rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerBaseParams:
+    """The starting customer base, customer by customer (spec `CustomerBase`): the posterior of
+    each customer's (lambda, p, nu) given their history (`models.calibration.bgnbd.posterior`,
+    `models.calibration.gamma_gamma.posterior_nu`): alive with probability `alive`, then lambda
+    per day
+    ~ Gamma(rate_shape, rate_rate), p ~ Beta(drop_a, drop_b), nu ~ Gamma(nu_shape, nu_rate)."""
+
+    tier: int
+    alive: tuple[float, ...]
+    rate_shape: tuple[float, ...]
+    rate_rate: tuple[float, ...]
+    drop_a: tuple[float, ...]
+    drop_b: tuple[float, ...]
+    nu_shape: tuple[float, ...]
+    nu_rate: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TierParams:
+    name: str
+    price: float
+    cost_of_goods: float
+    purchases_per_month: float
+    regular: bool
+    interval_days: float
+    entry_share: float
+    upsell_probability: float
+    upsell_offer_cost: float
+    onboarding_probability: float
+    onboarding_cost: float
+    churn: float  # monthly, brought to result
+    churn_no_result: float  # monthly, not brought to result
+    buying: BuyingParams | None = None  # calibrated heterogeneous buying replaces the above
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Everything an engine needs for one month."""
+
+    channels: tuple[ChannelParams, ...]
+    referral_rate: float  # referral leads per active client per month
+    referral_conversion_multiplier: float
+    segments: tuple[SegmentParams, ...]
+    segment_cumulative: tuple[float, ...]
+    managers: int
+    handling_days: float  # calendar days one contact occupies a manager (see `compile_params`)
+    handling_exponential: bool
+    salary_monthly: float  # per manager
+    commission_rate: float
+    base_response_days: float
+    response_half_life_days: float  # math.inf: no decay
+    lost_unprocessed: float
+    first_contact_conversion: float
+    first_contact_drop: float
+    max_touches: int
+    touch_interval_days: float
+    conversion_per_touch: float
+    invoice_paid_probability: float
+    invoice_delay_days: float
+    reminders: int
+    reminder_interval_days: float
+    reminder_success: float
+    tiers: tuple[TierParams, ...]
+    entry_cumulative: tuple[float, ...]
+    retention_enabled: bool
+    retention_cost_per_client_month: float
+    churn_reduction: float
+    win_back_enabled: bool
+    win_back_probability: float
+    win_back_delay_days: float
+    win_back_cost: float
+    overhead_monthly: float
+    # revenue a lost lead would have brought before the horizon, [segment][months left]
+    lead_value: tuple[tuple[float, ...], ...]
+    bet_costs: float = 0.0  # one-off and running costs of the bets active this month
+
+    def churn(self, tier: int, onboarded: bool, segment: int) -> float:
+        t = self.tiers[tier]
+        base = t.churn if onboarded else t.churn_no_result
+        p = base * self.segments[segment].churn_multiplier
+        if self.retention_enabled:
+            p *= 1.0 - self.churn_reduction
+        return min(p, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class InitialClientGroup:
+    tier: int
+    count: int
+    tenure_months: float
+    onboarded_share: float
+    segment: int  # -1: drawn by share
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    metric: str
+    target: float
+    deadline_month: int  # 1-based
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScenario:
+    name: str
+    currency: str
+    horizon_months: int
+    monthly_discount_rate: float
+    market_size: float  # math.inf: unlimited
+    timeline: tuple[Params, ...]  # one entry per month; equal months share one object
+    initial_clients: tuple[InitialClientGroup, ...]
+    initial_leads: tuple[tuple[int, int, int], ...]  # (channel, count, touches_done)
+    initial_invoices: tuple[tuple[int, int], ...]  # (tier, count)
+    goal: Goal | None
+    channel_names: tuple[str, ...]
+    tier_names: tuple[str, ...]
+    customer_base: CustomerBaseParams | None = None
+
+
+def saturation_leads(budget: float, max_leads: float, half_saturation_budget: float) -> float:
+    """Paid leads a month bought by `budget`: a Michaelis-Menten (Hill, n=1) saturation curve.
+
+    Zero budget buys nothing, `half_saturation_budget` buys half of `max_leads`, and each extra
+    unit of money buys fewer leads than the one before (diminishing returns).
+    """
+    if budget <= 0 or max_leads <= 0:
+        return 0.0
+    return max_leads * budget / (budget + half_saturation_budget)
+
+
+def point_values(spec: Scenario) -> dict[str, float]:
+    """The mean of every uncertain parameter: the scenario's single best guess."""
+    return {path: dist.mean() for path, dist in iter_distributions(spec)}
+
+
+def realise(spec: Scenario, values: dict[str, float]) -> Scenario:
+    """The spec with each uncertain parameter replaced by its drawn value."""
+    if not values:
+        return spec
+    raw: dict[str, Any] = spec.model_dump(by_alias=True)
+    for path, value in values.items():
+        if path.rsplit(".", 1)[-1] in WHOLE_NUMBER_FIELDS:  # e.g. managers: a whole number
+            value = float(math.floor(value + 0.5))
+        set_path(raw, path, value, Scenario)
+    return Scenario.model_validate(raw)
+
+
+def _f(x: float | _Dist | None, default: float = 0.0) -> float:
+    if x is None:
+        return default
+    if isinstance(x, _Dist):
+        raise TypeError("realise() the scenario before compiling: a parameter is still uncertain")
+    return float(x)
+
+
+def compile_params(spec: Scenario) -> Params:
+    """One month's parameters from a spec whose parameters are all numbers."""
+    sales, journey = spec.sales, spec.journey
+    # Managers work hours_per_day over working_days_per_month in a 30-day month; a contact of
+    # handling_minutes therefore occupies a manager for this many calendar days on average.
+    work_hours_per_calendar_day = _f(sales.hours_per_day) * _f(sales.working_days_per_month) / 30
+    handling_days = _f(sales.handling_minutes) / 60.0 / work_hours_per_calendar_day
+
+    seg_total = sum(_f(s.share) for s in spec.segments) or 1.0
+    segments = tuple(
+        SegmentParams(
+            s.name, _f(s.share) / seg_total, _f(s.conversion_multiplier), _f(s.price_multiplier),
+            _f(s.churn_multiplier), _f(s.frequency_multiplier), _f(s.committee_delay_days),
+        )
+        for s in spec.segments
+    )
+    entry_total = sum(_f(t.entry_share) for t in spec.tiers)
+    tiers = []
+    for i, t in enumerate(spec.tiers):
+        entry = _f(t.entry_share) / entry_total if entry_total > 0 else float(i == 0)
+        churn = _f(t.monthly_churn)
+        tiers.append(
+            TierParams(
+                t.name, _f(t.price), _f(t.cost_of_goods), 1.0 / _f(t.purchase_interval_months),
+                t.regular, _f(t.purchase_interval_months) * DAYS_PER_MONTH, entry,
+                _f(t.upsell_probability), _f(t.upsell_offer_cost),
+                _f(t.onboarding_probability), _f(t.onboarding_cost),
+                churn, _f(t.monthly_churn_no_result, churn), _buying(t.buying),
+            )
+        )
+    channels = tuple(
+        ChannelParams(
+            c.name, _f(c.budget_monthly),
+            saturation_leads(_f(c.budget_monthly), _f(c.max_leads), _f(c.half_saturation_budget)),
+            _f(c.organic_leads), _f(c.conversion_multiplier),
+        )
+        for c in spec.channels
+    )
+    half_life = journey.response_half_life_hours
+    params = Params(
+        channels=channels,
+        referral_rate=_f(spec.referrals.leads_per_client_month),
+        referral_conversion_multiplier=_f(spec.referrals.conversion_multiplier),
+        segments=segments,
+        segment_cumulative=_cumulative([s.share for s in segments]),
+        managers=round(_f(sales.managers)),
+        handling_days=handling_days,
+        handling_exponential=sales.handling_distribution == "exponential",
+        salary_monthly=_f(sales.salary_monthly),
+        commission_rate=_f(sales.commission_rate),
+        base_response_days=_f(journey.base_response_hours) / 24.0,
+        response_half_life_days=math.inf if half_life is None else _f(half_life) / 24.0,
+        lost_unprocessed=_f(journey.lost_unprocessed),
+        first_contact_conversion=_f(journey.first_contact_conversion),
+        first_contact_drop=_f(journey.first_contact_drop),
+        max_touches=round(_f(journey.follow_up.max_touches)),
+        touch_interval_days=_f(journey.follow_up.interval_days),
+        conversion_per_touch=_f(journey.follow_up.conversion_per_touch),
+        invoice_paid_probability=_f(journey.invoice.paid_probability),
+        invoice_delay_days=_f(journey.invoice.delay_days),
+        reminders=round(_f(journey.invoice.reminders)),
+        reminder_interval_days=_f(journey.invoice.reminder_interval_days),
+        reminder_success=_f(journey.invoice.reminder_success),
+        tiers=tuple(tiers),
+        entry_cumulative=_cumulative([t.entry_share for t in tiers]),
+        retention_enabled=spec.retention.enabled,
+        retention_cost_per_client_month=_f(spec.retention.cost_per_client_month),
+        churn_reduction=_f(spec.retention.churn_reduction),
+        win_back_enabled=spec.win_back.enabled,
+        win_back_probability=_f(spec.win_back.probability),
+        win_back_delay_days=_f(spec.win_back.delay_days),
+        win_back_cost=_f(spec.win_back.cost_per_attempt),
+        overhead_monthly=_f(spec.overhead_monthly),
+        lead_value=(),
+    )
+    values = tuple(_lead_values(params, s, spec.horizon_months) for s in range(len(segments)))
+    return replace_params(params, lead_value=values)
+
+
+def _buying(spec: Buying | None) -> BuyingParams | None:
+    if spec is None:
+        return None
+    days = _f(spec.period_days)
+    spend = spec.spend_p is not None
+    return BuyingParams(_f(spec.r), _f(spec.alpha) * days, _f(spec.a), _f(spec.b),
+                        _f(spec.spend_p) if spend else 0.0, _f(spec.spend_q, 1.0),
+                        _f(spec.spend_gamma, 1.0))
+
+
+def _customer_base(spec: Scenario) -> CustomerBaseParams | None:
+    """Each starting customer's posterior, from their history and the tier's fitted models."""
+    base = spec.initial_state.customer_base
+    if base is None:
+        return None
+    tier = [t.name for t in spec.tiers].index(base.tier)
+    buying = spec.tiers[tier].buying
+    assert buying is not None  # the spec checks it
+    fitted = bgnbd.BGNBDParams(_f(buying.r), _f(buying.alpha), _f(buying.a), _f(buying.b))
+    post = bgnbd.posterior(fitted, base.x, base.t_x, base.T)
+    if buying.spend_p is not None and base.monetary_value is not None:
+        spend = gamma_gamma.GammaGammaParams(_f(buying.spend_p), _f(buying.spend_q),
+                                             _f(buying.spend_gamma))
+        m = [math.nan if v is None else v for v in base.monetary_value]
+        nu_shape, nu_rate = gamma_gamma.posterior_nu(spend, base.x, m)
+    else:  # no spend history: the prior (or the tier price, when the tier has no spend model)
+        n = len(base.x)
+        nu_shape = np.full(n, _f(buying.spend_q, 1.0))
+        nu_rate = np.full(n, _f(buying.spend_gamma, 1.0))
+    days = _f(buying.period_days)
+
+    def numbers(a: Any) -> tuple[float, ...]:
+        return tuple(float(v) for v in np.asarray(a, dtype=float))
+
+    return CustomerBaseParams(tier, numbers(post.alive), numbers(post.rate_shape),
+                              numbers(post.rate_rate * days), numbers(post.drop_a),
+                              numbers(post.drop_b), numbers(nu_shape), numbers(nu_rate))
+
+
+def replace_params(params: Params, **changes: Any) -> Params:
+    fields = {name: getattr(params, name) for name in Params.__slots__}  # type: ignore[attr-defined]
+    fields.update(changes)
+    return Params(**fields)
+
+
+def expected_months_within(churn: float, months: int) -> float:
+    """Expected active months, out of the next `months`, of a client who churns with monthly
+    probability `churn` at each anniversary: E[min(L, months)] for geometric L."""
+    if months <= 0:
+        return 0.0
+    if churn <= 0:
+        return float(months)
+    return (1.0 - (1.0 - churn) ** months) / churn
+
+
+def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, months: int,
+                          first_purchase: bool) -> float:
+    """Expected revenue, within the next `months`, of a client of this tier (upsell and win-back
+    left out): the first purchase if `first_purchase`, then purchases at the tier's frequency
+    while active."""
+    t, seg = p.tiers[tier], p.segments[segment]
+    active = expected_months_within(p.churn(tier, onboarded, segment), months)
+    rate = t.purchases_per_month * seg.frequency_multiplier
+    if first_purchase:
+        repeats = max(rate * active - 1.0, 0.0) if t.regular else rate * active
+        count = 1.0 + repeats
+    else:
+        count = rate * active
+    return count * t.price * seg.price_multiplier
+
+
+def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
+    """Revenue a lost lead of this segment takes away, indexed by the months left in the horizon:
+    what it would have brought, had it become a client, before the horizon."""
+    values = []
+    for months_left in range(horizon + 1):
+        value = 0.0
+        for i, t in enumerate(p.tiers):
+            if t.entry_share <= 0 or months_left == 0:
+                continue
+            value += t.entry_share * (
+                t.onboarding_probability
+                * client_revenue_within(p, i, True, segment, months_left, True)
+                + (1 - t.onboarding_probability)
+                * client_revenue_within(p, i, False, segment, months_left, True)
+            )
+        values.append(value)
+    return tuple(values)
+
+
+def _cumulative(shares: list[float]) -> tuple[float, ...]:
+    total, out = 0.0, []
+    for s in shares:
+        total += s
+        out.append(total)
+    out[-1] = 1.0 + 1e-12  # guard against rounding: the last bin catches u -> 1
+    return tuple(out)
+
+
+def compile_scenario(spec: Scenario, values: dict[str, float] | None = None) -> CompiledScenario:
+    """Compile a spec for an engine. `values` gives drawn values for uncertain parameters; without
+    it each uncertain parameter takes its mean. Bets are not applied here: see
+    `models.compiled.bets`."""
+    concrete = realise(spec, point_values(spec) if values is None else values)
+    return assemble(concrete, (compile_params(concrete),) * spec.horizon_months)
+
+
+def assemble(concrete: Scenario, timeline: tuple[Params, ...]) -> CompiledScenario:
+    """The compiled scenario of a concrete spec (no uncertain parameters left) and its months'
+    parameters. The spec gives the structure: names, starting state, goal."""
+    tiers = [t.name for t in concrete.tiers]
+    segments = [s.name for s in concrete.segments]
+    channels = [c.name for c in concrete.channels]
+    market = concrete.market.potential_buyers
+    goal = concrete.goal
+    return CompiledScenario(
+        name=concrete.name,
+        currency=concrete.currency,
+        horizon_months=concrete.horizon_months,
+        monthly_discount_rate=(1 + concrete.discount_rate_annual) ** (1 / 12) - 1,
+        market_size=math.inf if market is None else _f(market),
+        timeline=timeline,
+        initial_clients=tuple(
+            InitialClientGroup(
+                tiers.index(c.tier), c.count, c.tenure_months, _f(c.onboarded_share),
+                -1 if c.segment is None else segments.index(c.segment),
+            )
+            for c in concrete.initial_state.clients
+        ),
+        initial_leads=tuple(
+            (channels.index(g.channel), g.count, g.touches_done)
+            for g in concrete.initial_state.open_leads
+        ),
+        initial_invoices=tuple(
+            (tiers.index(g.tier), g.count) for g in concrete.initial_state.unpaid_invoices
+        ),
+        goal=None if goal is None else Goal(goal.metric, goal.target, goal.deadline_month),
+        channel_names=tuple(channels),
+        tier_names=tuple(tiers),
+        customer_base=_customer_base(concrete),
+    )

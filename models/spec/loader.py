@@ -1,0 +1,280 @@
+"""Reading a scenario: safe YAML, `--set` overrides, validation, and errors a person can act on."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from models.compiled.bets import bet_problems
+from models.spec.errors import ScenarioError
+from models.spec.paths import PathError, _unwrap, set_path
+from models.spec.scenario import Scenario
+
+_MAX_BYTES = 5_000_000
+
+
+def read_yaml(text: str, source: str) -> dict[str, Any]:
+    """Parse YAML safely (no object tags) into the raw scenario dict."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ScenarioError(
+            source, [(where, f"not valid YAML ({problem}); check indentation and colons there")]
+        ) from None
+    if data is None:
+        raise ScenarioError(source, [("", "the file is empty (or only comments); a scenario "
+                                          "needs at least name:, channels:, journey:, tiers:")])
+    if not isinstance(data, dict):
+        got = {"list": "a list (lines starting with '- ')", "str": "a single line of text"}.get(
+            type(data).__name__, f"a single value ({data!r})")
+        raise ScenarioError(
+            source,
+            [("", "a scenario must be a YAML mapping (name:, channels:, journey:, tiers: ... at "
+                  f"the left margin), got {got}; see scenarios/reference.yaml")],
+        )
+    return data
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """`path=value` -> (path, value), the value read as a YAML scalar or flow mapping."""
+    if "=" not in text:
+        raise PathError(text, "an override is written path=value, e.g. sales.managers=6")
+    path, _, raw_value = text.partition("=")
+    try:
+        value = yaml.safe_load(raw_value)
+    except yaml.YAMLError:
+        raise PathError(
+            path.strip(), f"cannot read the value {raw_value!r}; write a number (e.g. 6) or a "
+            "distribution in braces (e.g. {dist: beta, mean: 0.1, sd: 0.02})"
+        ) from None
+    return path.strip(), value
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str] | None) -> dict[str, Any]:
+    """A copy of the raw scenario with each `path=value` override applied."""
+    result = copy.deepcopy(raw)
+    for text in overrides or []:
+        try:
+            path, value = parse_override(text)
+            set_path(result, path, value, Scenario)
+        except PathError as err:
+            raise PathError(err.path, f"{err.message} (in the override {text!r})") from None
+    return result
+
+
+def _where(loc: tuple[Any, ...], raw: Any) -> str:
+    """Turn pydantic's location into our path syntax, naming list items where they have names."""
+    parts: list[str] = []
+    node = raw
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            item = node[part]
+            name = item.get("name") if isinstance(item, dict) else None
+            parts.append(str(name) if isinstance(name, str) else str(part))
+            node = item
+        elif isinstance(part, str) and part[0].isupper():
+            continue  # a union branch (e.g. 'Triangular'), not a field
+        else:
+            parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def _known_names(loc: tuple[Any, ...]) -> list[str]:
+    """The parameter names accepted where `loc` points (for 'did you mean' hints)."""
+    cls: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int) or (isinstance(part, str) and part[:1].isupper()):
+            continue  # a list index, or a union branch
+        field = cls.model_fields.get(part)
+        if field is None:
+            return []
+        kind, inner = _unwrap(field.annotation)
+        if kind == "leaf" or inner is None:
+            return []
+        cls = inner
+    return [field.alias or name for name, field in cls.model_fields.items()]
+
+
+def _got(error: Any) -> str:
+    text = repr(error.get("input"))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+
+
+_CONSTRAINTS = {
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "greater than"),
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "less than"),
+}
+
+
+def _explain(error: Any) -> str:
+    """One pydantic error as 'what is wrong; how to fix' in the user's terms."""
+    kind, msg = error["type"], error["msg"].removeprefix("Value error, ")
+    ctx = error.get("ctx") or {}
+    loc = error["loc"]
+    if kind == "missing":
+        return "required but missing; add it"
+    if kind == "extra_forbidden":
+        name = str(loc[-1]) if loc else ""
+        close = difflib.get_close_matches(name, _known_names(loc), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return (f"unknown parameter; {hint}fix or remove it (`growthsim schema` lists the "
+                "names)")
+    if kind in _CONSTRAINTS:
+        key, words = _CONSTRAINTS[kind]
+        return f"must be {words} {ctx.get(key)}, got {_got(error)}; change it"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, got {_got(error)}"
+    if kind in ("string_too_long", "string_too_short") and loc and loc[-1] == "currency":
+        return f"must be a 3-letter ISO 4217 code such as RUB, USD or EUR, got {_got(error)}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length', 1)} item(s), got none; add one"
+    if kind == "list_type":
+        return (f"must be a YAML list (one '- name: ...' item per line), got "
+                f"{_kind_of(error.get('input'))}")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return ("must be a group of parameters (a YAML mapping, 'key: value' on indented "
+                f"lines), got {_kind_of(error.get('input'))}")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"must be a whole number, got {_got(error)}"
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return f"must be a finite number, got {_got(error)}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"must be true or false, got {_got(error)}"
+    if kind == "string_type":
+        return f"must be text, got {_got(error)}"
+    if "input" in error and kind not in ("value_error", "assertion_error"):
+        return f"{msg} (got {_got(error)})"
+    return str(msg)
+
+
+# Model-level messages (models.spec.scenario) that say what is wrong but not how to fix it.
+_FIX_HINTS = (
+    ("must add up to 1", "change them so they do"),
+    ("names must be unique", "rename or merge the repeated items"),
+)
+_LEADING_PATH = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_]+)+)(?::\s+|\s+)(.*)$", re.S)
+
+
+def _split_path(msg: str) -> tuple[str, str]:
+    """A model-level message that starts with the path it is about -> (path, rest)."""
+    if ": " in msg and " " not in msg.split(": ", 1)[0]:
+        where, rest = msg.split(": ", 1)
+        return where, rest
+    match = _LEADING_PATH.match(msg)
+    if match:  # e.g. "goal.deadline_month (40) is after the horizon (12 months): ..."
+        rest = re.sub(r"^\((.*?)\) ", r"\1 ", match.group(2))
+        return match.group(1), rest
+    return "", msg
+
+
+def _with_fix(msg: str) -> str:
+    for fragment, fix in _FIX_HINTS:
+        if fragment in msg and ";" not in msg:
+            return f"{msg}; {fix}"
+    return msg
+
+
+def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
+    try:
+        spec = Scenario.model_validate(raw)
+    except ValidationError as err:
+        problems = []
+        for error in err.errors():
+            where = _where(error["loc"], raw)
+            msg = _explain(error)
+            if not where:
+                where, msg = _split_path(msg)  # our own model-level messages name their field
+            problems.append((where, _with_fix(msg)))
+        raise ScenarioError(source, problems) from None
+    problems = bet_problems(spec)
+    if problems:
+        raise ScenarioError(source, problems)
+    return spec
+
+
+def load_scenario(source: str | Path | dict[str, Any],
+                  overrides: list[str] | None = None) -> Scenario:
+    """Load a scenario from a YAML file, YAML text or a dict, apply overrides and validate it."""
+    if isinstance(source, dict):
+        raw, label = source, "scenario"
+    else:
+        path = Path(source)
+        label = str(source)
+        # A Path is always a file; a string is a file name if it looks like one, else YAML text.
+        if isinstance(source, Path) or (
+            "\n" not in str(source) and path.suffix in (".yaml", ".yml", ".json")
+        ):
+            text = _read_file(path, label)
+        else:
+            text, label = str(source), "scenario"
+        raw = read_yaml(text, label)
+    try:
+        raw = apply_overrides(raw, overrides)
+    except PathError as err:
+        raise ScenarioError(label, [(err.path, err.message)]) from None
+    try:
+        return validate(raw, label)
+    except ScenarioError as err:
+        raise ScenarioError(label, _blame_overrides(err.problems, overrides)) from None
+
+
+def _read_file(path: Path, label: str) -> str:
+    if path.is_dir():
+        raise ScenarioError(label, [("", "is a folder, not a scenario file; give the path of a "
+                                         ".yaml file, e.g. scenarios/reference.yaml")])
+    if not path.is_file():
+        raise ScenarioError(label, [("", "file not found; check the path")])
+    if path.stat().st_size > _MAX_BYTES:
+        raise ScenarioError(label, [("", "file larger than 5 MB; is it a scenario?")])
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(label, [("", "not UTF-8 text; save it as UTF-8")]) from None
+    except OSError as err:
+        raise ScenarioError(label, [("", f"cannot read the file ({err.strerror}); check its "
+                                         "permissions")]) from None
+
+
+def _blame_overrides(problems: list[tuple[str, str]],
+                     overrides: list[str] | None) -> list[tuple[str, str]]:
+    """Say which problems an override caused: the value came from the command line, not the file."""
+    if not overrides:
+        return problems
+    out = []
+    for where, what in problems:
+        for text in overrides:
+            path = text.partition("=")[0].strip()
+            if where and (where == path or where.startswith(path + ".")):
+                what = f"{what} (from the override {text!r})"
+                break
+        out.append((where, what))
+    return out
+
+
+def scenario_hash(spec: Scenario) -> str:
+    """Content hash of a validated scenario: equal scenarios hash equal, whatever the YAML
+    layout."""
+    text = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,173 @@
+"""`growthsim bench`: speed and memory, measured in one run against a raw SimPy reference loop.
+
+Machines are noisy, so every figure that matters is a ratio of two measurements taken in the
+same process minutes apart: the engine against a raw SimPy loop (2,000 processes x 500 timeouts
+= 1M timeouts), 2 workers against 1, memory at 200 replications against 100.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import simpy
+from rich.console import Console
+from rich.table import Table
+
+from models.compiled.form import compile_scenario
+from models.spec.scenario import Scenario
+from sim.engines.agent import simulate
+from sim.experiments.montecarlo import run_monte_carlo
+
+
+def raw_simpy_loop(processes: int = 2000, timeouts: int = 500) -> tuple[int, float]:
+    """The reference: `processes` processes each yielding `timeouts` timeouts. Returns (events,
+    seconds)."""
+    env = simpy.Environment()
+
+    def proc(env: simpy.Environment) -> Any:
+        for _ in range(timeouts):
+            yield env.timeout(1)
+
+    for _ in range(processes):
+        env.process(proc(env))
+    start = time.perf_counter()
+    env.run()
+    seconds = time.perf_counter() - start
+    return next(env._eid), seconds
+
+
+def engine_speed(spec: Scenario, runs: int = 2) -> tuple[int, float]:
+    """Events and seconds of the agent engine on `spec`, best of `runs` replications."""
+    compiled = compile_scenario(spec)
+    best: tuple[int, float] | None = None
+    for seed in range(runs):
+        start = time.perf_counter()
+        ledger = simulate(compiled, seed)
+        seconds = time.perf_counter() - start
+        if best is None or seconds < best[1]:
+            best = (ledger.events, seconds)
+    assert best is not None
+    return best
+
+
+def fitting_speed(customers: int = 25_000, seed: int = 1) -> dict[str, float]:
+    """BG/NBD fitting on `customers` histories drawn from known parameters (CDNOW's): seconds per
+    vectorised log-likelihood evaluation (best of 20) and per fit, and the recovered values."""
+    from models.calibration import bgnbd
+
+    true = bgnbd.BGNBDParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(26.0, 39.0, customers)  # first purchases over a quarter, as in CDNOW
+    x, t_x = bgnbd.sample_histories(true, T, rng)
+    evals = []
+    for _ in range(20):
+        start = time.perf_counter()
+        bgnbd.log_likelihood(true, x, t_x, T).sum()
+        evals.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    fit = bgnbd.fit(x, t_x, T)
+    seconds = time.perf_counter() - start
+    out = {"fit_customers": float(customers), "fit_seconds_per_likelihood": min(evals),
+           "fit_seconds": seconds, "fit_likelihood_evaluations": float(fit.evaluations)}
+    for name, est, se, value in zip(fit.names, fit.estimate, fit.standard_error,
+                                    true.as_array(), strict=True):
+        out[f"fit_{name}"], out[f"fit_{name}_se"], out[f"fit_{name}_true"] = est, se, value
+    return out
+
+
+_MEMORY_PROBE = """
+import json, resource, sys
+from models.spec.loader import load_scenario
+from sim.experiments.montecarlo import run_monte_carlo
+spec = load_scenario(sys.argv[1])
+result = run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=2)
+result.summary(); result.monthly_quantiles()
+print(json.dumps({
+    "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "worker_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+}))
+"""
+
+
+def peak_memory(scenario_path: str, reps: int) -> dict[str, float]:
+    """Peak resident memory (MiB) of a fresh `run_monte_carlo` process and of its largest worker."""
+    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, scenario_path, str(reps)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_benchmarks(
+    spec: Scenario,
+    reps: int = 8,
+    quick: bool = False,
+    console: Console | None = None,
+    scenario_path: str | None = None,
+) -> dict[str, float]:
+    console = console or Console()
+    raw_events, raw_seconds = raw_simpy_loop()
+    eng_events, eng_seconds = engine_speed(spec)
+    raw_rate, eng_rate = raw_events / raw_seconds, eng_events / eng_seconds
+    figures: dict[str, float] = {
+        "raw_events_per_s": raw_rate,
+        "engine_events_per_s": eng_rate,
+        "events_ratio": eng_rate / raw_rate,
+        "engine_events_per_replication": eng_events,
+        "seconds_per_replication": eng_seconds,
+        "raw_seconds_1M_timeouts": raw_seconds,
+        "replication_over_raw": eng_seconds / raw_seconds,
+    }
+    start = time.perf_counter()
+    one = run_monte_carlo(spec, reps, seed=1, workers=1)
+    t1 = time.perf_counter() - start
+    start = time.perf_counter()
+    two = run_monte_carlo(spec, reps, seed=1, workers=2)
+    t2 = time.perf_counter() - start
+    assert np.array_equal(one.scalars["total_revenue"], two.scalars["total_revenue"])
+    figures["seconds_1_worker"], figures["seconds_2_workers"] = t1, t2
+    figures["speedup_2_workers"] = t1 / t2
+    path = scenario_path or "scenarios/reference.yaml"
+    small, large = (10, 20) if quick else (100, 200)
+    m_small, m_large = peak_memory(path, small), peak_memory(path, large)
+    figures[f"peak_parent_mib_{small}"] = m_small["parent_mib"]
+    figures[f"peak_parent_mib_{large}"] = m_large["parent_mib"]
+    figures[f"peak_worker_mib_{large}"] = m_large["worker_mib"]
+    figures["memory_growth"] = m_large["parent_mib"] / m_small["parent_mib"]
+    figures.update(fitting_speed())
+
+    table = Table(title=f"growthsim bench on {spec.name} (ratios measured in this one run)")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    rows = [
+        ("raw SimPy loop, events/s (2,000 procs x 500 timeouts)", f"{raw_rate:,.0f}", ""),
+        ("agent engine, events/s", f"{eng_rate:,.0f}", ""),
+        ("engine / raw events per second", f"{eng_rate / raw_rate:.2f}", ">= 0.35"),
+        ("engine events per replication", f"{eng_events:,}", ""),
+        ("seconds per replication", f"{eng_seconds:.2f}", ""),
+        ("replication / raw 1M-timeout seconds", f"{eng_seconds / raw_seconds:.2f}", "<= 1.0"),
+        (f"{reps} reps: 1 worker / 2 workers, s", f"{t1:.1f} / {t2:.1f}", ""),
+        ("speed-up of 2 workers", f"{t1 / t2:.2f}", ">= 1.7"),
+        (f"peak memory, {small} reps (parent), MiB", f"{m_small['parent_mib']:.0f}", ""),
+        (f"peak memory, {large} reps (parent), MiB", f"{m_large['parent_mib']:.0f}", "<= 1024"),
+        (f"peak memory, largest worker at {large} reps, MiB", f"{m_large['worker_mib']:.0f}",
+         "<= 1024"),
+        (f"memory {large} reps / {small} reps", f"{figures['memory_growth']:.2f}", "~1.0"),
+        ("BG/NBD log-likelihood, 25,000 customers, ms",
+         f"{figures['fit_seconds_per_likelihood'] * 1e3:.2f}", ""),
+        (f"BG/NBD fit, 25,000 customers, s ({figures['fit_likelihood_evaluations']:.0f} evals"
+         " + Hessian)", f"{figures['fit_seconds']:.2f}", ""),
+        *[(f"  recovered {n} (true {figures[f'fit_{n}_true']:g})",
+           f"{figures[f'fit_{n}']:.3f} ± {figures[f'fit_{n}_se']:.3f}", "within 4 SE")
+          for n in ("r", "alpha", "a", "b")],
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    figures["maxrss_self_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures

@@ -1,0 +1,195 @@
+"""`growthsim calibrate`: fit the baseline to a business's own exports (a thin layer over
+`models.calibration.calibrate` and `models.calibration.funnel`).
+
+Exit codes as in `sim.cli.main`: 0 success, 2 bad input (a file, a column, a date, an option),
+never a
+traceback for bad data.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from models.calibration.transactions import TransactionsError
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Fit the baseline to a business's own data (purchases, leads).")
+console = Console()
+errors = Console(stderr=True)
+
+
+class Period(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+class DuplicatePolicy(StrEnum):
+    error = "error"
+    keep = "keep"
+    drop = "drop"
+
+
+def _fail(problems: list[str], source: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {escape(source)}: {len(problems)} problem(s)",
+                 highlight=False)
+    for problem in problems:
+        errors.print(f"  - {escape(problem)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _date(text: str | None, option: str) -> str | None:
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(text).date().isoformat()
+    except ValueError:
+        raise _fail([f"{option} {text!r} is not a date; write it as YYYY-MM-DD"],
+                    option) from None
+
+
+def _write_yaml(path: Path, data: dict[str, Any]) -> None:
+    from sim.report.output import write_atomic
+
+    text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    write_atomic(path, write)
+
+
+def _fmt(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x:.4g}"
+
+
+@app.command()
+def transactions(
+    csv: Annotated[Path, typer.Argument(help="purchases: one row per purchase, with a header")],
+    customer_col: Annotated[str, typer.Option(help="column of the customer id")] = "customer_id",
+    date_col: Annotated[str, typer.Option(help="column of the purchase date")] = "date",
+    amount_col: Annotated[str, typer.Option(help="column of the amount paid")] = "amount",
+    date_format: Annotated[str | None, typer.Option(
+        help="strftime format of the dates, e.g. %d.%m.%Y (default: guessed per row)")] = None,
+    period: Annotated[Period, typer.Option(help="time unit of the fit")] = Period.week,
+    calibration_end: Annotated[str | None, typer.Option(
+        help="last day of the calibration period, YYYY-MM-DD; later purchases are the holdout "
+        "(default: the last date, no holdout)")] = None,
+    observation_end: Annotated[str | None, typer.Option(
+        help="last day of the holdout (default: the last date in the file)")] = None,
+    skip_bad_rows: Annotated[bool, typer.Option(
+        "--skip-bad-rows", help="leave out rows with a bad date, customer or amount (they are "
+        "listed in the report) instead of stopping")] = False,
+    duplicates: Annotated[DuplicatePolicy, typer.Option(
+        help="rows repeating another row exactly: error (stop and list them), keep (separate "
+        "purchases) or drop (export doubled them)")] = DuplicatePolicy.error,
+    out: Annotated[Path, typer.Option(help="folder for transactions.json, "
+                                      "scenario_fragment.yaml, forecast.yaml")] = Path(
+        "calibration"),
+) -> None:
+    """Fit BG/NBD (purchases and dropout) and Gamma-Gamma (spend) to a purchase export."""
+    from models.calibration.calibrate import calibrate_transactions, forecast_scenario
+    from models.calibration.transactions import read_transactions
+    from sim.report.output import write_json
+
+    cal_end = _date(calibration_end, "--calibration-end")
+    obs_end = _date(observation_end, "--observation-end")
+    try:
+        log = read_transactions(csv, customer_col, date_col, amount_col, date_format,
+                                "skip" if skip_bad_rows else "error", duplicates.value)
+    except TransactionsError as err:
+        raise _fail(err.problems, err.source) from None
+    first = log.frame["date"].min()
+    if cal_end is not None and pd.Timestamp(cal_end) < first:
+        raise _fail([f"--calibration-end {cal_end} is before the first purchase "
+                     f"({first.date()}); choose a later date"], str(csv))
+    if cal_end is not None and obs_end is not None and obs_end < cal_end:
+        raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
+                    str(csv))
+    result = calibrate_transactions(log, period.value, cal_end, obs_end)
+    report = result.report()
+    fragment = result.scenario_fragment()
+    holdout = report["diagnostics"].get("holdout")
+    files = [out / "transactions.json", out / "scenario_fragment.yaml"]
+    write_json(files[0], report)
+    _write_yaml(files[1], fragment)
+    if holdout is not None:
+        months = max(1, math.ceil(holdout["holdout_periods"] * result.summary.period_days / 30))
+        files.append(out / "forecast.yaml")
+        _write_yaml(files[2], forecast_scenario(fragment, months, f"forecast of {csv.name}"))
+
+    data = report["data"]
+    console.print(f"rows read {data['rows_read']}, used {data['rows_used']}; customers "
+                  f"{data['customers']} (calibration {data['first_date']} .. "
+                  f"{data['calibration_end']}, {data['calibration_periods']:.1f} {period.value}s)")
+    for reason, rows in data["rows_not_used"].items():
+        console.print(f"  not used: {rows['count']} row(s), {escape(reason)}")
+    for note in data["notes"]:
+        console.print(f"  note: {escape(note)}")
+    table = Table(title="fitted parameters (maximum likelihood, SE from the Hessian)")
+    for col in ("model", "parameter", "estimate", "SE"):
+        table.add_column(col)
+    for model in ("bgnbd", "gamma_gamma"):
+        fit = report[model]
+        if fit is None:
+            continue
+        for name, p in fit["params"].items():
+            table.add_row(model, name, _fmt(p["estimate"]), _fmt(p["se"]))
+        table.add_row(model, "log-likelihood", f"{fit['log_likelihood']:.1f}", "")
+    console.print(table)
+    if holdout is not None:
+        console.print(f"holdout ({holdout['holdout_periods']:.0f} {period.value}s): expected "
+                      f"{holdout['expected_total']:,.0f} repeat transactions, actual "
+                      f"{holdout['actual_total']:,.0f} (error {holdout['error_share']:+.1%})")
+    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+
+
+@app.command()
+def funnel(
+    csv: Annotated[Path, typer.Argument(help="leads: one row per lead, with a header (columns "
+                                        "in models/calibration/funnel.py)")],
+    settled_days: Annotated[float, typer.Option(
+        min=0, help="payment delays only from invoices at least this many days old")] = 30.0,
+    out: Annotated[Path, typer.Option(help="folder for funnel.json and "
+                                      "funnel_fragment.yaml")] = Path("calibration"),
+) -> None:
+    """Estimate the funnel per channel (with 95% intervals) from a lead export."""
+    from models.calibration.funnel import calibrate_funnel, read_leads
+    from sim.report.output import write_json
+
+    try:
+        leads = read_leads(csv)
+    except TransactionsError as err:
+        raise _fail(err.problems, err.source) from None
+    result = calibrate_funnel(leads, settled_days)
+    files = [out / "funnel.json", out / "funnel_fragment.yaml"]
+    write_json(files[0], result)
+    _write_yaml(files[1], result["scenario_fragment"])
+    table = Table(title=f"funnel estimates, {leads.rows_read} leads (95% intervals)")
+    table.add_column("estimate")
+    groups = {"all": result["all"], **result["channels"]}
+    for name in groups:
+        table.add_column(escape(name))
+    keys = ("lost_unprocessed", "response_half_life_hours", "first_contact_conversion",
+            "first_contact_drop", "conversion_per_touch", "invoice_paid_probability",
+            "payment_delay_days")
+
+    def cell(d: dict[str, Any]) -> str:
+        if d["estimate"] is None:
+            return "n/a"
+        low, high = d["ci95"]
+        return f"{d['estimate']:.3g} ({low:.3g}-{high:.3g})"
+
+    for key in keys:
+        table.add_row(key, *[cell(g[key]) for g in groups.values()])
+    console.print(table)
+    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))

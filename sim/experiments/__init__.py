@@ -1,0 +1,1 @@
+"""Experiments: many runs of the engines (Monte Carlo, bets compared, goal seek)."""

@@ -1,0 +1,463 @@
+"""Bets compared against the baseline on common random numbers.
+
+Replication i of every alternative (the baseline, each bet, each portfolio of bets) uses the same
+draw of the baseline's uncertain parameters, the same engine seed (so the same lead makes the
+same choices wherever nothing differs for it) and, for each bet, the same draw of the bet's own
+uncertainty. Differences are therefore taken replication by replication (paired), which removes
+most of the noise two independent runs would show; `Comparison.variance_reduction` says how much.
+
+Definitions (also in the README):
+- incremental X = X(alternative) - X(baseline), per replication;
+- cost = what the owner decides to spend on the bet: its one-off and running costs plus the change
+  in advertising and in salaries (`models.accounting.metrics.DECIDED_SPEND`). The table's `cost`
+  (what a
+  budget must cover) is that over the horizon, undiscounted, at the parameters' means, known before
+  any simulation; `investment` is its present value in each replication. Costs that follow from
+  the bet's results (cost of goods, onboarding, retention of the extra clients) are not its cost:
+  they are in the incremental profit;
+- ROI = mean incremental NPV of profit / mean investment (undefined when the investment is not
+  positive); its interval is a bootstrap over replications (resamples with no positive
+  investment left out);
+- payback month = first month from which the cumulative incremental profit stays >= 0 to the
+  horizon (None: not paid back within the horizon);
+- time to goal: in a paired difference, a run that never reaches the goal counts as month
+  horizon + 1 (so a bet that makes the goal reachable is credited, not dropped);
+- P(best) = share of replications in which the alternative has the highest NPV (or the earliest
+  time to goal, over the replications in which some alternative reaches it), ties shared; the
+  baseline ("do nothing") competes too.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from models.accounting.metrics import LEVERS, lever_factors, lever_split
+from models.compiled.bets import compile_alternative, draw_bet_values
+from models.compiled.form import CompiledScenario, compile_scenario
+from models.compiled.sampling import draw_parameters
+from models.spec.loader import scenario_hash
+from models.spec.scenario import Bet, Scenario
+from sim.experiments.montecarlo import (
+    QUANTILES,
+    Replication,
+    _default_workers,
+    describe,
+    describe_time_to_goal,
+    map_tasks,
+    run_compiled,
+)
+
+BASELINE = "baseline"
+_PARAM_KEY = 0  # the baseline's draws: the same as `run_monte_carlo`'s for the same seed
+_Z95 = float(stats.norm.ppf(0.975))
+_BOOTSTRAP = 2000
+DIFF_METRICS = ("total_revenue", "total_profit", "npv_profit", "cltv", "cltv_with_tail", "cac",
+                "customer_equity", "total_new_clients", "active_clients_end")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """What is run: the baseline (no bets), one bet, or a portfolio of bets acting together."""
+
+    name: str
+    bets: tuple[Bet, ...]
+
+
+def select_bets(spec: Scenario, bets: Sequence[str | Bet] | None) -> list[Bet]:
+    """The scenario's bets by name (None: all of them); Bet objects (e.g. shocks) pass as they
+    are. An unknown name is an error that lists the known ones."""
+    if bets is None:
+        return list(spec.bets)
+    known = {b.name: b for b in spec.bets}
+    out = []
+    for item in bets:
+        if isinstance(item, Bet):
+            out.append(item)
+        elif item in known:
+            out.append(known[item])
+        else:
+            raise ValueError(f"no bet named {item!r} in scenario {spec.name!r}; known bets: "
+                             f"{', '.join(known) or '(none: add a bets: list to the scenario)'}")
+    names = [b.name for b in out]
+    if BASELINE in names or len(set(names)) != len(names):
+        raise ValueError(f"bet names must be unique and not {BASELINE!r}: {', '.join(names)}")
+    return out
+
+
+def _spend(cs: CompiledScenario) -> float:
+    return sum(p.bet_costs + sum(ch.budget for ch in p.channels) + p.managers * p.salary_monthly
+               for p in cs.timeline)
+
+
+def nominal_cost(spec: Scenario, bets: Sequence[Bet]) -> float:
+    """What the bets cost over the horizon, undiscounted, at the parameters' means: their own
+    costs plus the extra advertising and salaries they decide. Used to fit a budget."""
+    return _spend(compile_alternative(spec, bets)) - _spend(compile_scenario(spec))
+
+
+def alternatives(spec: Scenario, bets: Sequence[Bet], budget: float | None = None,
+                 max_bets: int = 1,
+                 skipped: list[tuple[str, str]] | None = None) -> list[Alternative]:
+    """The baseline, then every combination of up to `max_bets` bets whose nominal cost fits
+    the budget (no budget: every combination). A combination whose bets cannot act together is
+    left out, with the reason appended to `skipped`."""
+    if not 1 <= max_bets <= 3:
+        raise ValueError(f"max_bets must be 1, 2 or 3 (got {max_bets})")
+    out = [Alternative(BASELINE, ())]
+    for k in range(1, max_bets + 1):
+        for combo in combinations(bets, k):
+            name = " + ".join(b.name for b in combo)
+            try:
+                cost = nominal_cost(spec, combo)
+            except ValueError as err:
+                if k == 1:  # a single bet that cannot run is the user's to fix
+                    raise ValueError(f"bet {name}: {err}") from None
+                if skipped is not None:
+                    skipped.append((name, str(err)))
+                continue
+            if budget is None or cost <= budget:
+                out.append(Alternative(name, combo))
+    return out
+
+
+def run_alternative(spec: Scenario, bets: tuple[Bet, ...], index: int, values: dict[str, float],
+                    seed: int) -> Replication:
+    """Replication `index` of an alternative: the baseline's draw `values`, each bet's own draw,
+    the engine on the replication's stream."""
+    bet_values = [draw_bet_values(b, seed, index) for b in bets]
+    return run_compiled(compile_alternative(spec, bets, values, bet_values), index, seed)
+
+
+def _run_task(task: tuple[Scenario, tuple[Bet, ...], int, dict[str, float], int]) -> Replication:
+    return run_alternative(*task)
+
+
+@dataclass
+class Comparison:
+    """Results of every alternative, replication by replication, and their paired differences."""
+
+    spec: Scenario
+    seed: int
+    alternatives: list[Alternative]
+    monthly: dict[str, dict[str, np.ndarray]]  # alternative -> metric -> (replications, months)
+    scalars: dict[str, dict[str, np.ndarray]]  # alternative -> metric -> (replications,)
+    costs: dict[str, float]  # nominal cost (see `nominal_cost`)
+    seconds: float = 0.0
+    rounds: list[int] = field(default_factory=list)
+    settled: bool | None = None  # None: not asked (`until_settled` off)
+    could_be_best: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # portfolios that cannot run
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.alternatives]
+
+    @property
+    def replications(self) -> int:
+        return len(self.scalars[BASELINE]["total_revenue"])
+
+    # -- paired differences -------------------------------------------------------------------
+    def _values(self, name: str, metric: str) -> np.ndarray:
+        values = self.scalars[name][metric]
+        if metric == "time_to_goal":  # never reached: later than any month of the horizon
+            return np.where(np.isnan(values), self.spec.horizon_months + 1, values)
+        return values
+
+    def delta(self, name: str, metric: str) -> np.ndarray:
+        """metric(name) - metric(baseline), replication by replication."""
+        return self._values(name, metric) - self._values(BASELINE, metric)
+
+    def paired(self, name: str, metric: str) -> dict[str, float | None]:
+        """Mean paired difference with its 95% interval, and the standard error two independent
+        runs of the same size would have had."""
+        d = self.delta(name, metric)
+        ok = ~np.isnan(d)
+        n = int(ok.sum())
+        if n == 0:
+            return {"mean": None, "se": None, "ci_low": None, "ci_high": None,
+                    "se_independent": None}
+        se = float(d[ok].std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+        a, b = self._values(name, metric)[ok], self._values(BASELINE, metric)[ok]
+        se_ind = (float(math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / n)) if n > 1 else 0.0)
+        mean = float(d[ok].mean())
+        if se <= 1e-9 * max(1.0, abs(mean), se_ind):  # rounding residue of an exact difference
+            se = 0.0
+        return {"mean": mean, "se": se, "ci_low": mean - _Z95 * se, "ci_high": mean + _Z95 * se,
+                "se_independent": se_ind}
+
+    def variance_reduction(self, metric: str = "npv_profit") -> dict[str, float]:
+        """Per alternative: independent SE / paired SE of the difference from the baseline (how
+        many times narrower common random numbers made the interval); inf where the paired
+        difference is exact (the same in every replication, e.g. a bet that only costs)."""
+        out = {}
+        for name in self.names[1:]:
+            p = self.paired(name, metric)
+            se, ind = p["se"], p["se_independent"]
+            out[name] = math.inf if se == 0 and ind else (ind / se if se and ind else math.nan)
+        return out
+
+    def _discount(self) -> np.ndarray:
+        d = (1 + self.spec.discount_rate_annual) ** (1 / 12) - 1
+        return np.asarray((1 + d) ** -np.arange(1, self.spec.horizon_months + 1))
+
+    def investment(self, name: str) -> np.ndarray:
+        """Present value of the alternative's cost (see the module's definitions), per
+        replication."""
+        extra = self.monthly[name]["decided_spend"] - self.monthly[BASELINE]["decided_spend"]
+        return np.asarray(extra @ self._discount())
+
+    def payback(self, name: str) -> np.ndarray:
+        """Payback month per replication (NaN: not within the horizon)."""
+        cum = np.cumsum(self.monthly[name]["profit"] - self.monthly[BASELINE]["profit"], axis=1)
+        start = min((b.start_month for b in self._bets(name)), default=1)
+        out = np.full(cum.shape[0], math.nan)
+        for i, row in enumerate(cum):
+            if row[-1] < 0:
+                continue
+            negative = np.flatnonzero(row < 0)
+            out[i] = max(start, negative[-1] + 2) if negative.size else start
+        return out
+
+    def _bets(self, name: str) -> tuple[Bet, ...]:
+        return next(a.bets for a in self.alternatives if a.name == name)
+
+    def roi(self, name: str) -> dict[str, float]:
+        """ROI = mean incremental NPV / mean investment, with a bootstrap 95% interval."""
+        gain, cost = self.delta(name, "npv_profit"), self.investment(name)
+        if cost.mean() <= 0:
+            return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+        rng = np.random.default_rng(0)  # fixed: the interval is part of a reproducible report
+        idx = rng.integers(0, len(gain), size=(_BOOTSTRAP, len(gain)))
+        costs = cost[idx].mean(axis=1)
+        positive = costs > 0
+        boot = gain[idx].mean(axis=1)[positive] / costs[positive]
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        return {"mean": float(gain.mean() / cost.mean()), "ci_low": float(lo),
+                "ci_high": float(hi)}
+
+    def p_best(self, metric: str = "npv_profit") -> dict[str, float]:
+        """Share of replications in which each alternative is best (highest NPV, or earliest
+        time to goal; a goal never reached counts as later than any month). Ties are shared."""
+        values = np.stack([self.scalars[n][metric] for n in self.names], axis=1)
+        if metric == "time_to_goal":
+            values = -np.where(np.isnan(values), math.inf, values)
+            values = values[np.isfinite(values).any(axis=1)]  # someone reaches the goal
+            if values.shape[0] == 0:
+                return dict.fromkeys(self.names, math.nan)
+        best = values == values.max(axis=1, keepdims=True)
+        share = best / best.sum(axis=1, keepdims=True)
+        return dict(zip(self.names, share.mean(axis=0).tolist(), strict=True))
+
+    # -- tables -------------------------------------------------------------------------------
+    def table(self) -> pd.DataFrame:
+        """The ranked table: one row per alternative, best incremental NPV first, the baseline
+        where its NPV (zero increment) puts it."""
+        best_npv, best_time = self.p_best("npv_profit"), self.p_best("time_to_goal")
+        has_goal = self.spec.goal is not None
+        rows = []
+        for name in self.names:
+            npv = self.paired(name, "npv_profit") if name != BASELINE else {}
+            roi = self.roi(name) if name != BASELINE else {}
+            ttg = describe_time_to_goal(self.scalars[name]["time_to_goal"])
+            payback = describe_time_to_goal(self.payback(name)) if name != BASELINE else {}
+            rows.append({
+                "bet": name,
+                "cost": self.costs[name],
+                "investment": float(self.investment(name).mean()) if name != BASELINE else 0.0,
+                "npv": npv.get("mean", 0.0),
+                "npv_lo": npv.get("ci_low", 0.0),
+                "npv_hi": npv.get("ci_high", 0.0),
+                "roi": roi.get("mean", math.nan),
+                "roi_lo": roi.get("ci_low", math.nan),
+                "roi_hi": roi.get("ci_high", math.nan),
+                "payback_month": payback.get("p50"),
+                "months_to_goal_p10": ttg["p10"],
+                "months_to_goal_p50": ttg["p50"],
+                "months_to_goal_p90": ttg["p90"],
+                "p_goal": (float(np.nanmean(self.scalars[name]["goal_by_deadline"]))
+                           if has_goal else math.nan),
+                "p_best_npv": best_npv[name],
+                "p_best_time": best_time[name] if has_goal else math.nan,
+            })
+        table = pd.DataFrame(rows)
+        return table.sort_values("npv", ascending=False, kind="stable").reset_index(drop=True)
+
+    def levers(self) -> pd.DataFrame:
+        """Each alternative's mean incremental revenue split exactly into the four levers of
+        the clients won during the horizon (leads, conversion, average check, frequency) and
+        the change in the starting state's clients' revenue; the parts sum to `total`.
+        Replications with no leads or no new clients (a lever undefined) are left out."""
+        before = lever_factors(self.scalars[BASELINE])
+        rows = []
+        for name in self.names[1:]:
+            split = lever_split(before, lever_factors(self.scalars[name]))
+            base = self.delta(name, "starting_clients_revenue")
+            total = self.delta(name, "total_revenue")
+            ok = ~np.isnan(split).any(axis=1)
+            row: dict[str, Any] = {"bet": name}
+            row.update({lever: float(split[ok, i].mean()) if ok.any() else math.nan
+                        for i, lever in enumerate(LEVERS)})
+            row["starting_clients"] = float(base[ok].mean()) if ok.any() else math.nan
+            row["total"] = float(total[ok].mean()) if ok.any() else math.nan
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["bet", *LEVERS, "starting_clients", "total"])
+
+    def monthly_quantiles(self) -> pd.DataFrame:
+        """Tidy table: bet, metric, month (1-based), mean, p10, p50, p90."""
+        frames = []
+        for name in self.names:
+            for metric, series in self.monthly[name].items():
+                q = np.percentile(series, (10, 50, 90), axis=0)
+                frames.append(pd.DataFrame({
+                    "bet": name, "metric": metric, "month": np.arange(1, series.shape[1] + 1),
+                    "mean": series.mean(axis=0), "p10": q[0], "p50": q[1], "p90": q[2],
+                }))
+        return pd.concat(frames, ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What compare.json holds: per alternative and metric mean, sd, p10, p50, p90 and, for
+        bets, the paired difference from the baseline with its 95% interval."""
+        out: dict[str, Any] = {"provenance": self.provenance(), "alternatives": {}}
+        keep = ("mean", "sd", "p10", "p50", "p90")
+        for name in self.names:
+            metrics: dict[str, Any] = {}
+            for metric, values in self.scalars[name].items():
+                desc = (describe_time_to_goal(values) if metric == "time_to_goal"
+                        else describe(values))
+                entry: dict[str, Any] = {k: desc[k] for k in keep}
+                if name != BASELINE:
+                    entry["diff"] = self.paired(name, metric)
+                metrics[metric] = entry
+            if name != BASELINE:
+                for metric, values in (("investment", self.investment(name)),
+                                       ("payback_month", self.payback(name))):
+                    desc = (describe_time_to_goal(values) if metric == "payback_month"
+                            else describe(values))
+                    metrics[metric] = {k: desc[k] for k in keep}
+                metrics["roi"] = self.roi(name)
+            out["alternatives"][name] = {
+                "bets": [b.model_dump(by_alias=True, exclude_none=True) for b in self._bets(name)],
+                "cost": self.costs[name],
+                "metrics": metrics,
+            }
+        out["ranking"] = _records(self.table())
+        out["levers"] = _records(self.levers())
+        out["variance_reduction_npv"] = self.variance_reduction()
+        out["settled"] = self.settled
+        out["could_be_best"] = self.could_be_best
+        out["skipped_portfolios"] = [{"portfolio": n, "why": why} for n, why in self.skipped]
+        return out
+
+    def provenance(self) -> dict[str, Any]:
+        return {"scenario": self.spec.name, "scenario_hash": scenario_hash(self.spec),
+                "seed": self.seed, "replications": self.replications, "rounds": self.rounds,
+                "engine": "agent (SimPy)", "quantiles": list(QUANTILES)}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: NaN and None both become null."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [{str(k): v for k, v in row.items()} for row in rows]
+
+
+def separation(cmp: Comparison, confidence: float = 0.95) -> tuple[bool, list[str]]:
+    """Is the alternative with the best mean NPV separated from every other one? Paired
+    intervals of (best - other), Bonferroni-corrected over the comparisons. Returns (settled,
+    the alternatives that could still be best)."""
+    names = cmp.names
+    npv = {n: cmp.scalars[n]["npv_profit"] for n in names}
+    best = max(names, key=lambda n: float(npv[n].mean()))
+    others = [n for n in names if n != best]
+    if not others:
+        return True, [best]
+    z = float(stats.norm.ppf(1 - (1 - confidence) / (2 * len(others))))
+    still, tied = [best], []
+    for n in others:
+        d = npv[best] - npv[n]
+        if np.all(d == 0):  # the same in every replication: no number of runs tells them apart
+            tied.append(n)
+            continue
+        se = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
+        if not float(d.mean()) - z * se > 0:
+            still.append(n)
+    return len(still) == 1, still + tied
+
+
+def compare_bets(
+    spec: Scenario,
+    bets: Sequence[str | Bet] | None = None,
+    replications: int = 40,
+    seed: int = 1,
+    workers: int | None = None,
+    budget: float | None = None,
+    max_bets: int = 1,
+    until_settled: bool = False,
+    max_replications: int = 640,
+    progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+) -> Comparison:
+    """Run the baseline and every alternative on common random numbers and compare them.
+
+    `bets`: names of the scenario's bets (None: all) or Bet objects (e.g. stress shocks).
+    `budget` with `max_bets` (2 or 3) evaluates portfolios whose nominal cost fits the budget;
+    their bets interact in the simulation, nothing is added up. `until_settled` doubles the
+    replications in rounds, up to `max_replications`, until the best alternative is separated
+    from the rest (see `separation`)."""
+    if replications < 2:
+        raise ValueError("replications must be at least 2 (paired intervals need two)")
+    chosen = select_bets(spec, bets)
+    skipped: list[tuple[str, str]] = []
+    alts = alternatives(spec, chosen, budget, max_bets, skipped)
+    if chosen and len(alts) == 1:
+        cheapest = min(nominal_cost(spec, [b]) for b in chosen)
+        raise ValueError(f"no bet fits the budget of {budget:,.0f} (the cheapest costs "
+                         f"{cheapest:,.0f} over the horizon); raise the budget")
+    costs = {a.name: (nominal_cost(spec, a.bets) if a.bets else 0.0) for a in alts}
+    workers = _default_workers() if workers is None else max(1, workers)
+    start = time.perf_counter()
+    runs: dict[str, list[Replication]] = {a.name: [] for a in alts}
+    rounds: list[int] = []
+    target = replications
+    cmp: Comparison | None = None
+    while True:
+        done = len(runs[BASELINE])
+        n = target - done
+        values = draw_parameters(spec, n, np.random.SeedSequence(seed, spawn_key=(_PARAM_KEY,
+                                                                                 len(rounds))))
+        tasks = [(spec, a.bets, done + i, values[i], seed) for i in range(n) for a in alts]
+        total = target * len(alts)
+        for k, rep in enumerate(map_tasks(_run_task, tasks, workers, executor)):
+            runs[alts[k % len(alts)].name].append(rep)
+            if progress is not None:
+                progress(done * len(alts) + k + 1, total)
+        rounds.append(n)
+        cmp = _assemble(spec, seed, alts, runs, costs, rounds, time.perf_counter() - start)
+        cmp.skipped = skipped
+        if not until_settled:
+            return cmp
+        cmp.settled, cmp.could_be_best = separation(cmp)
+        if cmp.settled or target >= max_replications:
+            return cmp
+        target = min(max_replications, target * 2)
+
+
+def _assemble(spec: Scenario, seed: int, alts: list[Alternative],
+              runs: dict[str, list[Replication]], costs: dict[str, float], rounds: list[int],
+              seconds: float) -> Comparison:
+    monthly, scalars = {}, {}
+    for a in alts:
+        reps = sorted(runs[a.name], key=lambda r: r.index)
+        monthly[a.name] = {k: np.stack([r.monthly[k] for r in reps]) for k in reps[0].monthly}
+        scalars[a.name] = {k: np.array([r.scalars[k] for r in reps], dtype=float)
+                           for k in reps[0].scalars}
+    return Comparison(spec, seed, alts, monthly, scalars, costs, seconds, list(rounds))

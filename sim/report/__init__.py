@@ -1,0 +1,2 @@
+"""The report layer: tables, words, number formats, figures and files, for the CLI, the app
+and notebooks."""

@@ -1,0 +1,158 @@
+"""Plotly figures of results: tidy tables in, figures out, usable from the app or a notebook.
+
+Each builder takes the library's tables (`MonteCarloResult.monthly_quantiles()`, `sim.report.owner`
+tables, a comparison's tables) and a language; labels come from `sim.report.i18n`, and plotly's
+`separators` make axis numbers read as the language writes them (1 234,5 in Russian).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from sim.report.i18n import Lang, metric_label, money, t
+
+_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+            "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def _layout(fig: go.Figure, lang: Lang, title: str, y_title: str = "") -> go.Figure:
+    fig.update_layout(
+        title=title, separators=", " if lang == "ru" else ".,", template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.2},
+        xaxis_title=t("month", lang), yaxis_title=y_title, hovermode="x unified",
+    )
+    return fig
+
+
+def _rgba(color: str, alpha: float) -> str:
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def fan_chart(quantiles: pd.DataFrame, metric: str, lang: Lang, title: str | None = None,
+              group: str | None = None, y_title: str = "") -> go.Figure:
+    """Mean line and P10–P90 band of one monthly metric; one band per value of `group` (e.g.
+    'bet') if given. `quantiles` has columns metric, month, mean, p10, p90 (and `group`)."""
+    data = quantiles[quantiles["metric"] == metric]
+    groups: Sequence[object] = list(dict.fromkeys(data[group])) if group else [None]
+    fig = go.Figure()
+    for i, name in enumerate(groups):
+        part = data if name is None else data[data[group] == name]
+        color = _PALETTE[i % len(_PALETTE)]
+        label = metric_label(metric, lang) if name is None else str(name)
+        x = part["month"].tolist()
+        fig.add_trace(go.Scatter(x=x + x[::-1], y=part["p90"].tolist() + part["p10"].tolist()[::-1],
+                                 fill="toself", fillcolor=_rgba(color, 0.15), line={"width": 0},
+                                 hoverinfo="skip", showlegend=False, legendgroup=label))
+        fig.add_trace(go.Scatter(x=x, y=part["mean"], mode="lines", name=label,
+                                 line={"color": color, "width": 2}, legendgroup=label))
+    return _layout(fig, lang, title or f"{metric_label(metric, lang)}: {t('mean_p10_p90', lang)}",
+                   y_title)
+
+
+def counts_chart(view: pd.DataFrame, lang: Lang) -> go.Figure:
+    """Leads and new paying clients per month (means), from `sim.report.owner.monthly_view`."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=view["month"], y=view["leads"], name=metric_label("leads", lang),
+                         marker_color=_PALETTE[0]))
+    fig.add_trace(go.Bar(x=view["month"], y=view["new_clients"],
+                         name=metric_label("new_clients", lang), marker_color=_PALETTE[2]))
+    fig.update_layout(barmode="group")
+    return _layout(fig, lang, f"{metric_label('leads', lang)} / "
+                              f"{metric_label('new_clients', lang)}")
+
+
+def leak_waterfall(leaks: pd.DataFrame, potential: float, currency: str,
+                   lang: Lang) -> go.Figure:
+    """Waterfall in money from the potential revenue down to the revenue earned, one step per
+    leak stage (`sim.report.owner.leaks`: stage, revenue)."""
+    stages = [metric_label(s, lang) for s in leaks["stage"]]
+    lost = [-float(v) if np.isfinite(v) else 0.0 for v in leaks["revenue"]]
+    earned = potential + sum(lost)
+    values = [potential, *lost, earned]
+    fig = go.Figure(go.Waterfall(
+        x=[t("potential_revenue", lang), *stages, t("earned_revenue", lang)],
+        measure=["absolute", *["relative"] * len(stages), "total"],
+        y=values, text=[money(v, currency, lang, compact=True) for v in values],
+        textposition="outside",
+        decreasing={"marker": {"color": "#d62728"}}, totals={"marker": {"color": "#2ca02c"}},
+        increasing={"marker": {"color": "#1f77b4"}}, connector={"line": {"color": "#999"}},
+    ))
+    fig = _layout(fig, lang, t("dash_leaks", lang), currency)
+    fig.update_layout(xaxis_title="", hovermode="closest", showlegend=False)
+    return fig
+
+
+def levers_chart(levers: pd.DataFrame, lang: Lang, currency: str) -> go.Figure:
+    """Incremental revenue of each alternative split into the four levers (stacked bars);
+    `levers` has a 'bet' column and one column per lever."""
+    fig = go.Figure()
+    names = {"leads": "leads", "conversion": "conversion_lever",
+             "average_check": "average_check", "frequency": "frequency",
+             "starting_clients": "starting_clients_lever"}
+    for i, (col, key) in enumerate(names.items()):
+        if col in levers:
+            fig.add_trace(go.Bar(x=levers["bet"], y=levers[col], name=metric_label(key, lang),
+                                 marker_color=_PALETTE[i]))
+    if "total" in levers:
+        fig.add_trace(go.Scatter(x=levers["bet"], y=levers["total"], mode="markers",
+                                 name=metric_label("total", lang),
+                                 marker={"symbol": "diamond", "size": 12, "color": "black"}))
+    fig.update_layout(barmode="relative")
+    fig = _layout(fig, lang, t("lever_split", lang), currency)
+    fig.update_layout(xaxis_title="", hovermode="closest")
+    return fig
+
+
+def roi_vs_time(table: pd.DataFrame, lang: Lang) -> go.Figure:
+    """One point per bet: median months to goal (P10–P90 horizontal bar) against ROI (95% CI
+    vertical bar), from a comparison's ranked table."""
+    fig = go.Figure()
+    for i, row in enumerate(table.itertuples(index=False)):
+        r = row._asdict()
+        x = r.get("months_to_goal_p50")
+        x_lo, x_hi = r.get("months_to_goal_p10"), r.get("months_to_goal_p90")
+        y, y_lo, y_hi = r.get("roi"), r.get("roi_lo"), r.get("roi_hi")
+        fig.add_trace(go.Scatter(
+            x=[_finite(x)], y=[_finite(y)], mode="markers+text", text=[str(r["bet"])],
+            textposition="top center", name=str(r["bet"]),
+            marker={"size": 12, "color": _PALETTE[i % len(_PALETTE)]},
+            error_x=_error(x, x_lo, x_hi), error_y=_error(y, y_lo, y_hi),
+        ))
+    fig = _layout(fig, lang, t("roi_vs_time", lang), metric_label("roi", lang))
+    fig.update_layout(xaxis_title=metric_label("time_to_goal", lang), hovermode="closest",
+                      yaxis_tickformat=".0%")
+    return fig
+
+
+def outcome_distribution(values: Mapping[str, np.ndarray], lang: Lang, title: str,
+                         y_title: str = "") -> go.Figure:
+    """Box plots (with the points) of one outcome per alternative, e.g. cumulative profit per
+    stress shock; NaN values (e.g. goal never reached) are left out."""
+    fig = go.Figure()
+    for i, (name, v) in enumerate(values.items()):
+        arr = np.asarray(v, dtype=float)
+        fig.add_trace(go.Box(y=arr[np.isfinite(arr)], name=name, boxpoints="all", jitter=0.3,
+                             marker_color=_PALETTE[i % len(_PALETTE)], boxmean=True))
+    fig = _layout(fig, lang, title, y_title)
+    fig.update_layout(xaxis_title="", showlegend=False, hovermode="closest")
+    return fig
+
+
+def _finite(x: object) -> float | None:
+    if x is None:
+        return None
+    value = float(x)  # type: ignore[arg-type]
+    return value if np.isfinite(value) else None
+
+
+def _error(mid: object, lo: object, hi: object) -> dict[str, object]:
+    m, a, b = _finite(mid), _finite(lo), _finite(hi)
+    if m is None or a is None or b is None:
+        return {"visible": False}
+    return {"type": "data", "symmetric": False, "array": [b - m], "arrayminus": [m - a],
+            "visible": True}

@@ -1,0 +1,407 @@
+"""Russian and English words of the app, the methodology's terms explained, money per language.
+
+Kept out of `app.py` so a notebook or a report can format numbers the same way, and so a missing
+translation is a test failure (`tests/test_i18n.py`), not a blank label in front of an owner.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+Lang = Literal["en", "ru"]
+LANGS: tuple[Lang, ...] = ("en", "ru")
+LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ru": "Русский"}
+
+# Russian uses a (non-breaking) space between thousands and a decimal comma; the symbol follows
+# the number. English puts the ISO code (or $ / €) first, with commas between thousands.
+_NBSP = "\u00a0"
+_RU_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "UAH": "₴", "BYN": "Br"}
+_EN_PREFIX = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+# key -> (English, Russian)
+_TEXT: dict[str, tuple[str, str]] = {
+    # navigation and common
+    "app_title": ("GrowthSim", "GrowthSim"),
+    "language": ("Language", "Язык"),
+    "page_scenario": ("Scenario", "Сценарий"),
+    "page_dashboard": ("Owner's dashboard", "Панель собственника"),
+    "page_compare": ("Compare bets", "Сравнение ставок"),
+    "page_stress": ("Stress test", "Стресс-тест"),
+    "scenario": ("Scenario", "Сценарий"),
+    "seed": ("Seed", "Зерно (seed)"),
+    "seed_help": ("Root random seed: the same scenario and seed give the same numbers.",
+                  "Зерно генератора случайных чисел: тот же сценарий и зерно дают те же числа."),
+    "replications": ("Replications", "Прогонов (репликаций)"),
+    "replications_help": (
+        "Monte Carlo runs. A quick answer with few runs appears first, then it is refined.",
+        "Число прогонов Монте-Карло. Сначала быстрый ответ на малом числе прогонов, затем "
+        "уточнение."),
+    "run": ("Run", "Запустить"),
+    "stop": ("Stop", "Остановить"),
+    "refine": ("Refine to {total} replications", "Уточнить до {total} прогонов"),
+    "stop_help": (
+        "Stops the run in progress: the replications not yet started are cancelled and nothing "
+        "is cached; the quick answer already shown stays.",
+        "Останавливает расчёт: ещё не начатые прогоны отменяются, ничего не кэшируется; уже "
+        "показанный быстрый ответ остаётся."),
+    # total: replications x alternatives when bets are compared
+    "simulating": ("Simulating: {done} of {total} runs…",
+                   "Моделирование: {done} из {total} прогонов…"),
+    "quick_answer": ("Quick answer from {n} replications; refining to {total}…",
+                     "Быстрый ответ по {n} прогонам; уточняем до {total}…"),
+    "provenance": ("{name} · {reps} replications · seed {seed} · scenario {hash}",
+                   "{name} · прогонов: {reps} · зерно {seed} · сценарий {hash}"),
+    "no_scenario": ("Choose or upload a scenario on the Scenario page first.",
+                    "Сначала выберите или загрузите сценарий на странице «Сценарий»."),
+    "scenario_invalid": ("The scenario has problems; fix them on the Scenario page.",
+                         "В сценарии есть ошибки; исправьте их на странице «Сценарий»."),
+    # scenario page
+    "source": ("Start from", "Основа"),
+    "source_example": ("an example", "пример"),
+    "source_upload": ("my YAML file", "мой YAML-файл"),
+    "example": ("Example scenario", "Пример сценария"),
+    "upload": ("Upload a scenario (YAML)", "Загрузите сценарий (YAML)"),
+    "upload_problems": ("{source}: {n} problem(s) in the file; nothing was loaded.",
+                        "{source}: проблем в файле: {n}; файл не загружен."),
+    "edit_problems": ("The edited scenario has {n} problem(s):",
+                      "В изменённом сценарии проблем: {n}:"),
+    "scenario_ok": ("{name}: {months} months, {channels} channels, {tiers} tiers, currency "
+                    "{currency}.",
+                    "{name}: {months} мес., каналов: {channels}, ступеней: {tiers}, валюта "
+                    "{currency}."),
+    "download": ("Download the edited scenario (YAML)", "Скачать изменённый сценарий (YAML)"),
+    "reset": ("Undo my edits", "Отменить правки"),
+    "uncertain_hint": ("Uncertain values are written as in YAML, e.g. "
+                       "{dist: beta, mean: 0.1, sd: 0.02}.",
+                       "Неопределённые значения пишутся как в YAML, например "
+                       "{dist: beta, mean: 0.1, sd: 0.02}."),
+    "grp_general": ("Horizon and goal", "Горизонт и цель"),
+    "grp_channels": ("Channels and budgets", "Каналы и бюджеты"),
+    "grp_team": ("Sales team", "Отдел продаж"),
+    "grp_journey": ("Journey: conversions and follow-ups", "Путь клиента: конверсии и касания"),
+    "grp_pyramid": ("Value pyramid (products)", "Пирамида ценности (продукты)"),
+    "grp_churn": ("Churn and retention", "Отток и удержание"),
+    "grp_winback": ("Win-back", "Возврат клиентов"),
+    # parameter labels (by the last part of the path)
+    "horizon_months": ("Horizon, months", "Горизонт, мес."),
+    "budget_monthly": ("Budget a month", "Бюджет в месяц"),
+    "max_leads": ("Max paid leads a month", "Макс. платных лидов в месяц"),
+    "half_saturation_budget": ("Budget buying half of max", "Бюджет на половину максимума"),
+    "organic_leads": ("Organic leads a month", "Органических лидов в месяц"),
+    "managers": ("Managers", "Менеджеров"),
+    "salary_monthly": ("Salary a month per manager", "Оклад менеджера в месяц"),
+    "handling_minutes": ("Minutes per contact", "Минут на контакт"),
+    "commission_rate": ("Commission on first sale", "Комиссия с первой продажи"),
+    "lost_unprocessed": ("Share lost in the CRM", "Доля потерянных в CRM"),
+    "response_half_life_hours": ("Wait (h) that loses half the leads",
+                                 "Ожидание (ч), теряющее половину лидов"),
+    "first_contact_conversion": ("First-contact conversion", "Конверсия первого контакта"),
+    "first_contact_drop": ("Lost after first contact", "Отказ после первого контакта"),
+    "max_touches": ("Follow-up touches", "Повторных касаний"),
+    "interval_days": ("Days between touches", "Дней между касаниями"),
+    "conversion_per_touch": ("Conversion per touch", "Конверсия касания"),
+    "paid_probability": ("Invoices paid", "Доля оплаченных счетов"),
+    "price": ("Price", "Цена"),
+    "cost_of_goods": ("Cost of goods", "Себестоимость"),
+    "purchase_interval_months": ("Months between purchases", "Месяцев между покупками"),
+    "upsell_probability": ("Upsell chance", "Вероятность апсейла"),
+    "monthly_churn": ("Monthly churn", "Отток в месяц"),
+    "monthly_churn_no_result": ("Monthly churn without result", "Отток в месяц без результата"),
+    "enabled": ("Enabled", "Включено"),
+    "churn_reduction": ("Churn the programme prevents", "Доля оттока, которую снимает программа"),
+    "cost_per_client_month": ("Cost per client a month", "Стоимость на клиента в месяц"),
+    "probability": ("Chance to win back", "Вероятность вернуть"),
+    "cost_per_attempt": ("Cost per attempt", "Стоимость попытки"),
+    "goal_metric": ("Goal metric", "Метрика цели"),
+    "target": ("Target", "Целевое значение"),
+    "deadline_month": ("Deadline month", "Срок (месяц)"),
+    "no_goal": ("no goal", "без цели"),
+    # goal metrics
+    "monthly_revenue": ("monthly revenue", "выручка за месяц"),
+    "monthly_profit": ("monthly profit", "прибыль за месяц"),
+    "active_clients": ("active clients", "активные клиенты"),
+    "recurring_revenue": ("recurring revenue (RR)", "регулярная выручка (RR)"),
+    "cumulative_profit": ("cumulative profit", "накопленная прибыль"),
+    # dashboard
+    "dash_month_by_month": ("Month by month", "По месяцам"),
+    "dash_headline": ("Over the horizon", "За горизонт"),
+    "dash_leaks": ("Where money leaks", "Где теряются деньги"),
+    "dash_leaks_caption": (
+        "Potential revenue = revenue earned + revenue the lost leads and clients would have "
+        "brought before the horizon; each bar is what one stage took away (means over "
+        "replications).",
+        "Потенциальная выручка = полученная выручка + выручка, которую принесли бы потерянные "
+        "лиды и клиенты до конца горизонта; каждый столбец — потери на этапе (средние по "
+        "прогонам)."),
+    "dash_levers": ("The four levers of revenue", "Четыре рычага выручки"),
+    "dash_levers_caption": ("Revenue = leads × conversion × average check × purchases per "
+                            "client.",
+                            "Выручка = лиды × конверсия × средний чек × покупок на клиента."),
+    "month": ("Month", "Месяц"),
+    "mean_p10_p90": ("mean, band P10–P90", "среднее, полоса P10–P90"),
+    "potential_revenue": ("Potential revenue", "Потенциальная выручка"),
+    "earned_revenue": ("Revenue earned", "Полученная выручка"),
+    "stage": ("Stage", "Этап"),
+    "lost_count": ("Lost leads / clients", "Потеряно лидов / клиентов"),
+    "lost_money": ("Revenue they would have brought", "Выручка, которую они принесли бы"),
+    "share_of_potential": ("Share of potential", "Доля потенциала"),
+    "goal_line": ("Goal: {metric} ≥ {target} by month {month}",
+                  "Цель: {metric} ≥ {target} к месяцу {month}"),
+    "p_goal_value": ("P(goal by the deadline) = {p}; month reached P10/P50/P90: {m}",
+                     "P(цель к сроку) = {p}; месяц достижения P10/P50/P90: {m}"),
+    "never": ("never", "никогда"),
+    "band_caption": ("Mean; P10 … P90 below.", "Среднее; ниже P10 … P90."),
+    # compare / stress
+    "bets": ("Bets", "Ставки"),
+    "budget": ("Budget (total cost of the chosen bets, 0 = no limit)",
+               "Бюджет (суммарная стоимость ставок, 0 = без ограничения)"),
+    "max_bets": ("Bets combined at most", "Ставок в комбинации, не более"),
+    "compare_run": ("Compare", "Сравнить"),
+    "no_bets": ("This scenario has no bets: add a `bets:` list to its YAML.",
+                "В сценарии нет ставок: добавьте список `bets:` в YAML."),
+    "bets_missing": ("The bets API is not in this build yet.", "API ставок ещё не подключён."),
+    "ranked": ("Bets ranked by NPV", "Ставки по убыванию NPV"),
+    "roi_vs_time": ("ROI against months to goal (P10–P90)",
+                    "ROI против месяцев до цели (P10–P90)"),
+    "fan_revenue": ("Revenue per month, P10–P90", "Выручка по месяцам, P10–P90"),
+    "fan_profit": ("Profit per month, P10–P90", "Прибыль по месяцам, P10–P90"),
+    "lever_split": ("Where the extra revenue comes from (four levers)",
+                    "Откуда дополнительная выручка (четыре рычага)"),
+    "shock_start": ("Shock starts in month", "Начало шока, месяц"),
+    "shock_duration": ("Lasts, months", "Длительность, мес."),
+    "severity": ("Severity", "Сила шока"),
+    "stress_run": ("Run the stress test", "Запустить стресс-тест"),
+    "stress_outcome": ("Outcome under each shock", "Результат при каждом шоке"),
+    "stress_table": ("P(goal) and outcome per shock", "P(цель) и результат по шокам"),
+    "shock": ("Shock", "Шок"),
+    "description": ("What changes", "Что меняется"),
+    "npv_ci": ("Incremental NPV [95% CI]", "Прирост NPV [95% ДИ]"),
+    "roi_ci": ("ROI [95% CI]", "ROI [95% ДИ]"),
+    "months_to_goal": ("Months to goal P10 / P50 / P90", "Месяцев до цели P10 / P50 / P90"),
+    "compare_settings_changed": ("The settings changed: press Compare to run them.",
+                                 "Настройки изменились: нажмите «Сравнить», чтобы посчитать."),
+    "choose_bets": ("Choose at least one bet.", "Выберите хотя бы одну ставку."),
+    "no_alternatives": ("No bet fits the budget.", "Ни одна ставка не укладывается в бюджет."),
+    "goal_at_deadline": ("Goal metric, {metric}, in month {month}",
+                         "Метрика цели, {metric}, в месяце {month}"),
+    "profit_mean_band": ("Profit over the horizon: mean (P10 … P90)",
+                         "Прибыль за горизонт: среднее (P10 … P90)"),
+    "npv_change": ("NPV change vs the plan", "Изменение NPV к плану"),
+    "cum_profit_per_shock": ("Cumulative profit under each shock, P10–P90",
+                             "Накопленная прибыль при каждом шоке, P10–P90"),
+    "stress_caption": (
+        "The plan is run as it is and under each shock on the same random numbers, so the "
+        "differences are the shock's. Shocks act from the start month for the duration; "
+        "severity 1 is the standard size, 2 twice as strong.",
+        "План считается как есть и при каждом шоке на одних и тех же случайных числах, так что "
+        "разница — это эффект шока. Шок действует с начального месяца заданное время; сила 1 — "
+        "стандартный размер, 2 — вдвое сильнее."),
+    # stress shocks (models.compiled.bets.stress_shocks)
+    "fewer_leads": ("Fewer leads (−30%)", "Меньше лидов (−30%)"),
+    "higher_cac": ("Dearer leads (+50% CAC)", "Дороже лиды (CAC +50%)"),
+    "higher_churn": ("Higher churn (+50%)", "Выше отток (+50%)"),
+    "later_payments": ("Later, fewer payments", "Оплаты позже и реже"),
+    "manager_leaves": ("A key manager leaves", "Уходит ключевой менеджер"),
+    "baseline": ("the plan (no change)", "план (без изменений)"),
+}
+
+# Metric names as the owner reads them; keys are the library's metric names
+# (models.accounting.metrics) or leak names (models.accounting.ledger.LEAKS).
+_METRICS: dict[str, tuple[str, str]] = {
+    "leads": ("Leads", "Лиды"),
+    "new_clients": ("New paying clients", "Новые платящие клиенты"),
+    "active_clients": ("Active clients", "Активные клиенты"),
+    "revenue": ("Revenue", "Выручка"),
+    "recurring_revenue": ("Recurring revenue (RR)", "Регулярная выручка (RR)"),
+    "marketing": ("Marketing spend", "Маркетинговые расходы"),
+    "marketing_per_new_client": ("Marketing per new client", "Маркетинг на нового клиента"),
+    "total_costs": ("All costs", "Все расходы"),
+    "profit": ("Profit", "Прибыль"),
+    "cumulative_profit": ("Cumulative profit", "Накопленная прибыль"),
+    "cumulative_revenue": ("Cumulative revenue", "Накопленная выручка"),
+    "lost_revenue": ("Revenue leaked", "Потерянная выручка"),
+    "total_leads": ("Leads", "Лиды"),
+    "total_new_clients": ("New paying clients", "Новые платящие клиенты"),
+    "active_clients_end": ("Active clients at the end", "Активные клиенты в конце"),
+    "total_revenue": ("Revenue", "Выручка"),
+    "total_profit": ("Profit", "Прибыль"),
+    "npv_profit": ("NPV of profit", "NPV прибыли"),
+    "conversion": ("Conversion", "Конверсия"),
+    "average_check": ("Average check", "Средний чек"),
+    "purchases_per_client": ("Purchases per client", "Покупок на клиента"),
+    "cac": ("CAC", "CAC"),
+    "cltv": ("CLTV (to the horizon)", "CLTV (до горизонта)"),
+    "cltv_with_tail": ("CLTV with tail", "CLTV с хвостом"),
+    "romi": ("ROMI", "ROMI"),
+    "nmc": ("NMC", "NMC"),
+    "ros": ("ROS", "ROS"),
+    "customer_equity": ("Customer equity", "Капитал клиентской базы"),
+    "recurring_revenue_last_month": ("RR, last month", "RR, последний месяц"),
+    "goal_by_deadline": ("P(goal by the deadline)", "P(цель к сроку)"),
+    "time_to_goal": ("Months to goal", "Месяцев до цели"),
+    "roi": ("ROI", "ROI"),
+    "npv": ("Incremental NPV", "Прирост NPV"),
+    "cost": ("Cost", "Стоимость"),
+    "payback_month": ("Payback month", "Месяц окупаемости"),
+    "p_goal": ("P(goal)", "P(цель)"),
+    "p_best_npv": ("P(best NPV)", "P(лучший NPV)"),
+    "p_best_time": ("P(fastest to goal)", "P(быстрее к цели)"),
+    "bet": ("Bet", "Ставка"),
+    # the four levers
+    "conversion_lever": ("Conversion", "Конверсия"),
+    "frequency": ("Purchase frequency", "Частота покупок"),
+    "starting_clients_lever": ("Clients you already had", "Уже имеющиеся клиенты"),
+    "total": ("Total", "Итого"),
+    # leaks (models.accounting.ledger.LEAKS)
+    "lost_unprocessed": ("Lost in the CRM (never processed)", "Потеряны в CRM (не обработаны)"),
+    "lost_late": ("Called too late", "Позвонили слишком поздно"),
+    "lost_first_contact": ("Lost at the first contact", "Потеряны на первом контакте"),
+    "lost_follow_up": ("No sale after the follow-ups", "Не купили после дожима"),
+    "lost_unpaid": ("Invoice never paid", "Счёт не оплачен"),
+    "lost_client": ("Clients who left", "Ушедшие клиенты"),
+}
+
+# The methodology's terms, shown as tooltips wherever the metric appears.
+_TOOLTIPS: dict[str, tuple[str, str]] = {
+    "cltv": (
+        "CLTV, customer lifetime value: discounted gross profit a client brings, net of the "
+        "costs to onboard, retain, develop and win them back, per new client; truncated at the "
+        "horizon.",
+        "CLTV, пожизненная ценность клиента: дисконтированная валовая прибыль от клиента за "
+        "вычетом затрат на доведение до результата, удержание, развитие и возврат, на одного "
+        "нового клиента; обрезана горизонтом."),
+    "cltv_with_tail": (
+        "CLTV plus the expected value after the horizon of the clients still active (the tail).",
+        "CLTV плюс ожидаемая ценность после горизонта клиентов, которые ещё активны (хвост)."),
+    "romi": (
+        "ROMI, return on marketing investment = (gross profit of clients from paid channels − "
+        "marketing) / marketing.",
+        "ROMI, возврат маркетинговых инвестиций = (валовая прибыль от клиентов платных каналов − "
+        "маркетинг) / маркетинг."),
+    "nmc": (
+        "NMC, net marketing contribution = revenue × gross margin % − marketing spend.",
+        "NMC, чистый маркетинговый вклад = выручка × валовая маржа % − маркетинговые расходы."),
+    "ros": (
+        "ROS, return on sales investment = (gross profit − sales costs) / sales costs; sales "
+        "costs are salaries and commission.",
+        "ROS, возврат инвестиций в продажи = (валовая прибыль − затраты на продажи) / затраты "
+        "на продажи; затраты на продажи — оклады и комиссия."),
+    "recurring_revenue": (
+        "RR, recurring revenue: revenue in a month from clients who had paid before that month.",
+        "RR, регулярная выручка: выручка месяца от клиентов, которые уже платили раньше."),
+    "recurring_revenue_last_month": (
+        "RR, recurring revenue: revenue in a month from clients who had paid before that month.",
+        "RR, регулярная выручка: выручка месяца от клиентов, которые уже платили раньше."),
+    "cac": (
+        "CAC, customer acquisition cost = (marketing + salaries + commission) / new paying "
+        "clients.",
+        "CAC, стоимость привлечения клиента = (маркетинг + оклады + комиссия) / новые платящие "
+        "клиенты."),
+    "npv_profit": (
+        "NPV: monthly profit discounted at the scenario's rate (end-of-month timing).",
+        "NPV: месячная прибыль, дисконтированная по ставке сценария (на конец месяца)."),
+    "npv": (
+        "Incremental NPV of profit against the plan without the bet, with a paired 95% interval.",
+        "Прирост NPV прибыли относительно плана без ставки, с парным 95% интервалом."),
+    "roi": (
+        "ROI = incremental NPV of profit / the bet's cost.",
+        "ROI = прирост NPV прибыли / стоимость ставки."),
+    "customer_equity": (
+        "Customer equity (capitalisation): expected future discounted margin of the clients "
+        "active at the horizon.",
+        "Капитал клиентской базы (капитализация): ожидаемая будущая дисконтированная маржа "
+        "клиентов, активных на конец горизонта."),
+    "goal_by_deadline": (
+        "Share of the replications in which the goal is reached by its deadline.",
+        "Доля прогонов, в которых цель достигнута к сроку."),
+    "p_goal": (
+        "Share of the replications in which the goal is reached by its deadline.",
+        "Доля прогонов, в которых цель достигнута к сроку."),
+    "p_best_npv": ("Share of replications in which this bet has the highest NPV.",
+                   "Доля прогонов, в которых у этой ставки наибольший NPV."),
+    "p_best_time": ("Share of replications in which this bet reaches the goal first.",
+                    "Доля прогонов, в которых эта ставка первой достигает цели."),
+    "conversion": ("New paying clients / leads.", "Новые платящие клиенты / лиды."),
+    "marketing_per_new_client": (
+        "The month's advertising / the month's new paying clients (CAC over the horizon also "
+        "counts salaries and commission).",
+        "Реклама месяца / новые платящие клиенты месяца (CAC за горизонт учитывает также оклады "
+        "и комиссию)."),
+    "average_check": ("Revenue / purchases.", "Выручка / число покупок."),
+    "purchases_per_client": ("Purchases / clients who bought (frequency).",
+                             "Покупки / купившие клиенты (частота)."),
+}
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    """The text for `key` in `lang`, with `{name}` fields filled from `values`."""
+    en, ru = _TEXT[key]
+    text = ru if lang == "ru" else en
+    return text.format(**values) if values else text
+
+
+def metric_label(name: str, lang: Lang) -> str:
+    """The owner's name of a library metric (falls back to the metric's own name)."""
+    pair = _METRICS.get(name)
+    if pair is None:
+        return name.replace("_", " ")
+    return pair[1] if lang == "ru" else pair[0]
+
+
+def tooltip(name: str, lang: Lang) -> str | None:
+    """The methodology's explanation of a metric, or None if it needs none."""
+    pair = _TOOLTIPS.get(name)
+    if pair is None:
+        return None
+    return pair[1] if lang == "ru" else pair[0]
+
+
+def _grouped(x: float, decimals: int, lang: Lang) -> str:
+    text = f"{abs(x):,.{decimals}f}"
+    if lang == "ru":  # 1,234,567.5 -> 1 234 567,5
+        text = text.replace(",", _NBSP).replace(".", ",")
+    # A typographic minus, as money has; never "-0".
+    return f"−{text}" if x < 0 and text.strip("0.,\u00a0") else text
+
+
+def number(x: float | None, lang: Lang, decimals: int = 0) -> str:
+    """A count or plain number; '—' where it is not defined (NaN or None)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return _grouped(float(x), decimals, lang)
+
+
+_SCALES: tuple[tuple[float, str, str], ...] = ((1e9, "bn", "млрд"), (1e6, "M", "млн"))
+
+
+def money(x: float | None, currency: str, lang: Lang, decimals: int = 0,
+          compact: bool = False) -> str:
+    """Money in the scenario's currency: '1 234 567 ₽' in Russian, 'RUB 1,234,567' in English;
+    `compact` writes millions and billions short ('RUB 1.2M', '1,2 млн ₽') for headline cards."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    sign = "−" if x < 0 else ""
+    body = _grouped(abs(float(x)), decimals, lang)
+    for scale, en, ru in _SCALES if compact else ():
+        if abs(float(x)) >= scale:
+            short = _grouped(abs(float(x)) / scale, 1, lang)
+            body = f"{short}{_NBSP}{ru}" if lang == "ru" else f"{short}{en}"
+            break
+    if lang == "ru":
+        return f"{sign}{body}{_NBSP}{_RU_SYMBOLS.get(currency, currency)}"
+    prefix = _EN_PREFIX.get(currency)
+    return f"{sign}{prefix}{body}" if prefix else f"{sign}{currency} {body}"
+
+
+def percent(x: float | None, lang: Lang, decimals: int = 0) -> str:
+    """A share as a percentage: '12%' / '12 %' (Russian puts a space before the sign)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    body = _grouped(float(x) * 100, decimals, lang)
+    return f"{body}{_NBSP}%" if lang == "ru" else f"{body}%"
+
+
+def all_keys() -> tuple[list[str], list[str], list[str]]:
+    """Every text, metric and tooltip key (for the completeness test)."""
+    return list(_TEXT), list(_METRICS), list(_TOOLTIPS)
