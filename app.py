@@ -1,6 +1,6 @@
 """GrowthSim in the browser: `streamlit run app.py`.
 
-Thin on purpose: widgets -> scenario (models.spec.loader) -> library call
+Thin on purpose: widgets -> scenario (models.load) -> library call
 (sim.experiments.montecarlo, the same one the CLI makes) -> tables (sim.report.owner) and figures
 (sim.report.charts), words from sim.report.i18n. The app writes no files: uploads are read in
 memory, the edited scenario is offered as a download.
@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import multiprocessing
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,13 +22,15 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from models.accounting.metrics import GOAL_SERIES
-from models.compiled.bets import stress_shocks
-from models.spec.loader import ScenarioError, read_yaml, scenario_hash, validate
+from models.accounting.goal import GOAL_SERIES
+from models.compiled.bets import SHOCKS, stress_shocks
+from models.load import ScenarioError, read_yaml, scenario_hash, validate
 from models.spec.paths import PathError, set_path
 from models.spec.scenario import Scenario
 from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
-from sim.experiments.montecarlo import MonteCarloResult, describe, goal_value, run_monte_carlo
+from sim.experiments.montecarlo import MonteCarloResult, goal_value, run_monte_carlo
+from sim.experiments.parallel import default_workers, process_pool
+from sim.experiments.statistics import describe
 from sim.report import charts, owner
 from sim.report.i18n import (
     LANGS,
@@ -52,7 +52,6 @@ PAGES = ("scenario", "dashboard", "compare", "stress")
 # (which need more draws than uncertain parameters) and a rough P10-P90.
 QUICK_REPS = 20
 GOAL_METRICS = list(GOAL_SERIES)
-SHOCKS = ("fewer_leads", "higher_cac", "higher_churn", "later_payments", "manager_leaves")
 MIN_REPS = 10
 
 
@@ -133,9 +132,7 @@ def _on_edit(path: str, key: str, kind: str) -> None:
 # --- running: cached by scenario content and settings, with progress, cancellable --------------
 
 def _pool() -> ProcessPoolExecutor:
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
+    return process_pool(default_workers())
 
 
 Key = tuple[Any, ...]

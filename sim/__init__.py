@@ -1,1 +1,83 @@
-"""GrowthSim engines, Monte Carlo and command line."""
+"""GrowthSim's library API: what a notebook needs, the same calls the CLI and the app make.
+
+    import sim
+
+    spec = sim.load_scenario("scenarios/b2b_services.yaml", ["sales.managers=6"])
+    result = sim.run_monte_carlo(spec, replications=200, seed=1)
+    result.summary()["cltv_with_tail"]
+    cmp = sim.compare_bets(spec, ["more_ads"], replications=40, seed=1)
+    cmp.table(), cmp.levers()
+
+    from sim.report import owner              # the owner's tables, as the app shows them
+    owner.leaks(result), owner.monthly_view(result)
+
+- `load_scenario(source, overrides)`: read and check a scenario (a YAML file, YAML text or a dict);
+  a `ScenarioError` lists every problem with its path and fix.
+- `run_monte_carlo(spec, replications, seed, ...)` -> `MonteCarloResult`: the forecast with
+  parameter uncertainty (`summary()`, `monthly_quantiles()`, `provenance()`).
+- `compare_bets(spec, bets, replications, seed, ...)` -> `Comparison`: bets against the baseline on
+  common random numbers (`table()`, `paired()`, `levers()`, `roi()`, `payback()`).
+- `seek_size(spec, bet, high, ...)` -> `SeekResult`: the smallest size of a bet that reaches the
+  goal with the probability asked.
+- `stress_shocks(spec, ...)`: the investor's standard shocks, as bets to compare.
+- `calibrate_transactions(log, ...)`, `read_transactions(path, ...)`, `read_leads(path)`,
+  `calibrate_funnel(leads)`: fit a scenario to a business's own exports.
+- `simulate(compiled, seed, engine=...)`: one run of an engine on a compiled scenario
+  (`compile_scenario(spec)`), returning its `Ledger`; `ENGINE_NAMES` lists the engines.
+
+Every experiment takes `workers=` (a local process pool) or `executor=` (any
+`concurrent.futures.Executor`, e.g. a Dask cluster's) and `engine=`; results never depend on
+which.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from models.accounting.ledger import Ledger
+from models.calibration.calibrate import TransactionsCalibration, calibrate_transactions
+from models.calibration.funnel import calibrate_funnel, read_leads
+from models.calibration.transactions import read_transactions
+from models.compiled.bets import stress_shocks
+from models.compiled.form import CompiledScenario, compile_scenario
+from models.load import load_scenario
+from models.spec.errors import ScenarioError
+from models.spec.scenario import Bet, Scenario
+from sim.engines import ENGINE_NAMES, get_engine
+from sim.experiments.compare import Comparison, compare_bets
+from sim.experiments.goalseek import SeekResult, seek_size
+from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
+
+
+def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
+             engine: str = "agent", **options: Any) -> Ledger:
+    """One run of `engine` on a compiled scenario: its closed ledger (see
+    `models.accounting.metrics` for the metrics made from it)."""
+    return get_engine(engine)(compiled, seed, **options)  # type: ignore[no-any-return]
+
+
+__all__ = [
+    "ENGINE_NAMES",
+    "Bet",
+    "Comparison",
+    "CompiledScenario",
+    "Ledger",
+    "MonteCarloResult",
+    "Scenario",
+    "ScenarioError",
+    "SeekResult",
+    "TransactionsCalibration",
+    "calibrate_funnel",
+    "calibrate_transactions",
+    "compare_bets",
+    "compile_scenario",
+    "load_scenario",
+    "read_leads",
+    "read_transactions",
+    "run_monte_carlo",
+    "seek_size",
+    "simulate",
+    "stress_shocks",
+]

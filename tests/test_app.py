@@ -9,7 +9,7 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from models.compiled.bets import stress_shocks
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from sim.experiments.compare import compare_bets
 from sim.experiments.montecarlo import run_monte_carlo
 from sim.report.i18n import money, percent

@@ -19,7 +19,7 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from models.compiled.sampling import draw_parameters, draw_uniforms, iman_conover
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from sim.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ import pytest
 
 from models.accounting.metrics import monthly_metrics, run_metrics
 from models.compiled.form import compile_scenario
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from models.spec.scenario import Scenario
 from sim.engines.agent import simulate
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo

@@ -13,7 +13,7 @@ import pytest
 from models.accounting.ledger import C, S
 from models.accounting.metrics import monthly_metrics, run_metrics
 from models.compiled.form import compile_scenario, expected_months_within, saturation_leads
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from sim.engines.agent import simulate
 
 BASE: dict[str, Any] = {

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from models.calibration.funnel import calibrate_funnel, read_leads
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from sim.cli.main import app
 from sim.experiments.funnel_export import funnel_export
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from models.accounting.ledger import COSTS, LEAKS, N_STATES, OPEN_LEAD_STATES, STATES, Ledger, S
 from models.accounting.metrics import monthly_metrics, run_metrics
 from models.compiled.form import DAYS_PER_MONTH, CompiledScenario, compile_scenario
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from sim.engines.agent import simulate
 
 MAX_LEADS_PER_MONTH = 150  # paid + organic over all channels, referrals aside

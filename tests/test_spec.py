@@ -8,7 +8,7 @@ import math
 import pytest
 
 from models.compiled.form import compile_scenario, point_values, saturation_leads
-from models.spec.loader import ScenarioError, load_scenario, scenario_hash
+from models.load import ScenarioError, load_scenario, scenario_hash
 from models.spec.paths import PathError, iter_distributions, set_path
 from models.spec.scenario import Scenario
 from tests.test_engine_basics import BASE

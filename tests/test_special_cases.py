@@ -29,7 +29,7 @@ from scipy.sparse.linalg import expm_multiply
 from models.accounting.ledger import Ledger, S
 from models.accounting.metrics import run_metrics
 from models.compiled.form import DAYS_PER_MONTH, CompiledScenario, compile_scenario
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from sim.engines.agent import simulate
 
 Z = 4.0  # two-sided; with R >= 12 replications (Student t) a false alarm is < 1 in 400 a check

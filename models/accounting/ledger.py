@@ -38,6 +38,9 @@ LEAKS = ("lost_unprocessed", "lost_late", "lost_first_contact", "lost_follow_up"
 COSTS = ("marketing", "salaries", "commission", "cost_of_goods", "onboarding", "retention",
          "development", "win_back", "overhead", "bets")
 C = {name: i for i, name in enumerate(COSTS)}
+# What an owner decides to spend (`decided_spend`): a bet's cost is the change in these buckets
+# (see `models.compiled.form.Params.decided_spend`).
+DECIDED_SPEND = ("marketing", "salaries", "bets")
 _LEAK_STATE_INDEX = {leak: (S[leak], i) for i, leak in enumerate(LEAKS)}  # leak: (state, index)
 
 

@@ -17,8 +17,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from models.accounting.ledger import LEAKS, C, Ledger, S
+from models.accounting.goal import goal_series, month_reached, reached_by_deadline
+from models.accounting.ledger import DECIDED_SPEND, LEAKS, C, Ledger, S
 from models.compiled.form import CompiledScenario
+from models.compiled.units import days_to_months, month_discount_factors
 
 MONTHLY_METRICS: dict[str, str] = {
     "leads": "new leads in the month (all channels, referrals included)",
@@ -53,8 +55,9 @@ SCALAR_METRICS: dict[str, str] = {
     "buyers": "clients who bought: new clients plus the starting state's clients",
     "starting_clients_revenue": "revenue from the starting state's clients",
     "starting_clients_purchases": "purchases by the starting state's clients",
-    "average_check": "revenue / purchases",
-    "purchases_per_client": "purchases / clients who bought",
+    "new_clients_revenue": "revenue from the clients won during the horizon",
+    "average_check": "revenue / purchases, of the clients won during the horizon",
+    "purchases_per_client": "purchases per client won during the horizon",
     "cltv": "CLTV truncated at the horizon: discounted net margin per new client",
     "cltv_with_tail": "CLTV plus the expected value after the horizon of clients still active",
     "cac": "acquisition cost (marketing + salaries + commission) per new client",
@@ -74,18 +77,6 @@ SCALAR_METRICS: dict[str, str] = {
 for _leak in LEAKS:
     SCALAR_METRICS[f"{_leak}_count"] = f"agents lost at stage {_leak}"
     SCALAR_METRICS[f"{_leak}_revenue"] = f"revenue lost at stage {_leak}"
-
-# What an owner decides to spend (`decided_spend`): a bet's cost is the change in these.
-DECIDED_SPEND = ("marketing", "salaries", "bets")
-
-GOAL_SERIES = {
-    "monthly_revenue": "revenue",
-    "monthly_profit": "profit",
-    "active_clients": "active_clients",
-    "recurring_revenue": "recurring_revenue",
-    "cumulative_profit": "cumulative_profit",
-}
-
 
 def _ratio(a: float, b: float) -> float:
     """a / b, or NaN where it is not defined: a zero denominator, or one so small (rounding
@@ -133,12 +124,6 @@ def monthly_metrics(ledger: Ledger) -> dict[str, np.ndarray]:
     }
 
 
-def time_to_goal(series: np.ndarray, target: float) -> float:
-    """First 1-based month whose value reaches the target; NaN if none does."""
-    hits = np.flatnonzero(series >= target)
-    return float(hits[0] + 1) if hits.size else math.nan
-
-
 def run_metrics(ledger: Ledger, compiled: CompiledScenario,
                 monthly: Mapping[str, np.ndarray] | None = None) -> dict[str, float]:
     """The scalar metrics of one run (see SCALAR_METRICS)."""
@@ -152,12 +137,11 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
     leads = float(m["leads"].sum())
     new_clients = float(a["cohort_clients"].sum())
     purchases = float(a["purchases"].sum())
-    d = compiled.monthly_discount_rate
-    discount = (1 + d) ** -np.arange(1, compiled.horizon_months + 1)
+    discount = month_discount_factors(compiled.monthly_discount_rate, compiled.horizon_months)
     paid = a["marketing_by_channel"].sum(axis=0) > 0
     gp_paid = float(a["gross_profit_by_channel"].sum(axis=0)[: len(paid)][paid].sum())
     cohort_value, cohort_tail = float(a["cohort_value"].sum()), float(a["cohort_tail"].sum())
-    active_months = a["occupancy"][:, S["active"]].sum() / 30.0
+    active_months = days_to_months(a["occupancy"][:, S["active"]].sum())
     out = {
         "total_leads": leads,
         "total_new_clients": new_clients,
@@ -169,8 +153,13 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
         "buyers": new_clients + _starting_clients(compiled),
         "starting_clients_revenue": float(a["base_revenue"].sum()),
         "starting_clients_purchases": float(a["base_purchases"].sum()),
-        "average_check": _ratio(revenue, purchases),
-        "purchases_per_client": _ratio(purchases, new_clients + _starting_clients(compiled)),
+        # The four levers (see `LEVER_METRICS`) are of the clients won during the horizon, so
+        # that they multiply out to their revenue; the starting clients' revenue is its own part.
+        "new_clients_revenue": revenue - float(a["base_revenue"].sum()),
+        "average_check": _ratio(revenue - float(a["base_revenue"].sum()),
+                                purchases - float(a["base_purchases"].sum())),
+        "purchases_per_client": _ratio(purchases - float(a["base_purchases"].sum()),
+                                       new_clients),
         "cltv": _ratio(cohort_value, new_clients),
         "cltv_with_tail": _ratio(cohort_value + cohort_tail, new_clients),
         "cac": _ratio(marketing + sales_costs, new_clients),
@@ -189,9 +178,9 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
     }
     goal = compiled.goal
     if goal is not None:
-        reached = time_to_goal(m[GOAL_SERIES[goal.metric]], goal.target)
+        reached = month_reached(goal_series(m, goal), goal.target)
         out["time_to_goal"] = reached
-        out["goal_by_deadline"] = float(reached <= goal.deadline_month)
+        out["goal_by_deadline"] = reached_by_deadline(reached, goal)
     flows = a["flows"].sum(axis=0)
     lost = a["lost_value"].sum(axis=0)
     for i, leak in enumerate(LEAKS):
@@ -204,24 +193,18 @@ def _starting_clients(compiled: CompiledScenario) -> float:
     return float(sum(g.count for g in compiled.initial_clients))
 
 
+# Revenue has four levers (seed 002): leads x conversion x average check x purchase frequency.
 LEVERS = ("leads", "conversion", "average_check", "frequency")
+# The run metric of each lever: of the clients won during the horizon, so that their product is
+# `new_clients_revenue` exactly; the starting state's clients' revenue is no lead's doing and is
+# reported beside them (`starting_clients_revenue`).
+LEVER_METRICS = ("total_leads", "conversion", "average_check", "purchases_per_client")
 
 
 def lever_factors(scalars: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The four levers of the revenue from clients won during the horizon, per replication,
-    shape (replications, 4): leads x conversion (new clients / leads) x average check (their
-    revenue / their purchases) x frequency (their purchases / new client); the product is that
-    revenue exactly. The starting state's clients are left out: their revenue is no lead's doing
-    (see `starting_clients_revenue`)."""
-    leads = np.asarray(scalars["total_leads"], dtype=float)
-    clients = np.asarray(scalars["total_new_clients"], dtype=float)
-    purchases = (np.asarray(scalars["total_purchases"], dtype=float)
-                 - np.asarray(scalars["starting_clients_purchases"], dtype=float))
-    revenue = (np.asarray(scalars["total_revenue"], dtype=float)
-               - np.asarray(scalars["starting_clients_revenue"], dtype=float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.stack([leads, clients / leads, revenue / purchases, purchases / clients],
-                        axis=1)
+    """The four levers per replication, shape (replications, 4), from the run metrics
+    `LEVER_METRICS` (NaN where a lever is not defined: no leads, no clients, no purchases)."""
+    return np.stack([np.asarray(scalars[name], dtype=float) for name in LEVER_METRICS], axis=1)
 
 
 def lever_split(before: np.ndarray, after: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from models.calibration.transactions import (
     repeat_transactions_per_period,
     rfm_summary,
 )
+from models.compiled.units import DAYS_PER_MONTH
 
 HISTOGRAM_TOP = 7  # the histogram's last bin is "7 or more", as in the paper's figure 3
 
@@ -160,7 +161,7 @@ class TransactionsCalibration:
             mean_spend = g.mean_spend()
         # The tier's own frequency and churn are the fitted population means; they only enter
         # the value of a lost lead and the tail value at the horizon (see the README).
-        rate_per_month = p.r / p.alpha * 30.0 / s.period_days
+        rate_per_month = p.r / p.alpha * DAYS_PER_MONTH / s.period_days
         tier_spec = {
             "name": tier,
             "price": float(price if price is not None else round(mean_spend, 2)),

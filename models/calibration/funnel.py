@@ -25,12 +25,12 @@ import pandas as pd
 from scipy import optimize, stats
 
 from models.calibration.transactions import TransactionsError, rows_text
+from models.compiled.units import days_to_months
 
 OUTCOMES = ("won", "open", "lost_unprocessed", "lost_late", "lost_first_contact",
             "lost_follow_up", "lost_unpaid")
 COLUMNS = ("lead_id", "created", "channel", "first_response_hours", "touches", "outcome",
            "invoice_date", "payment_date")
-Z95 = 1.959963984540054
 LN2 = math.log(2.0)
 
 
@@ -38,11 +38,8 @@ def wilson(successes: float, n: float) -> dict[str, Any]:
     """A share with its 95% Wilson score interval (good near 0 and 1, unlike the Wald one)."""
     if n <= 0:
         return {"estimate": None, "ci95": [None, None], "n": 0}
-    p = successes / n
-    z2 = Z95**2
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return {"estimate": p, "ci95": [max(centre - half, 0.0), min(centre + half, 1.0)],
+    ci = stats.binomtest(int(successes), int(n)).proportion_ci(0.95, method="wilson")
+    return {"estimate": successes / n, "ci95": [float(ci.low), float(ci.high)],
             "n": int(n), "successes": int(successes)}
 
 
@@ -208,7 +205,7 @@ def calibrate_funnel(leads: Leads, settled_days: float = 30.0) -> dict[str, Any]
         return default if v is None else float(v)
 
     base = value(pooled, "first_contact_conversion", 0.0)
-    months = max((leads.export_end - f["created"].min()).days / 30.0, 1e-9)
+    months = max(days_to_months((leads.export_end - f["created"].min()).days), 1e-9)
     fragment = {
         "channels": [{"name": name, "organic_leads": round(est["leads"] / months, 2),
                       "conversion_multiplier": round(

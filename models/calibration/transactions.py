@@ -21,9 +21,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from models.compiled.units import DAYS_PER_MONTH
+
 BadRows = Literal["error", "skip"]
 Duplicates = Literal["error", "keep", "drop"]
-PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 30.0}  # a month is 30 days, as in the engine
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH}  # a month as in the engine
 _SHOW = 10  # row numbers listed before "and N more"
 
 

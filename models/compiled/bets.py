@@ -21,8 +21,6 @@ bet has the same draw alone and in any portfolio, and listing it never moves the
 from __future__ import annotations
 
 import copy
-import hashlib
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,17 +33,17 @@ from models.compiled.form import (
     assemble,
     compile_params,
     compile_scenario,
+    entry_shares,
     point_values,
     realise,
     replace_params,
 )
+from models.compiled.streams import bet_draws
+from models.compiled.units import is_whole_number, whole_number
 from models.spec.distributions import _Dist
-from models.spec.params import WHOLE_NUMBER_FIELDS
 from models.spec.paths import PathError, expand_path, get_value, iter_distributions, set_path
 from models.spec.scenario import Bet, Change, Channel, Scenario, Tier
 
-# spawn-key prefix of bets' own draws (0: parameters, 1: runs; see sim.experiments.montecarlo)
-_BET_KEY = 2
 _ITEM_MODEL: dict[str, type[Channel] | type[Tier]] = {"channels": Channel, "tiers": Tier}
 
 
@@ -80,17 +78,12 @@ def bet_distributions(bet: Bet) -> list[tuple[str, _Dist]]:
     return found
 
 
-def _bet_stream_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
-
-
 def draw_bet_values(bet: Bet, seed: int, replication: int) -> dict[str, float]:
     """Replication `replication`'s draw of the bet's uncertain values (plain Monte Carlo)."""
     dists = bet_distributions(bet)
     if not dists:
         return {}
-    ss = np.random.SeedSequence(seed, spawn_key=(_BET_KEY, replication, _bet_stream_key(bet.name)))
-    u = np.random.default_rng(ss).random(len(dists))
+    u = np.random.default_rng(bet_draws(seed, replication, bet.name)).random(len(dists))
     return {key: float(dist.ppf(np.array([ui]))[0]) for (key, dist), ui in zip(dists, u,
                                                                                strict=True)}
 
@@ -136,9 +129,7 @@ def _move(current: Any, change: Change, s: float, path: str) -> Any:
             new = current * x if s >= 1 else current * (1 + s * (x - 1))
         else:
             new = current + x if s >= 1 else current + s * x
-    if path.rsplit(".", 1)[-1] in WHOLE_NUMBER_FIELDS:
-        return float(math.floor(new + 0.5))
-    return new
+    return whole_number(new) if is_whole_number(path) else new
 
 
 def _apply(raw: dict[str, Any], change: Change, s: float, paths: list[str] | None = None) -> None:
@@ -202,12 +193,11 @@ def month_scenario(base: dict[str, Any], bets: Sequence[Bet],
             if change.append is None:
                 _apply(raw, change, s, paths[(b, i)])
     # Two bets of a portfolio may each give new clients a tier: the entry shares then say how
-    # new clients split between them (the engine normalises them the same way).
+    # new clients split between them, normalised as the compiled form normalises them.
     shares = [t["entry_share"] for t in raw["tiers"]]
-    total = sum(shares)
-    if total > 0 and abs(total - 1) > 1e-9:
-        for t in raw["tiers"]:
-            t["entry_share"] /= total
+    if abs(sum(shares) - 1) > 1e-9:
+        for t, share in zip(raw["tiers"], entry_shares(shares), strict=True):
+            t["entry_share"] = share
     return raw
 
 
@@ -217,8 +207,10 @@ def _base_raw(concrete: Scenario) -> dict[str, Any]:
     shares phase in from it."""
     raw = concrete.model_dump(by_alias=True)
     raw["bets"] = []
-    if not any(t["entry_share"] for t in raw["tiers"]):
-        raw["tiers"][0]["entry_share"] = 1.0
+    shares = [t["entry_share"] for t in raw["tiers"]]
+    if not any(shares):  # the default, written out; other shares are moved as the owner wrote them
+        for t, share in zip(raw["tiers"], entry_shares(shares), strict=True):
+            t["entry_share"] = share
     return raw
 
 

@@ -4,9 +4,10 @@ Engines read only this form, never the YAML or the spec: every parameter is inte
 once (units converted, shares normalised, curves evaluated), so the agent engine and any later
 fast engine cannot disagree about what a parameter means.
 
-Conventions: time in the engines is in days; a month is `DAYS_PER_MONTH` = 30 days; month m
-(0-based) covers days [30m, 30m + 30). Monthly churn is the probability that an active client
-leaves at each monthly anniversary of their first purchase.
+Conventions (days, discounting, whole numbers) are worked out in `models.compiled.units`. Monthly
+churn is the probability that an active client leaves at each monthly anniversary of their first
+purchase. A client's price, margin, purchase rate and payment interval are `Params` methods, the
+one definition both engines and the lost-value arithmetic use.
 """
 
 from __future__ import annotations
@@ -16,12 +17,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
-from models.calibration import bgnbd, gamma_gamma
-from models.compiled.units import DAYS_PER_MONTH
+from models.calibration.bgnbd import BGNBDParams, posterior
+from models.calibration.gamma_gamma import GammaGammaParams, posterior_nu
+from models.compiled.units import (
+    DAYS_PER_MONTH,
+    is_whole_number,
+    monthly_discount_rate,
+    whole_number,
+)
+
+__all__ = ["MAX_TOUCHES"]  # the most follow-up touches a lead can have: engines size rows by it
 from models.spec.distributions import _Dist
-from models.spec.params import WHOLE_NUMBER_FIELDS
-from models.spec.paths import iter_distributions, set_path
+from models.spec.params import MAX_TOUCHES
+from models.spec.paths import iter_distributions
 from models.spec.scenario import Buying, Scenario
 
 
@@ -138,6 +148,32 @@ class Params:
     lead_value: tuple[tuple[float, ...], ...]
     bet_costs: float = 0.0  # one-off and running costs of the bets active this month
 
+    def price(self, tier: int, segment: int) -> float:
+        """What a client of this segment pays for one purchase of the tier."""
+        return self.tiers[tier].price * self.segments[segment].price_multiplier
+
+    def margin(self, tier: int, segment: int) -> float:
+        """A purchase's gross margin: its price less the tier's cost of goods."""
+        return self.price(tier, segment) - self.tiers[tier].cost_of_goods
+
+    def purchase_rate(self, tier: int, segment: int) -> float:
+        """A client's purchases a month at the tier's frequency and the segment's multiplier."""
+        return self.tiers[tier].purchases_per_month * self.segments[segment].frequency_multiplier
+
+    def payment_interval_days(self, tier: int, segment: int) -> float:
+        """Days between a subscriber's payments: the tier's interval over the segment's frequency
+        multiplier (never, if that is 0)."""
+        rate = self.segments[segment].frequency_multiplier
+        return self.tiers[tier].interval_days / rate if rate > 0 else math.inf
+
+    def decided_spend(self) -> dict[str, float]:
+        """What the owner decides to spend this month, by cost bucket (`DECIDED_SPEND` of
+        `models.accounting.ledger`): advertising, salaries and the bets' own costs. The engines
+        book these at the month's start; a bet's cost is the change in them."""
+        return {"marketing": sum(ch.budget for ch in self.channels),
+                "salaries": self.managers * self.salary_monthly,
+                "bets": self.bet_costs}
+
     def churn(self, tier: int, onboarded: bool, segment: int) -> float:
         t = self.tiers[tier]
         base = t.churn if onboarded else t.churn_no_result
@@ -197,15 +233,35 @@ def point_values(spec: Scenario) -> dict[str, float]:
 
 
 def realise(spec: Scenario, values: dict[str, float]) -> Scenario:
-    """The spec with each uncertain parameter replaced by its drawn value."""
-    if not values:
-        return spec
-    raw: dict[str, Any] = spec.model_dump(by_alias=True)
+    """The spec with each uncertain parameter replaced by its drawn value.
+
+    `values` is keyed by the paths `iter_distributions` gives (list items by name), as the draws
+    of `models.compiled.sampling` are. Only the groups on each path are copied, and nothing is
+    validated again: the spec was validated at load, and every distribution's range was checked
+    against its field's, so a draw is always a valid value (a whole-number field is rounded)."""
+    realised: BaseModel = spec
     for path, value in values.items():
-        if path.rsplit(".", 1)[-1] in WHOLE_NUMBER_FIELDS:  # e.g. managers: a whole number
-            value = float(math.floor(value + 0.5))
-        set_path(raw, path, value, Scenario)
-    return Scenario.model_validate(raw)
+        number = whole_number(value) if is_whole_number(path) else float(value)
+        realised = _with_value(realised, path.split("."), number)
+    assert isinstance(realised, Scenario)
+    return realised
+
+
+def _with_value(node: BaseModel, parts: list[str], value: float) -> BaseModel:
+    """A copy of `node` with the parameter at `parts` set to `value`."""
+    name, rest = parts[0], parts[1:]
+    if not rest:
+        return node.model_copy(update={name: value})
+    child = getattr(node, name)
+    if isinstance(child, list):  # a named list: the next part is the item's name (or index)
+        key, rest = rest[0], rest[1:]
+        index = next((i for i, item in enumerate(child) if getattr(item, "name", None) == key),
+                     None)
+        items = list(child)
+        i = int(key) if index is None else index
+        items[i] = _with_value(items[i], rest, value)
+        return node.model_copy(update={name: items})
+    return node.model_copy(update={name: _with_value(child, rest, value)})
 
 
 def _f(x: float | _Dist | None, default: float = 0.0) -> float:
@@ -221,7 +277,8 @@ def compile_params(spec: Scenario) -> Params:
     sales, journey = spec.sales, spec.journey
     # Managers work hours_per_day over working_days_per_month in a 30-day month; a contact of
     # handling_minutes therefore occupies a manager for this many calendar days on average.
-    work_hours_per_calendar_day = _f(sales.hours_per_day) * _f(sales.working_days_per_month) / 30
+    work_hours_per_calendar_day = (_f(sales.hours_per_day) * _f(sales.working_days_per_month)
+                                   / DAYS_PER_MONTH)
     handling_days = _f(sales.handling_minutes) / 60.0 / work_hours_per_calendar_day
 
     seg_total = sum(_f(s.share) for s in spec.segments) or 1.0
@@ -232,10 +289,9 @@ def compile_params(spec: Scenario) -> Params:
         )
         for s in spec.segments
     )
-    entry_total = sum(_f(t.entry_share) for t in spec.tiers)
+    entries = entry_shares([_f(t.entry_share) for t in spec.tiers])
     tiers = []
-    for i, t in enumerate(spec.tiers):
-        entry = _f(t.entry_share) / entry_total if entry_total > 0 else float(i == 0)
+    for t, entry in zip(spec.tiers, entries, strict=True):
         churn = _f(t.monthly_churn)
         tiers.append(
             TierParams(
@@ -261,7 +317,7 @@ def compile_params(spec: Scenario) -> Params:
         referral_conversion_multiplier=_f(spec.referrals.conversion_multiplier),
         segments=segments,
         segment_cumulative=_cumulative([s.share for s in segments]),
-        managers=round(_f(sales.managers)),
+        managers=int(whole_number(_f(sales.managers))),
         handling_days=handling_days,
         handling_exponential=sales.handling_distribution == "exponential",
         salary_monthly=_f(sales.salary_monthly),
@@ -271,12 +327,12 @@ def compile_params(spec: Scenario) -> Params:
         lost_unprocessed=_f(journey.lost_unprocessed),
         first_contact_conversion=_f(journey.first_contact_conversion),
         first_contact_drop=_f(journey.first_contact_drop),
-        max_touches=round(_f(journey.follow_up.max_touches)),
+        max_touches=int(whole_number(_f(journey.follow_up.max_touches))),
         touch_interval_days=_f(journey.follow_up.interval_days),
         conversion_per_touch=_f(journey.follow_up.conversion_per_touch),
         invoice_paid_probability=_f(journey.invoice.paid_probability),
         invoice_delay_days=_f(journey.invoice.delay_days),
-        reminders=round(_f(journey.invoice.reminders)),
+        reminders=int(whole_number(_f(journey.invoice.reminders))),
         reminder_interval_days=_f(journey.invoice.reminder_interval_days),
         reminder_success=_f(journey.invoice.reminder_success),
         tiers=tuple(tiers),
@@ -313,13 +369,12 @@ def _customer_base(spec: Scenario) -> CustomerBaseParams | None:
     tier = [t.name for t in spec.tiers].index(base.tier)
     buying = spec.tiers[tier].buying
     assert buying is not None  # the spec checks it
-    fitted = bgnbd.BGNBDParams(_f(buying.r), _f(buying.alpha), _f(buying.a), _f(buying.b))
-    post = bgnbd.posterior(fitted, base.x, base.t_x, base.T)
+    fitted = BGNBDParams(_f(buying.r), _f(buying.alpha), _f(buying.a), _f(buying.b))
+    post = posterior(fitted, base.x, base.t_x, base.T)
     if buying.spend_p is not None and base.monetary_value is not None:
-        spend = gamma_gamma.GammaGammaParams(_f(buying.spend_p), _f(buying.spend_q),
-                                             _f(buying.spend_gamma))
+        spend = GammaGammaParams(_f(buying.spend_p), _f(buying.spend_q), _f(buying.spend_gamma))
         m = [math.nan if v is None else v for v in base.monetary_value]
-        nu_shape, nu_rate = gamma_gamma.posterior_nu(spend, base.x, m)
+        nu_shape, nu_rate = posterior_nu(spend, base.x, m)
     else:  # no spend history: the prior (or the tier price, when the tier has no spend model)
         n = len(base.x)
         nu_shape = np.full(n, _f(buying.spend_q, 1.0))
@@ -355,15 +410,15 @@ def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, m
     """Expected revenue, within the next `months`, of a client of this tier (upsell and win-back
     left out): the first purchase if `first_purchase`, then purchases at the tier's frequency
     while active."""
-    t, seg = p.tiers[tier], p.segments[segment]
+    t = p.tiers[tier]
     active = expected_months_within(p.churn(tier, onboarded, segment), months)
-    rate = t.purchases_per_month * seg.frequency_multiplier
+    rate = p.purchase_rate(tier, segment)
     if first_purchase:
         repeats = max(rate * active - 1.0, 0.0) if t.regular else rate * active
         count = 1.0 + repeats
     else:
         count = rate * active
-    return count * t.price * seg.price_multiplier
+    return count * p.price(tier, segment)
 
 
 def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
@@ -383,6 +438,15 @@ def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
             )
         values.append(value)
     return tuple(values)
+
+
+def entry_shares(shares: list[float]) -> list[float]:
+    """The share of new clients starting on each tier: the given shares normalised; all zero
+    (the default) means every new client starts on the first tier."""
+    total = sum(shares)
+    if total > 0:
+        return [s / total for s in shares]
+    return [float(i == 0) for i in range(len(shares))]
 
 
 def _cumulative(shares: list[float]) -> tuple[float, ...]:
@@ -414,7 +478,7 @@ def assemble(concrete: Scenario, timeline: tuple[Params, ...]) -> CompiledScenar
         name=concrete.name,
         currency=concrete.currency,
         horizon_months=concrete.horizon_months,
-        monthly_discount_rate=(1 + concrete.discount_rate_annual) ** (1 / 12) - 1,
+        monthly_discount_rate=monthly_discount_rate(concrete.discount_rate_annual),
         market_size=math.inf if market is None else _f(market),
         timeline=timeline,
         initial_clients=tuple(

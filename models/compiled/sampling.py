@@ -17,6 +17,15 @@ def uncertain_parameters(spec: Scenario) -> list[tuple[str, _Dist]]:
     return list(iter_distributions(spec))
 
 
+def correlation_problems(spec: Scenario) -> list[tuple[str, str]]:
+    """What is wrong with the scenario's correlations, as (path, message); checked at load."""
+    try:
+        correlation_matrix(spec, [path for path, _ in uncertain_parameters(spec)])
+    except ScenarioError as err:
+        return err.problems
+    return []
+
+
 def correlation_matrix(spec: Scenario, paths: list[str]) -> np.ndarray:
     """Target rank-correlation matrix from the scenario's `uncertainty.correlations`."""
     k = len(paths)

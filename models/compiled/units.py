@@ -9,8 +9,9 @@ places can never disagree about what a month is or how money is discounted.
 - The annual discount rate r becomes the monthly rate (1 + r)^(1/12) - 1; month m's cash flow is
   discounted to the start of the horizon by its end, (1 + monthly)^-(m + 1); a client's own cash
   flows are discounted continuously, exp(-ln(1 + monthly) / 30 * days).
-- Whole-number fields (managers, touches, reminders, ...) are rounded half to even, Python's
-  `round`, wherever a value is put into one.
+- Whole-number fields (managers, touches, reminders: `WHOLE_NUMBER_FIELDS` of the spec) take the
+  nearest whole number, halves rounded up (2.5 managers are 3), wherever a value is put into one:
+  a drawn value, a bet's change at part strength, a goal-seek step.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from models.spec.params import WHOLE_NUMBER_FIELDS
 
 DAYS_PER_MONTH = 30.0
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7.0
@@ -51,6 +54,11 @@ def discount_per_day(monthly_rate: float) -> float:
     return math.log1p(monthly_rate) / DAYS_PER_MONTH
 
 
-def whole_number(value: float) -> int:
-    """The value a whole-number field takes (managers, touches, reminders, ...)."""
-    return round(value)
+def is_whole_number(path: str) -> bool:
+    """Does this parameter path name a whole-number field (e.g. `sales.managers`)?"""
+    return path.rsplit(".", 1)[-1] in WHOLE_NUMBER_FIELDS
+
+
+def whole_number(value: float) -> float:
+    """The value a whole-number field takes: the nearest whole number, halves up."""
+    return float(math.floor(value + 0.5))

@@ -328,6 +328,9 @@ class Bet(_Spec):
 
 
 class Scenario(_Spec):
+    """A business to simulate: its channels, sales team, customer journey, value pyramid, churn,
+    starting state, goal and the bets it considers (one YAML file)."""
+
     name: str
     description: str = ""
     currency: str = Field("RUB", min_length=3, max_length=3, description="ISO 4217 code")

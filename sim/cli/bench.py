@@ -83,7 +83,7 @@ def fitting_speed(customers: int = 25_000, seed: int = 1) -> dict[str, float]:
 
 _MEMORY_PROBE = """
 import json, resource, sys
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from sim.experiments.montecarlo import run_monte_carlo
 spec = load_scenario(sys.argv[1])
 result = run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=2)

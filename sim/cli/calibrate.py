@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from models.calibration.transactions import TransactionsError
+from models.compiled.units import days_to_months
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fit the baseline to a business's own data (purchases, leads).")
@@ -123,7 +124,8 @@ def transactions(
     write_json(files[0], report)
     _write_yaml(files[1], fragment)
     if holdout is not None:
-        months = max(1, math.ceil(holdout["holdout_periods"] * result.summary.period_days / 30))
+        months = max(1, math.ceil(days_to_months(holdout["holdout_periods"]
+                                                 * result.summary.period_days)))
         files.append(out / "forecast.yaml")
         _write_yaml(files[2], forecast_scenario(fragment, months, f"forecast of {csv.name}"))
 

@@ -1,5 +1,5 @@
 """`growthsim`: the command line, a thin layer over `sim.experiments.montecarlo` and
-`models.spec.loader`.
+`models.load`.
 
 Exit codes: 0 success, 2 bad input (scenario, override, option), 1 anything else.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +16,23 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from models.spec.loader import ScenarioError, load_scenario
+from models.load import ScenarioError, load_scenario
 from models.spec.paths import PathError
 from models.spec.scenario import Scenario
 from sim.cli.calibrate import app as calibrate_app
+from sim.engines import ENGINE_NAMES, get_engine
+from sim.report import terminal
+
+
+class Engine(StrEnum):
+    """The engines `--engine` offers (`sim.engines.ENGINE_NAMES`)."""
+
+    agent = "agent"
+    fast = "fast"
+
+
+assert tuple(Engine) == ENGINE_NAMES, "the CLI offers every engine, no other"
 
 app = typer.Typer(
     add_completion=False,
@@ -36,6 +47,9 @@ errors = Console(stderr=True)
 ScenarioArg = Annotated[
     Path, typer.Argument(help="scenario YAML file, e.g. scenarios/reference.yaml")
 ]
+EngineOpt = Annotated[
+    Engine, typer.Option("--engine", help="agent: the SimPy agent model (the reference); fast: "
+                         "the same model compiled with numba")]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a parameter: path=value (repeatable), "
@@ -51,23 +65,22 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _check_engine(engine: Engine) -> str:
+    """The engine's name, once it is known to load (a missing compiler says so before any run)."""
+    try:
+        get_engine(engine.value)
+    except ValueError as err:
+        raise _fail(f"--engine {engine.value}: {err}") from None
+    return engine.value
+
+
 def _load(path: Path, overrides: list[str] | None) -> Scenario:
     try:
-        spec = load_scenario(path, overrides)
-        from models.compiled.sampling import correlation_matrix, uncertain_parameters
-
-        correlation_matrix(spec, [p for p, _ in uncertain_parameters(spec)])
-        return spec
+        return load_scenario(path, overrides)
     except ScenarioError as err:  # name the file, whatever label the loader used
         raise _fail(str(ScenarioError(str(path), err.problems))) from None
     except PathError as err:
         raise _fail(f"--set {err}") from None
-
-
-def _money(x: float | None, currency: str) -> str:
-    if x is None:
-        return "n/a"
-    return f"{x:,.0f} {currency}".replace(",", " ")
 
 
 @app.command()
@@ -104,6 +117,7 @@ def run(
                                           help="cap for --precision")] = 2000,
     out: Annotated[Path, typer.Option("--out", help="folder for summary.json and "
                                       "monthly.parquet")] = Path("out"),
+    engine: EngineOpt = Engine.agent,
 ) -> None:
     """Run the Monte Carlo forecast of a scenario and write its results."""
     from sim.experiments.montecarlo import run_monte_carlo
@@ -118,87 +132,13 @@ def run(
             bar.update(task, completed=done, total=total)
 
         result = run_monte_carlo(spec, reps, seed, workers, precision, max(max_reps, reps),
-                                 progress)
+                                 progress, engine=_check_engine(engine))
     files = write_results(result, out)
-    print_owner_view(result)
+    terminal.owner_view(result, console)
     if precision is not None:
         console.print(f"--precision {precision}%: {result.replications} replications in "
                       f"{len(result.rounds)} round(s) {result.rounds}")
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
-
-
-def print_owner_view(result: object) -> None:
-    """The owner's control panel in the terminal: leads, buyers, money, and where it leaks."""
-    from sim.experiments.montecarlo import MonteCarloResult
-
-    assert isinstance(result, MonteCarloResult)
-    s = result.summary()
-    cur = result.spec.currency
-
-    def mean(name: str) -> float | None:
-        return s[name]["mean"]
-
-    def band(name: str, money: bool = True) -> str:
-        d = s[name]
-        def fmt(x: float | None) -> str:
-            if money:
-                return _money(x, cur)
-            return "n/a" if x is None else f"{x:,.1f}"
-
-        return f"{fmt(d['mean'])}  [dim](P10 {fmt(d['p10'])} … P90 {fmt(d['p90'])})[/]"
-
-    h = result.spec.horizon_months
-    title = f"{escape(result.spec.name)}: {h} months, {result.replications} replications, "
-    table = Table(title=title + f"seed {result.seed}", show_header=True)
-    table.add_column("owner's view")
-    table.add_column("mean (P10 … P90)")
-    table.add_row("leads", band("total_leads", money=False))
-    table.add_row("new paying clients", band("total_new_clients", money=False))
-    table.add_row("active clients at the end", band("active_clients_end", money=False))
-    table.add_row("revenue", band("total_revenue"))
-    table.add_row("profit", band("total_profit"))
-    table.add_row("NPV of profit", band("npv_profit"))
-    table.add_row("CAC", band("cac"))
-    table.add_row("CLTV (truncated / with tail)",
-                  f"{_money(mean('cltv'), cur)} / {_money(mean('cltv_with_tail'), cur)}")
-    table.add_row("recurring revenue, last month", band("recurring_revenue_last_month"))
-    romi, ros = mean("romi"), mean("ros")
-    table.add_row("ROMI / ROS", f"{romi:.0%} / {ros:.0%}" if romi is not None and ros is not None
-                  else "n/a")
-    table.add_row("customer equity at the end", band("customer_equity"))
-    goal = result.spec.goal
-    if goal is not None:
-        ttg = s["time_to_goal"]
-        p = mean("goal_by_deadline")
-        table.add_row(f"goal: {goal.metric} ≥ {goal.target:,.0f} by month {goal.deadline_month}",
-                      f"P = {p:.0%}; month P10/P50/P90: {ttg['p10'] or 'never'} / "
-                      f"{ttg['p50'] or 'never'} / {ttg['p90'] or 'never'}")
-    console.print(table)
-    from models.accounting.ledger import LEAKS
-
-    leaks = Table(title="where money leaks (over the horizon)")
-    leaks.add_column("stage")
-    leaks.add_column("lost leads / clients", justify="right")
-    leaks.add_column("revenue they would have brought", justify="right")
-    for leak in LEAKS:
-        count, lost = mean(f"{leak}_count"), mean(f"{leak}_revenue")
-        leaks.add_row(leak.removeprefix("lost_").replace("_", " "),
-                      f"{count:,.0f}" if count is not None else "n/a", _money(lost, cur))
-    console.print(leaks)
-
-
-def _ci(lo: float | None, hi: float | None, fmt: Callable[[float | None], str]) -> str:
-    return f"[dim]({fmt(lo)}…{fmt(hi)})[/]"
-
-
-def _short(x: float | None) -> str:
-    """A compact amount for wide tables: 1.2M, -350k."""
-    if x is None or x != x:
-        return "n/a"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= size:
-            return f"{x / size:.3g}{suffix}"
-    return f"{x:.3g}"
 
 
 @app.command()
@@ -224,6 +164,9 @@ def compare(
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for compare.json and "
                                       "compare_monthly.parquet")] = Path("out"),
+    engine: EngineOpt = Engine.agent,
+    wide: Annotated[bool, typer.Option("--wide", help="every column of the ranked table (wider "
+                                       "than 80 columns)")] = False,
 ) -> None:
     """Compare the scenario's bets against its baseline on common random numbers."""
     from sim.experiments.compare import compare_bets, select_bets
@@ -249,84 +192,12 @@ def compare(
 
         try:
             cmp = compare_bets(spec, names, reps, seed, workers, budget, k, until_settled,
-                               max(max_reps, reps), progress)
+                               max(max_reps, reps), progress, engine=_check_engine(engine))
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range
             raise _fail(str(err)) from None
     files = write_comparison(cmp, out)
-    print_comparison(cmp)
+    terminal.comparison(cmp, console, wide=wide)
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
-
-
-def print_comparison(cmp: object) -> None:
-    """The ranked table of bets, the lever split and what common random numbers bought."""
-    from sim.experiments.compare import Comparison
-
-    assert isinstance(cmp, Comparison)
-    cur = cmp.spec.currency
-
-    def money(x: float | None) -> str:
-        return _short(x)
-
-    def share(x: float | None) -> str:
-        return "n/a" if x is None or x != x else f"{x:.0%}"
-
-    def month(x: float | None) -> str:
-        return "never" if x is None or x != x else f"{x:.0f}"
-
-    table = Table(title=f"{escape(cmp.spec.name)}: bets ranked by incremental NPV "
-                  f"({cmp.replications} paired replications, seed {cmp.seed}, {cur})")
-    for col in ("bet", "cost", "NPV vs baseline (95% CI)", "ROI (95% CI)", "payback month",
-                "months to goal P50", "P(goal)", "P(best NPV)", "P(best time)"):
-        table.add_column(col, justify="left" if col == "bet" else "right")
-    for row in cmp.table().to_dict(orient="records"):
-        base = row["bet"] == "baseline"
-        table.add_row(
-            escape(str(row["bet"])), money(row["cost"]),
-            "—" if base else f"{money(row['npv'])} {_ci(row['npv_lo'], row['npv_hi'], money)}",
-            "—" if base else f"{share(row['roi'])} {_ci(row['roi_lo'], row['roi_hi'], share)}",
-            "—" if base else month(row["payback_month"]), month(row["months_to_goal_p50"]),
-            share(row["p_goal"]), share(row["p_best_npv"]), share(row["p_best_time"]))
-    console.print(table)
-    changes = Table(title=f"what changes against the baseline: mean (95% CI), {cur}")
-    shown = {"total_revenue": "revenue", "total_profit": "profit", "cltv_with_tail": "CLTV",
-             "cac": "CAC", "customer_equity": "customer equity"}
-    changes.add_column("bet")
-    for label in shown.values():
-        changes.add_column(label, justify="right")
-    for name in cmp.names[1:]:
-        cells = []
-        for metric in shown:
-            p = cmp.paired(name, metric)
-            cells.append(f"{money(p['mean'])} {_ci(p['ci_low'], p['ci_high'], money)}")
-        changes.add_row(escape(name), *cells)
-    console.print(changes)
-    levers = Table(title=f"why: incremental revenue split into the four levers ({cur})")
-    for col in ("bet", "leads", "conversion", "average check", "frequency",
-                "clients you had", "total"):
-        levers.add_column(col, justify="left" if col == "bet" else "right")
-    for row in cmp.levers().to_dict(orient="records"):
-        levers.add_row(escape(str(row["bet"])), *(money(row[c]) for c in (
-            "leads", "conversion", "average_check", "frequency", "starting_clients", "total")))
-    console.print(levers)
-    reduction = cmp.variance_reduction()
-    gains = [v for v in reduction.values() if v == v and v != float("inf")]
-    exact = [escape(n) for n, v in reduction.items() if v == float("inf")]
-    if gains:
-        console.print(f"common random numbers: the paired standard error of NPV differences is "
-                      f"{min(gains):.1f}x to {max(gains):.1f}x smaller than independent runs'")
-    if exact:
-        console.print(f"exact differences (the same in every replication): {', '.join(exact)}")
-    for name, why in cmp.skipped:
-        console.print(f"[yellow]left out[/] {escape(name)}: {escape(why)}")
-    if cmp.settled is not None:
-        rounds = f"{cmp.replications} replications in rounds {cmp.rounds}"
-        if cmp.settled:
-            tied = cmp.could_be_best[1:]
-            tie = f", tied exactly with {escape(', '.join(tied))}" if tied else ""
-            console.print(f"settled: {escape(cmp.could_be_best[0])} is best{tie} ({rounds})")
-        else:
-            console.print(f"not settled at the cap ({rounds}); could still be best: "
-                          + escape(", ".join(cmp.could_be_best)))
 
 
 def _size(x: float | None) -> str:
@@ -349,6 +220,7 @@ def seek(
     workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for seek.json")] = Path("out"),
+    engine: EngineOpt = Engine.agent,
 ) -> None:
     """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""
     from sim.experiments.goalseek import seek_size
@@ -361,7 +233,7 @@ def seek(
 
     try:
         result = seek_size(spec, bet, high, low, change, target, reps, seed, workers=workers,
-                           progress=progress)
+                           progress=progress, engine=_check_engine(engine))
     except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range
         raise _fail(str(err).split("\n    For further information")[0]) from None
     path = out / "seek.json"

@@ -20,5 +20,9 @@ def get_engine(name: str) -> Engine:
     """The `simulate` function of the engine called `name` (one of `ENGINE_NAMES`)."""
     if name not in ENGINE_NAMES:
         raise ValueError(f"unknown engine {name!r}: use one of {', '.join(ENGINE_NAMES)}")
-    module = importlib.import_module(f"sim.engines.{name}")
+    try:
+        module = importlib.import_module(f"sim.engines.{name}")
+    except ImportError as err:
+        raise ValueError(f"the {name} engine cannot be loaded here ({err}); use the agent "
+                         "engine (--engine agent)") from None
     return module.simulate  # type: ignore[no-any-return]

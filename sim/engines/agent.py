@@ -43,7 +43,7 @@ from simpy.events import NORMAL, URGENT, Event, Timeout
 
 from models.accounting.ledger import LEAKS, OPEN_LEAD_STATES, C, Ledger, S
 from models.compiled.form import (
-    DAYS_PER_MONTH,
+    MAX_TOUCHES,
     BuyingParams,
     CompiledScenario,
     CustomerBaseParams,
@@ -51,7 +51,7 @@ from models.compiled.form import (
     TierParams,
     client_revenue_within,
 )
-from models.spec.params import MAX_TOUCHES
+from models.compiled.units import DAYS_PER_MONTH, discount_per_day
 from sim.engines.recorder import Recorder
 
 # Slots of a lead's row of uniforms.
@@ -430,12 +430,11 @@ class _ClientTerms:
         t = p.tiers[tier]
         self.churn = (p.churn(tier, False, segment), p.churn(tier, True, segment))  # onboarded?
         # Purchases (if not a subscription) a month; with referrals, a month and a day.
-        self.buy = 0.0 if t.regular else t.purchases_per_month * p.segments[
-            segment].frequency_multiplier
+        self.buy = 0.0 if t.regular else p.purchase_rate(tier, segment)
         self.rate = self.buy + p.referral_rate
         self.per_day = self.rate / DAYS_PER_MONTH
         self.regular = t.regular
-        self.interval = _Run._interval_of(p, tier, segment)
+        self.interval = p.payment_interval_days(tier, segment)
 
 
 class _Client(_Scheduled):
@@ -597,7 +596,7 @@ class _Run:
         self.ledger = Ledger(self.horizon, n_channels, len(cs.tier_names))
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self.entropy = [int(x) for x in ss.generate_state(2, np.uint32)]
-        self.discount_per_day = math.log1p(cs.monthly_discount_rate) / DAYS_PER_MONTH
+        self.discount_per_day = discount_per_day(cs.monthly_discount_rate)
         self.clients_ever = 0
         self.active: dict[int, _Client] = {}
         self._rows: dict[tuple[int, int], _Rows] = {}
@@ -662,12 +661,11 @@ class _Run:
             costs = ledger.costs[m]
             for c, ch in enumerate(p.channels):
                 ledger.marketing_by_channel[m][c] += ch.budget
-                costs[C["marketing"]] += ch.budget
-            costs[C["salaries"]] += p.managers * p.salary_monthly
+            for bucket, amount in p.decided_spend().items():
+                costs[C[bucket]] += amount
             if self.managers.capacity != p.managers:
                 self._set_team(self.managers, p.managers)
             costs[C["overhead"]] += p.overhead_monthly
-            costs[C["bets"]] += p.bet_costs
             if m < self.horizon - 1:
                 yield _UrgentTimeout(env, DAYS_PER_MONTH)
                 ledger.close_month(m, env.now)
@@ -778,13 +776,13 @@ class _Run:
                 tier = cl.tier = tier + 1
                 ledger.upsells[m] += 1
         t = tiers[tier]
-        price = t.price * p.segments[cl.segment].price_multiplier
+        price = p.price(tier, cl.segment)
         ledger.revenue[m][2 * tier + repeat] += price
         if cl.first_month < m:
             ledger.recurring_revenue[m] += price
         costs = ledger.costs[m]
         costs[_COGS] += t.cost_of_goods
-        margin = price - t.cost_of_goods
+        margin = p.margin(tier, cl.segment)
         ledger.gross_profit_by_channel[m][cl.channel] += margin
         if not repeat:
             commission = p.commission_rate * price
@@ -812,15 +810,8 @@ class _Run:
 
     @staticmethod
     def _interval(cl: _Client, p: Params) -> float:
-        """Days between a subscriber's payments (see `_interval_of`)."""
-        return _Run._interval_of(p, cl.tier, cl.segment)
-
-    @staticmethod
-    def _interval_of(p: Params, tier: int, segment: int) -> float:
-        """Days between a subscriber's payments: the tier's interval over the segment's
-        frequency multiplier."""
-        rate = p.segments[segment].frequency_multiplier
-        return p.tiers[tier].interval_days / rate if rate > 0 else math.inf
+        """Days between a subscriber's payments (`Params.payment_interval_days`)."""
+        return p.payment_interval_days(cl.tier, cl.segment)
 
     def _charge_retention(self, cl: _Client, now: float) -> None:
         """The retention programme costs its monthly fee for each client-month started."""
@@ -950,9 +941,7 @@ class _Run:
         already paid for it. Upsell and win-back are left out."""
         p = self.timeline[-1]
         t = p.tiers[cl.tier]
-        seg = p.segments[cl.segment]
-        margin = t.purchases_per_month * seg.frequency_multiplier * (
-            t.price * seg.price_multiplier - t.cost_of_goods)
+        margin = p.purchase_rate(cl.tier, cl.segment) * p.margin(cl.tier, cl.segment)
         fee = p.retention_cost_per_client_month if p.retention_enabled else 0.0
         churn = p.churn(cl.tier, cl.onboarded, cl.segment)
         d = self.cs.monthly_discount_rate

@@ -9,12 +9,11 @@ most of the noise two independent runs would show; `Comparison.variance_reductio
 Definitions (also in the README):
 - incremental X = X(alternative) - X(baseline), per replication;
 - cost = what the owner decides to spend on the bet: its one-off and running costs plus the change
-  in advertising and in salaries (`models.accounting.metrics.DECIDED_SPEND`). The table's `cost`
-  (what a
-  budget must cover) is that over the horizon, undiscounted, at the parameters' means, known before
-  any simulation; `investment` is its present value in each replication. Costs that follow from
-  the bet's results (cost of goods, onboarding, retention of the extra clients) are not its cost:
-  they are in the incremental profit;
+  in advertising and in salaries (`models.compiled.form.Params.decided_spend`). The table's
+  `cost` (what a budget must cover) is that over the horizon, undiscounted, at the parameters'
+  means, known before any simulation; `investment` is its present value in each replication.
+  Costs that follow from the bet's results (cost of goods, onboarding, retention of the extra
+  clients) are not its cost: they are in the incremental profit;
 - ROI = mean incremental NPV of profit / mean investment (undefined when the investment is not
   positive); its interval is a bootstrap over replications (resamples with no positive
   investment left out);
@@ -41,25 +40,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from models.accounting.goal import month_or_never
 from models.accounting.metrics import LEVERS, lever_factors, lever_split
 from models.compiled.bets import compile_alternative, draw_bet_values
 from models.compiled.form import CompiledScenario, compile_scenario
-from models.compiled.sampling import draw_parameters
-from models.spec.loader import scenario_hash
+from models.compiled.units import month_discount_factors, monthly_discount_rate
+from models.load import scenario_hash
 from models.spec.scenario import Bet, Scenario
-from sim.experiments.montecarlo import (
-    QUANTILES,
-    Replication,
-    _default_workers,
-    describe,
-    describe_time_to_goal,
-    map_tasks,
-    run_compiled,
-)
+from sim.experiments.parallel import map_tasks, resolve_workers
+from sim.experiments.replications import DEFAULT_ENGINE, Replication, in_rounds, run_compiled, stack
+from sim.experiments.statistics import QUANTILES, Z95, describe, describe_time_to_goal
 
 BASELINE = "baseline"
-_PARAM_KEY = 0  # the baseline's draws: the same as `run_monte_carlo`'s for the same seed
-_Z95 = float(stats.norm.ppf(0.975))
 _BOOTSTRAP = 2000
 DIFF_METRICS = ("total_revenue", "total_profit", "npv_profit", "cltv", "cltv_with_tail", "cac",
                 "customer_equity", "total_new_clients", "active_clients_end")
@@ -95,8 +87,7 @@ def select_bets(spec: Scenario, bets: Sequence[str | Bet] | None) -> list[Bet]:
 
 
 def _spend(cs: CompiledScenario) -> float:
-    return sum(p.bet_costs + sum(ch.budget for ch in p.channels) + p.managers * p.salary_monthly
-               for p in cs.timeline)
+    return sum(sum(p.decided_spend().values()) for p in cs.timeline)
 
 
 def nominal_cost(spec: Scenario, bets: Sequence[Bet]) -> float:
@@ -131,14 +122,18 @@ def alternatives(spec: Scenario, bets: Sequence[Bet], budget: float | None = Non
 
 
 def run_alternative(spec: Scenario, bets: tuple[Bet, ...], index: int, values: dict[str, float],
-                    seed: int) -> Replication:
+                    seed: int, engine: str = DEFAULT_ENGINE) -> Replication:
     """Replication `index` of an alternative: the baseline's draw `values`, each bet's own draw,
     the engine on the replication's stream."""
     bet_values = [draw_bet_values(b, seed, index) for b in bets]
-    return run_compiled(compile_alternative(spec, bets, values, bet_values), index, seed)
+    return run_compiled(compile_alternative(spec, bets, values, bet_values), index, seed, engine)
 
 
-def _run_task(task: tuple[Scenario, tuple[Bet, ...], int, dict[str, float], int]) -> Replication:
+AlternativeTask = tuple[Scenario, tuple[Bet, ...], int, dict[str, float], int, str]
+
+
+def run_alternative_task(task: AlternativeTask) -> Replication:
+    """`run_alternative` of one task tuple: what experiments map over workers."""
     return run_alternative(*task)
 
 
@@ -157,6 +152,7 @@ class Comparison:
     settled: bool | None = None  # None: not asked (`until_settled` off)
     could_be_best: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # portfolios that cannot run
+    engine: str = DEFAULT_ENGINE
 
     @property
     def names(self) -> list[str]:
@@ -170,7 +166,7 @@ class Comparison:
     def _values(self, name: str, metric: str) -> np.ndarray:
         values = self.scalars[name][metric]
         if metric == "time_to_goal":  # never reached: later than any month of the horizon
-            return np.where(np.isnan(values), self.spec.horizon_months + 1, values)
+            return month_or_never(values, self.spec.horizon_months + 1)
         return values
 
     def delta(self, name: str, metric: str) -> np.ndarray:
@@ -192,7 +188,7 @@ class Comparison:
         mean = float(d[ok].mean())
         if se <= 1e-9 * max(1.0, abs(mean), se_ind):  # rounding residue of an exact difference
             se = 0.0
-        return {"mean": mean, "se": se, "ci_low": mean - _Z95 * se, "ci_high": mean + _Z95 * se,
+        return {"mean": mean, "se": se, "ci_low": mean - Z95 * se, "ci_high": mean + Z95 * se,
                 "se_independent": se_ind}
 
     def variance_reduction(self, metric: str = "npv_profit") -> dict[str, float]:
@@ -207,8 +203,8 @@ class Comparison:
         return out
 
     def _discount(self) -> np.ndarray:
-        d = (1 + self.spec.discount_rate_annual) ** (1 / 12) - 1
-        return np.asarray((1 + d) ** -np.arange(1, self.spec.horizon_months + 1))
+        return month_discount_factors(monthly_discount_rate(self.spec.discount_rate_annual),
+                                      self.spec.horizon_months)
 
     def investment(self, name: str) -> np.ndarray:
         """Present value of the alternative's cost (see the module's definitions), per
@@ -250,7 +246,7 @@ class Comparison:
         time to goal; a goal never reached counts as later than any month). Ties are shared."""
         values = np.stack([self.scalars[n][metric] for n in self.names], axis=1)
         if metric == "time_to_goal":
-            values = -np.where(np.isnan(values), math.inf, values)
+            values = -month_or_never(values, math.inf)
             values = values[np.isfinite(values).any(axis=1)]  # someone reaches the goal
             if values.shape[0] == 0:
                 return dict.fromkeys(self.names, math.nan)
@@ -361,7 +357,7 @@ class Comparison:
     def provenance(self) -> dict[str, Any]:
         return {"scenario": self.spec.name, "scenario_hash": scenario_hash(self.spec),
                 "seed": self.seed, "replications": self.replications, "rounds": self.rounds,
-                "engine": "agent (SimPy)", "quantiles": list(QUANTILES)}
+                "engine": self.engine, "quantiles": list(QUANTILES)}
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -405,6 +401,7 @@ def compare_bets(
     max_replications: int = 640,
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Comparison:
     """Run the baseline and every alternative on common random numbers and compare them.
 
@@ -423,32 +420,33 @@ def compare_bets(
         raise ValueError(f"no bet fits the budget of {budget:,.0f} (the cheapest costs "
                          f"{cheapest:,.0f} over the horizon); raise the budget")
     costs = {a.name: (nominal_cost(spec, a.bets) if a.bets else 0.0) for a in alts}
-    workers = _default_workers() if workers is None else max(1, workers)
+    n_workers = resolve_workers(workers)
     start = time.perf_counter()
     runs: dict[str, list[Replication]] = {a.name: [] for a in alts}
-    rounds: list[int] = []
-    target = replications
-    cmp: Comparison | None = None
-    while True:
-        done = len(runs[BASELINE])
-        n = target - done
-        values = draw_parameters(spec, n, np.random.SeedSequence(seed, spawn_key=(_PARAM_KEY,
-                                                                                 len(rounds))))
-        tasks = [(spec, a.bets, done + i, values[i], seed) for i in range(n) for a in alts]
-        total = target * len(alts)
-        for k, rep in enumerate(map_tasks(_run_task, tasks, workers, executor)):
+
+    def comparison(rounds: list[int]) -> Comparison:
+        cmp = _assemble(spec, seed, alts, runs, costs, rounds, time.perf_counter() - start)
+        cmp.skipped, cmp.engine = skipped, engine
+        return cmp
+
+    def run_round(first: int, draws: list[dict[str, float]]) -> None:
+        tasks: list[AlternativeTask] = [(spec, a.bets, first + i, draws[i], seed, engine)
+                                        for i in range(len(draws)) for a in alts]
+        total = (first + len(draws)) * len(alts)
+        for k, rep in enumerate(map_tasks(run_alternative_task, tasks, n_workers, executor)):
             runs[alts[k % len(alts)].name].append(rep)
             if progress is not None:
-                progress(done * len(alts) + k + 1, total)
-        rounds.append(n)
-        cmp = _assemble(spec, seed, alts, runs, costs, rounds, time.perf_counter() - start)
-        cmp.skipped = skipped
-        if not until_settled:
-            return cmp
+                progress(first * len(alts) + k + 1, total)
+
+    def settled() -> bool:
+        return separation(comparison([]))[0]
+
+    rounds = in_rounds(spec, seed, replications, max(max_replications, replications), run_round,
+                       settled if until_settled else None)
+    cmp = comparison(rounds)
+    if until_settled:
         cmp.settled, cmp.could_be_best = separation(cmp)
-        if cmp.settled or target >= max_replications:
-            return cmp
-        target = min(max_replications, target * 2)
+    return cmp
 
 
 def _assemble(spec: Scenario, seed: int, alts: list[Alternative],
@@ -456,8 +454,6 @@ def _assemble(spec: Scenario, seed: int, alts: list[Alternative],
               seconds: float) -> Comparison:
     monthly, scalars = {}, {}
     for a in alts:
-        reps = sorted(runs[a.name], key=lambda r: r.index)
-        monthly[a.name] = {k: np.stack([r.monthly[k] for r in reps]) for k in reps[0].monthly}
-        scalars[a.name] = {k: np.array([r.scalars[k] for r in reps], dtype=float)
-                           for k in reps[0].scalars}
+        stacked = stack(runs[a.name])
+        monthly[a.name], scalars[a.name] = stacked.monthly, stacked.scalars
     return Comparison(spec, seed, alts, monthly, scalars, costs, seconds, list(rounds))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from models.compiled.form import compile_scenario
-from models.spec.loader import load_scenario
+from models.load import load_scenario
 from models.spec.scenario import Scenario
 from sim.engines.agent import simulate
 from sim.engines.recorder import Recorder

@@ -15,15 +15,17 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
-from models.compiled.bets import WHOLE_NUMBER_FIELDS
 from models.compiled.form import point_values, realise
 from models.compiled.sampling import draw_parameters
+from models.compiled.streams import parameter_draws
+from models.compiled.units import is_whole_number
 from models.spec.paths import expand_path, get_value
 from models.spec.scenario import Bet, Change, Scenario
-from sim.experiments.compare import run_alternative, select_bets
-from sim.experiments.montecarlo import Replication, _default_workers, map_tasks
+from sim.experiments.compare import AlternativeTask, run_alternative_task, select_bets
+from sim.experiments.parallel import map_tasks, resolve_workers
+from sim.experiments.replications import DEFAULT_ENGINE, Replication
+from sim.experiments.statistics import proportion_ci
 
 _BOOTSTRAP = 1000
 
@@ -55,16 +57,6 @@ def _resized(bet: Bet, change: int, size: float) -> Bet:
     return Bet.model_validate(raw)
 
 
-def _wilson(successes: float, n: int) -> tuple[float, float]:
-    if n == 0:
-        return (0.0, 1.0)
-    z = float(stats.norm.ppf(0.975))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def default_low(spec: Scenario, change: Change) -> float:
     """Where the search starts: the change doing nothing (add 0, scale 1, set the baseline's
     value)."""
@@ -92,6 +84,7 @@ def seek_size(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, float, float], None] | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> SeekResult:
     """The smallest size of the bet's change number `change` (its value: what it sets, adds or
     scales by) that reaches P(goal by deadline) >= `target`, searched in [low, high]. Whole-number
@@ -110,19 +103,21 @@ def seek_size(
     lo = default_low(spec, the_change) if low is None else low
     if high <= lo:
         raise ValueError(f"high ({high:g}) must be above low ({lo:g})")
-    whole = (the_change.path.rsplit(".", 1)[-1] in WHOLE_NUMBER_FIELDS
-             and the_change.operation in ("set", "add"))
+    whole = is_whole_number(the_change.path) and the_change.operation in ("set", "add")
     if whole:
         lo, high = math.floor(lo), math.ceil(high)
     tol = tolerance if tolerance is not None else (high - lo) / 100
-    workers = _default_workers() if workers is None else max(1, workers)
-    values = draw_parameters(spec, replications, np.random.SeedSequence(seed, spawn_key=(0, 0)))
+    n_workers = resolve_workers(workers)
+    # the first round of the baseline's draws: the same as `run` and `compare` make
+    values = draw_parameters(spec, replications, parameter_draws(seed, 0))
     reached: dict[float, np.ndarray] = {}
 
     def evaluate(size: float) -> float:
         sized = _resized(bet, change, size)
-        tasks = [(spec, (sized,), i, values[i], seed) for i in range(replications)]
-        reps: list[Replication] = list(map_tasks(_run_task, tasks, workers, executor))
+        tasks: list[AlternativeTask] = [(spec, (sized,), i, values[i], seed, engine)
+                                        for i in range(replications)]
+        reps: list[Replication] = list(map_tasks(run_alternative_task, tasks, n_workers,
+                                                 executor))
         hits = np.array([r.scalars["goal_by_deadline"] for r in reps])
         reached[size] = hits
         p = float(hits.mean())
@@ -148,7 +143,8 @@ def seek_size(
         bet=bet.name, path=the_change.path, operation=the_change.operation, target=target,
         replications=replications, size=answer,
         p_goal=None if answer is None else float(reached[answer].mean()),
-        p_goal_ci=None if answer is None else _wilson(float(reached[answer].sum()), replications),
+        p_goal_ci=None if answer is None else proportion_ci(int(reached[answer].sum()),
+                                                            replications),
         evaluations=[(s, float(reached[s].mean())) for s in sizes],
     )
     if answer is not None:
@@ -165,6 +161,3 @@ def seek_size(
         result.size_p10, result.size_p50, result.size_p90 = p10, p50, p90
     return result
 
-
-def _run_task(task: tuple[Scenario, tuple[Bet, ...], int, dict[str, float], int]) -> Replication:
-    return run_alternative(*task)

@@ -1,4 +1,8 @@
-"""Reading a scenario: safe YAML, `--set` overrides, validation, and errors a person can act on."""
+"""Reading a scenario: safe YAML, `--set` overrides, validation, and errors a person can act on.
+
+The top of `models`: it validates against the spec (`models.spec`) and then runs the checks only
+the compiled form can make (bets pushing values out of range, correlations that cannot hold
+together), so every caller (CLI, app, notebook) finds every problem at load, before any run."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from models.compiled.bets import bet_problems
+from models.compiled.sampling import correlation_problems
 from models.spec.errors import ScenarioError
 from models.spec.paths import PathError, _unwrap, set_path
 from models.spec.scenario import Scenario
@@ -208,7 +213,7 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
                 where, msg = _split_path(msg)  # our own model-level messages name their field
             problems.append((where, _with_fix(msg)))
         raise ScenarioError(source, problems) from None
-    problems = bet_problems(spec)
+    problems = bet_problems(spec) + correlation_problems(spec)
     if problems:
         raise ScenarioError(source, problems)
     return spec

@@ -1,0 +1,170 @@
+"""The report in a terminal: the same tables and formats as the app, laid out for 80 columns.
+
+Every figure comes from the report layer's tables (`sim.report.owner`, a comparison's tables) and
+every number, amount and share from `sim.report.i18n`'s formats, so the CLI and the app never
+disagree on a figure or how it is written. Text the user wrote (scenario and bet names) is escaped
+for Rich and stripped of control characters before it reaches the terminal.
+
+Wide tables (a comparison) show the decision columns by default; `wide=True` shows them all.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from sim.experiments.compare import BASELINE, Comparison
+from sim.experiments.montecarlo import MonteCarloResult
+from sim.report import owner
+from sim.report.i18n import Lang, metric_label, money, number, percent
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: object) -> str:
+    """User text made harmless for a terminal: control characters (escape sequences that could
+    retitle or clear it) shown as `\\xNN`, and Rich markup escaped."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _band(mean: float | None, lo: float | None, hi: float | None, fmt: object) -> str:
+    assert callable(fmt)
+    return f"{fmt(mean)}\n[dim]P10 {fmt(lo)} … P90 {fmt(hi)}[/]"
+
+
+def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") -> None:
+    """The owner's control panel (seed 001): leads, buyers, money, the goal, and where it leaks."""
+    cur = result.spec.currency
+
+    def cash(x: float | None) -> str:
+        return money(x, cur, lang, compact=True)
+
+    def count(x: float | None) -> str:
+        return number(x, lang)
+
+    def share(x: float | None) -> str:
+        return percent(x, lang)
+
+    title = (f"{safe(result.spec.name)}: {result.spec.horizon_months} months, "
+             f"{result.replications} replications, seed {result.seed}")
+    table = Table(title=title, show_header=True, expand=False)
+    table.add_column("owner's view")
+    table.add_column("mean (P10 … P90)", justify="right")
+    for row in owner.headline(result).to_dict(orient="records"):
+        name = str(row["metric"])
+        fmt = share if name in owner.RATIOS else cash if name in owner.MONEY else count
+        table.add_row(metric_label(name, lang), _band(row["mean"], row["p10"], row["p90"], fmt))
+    goal = result.spec.goal
+    status = owner.goal_status(result)
+    if goal is not None and status is not None:
+        target = (count(goal.target) if goal.metric == "active_clients"
+                  else money(goal.target, cur, lang))
+        months = " / ".join("never" if _missing(status[k]) else f"{status[k]:.0f}"
+                            for k in ("p10", "p50", "p90"))
+        table.add_row(f"goal: {goal.metric.replace('_', ' ')} ≥ {target} "
+                      f"by month {goal.deadline_month}",
+                      f"P = {share(status['p_goal'])}\nmonth P10/P50/P90: {months}")
+    console.print(table)
+
+    leaks = Table(title="where money leaks (over the horizon)")
+    leaks.add_column("stage")
+    leaks.add_column("lost", justify="right")
+    leaks.add_column("revenue they would have brought", justify="right")
+    for row in owner.leaks(result).to_dict(orient="records"):
+        leaks.add_row(metric_label(str(row["stage"]), lang), count(row["count"]),
+                      cash(row["revenue"]))
+    console.print(leaks)
+
+
+def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool = False) -> None:
+    """The ranked bets, what changes against the baseline, the lever split, and what common
+    random numbers bought. `wide` adds the columns that do not fit 80 columns."""
+    cur = cmp.spec.currency
+
+    def cash(x: float | None) -> str:
+        return money(x, cur, lang, compact=True)
+
+    def share(x: float | None) -> str:
+        return percent(x, lang)
+
+    def month(x: float | None) -> str:
+        return "never" if _missing(x) else f"{x:.0f}"
+
+    def ci(lo: float | None, hi: float | None, fmt: object) -> str:
+        assert callable(fmt)
+        return f"\n[dim]({fmt(lo)} … {fmt(hi)})[/]"
+
+    table = Table(title=f"{safe(cmp.spec.name)}: bets ranked by incremental NPV "
+                  f"({cmp.replications} paired replications, seed {cmp.seed})")
+    columns = ["bet", "cost", "NPV vs baseline\n(95% CI)", "ROI\n(95% CI)", "payback\nmonth",
+               "P(goal)", "P(best\nNPV)"]
+    if wide:
+        columns += ["months to\ngoal P50", "P(best\ntime)"]
+    for col in columns:
+        table.add_column(col, justify="left" if col == "bet" else "right")
+    for row in cmp.table().to_dict(orient="records"):
+        base = row["bet"] == BASELINE
+        cells = [
+            safe(row["bet"]), cash(row["cost"]),
+            "—" if base else cash(row["npv"]) + ci(row["npv_lo"], row["npv_hi"], cash),
+            "—" if base else share(row["roi"]) + ci(row["roi_lo"], row["roi_hi"], share),
+            "—" if base else month(row["payback_month"]),
+            share(row["p_goal"]), share(row["p_best_npv"]),
+        ]
+        if wide:
+            cells += [month(row["months_to_goal_p50"]), share(row["p_best_time"])]
+        table.add_row(*cells)
+    console.print(table)
+
+    changes = Table(title="what changes against the baseline: mean (95% CI)")
+    shown = ("total_revenue", "total_profit", "cltv_with_tail", "cac", "customer_equity")
+    changes.add_column("bet")
+    for metric in shown:
+        changes.add_column(metric_label(metric, lang), justify="right")
+    for name in cmp.names[1:]:
+        cells = []
+        for metric in shown:
+            p = cmp.paired(name, metric)
+            cells.append(cash(p["mean"]) + ci(p["ci_low"], p["ci_high"], cash))
+        changes.add_row(safe(name), *cells)
+    console.print(changes)
+
+    levers = Table(title="why: incremental revenue split into the four levers")
+    labels = {"leads": "total_leads", "conversion": "conversion_lever",
+              "average_check": "average_check", "frequency": "frequency",
+              "starting_clients": "starting_clients_lever", "total": "total"}
+    levers.add_column("bet")
+    for key in labels.values():
+        levers.add_column(metric_label(key, lang), justify="right")
+    for row in cmp.levers().to_dict(orient="records"):
+        levers.add_row(safe(row["bet"]), *(cash(row[c]) for c in labels))
+    console.print(levers)
+
+    reduction = cmp.variance_reduction()
+    gains = [v for v in reduction.values() if v == v and v != math.inf]
+    exact = [safe(n) for n, v in reduction.items() if v == math.inf]
+    if gains:
+        console.print(f"common random numbers: the paired standard error of NPV differences is "
+                      f"{min(gains):.1f}x to {max(gains):.1f}x smaller than independent runs'")
+    if exact:
+        console.print(f"exact differences (the same in every replication): {', '.join(exact)}")
+    for name, why in cmp.skipped:
+        console.print(f"[yellow]left out[/] {safe(name)}: {safe(why)}")
+    if cmp.settled is not None:
+        rounds = f"{cmp.replications} replications in rounds {cmp.rounds}"
+        if cmp.settled:
+            tied = cmp.could_be_best[1:]
+            tie = f", tied exactly with {safe(', '.join(tied))}" if tied else ""
+            console.print(f"settled: {safe(cmp.could_be_best[0])} is best{tie} ({rounds})")
+        else:
+            console.print(f"not settled at the cap ({rounds}); could still be best: "
+                          + safe(", ".join(cmp.could_be_best)))
+

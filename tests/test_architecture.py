@@ -1,0 +1,145 @@
+"""The design holds: dependencies point one way, conventions live in one place, the four levers
+multiply out, and the public API is what the README shows.
+
+spec <- compiled form <- engines <- experiments <- report <- CLI and app (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from models.accounting.metrics import LEVER_METRICS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Each layer may import only the layers to its left (and itself). The purchase models of
+# `models.calibration` (BG/NBD, Gamma-Gamma and their fitting) are the model's own mathematics:
+# the compiled form reads a customer base's posterior from them. Calibrating a business (reading
+# its exports, writing a scenario) uses the compiled form's units, so it sits above.
+LAYERS = [
+    ("models.spec",),
+    ("models.calibration.mle", "models.calibration.bgnbd", "models.calibration.gamma_gamma"),
+    ("models.compiled",),
+    ("models.accounting", "models.calibration", "models.load"),
+    ("sim.engines",),
+    ("sim.experiments",),
+    ("sim.report",),
+    ("sim.cli", "sim"),
+]
+
+
+def _layer(module: str) -> int:
+    best, longest = -1, 0
+    for i, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            matches = module == prefix or module.startswith(prefix + ".")
+            if matches and prefix != "sim" and len(prefix) > longest:
+                best, longest = i, len(prefix)
+    if best < 0 and module.startswith("sim"):
+        best = len(LAYERS) - 1
+    return best
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+        elif isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+    return [m for m in found if m.split(".")[0] in ("sim", "models")]
+
+
+def _sources() -> list[Path]:
+    return sorted((ROOT / "models").rglob("*.py")) + sorted((ROOT / "sim").rglob("*.py"))
+
+
+def test_dependencies_point_one_way() -> None:
+    wrong = []
+    for path in _sources():
+        me = _module_name(path)
+        if me == "sim":  # the public API re-exports every layer
+            continue
+        for target in _imports(path):
+            if _layer(target) > _layer(me):
+                wrong.append(f"{me} imports {target}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_models_never_import_sim() -> None:
+    wrong = [f"{_module_name(p)} imports {t}" for p in sorted((ROOT / "models").rglob("*.py"))
+             for t in _imports(p) if t.split(".")[0] == "sim"]
+    assert not wrong, "\n".join(wrong)
+
+
+# Conventions worked out in `models.compiled.units` (and the goal in `models.accounting.goal`):
+# a second copy anywhere else is a place where the two can drift apart.
+DUPLICATES = {
+    r"\*\* \(1 / 12\)|\*\* \(1\.0 / 12\.0\)": "a monthly rate: use units.monthly_discount_rate",
+    r"[*/] 30(\.0)?\b|\"month\": 30": "30 days: use units.DAYS_PER_MONTH",
+    r"math\.floor\(\w+ \+ 0\.5\)": "rounding a whole-number field: use units.whole_number",
+    r"log1p\(\w*monthly_discount": "a daily discount: use units.discount_per_day",
+    r"spawn_key=": "a random-stream key: use models.compiled.streams",
+    r"hits = np\.flatnonzero\(series >= target\)": "a goal's month: use models.accounting.goal",
+}
+OWNERS = {"models/compiled/units.py", "models/compiled/streams.py", "models/accounting/goal.py"}
+
+
+@pytest.mark.parametrize("pattern", list(DUPLICATES))
+def test_no_convention_is_worked_out_twice(pattern: str) -> None:
+    rx = re.compile(pattern)
+    found = []
+    for path in _sources():
+        rel = str(path.relative_to(ROOT))
+        if rel in OWNERS:
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if rx.search(code) and not code.strip().startswith(('"', "'")):
+                found.append(f"{rel}:{n}: {line.strip()}")
+    assert not found, DUPLICATES[pattern] + "\n" + "\n".join(found)
+
+
+def test_levers_multiply_to_the_revenue_of_clients_won() -> None:
+    """b2b_services starts with clients: the four levers are of the clients won during the
+    horizon, so leads x conversion x average check x frequency is their revenue, and the starting
+    clients' revenue is the rest."""
+    spec = sim.load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
+    assert spec.initial_state.clients, "the check needs a scenario with starting clients"
+    result = sim.run_monte_carlo(spec, replications=2, seed=4, workers=1)
+    s = result.scalars
+    product = np.prod(np.stack([s[m] for m in LEVER_METRICS]), axis=0)
+    np.testing.assert_allclose(product, s["new_clients_revenue"], rtol=1e-9)
+    assert np.all(s["starting_clients_revenue"] > 0)
+    np.testing.assert_allclose(s["new_clients_revenue"] + s["starting_clients_revenue"],
+                               s["total_revenue"], rtol=1e-12)
+    # a lever of all buyers (starting clients included) would not multiply out
+    assert np.all(np.abs(s["total_leads"] * s["conversion"] * s["average_check"]
+                         * s["purchases_per_client"] - s["total_revenue"])
+                  > 0.01 * s["starting_clients_revenue"])
+
+
+def test_public_api_is_what_the_readme_uses() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert blocks, "the README shows the Python API"
+    for block in blocks:
+        for module in re.findall(r"^\s*(?:from|import) ([\w.]+)", block, flags=re.M):
+            assert module == "sim" or module.startswith("sim.report"), (
+                f"README imports {module}: notebook examples use the public API `sim`")
+    for name in sim.__all__:
+        if name.isupper():  # a constant
+            continue
+        assert getattr(sim, name).__doc__, f"sim.{name} has no docstring"
