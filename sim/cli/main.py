@@ -200,10 +200,6 @@ def compare(
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
 
 
-def _size(x: float | None) -> str:
-    return "above --high" if x is None else f"{x:,.4g}"
-
-
 @app.command()
 def seek(
     scenario: ScenarioArg,
@@ -238,20 +234,7 @@ def seek(
         raise _fail(str(err).split("\n    For further information")[0]) from None
     path = out / "seek.json"
     write_json(path, result.to_dict())
-    what = f"{result.operation} {escape(result.path)}"
-    if result.size is None:
-        tried = result.evaluations[-1][0] if result.evaluations else high
-        console.print(f"[bold red]not reached[/]: even {what} = {tried:,.4g} gives P(goal) below "
-                      f"{target:.0%}; raise --high or rethink the bet")
-    else:
-        lo_ci, hi_ci = result.p_goal_ci or (0.0, 1.0)
-        console.print(f"[bold]{escape(result.bet)}[/]: {what} = [bold]{result.size:,.4g}[/] "
-                      f"reaches P(goal) = {result.p_goal:.0%} (95% CI {lo_ci:.0%}–{hi_ci:.0%}) "
-                      f">= {target:.0%}; over replications the answer ranges P10 "
-                      f"{_size(result.size_p10)} … P90 {_size(result.size_p90)}")
-        if result.unreached_share:
-            console.print(f"in {result.unreached_share:.0%} of bootstrap resamples no size up to "
-                          f"{result.evaluations[-1][0]:,.4g} reached the target")
+    terminal.seek(result, console)
     console.print(escape(f"written: {path}"))
 
 

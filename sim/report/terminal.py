@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.experiments.compare import BASELINE, Comparison
+from sim.experiments.goalseek import SeekResult
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.report import owner
 from sim.report.i18n import Lang, metric_label, money, number, percent
@@ -108,8 +109,8 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
                "P(goal)", "P(best\nNPV)"]
     if wide:
         columns += ["months to\ngoal P50", "P(best\ntime)"]
-    for col in columns:
-        table.add_column(col, justify="left" if col == "bet" else "right")
+    for col in columns:  # names wrap rather than lose their ends ("follo…")
+        table.add_column(col, justify="left" if col == "bet" else "right", overflow="fold")
     for row in cmp.table().to_dict(orient="records"):
         base = row["bet"] == BASELINE
         cells = [
@@ -126,9 +127,9 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
 
     changes = Table(title="what changes against the baseline: mean (95% CI)")
     shown = ("total_revenue", "total_profit", "cltv_with_tail", "cac", "customer_equity")
-    changes.add_column("bet")
+    changes.add_column("bet", overflow="fold")
     for metric in shown:
-        changes.add_column(metric_label(metric, lang), justify="right")
+        changes.add_column(metric_label(metric, lang), justify="right", overflow="fold")
     for name in cmp.names[1:]:
         cells = []
         for metric in shown:
@@ -141,9 +142,9 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     labels = {"leads": "total_leads", "conversion": "conversion_lever",
               "average_check": "average_check", "frequency": "frequency",
               "starting_clients": "starting_clients_lever", "total": "total"}
-    levers.add_column("bet")
+    levers.add_column("bet", overflow="fold")
     for key in labels.values():
-        levers.add_column(metric_label(key, lang), justify="right")
+        levers.add_column(metric_label(key, lang), justify="right", overflow="fold")
     for row in cmp.levers().to_dict(orient="records"):
         levers.add_row(safe(row["bet"]), *(cash(row[c]) for c in labels))
     console.print(levers)
@@ -168,3 +169,26 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
             console.print(f"not settled at the cap ({rounds}); could still be best: "
                           + safe(", ".join(cmp.could_be_best)))
 
+
+
+def seek(result: SeekResult, console: Console, lang: Lang = "en") -> None:
+    """A goal seek's answer: the size that reaches the target, its spread, or why none does."""
+
+    def size(x: float | None) -> str:
+        return "above --high" if x is None else number(x, lang, 0 if float(x).is_integer() else 3)
+
+    what = f"{result.operation} {safe(result.path)}"
+    target = percent(result.target, lang)
+    if result.size is None:
+        tried = result.evaluations[-1][0] if result.evaluations else math.nan
+        console.print(f"[bold red]not reached[/]: even {what} = {size(tried)} gives P(goal) "
+                      f"below {target}; raise --high or rethink the bet")
+        return
+    lo, hi = result.p_goal_ci or (0.0, 1.0)
+    console.print(f"[bold]{safe(result.bet)}[/]: {what} = [bold]{size(result.size)}[/] reaches "
+                  f"P(goal) = {percent(result.p_goal, lang)} (95% CI {percent(lo, lang)}–"
+                  f"{percent(hi, lang)}) >= {target}; over replications the answer ranges "
+                  f"P10 {size(result.size_p10)} … P90 {size(result.size_p90)}")
+    if result.unreached_share:
+        console.print(f"in {percent(result.unreached_share, lang)} of bootstrap resamples no "
+                      f"size up to {size(result.evaluations[-1][0])} reached the target")
