@@ -15,12 +15,14 @@ import re
 
 from rich.console import Console
 from rich.markup import escape
+from rich.panel import Panel
 from rich.table import Table
 
 from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.goalseek import SeekResult
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.report import owner
+from sim.report.decision import decide, summary_lines
 from sim.report.i18n import Lang, metric_label, money, number, percent
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -102,6 +104,11 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     def ci(lo: float | None, hi: float | None, fmt: object) -> str:
         assert callable(fmt)
         return f"\n[dim]({fmt(lo)} … {fmt(hi)})[/]"
+
+    decision = decide(cmp)
+    lines = summary_lines(decision, cur, lang)
+    console.print(Panel("\n".join(safe(line) for line in lines), title="decision",
+                        title_align="left", expand=False))
 
     table = Table(title=f"{safe(cmp.spec.name)}: bets ranked by incremental NPV "
                   f"({cmp.replications} paired replications, seed {cmp.seed})")
