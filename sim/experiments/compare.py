@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from models.accounting.goal import month_or_never
 from models.accounting.metrics import LEVERS, lever_factors, lever_split
@@ -49,7 +48,14 @@ from models.load import scenario_hash
 from models.spec.scenario import Bet, Scenario
 from sim.experiments.parallel import map_tasks, resolve_workers
 from sim.experiments.replications import DEFAULT_ENGINE, Replication, in_rounds, run_compiled, stack
-from sim.experiments.statistics import QUANTILES, Z95, describe, describe_time_to_goal
+from sim.experiments.statistics import (
+    QUANTILES,
+    describe,
+    describe_time_to_goal,
+    lhs_factor,
+    lhs_standard_error,
+    t_critical,
+)
 
 BASELINE = "baseline"
 _BOOTSTRAP = 2000
@@ -182,13 +188,16 @@ class Comparison:
         if n == 0:
             return {"mean": None, "se": None, "ci_low": None, "ci_high": None,
                     "se_independent": None}
-        se = float(d[ok].std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+        # Intervals valid under Latin hypercube sampling, with Student's t (statistics module)
+        factor = lhs_factor(n, self.rounds)
+        se = float(d[ok].std(ddof=1) * math.sqrt(factor)) if n > 1 else 0.0
         a, b = self._values(name, metric)[ok], self._values(BASELINE, metric)[ok]
-        se_ind = (float(math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / n)) if n > 1 else 0.0)
+        se_ind = (float(math.sqrt((a.var(ddof=1) + b.var(ddof=1)) * factor)) if n > 1 else 0.0)
         mean = float(d[ok].mean())
         if se <= 1e-9 * max(1.0, abs(mean), se_ind):  # rounding residue of an exact difference
             se = 0.0
-        return {"mean": mean, "se": se, "ci_low": mean - Z95 * se, "ci_high": mean + Z95 * se,
+        t = t_critical(n)
+        return {"mean": mean, "se": se, "ci_low": mean - t * se, "ci_high": mean + t * se,
                 "se_independent": se_ind}
 
     def variance_reduction(self, metric: str = "npv_profit") -> dict[str, float]:
@@ -376,15 +385,15 @@ def separation(cmp: Comparison, confidence: float = 0.95) -> tuple[bool, list[st
     others = [n for n in names if n != best]
     if not others:
         return True, [best]
-    z = float(stats.norm.ppf(1 - (1 - confidence) / (2 * len(others))))
+    t = t_critical(cmp.replications, confidence, len(others))
     still, tied = [best], []
     for n in others:
         d = npv[best] - npv[n]
         if np.all(d == 0):  # the same in every replication: no number of runs tells them apart
             tied.append(n)
             continue
-        se = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
-        if not float(d.mean()) - z * se > 0:
+        se = lhs_standard_error(d, cmp.rounds)
+        if not float(d.mean()) - t * se > 0:
             still.append(n)
     return len(still) == 1, still + tied
 
@@ -429,7 +438,10 @@ def compare_bets(
         cmp.skipped, cmp.engine = skipped, engine
         return cmp
 
+    sizes: list[int] = []  # replications in each round so far
+
     def run_round(first: int, draws: list[dict[str, float]]) -> None:
+        sizes.append(len(draws))
         tasks: list[AlternativeTask] = [(spec, a.bets, first + i, draws[i], seed, engine)
                                         for i in range(len(draws)) for a in alts]
         total = (first + len(draws)) * len(alts)
@@ -439,7 +451,7 @@ def compare_bets(
                 progress(first * len(alts) + k + 1, total)
 
     def settled() -> bool:
-        return separation(comparison([]))[0]
+        return separation(comparison(list(sizes)))[0]
 
     rounds = in_rounds(spec, seed, replications, max(max_replications, replications), run_round,
                        settled if until_settled else None)

@@ -130,9 +130,11 @@ def run_monte_carlo(
     start = time.perf_counter()
     done: list[Replication] = []
     target = [replications]
+    sizes: list[int] = []  # replications in each round so far
 
     def run_round(first: int, draws: list[dict[str, float]]) -> None:
         target[0] = first + len(draws)
+        sizes.append(len(draws))
         tasks = [(spec, first + i, draws[i], seed, engine) for i in range(len(draws))]
         for rep in map_tasks(_run_one, tasks, n_workers, executor):
             done.append(rep)
@@ -143,7 +145,7 @@ def run_monte_carlo(
         goal = goal_value(stack(done).monthly, spec)
         mean = float(np.mean(goal))
         assert precision is not None
-        return bool(mean) and mean_ci_half_width(goal) / abs(mean) * 100 <= precision
+        return bool(mean) and mean_ci_half_width(goal, sizes) / abs(mean) * 100 <= precision
 
     rounds = in_rounds(spec, seed, replications, max(max_replications, replications), run_round,
                        None if precision is None else precise)
