@@ -1,0 +1,80 @@
+"""Messages about bad input and faults, by key, in English and Russian (issue 12).
+
+`msg(key, **values)` builds a `Message` (models.spec.errors): its `str` is the English text, the
+app shows `.text("ru")`. The CLI prints English. Values are formatted into both texts the same
+way; numbers are formatted by the caller so both languages show the same figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.spec.errors import Message
+
+# key -> (English, Russian)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- the YAML file ---------------------------------------------------------------------
+    "yaml_alias_bomb": (
+        "the file's aliases (*name) expand to more than {limit} values ({got}); a scenario "
+        "never needs that many: write the values out, or reuse an anchor a few times only",
+        "псевдонимы файла (*имя) разворачиваются более чем в {limit} значений ({got}); "
+        "сценарию столько не нужно: выпишите значения или используйте якорь лишь несколько раз"),
+    "yaml_alias_cycle": (
+        "an anchor refers to itself (a YAML alias inside its own anchor); remove the loop",
+        "якорь ссылается сам на себя (псевдоним YAML внутри своего же якоря); уберите цикл"),
+    "yaml_too_deep": (
+        "the file is nested too deeply for a scenario; check the indentation and brackets",
+        "файл вложен слишком глубоко для сценария; проверьте отступы и скобки"),
+    "yaml_duplicate_key": (
+        "the key {key!r} appears twice in the same block: lines {first} and {second}; the "
+        "second would silently replace the first: merge them into one",
+        "ключ {key!r} встречается дважды в одном блоке: строки {first} и {second}; второй "
+        "молча заменил бы первый: объедините их в один"),
+    # -- numbers -----------------------------------------------------------------------------
+    "amount_too_large": (
+        "must be at most {limit} in absolute value (the largest amount or count GrowthSim "
+        "accepts, so sums over clients and months stay exact), got {got}; is it a typo?",
+        "по модулю не больше {limit} (наибольшая сумма или количество, которые принимает "
+        "GrowthSim, чтобы суммы по клиентам и месяцам оставались точными), получено {got}; "
+        "нет ли опечатки?"),
+    "dist_too_large": (
+        "this distribution ranges up to {got}, beyond {limit} (the largest amount or count "
+        "GrowthSim accepts); narrow it",
+        "это распределение доходит до {got}, больше {limit} (наибольшая сумма или количество, "
+        "которые принимает GrowthSim); сузьте его"),
+    # -- volume ------------------------------------------------------------------------------
+    "too_much_work": (
+        "this scenario would simulate about {agents} leads and clients over {months} months "
+        "({agent_months} agent-months) in every replication, above the limit of {limit} "
+        "agents (about {memory} of memory a replication); largest sources: {sources}. Lower "
+        "them or the horizon, or simulate a sample: divide leads, clients, managers and fixed "
+        "costs by {factor} and multiply the money results by {factor}",
+        "этот сценарий в каждом прогоне моделировал бы около {agents} лидов и клиентов за "
+        "{months} мес. ({agent_months} агенто-месяцев), больше предела в {limit} агентов "
+        "(около {memory} памяти на прогон); главные источники: {sources}. Уменьшите их или "
+        "горизонт, либо моделируйте выборку: разделите лиды, клиентов, менеджеров и "
+        "постоянные расходы на {factor} и умножьте денежные итоги на {factor}"),
+    # -- output ------------------------------------------------------------------------------
+    "out_not_writable": (
+        "cannot write results to {path} ({why}); choose another folder with --out",
+        "нельзя записать результаты в {path} ({why}); выберите другую папку в --out"),
+    "out_write_failed": (
+        "writing the results to {path} failed ({why}); nothing of this run was kept and the "
+        "earlier results there are unchanged; free some space or choose another folder with "
+        "--out",
+        "запись результатов в {path} не удалась ({why}); ничего из этого прогона не сохранено, "
+        "прежние результаты там не изменились; освободите место или выберите другую папку в "
+        "--out"),
+    "interrupted": (
+        "interrupted (Ctrl-C) while {what}; {written}",
+        "прервано (Ctrl-C) во время: {what}; {written}"),
+    "interrupted_nothing_written": (
+        "nothing of this run was written; earlier results in {path} are unchanged",
+        "из этого прогона ничего не записано; прежние результаты в {path} не изменились"),
+}
+
+
+def msg(message_key: str, /, **values: Any) -> Message:
+    """The message `message_key` in both languages, with `values` formatted in."""
+    en, ru = MESSAGES[message_key]
+    return Message(en.format(**values), ru.format(**values))
