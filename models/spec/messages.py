@@ -75,6 +75,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def msg(message_key: str, /, **values: Any) -> Message:
-    """The message `message_key` in both languages, with `values` formatted in."""
+    """The message `message_key` in both languages, with `values` formatted in (a value that is
+    itself a `Message` goes in in each language)."""
     en, ru = MESSAGES[message_key]
-    return Message(en.format(**values), ru.format(**values))
+    ru_values = {k: v.ru if isinstance(v, Message) else v for k, v in values.items()}
+    return Message(en.format(**values), ru.format(**ru_values))

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -58,14 +57,24 @@ def _date(text: str | None, option: str) -> str | None:
                     option) from None
 
 
-def _write_yaml(path: Path, data: dict[str, Any]) -> None:
-    from sim.report.output import write_atomic
+def _writable(out: Path) -> None:
+    """Refuse an --out folder that cannot be written before reading or fitting anything."""
+    from sim.report.output import OutputError, check_writable
 
-    text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
-    def write(tmp: Path) -> None:
-        tmp.write_text(text, encoding="utf-8")
+    try:
+        check_writable(out)
+    except OutputError as err:
+        raise _fail([str(err.message)], "--out") from None
 
-    write_atomic(path, write)
+
+def _write(out: Path, unit: str, files: dict[str, Any]) -> list[Path]:
+    """The command's files as one unit (sim.report.output), or a clear message (exit 2)."""
+    from sim.report.output import OutputError, write_files
+
+    try:
+        return write_files(out, unit, files)
+    except OutputError as err:
+        raise _fail([str(err.message)], "--out") from None
 
 
 def _fmt(x: float) -> str:
@@ -99,8 +108,8 @@ def transactions(
     """Fit BG/NBD (purchases and dropout) and Gamma-Gamma (spend) to a purchase export."""
     from models.calibration.calibrate import calibrate_transactions, forecast_scenario
     from models.calibration.transactions import read_transactions
-    from sim.report.output import write_json
 
+    _writable(out)
     cal_end = _date(calibration_end, "--calibration-end")
     obs_end = _date(observation_end, "--observation-end")
     try:
@@ -119,13 +128,11 @@ def transactions(
     report = result.report()
     fragment = result.scenario_fragment()
     holdout = report["diagnostics"].get("holdout")
-    files = [out / "transactions.json", out / "scenario_fragment.yaml"]
-    write_json(files[0], report)
-    _write_yaml(files[1], fragment)
+    unit: dict[str, Any] = {"transactions.json": report, "scenario_fragment.yaml": fragment}
     if holdout is not None:
         months = max(1, math.ceil(holdout["holdout_periods"] * result.summary.period_days / 30))
-        files.append(out / "forecast.yaml")
-        _write_yaml(files[2], forecast_scenario(fragment, months, f"forecast of {csv.name}"))
+        unit["forecast.yaml"] = forecast_scenario(fragment, months, f"forecast of {csv.name}")
+    files = _write(out, "calibrate-transactions", unit)
 
     data = report["data"]
     console.print(f"rows read {data['rows_read']}, used {data['rows_used']}; customers "
@@ -164,16 +171,15 @@ def funnel(
 ) -> None:
     """Estimate the funnel per channel (with 95% intervals) from a lead export."""
     from models.calibration.funnel import calibrate_funnel, read_leads
-    from sim.report.output import write_json
 
+    _writable(out)
     try:
         leads = read_leads(csv)
     except TransactionsError as err:
         raise _fail(err.problems, err.source) from None
     result = calibrate_funnel(leads, settled_days)
-    files = [out / "funnel.json", out / "funnel_fragment.yaml"]
-    write_json(files[0], result)
-    _write_yaml(files[1], result["scenario_fragment"])
+    files = _write(out, "calibrate-funnel", {"funnel.json": result,
+                                             "funnel_fragment.yaml": result["scenario_fragment"]})
     table = Table(title=f"funnel estimates, {leads.rows_read} leads (95% intervals)")
     table.add_column("estimate")
     groups = {"all": result["all"], **result["channels"]}

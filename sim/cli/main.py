@@ -64,6 +64,26 @@ def _load(path: Path, overrides: list[str] | None) -> Scenario:
         raise _fail(f"--set {err}") from None
 
 
+def _writable(out: Path) -> None:
+    """Refuse an --out folder that cannot be written before simulating (issue 12)."""
+    from sim.report.output import OutputError, check_writable
+
+    try:
+        check_writable(out)
+    except OutputError as err:
+        raise _fail(str(err.message)) from None
+
+
+def _written(write: Callable[[], list[Path]]) -> list[Path]:
+    """The result files, or a clear message (exit 2) when they cannot be written."""
+    from sim.report.output import OutputError
+
+    try:
+        return write()
+    except OutputError as err:
+        raise _fail(str(err.message)) from None
+
+
 def _money(x: float | None, currency: str) -> str:
     if x is None:
         return "n/a"
@@ -110,6 +130,7 @@ def run(
     from sim.report.output import write_results
 
     spec = _load(scenario, set_)
+    _writable(out)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task(f"simulating {escape(spec.name)}", total=reps)
@@ -119,7 +140,7 @@ def run(
 
         result = run_monte_carlo(spec, reps, seed, workers, precision, max(max_reps, reps),
                                  progress)
-    files = write_results(result, out)
+    files = _written(lambda: write_results(result, out))
     print_owner_view(result)
     if precision is not None:
         console.print(f"--precision {precision}%: {result.replications} replications in "
@@ -240,6 +261,7 @@ def compare(
     if not chosen:
         raise _fail(f"{scenario}: the scenario has no bets; add a bets: list (see README)")
     k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
+    _writable(out)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task(f"comparing bets of {escape(spec.name)}", total=None)
@@ -252,7 +274,7 @@ def compare(
                                max(max_reps, reps), progress)
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range
             raise _fail(str(err)) from None
-    files = write_comparison(cmp, out)
+    files = _written(lambda: write_comparison(cmp, out))
     print_comparison(cmp)
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
 
@@ -352,9 +374,10 @@ def seek(
 ) -> None:
     """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""
     from sim.experiments.goalseek import seek_size
-    from sim.report.output import write_json
+    from sim.report.output import write_seek
 
     spec = _load(scenario, set_)
+    _writable(out)
 
     def progress(step: int, size: float, p: float) -> None:
         errors.print(f"  step {step}: size {size:,.4g} -> P(goal) {p:.0%}")
@@ -364,8 +387,7 @@ def seek(
                            progress=progress)
     except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range
         raise _fail(str(err).split("\n    For further information")[0]) from None
-    path = out / "seek.json"
-    write_json(path, result.to_dict())
+    [path] = _written(lambda: write_seek(result.to_dict(), out))
     what = f"{result.operation} {escape(result.path)}"
     if result.size is None:
         tried = result.evaluations[-1][0] if result.evaluations else high
