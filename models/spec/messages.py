@@ -68,6 +68,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "interrupted": (
         "interrupted (Ctrl-C) while {what}; {written}",
         "прервано (Ctrl-C) во время: {what}; {written}"),
+    "interrupted_while_writing": (
+        "they are written as one unit, so {path} holds either all the new files or all the "
+        "earlier ones, never a mix",
+        "они записываются единым целым, поэтому в {path} либо все новые файлы, либо все "
+        "прежние, но не смесь"),
     "interrupted_nothing_written": (
         "nothing of this run was written; earlier results in {path} are unchanged",
         "из этого прогона ничего не записано; прежние результаты в {path} не изменились"),

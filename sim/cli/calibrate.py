@@ -16,10 +16,10 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from models.calibration.transactions import TransactionsError
+from sim.report.terminal import escape
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fit the baseline to a business's own data (purchases, leads).")

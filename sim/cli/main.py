@@ -6,22 +6,24 @@ Exit codes: 0 success, 2 bad input (scenario, override, option), 1 anything else
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from models.spec.loader import ScenarioError, load_scenario
+from models.spec.messages import msg
 from models.spec.paths import PathError
 from models.spec.scenario import Scenario
 from sim.cli.calibrate import app as calibrate_app
+from sim.report.terminal import escape
 
 app = typer.Typer(
     add_completion=False,
@@ -74,7 +76,7 @@ def _writable(out: Path) -> None:
         raise _fail(str(err.message)) from None
 
 
-def _written(write: Callable[[], list[Path]]) -> list[Path]:
+def _written(write: Callable[[], list[Path]], out: Path) -> list[Path]:
     """The result files, or a clear message (exit 2) when they cannot be written."""
     from sim.report.output import OutputError
 
@@ -82,6 +84,25 @@ def _written(write: Callable[[], list[Path]]) -> list[Path]:
         return write()
     except OutputError as err:
         raise _fail(str(err.message)) from None
+    except KeyboardInterrupt:
+        raise _interrupted(f"writing the results to {out}",
+                           msg("interrupted_while_writing", path=out)) from None
+
+
+def _interrupted(what: str, written: str) -> typer.Exit:
+    """Ctrl-C: say what was interrupted and what was (not) written; exit 130 (128 + SIGINT)."""
+    text = msg("interrupted", what=what, written=written)
+    errors.print(f"[bold yellow]{escape(str(text))}[/]", highlight=False,
+                 soft_wrap=True)
+    return typer.Exit(code=130)
+
+
+@contextlib.contextmanager
+def _interruptible(what: str, out: Path) -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise _interrupted(what, msg("interrupted_nothing_written", path=out)) from None
 
 
 def _money(x: float | None, currency: str) -> str:
@@ -131,8 +152,9 @@ def run(
 
     spec = _load(scenario, set_)
     _writable(out)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=errors, transient=True) as bar:
+    with _interruptible(f"simulating {spec.name}", out), Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task(f"simulating {escape(spec.name)}", total=reps)
 
         def progress(done: int, total: int) -> None:
@@ -140,7 +162,7 @@ def run(
 
         result = run_monte_carlo(spec, reps, seed, workers, precision, max(max_reps, reps),
                                  progress)
-    files = _written(lambda: write_results(result, out))
+    files = _written(lambda: write_results(result, out), out)
     print_owner_view(result)
     if precision is not None:
         console.print(f"--precision {precision}%: {result.replications} replications in "
@@ -262,8 +284,9 @@ def compare(
         raise _fail(f"{scenario}: the scenario has no bets; add a bets: list (see README)")
     k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
     _writable(out)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=errors, transient=True) as bar:
+    with _interruptible(f"comparing the bets of {spec.name}", out), Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task(f"comparing bets of {escape(spec.name)}", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -274,7 +297,7 @@ def compare(
                                max(max_reps, reps), progress)
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range
             raise _fail(str(err)) from None
-    files = _written(lambda: write_comparison(cmp, out))
+    files = _written(lambda: write_comparison(cmp, out), out)
     print_comparison(cmp)
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
 
@@ -383,11 +406,12 @@ def seek(
         errors.print(f"  step {step}: size {size:,.4g} -> P(goal) {p:.0%}")
 
     try:
-        result = seek_size(spec, bet, high, low, change, target, reps, seed, workers=workers,
-                           progress=progress)
+        with _interruptible(f"seeking the size of {bet}", out):
+            result = seek_size(spec, bet, high, low, change, target, reps, seed,
+                               workers=workers, progress=progress)
     except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range
         raise _fail(str(err).split("\n    For further information")[0]) from None
-    [path] = _written(lambda: write_seek(result.to_dict(), out))
+    [path] = _written(lambda: write_seek(result.to_dict(), out), out)
     what = f"{result.operation} {escape(result.path)}"
     if result.size is None:
         tried = result.evaluations[-1][0] if result.evaluations else high
