@@ -76,6 +76,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "interrupted_nothing_written": (
         "nothing of this run was written; earlier results in {path} are unchanged",
         "из этого прогона ничего не записано; прежние результаты в {path} не изменились"),
+    # -- calibration exports -----------------------------------------------------------------
+    "csv_is_folder": (
+        "is a folder, not a CSV file; give the path of the exported .csv file",
+        "это папка, а не файл CSV; укажите путь к выгруженному файлу .csv"),
+    "csv_unreadable": (
+        "cannot read the file ({why}); check its permissions",
+        "не удаётся прочитать файл ({why}); проверьте права доступа"),
+    "csv_too_large": (
+        "the file is larger than {limit}; export a shorter period or split it",
+        "файл больше {limit}; выгрузите более короткий период или разделите файл"),
+    "csv_binary": (
+        "not a text CSV file (it holds binary data, e.g. an .xlsx workbook or an archive); in "
+        "Excel use File > Save As > CSV (comma or semicolon delimited)",
+        "это не текстовый CSV (в файле двоичные данные, например книга .xlsx или архив); в "
+        "Excel выберите Файл > Сохранить как > CSV (разделители — запятые или точки с запятой)"),
+    "csv_detected": (
+        "read as {encoding}, {delimiter} between columns, {decimal} (detected; override with "
+        "--delimiter and --decimal)",
+        "прочитано как {encoding}, между столбцами {delimiter}, {decimal} (определено "
+        "автоматически; задать явно: --delimiter и --decimal)"),
+    "csv_one_column": (
+        "the header {header!r} was read as one column, so the columns are not separated by "
+        "{delimiter}; give the separator with --delimiter (e.g. --delimiter ';')",
+        "заголовок {header!r} прочитан как один столбец: столбцы разделены не знаком "
+        "{delimiter}; укажите разделитель через --delimiter (например, --delimiter ';')"),
+    "bad_date_format": (
+        "--date-format {fmt!r} is not a date format ({why}); write it with strftime codes, "
+        "e.g. %d.%m.%Y for 31.12.2024 or %Y-%m-%d for 2024-12-31",
+        "--date-format {fmt!r} — не формат даты ({why}); запишите его кодами strftime, "
+        "например %d.%m.%Y для 31.12.2024 или %Y-%m-%d для 2024-12-31"),
+    "date_in_future": (
+        "dates after today ({today}) in {rows}: fix the year (a typo such as 2097 for 2024), or "
+        "pass --skip-bad-rows to leave these rows out",
+        "даты позже сегодняшней ({today}) в {rows}: исправьте год (опечатка вроде 2097 вместо "
+        "2024) или передайте --skip-bad-rows, чтобы пропустить эти строки"),
+    "end_after_data": (
+        "{option} {date} is after the last purchase in the file ({last}): purchases after the "
+        "export are unknown and would count as none; give a date up to {last} or leave it out",
+        "{option} {date} позже последней покупки в файле ({last}): покупки после выгрузки "
+        "неизвестны и считались бы отсутствующими; укажите дату не позже {last} или не "
+        "указывайте её"),
+    "no_repeat_purchases": (
+        "no customer bought again on a later day in the calibration period ({customers} "
+        "customers, each one purchase day): BG/NBD learns how often customers buy and when "
+        "they stop from repeat purchases, so it cannot be fitted; export a longer period, move "
+        "--calibration-end later, or check that --customer-col names a customer id, not an "
+        "order id",
+        "ни один клиент не купил повторно в другой день в периоде калибровки ({customers} "
+        "клиентов, у каждого один день покупок): BG/NBD узнаёт, как часто клиенты покупают и "
+        "когда уходят, по повторным покупкам, поэтому его нельзя оценить; выгрузите более "
+        "долгий период, сдвиньте --calibration-end позже или проверьте, что --customer-col — "
+        "это id клиента, а не заказа"),
+    "forecast_too_long": (
+        "forecast.yaml not written: the holdout is {months} months, longer than a scenario's "
+        "horizon may be (at most {limit} months); choose an earlier --observation-end",
+        "forecast.yaml не записан: отложенный период — {months} мес., больше допустимого "
+        "горизонта сценария (не более {limit} мес.); выберите более раннюю --observation-end"),
+    "bad_rows": (
+        "{what} in {rows}: {fix}, or pass --skip-bad-rows to leave these rows out",
+        "{what} в {rows}: {fix}, или передайте --skip-bad-rows, чтобы пропустить эти строки"),
 }
 
 

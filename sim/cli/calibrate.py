@@ -18,7 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from models.calibration.transactions import TransactionsError
+from models.calibration.transactions import TransactionsError, rows_text
+from models.compiled.units import DAYS_PER_MONTH
+from models.spec.messages import msg
+from models.spec.scenario import Scenario
 from sim.report.terminal import escape
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
@@ -33,6 +36,26 @@ class Period(StrEnum):
     month = "month"
 
 
+class Decimal(StrEnum):
+    point = "."
+    comma = ","
+
+
+DelimiterOpt = Annotated[str | None, typer.Option(
+    help="the character between columns: , ; tab or | (default: detected from the file)")]
+DecimalOpt = Annotated[Decimal | None, typer.Option(
+    help="the decimal mark of numbers: '.' or ',' (default: detected; Russian Excel writes ',')")]
+
+
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    sep = {"tab": "\t", "\\t": "\t"}.get(text, text)
+    if sep not in (",", ";", "\t", "|"):
+        raise _fail([f"--delimiter {text!r}: use one of , ; tab |"], "--delimiter")
+    return sep
+
+
 class DuplicatePolicy(StrEnum):
     error = "error"
     keep = "keep"
@@ -45,6 +68,11 @@ def _fail(problems: list[str], source: str) -> typer.Exit:
     for problem in problems:
         errors.print(f"  - {escape(problem)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
+
+
+# A forecast's horizon is bounded like any scenario's (models/spec/scenario.py).
+MAX_HORIZON_MONTHS: int = next(m.le for m in Scenario.model_fields["horizon_months"].metadata
+                               if getattr(m, "le", None) is not None)
 
 
 def _date(text: str | None, option: str) -> str | None:
@@ -101,6 +129,8 @@ def transactions(
     duplicates: Annotated[DuplicatePolicy, typer.Option(
         help="rows repeating another row exactly: error (stop and list them), keep (separate "
         "purchases) or drop (export doubled them)")] = DuplicatePolicy.error,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
     out: Annotated[Path, typer.Option(help="folder for transactions.json, "
                                       "scenario_fragment.yaml, forecast.yaml")] = Path(
         "calibration"),
@@ -114,25 +144,41 @@ def transactions(
     obs_end = _date(observation_end, "--observation-end")
     try:
         log = read_transactions(csv, customer_col, date_col, amount_col, date_format,
-                                "skip" if skip_bad_rows else "error", duplicates.value)
+                                "skip" if skip_bad_rows else "error", duplicates.value,
+                                _delimiter(delimiter), decimal.value if decimal else None)
     except TransactionsError as err:
         raise _fail(err.problems, err.source) from None
-    first = log.frame["date"].min()
+    first, last = log.frame["date"].min(), log.frame["date"].max()
+    for option, day in (("--calibration-end", cal_end), ("--observation-end", obs_end)):
+        if day is not None and pd.Timestamp(day) > last:
+            raise _fail([msg("end_after_data", option=option, date=day, last=last.date())],
+                        str(csv))
     if cal_end is not None and pd.Timestamp(cal_end) < first:
         raise _fail([f"--calibration-end {cal_end} is before the first purchase "
                      f"({first.date()}); choose a later date"], str(csv))
     if cal_end is not None and obs_end is not None and obs_end < cal_end:
         raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
                     str(csv))
-    result = calibrate_transactions(log, period.value, cal_end, obs_end)
+    try:
+        result = calibrate_transactions(log, period.value, cal_end, obs_end)
+    except TransactionsError as err:
+        raise _fail(err.problems, str(csv)) from None
     report = result.report()
     fragment = result.scenario_fragment()
     holdout = report["diagnostics"].get("holdout")
     unit: dict[str, Any] = {"transactions.json": report, "scenario_fragment.yaml": fragment}
+    skipped_forecast = None
     if holdout is not None:
-        months = max(1, math.ceil(holdout["holdout_periods"] * result.summary.period_days / 30))
-        unit["forecast.yaml"] = forecast_scenario(fragment, months, f"forecast of {csv.name}")
+        months = max(1, math.ceil(holdout["holdout_periods"] * result.summary.period_days
+                                  / DAYS_PER_MONTH))
+        if months > MAX_HORIZON_MONTHS:
+            skipped_forecast = msg("forecast_too_long", months=months, limit=MAX_HORIZON_MONTHS)
+        else:
+            unit["forecast.yaml"] = forecast_scenario(fragment, months,
+                                                      f"forecast of {csv.name}")
     files = _write(out, "calibrate-transactions", unit)
+    if skipped_forecast is not None:
+        errors.print(f"[yellow]note:[/] {escape(skipped_forecast)}", highlight=False)
 
     data = report["data"]
     console.print(f"rows read {data['rows_read']}, used {data['rows_used']}; customers "
@@ -166,6 +212,11 @@ def funnel(
                                         "in models/calibration/funnel.py)")],
     settled_days: Annotated[float, typer.Option(
         min=0, help="payment delays only from invoices at least this many days old")] = 30.0,
+    skip_bad_rows: Annotated[bool, typer.Option(
+        "--skip-bad-rows", help="leave out rows with a bad date, outcome, response time, touches "
+        "or a payment before its invoice (they are listed) instead of stopping")] = False,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
     out: Annotated[Path, typer.Option(help="folder for funnel.json and "
                                       "funnel_fragment.yaml")] = Path("calibration"),
 ) -> None:
@@ -174,9 +225,15 @@ def funnel(
 
     _writable(out)
     try:
-        leads = read_leads(csv)
+        leads = read_leads(csv, None, "skip" if skip_bad_rows else "error", _delimiter(delimiter),
+                           decimal.value if decimal else None)
     except TransactionsError as err:
         raise _fail(err.problems, err.source) from None
+    for note in leads.notes:
+        console.print(f"  note: {escape(note)}")
+    for reason, rows in leads.excluded.items():
+        console.print(f"  not used: {len(rows)} row(s), {escape(reason)} "
+                      f"({escape(rows_text(rows))})")
     result = calibrate_funnel(leads, settled_days)
     files = _write(out, "calibrate-funnel", {"funnel.json": result,
                                              "funnel_fragment.yaml": result["scenario_fragment"]})
