@@ -209,7 +209,11 @@ def map_tasks(fn: Callable[[T], R], tasks: list[T], workers: int,
         pool = _pool(min(workers, len(tasks)))
         try:
             yield from pool.map(fn, tasks, chunksize=1)
-        except BaseException:  # an error, Ctrl-C or a consumer that stopped early
+        except BaseException as err:  # an error, Ctrl-C or a consumer that stopped early
+            if isinstance(err, KeyboardInterrupt):  # stop now, not after the running ones
+                workers_of = getattr(pool, "_processes", None) or {}  # pid -> Process
+                for proc in list(workers_of.values()):
+                    proc.terminate()
             pool.shutdown(wait=True, cancel_futures=True)  # drop the queued replications
             raise
         pool.shutdown(wait=True)
