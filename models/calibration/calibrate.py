@@ -186,8 +186,8 @@ class TransactionsCalibration:
 
 def _spend_correlation(f: pd.DataFrame) -> float | None:
     rep = f[f["x"] > 0]
-    if len(rep) < 3:
-        return None
+    if len(rep) < 3 or rep["x"].nunique() < 2 or rep["monetary_value"].nunique() < 2:
+        return None  # no spread in one of them: the correlation is undefined
     return float(np.corrcoef(rep["x"], rep["monetary_value"])[0, 1])
 
 
