@@ -428,3 +428,27 @@ def test_terminal_escape_sequences_are_shown_not_sent(tmp_path: Path) -> None:
             assert raw_sequence not in raw_output, (args, raw_sequence)
         shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw_output)
         assert "\\x1b]0;pwned\\x07" in shown or "bet \\x1b[2J" in shown, shown
+
+
+def test_every_new_message_has_both_languages_with_the_same_blanks() -> None:
+    import string
+
+    from models.spec.messages import MESSAGES
+
+    for key, (en, ru) in MESSAGES.items():
+        blanks = {f for _, f, _, _ in string.Formatter().parse(en) if f}
+        assert blanks == {f for _, f, _, _ in string.Formatter().parse(ru) if f}, key
+        assert any("а" <= ch <= "я" for ch in ru.lower()), key
+
+
+def test_megabyte_names_and_keys_give_short_messages() -> None:
+    from models.spec.loader import ScenarioError, load_scenario
+
+    raw = copy.deepcopy(BASE)
+    raw["channels"][0]["name"] = "x" * 3_000_000
+    raw["channels"][0]["budget_monthly"] = -1
+    raw["sales"]["y" * 1_000_000] = 3
+    raw["tiers"][0]["price"] = ["z" * 1_000_000] * 1000
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(raw)
+    assert len(err.value.problems) == 3 and len(str(err.value)) < 800, str(err.value)[:2000]

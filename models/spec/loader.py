@@ -157,7 +157,8 @@ def _where(loc: tuple[Any, ...], raw: Any) -> str:
         else:
             parts.append(str(part))
             node = node.get(part) if isinstance(node, dict) else None
-    return ".".join(parts)
+    # A name or key can be megabytes of text: a path shows at most 60 characters of each part.
+    return ".".join(p if len(p) <= 60 else p[:57] + "..." for p in parts)
 
 
 def _known_names(loc: tuple[Any, ...]) -> list[str]:
