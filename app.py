@@ -25,6 +25,7 @@ import yaml
 from models.accounting.goal import GOAL_SERIES
 from models.compiled.bets import SHOCKS, stress_shocks
 from models.load import ScenarioError, read_yaml, scenario_hash, validate
+from models.spec.errors import localized
 from models.spec.paths import PathError, set_path
 from models.spec.scenario import Scenario
 from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
@@ -273,13 +274,13 @@ def page_scenario(lang: Lang) -> None:
         source, problems = bad
         st.error(t("upload_problems", lang, source=source, n=len(problems)))
         for where, what in problems:
-            st.error(f"{where}: {what}" if where else what)
+            st.error(f"{where}: {localized(what, lang)}" if where else localized(what, lang))
 
     spec, problems, raw = current_scenario()
     if problems:
         st.error(t("edit_problems", lang, n=len(problems)))
         for where, what in problems:
-            st.error(f"{where}: {what}" if where else what)
+            st.error(f"{where}: {localized(what, lang)}" if where else localized(what, lang))
     else:
         assert spec is not None
         st.success(t("scenario_ok", lang, name=spec.name, months=spec.horizon_months,
@@ -702,7 +703,7 @@ def main() -> None:
     if spec is None:
         st.warning(t("scenario_invalid", lang))
         for where, what in problems:
-            st.error(f"{where}: {what}" if where else what)
+            st.error(f"{where}: {localized(what, lang)}" if where else localized(what, lang))
         return
     {"dashboard": page_dashboard, "compare": page_compare, "stress": page_stress}[page](spec, lang)
 

@@ -19,17 +19,86 @@ from pydantic import BaseModel, ValidationError
 
 from models.compiled.bets import bet_problems
 from models.compiled.sampling import correlation_problems
-from models.spec.errors import ScenarioError
+from models.compiled.workload import problems as workload_problems
+from models.spec.errors import Message, ScenarioError
+from models.spec.messages import msg
+from models.spec.params import short_repr
 from models.spec.paths import PathError, _unwrap, set_path
 from models.spec.scenario import Scenario
 
 _MAX_BYTES = 5_000_000
 
 
+# Values a document may gain through aliases (*name) beyond the ones written out: enough to
+# reuse a distribution or a block a few hundred times, far below an "alias bomb" (ten aliases of
+# ten aliases ... seven levels deep is 10^7 values from 600 bytes, and the repr of it for an
+# error message alone is 700 MB).
+MAX_ALIAS_EXPANSION = 10_000
+
+
+def _check_nodes(root: yaml.Node, source: str) -> None:
+    """Refuse, before anything is built from it, a document whose aliases expand past
+    `MAX_ALIAS_EXPANSION` values or loop, and a mapping that repeats a key (YAML keeps the last
+    silently, dropping the first block)."""
+    sizes: dict[int, int] = {}
+    written: set[int] = set()
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]  # an alias: the same node object again
+        if key in active:
+            raise ScenarioError(source, [("", msg("yaml_alias_cycle"))])
+        active.add(key)
+        written.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                    line = k.start_mark.line + 1
+                    if k.value in seen:
+                        raise ScenarioError(source, [(f"line {line}", msg(
+                            "yaml_duplicate_key", key=k.value, first=seen[k.value],
+                            second=line))])
+                    seen[k.value] = line
+                total += size(k) + size(v)
+        active.discard(key)
+        sizes[key] = total
+        if total - len(written) > MAX_ALIAS_EXPANSION:
+            raise ScenarioError(source, [("", msg(
+                "yaml_alias_bomb", limit=f"{MAX_ALIAS_EXPANSION:,}",
+                got=f"at least {total:,} from {len(written):,} written"))])
+        return total
+
+    try:
+        size(root)
+    except RecursionError:
+        raise ScenarioError(source, [("", msg("yaml_too_deep"))]) from None
+
+
+def _safe_load(text: str, source: str) -> Any:
+    """`yaml.safe_load`, with the node graph checked (`_check_nodes`) before it is built."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node, source)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def read_yaml(text: str, source: str) -> dict[str, Any]:
     """Parse YAML safely (no object tags) into the raw scenario dict."""
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load(text, source)
+    except RecursionError:
+        raise ScenarioError(source, [("", msg("yaml_too_deep"))]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -42,7 +111,7 @@ def read_yaml(text: str, source: str) -> dict[str, Any]:
                                           "needs at least name:, channels:, journey:, tiers:")])
     if not isinstance(data, dict):
         got = {"list": "a list (lines starting with '- ')", "str": "a single line of text"}.get(
-            type(data).__name__, f"a single value ({data!r})")
+            type(data).__name__, f"a single value ({short_repr(data)})")
         raise ScenarioError(
             source,
             [("", "a scenario must be a YAML mapping (name:, channels:, journey:, tiers: ... at "
@@ -93,7 +162,8 @@ def _where(loc: tuple[Any, ...], raw: Any) -> str:
         else:
             parts.append(str(part))
             node = node.get(part) if isinstance(node, dict) else None
-    return ".".join(parts)
+    # A name or key can be megabytes of text: a path shows at most 60 characters of each part.
+    return ".".join(p if len(p) <= 60 else p[:57] + "..." for p in parts)
 
 
 def _known_names(loc: tuple[Any, ...]) -> list[str]:
@@ -113,8 +183,7 @@ def _known_names(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _got(error: Any) -> str:
-    text = repr(error.get("input"))
-    return text if len(text) <= 80 else text[:77] + "..."
+    return short_repr(error.get("input"))
 
 
 def _kind_of(value: Any) -> str:
@@ -122,7 +191,7 @@ def _kind_of(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    return short_repr(value)
 
 
 _CONSTRAINTS = {
@@ -138,6 +207,9 @@ def _explain(error: Any) -> str:
     kind, msg = error["type"], error["msg"].removeprefix("Value error, ")
     ctx = error.get("ctx") or {}
     loc = error["loc"]
+    raised = ctx.get("error")
+    if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], Message):
+        return raised.args[0]  # ours, in both languages (models.spec.messages)
     if kind == "missing":
         return "required but missing; add it"
     if kind == "extra_forbidden":
@@ -216,6 +288,9 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
     problems = bet_problems(spec) + correlation_problems(spec)
     if problems:
         raise ScenarioError(source, problems)
+    problems = workload_problems(spec)  # a bound on volume before anything runs (issue 12)
+    if problems:
+        raise ScenarioError(source, problems)
     return spec
 
 
@@ -272,7 +347,9 @@ def _blame_overrides(problems: list[tuple[str, str]],
         for text in overrides:
             path = text.partition("=")[0].strip()
             if where and (where == path or where.startswith(path + ".")):
-                what = f"{what} (from the override {text!r})"
+                note = f" (from the override {text!r})"
+                what = (Message(what + note, f"{what.ru} (из переопределения {text!r})")
+                        if isinstance(what, Message) else what + note)
                 break
         out.append((where, what))
     return out

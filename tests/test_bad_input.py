@@ -101,6 +101,16 @@ def _correlate_with_certain(raw: dict[str, Any]) -> None:
         {"a": "journey.first_contact_conversion", "b": "sales.managers", "rho": 0.5}]}
 
 
+def _alias_bomb() -> str:
+    """The issue's 639-byte file: seven levels of lists of ten aliases of the level below, in
+    `price` (10^7 values, a 700 MB repr for an error message)."""
+    anchors = ["  l0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for i in range(1, 7):
+        anchors.append(f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]")
+    text = yaml.safe_dump(BASE, sort_keys=False).replace("price: 10000", "price: *l6", 1)
+    return "x_anchors:\n" + "\n".join(anchors) + "\n" + text
+
+
 CASES = [
     # -- the file itself -------------------------------------------------------------------
     Case("malformed_yaml", ("line 3", "not valid YAML"),
@@ -186,8 +196,34 @@ CASES = [
          args=("--set", "sales.managers")),
     Case("set_markup_like_name", ("tiers.[/x]: ", "no item named '[/x]'"),
          args=("--set", "tiers.[/x].price=3")),
+    # -- issue 12: hostile files, overflow, volume --------------------------------------------
+    Case("yaml_alias_bomb", ("aliases (*name) expand to more than 10,000 values",),
+         text=_alias_bomb()),
+    Case("yaml_alias_loop", ("refers to itself",),
+         text="name: loop\nchannels: &c [*c]\n"),
+    Case("yaml_too_deep", ("nested too deeply",), text="name: deep\nchannels: " + "[" * 5000),
+    Case("duplicate_key", ("line ", "'sales' appears twice", "merge them"),
+         text=yaml.safe_dump(BASE, sort_keys=False) + "sales:\n  managers: 3\n"),
+    Case("duplicate_nested_key", ("'price' appears twice",),
+         text=yaml.safe_dump(BASE, sort_keys=False).replace(
+             "price: 10000", "price: 10000\n  price: 12000", 1)),
+    Case("price_1e308", ("tiers.basic.price: ", "at most 1e+12"),
+         edit=_set("tiers.0.price", 1e308)),
+    Case("budget_1e15", ("channels.search.budget_monthly: ", "at most 1e+12"),
+         edit=_set("channels.0.budget_monthly", 1e15)),
+    Case("signed_amount_huge", ("sales.salary_monthly: ", "1e+12"),
+         edit=_set("sales.salary_monthly", {"dist": "uniform", "low": 1, "high": 1e14})),
+    Case("goal_target_infinite", ("goal.target: ",), edit=_set("goal.target", float("inf"))),
+    Case("set_price_1e308", ("tiers.basic.price: ", "1e+12", "override"),
+         args=("--set", "tiers.basic.price=1e308")),
+    Case("set_organic_leads_1e8", ("channels.partners: ", "leads and clients", "2,000,000",
+                                   "divide leads"),
+         args=("--set", "channels.partners.organic_leads=1e8")),
+    Case("too_many_initial_clients", ("initial_state (clients)", "2,000,000"),
+         edit=_set("initial_state.clients.0.count", 10**9)),
 ]
-RUN_TOO = {"malformed_yaml", "missing_journey", "probability_1_7", "negative_budget",
+RUN_TOO = {"malformed_yaml", "yaml_alias_bomb", "duplicate_key", "price_1e308",
+           "set_organic_leads_1e8", "missing_journey", "probability_1_7", "negative_budget",
            "segment_shares_not_1", "beta_impossible_sd", "correlation_with_a_certain_parameter",
            "set_unknown_path", "set_bad_value", "deadline_after_horizon", "nonexistent_file",
            "unknown_tier_in_initial_state"}
@@ -295,3 +331,124 @@ def test_several_problems_are_reported_together(runner: CliRunner, tmp_path: Pat
     assert "2 problem(s)" in result.output
     assert "sales.managers: " in result.output
     assert "tiers.pro.price: " in result.output
+
+
+def test_alias_bomb_is_refused_quickly_and_small(tmp_path: Path) -> None:
+    """Refused before the document is built: no 700 MB repr, no MemoryError, well under a
+    second; the same through the loader the app calls with the uploaded text."""
+    import time
+    import tracemalloc
+
+    from models.load import ScenarioError, load_scenario
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_alias_bomb())
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert seconds < 2 and peak < 20e6, (seconds, peak)
+    assert len(str(err.value)) < 400
+
+
+def test_messages_of_issue_12_have_russian_text() -> None:
+    """The app shows loader errors in Russian: the new ones carry it (models/spec/messages.py)."""
+    from models.load import ScenarioError, load_scenario
+    from models.spec.errors import Message
+
+    texts = [_alias_bomb(), yaml.safe_dump(BASE, sort_keys=False) + "sales:\n  managers: 3\n"]
+    for text in texts:
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(text)
+        what = err.value.problems[0][1]
+        assert isinstance(what, Message) and any("а" <= ch <= "я" for ch in what.ru), what
+    raw = copy.deepcopy(BASE)
+    raw["tiers"][0]["price"] = 1e308
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(raw, ["channels.partners.organic_leads=1e8"])
+    for _, what in err.value.problems:
+        assert isinstance(what, Message) and "GrowthSim" in what.ru, what
+
+
+def test_huge_but_valid_values_give_finite_results(runner: CliRunner, tmp_path: Path) -> None:
+    """At the bounds (price 1e12) sums stay finite: no inf/nan in the tables or summary.json."""
+    path = tmp_path / "big.yaml"
+    raw = copy.deepcopy(BASE)
+    raw["tiers"][0]["price"] = 1e12
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(path), "--reps", "2", "--workers", "1",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "inf" not in result.output and "nan" not in result.output
+    import json
+
+    metrics = json.loads((out / "summary.json").read_text())["metrics"]
+    assert metrics["total_revenue"]["mean"] is not None and metrics["total_revenue"]["mean"] > 0
+
+
+def test_workload_of_the_shipped_scenarios_is_far_below_the_limit() -> None:
+    """The volume bound refuses nothing a real business runs: every shipped scenario is 20x
+    below it; and the estimate grows with what makes the work (leads, horizon)."""
+    from models.compiled.workload import MAX_AGENTS, estimate
+    from models.load import load_scenario
+
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        assert estimate(load_scenario(path)).agents < MAX_AGENTS / 20, path
+    small = estimate(load_scenario(copy.deepcopy(BASE)))
+    more = estimate(load_scenario(copy.deepcopy(BASE), ["channels.partners.organic_leads=1000"]))
+    longer = estimate(load_scenario(copy.deepcopy(BASE), ["horizon_months=24"]))
+    assert more.agents > small.agents + 900 * 6 and longer.agents > 3 * small.agents
+
+
+def test_terminal_escape_sequences_are_shown_not_sent(tmp_path: Path) -> None:
+    """A scenario name that retitles and clears the terminal reaches it as visible codes."""
+    raw = copy.deepcopy(BASE)
+    raw["name"] = "evil \x1b]0;pwned\x07\x1b[2J\x9b31m"
+    raw["bets"] = [{"name": "bet \x1b[2J", "changes": [
+        {"path": "sales.managers", "add": 1}]}]
+    path = tmp_path / "evil.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT), "TERM": "xterm",
+           "FORCE_COLOR": "1"}  # a terminal as Rich sees it: its own styles may appear
+    for args in (["run", "--reps", "2"], ["compare", "--reps", "2"], ["validate"]):
+        extra = ["--workers", "1", "--out", str(tmp_path / "out")] if args[0] != "validate" \
+            else []
+        proc = subprocess.run(
+            [sys.executable, "-c", "from sim.cli.main import main; main()", args[0], str(path),
+             *args[1:], *extra], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+        assert proc.returncode == 0, proc.stderr
+        import re
+
+        # Rich's own colours and progress bar (ESC[...m, ESC[2K, ESC[?25l) are fine; the
+        # name's title (OSC, ESC]0;...BEL), screen clear and 8-bit CSI are not.
+        raw_output = proc.stdout + proc.stderr
+        for raw_sequence in ("\x1b]", "\x07", "\x1b[2J", "\x9b"):
+            assert raw_sequence not in raw_output, (args, raw_sequence)
+        shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw_output)
+        assert "\\x1b]0;pwned\\x07" in shown or "bet \\x1b[2J" in shown, shown
+
+
+def test_every_new_message_has_both_languages_with_the_same_blanks() -> None:
+    import string
+
+    from models.spec.messages import MESSAGES
+
+    for key, (en, ru) in MESSAGES.items():
+        blanks = {f for _, f, _, _ in string.Formatter().parse(en) if f}
+        assert blanks == {f for _, f, _, _ in string.Formatter().parse(ru) if f}, key
+        assert any("а" <= ch <= "я" for ch in ru.lower()), key
+
+
+def test_megabyte_names_and_keys_give_short_messages() -> None:
+    from models.load import ScenarioError, load_scenario
+
+    raw = copy.deepcopy(BASE)
+    raw["channels"][0]["name"] = "x" * 3_000_000
+    raw["channels"][0]["budget_monthly"] = -1
+    raw["sales"]["y" * 1_000_000] = 3
+    raw["tiers"][0]["price"] = ["z" * 1_000_000] * 1000
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(raw)
+    assert len(err.value.problems) == 3 and len(str(err.value)) < 800, str(err.value)[:2000]

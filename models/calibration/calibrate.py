@@ -22,10 +22,12 @@ from models.calibration.transactions import (
     PERIOD_DAYS,
     RFMSummary,
     TransactionLog,
+    TransactionsError,
     repeat_transactions_per_period,
     rfm_summary,
 )
 from models.compiled.units import DAYS_PER_MONTH
+from models.spec.messages import msg
 
 HISTOGRAM_TOP = 7  # the histogram's last bin is "7 or more", as in the paper's figure 3
 
@@ -185,8 +187,8 @@ class TransactionsCalibration:
 
 def _spend_correlation(f: pd.DataFrame) -> float | None:
     rep = f[f["x"] > 0]
-    if len(rep) < 3:
-        return None
+    if len(rep) < 3 or rep["x"].nunique() < 2 or rep["monetary_value"].nunique() < 2:
+        return None  # no spread in one of them: the correlation is undefined
     return float(np.corrcoef(rep["x"], rep["monetary_value"])[0, 1])
 
 
@@ -199,6 +201,9 @@ def calibrate_transactions(
     """Fit BG/NBD (all customers) and Gamma-Gamma (repeat customers with amounts) to a log."""
     summary = rfm_summary(log, PERIOD_DAYS[period], calibration_end, observation_end)
     f = summary.frame
+    if not (f["x"] > 0).any():  # the likelihood then has no maximum: r -> 0, no SE
+        raise TransactionsError("purchases", [msg("no_repeat_purchases",
+                                                       customers=f"{len(f):,}")])
     bg = bgnbd.fit(f["x"], f["t_x"], f["T"])
     repeat = f[(f["x"] > 0) & (f["monetary_value"] > 0)]
     gg = gamma_gamma.fit(repeat["x"], repeat["monetary_value"]) if len(repeat) >= 3 else None

@@ -16,7 +16,7 @@ probability; mean payment delay (exponential, chi-square interval), from invoice
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,16 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from models.calibration.transactions import TransactionsError, rows_text
+from models.calibration.transactions import (
+    BadRows,
+    TransactionsError,
+    bad_rows_problem,
+    parse_numbers,
+    read_csv_table,
+    rows_text,
+)
 from models.compiled.units import days_to_months
+from models.spec.errors import Message
 
 OUTCOMES = ("won", "open", "lost_unprocessed", "lost_late", "lost_first_contact",
             "lost_follow_up", "lost_unpaid")
@@ -85,16 +93,24 @@ class Leads:
     frame: pd.DataFrame  # columns: channel, wait_hours, touches, outcome, invoice, payment
     rows_read: int
     export_end: pd.Timestamp
+    excluded: dict[str, list[int]] = field(default_factory=dict)  # reason -> rows left out
+    notes: tuple[str, ...] = ()
 
 
-def read_leads(path: str | Path, columns: dict[str, str] | None = None) -> Leads:
-    """Read and check a lead export. Problems name the rows and the fix (`TransactionsError`)."""
+# A first response later than this is not a response time but a typo or an overflow (1e400
+# reads as inf): ten years of hours.
+MAX_RESPONSE_HOURS = 87_600.0
+
+
+def read_leads(path: str | Path, columns: dict[str, str] | None = None,
+               bad_rows: BadRows = "error", delimiter: str | None = None,
+               decimal: str | None = None) -> Leads:
+    """Read and check a lead export. Problems name the rows and the fix (`TransactionsError`);
+    with `bad_rows="skip"` the bad rows are left out and listed in `Leads.excluded`."""
     names = {c: c for c in COLUMNS} | (columns or {})
     source = str(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise TransactionsError(source, ["file not found; check the path"]) from None
+        raw, fmt = read_csv_table(path, delimiter, decimal)
     except pd.errors.EmptyDataError:
         raise TransactionsError(source, ["the file is empty; export the leads again, one row "
                                          "per lead with a header row"]) from None
@@ -106,7 +122,19 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None) -> Leads
         raise TransactionsError(source, [f"column {c!r} not found; the file has columns "
                                          f"{list(raw.columns)}: rename it" for c in missing])
     rownum = np.arange(2, 2 + len(raw))
-    problems = []
+    problems: list[str] = []
+    masks: dict[str, np.ndarray] = {}  # reason -> bad rows (for --skip-bad-rows)
+
+    def flag(reason: str, bad: np.ndarray, text: str) -> None:
+        if bad.any():
+            masks[reason] = masks.get(reason, np.zeros(len(raw), dtype=bool)) | bad
+            problems.append(text.format(rows=rows_text(rownum[bad].tolist())))
+
+    def flag2(reason: str, reason_ru: str, bad: np.ndarray, fix: Message) -> None:
+        if bad.any():
+            masks[reason] = masks.get(reason, np.zeros(len(raw), dtype=bool)) | bad
+            problems.append(bad_rows_problem(Message(reason, reason_ru), rownum[bad].tolist(),
+                                             fix))
 
     def col(name: str) -> pd.Series:
         key = names[name]
@@ -115,39 +143,68 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None) -> Leads
     def dates(name: str, required: bool) -> pd.Series:
         text = col(name)
         parsed = pd.to_datetime(text, format="mixed", errors="coerce")
-        bad = parsed.isna() & ((text != "") | required)
-        if bad.any():
-            problems.append(f"malformed {names[name]} in {rows_text(rownum[bad].tolist())}: "
-                            "write YYYY-MM-DD or YYYY-MM-DD HH:MM")
+        bad = (parsed.isna() & ((text != "") | required)).to_numpy()
+        flag(f"malformed {names[name]}", bad, f"malformed {names[name]} in {{rows}}: write "
+             "YYYY-MM-DD or YYYY-MM-DD HH:MM")
         return parsed
 
     created = dates("created", True)
     invoice = dates("invoice_date", False)
     payment = dates("payment_date", False)
     outcome = col("outcome").str.lower()
-    bad = ~outcome.isin(OUTCOMES)
-    if bad.any():
-        problems.append(f"unknown outcome in {rows_text(rownum[bad].tolist())}: use one of "
-                        f"{', '.join(OUTCOMES)}")
+    flag("unknown outcome", (~outcome.isin(OUTCOMES)).to_numpy(),
+         f"unknown outcome in {{rows}}: use one of {', '.join(OUTCOMES)}")
     wait_text = col("first_response_hours")
-    wait = pd.to_numeric(wait_text, errors="coerce")
-    bad = ((wait.isna() & (wait_text != "")) | (wait < 0)).to_numpy()
-    if bad.any():
-        problems.append(f"bad first_response_hours in {rows_text(rownum[bad].tolist())}: a "
-                        "number of hours >= 0, or blank if the lead was never processed")
+    wait = parse_numbers(wait_text, fmt.decimal)
+    flag("bad first_response_hours",
+         ((wait.isna() & (wait_text != "")) | (wait < 0)).to_numpy(),
+         "bad first_response_hours in {rows}: a number of hours >= 0, or blank if the lead was "
+         "never processed")
+    flag2("first_response_hours too large", "first_response_hours слишком велико",
+          (wait > MAX_RESPONSE_HOURS).to_numpy(), Message(
+              f"a response after more than {MAX_RESPONSE_HOURS:,.0f} hours (ten years), or an "
+              "overflow such as 1e400, is a typo: write the hours to the first response",
+              f"ответ позже чем через {MAX_RESPONSE_HOURS:,.0f} ч (десять лет) или переполнение "
+              "вроде 1e400 — это опечатка: запишите часы до первого ответа"))
     touch_text = col("touches")
-    touches = pd.to_numeric(touch_text.replace("", "0"), errors="coerce")
-    bad = (touches.isna() | (touches < 0)).to_numpy()
+    touches = parse_numbers(touch_text.replace("", "0"), fmt.decimal)
+    flag("bad touches", (touches.isna() | (touches < 0)).to_numpy(),
+         "bad touches in {rows}: a whole number >= 0 (follow-up touches after the first "
+         "contact)")
+    finite = touches.notna() & (touches >= 0)
+    flag2("touches not a whole number", "касания — не целое число",
+          (finite & ((touches == np.inf) | (touches.where(touches < np.inf, 0) % 1 != 0)))
+          .to_numpy(), Message(
+              "touches count follow-up contacts, a whole finite number such as 2 (2.7 or inf "
+              "would be cut to a different count)",
+              "касания — это число повторных контактов, целое конечное, например 2 (2.7 или "
+              "inf были бы обрезаны до другого числа)"))
+    flag2("payment before invoice", "оплата раньше счёта",
+          (payment.notna() & invoice.notna() & (payment < invoice)).to_numpy(), Message(
+              "the payment_date is before the invoice_date (a negative delay); swap or correct "
+              "the dates",
+              "payment_date раньше invoice_date (отрицательная задержка); поменяйте местами или "
+              "исправьте даты"))
+    bad = np.zeros(len(raw), dtype=bool)
+    for mask in masks.values():
+        bad |= mask
+    excluded: dict[str, list[int]] = {}
+    if problems and bad_rows == "error":
+        raise TransactionsError(source, [
+            p if isinstance(p, Message) or "--skip-bad-rows" in p
+            else f"{p}; or pass --skip-bad-rows to leave these rows out" for p in problems])
     if bad.any():
-        problems.append(f"bad touches in {rows_text(rownum[bad].tolist())}: a whole number "
-                        ">= 0 (follow-up touches after the first contact)")
-    if problems:
-        raise TransactionsError(source, problems)
+        excluded = {reason: rownum[mask].tolist() for reason, mask in masks.items()}
+        if bad.all():
+            raise TransactionsError(source, ["no usable leads are left; fix the rows listed"])
+    good = ~bad
     frame = pd.DataFrame({"channel": col("channel").replace("", "(none)"), "created": created,
-                          "wait_hours": wait, "touches": touches.astype(int),
+                          "wait_hours": wait, "touches": touches.where(good, 0),
                           "outcome": outcome, "invoice": invoice, "payment": payment})
-    end = pd.concat([created, invoice, payment]).max()
-    return Leads(frame, len(raw), end)
+    frame = frame.loc[good].reset_index(drop=True)
+    frame["touches"] = frame["touches"].astype(int)
+    end = pd.concat([frame["created"], frame["invoice"], frame["payment"]]).max()
+    return Leads(frame, len(raw), end, excluded, (fmt.note(),))
 
 
 def estimate_funnel(frame: pd.DataFrame, export_end: pd.Timestamp, settled_days: float = 30.0
@@ -222,5 +279,8 @@ def calibrate_funnel(leads: Leads, settled_days: float = 30.0) -> dict[str, Any]
         },
     }
     return {"data": {"rows_read": leads.rows_read, "rows_used": len(f),
+                     "rows_not_used": {reason: {"count": len(rows), "rows": rows}
+                                       for reason, rows in leads.excluded.items()},
+                     "notes": list(leads.notes),
                      "export_end": leads.export_end.isoformat(), "settled_days": settled_days},
             "all": pooled, "channels": channels, "scenario_fragment": fragment}

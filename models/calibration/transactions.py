@@ -13,7 +13,9 @@ models take (frequency x, recency t_x, age T, mean repeat spend), in periods of 
 
 from __future__ import annotations
 
+import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -22,11 +24,14 @@ import numpy as np
 import pandas as pd
 
 from models.compiled.units import DAYS_PER_MONTH
+from models.spec.errors import Message
+from models.spec.messages import msg
 
 BadRows = Literal["error", "skip"]
 Duplicates = Literal["error", "keep", "drop"]
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH}  # a month as in the engine
 _SHOW = 10  # row numbers listed before "and N more"
+_REASONS_RU = {"date in the future": "дата в будущем"}
 
 
 class TransactionsError(ValueError):
@@ -38,13 +43,133 @@ class TransactionsError(ValueError):
         super().__init__(f"{source}: " + "; ".join(problems))
 
 
-def rows_text(rows: list[int]) -> str:
+def rows_text(rows: list[int]) -> Message:
     """'rows 3, 7 and 12' / 'rows 3, 7, ... and 40 more': row numbers an owner can look up."""
     if len(rows) == 1:
-        return f"row {rows[0]}"
+        return Message(f"row {rows[0]}", f"строка {rows[0]}")
     shown = ", ".join(str(r) for r in rows[:_SHOW])
     more = len(rows) - _SHOW
-    return f"rows {shown}" + (f" and {more} more" if more > 0 else "")
+    return Message(f"rows {shown}" + (f" and {more} more" if more > 0 else ""),
+                   f"строки {shown}" + (f" и ещё {more}" if more > 0 else ""))
+
+
+def bad_rows_problem(what: Message, rows: list[int], fix: Message) -> Message:
+    """'<what> in rows 3, 7: <fix>, or pass --skip-bad-rows ...', in both languages."""
+    return msg("bad_rows", what=what, rows=rows_text(rows), fix=fix)
+
+
+# -- reading the export: encoding, delimiter and decimal mark ----------------------------------
+
+_MAX_CSV_BYTES = 500_000_000
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": ("a comma", "запятая"), ";": ("a semicolon", "точка с запятой"),
+                    "\t": ("a tab", "табуляция"), "|": ("a vertical bar", "вертикальная черта")}
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d{1,3}(?:[ .\u00a0\u202f]?\d{3})*,\d+$")
+_DECIMAL_POINT = re.compile(r"^[-+]?\d+\.\d+$")
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """How an export was read: detected unless given (`--delimiter`, `--decimal`)."""
+
+    encoding: str  # utf-8 or cp1251 (Russian Excel's "CSV" without UTF-8)
+    delimiter: str
+    decimal: str  # "." or ","
+
+    def note(self) -> Message:
+        d_en, d_ru = _DELIMITER_NAMES.get(self.delimiter, (repr(self.delimiter),) * 2)
+        dec = (("a decimal comma (1234,50)", "десятичная запятая (1234,50)")
+               if self.decimal == "," else ("a decimal point (1234.50)",
+                                            "десятичная точка (1234.50)"))
+        enc = "UTF-8" if self.encoding.startswith("utf") else "Windows-1251 (cp1251)"
+        en = msg("csv_detected", encoding=enc, delimiter=d_en, decimal=dec[0])
+        ru = msg("csv_detected", encoding=enc, delimiter=d_ru, decimal=dec[1])
+        return Message(str(en), ru.ru)
+
+
+def _decode(data: bytes, source: str) -> tuple[str, str]:
+    """(text, encoding): UTF-8 (with or without BOM), else cp1251; binary data refused."""
+    head = data[:65536]
+    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise TransactionsError(source, [msg("csv_binary")])  # NULs, an .xlsx or an .xls
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise TransactionsError(source, [msg("csv_binary")]) from None
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
+    if controls > len(text[:65536]) / 100:
+        raise TransactionsError(source, [msg("csv_binary")])
+    return text, "cp1251"
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The candidate found as often on most of the first lines as in the header."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    if not lines:
+        return ","
+    best, best_key = ",", (-1, -1)
+    for cand in _DELIMITERS:
+        header = lines[0].count(cand)
+        if header == 0:
+            continue
+        key = (sum(1 for line in lines[1:] if line.count(cand) == header), header)
+        if key > best_key:
+            best, best_key = cand, key
+    return best
+
+
+def _sniff_decimal(frame: pd.DataFrame) -> str:
+    cells = pd.Series(frame.to_numpy().ravel()).astype(str).str.strip()
+    comma = cells.str.match(_DECIMAL_COMMA).sum()
+    point = cells.str.match(_DECIMAL_POINT).sum()
+    return "," if comma > point else "."
+
+
+def read_csv_table(path: str | Path, delimiter: str | None = None, decimal: str | None = None
+                   ) -> tuple[pd.DataFrame, CsvFormat]:
+    """An export as a table of text cells, and how it was read. Raises `TransactionsError` for a
+    folder, a missing, unreadable or binary file; `pd.errors.EmptyDataError` for an empty one."""
+    source, p = str(path), Path(path)
+    if p.is_dir():
+        raise TransactionsError(source, [msg("csv_is_folder")])
+    if not p.exists():
+        raise TransactionsError(source, ["file not found; check the path"])
+    try:
+        if p.stat().st_size > _MAX_CSV_BYTES:
+            raise TransactionsError(source, [msg("csv_too_large", limit="500 MB")])
+        data = p.read_bytes()
+    except OSError as err:
+        raise TransactionsError(source, [msg("csv_unreadable", why=err.strerror)]) from None
+    text, encoding = _decode(data, source)
+    sep = {"tab": "\t", "\\t": "\t"}.get(delimiter or "", delimiter) or _sniff_delimiter(text)
+    try:
+        raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                          skip_blank_lines=True, engine="python" if len(sep) > 1 else "c")
+    except pd.errors.ParserError as err:
+        raise TransactionsError(source, [f"not a readable CSV ({err}); check the separator "
+                                         "(--delimiter) and the quotes"]) from None
+    fmt = CsvFormat(encoding, sep, decimal or _sniff_decimal(raw))
+    if len(raw.columns) == 1 and any(d in str(raw.columns[0]) for d in _DELIMITERS if d != sep):
+        d_en, d_ru = _DELIMITER_NAMES.get(sep, (repr(sep),) * 2)
+        header = str(raw.columns[0])
+        raise TransactionsError(source, [Message(
+            str(msg("csv_one_column", header=header, delimiter=d_en)),
+            msg("csv_one_column", header=header, delimiter=d_ru).ru)])
+    return raw, fmt
+
+
+def parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
+    """Numbers written by people: spaces (also non-breaking) between thousands dropped; with a
+    decimal comma, '.' thousands separators dropped and ',' read as the point."""
+    text = text.str.replace(_SPACES, "", regex=True)
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
 
 
 @dataclass(frozen=True)
@@ -80,21 +205,21 @@ def read_transactions(
     date_format: str | None = None,
     bad_rows: BadRows = "error",
     duplicates: Duplicates = "error",
+    delimiter: str | None = None,
+    decimal: str | None = None,
 ) -> TransactionLog:
-    """Read a purchase export (CSV with a header row) and check it; see the module docstring."""
+    """Read a purchase export (CSV with a header row) and check it; see the module docstring.
+    The encoding (UTF-8 or cp1251), the delimiter and the decimal mark are detected unless
+    given, and said in the log's notes."""
     source = str(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except FileNotFoundError:
-        raise TransactionsError(source, ["file not found; check the path"]) from None
+        raw, fmt = read_csv_table(path, delimiter, decimal)
     except pd.errors.EmptyDataError:
         raise TransactionsError(source, ["the file is empty; export the purchases again, one "
                                          "row per purchase with a header row"]) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise TransactionsError(source, [f"not a readable CSV ({err}); save it as UTF-8 CSV "
-                                         "with a comma between columns"]) from None
-    return clean_transactions(raw, source, customer_col, date_col, amount_col, date_format,
-                              bad_rows, duplicates, first_row=2)
+    log = clean_transactions(raw, source, customer_col, date_col, amount_col, date_format,
+                             bad_rows, duplicates, first_row=2, decimal=fmt.decimal)
+    return TransactionLog(log.frame, log.rows_read, log.excluded, (fmt.note(), *log.notes))
 
 
 def clean_transactions(
@@ -107,6 +232,7 @@ def clean_transactions(
     bad_rows: BadRows = "error",
     duplicates: Duplicates = "error",
     first_row: int = 2,
+    decimal: str = ".",
 ) -> TransactionLog:
     """Check a table of text cells (one row per purchase); `first_row` is the row number of its
     first row (2 for a CSV under a header line)."""
@@ -138,13 +264,25 @@ def clean_transactions(
     fixes["missing customer id"] = "fill in the customer id"
 
     text = raw[date_col].str.strip()
-    dates = pd.to_datetime(text, format=date_format or "mixed", errors="coerce")
+    try:
+        dates = pd.to_datetime(text, format=date_format or "mixed", errors="coerce")
+    except ValueError as err:  # a format pandas cannot use at all, e.g. '%Q%Q'
+        raise TransactionsError(source, [msg("bad_date_format", fmt=date_format,
+                                             why=str(err).split(" in format")[0])]) from None
     problems["malformed date"] = dates.isna().to_numpy()
     fixes["malformed date"] = ("write dates as YYYY-MM-DD (or give their format with "
                                "--date-format, e.g. %d.%m.%Y)")
+    today = pd.Timestamp.now().normalize()
+    future = (dates > today + pd.Timedelta(days=1)).to_numpy()  # a day's grace for time zones
+    if future.any():
+        problems["date in the future"] = future
+        fixes["date in the future"] = Message(
+            f"these dates are after today ({today.date()}); fix the year (a typo such as 2097 "
+            "for 2024)", f"эти даты позже сегодняшней ({today.date()}); исправьте год "
+            "(опечатка вроде 2097 вместо 2024)")
     if amount_col is not None:
-        amount_text = raw[amount_col].str.strip().str.replace(" ", "", regex=False)
-        amount = pd.to_numeric(amount_text, errors="coerce")
+        amount_text = raw[amount_col].str.strip().str.replace(_SPACES, "", regex=True)
+        amount = parse_numbers(amount_text, decimal)
         problems["missing amount"] = (amount_text == "").to_numpy()
         problems["malformed amount"] = (amount.isna() & (amount_text != "")).to_numpy()
         problems["negative amount"] = (amount < 0).to_numpy()
@@ -160,13 +298,17 @@ def clean_transactions(
     bad = np.zeros(len(raw), dtype=bool)
     for mask in problems.values():
         bad |= mask
-    errors, excluded = [], {}
+    errors: list[str] = []
+    excluded: dict[str, list[int]] = {}
     for reason, mask in problems.items():
         if not mask.any():
             continue
         rows = rownum[mask].tolist()
         if bad_rows == "skip":
             excluded[reason] = rows
+        elif isinstance(fix := fixes[reason], Message):
+            errors.append(bad_rows_problem(Message(reason, _REASONS_RU.get(reason, reason)),
+                                           rows, fix))
         else:
             errors.append(f"{reason} in {rows_text(rows)}: {fixes[reason]}, or pass "
                           "--skip-bad-rows to leave these rows out")

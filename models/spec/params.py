@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 
 from models.spec.distributions import DIST_KINDS, Distribution, _Dist
+from models.spec.messages import msg
 
 _DIST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
+
+# The largest amount or count a parameter may hold (money per month, a price, leads a month, a
+# multiplier). Sums over clients, months and replications of values this large stay far inside
+# a float's range (1e308) and exact to the kopeck below ~1e15, so tables and summary.json never
+# show inf or NaN; no business needs more (world GDP is ~1e14 USD a year). Item 7 of issue 12
+# bounds volumes (leads, clients) separately: models/compiled/workload.py.
+MAX_AMOUNT = 1e12
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxtuple, _REPR.maxset = 2, 6, 6, 6, 6
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 60, 60, 40
+
+
+def short_repr(value: Any, limit: int = 80) -> str:
+    """A repr of user input that is never longer than `limit`, and never built in full first:
+    reprlib stops after a few items and levels, so a list of ten million aliases costs nothing."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 _DIST_SCHEMA: dict[str, Any] = {
     "anyOf": [
@@ -37,7 +57,7 @@ def _parse(value: Any) -> float | _Dist:
         kind = value.get("dist")
         if kind not in _DIST_PARAMS:
             raise ValueError(
-                f"unknown distribution {kind!r}; use one of {', '.join(DIST_KINDS)}"
+                f"unknown distribution {short_repr(kind)}; use one of {', '.join(DIST_KINDS)}"
             )
         takes = f"a {kind} takes {_DIST_PARAMS[kind]}"
         for key, number in value.items():
@@ -55,12 +75,13 @@ def _parse(value: Any) -> float | _Dist:
             elif first["type"] == "missing":
                 msg = f"{where!r} is missing; {takes}"
             elif where:
-                msg = f"{where}: {msg} (got {first.get('input')!r})"
+                msg = f"{where}: {msg} (got {short_repr(first.get('input'))})"
             raise ValueError(f"bad {kind} distribution: {msg}") from None
     if isinstance(value, str) and _SCIENTIFIC.match(value.strip()):
         value = float(value)  # YAML 1.1 reads 1e6 (no dot) as text; YAML 1.2 and people don't
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number or a distribution, got {value!r}{_hint(value)}")
+        raise ValueError(f"expected a number or a distribution, got {short_repr(value)}"
+                         f"{_hint(value)}")
     try:
         number = float(value)
     except OverflowError:
@@ -136,9 +157,14 @@ def _ranged(low: float, high: float, *, low_open: bool = False, high_open: bool 
                     f"this distribution ranges over [{a:.4g}, {b:.4g}] but the value {must}; "
                     f"narrow it{suggest}"
                 )
+            if max(abs(a), abs(b)) > MAX_AMOUNT:
+                raise ValueError(msg("dist_too_large", limit=f"{MAX_AMOUNT:g}",
+                                     got=f"{max(abs(a), abs(b)):.4g}"))
             return parsed
         if not inside(parsed):
             raise ValueError(f"{must}, got {parsed:g}; {fix(parsed)}")
+        if abs(parsed) > MAX_AMOUNT:
+            raise ValueError(msg("amount_too_large", limit=f"{MAX_AMOUNT:g}", got=f"{parsed:g}"))
         if integer and parsed != int(parsed):
             raise ValueError(f"must be a whole number, got {parsed:g}; round it")
         return parsed

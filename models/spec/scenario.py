@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from models.spec.distributions import _Dist
 from models.spec.params import (
+    MAX_AMOUNT,
     Count,
     Multiplier,
     NonNegative,
@@ -201,7 +202,8 @@ GoalMetric = Literal[
 
 class Goal(_Spec):
     metric: GoalMetric
-    target: float
+    target: float = Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False,
+                          description="the goal metric's value to reach (|target| <= 1e12)")
     deadline_month: int = Field(ge=1, description="1-based month by whose end the goal is due")
 
 

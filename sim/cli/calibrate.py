@@ -15,13 +15,14 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-import yaml
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from models.calibration.transactions import TransactionsError
+from models.calibration.transactions import TransactionsError, rows_text
 from models.compiled.units import days_to_months
+from models.spec.messages import msg
+from models.spec.scenario import Scenario
+from sim.report.terminal import escape
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fit the baseline to a business's own data (purchases, leads).")
@@ -33,6 +34,26 @@ class Period(StrEnum):
     day = "day"
     week = "week"
     month = "month"
+
+
+class Decimal(StrEnum):
+    point = "."
+    comma = ","
+
+
+DelimiterOpt = Annotated[str | None, typer.Option(
+    help="the character between columns: , ; tab or | (default: detected from the file)")]
+DecimalOpt = Annotated[Decimal | None, typer.Option(
+    help="the decimal mark of numbers: '.' or ',' (default: detected; Russian Excel writes ',')")]
+
+
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    sep = {"tab": "\t", "\\t": "\t"}.get(text, text)
+    if sep not in (",", ";", "\t", "|"):
+        raise _fail([f"--delimiter {text!r}: use one of , ; tab |"], "--delimiter")
+    return sep
 
 
 class DuplicatePolicy(StrEnum):
@@ -49,6 +70,11 @@ def _fail(problems: list[str], source: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+# A forecast's horizon is bounded like any scenario's (models/spec/scenario.py).
+MAX_HORIZON_MONTHS: int = next(m.le for m in Scenario.model_fields["horizon_months"].metadata
+                               if getattr(m, "le", None) is not None)
+
+
 def _date(text: str | None, option: str) -> str | None:
     if text is None:
         return None
@@ -59,14 +85,24 @@ def _date(text: str | None, option: str) -> str | None:
                     option) from None
 
 
-def _write_yaml(path: Path, data: dict[str, Any]) -> None:
-    from sim.report.output import write_atomic
+def _writable(out: Path) -> None:
+    """Refuse an --out folder that cannot be written before reading or fitting anything."""
+    from sim.report.output import OutputError, check_writable
 
-    text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
-    def write(tmp: Path) -> None:
-        tmp.write_text(text, encoding="utf-8")
+    try:
+        check_writable(out)
+    except OutputError as err:
+        raise _fail([str(err.message)], "--out") from None
 
-    write_atomic(path, write)
+
+def _write(out: Path, unit: str, files: dict[str, Any]) -> list[Path]:
+    """The command's files as one unit (sim.report.output), or a clear message (exit 2)."""
+    from sim.report.output import OutputError, write_files
+
+    try:
+        return write_files(out, unit, files)
+    except OutputError as err:
+        raise _fail([str(err.message)], "--out") from None
 
 
 def _fmt(x: float) -> str:
@@ -93,6 +129,8 @@ def transactions(
     duplicates: Annotated[DuplicatePolicy, typer.Option(
         help="rows repeating another row exactly: error (stop and list them), keep (separate "
         "purchases) or drop (export doubled them)")] = DuplicatePolicy.error,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
     out: Annotated[Path, typer.Option(help="folder for transactions.json, "
                                       "scenario_fragment.yaml, forecast.yaml")] = Path(
         "calibration"),
@@ -100,34 +138,47 @@ def transactions(
     """Fit BG/NBD (purchases and dropout) and Gamma-Gamma (spend) to a purchase export."""
     from models.calibration.calibrate import calibrate_transactions, forecast_scenario
     from models.calibration.transactions import read_transactions
-    from sim.report.output import write_json
 
+    _writable(out)
     cal_end = _date(calibration_end, "--calibration-end")
     obs_end = _date(observation_end, "--observation-end")
     try:
         log = read_transactions(csv, customer_col, date_col, amount_col, date_format,
-                                "skip" if skip_bad_rows else "error", duplicates.value)
+                                "skip" if skip_bad_rows else "error", duplicates.value,
+                                _delimiter(delimiter), decimal.value if decimal else None)
     except TransactionsError as err:
         raise _fail(err.problems, err.source) from None
-    first = log.frame["date"].min()
+    first, last = log.frame["date"].min(), log.frame["date"].max()
+    for option, day in (("--calibration-end", cal_end), ("--observation-end", obs_end)):
+        if day is not None and pd.Timestamp(day) > last:
+            raise _fail([msg("end_after_data", option=option, date=day, last=last.date())],
+                        str(csv))
     if cal_end is not None and pd.Timestamp(cal_end) < first:
         raise _fail([f"--calibration-end {cal_end} is before the first purchase "
                      f"({first.date()}); choose a later date"], str(csv))
     if cal_end is not None and obs_end is not None and obs_end < cal_end:
         raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
                     str(csv))
-    result = calibrate_transactions(log, period.value, cal_end, obs_end)
+    try:
+        result = calibrate_transactions(log, period.value, cal_end, obs_end)
+    except TransactionsError as err:
+        raise _fail(err.problems, str(csv)) from None
     report = result.report()
     fragment = result.scenario_fragment()
     holdout = report["diagnostics"].get("holdout")
-    files = [out / "transactions.json", out / "scenario_fragment.yaml"]
-    write_json(files[0], report)
-    _write_yaml(files[1], fragment)
+    unit: dict[str, Any] = {"transactions.json": report, "scenario_fragment.yaml": fragment}
+    skipped_forecast = None
     if holdout is not None:
         months = max(1, math.ceil(days_to_months(holdout["holdout_periods"]
                                                  * result.summary.period_days)))
-        files.append(out / "forecast.yaml")
-        _write_yaml(files[2], forecast_scenario(fragment, months, f"forecast of {csv.name}"))
+        if months > MAX_HORIZON_MONTHS:
+            skipped_forecast = msg("forecast_too_long", months=months, limit=MAX_HORIZON_MONTHS)
+        else:
+            unit["forecast.yaml"] = forecast_scenario(fragment, months,
+                                                      f"forecast of {csv.name}")
+    files = _write(out, "calibrate-transactions", unit)
+    if skipped_forecast is not None:
+        errors.print(f"[yellow]note:[/] {escape(skipped_forecast)}", highlight=False)
 
     data = report["data"]
     console.print(f"rows read {data['rows_read']}, used {data['rows_used']}; customers "
@@ -161,21 +212,31 @@ def funnel(
                                         "in models/calibration/funnel.py)")],
     settled_days: Annotated[float, typer.Option(
         min=0, help="payment delays only from invoices at least this many days old")] = 30.0,
+    skip_bad_rows: Annotated[bool, typer.Option(
+        "--skip-bad-rows", help="leave out rows with a bad date, outcome, response time, touches "
+        "or a payment before its invoice (they are listed) instead of stopping")] = False,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
     out: Annotated[Path, typer.Option(help="folder for funnel.json and "
                                       "funnel_fragment.yaml")] = Path("calibration"),
 ) -> None:
     """Estimate the funnel per channel (with 95% intervals) from a lead export."""
     from models.calibration.funnel import calibrate_funnel, read_leads
-    from sim.report.output import write_json
 
+    _writable(out)
     try:
-        leads = read_leads(csv)
+        leads = read_leads(csv, None, "skip" if skip_bad_rows else "error", _delimiter(delimiter),
+                           decimal.value if decimal else None)
     except TransactionsError as err:
         raise _fail(err.problems, err.source) from None
+    for note in leads.notes:
+        console.print(f"  note: {escape(note)}")
+    for reason, rows in leads.excluded.items():
+        console.print(f"  not used: {len(rows)} row(s), {escape(reason)} "
+                      f"({escape(rows_text(rows))})")
     result = calibrate_funnel(leads, settled_days)
-    files = [out / "funnel.json", out / "funnel_fragment.yaml"]
-    write_json(files[0], result)
-    _write_yaml(files[1], result["scenario_fragment"])
+    files = _write(out, "calibrate-funnel", {"funnel.json": result,
+                                             "funnel_fragment.yaml": result["scenario_fragment"]})
     table = Table(title=f"funnel estimates, {leads.rows_read} leads (95% intervals)")
     table.add_column("estimate")
     groups = {"all": result["all"], **result["channels"]}

@@ -6,23 +6,26 @@ Exit codes: 0 success, 2 bad input (scenario, override, option), 1 anything else
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from models.load import ScenarioError, load_scenario
+from models.spec.messages import msg
 from models.spec.paths import PathError
 from models.spec.scenario import Scenario
 from sim.cli.calibrate import app as calibrate_app
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report import terminal
+from sim.report.terminal import escape
 
 
 class Engine(StrEnum):
@@ -83,6 +86,45 @@ def _load(path: Path, overrides: list[str] | None) -> Scenario:
         raise _fail(f"--set {err}") from None
 
 
+def _writable(out: Path) -> None:
+    """Refuse an --out folder that cannot be written before simulating (issue 12)."""
+    from sim.report.output import OutputError, check_writable
+
+    try:
+        check_writable(out)
+    except OutputError as err:
+        raise _fail(str(err.message)) from None
+
+
+def _written(write: Callable[[], list[Path]], out: Path) -> list[Path]:
+    """The result files, or a clear message (exit 2) when they cannot be written."""
+    from sim.report.output import OutputError
+
+    try:
+        return write()
+    except OutputError as err:
+        raise _fail(str(err.message)) from None
+    except KeyboardInterrupt:
+        raise _interrupted(f"writing the results to {out}",
+                           msg("interrupted_while_writing", path=out)) from None
+
+
+def _interrupted(what: str, written: str) -> typer.Exit:
+    """Ctrl-C: say what was interrupted and what was (not) written; exit 130 (128 + SIGINT)."""
+    text = msg("interrupted", what=what, written=written)
+    errors.print(f"[bold yellow]{escape(str(text))}[/]", highlight=False,
+                 soft_wrap=True)
+    return typer.Exit(code=130)
+
+
+@contextlib.contextmanager
+def _interruptible(what: str, out: Path) -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise _interrupted(what, msg("interrupted_nothing_written", path=out)) from None
+
+
 @app.command()
 def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Check a scenario file and say what is wrong, field by field."""
@@ -124,8 +166,10 @@ def run(
     from sim.report.output import write_results
 
     spec = _load(scenario, set_)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=errors, transient=True) as bar:
+    _writable(out)
+    with _interruptible(f"simulating {spec.name}", out), Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task(f"simulating {escape(spec.name)}", total=reps)
 
         def progress(done: int, total: int) -> None:
@@ -133,7 +177,7 @@ def run(
 
         result = run_monte_carlo(spec, reps, seed, workers, precision, max(max_reps, reps),
                                  progress, engine=_check_engine(engine))
-    files = write_results(result, out)
+    files = _written(lambda: write_results(result, out), out)
     terminal.owner_view(result, console)
     if precision is not None:
         console.print(f"--precision {precision}%: {result.replications} replications in "
@@ -183,8 +227,10 @@ def compare(
     if not chosen:
         raise _fail(f"{scenario}: the scenario has no bets; add a bets: list (see README)")
     k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=errors, transient=True) as bar:
+    _writable(out)
+    with _interruptible(f"comparing the bets of {spec.name}", out), Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task(f"comparing bets of {escape(spec.name)}", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -195,7 +241,7 @@ def compare(
                                max(max_reps, reps), progress, engine=_check_engine(engine))
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range
             raise _fail(str(err)) from None
-    files = write_comparison(cmp, out)
+    files = _written(lambda: write_comparison(cmp, out), out)
     terminal.comparison(cmp, console, wide=wide)
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
 
@@ -220,20 +266,22 @@ def seek(
 ) -> None:
     """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""
     from sim.experiments.goalseek import seek_size
-    from sim.report.output import write_json
+    from sim.report.output import write_seek
 
     spec = _load(scenario, set_)
+    _writable(out)
 
     def progress(step: int, size: float, p: float) -> None:
         errors.print(f"  step {step}: size {size:,.4g} -> P(goal) {p:.0%}")
 
     try:
-        result = seek_size(spec, bet, high, low, change, target, reps, seed, workers=workers,
-                           progress=progress, engine=_check_engine(engine))
+        with _interruptible(f"seeking the size of {bet}", out):
+            result = seek_size(spec, bet, high, low, change, target, reps, seed,
+                               workers=workers, progress=progress,
+                               engine=_check_engine(engine))
     except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range
         raise _fail(str(err).split("\n    For further information")[0]) from None
-    path = out / "seek.json"
-    write_json(path, result.to_dict())
+    [path] = _written(lambda: write_seek(result.to_dict(), out), out)
     terminal.seek(result, console)
     console.print(escape(f"written: {path}"))
 

@@ -7,8 +7,13 @@ the number of workers or the executor (a `concurrent.futures.Executor`, e.g. a D
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import TypeVar
@@ -28,10 +33,34 @@ def resolve_workers(workers: int | None) -> int:
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A local pool; forked where the platform allows (workers start in milliseconds and share
-    the parent's imported modules), spawned elsewhere."""
+    the parent's imported modules), spawned elsewhere. Its workers end with their parent."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_worker_init, initargs=(os.getpid(),))
+
+
+def _worker_init(parent: int) -> None:
+    """A pool worker ends with its parent: killed outright, the parent cannot shut the pool
+    down, and workers would compute on for minutes holding the caller's stdout open. Ctrl-C is
+    the parent's to handle (it stops the pool), so workers ignore SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the watchdog below does it, within a second
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watchdog() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
 
 
 def map_tasks(fn: Callable[[T], R], tasks: list[T], workers: int,
@@ -46,7 +75,11 @@ def map_tasks(fn: Callable[[T], R], tasks: list[T], workers: int,
         pool = process_pool(min(workers, len(tasks)))
         try:
             yield from pool.map(fn, tasks, chunksize=1)
-        except BaseException:  # an error, Ctrl-C or a consumer that stopped early
+        except BaseException as err:  # an error, Ctrl-C or a consumer that stopped early
+            if isinstance(err, KeyboardInterrupt):  # stop now, not after the running ones
+                workers_of = getattr(pool, "_processes", None) or {}  # pid -> Process
+                for proc in list(workers_of.values()):
+                    proc.terminate()
             pool.shutdown(wait=True, cancel_futures=True)  # drop the queued replications
             raise
         pool.shutdown(wait=True)

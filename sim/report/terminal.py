@@ -2,8 +2,12 @@
 
 Every figure comes from the report layer's tables (`sim.report.owner`, a comparison's tables) and
 every number, amount and share from `sim.report.i18n`'s formats, so the CLI and the app never
-disagree on a figure or how it is written. Text the user wrote (scenario and bet names) is escaped
-for Rich and stripped of control characters before it reaches the terminal.
+disagree on a figure or how it is written.
+
+User text on its way to a terminal (a scenario's name, a bet's, a channel's, a file name) can
+hold escape sequences (`ESC]0;title BEL` retitles the terminal, `ESC[2J` clears it, others can
+fake output). Rich's own `escape` only guards its markup, so `escape` here also shows every
+control character as a visible `\\x..` code (tabs and newlines kept).
 
 Wide tables (a comparison) show the decision columns by default; `wide=True` shows them all.
 """
@@ -14,7 +18,7 @@ import math
 import re
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -25,13 +29,20 @@ from sim.report import owner
 from sim.report.decision import decide, summary_lines
 from sim.report.i18n import Lang, metric_label, money, number, percent
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls but tab and newline, DEL, C1 controls (0x80-0x9f, e.g. the 8-bit CSI 0x9b), and
+# the bidirectional overrides that reorder what a reader sees.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def safe(text: object) -> str:
-    """User text made harmless for a terminal: control characters (escape sequences that could
-    retitle or clear it) shown as `\\xNN`, and Rich markup escaped."""
-    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+def printable(text: str) -> str:
+    """`text` with control characters shown as `\\x1b`-style codes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def escape(text: object) -> str:
+    """User text safe to print through Rich: no markup read into it, no control characters."""
+    return _markup_escape(printable(str(text)))
 
 
 def _missing(x: float | None) -> bool:
@@ -56,7 +67,7 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     def share(x: float | None) -> str:
         return percent(x, lang)
 
-    title = (f"{safe(result.spec.name)}: {result.spec.horizon_months} months, "
+    title = (f"{escape(result.spec.name)}: {result.spec.horizon_months} months, "
              f"{result.replications} replications, seed {result.seed}")
     table = Table(title=title, show_header=True, expand=False)
     table.add_column("owner's view")
@@ -107,10 +118,10 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
 
     decision = decide(cmp)
     lines = summary_lines(decision, cur, lang)
-    console.print(Panel("\n".join(safe(line) for line in lines), title="decision",
+    console.print(Panel("\n".join(escape(line) for line in lines), title="decision",
                         title_align="left", expand=False))
 
-    table = Table(title=f"{safe(cmp.spec.name)}: bets ranked by incremental NPV "
+    table = Table(title=f"{escape(cmp.spec.name)}: bets ranked by incremental NPV "
                   f"({cmp.replications} paired replications, seed {cmp.seed})")
     columns = ["bet", "cost", "NPV vs baseline\n(95% CI)", "ROI\n(95% CI)", "payback\nmonth",
                "P(goal)", "P(best\nNPV)"]
@@ -121,7 +132,7 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     for row in cmp.table().to_dict(orient="records"):
         base = row["bet"] == BASELINE
         cells = [
-            safe(row["bet"]), cash(row["cost"]),
+            escape(row["bet"]), cash(row["cost"]),
             "—" if base else cash(row["npv"]) + ci(row["npv_lo"], row["npv_hi"], cash),
             "—" if base else share(row["roi"]) + ci(row["roi_lo"], row["roi_hi"], share),
             "—" if base else month(row["payback_month"]),
@@ -142,7 +153,7 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
         for metric in shown:
             p = cmp.paired(name, metric)
             cells.append(cash(p["mean"]) + ci(p["ci_low"], p["ci_high"], cash))
-        changes.add_row(safe(name), *cells)
+        changes.add_row(escape(name), *cells)
     console.print(changes)
 
     levers = Table(title="why: incremental revenue split into the four levers")
@@ -153,28 +164,28 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     for key in labels.values():
         levers.add_column(metric_label(key, lang), justify="right", overflow="fold")
     for row in cmp.levers().to_dict(orient="records"):
-        levers.add_row(safe(row["bet"]), *(cash(row[c]) for c in labels))
+        levers.add_row(escape(row["bet"]), *(cash(row[c]) for c in labels))
     console.print(levers)
 
     reduction = cmp.variance_reduction()
     gains = [v for v in reduction.values() if v == v and v != math.inf]
-    exact = [safe(n) for n, v in reduction.items() if v == math.inf]
+    exact = [escape(n) for n, v in reduction.items() if v == math.inf]
     if gains:
         console.print(f"common random numbers: the paired standard error of NPV differences is "
                       f"{min(gains):.1f}x to {max(gains):.1f}x smaller than independent runs'")
     if exact:
         console.print(f"exact differences (the same in every replication): {', '.join(exact)}")
     for name, why in cmp.skipped:
-        console.print(f"[yellow]left out[/] {safe(name)}: {safe(why)}")
+        console.print(f"[yellow]left out[/] {escape(name)}: {escape(why)}")
     if cmp.settled is not None:
         rounds = f"{cmp.replications} replications in rounds {cmp.rounds}"
         if cmp.settled:
             tied = cmp.could_be_best[1:]
-            tie = f", tied exactly with {safe(', '.join(tied))}" if tied else ""
-            console.print(f"settled: {safe(cmp.could_be_best[0])} is best{tie} ({rounds})")
+            tie = f", tied exactly with {escape(', '.join(tied))}" if tied else ""
+            console.print(f"settled: {escape(cmp.could_be_best[0])} is best{tie} ({rounds})")
         else:
             console.print(f"not settled at the cap ({rounds}); could still be best: "
-                          + safe(", ".join(cmp.could_be_best)))
+                          + escape(", ".join(cmp.could_be_best)))
 
 
 
@@ -184,7 +195,7 @@ def seek(result: SeekResult, console: Console, lang: Lang = "en") -> None:
     def size(x: float | None) -> str:
         return "above --high" if x is None else number(x, lang, 0 if float(x).is_integer() else 3)
 
-    what = f"{result.operation} {safe(result.path)}"
+    what = f"{result.operation} {escape(result.path)}"
     target = percent(result.target, lang)
     if result.size is None:
         tried = result.evaluations[-1][0] if result.evaluations else math.nan
@@ -192,7 +203,7 @@ def seek(result: SeekResult, console: Console, lang: Lang = "en") -> None:
                       f"below {target}; raise --high or rethink the bet")
         return
     lo, hi = result.p_goal_ci or (0.0, 1.0)
-    console.print(f"[bold]{safe(result.bet)}[/]: {what} = [bold]{size(result.size)}[/] reaches "
+    console.print(f"[bold]{escape(result.bet)}[/]: {what} = [bold]{size(result.size)}[/] reaches "
                   f"P(goal) = {percent(result.p_goal, lang)} (95% CI {percent(lo, lang)}–"
                   f"{percent(hi, lang)}) >= {target}; over replications the answer ranges "
                   f"P10 {size(result.size_p10)} … P90 {size(result.size_p90)}")
