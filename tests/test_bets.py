@@ -337,7 +337,22 @@ def test_cli_compare_writes_results_and_rejects_unknown_bets(tmp_path: Any) -> N
     ads = doc["alternatives"]["ads"]["metrics"]["npv_profit"]
     assert set(ads) >= {"mean", "sd", "p10", "p50", "p90", "diff"}
     assert ads["diff"]["ci_low"] <= ads["diff"]["mean"] <= ads["diff"]["ci_high"]
-    assert doc["ranking"][0]["bet"] in ("ads", "baseline", "nothing")
+    # the ranking: best incremental NPV first, each row's NPV the paired difference above; the
+    # bet that only costs 10 in month 1 loses exactly that, discounted by a month at 12% a year,
+    # so it ranks below the baseline
+    ranking = doc["ranking"]
+    assert sorted(r["bet"] for r in ranking) == ["ads", "baseline", "nothing"]
+    npvs = [r["npv"] for r in ranking]
+    assert npvs == sorted(npvs, reverse=True), ranking
+    for row in ranking:
+        if row["bet"] != "baseline":
+            diff = doc["alternatives"][row["bet"]]["metrics"]["npv_profit"]["diff"]
+            assert row["npv"] == pytest.approx(diff["mean"], rel=1e-12)
+    by_bet = {r["bet"]: r for r in ranking}
+    assert by_bet["baseline"]["npv"] == 0
+    assert by_bet["nothing"]["npv"] == pytest.approx(-10 * 1.12 ** (-1 / 12), rel=1e-9)
+    assert [r["bet"] for r in ranking].index("baseline") < [r["bet"] for r in ranking].index(
+        "nothing")
     import pandas as pd
 
     monthly = pd.read_parquet(out / "compare_monthly.parquet")
@@ -460,13 +475,69 @@ def test_goal_seek_reports_resamples_that_need_more_than_high() -> None:
     data["goal"]["target"] = 15000
     result = seek_size(load_scenario(data), "ads", high=3900, target=0.8, replications=8,
                        seed=3, workers=1)
-    if result.size is not None:  # reached at the edge: some resamples need more
-        assert result.unreached_share > 0 and result.size_p90 is None
+    # 3900 is just enough: 7 of the 8 replications reach the goal there (P = 0.875 >= 0.8)
+    assert result.evaluations[-1] == (3900, 0.875)
+    assert result.size is not None and result.size <= 3900 and result.p_goal == 0.875
+    # a resample falls short even at 3900 when it draws the failing replication twice or more:
+    # 1 - (7/8)^8 - 8 (1/8) (7/8)^7 = 0.263 of them, within 4 standard errors of 1000 resamples
+    share = 1 - (7 / 8) ** 8 - (7 / 8) ** 7
+    se = (share * (1 - share) / 1000) ** 0.5
+    assert abs(result.unreached_share - share) <= 4 * se, result.unreached_share
+    # more than a tenth of the resamples need more than `high`: no 90th percentile to report
+    assert result.size_p90 is None
+    assert result.size_p10 is not None and result.size_p10 <= result.size
 
 
 def test_stress_shocks_stay_valid_on_uncertain_churn() -> None:
     from pathlib import Path
 
     spec = load_scenario(Path("scenarios/b2b_services.yaml"))
+    base = compile_scenario(spec).timeline
+    window = range(1, 7)  # months 2 to 7, 0-based
     for shock in stress_shocks(spec, 2, 6, severity=2.0):
-        assert compile_alternative(spec, [shock]).timeline[3] is not None
+        timeline = compile_alternative(spec, [shock]).timeline
+        # temporary: the months outside the window are the baseline's, those inside are not
+        for m, (p, q) in enumerate(zip(timeline, base, strict=True)):
+            assert (p == q) == (m not in window), (shock.name, m)
+        if shock.name == "higher_churn":
+            # severity 2: churn doubled in every tier, the uncertain one (mean 3%) too, since
+            # its highest values (~6%) doubled stay far below the 0.95 cap
+            for m in window:
+                for t, t0 in zip(timeline[m].tiers, base[m].tiers, strict=True):
+                    assert t.churn == pytest.approx(2 * t0.churn), t.name
+                    assert t.churn_no_result == pytest.approx(2 * t0.churn_no_result), t.name
+
+
+def test_stress_shock_caps_a_high_uncertain_churn_at_its_top_quantile() -> None:
+    # churn Beta(mean 0.4, sd 0.1): doubling its 0.999 quantile (0.711) would pass 1, so the
+    # shock scales by 0.95 / 0.711 instead: the 0.999 quantile lands on 0.95 exactly
+    data = small([])
+    data["tiers"][0]["monthly_churn"] = {"dist": "beta", "mean": 0.4, "sd": 0.1}
+    spec = load_scenario(data)
+    (shock,) = [s for s in stress_shocks(spec, 2, 6, severity=2.0) if s.name == "higher_churn"]
+    churn = spec.tiers[0].monthly_churn
+    top = float(churn.ppf(np.array([0.999]))[0])  # type: ignore[union-attr]
+    values = {"tiers.basic.monthly_churn": top, "journey.first_contact_conversion": 0.2}
+    timeline = compile_alternative(spec, [shock], values=values).timeline
+    assert timeline[0].tiers[0].churn == pytest.approx(top)
+    assert timeline[1].tiers[0].churn == pytest.approx(0.95)
+    # a draw below the cap still rises by the same factor
+    values["tiers.basic.monthly_churn"] = 0.3
+    timeline = compile_alternative(spec, [shock], values=values).timeline
+    assert timeline[1].tiers[0].churn == pytest.approx(0.3 * 0.95 / top)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "library bug: stress_shocks scales an uncertain churn by 0.95 / (its 0.999 quantile), so a "
+    "draw above 1.053 x that quantile (here P ~ 2e-4 a draw; Latin hypercube's top stratum "
+    "reaches it once replications run into the thousands) makes churn > 1 and compiling raises"))
+def test_stress_shock_stays_valid_for_every_draw_of_a_high_uncertain_churn() -> None:
+    data = small([])
+    data["tiers"][0]["monthly_churn"] = {"dist": "beta", "mean": 0.4, "sd": 0.1}
+    spec = load_scenario(data)
+    (shock,) = [s for s in stress_shocks(spec, 2, 6, severity=2.0) if s.name == "higher_churn"]
+    churn = spec.tiers[0].monthly_churn
+    rare = float(churn.ppf(np.array([1 - 1e-5]))[0])  # type: ignore[union-attr]
+    values = {"tiers.basic.monthly_churn": rare, "journey.first_contact_conversion": 0.2}
+    timeline = compile_alternative(spec, [shock], values=values).timeline
+    assert timeline[1].tiers[0].churn <= 1

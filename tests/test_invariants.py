@@ -8,15 +8,16 @@ lost agent is booked at the stage where it was lost.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from models.accounting.ledger import COSTS, LEAKS, N_STATES, OPEN_LEAD_STATES, STATES, Ledger, S
+from models.accounting.ledger import COSTS, LEAKS, N_STATES, OPEN_LEAD_STATES, STATES, C, Ledger, S
 from models.accounting.metrics import monthly_metrics, run_metrics
 from models.compiled.form import DAYS_PER_MONTH, CompiledScenario, compile_scenario
 from models.load import load_scenario
@@ -205,6 +206,13 @@ def _starting(raw: dict[str, Any]) -> tuple[int, int, int]:
     )
 
 
+def _outside_profit(a: dict[str, np.ndarray]) -> np.ndarray:
+    """Monthly profit computed apart from `monthly_metrics`: the gross profit the engine booked by
+    acquisition channel, less every cost bucket but the cost of goods (netted in it already)."""
+    other = [C[k] for k in COSTS if k != "cost_of_goods"]
+    return np.asarray(a["gross_profit_by_channel"].sum(axis=1) - a["costs"][:, other].sum(axis=1))
+
+
 def _close(a: np.ndarray | float, b: np.ndarray | float, scale: np.ndarray | float = 1.0) -> bool:
     return bool(np.all(np.abs(np.asarray(a) - np.asarray(b)) <= TOL * (1 + np.abs(scale))))
 
@@ -286,64 +294,106 @@ def test_nothing_is_negative(raw: dict[str, Any], seed: int) -> None:
 @EXAMPLES
 @given(raw=scenarios(), seed=SEEDS)
 def test_money_adds_up(raw: dict[str, Any], seed: int) -> None:
+    """Each sum is checked against a record the engine books separately, or against the
+    scenario's own prices and rates, never against the metrics' own arithmetic."""
     compiled, ledger = _run(raw, seed)
     a = ledger.arrays()
     m = monthly_metrics(ledger)
+    p = compiled.timeline[0]  # no bets: every month has the same parameters
+    costs = a["costs"]
     revenue = m["revenue"]
+    money = 1.0 + revenue.sum() + costs.sum()  # the scale of rounding residue
+    atol = TOL * money
 
-    np.testing.assert_allclose(a["revenue"].sum(axis=(1, 2)), revenue, rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(a["revenue"].sum(axis=2).sum(axis=1), revenue, rtol=1e-9,
-                               atol=1e-6)
-    np.testing.assert_allclose(m["first_purchase_revenue"] + m["repeat_revenue"], revenue,
-                               rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(m["profit"], revenue - a["costs"].sum(axis=1), rtol=1e-9,
-                               atol=1e-6)
-    np.testing.assert_allclose(m["total_costs"], a["costs"].sum(axis=1), rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(m["gross_profit"],
-                               revenue - a["costs"][:, COSTS.index("cost_of_goods")],
-                               rtol=1e-9, atol=1e-6)
-    # RR comes from clients who paid before the month, so never from a first purchase
-    assert np.all(m["recurring_revenue"] <= revenue + TOL * (1 + revenue))
-    assert np.all(m["recurring_revenue"] <= m["repeat_revenue"] + TOL * (1 + revenue))
+    # every purchase is booked twice, apart: its price in the revenue by tier, its margin
+    # (price - cost of goods) in the gross profit of the client's acquisition channel
+    np.testing.assert_allclose(a["gross_profit_by_channel"].sum(axis=1)
+                               + costs[:, C["cost_of_goods"]], revenue, rtol=0, atol=atol)
+    np.testing.assert_allclose(m["gross_profit"], a["gross_profit_by_channel"].sum(axis=1),
+                               rtol=0, atol=atol)
+    # each purchase pays one tier's price times the buyer's segment multiplier (one tier and one
+    # segment: exactly purchases x price); every new client makes exactly one first purchase,
+    # every other purchase (repeats, upsells, win-backs) is a repeat
+    prices = [t.price * s.price_multiplier for t in p.tiers for s in p.segments]
+    new_clients = a["flows"][:, S["invoiced"], S["active"]]
+    for name, purchases in (("revenue", a["purchases"]),
+                            ("first_purchase_revenue", new_clients),
+                            ("repeat_revenue", a["purchases"] - new_clients)):
+        assert np.all(m[name] >= purchases * min(prices) - atol), name
+        assert np.all(m[name] <= purchases * max(prices) + atol), name
+    # the commission is paid on first purchases only, at the scenario's rate
+    np.testing.assert_allclose(costs[:, C["commission"]],
+                               p.commission_rate * m["first_purchase_revenue"], rtol=0, atol=atol)
+    onboarding = [t.onboarding_cost for t in p.tiers]
+    assert np.all(costs[:, C["onboarding"]] >= new_clients * min(onboarding) - atol)
+    assert np.all(costs[:, C["onboarding"]] <= new_clients * max(onboarding) + atol)
 
-    # marketing is the channels' budgets, every month; bets do not exist yet
-    p = compiled.timeline[0]
+    # RR comes from clients who paid before the month: never from a first purchase, always from
+    # the starting state's clients (they paid before day 0), and only from them in month 1
+    assert np.all(m["recurring_revenue"] <= m["repeat_revenue"] + atol)
+    assert np.all(m["recurring_revenue"] >= a["base_revenue"] - atol)
+    assert m["recurring_revenue"][0] == pytest.approx(a["base_revenue"][0], abs=atol)
+
+    # the fixed costs are what the scenario sets, every month; bets do not exist yet
     budgets = np.array([c.budget for c in p.channels])
     np.testing.assert_allclose(a["marketing_by_channel"], np.tile(budgets, (len(revenue), 1)))
-    np.testing.assert_allclose(m["marketing"], a["marketing_by_channel"].sum(axis=1))
-    assert np.all(a["costs"][:, COSTS.index("bets")] == 0)
-    np.testing.assert_allclose(a["costs"][:, COSTS.index("overhead")], p.overhead_monthly)
-    np.testing.assert_allclose(a["costs"][:, COSTS.index("salaries")],
-                               p.managers * p.salary_monthly)
+    np.testing.assert_allclose(m["marketing"], budgets.sum())
+    np.testing.assert_allclose(m["salaries"], p.managers * p.salary_monthly)
+    np.testing.assert_allclose(costs[:, C["overhead"]], p.overhead_monthly)
+    assert np.all(m["bet_costs"] == 0)
+    np.testing.assert_allclose(m["decided_spend"],
+                               budgets.sum() + p.managers * p.salary_monthly)
 
-    # gross profit by acquisition channel adds up to the month's gross profit
-    np.testing.assert_allclose(a["gross_profit_by_channel"].sum(axis=1), m["gross_profit"],
-                               rtol=1e-9, atol=1e-6)
+    # profit from outside: the channels' gross profit less every other cost bucket, by name
+    profit = _outside_profit(a)
+    np.testing.assert_allclose(m["profit"], profit, rtol=0, atol=atol)
+    np.testing.assert_allclose(m["total_costs"], revenue - profit, rtol=0, atol=atol)
 
-    # the scalar totals are the sums of the monthly series
+    # the scalars, each from a record other than the series it sums
     r = run_metrics(ledger, compiled, m)
-    assert _close(r["total_revenue"], revenue.sum(), revenue.sum())
-    assert _close(r["total_profit"], m["profit"].sum(), np.abs(m["profit"]).sum())
-    assert _close(r["total_leads"], m["leads"].sum())
-    assert _close(r["total_new_clients"], m["new_clients"].sum())
-    assert r["active_clients_end"] == a["state_end"][-1, S["active"]]
-    if compiled.monthly_discount_rate == 0:
-        assert _close(r["npv_profit"], r["total_profit"], np.abs(m["profit"]).sum())
+    clients0, _, _ = _starting(raw)
+    assert r["total_revenue"] == pytest.approx(
+        (a["gross_profit_by_channel"].sum() + costs[:, C["cost_of_goods"]].sum()), abs=atol)
+    assert r["total_profit"] == pytest.approx(profit.sum(), abs=atol)
+    assert r["total_leads"] == a["flows"][:, S["new"], S["new"]].sum() - sum(
+        g["count"] for g in raw.get("initial_state", {}).get("open_leads", [])
+        if g["touches_done"] == 0)
+    assert r["total_new_clients"] == new_clients.sum()
+    assert r["active_clients_end"] == (clients0 + new_clients.sum() + a["win_backs"].sum()
+                                       - a["flows"][:, S["active"], S["churned"]].sum())
+
+    # NPV: undiscounted it is the total profit; discounted by d > 0 each month's profit counts
+    # between 1/(1 + d)^horizon and 1/(1 + d) of itself
+    at_zero = run_metrics(ledger, dataclasses.replace(compiled, monthly_discount_rate=0.0), m)
+    assert at_zero["npv_profit"] == pytest.approx(profit.sum(), abs=atol)
+    d, horizon = compiled.monthly_discount_rate, compiled.horizon_months
+    gains, losses = profit.clip(min=0).sum(), profit.clip(max=0).sum()
+    near, far = 1 / (1 + d), (1 + d) ** -horizon
+    assert gains * far + losses * near - atol <= r["npv_profit"]
+    assert r["npv_profit"] <= gains * near + losses * far + atol
+    if d > 0 and np.all(profit > atol):
+        assert r["npv_profit"] < r["total_profit"]
 
 
 @EXAMPLES
 @given(raw=scenarios(), seed=SEEDS)
 def test_cumulative_series_are_consistent(raw: dict[str, Any], seed: int) -> None:
-    _, ledger = _run(raw, seed)
+    compiled, ledger = _run(raw, seed)
     a = ledger.arrays()
     m = monthly_metrics(ledger)
-    scale = np.abs(m["profit"]).sum() + m["revenue"].sum()
+    atol = TOL * (1.0 + a["revenue"].sum() + a["costs"].sum())
 
-    assert _close(m["cumulative_profit"][0], m["profit"][0], scale)
-    assert _close(np.diff(m["cumulative_profit"]), m["profit"][1:], scale)
-    assert _close(m["cumulative_revenue"][0], m["revenue"][0], scale)
-    assert _close(np.diff(m["cumulative_revenue"]), m["revenue"][1:], scale)
-    assert np.all(np.diff(m["cumulative_revenue"]) >= -TOL * (1 + scale))
+    # the running totals of what the engine booked apart from the revenue by tier: the
+    # channels' gross profit (plus the cost of goods netted in it) and the cost buckets
+    revenue = a["gross_profit_by_channel"].sum(axis=1) + a["costs"][:, C["cost_of_goods"]]
+    np.testing.assert_allclose(m["cumulative_revenue"], np.cumsum(revenue), rtol=0, atol=atol)
+    np.testing.assert_allclose(m["cumulative_profit"], np.cumsum(_outside_profit(a)), rtol=0,
+                               atol=atol)
+    assert np.all(np.diff(m["cumulative_revenue"]) >= -atol)
+    # the last running total is the horizon's total
+    r = run_metrics(ledger, compiled, m)
+    assert m["cumulative_profit"][-1] == pytest.approx(r["total_profit"], abs=atol)
+    assert m["cumulative_revenue"][-1] == pytest.approx(r["total_revenue"], abs=atol)
 
     # counts that only grow: everyone ever created, and everyone in an absorbing leak state
     created = np.cumsum(np.einsum("mss->m", a["flows"]))
@@ -438,9 +488,9 @@ def test_lost_counts_are_the_flows_into_the_leaks(raw: dict[str, Any], seed: int
 @EXAMPLES
 @given(raw=scenarios(), seed=SEEDS)
 def test_finite_market_caps_leads(raw: dict[str, Any], seed: int) -> None:
+    assume("market" in raw)  # the scenario sets a finite market (else nothing to check)
     compiled, ledger = _run(raw, seed)
-    if math.isinf(compiled.market_size):
-        return
+    assert math.isfinite(compiled.market_size)
     a = ledger.arrays()
     state_end = a["state_end"]
     # the market is used by everyone who ever became a client and every open lead
@@ -513,3 +563,104 @@ def test_subscriber_pays_at_most_once_a_month(entry_regular: bool) -> None:
     revenue = _upsell_onto_subscription(entry_regular)
     # a purchase at day t and the next at t + 30 never fall in the same 30-day month
     assert np.all(revenue <= SUBSCRIBERS * SUBSCRIPTION_PRICE), revenue
+
+
+# -- hand-worked scenarios: every number known in closed form --------------------------------------
+
+# 20 starting subscribers and 10 invoices paid on day 0 (10 new clients), all on one monthly plan
+# at 200 with cost of goods 40, 10% commission on first purchases, onboarding 5 a new client;
+# nobody churns and no lead ever arrives (a budget but no max_leads). Each of the 30 clients
+# pays once in every month. The annual discount rate makes the monthly one exactly 1%.
+CLOSED_FORM: dict[str, Any] = {
+    "name": "closed_form",
+    "horizon_months": 12,
+    "discount_rate_annual": 1.01**12 - 1,
+    "overhead_monthly": 500,
+    "channels": [{"name": "ads", "budget_monthly": 1000}],
+    "sales": {"managers": 2, "salary_monthly": 300, "commission_rate": 0.1},
+    "journey": {"first_contact_conversion": 0.2,
+                "invoice": {"paid_probability": 1.0, "delay_days": 0}},
+    "tiers": [{"name": "plan", "price": 200, "cost_of_goods": 40, "entry_share": 1.0,
+               "monthly_churn": 0.0, "regular": True, "purchase_interval_months": 1,
+               "onboarding_cost": 5}],
+    "initial_state": {"clients": [{"tier": "plan", "count": 20}],
+                      "unpaid_invoices": [{"tier": "plan", "count": 10}]},
+}
+# month 1: revenue 30 x 200 = 6000, less cost of goods 30 x 40, commission 0.1 x 10 x 200,
+# onboarding 10 x 5, marketing 1000, salaries 2 x 300, overhead 500; later months: no
+# commission and no onboarding
+FIRST_MONTH_PROFIT = 6000 - 1200 - 200 - 50 - 1000 - 600 - 500  # 2450
+LATER_PROFIT = 6000 - 1200 - 1000 - 600 - 500  # 2700
+
+
+def _then(first: float, later: float) -> np.ndarray:
+    """A monthly series of the hand-worked scenario: month 1's value, then 11 months of `later`."""
+    return np.array([first] + [later] * 11, dtype=float)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_hand_worked_scenario_books_every_amount_once(seed: int) -> None:
+    compiled, ledger = _run(CLOSED_FORM, seed)
+    m = monthly_metrics(ledger)
+    r = run_metrics(ledger, compiled, m)
+
+    np.testing.assert_array_equal(m["new_clients"], _then(10, 0))
+    np.testing.assert_array_equal(m["active_clients"], 30)
+    np.testing.assert_allclose(m["revenue"], 6000)
+    np.testing.assert_allclose(m["first_purchase_revenue"], _then(2000, 0))
+    np.testing.assert_allclose(m["repeat_revenue"], _then(4000, 6000))
+    # RR: the starting 20 in month 1, all 30 once the new ones have paid before
+    np.testing.assert_allclose(m["recurring_revenue"], _then(4000, 6000))
+    np.testing.assert_allclose(m["gross_profit"], 30 * (200 - 40))
+    np.testing.assert_allclose(m["marketing"], 1000)
+    np.testing.assert_allclose(m["salaries"], 600)
+    np.testing.assert_allclose(m["decided_spend"], 1600)
+    np.testing.assert_allclose(m["total_costs"], _then(3550, 3300))
+    np.testing.assert_allclose(m["profit"], _then(FIRST_MONTH_PROFIT, LATER_PROFIT))
+    np.testing.assert_allclose(m["cumulative_profit"],
+                               FIRST_MONTH_PROFIT + LATER_PROFIT * np.arange(12))
+    np.testing.assert_allclose(m["cumulative_revenue"], 6000 * np.arange(1, 13))
+
+    total = FIRST_MONTH_PROFIT + 11 * LATER_PROFIT  # 32150
+    assert r["total_revenue"] == pytest.approx(72000)
+    assert r["total_profit"] == pytest.approx(total)
+    # an annuity of 2700 a month at 1%, paid at each month's end, less month 1's shortfall of 250
+    npv = LATER_PROFIT * (1 - 1.01**-12) / 0.01 - (LATER_PROFIT - FIRST_MONTH_PROFIT) / 1.01
+    assert r["npv_profit"] == pytest.approx(npv, rel=1e-9)  # 30141.18...
+    assert r["npv_profit"] < r["total_profit"]
+    at_zero = run_metrics(ledger, dataclasses.replace(compiled, monthly_discount_rate=0.0), m)
+    assert at_zero["npv_profit"] == pytest.approx(total, rel=1e-12)
+    # the owner's ratios: CAC = (marketing 12000 + salaries 7200 + commission 200) / 10 clients;
+    # nobody came from the paid channel, so its marketing returned nothing (ROMI -1)
+    assert r["total_new_clients"] == 10 and r["total_leads"] == 0
+    assert r["cac"] == pytest.approx(1940)
+    assert r["romi"] == pytest.approx(-1)
+    assert r["nmc"] == pytest.approx(12 * 4800 - 12000)
+    assert r["ros"] == pytest.approx((12 * 4800 - 7400) / 7400)
+    assert r["average_check"] == pytest.approx(200)
+    assert r["starting_clients_revenue"] == pytest.approx(20 * 200 * 12)
+
+
+def test_budget_a_bet_sets_mid_horizon_is_what_marketing_spends() -> None:
+    """A bet from month 5 ramps the budget from 1000 to 3000 over two months (2000 in month 5)
+    and costs 700 once and 50 a month while in force. No lead comes of it (no max_leads), so
+    profit falls by exactly the extra spend and revenue does not move."""
+    from models.compiled.bets import compile_alternative
+
+    raw = {**CLOSED_FORM, "bets": [{
+        "name": "more_ads", "start_month": 5, "ramp_months": 2, "one_off_cost": 700,
+        "monthly_cost": 50,
+        "changes": [{"path": "channels.ads.budget_monthly", "set": 3000}]}]}
+    spec = load_scenario(raw)
+    base = monthly_metrics(simulate(compile_scenario(spec), 3))
+    ledger = simulate(compile_alternative(spec, spec.bets), 3)
+    a, m = ledger.arrays(), monthly_metrics(ledger)
+
+    budget = np.array([1000] * 4 + [2000] + [3000] * 7, dtype=float)
+    bet_costs = np.array([0] * 4 + [750] + [50] * 7, dtype=float)
+    np.testing.assert_allclose(a["marketing_by_channel"][:, 0], budget)
+    np.testing.assert_allclose(m["marketing"], budget)
+    np.testing.assert_allclose(m["bet_costs"], bet_costs)
+    np.testing.assert_allclose(m["decided_spend"], budget + 600 + bet_costs)
+    np.testing.assert_allclose(m["revenue"], base["revenue"])
+    np.testing.assert_allclose(base["profit"] - m["profit"], budget - 1000 + bet_costs)
