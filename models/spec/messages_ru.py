@@ -160,10 +160,33 @@ _PATTERN = re.compile("|".join(re.escape(en) for en, _ in _PHRASES))
 _RU = dict(_PHRASES)
 
 
+# What stays Latin in a Russian message is a name from the file or a YAML keyword: shown as
+# code (`horizon_months`), so it reads as "type this" rather than as untranslated English.
+_KEYWORDS = frozenset({"low", "mode", "high", "mean", "sd", "dist", "set", "scale", "add",
+                       "append", "path", "true", "false", "name", "channels", "tiers", "journey",
+                       "beta", "pert", "triangular", "lognormal", "uniform", "x", "T", "none",
+                       "or", "and", "buying", "sqrt"})
+_NAME = re.compile(r"'[^'\n]*'|\[[^\]\n]*'[^\]\n]*\]|[A-Za-z_][A-Za-z0-9_*]*(?:\.[A-Za-z0-9_*]+)*"
+                   r"(?:\([^)\n]*\))?")
+
+
+def _as_code(segment: str) -> str:
+    def wrap(m: re.Match[str]) -> str:
+        token = m.group(0)
+        bare = token.split("(")[0]
+        if (token.startswith(("'", "[")) or "_" in bare or "." in bare or bare in _KEYWORDS
+                or ("(" in token and bare.isascii() and bare.isalpha())):
+            return f"`{token}`"
+        return token
+    return _NAME.sub(wrap, segment)
+
+
 def russian(text: str) -> str:
     """`text`, a loader message, with each known phrase in Russian (one pass, left to right,
-    so a translated phrase is never translated again)."""
-    return _PATTERN.sub(lambda m: _RU[m.group(0)], text)
+    so a translated phrase is never translated again), names from the file as code."""
+    ru = _PATTERN.sub(lambda m: _RU[m.group(0)], text)
+    parts = ru.split("`")  # odd parts are code already
+    return "`".join(p if i % 2 else _as_code(p) for i, p in enumerate(parts))
 
 
 def bilingual(text: str) -> Message:

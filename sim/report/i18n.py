@@ -32,7 +32,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "seed": ("Random series", "Номер случайной серии"),
     "seed_help": ("The random seed: the same scenario and series number give the same numbers; "
                   "another number shows another equally likely set of futures.",
-                  "Номер серии случайных чисел (seed): тот же сценарий и тот же номер дают те же "
+                  "Номер серии случайных чисел (`seed`): тот же сценарий и тот же номер дают те же "
                   "числа; другой номер — другой, столь же вероятный набор вариантов будущего."),
     "replications": ("Replications", "Число прогонов"),
     "replications_help": (
@@ -52,8 +52,8 @@ _TEXT: dict[str, tuple[str, str]] = {
                    "Моделирование: {done} из {total} прогонов…"),
     "quick_answer": ("Quick answer from {n} replications; refining to {total}…",
                      "Быстрый ответ по {n} прогонам; уточняем до {total}…"),
-    "provenance": ("{name} · {reps} replications · seed {seed} · scenario {hash}",
-                   "{name} · прогонов: {reps} · серия {seed} · сценарий {hash}"),
+    "provenance": ("{name} · {reps} replications · seed {seed} · scenario `{hash}`",
+                   "{name} · прогонов: {reps} · серия {seed} · сценарий `{hash}`"),
     "no_scenario": ("Choose or upload a scenario on the Scenario page first.",
                     "Сначала выберите или загрузите сценарий на странице «Сценарий»."),
     "scenario_invalid": ("The scenario has problems; fix them on the Scenario page.",
@@ -75,9 +75,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "download": ("Download the edited scenario (YAML)", "Скачать изменённый сценарий (YAML)"),
     "reset": ("Undo my edits", "Отменить правки"),
     "uncertain_hint": ("Uncertain values are written as in YAML, e.g. "
-                       "{dist: beta, mean: 0.1, sd: 0.02}.",
+                       "`{dist: beta, mean: 0.1, sd: 0.02}` (shares as fractions there); the line "
+                       "under such a field says it in words.",
                        "Неопределённые значения пишутся как в YAML, например "
-                       "{dist: beta, mean: 0.1, sd: 0.02}."),
+                       "`{dist: beta, mean: 0.1, sd: 0.02}` (доли там — дробью); строка под "
+                       "таким полем говорит то же словами."),
     "grp_general": ("Horizon and goal", "Горизонт и цель"),
     "grp_channels": ("Channels and budgets", "Каналы и бюджеты"),
     "grp_team": ("Sales team", "Отдел продаж"),
