@@ -446,8 +446,10 @@ class _Editor:
         elif isinstance(value, dict | str) or kind == "money":
             shown = (dist_text(value) if isinstance(value, dict) else value
                      if isinstance(value, str) else number(value, lang))
-            col.text_input(label, value=shown, key=key, on_change=_on_edit,
-                           args=(*args, "text", lang), help=help_)
+            # A distribution in a text area: it wraps, so it is seen in full.
+            box = col.text_area if isinstance(value, dict) else col.text_input
+            box(label, value=shown, key=key, on_change=_on_edit, args=(*args, "text", lang),
+                help=help_)
             if isinstance(value, dict):
                 col.caption(t("dist_words", lang,
                               words=dist_words(value, kind, self.currency, lang)))
@@ -662,16 +664,17 @@ def page_dashboard(spec: Scenario, lang: Lang) -> None:
         c1.plotly_chart(charts.fan_chart(q, "profit", lang, currency=cur), key=f"profit-{tag}")
         c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang, currency=cur),
                         key=f"cum-{tag}")
-        # Money in the table in millions ('6,4 млн ₽'): every column fits the page's width;
-        # the charts and the CLI's files have the exact means.
-        shown: dict[str, Any] = {t("month", lang): view["month"].astype(int)}
-        for c in view.columns[1:]:
-            shown[metric_label(c, lang)] = [_fmt(c, v, cur, lang, compact=True)
-                                            for v in view[c]]
-        helps = {metric_label(c, lang): st.column_config.Column(help=tooltip(c, lang))
-                 for c in view.columns if tooltip(c, lang)}
-        st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"monthly-{tag}",
-                     column_config=helps, width="stretch")
+        # Two tables, people and money (money in millions, '6,4 млн ₽'), so every column fits
+        # the page's width; the charts and the CLI's files have the exact means.
+        for part, columns in (("counts", _COUNT_COLUMNS), ("money", _MONEY_COLUMNS)):
+            shown: dict[str, Any] = {t("month", lang): view["month"].astype(int)}
+            for c in columns:
+                shown[metric_label(c, lang)] = [_fmt(c, v, cur, lang, compact=True)
+                                                for v in view[c]]
+            helps = {metric_label(c, lang): st.column_config.Column(help=tooltip(c, lang))
+                     for c in columns if tooltip(c, lang)}
+            st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"monthly-{part}-{tag}",
+                         column_config=helps, width="stretch")
 
         st.subheader(t("dash_leaks", lang))
         leaks = owner.leaks(result)
@@ -696,6 +699,11 @@ def page_dashboard(spec: Scenario, lang: Lang) -> None:
         return run_monte_carlo(spec, reps, seed, progress=progress, executor=pool)
 
     progressive(("forecast", scenario_hash(spec)), lang, run, render, t("run_forecast", lang))
+
+
+_COUNT_COLUMNS = ("leads", "new_clients", "active_clients")
+_MONEY_COLUMNS = ("revenue", "recurring_revenue", "marketing", "marketing_per_new_client",
+                  "total_costs", "profit", "cumulative_profit")
 
 
 def alt_name(name: str, spec: Scenario, lang: Lang) -> str:
@@ -936,8 +944,9 @@ def page_stress(spec: Scenario, lang: Lang) -> None:
 _CSS = """<style>
 [data-testid="stStatusWidget"] {{visibility: hidden;}}
 [data-testid="stFileUploaderDropzoneInstructions"] {{display: none;}}
-[data-testid="stFileUploaderDropzone"] button {{font-size: 0;}}
-[data-testid="stFileUploaderDropzone"] button::after {{content: "{browse}"; font-size: 0.9rem;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {{display: none;}}
+[data-testid="stFileUploaderDropzone"] button span[data-has-shortcut]::after {{
+  content: "{browse}";}}
 </style>"""
 
 

@@ -118,6 +118,7 @@ def test_fields_are_readable_and_explained() -> None:
 def test_switching_language_mid_edit_keeps_the_scenario_on_every_page() -> None:
     """Issue 11, item 1: a widget's value must never be its label in some language."""
     at = _app()
+    at.sidebar.number_input(key="reps").set_value(REPS)
     _field(at, "horizon_months").set_value(30).run()
     _lang(at, "ru")
     # The Russian widgets show the edit, and editing in Russian adds to it.
@@ -183,10 +184,13 @@ def test_dashboard_shows_the_library_numbers() -> None:
     assert _metric(at, "CAC") == money(s["cac"]["mean"], "RUB", "en")
     assert _metric(at, "ROMI") == percent(s["romi"]["mean"], "en")
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
-    monthly, leaks = at.dataframe[0].value, at.dataframe[1].value
-    assert len(monthly) == spec.horizon_months
-    # Every column of the month-by-month view, costs and profit included.
+    counts, monthly, leaks = (at.dataframe[i].value for i in range(3))
+    assert len(monthly) == len(counts) == spec.horizon_months
+    # Every column of the month-by-month view, costs and profit included, in two tables
+    # narrow enough for the page.
+    assert {"Leads", "New paying clients"} <= set(counts.columns)
     assert {"All costs", "Profit", "Cumulative profit"} <= set(monthly.columns)
+    assert len(monthly.columns) <= 8
     assert leaks["Stage"].iloc[0] == "Lost in the CRM (never processed)"
     assert leaks["Revenue they would have brought"].iloc[2] == money(
         s["lost_first_contact_revenue"]["mean"], "RUB", "en")

@@ -31,13 +31,15 @@ def _layout(fig: go.Figure, lang: Lang, title: str, y_title: str = "") -> go.Fig
 
 
 def _money_axis(fig: go.Figure, values: Iterable[float], currency: str, lang: Lang,
-                axis: str = "yaxis") -> None:
-    """Ticks of a money axis in the language's format, over the range of `values`."""
+                axis: str = "yaxis", from_zero: bool = True) -> None:
+    """Ticks of a money axis in the language's format, over the range of `values` (and zero,
+    unless `from_zero` is false: a box plot's axis spans its data)."""
     arr = np.asarray([v for v in values if v is not None], dtype=float)
     arr = arr[np.isfinite(arr)]
     if arr.size == 0:
         return
-    vals, text = money_ticks(float(min(arr.min(), 0.0)), float(arr.max()), currency, lang)
+    low = float(min(arr.min(), 0.0)) if from_zero else float(arr.min())
+    vals, text = money_ticks(low, float(arr.max()), currency, lang)
     if vals:
         fig.update_layout({axis: {"tickmode": "array", "tickvals": vals, "ticktext": text}})
 
@@ -87,7 +89,8 @@ def counts_chart(view: pd.DataFrame, lang: Lang) -> go.Figure:
     fig = _layout(fig, lang, f"{metric_label('leads', lang)} / "
                              f"{metric_label('new_clients', lang)}", t("leads_axis", lang))
     fig.update_layout(yaxis2={"title": {"text": t("clients_axis", lang)}, "overlaying": "y",
-                              "side": "right", "rangemode": "tozero", "showgrid": False},
+                              "side": "right", "rangemode": "tozero", "showgrid": False,
+                              "tickmode": "auto", "nticks": 6},
                       yaxis={"rangemode": "tozero"})
     return fig
 
@@ -180,7 +183,7 @@ def outcome_distribution(values: Mapping[str, np.ndarray], lang: Lang, title: st
     fig = _layout(fig, lang, title, y_title)
     fig.update_layout(xaxis_title="", showlegend=False, hovermode="closest")
     if currency:
-        _money_axis(fig, shown, currency, lang)
+        _money_axis(fig, shown, currency, lang, from_zero=False)
     return fig
 
 

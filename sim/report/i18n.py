@@ -191,8 +191,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no_alternatives": ("No option fits the budget.", "Ни один вариант не укладывается в бюджет."),
     "goal_at_deadline": ("Goal metric, {metric}, in month {month}",
                          "Метрика цели, {metric}, в месяце {month}"),
-    "profit_mean_band": ("Profit over the horizon: mean (P10 … P90)",
-                         "Прибыль за горизонт: среднее (P10 … P90)"),
+    "profit_mean_band": ("Profit over the whole forecast: mean (P10 … P90)",
+                         "Прибыль за весь срок прогноза: среднее (P10 … P90)"),
     "npv_change": ("NPV change against the plan [95% CI]", "Изменение NPV к плану [95% ДИ]"),
     "cum_profit_per_shock": ("Cumulative profit under each shock, P10–P90",
                              "Накопленная прибыль при каждом шоке, P10–P90"),
@@ -256,9 +256,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "one_off_cost": ("one-off {cost}", "разово {cost}"),
     "monthly_cost": ("{cost} a month", "{cost} в месяц"),
     "from_month": ("from month {month}", "с {month}-го месяца"),
-    "upload_hint": ("A YAML file of up to 5 MB: drop it on the box or press Browse.",
+    "upload_hint": ("A YAML file of up to 5 MB: drop it on the box or press Upload.",
                     "Файл YAML до 5 МБ: перетащите его в поле или нажмите «Выбрать файл»."),
-    "browse": ("Browse files", "Выбрать файл"),
+    "browse": ("Upload", "Выбрать файл"),
 }
 
 # Metric names as the owner reads them; keys are the library's metric names
