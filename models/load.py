@@ -22,6 +22,7 @@ from models.compiled.sampling import correlation_problems
 from models.compiled.workload import problems as workload_problems
 from models.spec.errors import Message, ScenarioError
 from models.spec.messages import msg
+from models.spec.messages_ru import bilingual, bilingual_problems
 from models.spec.params import short_repr
 from models.spec.paths import PathError, _unwrap, set_path
 from models.spec.scenario import Scenario
@@ -103,19 +104,20 @@ def read_yaml(text: str, source: str) -> dict[str, Any]:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ScenarioError(
-            source, [(where, f"not valid YAML ({problem}); check indentation and colons there")]
-        ) from None
+        raise ScenarioError(source, [(where, bilingual(
+            f"not valid YAML ({problem}); check indentation and colons there"))]) from None
     if data is None:
-        raise ScenarioError(source, [("", "the file is empty (or only comments); a scenario "
-                                          "needs at least name:, channels:, journey:, tiers:")])
+        raise ScenarioError(source, [("", bilingual(
+            "the file is empty (or only comments); a scenario needs at least name:, channels:, "
+            "journey:, tiers:"))])
     if not isinstance(data, dict):
         got = {"list": "a list (lines starting with '- ')", "str": "a single line of text"}.get(
             type(data).__name__, f"a single value ({short_repr(data)})")
         raise ScenarioError(
             source,
-            [("", "a scenario must be a YAML mapping (name:, channels:, journey:, tiers: ... at "
-                  f"the left margin), got {got}; see scenarios/reference.yaml")],
+            [("", bilingual("a scenario must be a YAML mapping (name:, channels:, journey:, "
+                            f"tiers: ... at the left margin), got {got}; see "
+                            "scenarios/reference.yaml"))],
         )
     return data
 
@@ -284,13 +286,13 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
             if not where:
                 where, msg = _split_path(msg)  # our own model-level messages name their field
             problems.append((where, _with_fix(msg)))
-        raise ScenarioError(source, problems) from None
+        raise ScenarioError(source, bilingual_problems(problems)) from None
     problems = bet_problems(spec) + correlation_problems(spec)
     if problems:
         raise ScenarioError(source, problems)
     problems = workload_problems(spec)  # a bound on volume before anything runs (issue 12)
     if problems:
-        raise ScenarioError(source, problems)
+        raise ScenarioError(source, bilingual_problems(problems))
     return spec
 
 
@@ -313,14 +315,22 @@ def load_scenario(source: str | Path | dict[str, Any],
     try:
         raw = apply_overrides(raw, overrides)
     except PathError as err:
-        raise ScenarioError(label, [(err.path, err.message)]) from None
+        raise ScenarioError(label, bilingual_problems([(err.path, err.message)])) from None
     try:
         return validate(raw, label)
     except ScenarioError as err:
-        raise ScenarioError(label, _blame_overrides(err.problems, overrides)) from None
+        raise ScenarioError(
+            label, bilingual_problems(_blame_overrides(err.problems, overrides))) from None
 
 
 def _read_file(path: Path, label: str) -> str:
+    try:
+        return _read_text(path, label)
+    except ScenarioError as err:
+        raise ScenarioError(label, bilingual_problems(err.problems)) from None
+
+
+def _read_text(path: Path, label: str) -> str:
     if path.is_dir():
         raise ScenarioError(label, [("", "is a folder, not a scenario file; give the path of a "
                                          ".yaml file, e.g. scenarios/reference.yaml")])

@@ -2,12 +2,13 @@
 Debian's chromium (the README's test command installs it).
 
 Screenshots go to tests/screenshots/ (git-ignored); with GROWTHSIM_SCREENSHOTS=docs they are
-written to docs/ for the README instead, one per page.
+written to docs/ for the README instead, one per page and language.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -75,6 +76,8 @@ def shots() -> Path:
 
 
 def test_app_in_a_browser(server: str, shots: Path) -> None:
+    """Both languages on every page, the language switched mid-edit (issue 11, item 1: the
+    edit must survive and the scenario stay valid), a screenshot of each page in each."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (the README's test "
                     "command does it)")
@@ -83,49 +86,83 @@ def test_app_in_a_browser(server: str, shots: Path) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 2600})
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
             page.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
             page.goto(server)
-            expect(page.get_by_text("B2B services (RUB): 36 months")).to_be_visible()
-            expect(page.get_by_text("Download the edited scenario (YAML)")).to_be_visible()
+            main = page.get_by_test_id("stMain")
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(main.get_by_text("IT services for companies (rubles): 36 months")
+                   ).to_be_visible()
+            expect(page.get_by_text("Start here.")).to_be_visible()
             _settle(page)
             page.screenshot(path=str(shots / "scenario.png"), full_page=True)
 
-            sidebar = page.get_by_test_id("stSidebar")
-            reps = sidebar.get_by_role("spinbutton", name="Replications")
-            reps.fill("10")
-            reps.press("Enter")
-            sidebar.get_by_text("Owner's dashboard").click()
-            expect(page.get_by_text("10 replications · seed 1")).to_be_visible()
-            expect(page.get_by_text("Where money leaks", exact=True)).to_be_visible()
+            # Edit in English, switch to Russian, edit again: both edits kept, no error.
+            _type(main.get_by_role("spinbutton", name="Horizon, months"), "30")
+            expect(main.get_by_text("IT services for companies (rubles): 30 months")
+                   ).to_be_visible()
+            sidebar.get_by_text("Русский").click()
+            expect(page.get_by_text("ИТ-услуги для компаний (рубли): 30 мес.")).to_be_visible()
+            _type(main.get_by_role("textbox", name="Целевое значение"), "25 000 000")
+            _settle(page)
+            expect(page.get_by_text("ИТ-услуги для компаний (рубли): 30 мес.")).to_be_visible()
+            expect(main.get_by_text("должно быть одним из")).to_have_count(0)
+            expect(main.get_by_role("textbox", name="Целевое значение")).to_have_value(
+                re.compile(r"25\s000\s000"))
+            page.screenshot(path=str(shots / "scenario-ru.png"), full_page=True)
+
+            reps = sidebar.get_by_role("spinbutton", name="Число прогонов")
+            _type(reps, "10")
+            sidebar.get_by_text("Панель собственника").click()
+            expect(main.get_by_text("прогонов: 10 · серия 1")).to_be_visible()
+            expect(main.get_by_text("Итоги за 30 мес.")).to_be_visible()
+            expect(page.get_by_text("Где теряются деньги", exact=True)).to_have_count(1)
+            _settle(page)
+            page.screenshot(path=str(shots / "dashboard-ru.png"), full_page=True)
+            sidebar.get_by_text("English").click()
+            expect(main.get_by_text("10 replications · seed 1")).to_be_visible()
             expect(page.get_by_text("Called too late").first).to_be_attached()
             _settle(page)
             page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
 
-            # Compare all the example's bets and check the ranked table appears.
-            sidebar.get_by_text("Compare bets").click()
+            # Compare every option of the example, in English, then the same in Russian.
+            sidebar.get_by_text("Compare options").click()
             page.get_by_role("button", name="Compare", exact=True).click()
-            expect(page.get_by_text("Bets ranked by NPV")).to_be_visible()
-            main = page.get_by_test_id("stMain")
+            expect(page.get_by_text("Options ranked by NPV")).to_be_visible()
             expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
             expect(main.get_by_text("10 replications · seed 1")).to_be_visible()
-            expect(page.get_by_text("ROI against months to goal (P10–P90)")).to_be_visible()
             _settle(page)
             page.screenshot(path=str(shots / "compare.png"), full_page=True)
+            sidebar.get_by_text("Русский").click()
+            expect(page.get_by_text("Варианты по убыванию NPV")).to_be_visible()
+            _settle(page)
+            page.screenshot(path=str(shots / "compare-ru.png"), full_page=True)
 
-            if os.environ.get("GROWTHSIM_SCREENSHOTS"):  # the README's set: the stress test too
-                sidebar.get_by_text("Stress test").click()
-                page.get_by_role("button", name="Run the stress test").click()
-                expect(page.get_by_text("P(goal) and outcome per shock")).to_be_visible()
-                _settle(page)
-                page.screenshot(path=str(shots / "stress.png"), full_page=True)
-                sidebar.get_by_text("Русский").click()
-                expect(page.get_by_text("P(цель) и результат по шокам")).to_be_visible()
-                _settle(page)
-                page.screenshot(path=str(shots / "stress-ru.png"), full_page=True)
+            sidebar.get_by_text("Стресс-тест").click()
+            page.get_by_role("button", name="Запустить стресс-тест").click()
+            expect(page.get_by_text("Вероятность цели и результат при каждом шоке")).to_be_visible()
+            _settle(page)
+            page.screenshot(path=str(shots / "stress-ru.png"), full_page=True)
+            sidebar.get_by_text("English").click()
+            expect(page.get_by_text("Chance of the goal and outcome per shock")).to_be_visible()
+            _settle(page)
+            page.screenshot(path=str(shots / "stress.png"), full_page=True)
+
+            # Back on the scenario page both edits are still there, in either language.
+            sidebar.get_by_text("Scenario", exact=True).click()
+            expect(main.get_by_role("spinbutton", name="Horizon, months")).to_have_value("30")
+            expect(main.get_by_role("textbox", name="Target")).to_have_value("25,000,000")
         finally:
             browser.close()
+
+
+def _type(box: object, text: str) -> None:
+    from playwright.sync_api import Locator
+
+    assert isinstance(box, Locator)
+    box.fill(text)
+    box.press("Enter")
 
 
 def _settle(page: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -64,3 +65,74 @@ def test_numbers_and_percent() -> None:
 def test_placeholders_are_filled() -> None:
     assert t("simulating", "en", done=3, total=20) == "Simulating: 3 of 20 runs…"
     assert "3" in t("simulating", "ru", done=3, total=20)
+
+
+def test_money_axis_ticks_in_the_language() -> None:
+    nb = "\u00a0"
+    values, labels = i18n.money_ticks(-3e6, 41e6, "RUB", "ru")
+    assert values[0] <= -3e6 and values[-1] >= 40e6
+    assert labels[values.index(0.0)] == "0"
+    assert f"40{nb}млн{nb}₽" in labels and f"−10{nb}млн{nb}₽" in labels
+    assert i18n.money_ticks(0, 6.2e9, "RUB", "en")[1][1:] == ["RUB 2bn", "RUB 4bn", "RUB 6bn"]
+    assert i18n.money_ticks(0, 2.5e6, "USD", "en")[1][1] == "$0.5M"  # decimals when needed
+    assert i18n.money_ticks(0, 2e5, "USD", "en")[1][-1] == "$200,000"
+
+
+def test_numbers_typed_as_each_language_writes_them() -> None:
+    assert i18n.parse_number("27 000 000", "ru") == 27_000_000
+    assert i18n.parse_number("27\u00a0000\u00a0000", "ru") == 27_000_000
+    assert i18n.parse_number("2,5", "ru") == 2.5
+    assert i18n.parse_number("27,000,000", "ru") == 27_000_000  # commas between thousands
+    assert i18n.parse_number("27,000,000", "en") == 27_000_000
+    assert i18n.parse_number("1.5", "en") == 1.5
+    assert i18n.parse_number("lots", "en") is None
+    assert i18n.parse_number("{dist: beta, mean: 0.1, sd: 0.02}", "ru") is None
+
+
+def test_every_edited_field_is_explained_in_both_languages() -> None:
+    for name in i18n.field_keys():
+        en, ru = i18n.field_help(name, "en"), i18n.field_help(name, "ru")
+        assert en and ru and en != ru, name
+
+
+@pytest.mark.parametrize("stem", ["b2b_services", "ecommerce", "subscription", "reference"])
+def test_examples_name_everything_in_both_languages(stem: str) -> None:
+    from pathlib import Path
+
+    from models.load import load_scenario
+    from models.spec.scenario import LocalText
+
+    spec = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / f"{stem}.yaml")
+    named = [spec, *spec.channels, *spec.tiers, *spec.bets]
+    for item in named:
+        assert isinstance(item.title, LocalText), item.name
+        assert item.title.en != item.title.ru
+    for item in (spec, *spec.bets):
+        assert isinstance(item.description, LocalText), item.name
+        # Written for an owner: no internal notes such as "(seed 001, stage 2)".
+        assert "seed" not in item.description.en and "seed" not in item.description.ru
+
+
+def test_scenario_problems_carry_russian_text() -> None:
+    from pathlib import Path
+
+    from models.load import ScenarioError, read_yaml, validate
+    from models.spec.errors import Message
+
+    text = (Path(__file__).resolve().parents[1] / "scenarios" / "b2b_services.yaml").read_text(
+        encoding="utf-8")
+    cases = {
+        "paid_probability: 0.8": ("paid_probability: 1.7", "должно лежать в [0, 1]"),
+        "horizon_months: 36": ("horizon_months: 6", "позже горизонта"),
+        "metric: monthly_revenue": ("metric: monthly revenue", "должно быть одним из"),
+        "managers: 3": ("managers: 3.5", "должно быть целым числом"),
+        "max_leads: 60": ("max_leads: -3", "не бывают отрицательными"),
+    }
+    for old, (new, ru) in cases.items():
+        with pytest.raises(ScenarioError) as err:
+            validate(read_yaml(text.replace(old, new), "x"))
+        (where, what), *_ = err.value.problems
+        assert isinstance(what, Message) and ru in what.ru, (where, what.ru)
+        # What stays Latin in Russian is a name from the file, shown as code.
+        plain = re.sub(r"`[^`]*`", "", what.ru)
+        assert not re.findall(r"[A-Za-z]{2,}", plain), what.ru

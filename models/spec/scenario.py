@@ -29,6 +29,27 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class LocalText(_Spec):
+    """A text written for the owner in both languages of the app (`title: {en: ..., ru: ...}`)."""
+
+    en: str
+    ru: str
+
+
+# A title or description: plain text (one language for all) or {en: ..., ru: ...}. Shown by the
+# app and reports only; `name` stays the identifier CLI options and comparisons key on.
+Text = str | LocalText
+
+
+def text_in(value: Text | None, lang: Literal["en", "ru"], fallback: str = "") -> str:
+    """`value` in `lang`: the language's text of a `LocalText`, a plain string as it is."""
+    if value is None:
+        return fallback
+    if isinstance(value, LocalText):
+        return value.ru if lang == "ru" else value.en
+    return value or fallback
+
+
 class Segment(_Spec):
     """A customer segment (e.g. SMB or enterprise): its share of leads and how it differs."""
 
@@ -48,6 +69,7 @@ class Channel(_Spec):
     (diminishing returns), plus organic leads."""
 
     name: str
+    title: Text | None = Field(None, description="the channel's name for people (default: name)")
     budget_monthly: NonNegative = Field(0.0, description="advertising spend per month")
     max_leads: NonNegative = Field(
         0.0, description="paid leads per month the channel approaches as budget grows without limit"
@@ -141,6 +163,7 @@ class Tier(_Spec):
     """A product step of the value pyramid."""
 
     name: str
+    title: Text | None = Field(None, description="the product's name for people (default: name)")
     price: NonNegative = Field(description="price of one purchase")
     cost_of_goods: NonNegative = Field(0.0, description="cost of goods per purchase")
     purchase_interval_months: Positive = Field(
@@ -308,7 +331,8 @@ class Bet(_Spec):
     month, phased in over a ramp, optionally temporary, with a one-off and a running cost."""
 
     name: str
-    description: str = ""
+    title: Text | None = Field(None, description="the bet's name for people (default: name)")
+    description: Text = Field("", description="what the bet does, for people")
     changes: list[Change] = []
     start_month: int = Field(1, ge=1, description="1-based month the change starts")
     end_month: int | None = Field(
@@ -334,7 +358,8 @@ class Scenario(_Spec):
     starting state, goal and the bets it considers (one YAML file)."""
 
     name: str
-    description: str = ""
+    title: Text | None = Field(None, description="the scenario's name for people (default: name)")
+    description: Text = ""
     currency: str = Field("RUB", min_length=3, max_length=3, description="ISO 4217 code")
     horizon_months: int = Field(36, ge=1, le=240)
     discount_rate_annual: float = Field(0.0, ge=0, le=2, description="annual discount rate")

@@ -2,18 +2,20 @@
 
 Each builder takes the library's tables (`MonteCarloResult.monthly_quantiles()`, `sim.report.owner`
 tables, a comparison's tables) and a language; labels come from `sim.report.i18n`, and plotly's
-`separators` make axis numbers read as the language writes them (1 234,5 in Russian).
+`separators` make axis numbers read as the language writes them (1 234,5 in Russian). Money
+axes get their ticks written by `i18n.money_ticks` ('40 млн ₽', 'RUB 40M'): plotly's own SI
+suffixes ('40M', '6B') are English in either language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.report.i18n import Lang, metric_label, money, t
+from sim.report.i18n import Lang, metric_label, money, money_ticks, t
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf")
@@ -28,15 +30,31 @@ def _layout(fig: go.Figure, lang: Lang, title: str, y_title: str = "") -> go.Fig
     return fig
 
 
+def _money_axis(fig: go.Figure, values: Iterable[float], currency: str, lang: Lang,
+                axis: str = "yaxis", from_zero: bool = True) -> None:
+    """Ticks of a money axis in the language's format, over the range of `values` (and zero,
+    unless `from_zero` is false: a box plot's axis spans its data)."""
+    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    arr = arr[np.isfinite(arr)]
+    if arr.size == 0:
+        return
+    low = float(min(arr.min(), 0.0)) if from_zero else float(arr.min())
+    vals, text = money_ticks(low, float(arr.max()), currency, lang)
+    if vals:
+        fig.update_layout({axis: {"tickmode": "array", "tickvals": vals, "ticktext": text}})
+
+
 def _rgba(color: str, alpha: float) -> str:
     r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
 
 
 def fan_chart(quantiles: pd.DataFrame, metric: str, lang: Lang, title: str | None = None,
-              group: str | None = None, y_title: str = "") -> go.Figure:
+              group: str | None = None, y_title: str = "",
+              currency: str | None = None) -> go.Figure:
     """Mean line and P10–P90 band of one monthly metric; one band per value of `group` (e.g.
-    'bet') if given. `quantiles` has columns metric, month, mean, p10, p90 (and `group`)."""
+    'bet') if given. `quantiles` has columns metric, month, mean, p10, p90 (and `group`); with
+    `currency` the axis is money."""
     data = quantiles[quantiles["metric"] == metric]
     groups: Sequence[object] = list(dict.fromkeys(data[group])) if group else [None]
     fig = go.Figure()
@@ -50,26 +68,38 @@ def fan_chart(quantiles: pd.DataFrame, metric: str, lang: Lang, title: str | Non
                                  hoverinfo="skip", showlegend=False, legendgroup=label))
         fig.add_trace(go.Scatter(x=x, y=part["mean"], mode="lines", name=label,
                                  line={"color": color, "width": 2}, legendgroup=label))
-    return _layout(fig, lang, title or f"{metric_label(metric, lang)}: {t('mean_p10_p90', lang)}",
-                   y_title)
+    fig = _layout(fig, lang, title or f"{metric_label(metric, lang)}: {t('mean_p10_p90', lang)}",
+                  y_title)
+    if currency:
+        _money_axis(fig, [*data["p10"], *data["p90"], *data["mean"]], currency, lang)
+    return fig
 
 
 def counts_chart(view: pd.DataFrame, lang: Lang) -> go.Figure:
-    """Leads and new paying clients per month (means), from `sim.report.owner.monthly_view`."""
+    """Leads (left axis) and new paying clients (right axis) per month (means), from
+    `sim.report.owner.monthly_view`: clients are a few percent of leads, so on one axis their
+    bars would not show."""
     fig = go.Figure()
     fig.add_trace(go.Bar(x=view["month"], y=view["leads"], name=metric_label("leads", lang),
-                         marker_color=_PALETTE[0]))
+                         marker_color=_PALETTE[0], offsetgroup="leads"))
     fig.add_trace(go.Bar(x=view["month"], y=view["new_clients"],
-                         name=metric_label("new_clients", lang), marker_color=_PALETTE[2]))
+                         name=metric_label("new_clients", lang), marker_color=_PALETTE[2],
+                         yaxis="y2", offsetgroup="clients"))
     fig.update_layout(barmode="group")
-    return _layout(fig, lang, f"{metric_label('leads', lang)} / "
-                              f"{metric_label('new_clients', lang)}")
+    fig = _layout(fig, lang, f"{metric_label('leads', lang)} / "
+                             f"{metric_label('new_clients', lang)}", t("leads_axis", lang))
+    fig.update_layout(yaxis2={"title": {"text": t("clients_axis", lang)}, "overlaying": "y",
+                              "side": "right", "rangemode": "tozero", "showgrid": False,
+                              "tickmode": "auto", "nticks": 6},
+                      yaxis={"rangemode": "tozero"})
+    return fig
 
 
 def leak_waterfall(leaks: pd.DataFrame, potential: float, currency: str,
                    lang: Lang) -> go.Figure:
     """Waterfall in money from the potential revenue down to the revenue earned, one step per
-    leak stage (`sim.report.owner.leaks`: stage, revenue)."""
+    leak stage (`sim.report.owner.leaks`: stage, revenue). No title of its own: the page's
+    heading above it says what it is."""
     stages = [metric_label(s, lang) for s in leaks["stage"]]
     lost = [-float(v) if np.isfinite(v) else 0.0 for v in leaks["revenue"]]
     earned = potential + sum(lost)
@@ -82,8 +112,10 @@ def leak_waterfall(leaks: pd.DataFrame, potential: float, currency: str,
         decreasing={"marker": {"color": "#d62728"}}, totals={"marker": {"color": "#2ca02c"}},
         increasing={"marker": {"color": "#1f77b4"}}, connector={"line": {"color": "#999"}},
     ))
-    fig = _layout(fig, lang, t("dash_leaks", lang), currency)
-    fig.update_layout(xaxis_title="", hovermode="closest", showlegend=False)
+    fig = _layout(fig, lang, "")
+    fig.update_layout(xaxis_title="", hovermode="closest", showlegend=False,
+                      margin={"l": 10, "r": 10, "t": 20, "b": 10})
+    _money_axis(fig, [0.0, potential * 1.1], currency, lang)
     return fig
 
 
@@ -94,8 +126,13 @@ def levers_chart(levers: pd.DataFrame, lang: Lang, currency: str) -> go.Figure:
     names = {"leads": "leads", "conversion": "conversion_lever",
              "average_check": "average_check", "frequency": "frequency",
              "starting_clients": "starting_clients_lever"}
+    ups = np.zeros(len(levers))
+    downs = np.zeros(len(levers))
     for i, (col, key) in enumerate(names.items()):
         if col in levers:
+            v = levers[col].to_numpy(dtype=float)
+            ups += np.where(v > 0, v, 0.0)
+            downs += np.where(v < 0, v, 0.0)
             fig.add_trace(go.Bar(x=levers["bet"], y=levers[col], name=metric_label(key, lang),
                                  marker_color=_PALETTE[i]))
     if "total" in levers:
@@ -103,8 +140,9 @@ def levers_chart(levers: pd.DataFrame, lang: Lang, currency: str) -> go.Figure:
                                  name=metric_label("total", lang),
                                  marker={"symbol": "diamond", "size": 12, "color": "black"}))
     fig.update_layout(barmode="relative")
-    fig = _layout(fig, lang, t("lever_split", lang), currency)
+    fig = _layout(fig, lang, t("lever_split", lang))
     fig.update_layout(xaxis_title="", hovermode="closest")
+    _money_axis(fig, [*ups, *downs], currency, lang)
     return fig
 
 
@@ -130,16 +168,22 @@ def roi_vs_time(table: pd.DataFrame, lang: Lang) -> go.Figure:
 
 
 def outcome_distribution(values: Mapping[str, np.ndarray], lang: Lang, title: str,
-                         y_title: str = "") -> go.Figure:
+                         y_title: str = "", currency: str | None = None) -> go.Figure:
     """Box plots (with the points) of one outcome per alternative, e.g. cumulative profit per
-    stress shock; NaN values (e.g. goal never reached) are left out."""
+    stress shock; NaN values (e.g. goal never reached) are left out. With `currency` the axis
+    is money (its ticks carry the unit); else `y_title` names the unit."""
     fig = go.Figure()
+    shown: list[float] = []
     for i, (name, v) in enumerate(values.items()):
         arr = np.asarray(v, dtype=float)
-        fig.add_trace(go.Box(y=arr[np.isfinite(arr)], name=name, boxpoints="all", jitter=0.3,
+        arr = arr[np.isfinite(arr)]
+        shown.extend(arr.tolist())
+        fig.add_trace(go.Box(y=arr, name=name, boxpoints="all", jitter=0.3,
                              marker_color=_PALETTE[i % len(_PALETTE)], boxmean=True))
     fig = _layout(fig, lang, title, y_title)
     fig.update_layout(xaxis_title="", showlegend=False, hovermode="closest")
+    if currency:
+        _money_axis(fig, shown, currency, lang, from_zero=False)
     return fig
 
 

@@ -26,13 +26,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "language": ("Language", "Язык"),
     "page_scenario": ("Scenario", "Сценарий"),
     "page_dashboard": ("Owner's dashboard", "Панель собственника"),
-    "page_compare": ("Compare bets", "Сравнение ставок"),
+    "page_compare": ("Compare options", "Сравнение вариантов вложений"),
     "page_stress": ("Stress test", "Стресс-тест"),
     "scenario": ("Scenario", "Сценарий"),
-    "seed": ("Seed", "Зерно (seed)"),
-    "seed_help": ("Root random seed: the same scenario and seed give the same numbers.",
-                  "Зерно генератора случайных чисел: тот же сценарий и зерно дают те же числа."),
-    "replications": ("Replications", "Прогонов (репликаций)"),
+    "seed": ("Random series", "Номер случайной серии"),
+    "seed_help": ("The random seed: the same scenario and series number give the same numbers; "
+                  "another number shows another equally likely set of futures.",
+                  "Номер серии случайных чисел (`seed`): тот же сценарий и тот же номер дают те же "
+                  "числа; другой номер — другой, столь же вероятный набор вариантов будущего."),
+    "replications": ("Replications", "Число прогонов"),
     "replications_help": (
         "Monte Carlo runs. A quick answer with few runs appears first, then it is refined.",
         "Число прогонов Монте-Карло. Сначала быстрый ответ на малом числе прогонов, затем "
@@ -50,8 +52,8 @@ _TEXT: dict[str, tuple[str, str]] = {
                    "Моделирование: {done} из {total} прогонов…"),
     "quick_answer": ("Quick answer from {n} replications; refining to {total}…",
                      "Быстрый ответ по {n} прогонам; уточняем до {total}…"),
-    "provenance": ("{name} · {reps} replications · seed {seed} · scenario {hash}",
-                   "{name} · прогонов: {reps} · зерно {seed} · сценарий {hash}"),
+    "provenance": ("{name} · {reps} replications · seed {seed} · scenario `{hash}`",
+                   "{name} · прогонов: {reps} · серия {seed} · сценарий `{hash}`"),
     "no_scenario": ("Choose or upload a scenario on the Scenario page first.",
                     "Сначала выберите или загрузите сценарий на странице «Сценарий»."),
     "scenario_invalid": ("The scenario has problems; fix them on the Scenario page.",
@@ -66,16 +68,18 @@ _TEXT: dict[str, tuple[str, str]] = {
                         "{source}: проблем в файле: {n}; файл не загружен."),
     "edit_problems": ("The edited scenario has {n} problem(s):",
                       "В изменённом сценарии проблем: {n}:"),
-    "scenario_ok": ("{name}: {months} months, {channels} channels, {tiers} tiers, currency "
+    "scenario_ok": ("{name}: {months} months, {channels} channels, {tiers} tiers, currency: "
                     "{currency}.",
-                    "{name}: {months} мес., каналов: {channels}, ступеней: {tiers}, валюта "
+                    "{name}: {months} мес., каналов: {channels}, ступеней: {tiers}, валюта: "
                     "{currency}."),
     "download": ("Download the edited scenario (YAML)", "Скачать изменённый сценарий (YAML)"),
     "reset": ("Undo my edits", "Отменить правки"),
     "uncertain_hint": ("Uncertain values are written as in YAML, e.g. "
-                       "{dist: beta, mean: 0.1, sd: 0.02}.",
+                       "`{dist: beta, mean: 0.1, sd: 0.02}` (shares as fractions there); the line "
+                       "under such a field says it in words.",
                        "Неопределённые значения пишутся как в YAML, например "
-                       "{dist: beta, mean: 0.1, sd: 0.02}."),
+                       "`{dist: beta, mean: 0.1, sd: 0.02}` (доли там — дробью); строка под "
+                       "таким полем говорит то же словами."),
     "grp_general": ("Horizon and goal", "Горизонт и цель"),
     "grp_channels": ("Channels and budgets", "Каналы и бюджеты"),
     "grp_team": ("Sales team", "Отдел продаж"),
@@ -125,7 +129,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "cumulative_profit": ("cumulative profit", "накопленная прибыль"),
     # dashboard
     "dash_month_by_month": ("Month by month", "По месяцам"),
-    "dash_headline": ("Over the horizon", "За горизонт"),
+    "dash_headline": ("Totals over {months} months", "Итоги за {months} мес."),
     "dash_leaks": ("Where money leaks", "Где теряются деньги"),
     "dash_leaks_caption": (
         "Potential revenue = revenue earned + revenue the lost leads and clients would have "
@@ -148,22 +152,23 @@ _TEXT: dict[str, tuple[str, str]] = {
     "share_of_potential": ("Share of potential", "Доля потенциала"),
     "goal_line": ("Goal: {metric} ≥ {target} by month {month}",
                   "Цель: {metric} ≥ {target} к месяцу {month}"),
-    "p_goal_value": ("P(goal by the deadline) = {p}; month reached P10/P50/P90: {m}",
-                     "P(цель к сроку) = {p}; месяц достижения P10/P50/P90: {m}"),
+    "p_goal_value": ("Chance to reach the goal by the deadline: **{p}**. Month it is reached "
+                     "(P10 / P50 / P90): {m}",
+                     "Вероятность достичь цели к сроку: **{p}**. Месяц достижения "
+                     "(P10 / P50 / P90): {m}"),
     "never": ("never", "никогда"),
     "band_caption": ("Mean; P10 … P90 below.", "Среднее; ниже P10 … P90."),
     # compare / stress
-    "bets": ("Bets", "Ставки"),
-    "budget": ("Budget (total cost of the chosen bets, 0 = no limit)",
-               "Бюджет (суммарная стоимость ставок, 0 = без ограничения)"),
-    "max_bets": ("Bets combined at most", "Ставок в комбинации, не более"),
+    "bets": ("Investment options", "Варианты вложений"),
+    "budget": ("Budget (total cost of the chosen options, 0 = no limit)",
+               "Бюджет (общая стоимость выбранных вариантов, 0 = без ограничения)"),
+    "max_bets": ("Options combined at most", "Сколько вариантов сочетать, не более"),
     "compare_run": ("Compare", "Сравнить"),
-    "no_bets": ("This scenario has no bets: add a `bets:` list to its YAML.",
-                "В сценарии нет ставок: добавьте список `bets:` в YAML."),
-    "bets_missing": ("The bets API is not in this build yet.", "API ставок ещё не подключён."),
-    "ranked": ("Bets ranked by NPV", "Ставки по убыванию NPV"),
+    "no_bets": ("This scenario has no investment options: add a `bets:` list to its YAML.",
+                "В сценарии нет вариантов вложений: добавьте список `bets:` в YAML."),
+    "ranked": ("Options ranked by NPV", "Варианты по убыванию NPV"),
     "roi_vs_time": ("ROI against months to goal (P10–P90)",
-                    "ROI против месяцев до цели (P10–P90)"),
+                    "ROI и месяцы до цели (P10–P90)"),
     "fan_revenue": ("Revenue per month, P10–P90", "Выручка по месяцам, P10–P90"),
     "fan_profit": ("Profit per month, P10–P90", "Прибыль по месяцам, P10–P90"),
     "lever_split": ("Where the extra revenue comes from (four levers)",
@@ -173,7 +178,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "severity": ("Severity", "Сила шока"),
     "stress_run": ("Run the stress test", "Запустить стресс-тест"),
     "stress_outcome": ("Outcome under each shock", "Результат при каждом шоке"),
-    "stress_table": ("P(goal) and outcome per shock", "P(цель) и результат по шокам"),
+    "stress_table": ("Chance of the goal and outcome per shock",
+                     "Вероятность цели и результат при каждом шоке"),
     "shock": ("Shock", "Шок"),
     "description": ("What changes", "Что меняется"),
     "npv_ci": ("Incremental NPV [95% CI]", "Прирост NPV [95% ДИ]"),
@@ -181,13 +187,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "months_to_goal": ("Months to goal P10 / P50 / P90", "Месяцев до цели P10 / P50 / P90"),
     "compare_settings_changed": ("The settings changed: press Compare to run them.",
                                  "Настройки изменились: нажмите «Сравнить», чтобы посчитать."),
-    "choose_bets": ("Choose at least one bet.", "Выберите хотя бы одну ставку."),
-    "no_alternatives": ("No bet fits the budget.", "Ни одна ставка не укладывается в бюджет."),
+    "choose_bets": ("Choose at least one option.", "Выберите хотя бы один вариант."),
+    "no_alternatives": ("No option fits the budget.", "Ни один вариант не укладывается в бюджет."),
     "goal_at_deadline": ("Goal metric, {metric}, in month {month}",
                          "Метрика цели, {metric}, в месяце {month}"),
-    "profit_mean_band": ("Profit over the horizon: mean (P10 … P90)",
-                         "Прибыль за горизонт: среднее (P10 … P90)"),
-    "npv_change": ("NPV change vs the plan", "Изменение NPV к плану"),
+    "profit_mean_band": ("Profit over the whole forecast: mean (P10 … P90)",
+                         "Прибыль за весь срок прогноза: среднее (P10 … P90)"),
+    "npv_change": ("NPV change against the plan [95% CI]", "Изменение NPV к плану [95% ДИ]"),
     "cum_profit_per_shock": ("Cumulative profit under each shock, P10–P90",
                              "Накопленная прибыль при каждом шоке, P10–P90"),
     "stress_caption": (
@@ -204,6 +210,55 @@ _TEXT: dict[str, tuple[str, str]] = {
     "later_payments": ("Later, fewer payments", "Оплаты позже и реже"),
     "manager_leaves": ("A key manager leaves", "Уходит ключевой менеджер"),
     "baseline": ("the plan (no change)", "план (без изменений)"),
+    # progress at the top of a page (what runs, how far, how long is left)
+    "run_forecast": ("Forecast", "Прогноз"),
+    "run_compare": ("Comparing the options", "Сравнение вариантов"),
+    "run_stress": ("Stress test", "Стресс-тест"),
+    "progress": ("{what}: {done} of {total} runs, about {left} left",
+                 "{what}: {done} из {total} прогонов, осталось около {left}"),
+    "progress_start": ("{what}: starting {total} runs…", "{what}: запуск {total} прогонов…"),
+    "seconds": ("{n} s", "{n} с"),
+    "minutes": ("{n} min", "{n} мин"),
+    # the scenario page
+    "first_visit": (
+        "**Start here.** Pick the example closest to your business (or upload your own YAML "
+        "file), change the numbers you know in the sections below, then open **Owner's "
+        "dashboard** in the sidebar for the forecast. **Compare options** weighs where the "
+        "next money should go; **Stress test** shows what a bad patch would do.",
+        "**С чего начать.** Выберите пример, похожий на ваш бизнес (или загрузите свой файл "
+        "YAML), поменяйте в разделах ниже известные вам цифры, затем откройте в боковой панели "
+        "**Панель собственника** с прогнозом. **Сравнение вариантов вложений** подскажет, куда "
+        "направить следующие деньги; **Стресс-тест** покажет, что сделает трудный период."),
+    "field_problems_elsewhere": ("Problems outside the fields shown here:",
+                                 "Проблемы вне полей этой страницы:"),
+    "problems_at_fields": ("{n} problem(s), shown at the fields: {fields}",
+                           "Проблем: {n}, они показаны у полей: {fields}"),
+    "download_note": (
+        "The downloaded file is the original with your edits applied; comments are kept only "
+        "while nothing has been edited (an edited file is written afresh, without comments).",
+        "Скачивается исходный файл с вашими правками; комментарии сохраняются, только пока "
+        "ничего не изменено (изменённый файл записывается заново, без комментариев)."),
+    "percent_unit": ("{label}, %", "{label}, %"),
+    "dist_words": ("Uncertain: {words}", "Неопределённое значение: {words}"),
+    "dist_triangular": ("between {low} and {high}, most likely {mode}",
+                        "от {low} до {high}, чаще всего {mode}"),
+    "dist_pert": ("between {low} and {high}, most likely {mode} (PERT)",
+                  "от {low} до {high}, чаще всего {mode} (PERT)"),
+    "dist_uniform": ("anywhere between {low} and {high}", "любое значение от {low} до {high}"),
+    "dist_beta": ("on average {mean}, typically ± {sd}", "в среднем {mean}, обычно ± {sd}"),
+    "dist_lognormal": ("on average {mean}, typically ± {sd}", "в среднем {mean}, обычно ± {sd}"),
+    "not_a_number": ("not a number: {text!r}; write digits, e.g. 27 000 000",
+                     "не число: {text!r}; пишите цифрами, например 27 000 000"),
+    "clients_unit": ("clients", "клиентов"),
+    "leads_axis": ("leads a month", "лидов в месяц"),
+    "clients_axis": ("new clients a month", "новых клиентов в месяц"),
+    "what_changes": ("What each option does", "Что делает каждый вариант"),
+    "one_off_cost": ("one-off {cost}", "разово {cost}"),
+    "monthly_cost": ("{cost} a month", "{cost} в месяц"),
+    "from_month": ("from month {month}", "с {month}-го месяца"),
+    "upload_hint": ("A YAML file of up to 5 MB: drop it on the box or press Upload.",
+                    "Файл YAML до 5 МБ: перетащите его в поле или нажмите «Выбрать файл»."),
+    "browse": ("Upload", "Выбрать файл"),
 }
 
 # Metric names as the owner reads them; keys are the library's metric names
@@ -232,22 +287,22 @@ _METRICS: dict[str, tuple[str, str]] = {
     "purchases_per_client": ("Purchases per client", "Покупок на клиента"),
     "cac": ("CAC", "CAC"),
     "cltv": ("CLTV (to the horizon)", "CLTV (до горизонта)"),
-    "cltv_with_tail": ("CLTV with tail", "CLTV с хвостом"),
+    "cltv_with_tail": ("CLTV with later years", "CLTV с учётом будущих лет"),
     "romi": ("ROMI", "ROMI"),
     "nmc": ("NMC", "NMC"),
     "ros": ("ROS", "ROS"),
     "customer_equity": ("Customer equity", "Капитал клиентской базы"),
     "recurring_revenue_last_month": ("RR, last month", "RR, последний месяц"),
-    "goal_by_deadline": ("P(goal by the deadline)", "P(цель к сроку)"),
+    "goal_by_deadline": ("Chance of the goal by the deadline", "Вероятность цели к сроку"),
     "time_to_goal": ("Months to goal", "Месяцев до цели"),
     "roi": ("ROI", "ROI"),
     "npv": ("Incremental NPV", "Прирост NPV"),
     "cost": ("Cost", "Стоимость"),
     "payback_month": ("Payback month", "Месяц окупаемости"),
-    "p_goal": ("P(goal)", "P(цель)"),
-    "p_best_npv": ("P(best NPV)", "P(лучший NPV)"),
-    "p_best_time": ("P(fastest to goal)", "P(быстрее к цели)"),
-    "bet": ("Bet", "Ставка"),
+    "p_goal": ("Chance of the goal", "Вероятность цели"),
+    "p_best_npv": ("Chance of the best NPV", "Вероятность лучшего NPV"),
+    "p_best_time": ("Chance of the fastest goal", "Вероятность быстрее всех к цели"),
+    "bet": ("Option", "Вариант"),
     # the four levers
     "conversion_lever": ("Conversion", "Конверсия"),
     "frequency": ("Purchase frequency", "Частота покупок"),
@@ -300,13 +355,15 @@ _TOOLTIPS: dict[str, tuple[str, str]] = {
         "клиенты."),
     "npv_profit": (
         "NPV: monthly profit discounted at the scenario's rate (end-of-month timing).",
-        "NPV: месячная прибыль, дисконтированная по ставке сценария (на конец месяца)."),
+        "NPV: месячная прибыль, дисконтированная по ставке дисконтирования сценария (на конец "
+        "месяца)."),
     "npv": (
-        "Incremental NPV of profit against the plan without the bet, with a paired 95% interval.",
-        "Прирост NPV прибыли относительно плана без ставки, с парным 95% интервалом."),
+        "Incremental NPV of profit against the plan without the option, with a paired 95% "
+        "interval.",
+        "Прирост NPV прибыли относительно плана без этого вложения, с парным 95% интервалом."),
     "roi": (
-        "ROI = incremental NPV of profit / the bet's cost.",
-        "ROI = прирост NPV прибыли / стоимость ставки."),
+        "ROI = incremental NPV of profit / the option's cost.",
+        "ROI = прирост NPV прибыли / стоимость вложения."),
     "customer_equity": (
         "Customer equity (capitalisation): expected future discounted margin of the clients "
         "active at the horizon.",
@@ -318,10 +375,10 @@ _TOOLTIPS: dict[str, tuple[str, str]] = {
     "p_goal": (
         "Share of the replications in which the goal is reached by its deadline.",
         "Доля прогонов, в которых цель достигнута к сроку."),
-    "p_best_npv": ("Share of replications in which this bet has the highest NPV.",
-                   "Доля прогонов, в которых у этой ставки наибольший NPV."),
-    "p_best_time": ("Share of replications in which this bet reaches the goal first.",
-                    "Доля прогонов, в которых эта ставка первой достигает цели."),
+    "p_best_npv": ("Share of replications in which this option has the highest NPV.",
+                   "Доля прогонов, в которых у этого варианта наибольший NPV."),
+    "p_best_time": ("Share of replications in which this option reaches the goal first.",
+                    "Доля прогонов, в которых этот вариант первым достигает цели."),
     "conversion": ("New paying clients / leads.", "Новые платящие клиенты / лиды."),
     "marketing_per_new_client": (
         "The month's advertising / the month's new paying clients (CAC over the horizon also "
@@ -405,3 +462,178 @@ def percent(x: float | None, lang: Lang, decimals: int = 0) -> str:
 def all_keys() -> tuple[list[str], list[str], list[str]]:
     """Every text, metric and tooltip key (for the completeness test)."""
     return list(_TEXT), list(_METRICS), list(_TOOLTIPS)
+
+
+# What each parameter the app edits means, with its unit (the spec's field descriptions,
+# models.spec.scenario, said for an owner), keyed by the last part of its path.
+_FIELD_HELP: dict[str, tuple[str, str]] = {
+    "horizon_months": ("How many months ahead the forecast looks.",
+                       "На сколько месяцев вперёд строится прогноз."),
+    "target": ("The value the goal metric should reach (money in the scenario's currency, or a "
+               "number of clients).",
+               "Значение, которого должна достичь метрика цели (деньги в валюте сценария или "
+               "число клиентов)."),
+    "deadline_month": ("The month (counted from 1) by whose end the goal is due.",
+                       "Месяц (считая с 1-го), к концу которого цель должна быть достигнута."),
+    "goal_metric": ("What the goal measures.", "Что измеряет цель."),
+    "budget_monthly": ("Advertising spend on this channel per month, in the scenario's currency.",
+                       "Расходы на рекламу в этом канале за месяц, в валюте сценария."),
+    "max_leads": ("Paid leads a month the channel approaches as its budget grows without limit "
+                  "(the ceiling of the saturation curve).",
+                  "Сколько платных лидов в месяц даёт канал при неограниченном бюджете (потолок "
+                  "кривой насыщения)."),
+    "half_saturation_budget": (
+        "Monthly budget that buys half of the maximum paid leads: paid leads = maximum × budget "
+        "/ (budget + this amount). In the scenario's currency.",
+        "Месячный бюджет, который даёт половину максимума платных лидов: платные лиды = максимум "
+        "× бюджет / (бюджет + эта сумма). В валюте сценария."),
+    "organic_leads": ("Leads a month that come without advertising spend.",
+                      "Лидов в месяц, которые приходят без расходов на рекламу."),
+    "managers": ("Sales managers handling leads (people).",
+                 "Менеджеров по продажам, которые обрабатывают лидов (человек)."),
+    "salary_monthly": ("Salary of one manager per month, in the scenario's currency.",
+                       "Оклад одного менеджера в месяц, в валюте сценария."),
+    "handling_minutes": ("Average minutes of a manager's time per contact with a lead.",
+                         "Сколько минут в среднем менеджер тратит на один контакт с лидом."),
+    "commission_rate": ("Manager's commission, as a percentage of a client's first purchase.",
+                        "Комиссия менеджера в процентах от первой покупки клиента."),
+    "lost_unprocessed": ("Percentage of leads never processed (lost in the CRM).",
+                         "Процент лидов, которых так и не обработали (потеряны в CRM)."),
+    "response_half_life_hours": (
+        "Hours of waiting after which half the leads are no longer interested.",
+        "Через сколько часов ожидания половина лидов теряет интерес."),
+    "first_contact_conversion": ("Percentage of first contacts that end in a sale.",
+                                 "Процент первых контактов, которые заканчиваются продажей."),
+    "first_contact_drop": ("Percentage of reached leads who did not buy and are lost after the "
+                           "first contact (objections).",
+                           "Процент лидов, которые не купили на первом контакте и отказались "
+                           "(возражения)."),
+    "max_touches": ("Follow-up contacts after the first one.",
+                    "Сколько повторных контактов после первого."),
+    "interval_days": ("Days between follow-up contacts.", "Дней между повторными контактами."),
+    "conversion_per_touch": ("Percentage of follow-up contacts that end in a sale.",
+                             "Процент повторных контактов, которые заканчиваются продажей."),
+    "paid_probability": ("Percentage of invoices paid on time.",
+                         "Процент счетов, оплаченных вовремя."),
+    "price": ("Price of one purchase of this product, in the scenario's currency.",
+              "Цена одной покупки этого продукта, в валюте сценария."),
+    "cost_of_goods": ("Cost of goods per purchase, in the scenario's currency.",
+                      "Себестоимость одной покупки, в валюте сценария."),
+    "purchase_interval_months": ("Average months between purchases of an active client.",
+                                 "Сколько месяцев в среднем между покупками активного клиента."),
+    "upsell_probability": ("Percentage of repeat purchases that move up to the next product.",
+                           "Процент повторных покупок, при которых клиент переходит на "
+                           "следующий продукт."),
+    "monthly_churn": ("Percentage of clients brought to a result who leave each month.",
+                      "Процент клиентов, получивших результат, которые уходят каждый месяц."),
+    "monthly_churn_no_result": ("Percentage of clients not brought to a result who leave each "
+                                "month.",
+                                "Процент клиентов, не получивших результат, которые уходят "
+                                "каждый месяц."),
+    "enabled": ("Whether the programme runs.", "Работает ли программа."),
+    "churn_reduction": ("Percentage of churn the retention programme prevents.",
+                        "Какой процент оттока предотвращает программа удержания."),
+    "cost_per_client_month": ("Programme cost per active client a month, in the scenario's "
+                              "currency.",
+                              "Стоимость программы на одного активного клиента в месяц, в "
+                              "валюте сценария."),
+    "probability": ("Percentage of clients who left that a win-back campaign brings back.",
+                    "Процент ушедших клиентов, которых возвращает кампания."),
+    "cost_per_attempt": ("Campaign cost per client who left, in the scenario's currency.",
+                         "Стоимость кампании на одного ушедшего клиента, в валюте сценария."),
+}
+
+_CURRENCY_WORDS = {"RUB": ("rubles", "рубли"), "USD": ("US dollars", "доллары США"),
+                   "EUR": ("euros", "евро")}
+
+
+def field_help(name: str, lang: Lang) -> str | None:
+    """What the parameter `name` (the last part of its path) means, with its unit."""
+    pair = _FIELD_HELP.get(name)
+    if pair is None:
+        return None
+    return pair[1] if lang == "ru" else pair[0]
+
+
+def currency_name(currency: str, lang: Lang) -> str:
+    """The currency in words ('рубли'), or its symbol/code when we have no word for it."""
+    pair = _CURRENCY_WORDS.get(currency)
+    if pair is not None:
+        return pair[1] if lang == "ru" else pair[0]
+    return _RU_SYMBOLS.get(currency, currency) if lang == "ru" else currency
+
+
+def currency_symbol(currency: str, lang: Lang) -> str:
+    """'₽' / 'RUB', '$' for dollars in both."""
+    if lang == "ru":
+        return _RU_SYMBOLS.get(currency, currency)
+    return _EN_PREFIX.get(currency, currency)
+
+
+def parse_number(text: str, lang: Lang) -> float | None:
+    """A number as a person writes it in `lang`: '27 000 000', '27,000,000', '2,5' (Russian
+    decimal comma), '1.5'; None when it is not one."""
+    body = text.strip().replace(_NBSP, "").replace(" ", "").replace("_", "")
+    body = body.replace("−", "-")
+    if lang == "ru" and body.count(",") == 1 and "." not in body:
+        body = body.replace(",", ".")  # a decimal comma
+    else:
+        body = body.replace(",", "")  # thousands separators
+    try:
+        value = float(body)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def money_ticks(low: float, high: float, currency: str, lang: Lang,
+                count: int = 5) -> tuple[list[float], list[str]]:
+    """About `count` round tick values over [low, high] and their labels in the language's
+    money format with the scale written out ('40 млн ₽', 'RUB 40M'), for plotly's tickvals /
+    ticktext: plotly's own SI suffixes ('40M', '6B') read as English in either language."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [], []
+    if high <= low:
+        high = low + 1.0
+    raw = (high - low) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    values = []
+    v = first
+    while v <= high + step * 1e-9:
+        values.append(0.0 if abs(v) < step * 1e-9 else v)
+        v += step
+    top = max(abs(x) for x in values) or 1.0
+    scale, en, ru = next(((s, e, r) for s, e, r in _SCALES if top >= s), (1.0, "", ""))
+    decimals = 0
+    while decimals < 3 and any(abs(round(x / scale, decimals) - x / scale) > 1e-9
+                               for x in values):
+        decimals += 1
+    labels = []
+    for x in values:
+        if x == 0:
+            labels.append("0")
+            continue
+        body = _grouped(abs(x) / scale, decimals, lang)
+        if en:
+            body = f"{body}{_NBSP}{ru}" if lang == "ru" else f"{body}{en}"
+        sign = "−" if x < 0 else ""
+        if lang == "ru":
+            labels.append(f"{sign}{body}{_NBSP}{_RU_SYMBOLS.get(currency, currency)}")
+        else:
+            prefix = _EN_PREFIX.get(currency)
+            labels.append(f"{sign}{prefix}{body}" if prefix else f"{sign}{currency} {body}")
+    return values, labels
+
+
+def duration(seconds: float, lang: Lang) -> str:
+    """A time left, rounded: '40 s' / '3 min'."""
+    if seconds < 90:  # to 5 s above 10 s: the pace of the first runs is a rough guide
+        n = round(seconds / 5.0) * 5 if seconds > 10 else math.ceil(seconds)
+        return t("seconds", lang, n=max(1, n))
+    return t("minutes", lang, n=math.ceil(seconds / 60))
+
+
+def field_keys() -> list[str]:
+    return list(_FIELD_HELP)
