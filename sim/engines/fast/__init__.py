@@ -111,14 +111,14 @@ def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
         caps[CAP_LEADS], caps[CAP_QUEUE], caps[CAP_HEAP] = 1024, 1024, 1024
         caps[CAP_REC], caps[CAP_PREC] = (1 << 16, 1 << 12) if record else (1, 1)
     while True:
-        F = np.zeros((horizon, int(a.O[O_WIDTH])))
+        F = np.zeros((horizon, int(a.OF[O_WIDTH])))
         FL = np.zeros((horizon, N_STATES * N_STATES))
         OCC = np.zeros((horizon, 2, N_STATES))
         SC = np.zeros(1)
         ST = np.zeros(ST_N, dtype=np.int64)
         REC = np.zeros((int(caps[CAP_REC]), 4))
         PREC = np.zeros((int(caps[CAP_PREC]), 3))
-        kernel.run(a.PM, a.PC, a.PS, a.PT, a.CT, a.LV, a.LC, a.HV, G, a.O, keys, a.IC, a.IL,
+        kernel.run(a.PM, a.PC, a.PS, a.PT, a.CT, a.LV, a.LC, a.HV, G, a.OF, keys, a.IC, a.IL,
                    a.II, a.CB, a.cb_tier, caps, F, FL, OCC, SC, ST, REC, PREC)
         overflow = int(ST[ST_OVERFLOW])
         if overflow == 0:

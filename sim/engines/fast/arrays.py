@@ -121,7 +121,7 @@ class Arrays:
     LC: np.ndarray
     HV: np.ndarray
     G: np.ndarray
-    O: np.ndarray
+    OF: np.ndarray
     IC: np.ndarray
     IL: np.ndarray
     II: np.ndarray
@@ -193,7 +193,8 @@ def _month(p: Params, horizon: int, n_tiers: int, n_seg: int, n_ch: int
             ct[i, s, CT_RATE] = buy + p.referral_rate
             ct[i, s, CT_PER_DAY] = (buy + p.referral_rate) / DAYS_PER_MONTH
             ct[i, s, CT_INTERVAL] = derived.purchase_interval_days(p, i, s)
-    lv = np.asarray(p.lead_value, dtype=float).reshape(n_seg, horizon + 1)
+    # (a timeline cut short keeps longer rows: only the first horizon + 1 are reachable)
+    lv = np.asarray(p.lead_value, dtype=float).reshape(n_seg, -1)[:, :horizon + 1]
     return pm, pc, ps, pt, ct, lv
 
 
@@ -246,12 +247,12 @@ def build(cs: CompiledScenario) -> Arrays:
               O_REQUESTS: 1, O_WAITED: 1, O_WAIT_DAYS: 1, O_COHORT_CLIENTS: 1,
               O_COHORT_VALUE: 1, O_COHORT_TAIL: 1, O_LEADS: n_ch + 2, O_NEW_CLIENTS: n_ch + 2,
               O_LOST: 6}
-    O = np.zeros(O_N, dtype=np.int64)
+    OF = np.zeros(O_N, dtype=np.int64)
     at = 0
     for k in range(O_WIDTH):
-        O[k] = at
+        OF[k] = at
         at += widths[k]
-    O[O_WIDTH] = at
+    OF[O_WIDTH] = at
     IC = np.array([[g.tier, g.count, g.tenure_months * DAYS_PER_MONTH, g.onboarded_share,
                     g.segment] for g in cs.initial_clients], dtype=float).reshape(-1, 5)
     IL = np.array(cs.initial_leads, dtype=np.int64).reshape(-1, 3)
@@ -265,4 +266,4 @@ def build(cs: CompiledScenario) -> Arrays:
         cb_tier = base.tier
     if not math.isinf(cs.market_size) and cs.market_size < 0:
         raise ValueError("market_size must be positive")
-    return Arrays(PM, PC, PS, PT, CT, LV, LC, HV, G, O, IC, IL, II, CB, cb_tier, marketing, fixed)
+    return Arrays(PM, PC, PS, PT, CT, LV, LC, HV, G, OF, IC, IL, II, CB, cb_tier, marketing, fixed)

@@ -54,7 +54,7 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, F: np.ndarray, FL: np.ndarr
     led.occupancy = (start_counts * DAYS_PER_MONTH + part).tolist()
     led.count = [round(x) for x in end_counts[-1]]
     led.flows = FL.tolist()
-    o = a.O
+    o = a.OF
     ch = n_channels + 2
     led.leads = F[:, o[O_LEADS]:o[O_LEADS] + ch].tolist()
     led.new_clients = F[:, o[O_NEW_CLIENTS]:o[O_NEW_CLIENTS] + ch].tolist()

@@ -178,7 +178,6 @@ from sim.engines.fast.layout import (
     ST_REC,
     ST_SEQ,
     ST_UID,
-    ST_USED,
     WAITING,
     N,
 )
@@ -278,10 +277,10 @@ def move(FL: np.ndarray, OCC: np.ndarray, a: int, b: int, t: float, m: int) -> N
 
 
 @njit(cache=True, inline="always")
-def lose(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, O: np.ndarray, a: int, leak_state: int,
+def lose(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a: int, leak_state: int,
          leak: int, value: float, t: float, m: int) -> None:
     move(FL, OCC, a, leak_state, t, m)
-    F[m, O[O_LOST] + leak] += value
+    F[m, OF[O_LOST] + leak] += value
 
 
 @njit(cache=True, inline="always")
@@ -373,7 +372,7 @@ def plain_heap_loop(events: int, size: int, seed: int) -> float:
 
 # -- clients -----------------------------------------------------------------------------------
 @njit(cache=True)
-def purchase(F: np.ndarray, O: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray,
+def purchase(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray,
              G: np.ndarray, key: np.uint64, ctr: int, tier: int, seg: int, cohort: int,
              first_month: int, acquired: float, channel: int, t: float, m: int, repeat: bool
              ) -> tuple[int, int]:
@@ -383,55 +382,55 @@ def purchase(F: np.ndarray, O: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: n
     if repeat and tier + 1 < n_tiers:
         cost = PT[m, tier, PT_UPSELL_COST]
         if cost > 0:
-            F[m, O[O_COSTS] + C_DEVELOPMENT] += cost
+            F[m, OF[O_COSTS] + C_DEVELOPMENT] += cost
             if cohort >= 0:
-                F[cohort, O[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
+                F[cohort, OF[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
         p_up = PT[m, tier, PT_UPSELL_P]
         if p_up > 0:
             u = unif(key, ctr)
             ctr += 1
             if u < p_up:
                 tier += 1
-                F[m, O[O_UPSELLS]] += 1.0
+                F[m, OF[O_UPSELLS]] += 1.0
     price = PT[m, tier, PT_PRICE] * PS[m, seg, PS_PRICE]
-    F[m, O[O_REVENUE] + 2 * tier + (1 if repeat else 0)] += price
+    F[m, OF[O_REVENUE] + 2 * tier + (1 if repeat else 0)] += price
     if first_month < m:
-        F[m, O[O_RECURRING]] += price
+        F[m, OF[O_RECURRING]] += price
     cogs = PT[m, tier, PT_COGS]
-    F[m, O[O_COSTS] + C_COGS] += cogs
+    F[m, OF[O_COSTS] + C_COGS] += cogs
     margin = price - cogs
-    F[m, O[O_GP] + channel] += margin
+    F[m, OF[O_GP] + channel] += margin
     if not repeat:
         commission = PM[m, PM_COMMISSION] * price
-        F[m, O[O_COSTS] + C_COMMISSION] += commission
+        F[m, OF[O_COSTS] + C_COMMISSION] += commission
         margin -= commission
-    F[m, O[O_PURCHASES]] += 1.0
+    F[m, OF[O_PURCHASES]] += 1.0
     if cohort >= 0:
-        F[cohort, O[O_COHORT_VALUE]] += margin * math.exp(-G[G_DPD] * (t - acquired))
+        F[cohort, OF[O_COHORT_VALUE]] += margin * math.exp(-G[G_DPD] * (t - acquired))
     else:
-        F[m, O[O_BASE_P]] += 1.0
-        F[m, O[O_BASE_R]] += price
+        F[m, OF[O_BASE_P]] += 1.0
+        F[m, OF[O_BASE_R]] += price
     return tier, ctr
 
 
 @njit(cache=True)
-def charge_client(F: np.ndarray, O: np.ndarray, G: np.ndarray, cohort: int, acquired: float,
+def charge_client(F: np.ndarray, OF: np.ndarray, G: np.ndarray, cohort: int, acquired: float,
                   cost: float, t: float) -> None:
     if cohort >= 0:
-        F[cohort, O[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
+        F[cohort, OF[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
 
 
 @njit(cache=True)
-def charge_retention(F: np.ndarray, O: np.ndarray, PM: np.ndarray, G: np.ndarray, cohort: int,
+def charge_retention(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, G: np.ndarray, cohort: int,
                      acquired: float, t: float, m: int) -> None:
     fee = PM[m, PM_RETENTION_FEE]
     if PM[m, PM_RETENTION_ON] > 0 and fee > 0:
-        F[m, O[O_COSTS] + C_RETENTION] += fee
-        charge_client(F, O, G, cohort, acquired, fee, t)
+        F[m, OF[O_COSTS] + C_RETENTION] += fee
+        charge_client(F, OF, G, cohort, acquired, fee, t)
 
 
 @njit(cache=True)
-def tail(F: np.ndarray, O: np.ndarray, PT: np.ndarray, HV: np.ndarray, G: np.ndarray,
+def tail(F: np.ndarray, OF: np.ndarray, PT: np.ndarray, HV: np.ndarray, G: np.ndarray,
          SC: np.ndarray, tier: int, onboarded: int, seg: int, cohort: int, acquired: float,
          anniversary: float) -> None:
     """An active client at the horizon (agent: `value_at_horizon` and `finish`)."""
@@ -442,7 +441,7 @@ def tail(F: np.ndarray, O: np.ndarray, PT: np.ndarray, HV: np.ndarray, G: np.nda
         value += HV[tier, onboarded, seg, HV_MARGIN] * months
     SC[0] += value
     if cohort >= 0:
-        F[cohort, O[O_COHORT_TAIL]] += value * math.exp(-G[G_DPD] * (end - acquired))
+        F[cohort, OF[O_COHORT_TAIL]] += value * math.exp(-G[G_DPD] * (end - acquired))
 
 
 @njit(cache=True)
@@ -450,7 +449,7 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
                 acquired: float, channel: int, next_due: float, t_start: float,
                 anniversary: float, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray,
                 CT: np.ndarray, LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray,
-                O: np.ndarray, FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray,
+                OF: np.ndarray, FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray,
                 HT: np.ndarray, HI: np.ndarray) -> None:
     """A client's whole life from `t_start` (agent: `_Client`), drawn at once: purchases and
     referrals between anniversaries, churn and win-back at anniversaries, retention fees, the
@@ -461,7 +460,7 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
     ctr = 0
     events = 0
     m = month_of(t_start, horizon)
-    charge_retention(F, O, PM, G, cohort, acquired, t_start, m)
+    charge_retention(F, OF, PM, G, cohort, acquired, t_start, m)
     now = t_start
     A = anniversary
     while True:
@@ -483,7 +482,7 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
                 break
             t = when if poisson else due
             if t >= end:
-                tail(F, O, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, A)
+                tail(F, OF, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, A)
                 ST[ST_EVENTS] += events
                 return
             events += 1
@@ -498,7 +497,7 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
                 due += interval
             if is_purchase:
                 old = tier
-                tier, ctr = purchase(F, O, PM, PS, PT, G, key, ctr, tier, seg, cohort,
+                tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort,
                                      first_month, acquired, channel, t, tm, True)
                 next_due = t + CT[tm, tier, seg, CT_INTERVAL] if PT[
                     tm, tier, PT_REGULAR] > 0 else math.inf
@@ -511,8 +510,8 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
         if restart:
             continue
         # -- the anniversary -----------------------------------------------------------------
-        if A >= end:
-            tail(F, O, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, A)
+        if end <= A:
+            tail(F, OF, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, A)
             ST[ST_EVENTS] += events
             return
         events += 1
@@ -526,8 +525,8 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
             W = A
             if PM[m, PM_WB_ON] > 0:
                 cost = PM[m, PM_WB_COST]
-                F[m, O[O_COSTS] + C_WIN_BACK] += cost
-                charge_client(F, O, G, cohort, acquired, cost, A)
+                F[m, OF[O_COSTS] + C_WIN_BACK] += cost
+                charge_client(F, OF, G, cohort, acquired, cost, A)
                 u = unif(key, ctr)
                 ctr += 1
                 if u < PM[m, PM_WB_PROB]:
@@ -535,27 +534,27 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
                     if delay > 0:
                         W = A - delay * math.log(1.0 - unif(key, ctr))
                         ctr += 1
-                    if W >= end:  # still churned at the horizon, neither back nor lost
+                    if end <= W:  # still churned at the horizon, neither back nor lost
                         ST[ST_EVENTS] += events
                         return
                     won_back = True
             if not won_back:
                 lost = LC[m, tier, onboarded, seg]
-                lose(FL, OCC, F, O, CHURNED, S_CLIENT, L_CLIENT, lost, A, m)
+                lose(FL, OCC, F, OF, CHURNED, S_CLIENT, L_CLIENT, lost, A, m)
                 ST[ST_EVENTS] += events
                 return
             events += 1
             m = month_of(W, horizon)
             move(FL, OCC, CHURNED, ACTIVE, W, m)
-            F[m, O[O_WIN_BACKS]] += 1.0
-            tier, ctr = purchase(F, O, PM, PS, PT, G, key, ctr, tier, seg, cohort, first_month,
+            F[m, OF[O_WIN_BACKS]] += 1.0
+            tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort, first_month,
                                  acquired, channel, W, m, True)
             next_due = W + CT[m, tier, seg, CT_INTERVAL] if PT[
                 m, tier, PT_REGULAR] > 0 else math.inf
             A = W
         else:
             if next_due <= A + 1e-9 and PT[m, tier, PT_REGULAR] > 0:
-                tier, ctr = purchase(F, O, PM, PS, PT, G, key, ctr, tier, seg, cohort,
+                tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort,
                                      first_month, acquired, channel, A, m, True)
                 next_due = A + CT[m, tier, seg, CT_INTERVAL] if PT[
                     m, tier, PT_REGULAR] > 0 else math.inf
@@ -563,14 +562,14 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
         now = A
         A = now + D
         if PM[m, PM_RETENTION_ON] > 0:
-            charge_retention(F, O, PM, G, cohort, acquired, now, m)
+            charge_retention(F, OF, PM, G, cohort, acquired, now, m)
 
 
 @njit(cache=True)
 def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, cohort: int,
                acquired: float, channel: int, t_start: float, rate: float, drop: float, nu: float,
                customer: int,
-               PT: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, O: np.ndarray,
+               PT: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, OF: np.ndarray,
                FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray,
                PREC: np.ndarray) -> None:
     """A calibrated buyer (agent: `buyer_life`): Poisson repeat purchases at `rate` a day, each
@@ -593,18 +592,18 @@ def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, co
         else:
             amount = PT[m, tier, PT_PRICE]
         cogs = PT[m, tier, PT_COGS]
-        F[m, O[O_REVENUE] + 2 * tier + 1] += amount
+        F[m, OF[O_REVENUE] + 2 * tier + 1] += amount
         if cohort < m:
-            F[m, O[O_RECURRING]] += amount
-        F[m, O[O_COSTS] + C_COGS] += cogs
-        F[m, O[O_GP] + channel] += amount - cogs
-        F[m, O[O_PURCHASES]] += 1.0
+            F[m, OF[O_RECURRING]] += amount
+        F[m, OF[O_COSTS] + C_COGS] += cogs
+        F[m, OF[O_GP] + channel] += amount - cogs
+        F[m, OF[O_PURCHASES]] += 1.0
         if cohort >= 0:
-            F[cohort, O[O_COHORT_VALUE]] += (amount - cogs) * math.exp(
+            F[cohort, OF[O_COHORT_VALUE]] += (amount - cogs) * math.exp(
                 -G[G_DPD] * (now - acquired))
         else:
-            F[m, O[O_BASE_P]] += 1.0
-            F[m, O[O_BASE_R]] += amount
+            F[m, OF[O_BASE_P]] += 1.0
+            F[m, OF[O_BASE_R]] += amount
         if G[G_RECORD] > 0:
             i = ST[ST_PREC]
             if i < PREC.shape[0]:
@@ -617,17 +616,17 @@ def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, co
         if u < drop:
             move(FL, OCC, ACTIVE, CHURNED, now, m)
             mean = shape / nu if shape > 0 else PT[m, tier, PT_PRICE]
-            lose(FL, OCC, F, O, CHURNED, S_CLIENT, L_CLIENT, rate * (end - now) * mean, now, m)
+            lose(FL, OCC, F, OF, CHURNED, S_CLIENT, L_CLIENT, rate * (end - now) * mean, now, m)
             return
     # active at the horizon; a buyer's anniversary stays at day 0 (the agent's default)
-    tail(F, O, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, 0.0)
+    tail(F, OF, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, 0.0)
 
 
 @njit(cache=True)
 def new_buyer(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int,
               acquired: float, channel: int,
               t_start: float, PT: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray,
-              O: np.ndarray, FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray,
+              OF: np.ndarray, FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray,
               PREC: np.ndarray) -> None:
     """A new client of a calibrated tier draws its own rate, dropout and spend rate."""
     m = month_of(t_start, int(G[G_HORIZON]))
@@ -638,14 +637,14 @@ def new_buyer(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int,
     g, ctr = gamma(PT[m, tier, PT_NU_SHAPE], key, ctr)
     nu = g / PT[m, tier, PT_NU_RATE]
     buyer_life(key, ctr, tier, seg, onboarded, cohort, acquired, channel, t_start, rate, drop,
-               nu, -1, PT, HV, G, F, O, FL, OCC, SC, ST, PREC)
+               nu, -1, PT, HV, G, F, OF, FL, OCC, SC, ST, PREC)
 
 
 # -- deals -------------------------------------------------------------------------------------
 @njit(cache=True)
 def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: int, t0: float,
          PM: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray, LV: np.ndarray,
-         LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, O: np.ndarray,
+         LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, OF: np.ndarray,
          FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray, HT: np.ndarray,
          HI: np.ndarray, REC: np.ndarray, PREC: np.ndarray) -> None:
     """From 'yes' to a paid invoice (a new client, whose life is drawn at once) or an unpaid one
@@ -681,7 +680,8 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
             paid, failures = True, 0
         else:
             paid = v < -math.expm1(reminders * math.log1p(-r))
-            failures = min(int(math.floor(math.log1p(-v) / math.log1p(-r))),
+            # (int(): one integer type for numba on both branches)
+            failures = min(int(math.floor(math.log1p(-v) / math.log1p(-r))),  # noqa: RUF046
                            reminders - 1) if paid else 0
         if paid:
             delay += (failures + 1) * PM[m, PM_REMINDER_INTERVAL]
@@ -695,7 +695,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
         ST[ST_EVENTS] += 1
     m = month_of(t, horizon)
     if not paid:
-        lose(FL, OCC, F, O, INVOICED, S_UNPAID, L_UNPAID, LV[m_invoice, seg, horizon - m], t, m)
+        lose(FL, OCC, F, OF, INVOICED, S_UNPAID, L_UNPAID, LV[m_invoice, seg, horizon - m], t, m)
         if rec and uid >= 0:
             record(REC, ST, uid, R_LOST_UNPAID, t, 0.0)
         if G[G_MARKET] < math.inf:
@@ -705,28 +705,28 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
     move(FL, OCC, INVOICED, ACTIVE, t, m)
     if rec and uid >= 0:
         record(REC, ST, uid, R_PAID, t, 0.0)
-    F[m, O[O_NEW_CLIENTS] + channel] += 1.0
-    F[m, O[O_COHORT_CLIENTS]] += 1.0
+    F[m, OF[O_NEW_CLIENTS] + channel] += 1.0
+    F[m, OF[O_COHORT_CLIENTS]] += 1.0
     cost = PT[m, tier, PT_ONB_COST]
-    F[m, O[O_COSTS] + C_ONBOARDING] += cost
-    F[m, O[O_COHORT_VALUE]] -= cost
+    F[m, OF[O_COSTS] + C_ONBOARDING] += cost
+    F[m, OF[O_COHORT_VALUE]] -= cost
     key = mix(seed ^ _CLIENT_SALT)
-    tier, _ = purchase(F, O, PM, PS, PT, G, key, 0, tier, seg, m, m, t, channel, t, m, False)
+    tier, _ = purchase(F, OF, PM, PS, PT, G, key, 0, tier, seg, m, m, t, channel, t, m, False)
     next_due = math.inf
     if PT[m, tier, PT_REGULAR] > 0:
         next_due = t + CT[m, tier, seg, CT_INTERVAL]
     if PT[m, tier, PT_BUYING] > 0:
-        new_buyer(key, tier, seg, onboarded, m, t, channel, t, PT, HV, G, F, O, FL, OCC, SC, ST,
+        new_buyer(key, tier, seg, onboarded, m, t, channel, t, PT, HV, G, F, OF, FL, OCC, SC, ST,
                   PREC)
     else:
         client_life(key, tier, seg, onboarded, m, t, channel, next_due, t, t + D, PM, PS, PT,
-                    CT, LC, HV, G, F, O, FL, OCC, SC, ST, HT, HI)
+                    CT, LC, HV, G, F, OF, FL, OCC, SC, ST, HT, HI)
 
 
 # -- the run -----------------------------------------------------------------------------------
 @njit(cache=True)
 def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray,
-        LV: np.ndarray, LC: np.ndarray, HV: np.ndarray, G: np.ndarray, O: np.ndarray,
+        LV: np.ndarray, LC: np.ndarray, HV: np.ndarray, G: np.ndarray, OF: np.ndarray,
         KEYS: np.ndarray, IC: np.ndarray, IL: np.ndarray, II: np.ndarray, CB: np.ndarray,
         cb_tier: int, CAP: np.ndarray, F: np.ndarray, FL: np.ndarray, OCC: np.ndarray,
         SC: np.ndarray, ST: np.ndarray, REC: np.ndarray, PREC: np.ndarray) -> None:
@@ -785,7 +785,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                 next_due = (anniversary + ((unif(key, 1003) * periods) // 1) * D
                             if periods >= 1 else unif(key, 1003) * interval)
             client_life(key, tier, seg, onboarded, -1, -tenure, existing_ch, next_due, 0.0,
-                        anniversary, PM, PS, PT, CT, LC, HV, G, F, O, FL, OCC, SC, ST, HT, HI)
+                        anniversary, PM, PS, PT, CT, LC, HV, G, F, OF, FL, OCC, SC, ST, HT, HI)
     kb += IC.shape[0]
     for g in range(IL.shape[0]):
         c, count, touches = int(IL[g, 0]), int(IL[g, 1]), int(IL[g, 2])
@@ -812,7 +812,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                 # (request, as below)
                 if ST[ST_BUSY] < ST[ST_CAPACITY]:
                     ST[ST_BUSY] += 1
-                    F[0, O[O_REQUESTS]] += 1.0
+                    F[0, OF[O_REQUESTS]] += 1.0
                     FL[0, NEW * N + WAITING] += 1.0
                     FL[0, WAITING * N + IN_CONTACT] += 1.0
                     change(OCC, NEW, -1.0, 0.0, 0)
@@ -830,7 +830,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
             else:
                 enter(FL, OCC, FOLLOW_UP, 0.0, 0)
                 if touches >= PM[0, PM_MAX_TOUCHES]:
-                    lose(FL, OCC, F, O, FOLLOW_UP, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
+                    lose(FL, OCC, F, OF, FOLLOW_UP, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
                          LF[slot, LF_VALUE], 0.0, 0)
                     used -= 1
                     FREE[ST[ST_FREE]] = slot
@@ -852,7 +852,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
             enter(FL, OCC, INVOICED, 0.0, 0)
             used += 1
             deal(seed, INVOICED, seg, existing_ch, tier, -1, 0.0, PM, PS, PT, CT, LV, LC, HV, G,
-                 F, O, FL, OCC, SC, ST, HT, HI, REC, PREC)
+                 F, OF, FL, OCC, SC, ST, HT, HI, REC, PREC)
     kb += II.shape[0]
     if cb_tier >= 0:
         for i in range(CB.shape[0]):
@@ -866,7 +866,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
             enter(FL, OCC, ACTIVE, 0.0, 0)
             used += 1
             buyer_life(key, ctr, cb_tier, 0, 1, -1, 0.0, existing_ch, 0.0, g1 / CB[i, 2], drop,
-                       g2 / CB[i, 6], i, PT, HV, G, F, O, FL, OCC, SC, ST, PREC)
+                       g2 / CB[i, 6], i, PT, HV, G, F, OF, FL, OCC, SC, ST, PREC)
 
     # ---- arrivals: each channel's next one, drawn ahead (agent: `_Arrivals._next`) ---------
     for c in range(n_ch):
@@ -908,11 +908,11 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                     slot, since, h = QL[i], QT[i], QH[i]
                     ST[ST_Q_HEAD] = (i + 1) % QL.shape[0]
                     ST[ST_Q_SIZE] -= 1
-                    F[month, O[O_REQUESTS]] += 1.0
+                    F[month, OF[O_REQUESTS]] += 1.0
                     wait = now - since
                     if wait > 0:
-                        F[month, O[O_WAITED]] += 1.0
-                        F[month, O[O_WAIT_DAYS]] += wait
+                        F[month, OF[O_WAITED]] += 1.0
+                        F[month, OF[O_WAIT_DAYS]] += wait
                     move(FL, OCC, WAITING, IN_CONTACT, now, month)
                     LF[slot, LF_WAIT] = wait
                     push(HT, HI, ST, now + h, EV_CONTACT_END, slot)
@@ -970,11 +970,11 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                         s2, since, h2 = QL[i], QT[i], QH[i]
                         ST[ST_Q_HEAD] = (i + 1) % QL.shape[0]
                         ST[ST_Q_SIZE] -= 1
-                        F[m, O[O_REQUESTS]] += 1.0
+                        F[m, OF[O_REQUESTS]] += 1.0
                         wait = now - since
                         if wait > 0:
-                            F[m, O[O_WAITED]] += 1.0
-                            F[m, O[O_WAIT_DAYS]] += wait
+                            F[m, OF[O_WAITED]] += 1.0
+                            F[m, OF[O_WAIT_DAYS]] += wait
                         move(FL, OCC, WAITING, IN_CONTACT, now, m)
                         LF[s2, LF_WAIT] = wait
                         push(HT, HI, ST, now + h2, EV_CONTACT_END, s2)
@@ -1011,16 +1011,16 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                         else:
                             follow = True
                     if leak == L_LATE:
-                        lose(FL, OCC, F, O, IN_CONTACT, S_LATE, L_LATE, value, now, m)
+                        lose(FL, OCC, F, OF, IN_CONTACT, S_LATE, L_LATE, value, now, m)
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_LOST_LATE, now, 0.0)
                     elif leak == L_FIRST:
-                        lose(FL, OCC, F, O, IN_CONTACT, S_FIRST, L_FIRST, value, now, m)
+                        lose(FL, OCC, F, OF, IN_CONTACT, S_FIRST, L_FIRST, value, now, m)
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_LOST_FIRST_CONTACT, now, 0.0)
                     elif follow:  # agent: `_follow_up`
                         if touch >= PM[m, PM_MAX_TOUCHES]:
-                            lose(FL, OCC, F, O, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP, value,
+                            lose(FL, OCC, F, OF, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP, value,
                                  now, m)
                             if rec and uid >= 0:
                                 record(REC, ST, uid, R_LOST_FOLLOW_UP, now, 0.0)
@@ -1036,7 +1036,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                             push(HT, HI, ST, now + PM[m, PM_TOUCH_INTERVAL], EV_TOUCH_DUE, slot)
                     if done:
                         deal(lseed, IN_CONTACT, LI[slot, LI_SEG], LI[slot, LI_CHANNEL], -1, uid,
-                             now, PM, PS, PT, CT, LV, LC, HV, G, F, O, FL, OCC, SC, ST, HT, HI,
+                             now, PM, PS, PT, CT, LV, LC, HV, G, F, OF, FL, OCC, SC, ST, HT, HI,
                              REC, PREC)
                     if leak >= 0:
                         used -= 1
@@ -1046,7 +1046,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                 if ask:  # the lead asks for a manager (agent: `_Team.request`)
                     if ST[ST_BUSY] < ST[ST_CAPACITY]:
                         ST[ST_BUSY] += 1
-                        F[m, O[O_REQUESTS]] += 1.0
+                        F[m, OF[O_REQUESTS]] += 1.0
                         FL[m, state * N + WAITING] += 1.0
                         FL[m, WAITING * N + IN_CONTACT] += 1.0
                         change(OCC, state, -1.0, now, m)
@@ -1067,7 +1067,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
         # ---- a new lead arrives (agent: `new_lead`, `_Lead.__init__`) ------------------------
         c = new_channel
         enter(FL, OCC, NEW, now, m)
-        F[m, O[O_LEADS] + c] += 1.0
+        F[m, OF[O_LEADS] + c] += 1.0
         used += 1
         uid = ST[ST_UID]
         ST[ST_UID] = uid + 1
@@ -1077,7 +1077,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
         if unif(seed, SLOT_LOST + 1) < PM[m, PM_LOST_UNPROC]:
             if rec:
                 record(REC, ST, uid, R_LOST_UNPROCESSED, now, 0.0)
-            lose(FL, OCC, F, O, NEW, S_UNPROCESSED, L_UNPROCESSED, LV[m, seg, horizon - m], now,
+            lose(FL, OCC, F, OF, NEW, S_UNPROCESSED, L_UNPROCESSED, LV[m, seg, horizon - m], now,
                  m)
             used -= 1
             continue
@@ -1099,7 +1099,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
             h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 1))
         if ST[ST_BUSY] < ST[ST_CAPACITY]:  # a manager is free: no wait
             ST[ST_BUSY] += 1
-            F[m, O[O_REQUESTS]] += 1.0
+            F[m, OF[O_REQUESTS]] += 1.0
             FL[m, NEW * N + WAITING] += 1.0
             FL[m, WAITING * N + IN_CONTACT] += 1.0
             change(OCC, NEW, -1.0, now, m)
