@@ -170,6 +170,7 @@ from sim.engines.fast.layout import (
     ST_EVENTS,
     ST_FREE,
     ST_HEAP,
+    ST_HEAP2,
     ST_LEADS_MAX,
     ST_OVERFLOW,
     ST_PREC,
@@ -305,15 +306,17 @@ def record(REC: np.ndarray, ST: np.ndarray, uid: int, code: int, t: float, value
 
 # -- the heap ----------------------------------------------------------------------------------
 @njit(cache=True)
-def push(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, t: float, kind: int, ident: int) -> None:
-    """Schedule (t, kind, ident); simultaneous events come out in the order scheduled."""
-    n = ST[ST_HEAP]
+def push(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, at: int, t: float, kind: int,
+         ident: int) -> None:
+    """Schedule (t, kind, ident) on the heap whose size is ST[at]; simultaneous events come
+    out in the order scheduled."""
+    n = ST[at]
     if n >= HT.shape[0]:
         ST[ST_OVERFLOW] |= 1 << CAP_HEAP
         return
     seq = ST[ST_SEQ]
     ST[ST_SEQ] = seq + 1
-    ST[ST_HEAP] = n + 1
+    ST[at] = n + 1
     i = n
     while i > 0:
         parent = (i - 1) >> 1
@@ -328,10 +331,10 @@ def push(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, t: float, kind: int, id
 
 
 @njit(cache=True)
-def pop(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray) -> tuple[float, int, int]:
+def pop(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, at: int) -> tuple[float, int, int]:
     t0, kind, ident = HT[0], HI[0, 1], HI[0, 2]
-    n = ST[ST_HEAP] - 1
-    ST[ST_HEAP] = n
+    n = ST[at] - 1
+    ST[at] = n
     if n > 0:
         t, s, k, d = HT[n], HI[n, 0], HI[n, 1], HI[n, 2]
         i = 0
@@ -361,12 +364,12 @@ def plain_heap_loop(events: int, size: int, seed: int) -> float:
     ST = np.zeros(16, dtype=np.int64)
     key = np.uint64(seed) * GOLDEN
     for i in range(size):
-        push(HT, HI, ST, unif(key, i), 0, i)
+        push(HT, HI, ST, ST_HEAP, unif(key, i), 0, i)
     total = 0.0
     for i in range(events):
-        t, _, ident = pop(HT, HI, ST)
+        t, _, ident = pop(HT, HI, ST, ST_HEAP)
         total += t
-        push(HT, HI, ST, t - math.log(1.0 - unif(key, size + i)), 0, ident)
+        push(HT, HI, ST, ST_HEAP, t - math.log(1.0 - unif(key, size + i)), 0, ident)
     return total
 
 
@@ -506,7 +509,7 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
                     restart = True
                     break
             else:
-                push(HT, HI, ST, t, EV_REFERRAL, 0)
+                push(HT, HI, ST, ST_HEAP2, t, EV_REFERRAL, 0)
         if restart:
             continue
         # -- the anniversary -----------------------------------------------------------------
@@ -699,7 +702,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
         if rec and uid >= 0:
             record(REC, ST, uid, R_LOST_UNPAID, t, 0.0)
         if G[G_MARKET] < math.inf:
-            push(HT, HI, ST, t, EV_RELEASE, 0)  # the market counts them until then
+            push(HT, HI, ST, ST_HEAP2, t, EV_RELEASE, 0)  # the market counts them until then
         return
     onboarded = 1 if unif(seed, SLOT_ONBOARD + 1) < PT[m, tier, PT_ONB_P] else 0
     move(FL, OCC, INVOICED, ACTIVE, t, m)
@@ -752,8 +755,18 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
     QL = np.zeros(CAP[CAP_QUEUE], dtype=np.int64)
     QT = np.zeros(CAP[CAP_QUEUE])
     QH = np.zeros(CAP[CAP_QUEUE])
+    # Three event queues besides the channels' next arrivals: contact ends (a heap of at most
+    # about as many entries as managers), follow-up touches coming due (a FIFO ring: they are
+    # due the constant interval after they are scheduled, so in order; one due earlier than
+    # the ring's last, after a change of interval, goes on the heap), and referral arrivals
+    # and market releases (a heap: clients' lives schedule them months ahead).
     HT = np.zeros(CAP[CAP_HEAP])
     HI = np.zeros((CAP[CAP_HEAP], 3), dtype=np.int64)
+    RT = np.zeros(CAP[CAP_HEAP])
+    RI = np.zeros((CAP[CAP_HEAP], 3), dtype=np.int64)
+    TQT = np.zeros(L)
+    TQS = np.zeros(L, dtype=np.int64)
+    tq_h, tq_n = 0, 0
     ref_arr_key, ref_row_key = KEYS[2 * n_ch], KEYS[2 * n_ch + 1]
     ref_arr_ctr, ref_row_ctr = 0, 0
     arr_ctr = np.zeros(n_ch, dtype=np.int64)
@@ -785,7 +798,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                 next_due = (anniversary + ((unif(key, 1003) * periods) // 1) * D
                             if periods >= 1 else unif(key, 1003) * interval)
             client_life(key, tier, seg, onboarded, -1, -tenure, existing_ch, next_due, 0.0,
-                        anniversary, PM, PS, PT, CT, LC, HV, G, F, OF, FL, OCC, SC, ST, HT, HI)
+                        anniversary, PM, PS, PT, CT, LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI)
     kb += IC.shape[0]
     for g in range(IL.shape[0]):
         c, count, touches = int(IL[g, 0]), int(IL[g, 1]), int(IL[g, 2])
@@ -817,7 +830,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                     FL[0, WAITING * N + IN_CONTACT] += 1.0
                     change(OCC, NEW, -1.0, 0.0, 0)
                     change(OCC, IN_CONTACT, 1.0, 0.0, 0)
-                    push(HT, HI, ST, h, EV_CONTACT_END, slot)
+                    push(HT, HI, ST, ST_HEAP, h, EV_CONTACT_END, slot)
                 else:
                     move(FL, OCC, NEW, WAITING, 0.0, 0)
                     q = ST[ST_Q_SIZE]
@@ -842,7 +855,13 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                     if PM[0, PM_HANDLING_EXP] > 0:
                         h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 2 * touch + 1))
                     LF[slot, LF_HANDLING] = h
-                    push(HT, HI, ST, PM[0, PM_TOUCH_INTERVAL], EV_TOUCH_DUE, slot)
+                    due = PM[0, PM_TOUCH_INTERVAL]
+                    if tq_n == 0 or due >= TQT[(tq_h + tq_n - 1) % L]:
+                        i = (tq_h + tq_n) % L
+                        TQT[i], TQS[i] = due, slot
+                        tq_n += 1
+                    else:
+                        push(HT, HI, ST, ST_HEAP, due, EV_TOUCH_DUE, slot)
     kb += IL.shape[0]
     for g in range(II.shape[0]):
         tier, count = int(II[g, 0]), int(II[g, 1])
@@ -852,7 +871,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
             enter(FL, OCC, INVOICED, 0.0, 0)
             used += 1
             deal(seed, INVOICED, seg, existing_ch, tier, -1, 0.0, PM, PS, PT, CT, LV, LC, HV, G,
-                 F, OF, FL, OCC, SC, ST, HT, HI, REC, PREC)
+                 F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC)
     kb += II.shape[0]
     if cb_tier >= 0:
         for i in range(CB.shape[0]):
@@ -891,7 +910,10 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
             if next_arr[c] < t_arr:
                 t_arr, c_next = next_arr[c], c
         t_heap = HT[0] if ST[ST_HEAP] > 0 else math.inf
-        t_next = t_arr if t_arr < t_heap else t_heap
+        t_fifo = TQT[tq_h] if tq_n > 0 else math.inf
+        t_ref = RT[0] if ST[ST_HEAP2] > 0 else math.inf
+        t_other = min(t_heap, t_fifo, t_ref)
+        t_next = t_arr if t_arr < t_other else t_other
         if t_next >= month_end:  # the month closes first (agent: an urgent event)
             if month == horizon - 1:
                 break
@@ -915,7 +937,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                         F[month, OF[O_WAIT_DAYS]] += wait
                     move(FL, OCC, WAITING, IN_CONTACT, now, month)
                     LF[slot, LF_WAIT] = wait
-                    push(HT, HI, ST, now + h, EV_CONTACT_END, slot)
+                    push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
             continue
         events += 1
         m = month
@@ -925,7 +947,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
         state = FOLLOW_UP
         h = 0.0
         ask = False
-        if t_arr < t_heap:  # ---- a channel's arrival
+        if t_arr < t_other:  # ---- a channel's arrival
             c = c_next
             if redraw[c]:
                 redraw[c] = False
@@ -947,7 +969,14 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
             else:
                 next_arr[c] = a
         else:
-            _, kind, slot = pop(HT, HI, ST)
+            if t_heap <= t_fifo and t_heap <= t_ref:
+                _, kind, slot = pop(HT, HI, ST, ST_HEAP)
+            elif t_fifo <= t_ref:
+                kind, slot = EV_TOUCH_DUE, TQS[tq_h]
+                tq_h = (tq_h + 1) % L
+                tq_n -= 1
+            else:
+                _, kind, slot = pop(RT, RI, ST, ST_HEAP2)
             if kind == EV_REFERRAL:
                 u = unif(ref_arr_key, ref_arr_ctr)
                 ref_arr_ctr += 1
@@ -977,7 +1006,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                             F[m, OF[O_WAIT_DAYS]] += wait
                         move(FL, OCC, WAITING, IN_CONTACT, now, m)
                         LF[s2, LF_WAIT] = wait
-                        push(HT, HI, ST, now + h2, EV_CONTACT_END, s2)
+                        push(HT, HI, ST, ST_HEAP, now + h2, EV_CONTACT_END, s2)
                     else:
                         ST[ST_BUSY] -= 1
                     lseed = LSEED[slot]
@@ -1033,10 +1062,16 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                             if PM[m, PM_HANDLING_EXP] > 0:
                                 h = -h * math.log(1.0 - unif(lseed, SLOT_TOUCH + 2 * touch + 1))
                             LF[slot, LF_HANDLING] = h
-                            push(HT, HI, ST, now + PM[m, PM_TOUCH_INTERVAL], EV_TOUCH_DUE, slot)
+                            due = now + PM[m, PM_TOUCH_INTERVAL]
+                            if tq_n == 0 or due >= TQT[(tq_h + tq_n - 1) % L]:
+                                i = (tq_h + tq_n) % L
+                                TQT[i], TQS[i] = due, slot
+                                tq_n += 1
+                            else:
+                                push(HT, HI, ST, ST_HEAP, due, EV_TOUCH_DUE, slot)
                     if done:
                         deal(lseed, IN_CONTACT, LI[slot, LI_SEG], LI[slot, LI_CHANNEL], -1, uid,
-                             now, PM, PS, PT, CT, LV, LC, HV, G, F, OF, FL, OCC, SC, ST, HT, HI,
+                             now, PM, PS, PT, CT, LV, LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI,
                              REC, PREC)
                     if leak >= 0:
                         used -= 1
@@ -1052,7 +1087,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
                         change(OCC, state, -1.0, now, m)
                         change(OCC, IN_CONTACT, 1.0, now, m)
                         LF[slot, LF_WAIT] = 0.0
-                        push(HT, HI, ST, now + h, EV_CONTACT_END, slot)
+                        push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
                     else:
                         move(FL, OCC, state, WAITING, now, m)
                         q = ST[ST_Q_SIZE]
@@ -1105,7 +1140,7 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
             change(OCC, NEW, -1.0, now, m)
             change(OCC, IN_CONTACT, 1.0, now, m)
             LF[slot, LF_WAIT] = 0.0
-            push(HT, HI, ST, now + h, EV_CONTACT_END, slot)
+            push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
         else:
             move(FL, OCC, NEW, WAITING, now, m)
             q = ST[ST_Q_SIZE]

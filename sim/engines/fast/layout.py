@@ -51,8 +51,8 @@ O_N = 19
 
 # ST: the run's integer state
 (ST_HEAP, ST_SEQ, ST_OVERFLOW, ST_EVENTS, ST_USED, ST_UID, ST_REC, ST_PREC, ST_FREE,
- ST_Q_HEAD, ST_Q_SIZE, ST_BUSY, ST_CAPACITY, ST_LEADS_MAX) = range(14)
-ST_N = 14
+ ST_Q_HEAD, ST_Q_SIZE, ST_BUSY, ST_CAPACITY, ST_LEADS_MAX, ST_HEAP2) = range(15)
+ST_N = 15
 # CAP: capacities of the kernel's buffers (a run that outgrows one is run again, larger)
 CAP_LEADS, CAP_QUEUE, CAP_HEAP, CAP_REC, CAP_PREC = range(5)
 CAP_N = 5
