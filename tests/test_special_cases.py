@@ -1,4 +1,7 @@
-"""The agent engine against the exact answers of MODEL.md ("Special cases with exact answers").
+"""Both engines against the exact answers of MODEL.md ("Special cases with exact answers").
+
+Every test runs once per engine (`agent`, `fast`): the module-scoped `engine` fixture sets the
+engine `replicate` uses, and the module's data fixtures depend on it.
 
 Every check is statistical and honest about it: a case runs R seeded replications of a scenario
 built for it, reduces each replication to one number whose expectation theory gives exactly, and
@@ -30,7 +33,7 @@ from models.accounting.ledger import Ledger, S
 from models.accounting.metrics import run_metrics
 from models.compiled.form import DAYS_PER_MONTH, CompiledScenario, compile_scenario
 from models.load import load_scenario
-from sim.engines.agent import simulate
+from sim.engines import ENGINE_NAMES, Engine, get_engine
 
 Z = 4.0  # two-sided; with R >= 12 replications (Student t) a false alarm is < 1 in 400 a check
 
@@ -42,8 +45,19 @@ def compiled(raw: dict[str, Any]) -> CompiledScenario:
     return compile_scenario(load_scenario(raw))
 
 
+_simulate: list[Engine] = [get_engine("agent")]  # the engine of the tests running now
+
+
+@pytest.fixture(scope="module", params=ENGINE_NAMES, autouse=True)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Run every test of the module on each engine in turn."""
+    _simulate[0] = get_engine(request.param)
+    return str(request.param)
+
+
 def replicate(cs: CompiledScenario, root: int, r: int) -> list[Ledger]:
     """R replications on streams spawned from one root seed (STYLE 3)."""
+    simulate = _simulate[0]
     return [simulate(cs, ss) for ss in np.random.SeedSequence(root).spawn(r)]
 
 
@@ -137,7 +151,7 @@ def _queue(c: int, rho: float, root: int, r: int) -> Queue:
 
 
 @pytest.fixture(scope="module", params=[(1, 0.7), (3, 0.75)], ids=["MM1", "MM3"])
-def queue(request: pytest.FixtureRequest) -> Queue:
+def queue(request: pytest.FixtureRequest, engine: str) -> Queue:
     c, rho = request.param
     return _queue(c, rho, root=1000 + c, r=20)
 
@@ -308,7 +322,7 @@ FUNNEL_HORIZON = 12
 
 
 @pytest.fixture(scope="module")
-def funnel() -> tuple[CompiledScenario, list[Ledger]]:
+def funnel(engine: str) -> tuple[CompiledScenario, list[Ledger]]:
     """Leads arrive at a constant rate until the horizon."""
     cs = compiled(
         scenario(
@@ -410,7 +424,7 @@ def _subscription(horizon: int, leads_per_month: float) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def cohorts() -> tuple[CompiledScenario, list[Ledger]]:
+def cohorts(engine: str) -> tuple[CompiledScenario, list[Ledger]]:
     cs = compiled(_subscription(CLTV_HORIZON, 100.0))
     return cs, replicate(cs, root=4001, r=20)
 

@@ -2,7 +2,11 @@
 
 Machines are noisy, so every figure that matters is a ratio of two measurements taken in the
 same process minutes apart: the engine against a raw SimPy loop (2,000 processes x 500 timeouts
-= 1M timeouts), 2 workers against 1, memory at 200 replications against 100.
+= 1M timeouts), 2 workers against 1, memory at 200 replications against 100. The fast engine
+(`fast_engine_figures`): its replications per second against the agent engine's, its events per
+second against a plain numba heap loop of as many pushes and pops, the peak memory of 10,000
+Monte Carlo replications on it, and its first call in a new process (numba's cache) against a
+later one.
 """
 
 from __future__ import annotations
@@ -54,6 +58,130 @@ def engine_speed(spec: Scenario, runs: int = 2) -> tuple[int, float]:
             best = (ledger.events, seconds)
     assert best is not None
     return best
+
+
+def fast_engine_speed(spec: Scenario, runs: int = 20) -> tuple[int, float]:
+    """Events and seconds of the fast engine on `spec`, best of `runs` replications (after one
+    untimed call that loads or compiles the kernel)."""
+    from sim.engines.fast import simulate as fast_simulate
+
+    compiled = compile_scenario(spec)
+    fast_simulate(compiled, 0)
+    best: tuple[int, float] | None = None
+    for seed in range(runs):
+        start = time.perf_counter()
+        ledger = fast_simulate(compiled, seed)
+        seconds = time.perf_counter() - start
+        if best is None or seconds < best[1]:
+            best = (ledger.events, seconds)
+    assert best is not None
+    return best
+
+
+def plain_heap_speed(events: int, size: int = 1000) -> float:
+    """Seconds of a plain numba loop of `events` heap pops and pushes on a heap of `size`."""
+    from sim.engines.fast.kernel import plain_heap_loop
+
+    plain_heap_loop(100, size, 1)  # (compile or load first)
+    start = time.perf_counter()
+    plain_heap_loop(events, size, 1)
+    return time.perf_counter() - start
+
+
+_FIRST_CALL_PROBE = """
+import json, sys, time
+start = time.perf_counter()
+from models.compiled.form import compile_scenario
+from models.load import load_scenario
+from sim.engines.fast import simulate
+cs = compile_scenario(load_scenario(sys.argv[1]))
+t0 = time.perf_counter(); simulate(cs, 1); first = time.perf_counter() - t0
+t0 = time.perf_counter(); simulate(cs, 2); second = time.perf_counter() - t0
+print(json.dumps({"first": first, "second": second}))
+"""
+
+
+def first_call(scenario_path: str, cache_dir: str | None = None) -> dict[str, float]:
+    """Seconds of the fast engine's first and second call in a new process; with `cache_dir`,
+    numba's cache goes there (an empty one: the first call compiles)."""
+    import os
+
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    out = subprocess.run([sys.executable, "-c", _FIRST_CALL_PROBE, scenario_path], check=True,
+                         capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+_FAST_MEMORY_PROBE = """
+import json, resource, sys
+import sim.experiments.montecarlo as montecarlo
+from models.load import load_scenario
+from sim.engines.fast import simulate
+montecarlo.simulate = simulate  # the Monte Carlo's own path, on the fast engine
+spec = load_scenario(sys.argv[1])
+result = montecarlo.run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=int(sys.argv[3]))
+result.summary(); result.monthly_quantiles()
+print(json.dumps({
+    "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "worker_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "seconds": result.seconds,
+}))
+"""
+
+
+def fast_peak_memory(scenario_path: str, reps: int, workers: int = 2) -> dict[str, float]:
+    """Peak resident memory (MiB) of a Monte Carlo of `reps` replications on the fast engine."""
+    out = subprocess.run([sys.executable, "-c", _FAST_MEMORY_PROBE, scenario_path, str(reps),
+                          str(workers)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def fast_engine_figures(spec: Scenario, scenario_path: str, agent_seconds: float,
+                        quick: bool = False) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
+    """The fast engine's figures and their table rows (see the module docstring)."""
+    import tempfile
+
+    events, seconds = fast_engine_speed(spec)
+    heap_seconds = plain_heap_speed(events)
+    fast_rate, heap_rate = events / seconds, events / heap_seconds
+    reps = 200 if quick else 10_000
+    memory = fast_peak_memory(scenario_path, reps)
+    cached = first_call(scenario_path)
+    figures = {
+        "fast_seconds_per_replication": seconds,
+        "fast_events_per_replication": float(events),
+        "fast_over_agent_replications_per_s": agent_seconds / seconds,
+        "fast_events_per_s": fast_rate,
+        "plain_heap_events_per_s": heap_rate,
+        "fast_over_plain_heap_events": fast_rate / heap_rate,
+        f"fast_peak_parent_mib_{reps}": memory["parent_mib"],
+        f"fast_peak_worker_mib_{reps}": memory["worker_mib"],
+        f"fast_monte_carlo_seconds_{reps}": memory["seconds"],
+        "fast_first_call_cached_s": cached["first"],
+        "fast_later_call_s": cached["second"],
+    }
+    rows = [
+        ("fast engine, seconds per replication", f"{seconds:.4f}", ""),
+        ("fast / agent replications per second (one core each)",
+         f"{agent_seconds / seconds:.0f}", ">= 200"),
+        ("fast engine, events/s", f"{fast_rate:,.0f}", ""),
+        (f"plain numba heap loop, events/s ({events:,} pops + pushes)", f"{heap_rate:,.0f}", ""),
+        ("fast / plain heap events per second", f"{fast_rate / heap_rate:.2f}", ">= 0.3"),
+        (f"fast Monte Carlo, {reps:,} reps: peak memory parent / worker, MiB",
+         f"{memory['parent_mib']:.0f} / {memory['worker_mib']:.0f}", "<= 1024"),
+        (f"fast Monte Carlo, {reps:,} reps (2 workers), s", f"{memory['seconds']:.0f}", ""),
+        ("fast engine, first call in a new process (cache warm) / later call, s",
+         f"{cached['first']:.3f} / {cached['second']:.3f}", ""),
+    ]
+    if not quick:
+        with tempfile.TemporaryDirectory() as empty:
+            cold = first_call(scenario_path, empty)
+        figures["fast_first_call_compiling_s"] = cold["first"]
+        rows.append(("fast engine, first call compiling (empty cache), s",
+                     f"{cold['first']:.1f}", ""))
+    return figures, rows
 
 
 def fitting_speed(customers: int = 25_000, seed: int = 1) -> dict[str, float]:
@@ -139,6 +267,8 @@ def run_benchmarks(
     figures[f"peak_worker_mib_{large}"] = m_large["worker_mib"]
     figures["memory_growth"] = m_large["parent_mib"] / m_small["parent_mib"]
     figures.update(fitting_speed())
+    fast_figures, fast_rows = fast_engine_figures(spec, path, eng_seconds, quick)
+    figures.update(fast_figures)
 
     table = Table(title=f"growthsim bench on {spec.name} (ratios measured in this one run)")
     table.add_column("figure")
@@ -165,6 +295,7 @@ def run_benchmarks(
         *[(f"  recovered {n} (true {figures[f'fit_{n}_true']:g})",
            f"{figures[f'fit_{n}']:.3f} ± {figures[f'fit_{n}_se']:.3f}", "within 4 SE")
           for n in ("r", "alpha", "a", "b")],
+        *fast_rows,
     ]
     for row in rows:
         table.add_row(*row)

@@ -1,0 +1,91 @@
+"""The kernel's output arrays as the `Ledger` the agent engine returns (same fields, same
+meaning), and the recorder's events replayed in time order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.accounting.ledger import COSTS, N_STATES, Ledger
+from models.compiled.units import DAYS_PER_MONTH
+from sim.engines.fast.arrays import Arrays
+from sim.engines.fast.layout import (
+    O_BASE_P,
+    O_BASE_R,
+    O_COHORT_CLIENTS,
+    O_COHORT_TAIL,
+    O_COHORT_VALUE,
+    O_COSTS,
+    O_GP,
+    O_LEADS,
+    O_LOST,
+    O_NEW_CLIENTS,
+    O_PURCHASES,
+    O_RECURRING,
+    O_REQUESTS,
+    O_REVENUE,
+    O_UPSELLS,
+    O_WAIT_DAYS,
+    O_WAITED,
+    O_WIN_BACKS,
+    REC_EVENTS,
+)
+from sim.engines.recorder import Recorder
+
+_MARKETING, _SALARIES, _OVERHEAD, _BETS = (COSTS.index(n) for n in
+                                          ("marketing", "salaries", "overhead", "bets"))
+_SCALARS = {"recurring_revenue": O_RECURRING, "purchases": O_PURCHASES,
+            "base_purchases": O_BASE_P, "base_revenue": O_BASE_R, "upsells": O_UPSELLS,
+            "win_backs": O_WIN_BACKS, "requests": O_REQUESTS, "waited": O_WAITED,
+            "wait_days": O_WAIT_DAYS, "cohort_clients": O_COHORT_CLIENTS,
+            "cohort_value": O_COHORT_VALUE, "cohort_tail": O_COHORT_TAIL}
+
+
+def ledger(a: Arrays, n_channels: int, n_tiers: int, F: np.ndarray, FL: np.ndarray,
+           OCC: np.ndarray, customer_equity: float, events: int) -> Ledger:
+    """Month-end counts and occupancy from the booked changes: the count at a month's start is
+    the sum of the earlier months' net changes; a month's agent-days are the count at its start
+    times its length plus the booked agent-days to its end of the changes within it."""
+    horizon = F.shape[0]
+    led = Ledger(horizon, n_channels, n_tiers)
+    net, part = OCC[:, 0, :], OCC[:, 1, :]
+    end_counts = np.cumsum(net, axis=0)
+    start_counts = end_counts - net
+    led.state_end = end_counts.tolist()
+    led.occupancy = (start_counts * DAYS_PER_MONTH + part).tolist()
+    led.count = [round(x) for x in end_counts[-1]]
+    led.flows = FL.tolist()
+    o = a.OF
+    ch = n_channels + 2
+    led.leads = F[:, o[O_LEADS]:o[O_LEADS] + ch].tolist()
+    led.new_clients = F[:, o[O_NEW_CLIENTS]:o[O_NEW_CLIENTS] + ch].tolist()
+    led.lost_value = F[:, o[O_LOST]:o[O_LOST] + 6].tolist()
+    led.revenue = F[:, o[O_REVENUE]:o[O_REVENUE] + 2 * n_tiers].tolist()
+    costs = F[:, o[O_COSTS]:o[O_COSTS] + len(COSTS)].copy()
+    costs[:, _MARKETING] += a.marketing_by_channel.sum(axis=1)
+    costs[:, _SALARIES] += a.fixed_costs[:, 0]
+    costs[:, _OVERHEAD] += a.fixed_costs[:, 1]
+    costs[:, _BETS] += a.fixed_costs[:, 2]
+    led.costs = costs.tolist()
+    led.marketing_by_channel = a.marketing_by_channel.tolist()
+    led.gross_profit_by_channel = F[:, o[O_GP]:o[O_GP] + ch].tolist()
+    for name, col in _SCALARS.items():
+        setattr(led, name, F[:, o[col]].tolist())
+    led.customer_equity = float(customer_equity)
+    led.events = int(events)
+    # The ledger's running integrals, as `close_month` leaves them at the horizon.
+    total = (start_counts * DAYS_PER_MONTH + part).sum(axis=0).tolist()
+    led._integral = list(total)
+    led._closed_integral = list(total)
+    led._last = [horizon * DAYS_PER_MONTH] * N_STATES
+    return led
+
+
+def replay(recorder: Recorder, rec: np.ndarray, prec: np.ndarray) -> None:
+    """Send the kernel's records to `recorder` in time order (a lead's records, booked ahead
+    when its deal is drawn at once, keep their own order at equal times)."""
+    for i in np.argsort(rec[:, 2], kind="stable"):
+        uid, code, day, value = rec[i]
+        recorder.lead_event(int(uid), REC_EVENTS[int(code)], float(day), float(value))
+    for i in np.argsort(prec[:, 0], kind="stable"):
+        day, amount, customer = prec[i]
+        recorder.purchase(float(day), float(amount), int(customer))

@@ -1,0 +1,1153 @@
+"""The fast engine's numba kernel: one replication over plain arrays (see `sim.engines.fast`).
+
+Exact agent semantics, a lead is a lead and the queue a queue, with three ideas for speed:
+- Only what interacts runs in time order. Leads interact through the sales team (one FIFO queue
+  of contact requests, a month-by-month number of managers) and, with a finite market, through
+  the count of people already used: arrivals, contact ends, follow-up touches coming due and
+  referral arrivals are the events of one chronological loop (channel arrivals are drawn one
+  ahead per channel, off the heap; the rest on one small binary heap).
+- What does not interact is drawn at once: a lead that says yes runs its whole deal (committee,
+  invoice, reminders) and, once paid, its whole life as a client (anniversaries, churn,
+  win-back, purchases, upsells, retention fees, the tail at the horizon) at that moment, without
+  an event per month. Its referrals, which are new leads, go on the heap at their times.
+- The ledger is booked order-free: a move at day t of month m adds to month m's flows, to its
+  net change of each state's count and to its agent-days still to run to the month's end
+  ((m + 1) * DAYS_PER_MONTH - t); the month-end counts and the occupancy follow by cumulative sums
+  (`sim.engines.fast.fill`). So booking a client's future months now is the same as booking
+  them as they happen.
+
+Random numbers: counter-based SplitMix64 streams (a 64-bit key and a counter), keys derived
+with numpy's SeedSequence from the run seed and the agent engine's stream keys. A lead's row of
+uniforms is a pure function of its channel's key and its number in the channel (slot k of lead
+i: mix(seed_i + k * golden)), so lead i of a channel makes the same choices in every run of the
+same seed (common random numbers across bets), and a client's stream is keyed by its lead's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from models.compiled.units import DAYS_PER_MONTH
+from sim.engines.fast.layout import (
+    ACTIVE,
+    C_COGS,
+    C_COMMISSION,
+    C_DEVELOPMENT,
+    C_ONBOARDING,
+    C_RETENTION,
+    C_WIN_BACK,
+    CAP_HEAP,
+    CAP_LEADS,
+    CAP_PREC,
+    CAP_QUEUE,
+    CAP_REC,
+    CHURNED,
+    CT_BUY,
+    CT_CHURN0,
+    CT_INTERVAL,
+    CT_PER_DAY,
+    CT_RATE,
+    DECIDING,
+    EV_CONTACT_END,
+    EV_REFERRAL,
+    EV_RELEASE,
+    EV_TOUCH_DUE,
+    FOLLOW_UP,
+    G_DPD,
+    G_END,
+    G_HORIZON,
+    G_MARKET,
+    G_MONTHLY_D,
+    G_N_CHANNELS,
+    G_RECORD,
+    HV_BASE,
+    HV_MARGIN,
+    IN_CONTACT,
+    INVOICED,
+    L_CLIENT,
+    L_FIRST,
+    L_FOLLOW_UP,
+    L_LATE,
+    L_UNPAID,
+    L_UNPROCESSED,
+    NEW,
+    O_BASE_P,
+    O_BASE_R,
+    O_COHORT_CLIENTS,
+    O_COHORT_TAIL,
+    O_COHORT_VALUE,
+    O_COSTS,
+    O_GP,
+    O_LEADS,
+    O_LOST,
+    O_NEW_CLIENTS,
+    O_PURCHASES,
+    O_RECURRING,
+    O_REQUESTS,
+    O_REVENUE,
+    O_UPSELLS,
+    O_WAIT_DAYS,
+    O_WAITED,
+    O_WIN_BACKS,
+    PC_CONV,
+    PC_RATE,
+    PM_BASE_RESPONSE,
+    PM_COMMISSION,
+    PM_CPT,
+    PM_FCC,
+    PM_FCD,
+    PM_HALF_LIFE,
+    PM_HANDLING,
+    PM_HANDLING_EXP,
+    PM_INVOICE_DELAY,
+    PM_LOST_UNPROC,
+    PM_MANAGERS,
+    PM_MAX_TOUCHES,
+    PM_PAID,
+    PM_REFERRAL_CONV,
+    PM_REMINDER_INTERVAL,
+    PM_REMINDER_SUCCESS,
+    PM_REMINDERS,
+    PM_RETENTION_FEE,
+    PM_RETENTION_ON,
+    PM_TOUCH_INTERVAL,
+    PM_WB_COST,
+    PM_WB_DELAY,
+    PM_WB_ON,
+    PM_WB_PROB,
+    PS_COMMITTEE,
+    PS_CONV,
+    PS_CUM,
+    PS_PRICE,
+    PT_BUYING,
+    PT_COGS,
+    PT_DROP_A,
+    PT_DROP_B,
+    PT_ENTRY_CUM,
+    PT_NU_RATE,
+    PT_NU_SHAPE,
+    PT_ONB_COST,
+    PT_ONB_P,
+    PT_PRICE,
+    PT_RATE_RATE,
+    PT_RATE_SHAPE,
+    PT_REGULAR,
+    PT_SPEND_SHAPE,
+    PT_UPSELL_COST,
+    PT_UPSELL_P,
+    R_CREATED,
+    R_FIRST_RESPONSE,
+    R_INVOICED,
+    R_LOST_FIRST_CONTACT,
+    R_LOST_FOLLOW_UP,
+    R_LOST_LATE,
+    R_LOST_UNPAID,
+    R_LOST_UNPROCESSED,
+    R_PAID,
+    R_TOUCH,
+    S_CLIENT,
+    S_FIRST,
+    S_FOLLOW_UP_LOST,
+    S_LATE,
+    S_UNPAID,
+    S_UNPROCESSED,
+    SLOT_CLOSE,
+    SLOT_COMMITTEE,
+    SLOT_DROP,
+    SLOT_INTEREST,
+    SLOT_LOST,
+    SLOT_ONBOARD,
+    SLOT_PAID,
+    SLOT_PAY_DELAY,
+    SLOT_SEGMENT,
+    SLOT_TIER,
+    SLOT_TOUCH,
+    ST_BUSY,
+    ST_CAPACITY,
+    ST_EVENTS,
+    ST_FREE,
+    ST_HEAP,
+    ST_HEAP2,
+    ST_LEADS_MAX,
+    ST_OVERFLOW,
+    ST_PREC,
+    ST_Q_HEAD,
+    ST_Q_SIZE,
+    ST_REC,
+    ST_SEQ,
+    ST_UID,
+    WAITING,
+    N,
+)
+
+D = DAYS_PER_MONTH
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_CLIENT_SALT = np.uint64(0xC11E47C11E47C11E)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+# lead slot columns (LI: ints, LF: floats)
+LI_SEG, LI_CHANNEL, LI_TOUCH, LI_UID = 0, 1, 2, 3
+LF_VALUE, LF_QUALITY, LF_HANDLING, LF_WAIT = 0, 1, 2, 3
+
+
+# -- random numbers --------------------------------------------------------------------------
+@njit(cache=True, inline="always")
+def mix(z: np.uint64) -> np.uint64:
+    """SplitMix64's finaliser: a bijection of 64-bit words that scrambles every bit."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def unif(key: np.uint64, counter: int) -> float:
+    """Uniform [0, 1) number `counter` of the stream `key`."""
+    return float(mix(key + GOLDEN * np.uint64(counter)) >> _S11) * _TO_UNIT
+
+
+@njit(cache=True, inline="always")
+def sub_key(key: np.uint64, index: int) -> np.uint64:
+    """The key of the `index`-th member of a stream family (lead i's row, client j's stream)."""
+    return mix(key + GOLDEN * np.uint64(index + 1)) ^ GOLDEN
+
+
+@njit(cache=True)
+def gamma(shape: float, key: np.uint64, ctr: int) -> tuple[float, int]:
+    """Gamma(shape, 1) (Marsaglia-Tsang; shape < 1 boosted by U^(1/shape)); returns the draw and
+    the stream's next counter."""
+    boost = 1.0
+    a = shape
+    if a < 1.0:
+        boost = unif(key, ctr) ** (1.0 / a)
+        ctr += 1
+        a += 1.0
+    d = a - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        u1, u2 = unif(key, ctr), unif(key, ctr + 1)
+        ctr += 2
+        x = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = 1.0 - unif(key, ctr)  # (0, 1]
+        ctr += 1
+        if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v):
+            return d * v * boost, ctr
+
+
+@njit(cache=True)
+def beta(a: float, b: float, key: np.uint64, ctr: int) -> tuple[float, int]:
+    x, ctr = gamma(a, key, ctr)
+    y, ctr = gamma(b, key, ctr)
+    return x / (x + y), ctr
+
+
+# -- booking -----------------------------------------------------------------------------------
+@njit(cache=True, inline="always")
+def month_of(t: float, horizon: int) -> int:
+    m = int(t // D)
+    return m if m < horizon else horizon - 1
+
+
+@njit(cache=True, inline="always")
+def change(OCC: np.ndarray, s: int, d: float, t: float, m: int) -> None:
+    """State s's count changes by d at day t of month m (net change; agent-days to month end)."""
+    OCC[m, 0, s] += d
+    OCC[m, 1, s] += d * ((m + 1) * D - t)
+
+
+@njit(cache=True, inline="always")
+def enter(FL: np.ndarray, OCC: np.ndarray, s: int, t: float, m: int) -> None:
+    FL[m, s * N + s] += 1.0
+    change(OCC, s, 1.0, t, m)
+
+
+@njit(cache=True, inline="always")
+def move(FL: np.ndarray, OCC: np.ndarray, a: int, b: int, t: float, m: int) -> None:
+    FL[m, a * N + b] += 1.0
+    change(OCC, a, -1.0, t, m)
+    change(OCC, b, 1.0, t, m)
+
+
+@njit(cache=True, inline="always")
+def lose(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a: int, leak_state: int,
+         leak: int, value: float, t: float, m: int) -> None:
+    move(FL, OCC, a, leak_state, t, m)
+    F[m, OF[O_LOST] + leak] += value
+
+
+@njit(cache=True, inline="always")
+def bisect_right(cum: np.ndarray, u: float) -> int:
+    """`bisect.bisect_right` on a short cumulative table."""
+    i = 0
+    n = cum.shape[0]
+    while i < n and cum[i] <= u:
+        i += 1
+    return i
+
+
+@njit(cache=True)
+def record(REC: np.ndarray, ST: np.ndarray, uid: int, code: int, t: float, value: float) -> None:
+    i = ST[ST_REC]
+    if i >= REC.shape[0]:
+        ST[ST_OVERFLOW] |= 1 << CAP_REC
+        return
+    REC[i, 0], REC[i, 1], REC[i, 2], REC[i, 3] = uid, code, t, value
+    ST[ST_REC] = i + 1
+
+
+# -- the heap ----------------------------------------------------------------------------------
+@njit(cache=True)
+def push(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, at: int, t: float, kind: int,
+         ident: int) -> None:
+    """Schedule (t, kind, ident) on the heap whose size is ST[at]; simultaneous events come
+    out in the order scheduled."""
+    n = ST[at]
+    if n >= HT.shape[0]:
+        ST[ST_OVERFLOW] |= 1 << CAP_HEAP
+        return
+    seq = ST[ST_SEQ]
+    ST[ST_SEQ] = seq + 1
+    ST[at] = n + 1
+    i = n
+    while i > 0:
+        parent = (i - 1) >> 1
+        pt = HT[parent]
+        if pt < t or (pt == t and HI[parent, 0] < seq):
+            break
+        HT[i] = pt
+        HI[i, 0], HI[i, 1], HI[i, 2] = HI[parent, 0], HI[parent, 1], HI[parent, 2]
+        i = parent
+    HT[i] = t
+    HI[i, 0], HI[i, 1], HI[i, 2] = seq, kind, ident
+
+
+@njit(cache=True)
+def pop(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, at: int) -> tuple[float, int, int]:
+    t0, kind, ident = HT[0], HI[0, 1], HI[0, 2]
+    n = ST[at] - 1
+    ST[at] = n
+    if n > 0:
+        t, s, k, d = HT[n], HI[n, 0], HI[n, 1], HI[n, 2]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= n:
+                break
+            if c + 1 < n and (HT[c + 1] < HT[c] or (HT[c + 1] == HT[c]
+                                                     and HI[c + 1, 0] < HI[c, 0])):
+                c += 1
+            if HT[c] > t or (HT[c] == t and HI[c, 0] > s):
+                break
+            HT[i] = HT[c]
+            HI[i, 0], HI[i, 1], HI[i, 2] = HI[c, 0], HI[c, 1], HI[c, 2]
+            i = c
+        HT[i] = t
+        HI[i, 0], HI[i, 1], HI[i, 2] = s, k, d
+    return t0, kind, ident
+
+
+@njit(cache=True)
+def plain_heap_loop(events: int, size: int, seed: int) -> float:
+    """The benchmark's reference: `events` pops and pushes on a heap of `size` entries with the
+    kernel's own push and pop (each popped event schedules one a random delay later)."""
+    HT = np.empty(size + 1)
+    HI = np.zeros((size + 1, 3), dtype=np.int64)
+    ST = np.zeros(16, dtype=np.int64)
+    key = np.uint64(seed) * GOLDEN
+    for i in range(size):
+        push(HT, HI, ST, ST_HEAP, unif(key, i), 0, i)
+    total = 0.0
+    for i in range(events):
+        t, _, ident = pop(HT, HI, ST, ST_HEAP)
+        total += t
+        push(HT, HI, ST, ST_HEAP, t - math.log(1.0 - unif(key, size + i)), 0, ident)
+    return total
+
+
+# -- clients -----------------------------------------------------------------------------------
+@njit(cache=True)
+def purchase(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray,
+             G: np.ndarray, key: np.uint64, ctr: int, tier: int, seg: int, cohort: int,
+             first_month: int, acquired: float, channel: int, t: float, m: int, repeat: bool
+             ) -> tuple[int, int]:
+    """A purchase (agent: `_Run.purchase`): returns the client's tier (an upsell moves it up) and
+    the stream's next counter."""
+    n_tiers = PT.shape[1]
+    if repeat and tier + 1 < n_tiers:
+        cost = PT[m, tier, PT_UPSELL_COST]
+        if cost > 0:
+            F[m, OF[O_COSTS] + C_DEVELOPMENT] += cost
+            if cohort >= 0:
+                F[cohort, OF[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
+        p_up = PT[m, tier, PT_UPSELL_P]
+        if p_up > 0:
+            u = unif(key, ctr)
+            ctr += 1
+            if u < p_up:
+                tier += 1
+                F[m, OF[O_UPSELLS]] += 1.0
+    price = PT[m, tier, PT_PRICE] * PS[m, seg, PS_PRICE]
+    F[m, OF[O_REVENUE] + 2 * tier + (1 if repeat else 0)] += price
+    if first_month < m:
+        F[m, OF[O_RECURRING]] += price
+    cogs = PT[m, tier, PT_COGS]
+    F[m, OF[O_COSTS] + C_COGS] += cogs
+    margin = price - cogs
+    F[m, OF[O_GP] + channel] += margin
+    if not repeat:
+        commission = PM[m, PM_COMMISSION] * price
+        F[m, OF[O_COSTS] + C_COMMISSION] += commission
+        margin -= commission
+    F[m, OF[O_PURCHASES]] += 1.0
+    if cohort >= 0:
+        F[cohort, OF[O_COHORT_VALUE]] += margin * math.exp(-G[G_DPD] * (t - acquired))
+    else:
+        F[m, OF[O_BASE_P]] += 1.0
+        F[m, OF[O_BASE_R]] += price
+    return tier, ctr
+
+
+@njit(cache=True)
+def charge_client(F: np.ndarray, OF: np.ndarray, G: np.ndarray, cohort: int, acquired: float,
+                  cost: float, t: float) -> None:
+    if cohort >= 0:
+        F[cohort, OF[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
+
+
+@njit(cache=True)
+def charge_retention(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, G: np.ndarray, cohort: int,
+                     acquired: float, t: float, m: int) -> None:
+    fee = PM[m, PM_RETENTION_FEE]
+    if PM[m, PM_RETENTION_ON] > 0 and fee > 0:
+        F[m, OF[O_COSTS] + C_RETENTION] += fee
+        charge_client(F, OF, G, cohort, acquired, fee, t)
+
+
+@njit(cache=True)
+def tail(F: np.ndarray, OF: np.ndarray, PT: np.ndarray, HV: np.ndarray, G: np.ndarray,
+         SC: np.ndarray, tier: int, onboarded: int, seg: int, cohort: int, acquired: float,
+         anniversary: float) -> None:
+    """An active client at the horizon (agent: `value_at_horizon` and `finish`)."""
+    end = G[G_END]
+    months = max(anniversary - end, 0.0) / D
+    value = HV[tier, onboarded, seg, HV_BASE] * (1.0 + G[G_MONTHLY_D]) ** -months
+    if PT[PT.shape[0] - 1, tier, PT_REGULAR] == 0:
+        value += HV[tier, onboarded, seg, HV_MARGIN] * months
+    SC[0] += value
+    if cohort >= 0:
+        F[cohort, OF[O_COHORT_TAIL]] += value * math.exp(-G[G_DPD] * (end - acquired))
+
+
+@njit(cache=True)
+def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int,
+                acquired: float, channel: int, next_due: float, t_start: float,
+                anniversary: float, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray,
+                CT: np.ndarray, LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray,
+                OF: np.ndarray, FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray,
+                HT: np.ndarray, HI: np.ndarray) -> None:
+    """A client's whole life from `t_start` (agent: `_Client`), drawn at once: purchases and
+    referrals between anniversaries, churn and win-back at anniversaries, retention fees, the
+    tail at the horizon. Referrals go on the heap (they are new leads)."""
+    end = G[G_END]
+    horizon = int(G[G_HORIZON])
+    first_month = cohort
+    ctr = 0
+    events = 0
+    m = month_of(t_start, horizon)
+    charge_retention(F, OF, PM, G, cohort, acquired, t_start, m)
+    now = t_start
+    A = anniversary
+    while True:
+        # -- a pass: purchases and referrals from `now` to the anniversary A ----------------
+        restart = False
+        m = month_of(now, horizon)
+        buy, rate, per_day = CT[m, tier, seg, CT_BUY], CT[m, tier, seg, CT_RATE], CT[
+            m, tier, seg, CT_PER_DAY]
+        regular = PT[m, tier, PT_REGULAR] > 0
+        interval = CT[m, tier, seg, CT_INTERVAL]
+        when = math.inf
+        if rate > 0:
+            when = now - math.log(1.0 - unif(key, ctr)) / per_day
+            ctr += 1
+        due = next_due if (regular and next_due < A - 1e-9) else math.inf
+        while True:
+            poisson = when < A and when <= due
+            if not poisson and not due < A - 1e-9:
+                break
+            t = when if poisson else due
+            if t >= end:
+                tail(F, OF, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, A)
+                ST[ST_EVENTS] += events
+                return
+            events += 1
+            tm = month_of(t, horizon)
+            if poisson:
+                is_purchase = unif(key, ctr) * rate < buy
+                ctr += 1
+                when = t - math.log(1.0 - unif(key, ctr)) / per_day
+                ctr += 1
+            else:
+                is_purchase = True
+                due += interval
+            if is_purchase:
+                old = tier
+                tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort,
+                                     first_month, acquired, channel, t, tm, True)
+                next_due = t + CT[tm, tier, seg, CT_INTERVAL] if PT[
+                    tm, tier, PT_REGULAR] > 0 else math.inf
+                if tier != old:  # an upsell: the rest of the month drawn again for the new tier
+                    now = t
+                    restart = True
+                    break
+            else:
+                push(HT, HI, ST, ST_HEAP2, t, EV_REFERRAL, 0)
+        if restart:
+            continue
+        # -- the anniversary -----------------------------------------------------------------
+        if end <= A:
+            tail(F, OF, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, A)
+            ST[ST_EVENTS] += events
+            return
+        events += 1
+        m = month_of(A, horizon)
+        churn = CT[m, tier, seg, CT_CHURN0 + onboarded]
+        u = unif(key, ctr)
+        ctr += 1
+        if u < churn:
+            move(FL, OCC, ACTIVE, CHURNED, A, m)
+            won_back = False
+            W = A
+            if PM[m, PM_WB_ON] > 0:
+                cost = PM[m, PM_WB_COST]
+                F[m, OF[O_COSTS] + C_WIN_BACK] += cost
+                charge_client(F, OF, G, cohort, acquired, cost, A)
+                u = unif(key, ctr)
+                ctr += 1
+                if u < PM[m, PM_WB_PROB]:
+                    delay = PM[m, PM_WB_DELAY]
+                    if delay > 0:
+                        W = A - delay * math.log(1.0 - unif(key, ctr))
+                        ctr += 1
+                    if end <= W:  # still churned at the horizon, neither back nor lost
+                        ST[ST_EVENTS] += events
+                        return
+                    won_back = True
+            if not won_back:
+                lost = LC[m, tier, onboarded, seg]
+                lose(FL, OCC, F, OF, CHURNED, S_CLIENT, L_CLIENT, lost, A, m)
+                ST[ST_EVENTS] += events
+                return
+            events += 1
+            m = month_of(W, horizon)
+            move(FL, OCC, CHURNED, ACTIVE, W, m)
+            F[m, OF[O_WIN_BACKS]] += 1.0
+            tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort, first_month,
+                                 acquired, channel, W, m, True)
+            next_due = W + CT[m, tier, seg, CT_INTERVAL] if PT[
+                m, tier, PT_REGULAR] > 0 else math.inf
+            A = W
+        else:
+            if next_due <= A + 1e-9 and PT[m, tier, PT_REGULAR] > 0:
+                tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort,
+                                     first_month, acquired, channel, A, m, True)
+                next_due = A + CT[m, tier, seg, CT_INTERVAL] if PT[
+                    m, tier, PT_REGULAR] > 0 else math.inf
+        # next month (agent: `_next_month`)
+        now = A
+        A = now + D
+        if PM[m, PM_RETENTION_ON] > 0:
+            charge_retention(F, OF, PM, G, cohort, acquired, now, m)
+
+
+@njit(cache=True)
+def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, cohort: int,
+               acquired: float, channel: int, t_start: float, rate: float, drop: float, nu: float,
+               customer: int,
+               PT: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, OF: np.ndarray,
+               FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray,
+               PREC: np.ndarray) -> None:
+    """A calibrated buyer (agent: `buyer_life`): Poisson repeat purchases at `rate` a day, each
+    Gamma(spend_shape, nu) (or the tier price), dropping out after each with `drop`."""
+    end = G[G_END]
+    horizon = int(G[G_HORIZON])
+    now = t_start
+    while rate > 0:
+        when = now - math.log(1.0 - unif(key, ctr)) / rate
+        ctr += 1
+        if when >= end:
+            break
+        ST[ST_EVENTS] += 1
+        now = when
+        m = month_of(now, horizon)
+        shape = PT[m, tier, PT_SPEND_SHAPE] if PT[m, tier, PT_BUYING] > 0 else 0.0
+        if shape > 0:
+            g, ctr = gamma(shape, key, ctr)
+            amount = g / nu
+        else:
+            amount = PT[m, tier, PT_PRICE]
+        cogs = PT[m, tier, PT_COGS]
+        F[m, OF[O_REVENUE] + 2 * tier + 1] += amount
+        if cohort < m:
+            F[m, OF[O_RECURRING]] += amount
+        F[m, OF[O_COSTS] + C_COGS] += cogs
+        F[m, OF[O_GP] + channel] += amount - cogs
+        F[m, OF[O_PURCHASES]] += 1.0
+        if cohort >= 0:
+            F[cohort, OF[O_COHORT_VALUE]] += (amount - cogs) * math.exp(
+                -G[G_DPD] * (now - acquired))
+        else:
+            F[m, OF[O_BASE_P]] += 1.0
+            F[m, OF[O_BASE_R]] += amount
+        if G[G_RECORD] > 0:
+            i = ST[ST_PREC]
+            if i < PREC.shape[0]:
+                PREC[i, 0], PREC[i, 1], PREC[i, 2] = now, amount, customer
+                ST[ST_PREC] = i + 1
+            else:
+                ST[ST_OVERFLOW] |= 1 << CAP_PREC
+        u = unif(key, ctr)
+        ctr += 1
+        if u < drop:
+            move(FL, OCC, ACTIVE, CHURNED, now, m)
+            mean = shape / nu if shape > 0 else PT[m, tier, PT_PRICE]
+            lose(FL, OCC, F, OF, CHURNED, S_CLIENT, L_CLIENT, rate * (end - now) * mean, now, m)
+            return
+    # active at the horizon; a buyer's anniversary stays at day 0 (the agent's default)
+    tail(F, OF, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, 0.0)
+
+
+@njit(cache=True)
+def new_buyer(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int,
+              acquired: float, channel: int,
+              t_start: float, PT: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray,
+              OF: np.ndarray, FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray,
+              PREC: np.ndarray) -> None:
+    """A new client of a calibrated tier draws its own rate, dropout and spend rate."""
+    m = month_of(t_start, int(G[G_HORIZON]))
+    ctr = 0
+    g, ctr = gamma(PT[m, tier, PT_RATE_SHAPE], key, ctr)
+    rate = g / PT[m, tier, PT_RATE_RATE]
+    drop, ctr = beta(PT[m, tier, PT_DROP_A], PT[m, tier, PT_DROP_B], key, ctr)
+    g, ctr = gamma(PT[m, tier, PT_NU_SHAPE], key, ctr)
+    nu = g / PT[m, tier, PT_NU_RATE]
+    buyer_life(key, ctr, tier, seg, onboarded, cohort, acquired, channel, t_start, rate, drop,
+               nu, -1, PT, HV, G, F, OF, FL, OCC, SC, ST, PREC)
+
+
+# -- deals -------------------------------------------------------------------------------------
+@njit(cache=True)
+def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: int, t0: float,
+         PM: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray, LV: np.ndarray,
+         LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, OF: np.ndarray,
+         FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray, HT: np.ndarray,
+         HI: np.ndarray, REC: np.ndarray, PREC: np.ndarray) -> None:
+    """From 'yes' to a paid invoice (a new client, whose life is drawn at once) or an unpaid one
+    (a leak), all drawn now (agent: `_Run.deal`)."""
+    end = G[G_END]
+    horizon = int(G[G_HORIZON])
+    rec = G[G_RECORD] > 0
+    t = t0
+    m = month_of(t, horizon)
+    committee = PS[m, seg, PS_COMMITTEE]
+    if committee > 0:
+        move(FL, OCC, state, DECIDING, t, m)
+        state = DECIDING
+        t = t - committee * math.log(1.0 - unif(seed, SLOT_COMMITTEE + 1))
+        if t >= end:
+            return
+        ST[ST_EVENTS] += 1
+        m = month_of(t, horizon)
+    if tier < 0:
+        tier = bisect_right(PT[m, :, PT_ENTRY_CUM], unif(seed, SLOT_TIER + 1))
+    if state != INVOICED:
+        move(FL, OCC, state, INVOICED, t, m)
+        if rec and uid >= 0:
+            record(REC, ST, uid, R_INVOICED, t, 0.0)
+    delay = -PM[m, PM_INVOICE_DELAY] * math.log(1.0 - unif(seed, SLOT_PAY_DELAY + 1))
+    u, q = unif(seed, SLOT_PAID + 1), PM[m, PM_PAID]
+    paid = u < q
+    reminders = int(PM[m, PM_REMINDERS])
+    r = PM[m, PM_REMINDER_SUCCESS]
+    if not paid and reminders > 0 and r > 0:
+        v = (u - q) / (1.0 - q)
+        if r >= 1.0:
+            paid, failures = True, 0
+        else:
+            paid = v < -math.expm1(reminders * math.log1p(-r))
+            # (int(): one integer type for numba on both branches)
+            failures = min(int(math.floor(math.log1p(-v) / math.log1p(-r))),  # noqa: RUF046
+                           reminders - 1) if paid else 0
+        if paid:
+            delay += (failures + 1) * PM[m, PM_REMINDER_INTERVAL]
+    if not paid:
+        delay += reminders * PM[m, PM_REMINDER_INTERVAL]
+    m_invoice = m
+    if delay > 0:
+        t = t + delay
+        if t >= end:
+            return
+        ST[ST_EVENTS] += 1
+    m = month_of(t, horizon)
+    if not paid:
+        lose(FL, OCC, F, OF, INVOICED, S_UNPAID, L_UNPAID, LV[m_invoice, seg, horizon - m], t, m)
+        if rec and uid >= 0:
+            record(REC, ST, uid, R_LOST_UNPAID, t, 0.0)
+        if G[G_MARKET] < math.inf:
+            push(HT, HI, ST, ST_HEAP2, t, EV_RELEASE, 0)  # the market counts them until then
+        return
+    onboarded = 1 if unif(seed, SLOT_ONBOARD + 1) < PT[m, tier, PT_ONB_P] else 0
+    move(FL, OCC, INVOICED, ACTIVE, t, m)
+    if rec and uid >= 0:
+        record(REC, ST, uid, R_PAID, t, 0.0)
+    F[m, OF[O_NEW_CLIENTS] + channel] += 1.0
+    F[m, OF[O_COHORT_CLIENTS]] += 1.0
+    cost = PT[m, tier, PT_ONB_COST]
+    F[m, OF[O_COSTS] + C_ONBOARDING] += cost
+    F[m, OF[O_COHORT_VALUE]] -= cost
+    key = mix(seed ^ _CLIENT_SALT)
+    tier, _ = purchase(F, OF, PM, PS, PT, G, key, 0, tier, seg, m, m, t, channel, t, m, False)
+    next_due = math.inf
+    if PT[m, tier, PT_REGULAR] > 0:
+        next_due = t + CT[m, tier, seg, CT_INTERVAL]
+    if PT[m, tier, PT_BUYING] > 0:
+        new_buyer(key, tier, seg, onboarded, m, t, channel, t, PT, HV, G, F, OF, FL, OCC, SC, ST,
+                  PREC)
+    else:
+        client_life(key, tier, seg, onboarded, m, t, channel, next_due, t, t + D, PM, PS, PT,
+                    CT, LC, HV, G, F, OF, FL, OCC, SC, ST, HT, HI)
+
+
+# -- the run -----------------------------------------------------------------------------------
+@njit(cache=True)
+def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray,
+        LV: np.ndarray, LC: np.ndarray, HV: np.ndarray, G: np.ndarray, OF: np.ndarray,
+        KEYS: np.ndarray, IC: np.ndarray, IL: np.ndarray, II: np.ndarray, CB: np.ndarray,
+        cb_tier: int, CAP: np.ndarray, F: np.ndarray, FL: np.ndarray, OCC: np.ndarray,
+        SC: np.ndarray, ST: np.ndarray, REC: np.ndarray, PREC: np.ndarray) -> None:
+    """One replication. KEYS: per channel its arrivals' and rows' stream keys (2c, 2c + 1), then
+    the referral leads' (2C, 2C + 1), then one per starting-state group (clients, open leads,
+    invoices, in that order) and the customer base's last. IC: starting clients' groups (tier,
+    count, tenure days, onboarded share, segment or -1); IL: open leads' (channel, count,
+    touches done); II: unpaid invoices' (tier, count); CB: the customer base (alive, rate
+    shape, rate rate, drop a, drop b, nu shape, nu rate) of tier `cb_tier`."""
+    horizon = int(G[G_HORIZON])
+    end = G[G_END]
+    market = G[G_MARKET]
+    n_ch = int(G[G_N_CHANNELS])
+    referral_ch = n_ch
+    existing_ch = n_ch + 1
+    rec = G[G_RECORD] > 0
+    L = CAP[CAP_LEADS]
+    LI = np.zeros((L, 4), dtype=np.int64)
+    LF = np.zeros((L, 4))
+    LSEED = np.zeros(L, dtype=np.uint64)
+    FREE = np.arange(L - 1, -1, -1).astype(np.int64)  # a stack of free lead slots
+    ST[ST_FREE] = L
+    QL = np.zeros(CAP[CAP_QUEUE], dtype=np.int64)
+    QT = np.zeros(CAP[CAP_QUEUE])
+    QH = np.zeros(CAP[CAP_QUEUE])
+    # Three event queues besides the channels' next arrivals: contact ends (a heap of at most
+    # about as many entries as managers), follow-up touches coming due (a FIFO ring: they are
+    # due the constant interval after they are scheduled, so in order; one due earlier than
+    # the ring's last, after a change of interval, goes on the heap), and referral arrivals
+    # and market releases (a heap: clients' lives schedule them months ahead).
+    HT = np.zeros(CAP[CAP_HEAP])
+    HI = np.zeros((CAP[CAP_HEAP], 3), dtype=np.int64)
+    RT = np.zeros(CAP[CAP_HEAP])
+    RI = np.zeros((CAP[CAP_HEAP], 3), dtype=np.int64)
+    TQT = np.zeros(L)
+    TQS = np.zeros(L, dtype=np.int64)
+    tq_h, tq_n = 0, 0
+    ref_arr_key, ref_row_key = KEYS[2 * n_ch], KEYS[2 * n_ch + 1]
+    ref_arr_ctr, ref_row_ctr = 0, 0
+    arr_ctr = np.zeros(n_ch, dtype=np.int64)
+    row_ctr = np.zeros(n_ch, dtype=np.int64)
+    next_arr = np.full(n_ch, math.inf)
+    redraw = np.zeros(n_ch, dtype=np.bool_)
+    ST[ST_CAPACITY] = int(PM[0, PM_MANAGERS])
+    month = 0
+    month_end = D
+    events = 0
+    used = 0  # people of the market used: open leads and clients ever
+
+    # ---- the starting state (agent: `_Run.start`) ----------------------------------------
+    kb = 2 * n_ch + 2
+    for g in range(IC.shape[0]):
+        tier, count, tenure = int(IC[g, 0]), int(IC[g, 1]), IC[g, 2]
+        share, fixed_seg = IC[g, 3], int(IC[g, 4])
+        for j in range(count):
+            key = sub_key(KEYS[kb + g], j)
+            seg = fixed_seg if fixed_seg >= 0 else bisect_right(PS[0, :, PS_CUM], unif(key, 1000))
+            onboarded = 1 if unif(key, 1001) < share else 0
+            enter(FL, OCC, ACTIVE, 0.0, 0)
+            used += 1
+            anniversary = unif(key, 1002) * D
+            next_due = math.inf
+            if PT[0, tier, PT_REGULAR] > 0:
+                interval = CT[0, tier, seg, CT_INTERVAL]
+                periods = interval / D
+                next_due = (anniversary + ((unif(key, 1003) * periods) // 1) * D
+                            if periods >= 1 else unif(key, 1003) * interval)
+            client_life(key, tier, seg, onboarded, -1, -tenure, existing_ch, next_due, 0.0,
+                        anniversary, PM, PS, PT, CT, LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI)
+    kb += IC.shape[0]
+    for g in range(IL.shape[0]):
+        c, count, touches = int(IL[g, 0]), int(IL[g, 1]), int(IL[g, 2])
+        for j in range(count):
+            seed = sub_key(KEYS[kb + g], j)
+            used += 1
+            if ST[ST_FREE] == 0:
+                ST[ST_OVERFLOW] |= 1 << CAP_LEADS
+                return
+            ST[ST_FREE] -= 1
+            slot = FREE[ST[ST_FREE]]
+            LSEED[slot] = seed
+            seg = bisect_right(PS[0, :, PS_CUM], unif(seed, SLOT_SEGMENT + 1))
+            LI[slot, LI_SEG], LI[slot, LI_CHANNEL], LI[slot, LI_TOUCH] = seg, existing_ch, touches
+            LI[slot, LI_UID] = -1  # leads of the starting state send no records
+            LF[slot, LF_VALUE] = LV[0, seg, horizon]
+            LF[slot, LF_QUALITY] = PC[0, c, PC_CONV] * PS[0, seg, PS_CONV]
+            LF[slot, LF_WAIT] = 0.0
+            if touches == 0:
+                enter(FL, OCC, NEW, 0.0, 0)
+                h = PM[0, PM_HANDLING]
+                if PM[0, PM_HANDLING_EXP] > 0:
+                    h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 1))
+                # (request, as below)
+                if ST[ST_BUSY] < ST[ST_CAPACITY]:
+                    ST[ST_BUSY] += 1
+                    F[0, OF[O_REQUESTS]] += 1.0
+                    FL[0, NEW * N + WAITING] += 1.0
+                    FL[0, WAITING * N + IN_CONTACT] += 1.0
+                    change(OCC, NEW, -1.0, 0.0, 0)
+                    change(OCC, IN_CONTACT, 1.0, 0.0, 0)
+                    push(HT, HI, ST, ST_HEAP, h, EV_CONTACT_END, slot)
+                else:
+                    move(FL, OCC, NEW, WAITING, 0.0, 0)
+                    q = ST[ST_Q_SIZE]
+                    if q >= QL.shape[0]:
+                        ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
+                        return
+                    i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
+                    QL[i], QT[i], QH[i] = slot, 0.0, h
+                    ST[ST_Q_SIZE] = q + 1
+            else:
+                enter(FL, OCC, FOLLOW_UP, 0.0, 0)
+                if touches >= PM[0, PM_MAX_TOUCHES]:
+                    lose(FL, OCC, F, OF, FOLLOW_UP, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
+                         LF[slot, LF_VALUE], 0.0, 0)
+                    used -= 1
+                    FREE[ST[ST_FREE]] = slot
+                    ST[ST_FREE] += 1
+                else:
+                    touch = touches + 1
+                    LI[slot, LI_TOUCH] = touch
+                    h = PM[0, PM_HANDLING]
+                    if PM[0, PM_HANDLING_EXP] > 0:
+                        h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 2 * touch + 1))
+                    LF[slot, LF_HANDLING] = h
+                    due = PM[0, PM_TOUCH_INTERVAL]
+                    if tq_n == 0 or due >= TQT[(tq_h + tq_n - 1) % L]:
+                        i = (tq_h + tq_n) % L
+                        TQT[i], TQS[i] = due, slot
+                        tq_n += 1
+                    else:
+                        push(HT, HI, ST, ST_HEAP, due, EV_TOUCH_DUE, slot)
+    kb += IL.shape[0]
+    for g in range(II.shape[0]):
+        tier, count = int(II[g, 0]), int(II[g, 1])
+        for j in range(count):
+            seed = sub_key(KEYS[kb + g], j)
+            seg = bisect_right(PS[0, :, PS_CUM], unif(seed, SLOT_SEGMENT + 1))
+            enter(FL, OCC, INVOICED, 0.0, 0)
+            used += 1
+            deal(seed, INVOICED, seg, existing_ch, tier, -1, 0.0, PM, PS, PT, CT, LV, LC, HV, G,
+                 F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC)
+    kb += II.shape[0]
+    if cb_tier >= 0:
+        for i in range(CB.shape[0]):
+            key = sub_key(KEYS[kb], i)
+            if unif(key, 0) >= CB[i, 0]:
+                continue
+            ctr = 1
+            g1, ctr = gamma(CB[i, 1], key, ctr)
+            drop, ctr = beta(CB[i, 3], CB[i, 4], key, ctr)
+            g2, ctr = gamma(CB[i, 5], key, ctr)
+            enter(FL, OCC, ACTIVE, 0.0, 0)
+            used += 1
+            buyer_life(key, ctr, cb_tier, 0, 1, -1, 0.0, existing_ch, 0.0, g1 / CB[i, 2], drop,
+                       g2 / CB[i, 6], i, PT, HV, G, F, OF, FL, OCC, SC, ST, PREC)
+
+    # ---- arrivals: each channel's next one, drawn ahead (agent: `_Arrivals._next`) ---------
+    for c in range(n_ch):
+        rate = PC[0, c, PC_RATE]
+        a = math.inf
+        if rate > 0:
+            a = -math.log(1.0 - unif(KEYS[2 * c], arr_ctr[c])) / rate
+            arr_ctr[c] += 1
+        if a >= month_end:
+            next_arr[c] = month_end if month_end < end else math.inf
+            redraw[c] = True
+        else:
+            next_arr[c] = a
+
+    # ---- the chronological loop -----------------------------------------------------------
+    while True:
+        if ST[ST_OVERFLOW] != 0:
+            return
+        c_next = -1
+        t_arr = math.inf
+        for c in range(n_ch):
+            if next_arr[c] < t_arr:
+                t_arr, c_next = next_arr[c], c
+        t_heap = HT[0] if ST[ST_HEAP] > 0 else math.inf
+        t_fifo = TQT[tq_h] if tq_n > 0 else math.inf
+        t_ref = RT[0] if ST[ST_HEAP2] > 0 else math.inf
+        t_other = min(t_heap, t_fifo, t_ref)
+        t_next = t_arr if t_arr < t_other else t_other
+        if t_next >= month_end:  # the month closes first (agent: an urgent event)
+            if month == horizon - 1:
+                break
+            month += 1
+            month_end += D
+            events += 1
+            managers = int(PM[month, PM_MANAGERS])
+            if managers != ST[ST_CAPACITY]:  # new managers take waiting leads at once
+                ST[ST_CAPACITY] = managers
+                now = month_end - D
+                while ST[ST_Q_SIZE] > 0 and ST[ST_BUSY] < managers:
+                    ST[ST_BUSY] += 1
+                    i = ST[ST_Q_HEAD]
+                    slot, since, h = QL[i], QT[i], QH[i]
+                    ST[ST_Q_HEAD] = (i + 1) % QL.shape[0]
+                    ST[ST_Q_SIZE] -= 1
+                    F[month, OF[O_REQUESTS]] += 1.0
+                    wait = now - since
+                    if wait > 0:
+                        F[month, OF[O_WAITED]] += 1.0
+                        F[month, OF[O_WAIT_DAYS]] += wait
+                    move(FL, OCC, WAITING, IN_CONTACT, now, month)
+                    LF[slot, LF_WAIT] = wait
+                    push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
+            continue
+        events += 1
+        m = month
+        now = t_next
+        new_channel = -1
+        seed = np.uint64(0)
+        state = FOLLOW_UP
+        h = 0.0
+        ask = False
+        if t_arr < t_other:  # ---- a channel's arrival
+            c = c_next
+            if redraw[c]:
+                redraw[c] = False
+            else:
+                u = unif(KEYS[2 * c], arr_ctr[c])  # drawn even in an open market
+                arr_ctr[c] += 1
+                if market == math.inf or u * market < market - used:
+                    seed = sub_key(KEYS[2 * c + 1], row_ctr[c])
+                    row_ctr[c] += 1
+                    new_channel = c
+            rate = PC[m, c, PC_RATE]
+            a = math.inf
+            if rate > 0:
+                a = now - math.log(1.0 - unif(KEYS[2 * c], arr_ctr[c])) / rate
+                arr_ctr[c] += 1
+            if a >= month_end:
+                next_arr[c] = month_end if month_end < end else math.inf
+                redraw[c] = True
+            else:
+                next_arr[c] = a
+        else:
+            if t_heap <= t_fifo and t_heap <= t_ref:
+                _, kind, slot = pop(HT, HI, ST, ST_HEAP)
+            elif t_fifo <= t_ref:
+                kind, slot = EV_TOUCH_DUE, TQS[tq_h]
+                tq_h = (tq_h + 1) % L
+                tq_n -= 1
+            else:
+                _, kind, slot = pop(RT, RI, ST, ST_HEAP2)
+            if kind == EV_REFERRAL:
+                u = unif(ref_arr_key, ref_arr_ctr)
+                ref_arr_ctr += 1
+                if market == math.inf or u * market < market - used:
+                    seed = sub_key(ref_row_key, ref_row_ctr)
+                    ref_row_ctr += 1
+                    new_channel = referral_ch
+            elif kind == EV_RELEASE:
+                used -= 1
+            else:
+                # ---- a contact ends or a follow-up touch comes due
+                if kind == EV_TOUCH_DUE:
+                    state = FOLLOW_UP
+                    h = LF[slot, LF_HANDLING]
+                    ask = True
+                else:
+                    # the manager takes the next waiting lead, or is free (or leaves)
+                    if ST[ST_Q_SIZE] > 0 and ST[ST_BUSY] <= ST[ST_CAPACITY]:
+                        i = ST[ST_Q_HEAD]
+                        s2, since, h2 = QL[i], QT[i], QH[i]
+                        ST[ST_Q_HEAD] = (i + 1) % QL.shape[0]
+                        ST[ST_Q_SIZE] -= 1
+                        F[m, OF[O_REQUESTS]] += 1.0
+                        wait = now - since
+                        if wait > 0:
+                            F[m, OF[O_WAITED]] += 1.0
+                            F[m, OF[O_WAIT_DAYS]] += wait
+                        move(FL, OCC, WAITING, IN_CONTACT, now, m)
+                        LF[s2, LF_WAIT] = wait
+                        push(HT, HI, ST, ST_HEAP, now + h2, EV_CONTACT_END, s2)
+                    else:
+                        ST[ST_BUSY] -= 1
+                    lseed = LSEED[slot]
+                    touch = LI[slot, LI_TOUCH]
+                    uid = LI[slot, LI_UID]
+                    value = LF[slot, LF_VALUE]
+                    quality = LF[slot, LF_QUALITY]
+                    ask = False
+                    follow = False
+                    done = False
+                    leak = -1
+                    if touch == 0:  # the first contact (agent: `first_contact_over`)
+                        delay = PM[m, PM_BASE_RESPONSE] + LF[slot, LF_WAIT]
+                        if rec and uid >= 0:
+                            record(REC, ST, uid, R_FIRST_RESPONSE, now, delay)
+                        hl = PM[m, PM_HALF_LIFE]
+                        if hl < math.inf and unif(lseed, SLOT_INTEREST + 1) >= 0.5 ** (
+                                delay / hl):
+                            leak = L_LATE
+                        elif unif(lseed, SLOT_CLOSE + 1) < PM[m, PM_FCC] * quality:
+                            done = True
+                        elif unif(lseed, SLOT_DROP + 1) < PM[m, PM_FCD]:
+                            leak = L_FIRST
+                        else:
+                            follow = True
+                    else:  # a follow-up touch (agent: `touch_over`)
+                        if rec and uid >= 0:
+                            record(REC, ST, uid, R_TOUCH, now, float(touch))
+                        if unif(lseed, SLOT_TOUCH + 2 * touch + 2) < PM[m, PM_CPT] * quality:
+                            done = True
+                        else:
+                            follow = True
+                    if leak == L_LATE:
+                        lose(FL, OCC, F, OF, IN_CONTACT, S_LATE, L_LATE, value, now, m)
+                        if rec and uid >= 0:
+                            record(REC, ST, uid, R_LOST_LATE, now, 0.0)
+                    elif leak == L_FIRST:
+                        lose(FL, OCC, F, OF, IN_CONTACT, S_FIRST, L_FIRST, value, now, m)
+                        if rec and uid >= 0:
+                            record(REC, ST, uid, R_LOST_FIRST_CONTACT, now, 0.0)
+                    elif follow:  # agent: `_follow_up`
+                        if touch >= PM[m, PM_MAX_TOUCHES]:
+                            lose(FL, OCC, F, OF, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP, value,
+                                 now, m)
+                            if rec and uid >= 0:
+                                record(REC, ST, uid, R_LOST_FOLLOW_UP, now, 0.0)
+                            leak = L_FOLLOW_UP
+                        else:
+                            move(FL, OCC, IN_CONTACT, FOLLOW_UP, now, m)
+                            touch += 1
+                            LI[slot, LI_TOUCH] = touch
+                            h = PM[m, PM_HANDLING]
+                            if PM[m, PM_HANDLING_EXP] > 0:
+                                h = -h * math.log(1.0 - unif(lseed, SLOT_TOUCH + 2 * touch + 1))
+                            LF[slot, LF_HANDLING] = h
+                            due = now + PM[m, PM_TOUCH_INTERVAL]
+                            if tq_n == 0 or due >= TQT[(tq_h + tq_n - 1) % L]:
+                                i = (tq_h + tq_n) % L
+                                TQT[i], TQS[i] = due, slot
+                                tq_n += 1
+                            else:
+                                push(HT, HI, ST, ST_HEAP, due, EV_TOUCH_DUE, slot)
+                    if done:
+                        deal(lseed, IN_CONTACT, LI[slot, LI_SEG], LI[slot, LI_CHANNEL], -1, uid,
+                             now, PM, PS, PT, CT, LV, LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI,
+                             REC, PREC)
+                    if leak >= 0:
+                        used -= 1
+                    if leak >= 0 or done:
+                        FREE[ST[ST_FREE]] = slot
+                        ST[ST_FREE] += 1
+                if ask:  # the lead asks for a manager (agent: `_Team.request`)
+                    if ST[ST_BUSY] < ST[ST_CAPACITY]:
+                        ST[ST_BUSY] += 1
+                        F[m, OF[O_REQUESTS]] += 1.0
+                        FL[m, state * N + WAITING] += 1.0
+                        FL[m, WAITING * N + IN_CONTACT] += 1.0
+                        change(OCC, state, -1.0, now, m)
+                        change(OCC, IN_CONTACT, 1.0, now, m)
+                        LF[slot, LF_WAIT] = 0.0
+                        push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
+                    else:
+                        move(FL, OCC, state, WAITING, now, m)
+                        q = ST[ST_Q_SIZE]
+                        if q >= QL.shape[0]:
+                            ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
+                            return
+                        i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
+                        QL[i], QT[i], QH[i] = slot, now, h
+                        ST[ST_Q_SIZE] = q + 1
+        if new_channel < 0:
+            continue
+        # ---- a new lead arrives (agent: `new_lead`, `_Lead.__init__`) ------------------------
+        c = new_channel
+        enter(FL, OCC, NEW, now, m)
+        F[m, OF[O_LEADS] + c] += 1.0
+        used += 1
+        uid = ST[ST_UID]
+        ST[ST_UID] = uid + 1
+        if rec:
+            record(REC, ST, uid, R_CREATED, now, float(c))
+        seg = bisect_right(PS[m, :, PS_CUM], unif(seed, SLOT_SEGMENT + 1))
+        if unif(seed, SLOT_LOST + 1) < PM[m, PM_LOST_UNPROC]:
+            if rec:
+                record(REC, ST, uid, R_LOST_UNPROCESSED, now, 0.0)
+            lose(FL, OCC, F, OF, NEW, S_UNPROCESSED, L_UNPROCESSED, LV[m, seg, horizon - m], now,
+                 m)
+            used -= 1
+            continue
+        if ST[ST_FREE] == 0:
+            ST[ST_OVERFLOW] |= 1 << CAP_LEADS
+            return
+        ST[ST_FREE] -= 1
+        slot = FREE[ST[ST_FREE]]
+        if L - ST[ST_FREE] > ST[ST_LEADS_MAX]:
+            ST[ST_LEADS_MAX] = L - ST[ST_FREE]
+        LSEED[slot] = seed
+        LI[slot, LI_SEG], LI[slot, LI_CHANNEL], LI[slot, LI_TOUCH], LI[slot, LI_UID] = (
+            seg, c, 0, uid)
+        LF[slot, LF_VALUE] = LV[m, seg, horizon - m]
+        quality = PM[m, PM_REFERRAL_CONV] if c == referral_ch else PC[m, c, PC_CONV]
+        LF[slot, LF_QUALITY] = quality * PS[m, seg, PS_CONV]
+        h = PM[m, PM_HANDLING]
+        if PM[m, PM_HANDLING_EXP] > 0:
+            h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 1))
+        if ST[ST_BUSY] < ST[ST_CAPACITY]:  # a manager is free: no wait
+            ST[ST_BUSY] += 1
+            F[m, OF[O_REQUESTS]] += 1.0
+            FL[m, NEW * N + WAITING] += 1.0
+            FL[m, WAITING * N + IN_CONTACT] += 1.0
+            change(OCC, NEW, -1.0, now, m)
+            change(OCC, IN_CONTACT, 1.0, now, m)
+            LF[slot, LF_WAIT] = 0.0
+            push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
+        else:
+            move(FL, OCC, NEW, WAITING, now, m)
+            q = ST[ST_Q_SIZE]
+            if q >= QL.shape[0]:
+                ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
+                return
+            i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
+            QL[i], QT[i], QH[i] = slot, now, h
+            ST[ST_Q_SIZE] = q + 1
+    ST[ST_EVENTS] += events
