@@ -529,8 +529,8 @@ def test_stress_shock_caps_a_high_uncertain_churn_at_its_top_quantile() -> None:
 
 @pytest.mark.xfail(strict=True, reason=(
     "library bug: stress_shocks scales an uncertain churn by 0.95 / (its 0.999 quantile), so a "
-    "draw above 1.053 x that quantile (here P ~ 2e-4 a draw; Latin hypercube's top stratum "
-    "reaches it once replications run into the thousands) makes churn > 1 and compiling raises"))
+    "draw above 1.053 x that quantile (here P ~ 2e-4 a draw: likely within a few thousand "
+    "replications) makes churn > 1, and compiling that replication's month raises"))
 def test_stress_shock_stays_valid_for_every_draw_of_a_high_uncertain_churn() -> None:
     data = small([])
     data["tiers"][0]["monthly_churn"] = {"dist": "beta", "mean": 0.4, "sd": 0.1}
