@@ -412,9 +412,8 @@ def test_terminal_escape_sequences_are_shown_not_sent(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT), "TERM": "xterm",
            "FORCE_COLOR": "1"}  # a terminal as Rich sees it: its own styles may appear
-    for args in (["run", "--reps", "2"], ["compare", "--reps", "2"], ["validate"]):
-        extra = ["--workers", "1", "--out", str(tmp_path / "out")] if args[0] != "validate" \
-            else []
+    for args in (["run", "--reps", "2"], ["compare", "--reps", "2"]):
+        extra = ["--workers", "1", "--out", str(tmp_path / "out")]
         proc = subprocess.run(
             [sys.executable, "-c", "from sim.cli.main import main; main()", args[0], str(path),
              *args[1:], *extra], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)

@@ -129,8 +129,10 @@ def test_readers_find_the_files_where_they_were(results: dict[int, MonteCarloRes
     write_results(results[2], tmp_path)
     assert _state(tmp_path, results) == 2
     (tmp_path / "compare.json").write_text("{}")  # another command's file stays untouched
+    (tmp_path / ".monthly.parquet.k2j4.tmp").write_text("a stray of an older version")
     write_results(results[1], tmp_path)
     assert (tmp_path / "compare.json").read_text() == "{}"
+    assert not (tmp_path / ".monthly.parquet.k2j4.tmp").exists()
 
 
 def _scenario(tmp_path: Path) -> Path:
