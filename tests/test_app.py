@@ -47,7 +47,7 @@ def _page(at: AppTest, page: str, lang: Lang = "en") -> AppTest:
 
 def _field(at: AppTest, path: str) -> Any:
     """The editing widget of a parameter path (its key ends with the path)."""
-    widgets = [*at.number_input, *at.text_input, *at.selectbox, *at.checkbox]
+    widgets = [*at.number_input, *at.text_input, *at.text_area, *at.selectbox, *at.checkbox]
     return next(w for w in widgets if w.key and w.key.startswith("edit:")
                 and w.key.endswith(f":{path}"))
 
@@ -341,8 +341,8 @@ def visible_texts(at: AppTest) -> list[str]:
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
                  "warning", "error"):
         texts += [e.value for e in getattr(at, kind)]
-    for kind in ("button", "number_input", "text_input", "selectbox", "multiselect", "radio",
-                 "checkbox", "slider", "expander"):
+    for kind in ("button", "number_input", "text_input", "text_area", "selectbox",
+                 "multiselect", "radio", "checkbox", "slider", "expander"):
         for w in getattr(at, kind):
             if w.key == "lang":  # the language switch names each language in its own words
                 continue
