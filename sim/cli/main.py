@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from models.load import ScenarioError, load_scenario
 from models.spec.paths import PathError
 from models.spec.scenario import Scenario
+from sim.cli import investor
 from sim.cli.calibrate import app as calibrate_app
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report import terminal
@@ -236,6 +237,10 @@ def seek(
     write_json(path, result.to_dict())
     terminal.seek(result, console)
     console.print(escape(f"written: {path}"))
+
+
+app.command()(investor.sensitivity)
+app.command()(investor.stress)
 
 
 @app.command()
