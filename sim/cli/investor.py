@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from sim.engines import ENGINE_NAMES
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 console = Console()
 errors = Console(stderr=True)
@@ -58,14 +55,15 @@ WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1,
                                                 help="processes (default: all cores)")]
 
 
-def _print_table(frame: pd.DataFrame, title: str, digits: int = 3) -> None:
+def _print_table(frame: Any, title: str, digits: int = 3) -> None:
     from sim.report.terminal import safe
 
     table = Table(title=safe(title), show_lines=False)
     for column in frame.columns:
         table.add_column(safe(column), overflow="fold")
     for row in frame.itertuples(index=False):
-        table.add_row(*(safe(f"{v:.{digits}g}" if isinstance(v, float) else v) for v in row))
+        table.add_row(*(safe(f"{v:.{digits}g}" if isinstance(v, float) else
+                             "-" if v is None else v) for v in row))
     console.print(table)
 
 
@@ -92,10 +90,12 @@ def sensitivity(
 ) -> None:
     """Which assumptions carry the plan: Sobol or Morris indices of NPV, months to goal and
     profit, by parameter, lever and journey stage; and the tornado."""
+    import pandas as pd
+
     from sim.cli.main import Engine, _check_engine, _fail, _load
     from sim.experiments import sensitivity as sa
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import sobol_table, tornado_table, w
+    from sim.report.sensitivity import w
 
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
@@ -116,13 +116,22 @@ def sensitivity(
     write_json(json_path, doc)
     write_parquet(parquet_path, result.frame())
     for metric in result.indices:
+        frame = result.indices[metric]
         if method == Method.sobol:
-            _print_table(sobol_table(result, metric, "en"), w(metric, "en"))
+            frame = frame.sort_values("ST", ascending=False)
+            compact = pd.DataFrame({
+                "parameter": frame["name"],
+                "S1 [95%]": [f"{m:.2f} [{lo:.2f}, {hi:.2f}]" for m, lo, hi in
+                             frame[["S1", "S1_low", "S1_high"]].to_numpy()],
+                "ST [95%]": [f"{m:.2f} [{lo:.2f}, {hi:.2f}]" for m, lo, hi in
+                             frame[["ST", "ST_low", "ST_high"]].to_numpy()]})
         else:
-            _print_table(result.indices[metric], w(metric, "en"))
+            compact = frame[["name", "mu_star", "mu_star_low", "mu_star_high", "sigma"]]
+        _print_table(compact, w(metric, "en"))
         console.print(w("noise_share", "en", share=f"{result.noise[metric]:.0%}"))
     if torn is not None:
-        _print_table(tornado_table(torn, "npv_profit", "en"),
+        table = torn.table["npv_profit"]
+        _print_table(table[["factor", "low_value", "high_value", "at_low", "at_high", "swing"]],
                      w("tornado_title", "en", metric=w("npv_profit", "en")), 4)
     console.print(f"{result.runs} runs in {result.seconds:.1f} s; written: {json_path}, "
                   f"{parquet_path}")
@@ -165,7 +174,7 @@ def stress(
     from sim.cli.main import Engine, _check_engine, _fail, _load
     from sim.experiments import stress as st
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import reverse_table, stress_table, w
+    from sim.report.sensitivity import w
 
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
@@ -191,10 +200,14 @@ def stress(
     json_path, parquet_path = out / "stress.json", out / "stress_monthly.parquet"
     write_json(json_path, doc)
     write_parquet(parquet_path, result.comparison.monthly_quantiles())
-    frame = stress_table(result, "en")
-    _print_table(frame[frame.columns[[0, 1, 2, 4, 5, 6, 9, 12]]], w("stress_title", "en"), 4)
+    # Short column names in the terminal (80 columns); the files and the app have them all.
+    frame = result.table()
+    _print_table(frame[["shock", "npv_mean", "npv_p10", "npv_p90", "p_goal", "delta_npv",
+                        "delta_p_goal"]], w("stress_title", "en"), 4)
     if rev is not None:
-        _print_table(reverse_table(rev, "en"), w("reverse_title", "en"))
+        _print_table(rev.table()[["target", "unit", "size", "size_low", "size_high",
+                                  "value_at_size", "value_unshocked"]],
+                     w("reverse_title", "en"), 3)
     console.print(f"written: {json_path}, {parquet_path}")
 
 
