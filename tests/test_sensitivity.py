@@ -123,6 +123,15 @@ def test_common_random_numbers_make_points_differ_only_by_their_parameters() -> 
     assert model(point, 3) != model(point, 4)
 
 
+def test_results_do_not_depend_on_the_number_of_workers() -> None:
+    spec = load_scenario(tiny())
+    runs = [sobol(spec, n=4, replications=2, groups=(), workers=w, metrics=["npv_profit"])
+            for w in (1, 2)]
+    one, two = (r.indices["npv_profit"] for r in runs)
+    assert one.equals(two)
+    assert runs[0].noise == runs[1].noise
+
+
 def test_tornado_sorts_by_swing_as_worked_by_hand() -> None:
     """y = 3a + 2b + c with a, b, c uniform on [0, 1], [0, 4], [0, 10]: P10 and P90 are 0.1 and
     0.9 of each range, so the swings are 3 x 0.8 = 2.4, 2 x 3.2 = 6.4 and 1 x 8 = 8."""
@@ -155,6 +164,7 @@ def test_factors_levers_stages_and_ranges() -> None:
     assert lever_of("tiers.basic.monthly_churn") == "frequency"
     assert stage_of("journey.invoice.paid_probability") == "invoice"
     assert stage_of("win_back.probability") == "return"
+    assert stage_of("segments.enterprise.committee_delay_days") == "follow_up"
     with pytest.raises(ValueError, match="path=low:high"):
         parse_range("sales.managers=3")
     with pytest.raises(ValueError, match="high end"):

@@ -113,6 +113,10 @@ def stage_of(path: str) -> str:
         return "acquisition"
     if head == "sales":
         return "processing" if last != "salary_monthly" else OTHER
+    if head == "segments":  # a segment's multipliers act at the stage they scale
+        return {"conversion_multiplier": "first_contact", "committee_delay_days": "follow_up",
+                "price_multiplier": "repeat_purchase", "frequency_multiplier": "repeat_purchase",
+                "churn_multiplier": "retention"}.get(last, OTHER)
     if head == "journey":
         if rest.startswith("follow_up"):
             return "follow_up"

@@ -16,9 +16,10 @@ the uncertain parameters and the same engine stream as the plan (common random n
   P(goal by the deadline) below a threshold, or the mean NPV below zero, found by bisection on
   the same replications at every size, with a bootstrap interval over replications.
 
-`models.compiled.bets.stress_shocks` (the app's five fixed shocks) stays where the app calls it;
-its shocks are the presets cac_spike, churn_spike, payments_delayed, manager_leaves and a
-leads-only recession, at the same sizes.
+`models.compiled.bets.stress_shocks` (the app's five fixed shocks) stays where the app calls it,
+unchanged: the compiled form may not import experiments (the layers point one way). Its
+higher_cac, higher_churn and later_payments are the presets cac_spike, churn_spike and
+payments_delayed at the same sizes; its fewer_leads is the leads half of recession.
 """
 
 from __future__ import annotations
