@@ -184,6 +184,7 @@ def test_cli_stress_writes_the_table_and_the_reverse_test(tmp_path: Any) -> None
     (["--shock", "sales.managers"], "path:op:value"),
     (["--shock", "sales.nonsense:set:3"], "nonsense"),
     (["--start", "99", "--preset", "recession"], "outside the horizon"),
+    (["--reverse", "--break", "sales.bogus"], "--break sales.bogus"),
 ])
 def test_cli_stress_bad_input_exits_2(tmp_path: Any, args: list[str], message: str) -> None:
     path = tmp_path / "s.yaml"

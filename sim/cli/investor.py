@@ -179,6 +179,9 @@ def stress(
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
     try:
+        breaks = [st.parameter_target(b) for b in break_ or []]
+        for target in breaks:
+            st.check_target(spec, target)
         names = preset if preset is not None else (
             [] if shock else [p for p in st.PRESETS if _applies(spec, p)])
         shocks = [st.preset(spec, p, start, months, severity) for p in names]
@@ -188,7 +191,7 @@ def stress(
         result = st.stress_test(spec, shocks, reps, seed, workers, engine=engine_name)
         rev = None
         if reverse:
-            targets = st.lever_targets(spec) + [st.parameter_target(b) for b in break_ or []]
+            targets = st.lever_targets(spec) + breaks
             rev = st.reverse_stress(spec, targets, criterion.value if criterion else None,
                                     threshold, reps, seed, start, months, workers=workers,
                                     engine=engine_name)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.compiled.bets import compile_alternative
 from models.compiled.form import point_values, realise
 from models.compiled.sampling import draw_parameters
 from models.compiled.streams import parameter_draws
@@ -301,6 +302,16 @@ def parameter_target(text: str) -> ReverseTarget:
     if direction == "up":
         return ReverseTarget(text, lambda x: [{"path": path, "scale": 1 + x}], 9.0, "factor")
     return ReverseTarget(text, _down([path]), 1.0)
+
+
+def check_target(spec: Scenario, target: ReverseTarget) -> None:
+    """Fail before any run if a target's shock names no parameter or cannot apply (the search
+    would otherwise stop at its first evaluation)."""
+    try:
+        compile_alternative(spec, [_bet(spec, target.name, target.name,
+                                        target.changes(target.high / 2), 1, None)])
+    except ValueError as err:
+        raise ValueError(f"--break {target.name}: {err}") from None
 
 
 @dataclass
