@@ -20,6 +20,10 @@
 - `seek_size(spec, bet, high, ...)` -> `SeekResult`: the smallest size of a bet that reaches the
   goal with the probability asked.
 - `stress_shocks(spec, ...)`: the investor's standard shocks, as bets to compare.
+- `sensitivity.sobol(spec, n, ...)`, `sensitivity.morris(...)`, `sensitivity.tornado(...)`: which
+  assumptions carry the plan; `stress.preset(spec, name, ...)`, `stress.custom_shock(...)`,
+  `stress.stress_test(spec, shocks, ...)`, `stress.reverse_stress(spec, ...)`: what the plan
+  survives and what breaks it (README "For investors").
 - `calibrate_transactions(log, ...)`, `read_transactions(path, ...)`, `read_leads(path)`,
   `calibrate_funnel(leads)`: fit a scenario to a business's own exports.
 - `simulate(compiled, seed, engine=...)`: one run of an engine on a compiled scenario
@@ -46,6 +50,7 @@ from models.load import load_scenario
 from models.spec.errors import ScenarioError
 from models.spec.scenario import Bet, Scenario
 from sim.engines import ENGINE_NAMES, get_engine
+from sim.experiments import sensitivity, stress
 from sim.experiments.compare import Comparison, compare_bets
 from sim.experiments.goalseek import SeekResult, seek_size
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
@@ -78,6 +83,8 @@ __all__ = [
     "read_transactions",
     "run_monte_carlo",
     "seek_size",
+    "sensitivity",
     "simulate",
+    "stress",
     "stress_shocks",
 ]

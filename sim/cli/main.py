@@ -22,6 +22,7 @@ from models.load import ScenarioError, load_scenario
 from models.spec.messages import msg
 from models.spec.paths import PathError
 from models.spec.scenario import Scenario
+from sim.cli import investor
 from sim.cli.calibrate import app as calibrate_app
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report import terminal
@@ -284,6 +285,10 @@ def seek(
     [path] = _written(lambda: write_seek(result.to_dict(), out), out)
     terminal.seek(result, console)
     console.print(escape(f"written: {path}"))
+
+
+app.command()(investor.sensitivity)
+app.command()(investor.stress)
 
 
 @app.command()

@@ -1,0 +1,529 @@
+"""Which assumptions carry a plan: global sensitivity (Sobol, Morris) and the tornado.
+
+Factors are the scenario's uncertain parameters (their distributions) and any parameter given a
+range (uniform between its ends). Each factor is sampled on the unit interval and mapped through
+its distribution's quantile function, so SALib only ever sees independent U(0, 1) inputs.
+Correlations between uncertain parameters are not imposed here: Sobol indices are defined for
+independent inputs (the result says so in `notes` when the scenario has correlations).
+
+Common random numbers. A sensitivity run is a set of (sample point, replication) tasks; the
+engine's stream of replication r is the same at every sample point
+(`models.compiled.streams.replication_stream(seed, r)`), so two points differ by their
+parameters, not by their luck. The indices are computed on the mean over replications of each
+point; the simulation's own noise is reported beside them as
+
+    noise share = mean over points of the within-point variance / total variance
+
+(the total over every (point, replication) output). A noise share near 1 says the indices
+describe noise: add replications or widen the ranges.
+
+Months to goal: a run that never reaches the goal counts as horizon + 1 (later than any month),
+as in paired comparisons, so the index credits a parameter that makes the goal reachable.
+
+A model function `model(values, replication) -> {metric: value}` may replace the simulation
+(analytic cases in the tests, a surrogate); the default is `SimulationModel`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from models.accounting.goal import month_or_never
+from models.compiled.form import compile_scenario, point_values, realise
+from models.compiled.sampling import uncertain_parameters
+from models.load import scenario_hash
+from models.spec.paths import PathError, get_value, set_path
+from models.spec.scenario import Scenario
+from sim.experiments.parallel import map_tasks, resolve_workers
+from sim.experiments.replications import DEFAULT_ENGINE, run_compiled
+
+METRICS = ("npv_profit", "time_to_goal", "total_profit")
+# What is not one of the four levers of revenue: costs and the scenario's other settings.
+OTHER = "costs_and_other"
+STAGES = ("acquisition", "processing", "first_contact", "follow_up", "invoice", "onboarding",
+          "repeat_purchase", "development", "retention", "return", "costs_and_other")
+_EDGE = 1e-6  # quantiles are taken inside (0, 1): an unbounded distribution has no 0 or 1
+
+
+class Distribution(Protocol):
+    def ppf(self, u: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class UniformRange:
+    """A parameter given a range on the command line: uniform between its ends."""
+
+    low: float
+    high: float
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
+
+
+@dataclass(frozen=True)
+class Factor:
+    path: str
+    dist: Distribution
+    lever: str
+    stage: str
+
+    def value(self, u: float) -> float:
+        return float(self.dist.ppf(np.array([min(max(u, _EDGE), 1 - _EDGE)]))[0])
+
+
+def lever_of(path: str) -> str:
+    """Which of the four levers of revenue (seed 002) a parameter acts through."""
+    head = path.partition(".")[0]
+    last = path.rsplit(".", 1)[-1]
+    if head in ("channels", "referrals", "market"):
+        return "leads"
+    if head in ("journey", "sales") and last not in ("salary_monthly",):
+        return "conversion"
+    if head == "segments":
+        return {"conversion_multiplier": "conversion", "price_multiplier": "average_check",
+                "churn_multiplier": "frequency", "frequency_multiplier": "frequency"}.get(
+                    last, "conversion")
+    if head == "tiers":
+        if last in ("price", "upsell_probability", "entry_share"):
+            return "average_check"
+        if last in ("purchase_interval_months", "monthly_churn", "monthly_churn_no_result",
+                    "onboarding_probability"):
+            return "frequency"
+    if head in ("retention", "win_back") and last in ("churn_reduction", "probability",
+                                                       "delay_days"):
+        return "frequency"
+    return OTHER
+
+
+def stage_of(path: str) -> str:
+    """Which stage of the customer journey a parameter belongs to (seed 000's lifecycle and seed
+    001's funnel stages)."""
+    head, _, rest = path.partition(".")
+    last = path.rsplit(".", 1)[-1]
+    if head in ("channels", "referrals", "market"):
+        return "acquisition"
+    if head == "sales":
+        return "processing" if last != "salary_monthly" else OTHER
+    if head == "segments":  # a segment's multipliers act at the stage they scale
+        return {"conversion_multiplier": "first_contact", "committee_delay_days": "follow_up",
+                "price_multiplier": "repeat_purchase", "frequency_multiplier": "repeat_purchase",
+                "churn_multiplier": "retention"}.get(last, OTHER)
+    if head == "journey":
+        if rest.startswith("follow_up"):
+            return "follow_up"
+        if rest.startswith("invoice"):
+            return "invoice"
+        if rest.startswith("first_contact"):
+            return "first_contact"
+        return "processing"
+    if head == "tiers":
+        if last.startswith("onboarding"):
+            return "onboarding"
+        if last.startswith("upsell"):
+            return "development"
+        if last.startswith("monthly_churn"):
+            return "retention"
+        if last in ("price", "purchase_interval_months", "entry_share"):
+            return "repeat_purchase"
+        return OTHER
+    if head == "retention":
+        return "retention"
+    if head == "win_back":
+        return "return"
+    return OTHER
+
+
+def parse_range(text: str) -> tuple[str, float, float]:
+    """`path=low:high` (the `--range` option) as (path, low, high)."""
+    path, sep, span = text.partition("=")
+    low_text, colon, high_text = span.partition(":")
+    try:
+        if not (sep and colon and path.strip()):
+            raise ValueError
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        raise ValueError(f"--range {text!r}: write path=low:high, e.g. "
+                         "--range sales.managers=3:6") from None
+    if not high > low:
+        raise ValueError(f"--range {text!r}: the high end must be above the low end")
+    return path.strip(), low, high
+
+
+def _check_range(spec: Scenario, path: str, low: float, high: float) -> None:
+    """A range's path must name a parameter and both ends must be valid values of it."""
+    raw = realise(spec, point_values(spec)).model_dump(by_alias=True)
+    try:
+        get_value(raw, path)
+    except PathError:
+        set_path(raw, path, low, Scenario)  # raises the error naming the unknown part
+        raise ValueError(f"{path}: not a parameter of this scenario") from None
+    for end in (low, high):
+        trial = realise(spec, point_values(spec)).model_dump(by_alias=True)
+        set_path(trial, path, end, Scenario)
+        try:
+            Scenario.model_validate(trial)
+        except ValidationError as err:
+            msg = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise ValueError(f"--range {path}: {end:g} is not a valid value ({msg}); narrow "
+                             "the range") from None
+
+
+def factors(spec: Scenario, ranges: Sequence[tuple[str, float, float]] = (),
+            only: Sequence[str] | None = None) -> list[Factor]:
+    """Every uncertain parameter of the scenario, then each ranged one (a range given for an
+    uncertain parameter replaces its distribution). `only`: keep these paths."""
+    ranged = {path: UniformRange(low, high) for path, low, high in ranges}
+    for path, low, high in ranges:
+        _check_range(spec, path, low, high)
+    out: list[Factor] = []
+    for path, dist in uncertain_parameters(spec):
+        chosen: Distribution = ranged.pop(path, dist)
+        out.append(Factor(path, chosen, lever_of(path), stage_of(path)))
+    out += [Factor(path, d, lever_of(path), stage_of(path)) for path, d in ranged.items()]
+    if only is not None:
+        known = {f.path for f in out}
+        missing = [p for p in only if p not in known]
+        if missing:
+            raise ValueError(f"not an uncertain or ranged parameter: {', '.join(missing)}; "
+                             f"these are: {', '.join(sorted(known)) or '(none)'}")
+        out = [f for f in out if f.path in only]
+    return out
+
+
+# -- the model: values -> outputs --------------------------------------------------------------
+Model = Callable[[dict[str, float], int], dict[str, float]]
+
+
+@dataclass(frozen=True)
+class SimulationModel:
+    """The scenario simulated at a parameter point: replication `r` on the engine stream of
+    (seed, r), whatever the point (common random numbers). Picklable, for process pools."""
+
+    spec: Scenario
+    seed: int = 1
+    engine: str = DEFAULT_ENGINE
+
+    def __call__(self, values: dict[str, float], replication: int) -> dict[str, float]:
+        full = {**point_values(self.spec), **values}
+        scalars = run_compiled(compile_scenario(self.spec, full), replication, self.seed,
+                               self.engine).scalars
+        never = self.spec.horizon_months + 1
+        out = {m: float(scalars[m]) for m in METRICS}
+        out["time_to_goal"] = float(month_or_never(np.array([scalars["time_to_goal"]]),
+                                                   never)[0])
+        out["goal_by_deadline"] = float(scalars["goal_by_deadline"])
+        return out
+
+
+Task = tuple[Model, dict[str, float], int]
+
+
+def _run_task(task: Task) -> dict[str, float]:
+    model, values, replication = task
+    return model(values, replication)
+
+
+def evaluate(model: Model, points: Sequence[dict[str, float]], replications: int,
+             metrics: Sequence[str], workers: int = 1, executor: Executor | None = None,
+             progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
+    """Every point with replications 0 .. replications-1: metric -> (points, replications)."""
+    tasks: list[Task] = [(model, p, r) for p in points for r in range(replications)]
+    out = {m: np.empty(len(tasks)) for m in metrics}
+    for k, result in enumerate(map_tasks(_run_task, tasks, workers, executor)):
+        for m in metrics:
+            out[m][k] = result[m]
+        if progress is not None:
+            progress(k + 1, len(tasks))
+    return {m: v.reshape(len(points), replications) for m, v in out.items()}
+
+
+def noise_share(y: np.ndarray) -> float:
+    """Mean within-point variance over the total variance of (points, replications) outputs."""
+    if y.shape[1] < 2:
+        return math.nan
+    total = float(np.var(y, ddof=1))
+    if total <= 0:
+        return 0.0
+    # Where the parameters move nothing the two estimates are equal up to sampling error, and
+    # the ratio can come out a little above 1: it is a share, so it stops at 1.
+    return min(1.0, float(np.mean(np.var(y, axis=1, ddof=1))) / total)
+
+
+def _points(fs: Sequence[Factor], u: np.ndarray) -> list[dict[str, float]]:
+    return [{f.path: f.value(float(row[j])) for j, f in enumerate(fs)} for row in u]
+
+
+def _metrics_of(model: Model, metrics: Sequence[str] | None) -> list[str]:
+    return list(metrics) if metrics is not None else list(METRICS)
+
+
+# -- Sobol and Morris --------------------------------------------------------------------------
+@dataclass
+class SensitivityResult:
+    method: str  # "sobol" or "morris"
+    factors: list[Factor]
+    n: int
+    replications: int
+    seed: int
+    indices: dict[str, pd.DataFrame]  # metric -> one row per factor
+    groups: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)  # by -> metric -> df
+    noise: dict[str, float] = field(default_factory=dict)  # metric -> noise share
+    runs: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What sensitivity.json holds: per metric each parameter's S1, ST and their 95%
+        intervals (Sobol) or mu*, sigma (Morris), the grouped indices, and the noise share."""
+        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+            rows = df.astype(object).where(df.notna(), None).to_dict(orient="records")
+            return [{str(k): v for k, v in row.items()} for row in rows]
+
+        return {
+            "provenance": {**self.provenance, "method": self.method, "n": self.n,
+                           "replications_per_point": self.replications, "seed": self.seed,
+                           "runs": self.runs, "seconds": self.seconds},
+            "factors": [{"path": f.path, "lever": f.lever, "stage": f.stage,
+                         "distribution": _describe_dist(f.dist)} for f in self.factors],
+            "metrics": {m: {"parameters": records(df), "noise_share": self.noise.get(m),
+                            "groups": {by: records(g[m]) for by, g in self.groups.items()
+                                       if m in g}}
+                        for m, df in self.indices.items()},
+            "notes": self.notes,
+        }
+
+    def frame(self) -> pd.DataFrame:
+        """Every index in one tidy table (metric, by, name, columns of the method)."""
+        frames = [df.assign(metric=m, by="parameter") for m, df in self.indices.items()]
+        for by, per_metric in self.groups.items():
+            frames += [df.assign(metric=m, by=by) for m, df in per_metric.items()]
+        return pd.concat(frames, ignore_index=True)
+
+
+def _describe_dist(dist: Distribution) -> Any:
+    if isinstance(dist, UniformRange):
+        return {"dist": "uniform", "low": dist.low, "high": dist.high}
+    dump = getattr(dist, "model_dump", None)
+    return dump() if callable(dump) else repr(dist)
+
+
+def _problem(names: Sequence[str], groups: Sequence[str] | None = None) -> dict[str, Any]:
+    problem: dict[str, Any] = {"num_vars": len(names), "names": list(names),
+                               "bounds": [[0.0, 1.0]] * len(names)}
+    if groups is not None:
+        problem["groups"] = list(groups)
+    return problem
+
+
+def _provenance(spec: Scenario | None, engine: str) -> dict[str, Any]:
+    if spec is None:
+        return {"scenario": None, "engine": None}
+    return {"scenario": spec.name, "scenario_hash": scenario_hash(spec), "engine": engine}
+
+
+def _notes(spec: Scenario | None, fs: Sequence[Factor]) -> list[str]:
+    notes = []
+    if spec is not None and spec.uncertainty.correlations:
+        notes.append("correlations_ignored")
+    if spec is not None and spec.goal is None:
+        notes.append("no_goal")
+    return notes
+
+
+def sobol(
+    spec: Scenario | None = None,
+    n: int = 256,
+    replications: int = 2,
+    seed: int = 1,
+    ranges: Sequence[tuple[str, float, float]] = (),
+    only: Sequence[str] | None = None,
+    groups: Sequence[str] = ("lever", "stage"),
+    model: Model | None = None,
+    factor_list: Sequence[Factor] | None = None,
+    metrics: Sequence[str] | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    engine: str = DEFAULT_ENGINE,
+    progress: Callable[[int, int], None] | None = None,
+    resamples: int = 200,
+) -> SensitivityResult:
+    """Sobol first-order (S1) and total (ST) indices with 95% bootstrap intervals, from
+    Saltelli's sampling (N x (k + 2) points, `n` a power of 2), of each metric; then the same
+    by group (`groups`: "lever" and/or "stage", SALib's groups, each its own sample of
+    N x (g + 2) points). `model` and `factor_list` replace the simulation and the scenario's
+    factors (analytic cases)."""
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"--n must be a power of 2 (Sobol sequences), e.g. 256; got {n}")
+    if replications < 1:
+        raise ValueError("replications per point must be at least 1")
+    fs, model, ms = _setup(spec, ranges, only, model, factor_list, metrics, seed, engine)
+    n_workers = resolve_workers(workers)
+    start = time.perf_counter()
+    result = SensitivityResult("sobol", fs, n, replications, seed, {},
+                               provenance=_provenance(spec, engine), notes=_notes(spec, fs))
+
+    def analyse(names: list[str], group_of: list[str] | None) -> dict[str, pd.DataFrame]:
+        problem = _problem([f.path for f in fs], group_of)
+        u = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+        y = evaluate(model, _points(fs, u), replications, ms, n_workers, executor, progress)
+        result.runs += u.shape[0] * replications
+        out = {}
+        for m in ms:
+            if group_of is None:
+                result.noise[m] = noise_share(y[m])
+            mean = y[m].mean(axis=1)
+            if np.ptp(mean) == 0:  # nothing moves the output: no variance to apportion
+                out[m] = pd.DataFrame({"name": names, "S1": 0.0, "S1_low": 0.0, "S1_high": 0.0,
+                                       "ST": 0.0, "ST_low": 0.0, "ST_high": 0.0})
+                continue
+            si = sobol_analyze.analyze(problem, mean, calc_second_order=False,
+                                       num_resamples=resamples, seed=seed)
+            s1, s1c, st, stc = (np.asarray(si[k]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
+            out[m] = pd.DataFrame({"name": names, "S1": s1, "S1_low": s1 - s1c,
+                                   "S1_high": s1 + s1c, "ST": st, "ST_low": st - stc,
+                                   "ST_high": st + stc})
+        return out
+
+    result.indices = analyse([f.path for f in fs], None)
+    for by in groups:
+        labels = [getattr(f, by) for f in fs]
+        names = list(dict.fromkeys(labels))
+        if len(names) > 1:  # one group holds everything: its index is 1 by definition
+            result.groups[by] = analyse(names, labels)
+        else:
+            result.groups[by] = {m: pd.DataFrame({"name": names, "S1": 1.0, "S1_low": 1.0,
+                                                  "S1_high": 1.0, "ST": 1.0, "ST_low": 1.0,
+                                                  "ST_high": 1.0}) for m in ms}
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def morris(
+    spec: Scenario | None = None,
+    n: int = 20,
+    replications: int = 2,
+    seed: int = 1,
+    ranges: Sequence[tuple[str, float, float]] = (),
+    only: Sequence[str] | None = None,
+    levels: int = 4,
+    model: Model | None = None,
+    factor_list: Sequence[Factor] | None = None,
+    metrics: Sequence[str] | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    engine: str = DEFAULT_ENGINE,
+    progress: Callable[[int, int], None] | None = None,
+) -> SensitivityResult:
+    """Morris's elementary effects, a cheap screen: `n` trajectories of k + 1 points each; per
+    factor mu* (mean absolute effect, with its 95% interval) and sigma (spread: interactions or
+    non-linearity), effects measured per unit of the factor's quantile (0 to 1)."""
+    from SALib.analyze import morris as morris_analyze
+    from SALib.sample import morris as morris_sample
+
+    if n < 2:
+        raise ValueError(f"--n (trajectories) must be at least 2, got {n}")
+    fs, model, ms = _setup(spec, ranges, only, model, factor_list, metrics, seed, engine)
+    start = time.perf_counter()
+    problem = _problem([f.path for f in fs])
+    u = morris_sample.sample(problem, n, num_levels=levels, seed=seed)
+    y = evaluate(model, _points(fs, u), replications, ms, resolve_workers(workers), executor,
+                 progress)
+    result = SensitivityResult("morris", fs, n, replications, seed, {},
+                               provenance=_provenance(spec, engine), notes=_notes(spec, fs),
+                               runs=u.shape[0] * replications)
+    for m in ms:
+        result.noise[m] = noise_share(y[m])
+        si = morris_analyze.analyze(problem, u, y[m].mean(axis=1), num_levels=levels, seed=seed)
+        mu_star, conf = np.asarray(si["mu_star"]), np.asarray(si["mu_star_conf"])
+        result.indices[m] = pd.DataFrame({
+            "name": [f.path for f in fs], "mu_star": mu_star, "mu_star_low": mu_star - conf,
+            "mu_star_high": mu_star + conf, "mu": np.asarray(si["mu"]),
+            "sigma": np.asarray(si["sigma"])}).sort_values("mu_star", ascending=False,
+                                                           ignore_index=True)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _setup(spec: Scenario | None, ranges: Sequence[tuple[str, float, float]],
+           only: Sequence[str] | None, model: Model | None,
+           factor_list: Sequence[Factor] | None, metrics: Sequence[str] | None, seed: int,
+           engine: str) -> tuple[list[Factor], Model, list[str]]:
+    if factor_list is not None:
+        fs = list(factor_list)
+    elif spec is not None:
+        fs = factors(spec, ranges, only)
+    else:
+        raise ValueError("give a scenario or the factors")
+    if not fs:
+        raise ValueError("the scenario has no uncertain parameters to analyse; give some a "
+                         "range, e.g. --range sales.managers=3:6, or a distribution in the YAML")
+    if model is None:
+        if spec is None:
+            raise ValueError("give a scenario or a model")
+        model = SimulationModel(spec, seed, engine)
+    return fs, model, _metrics_of(model, metrics)
+
+
+# -- tornado -----------------------------------------------------------------------------------
+@dataclass
+class Tornado:
+    """Each factor at its P10 and P90 with the others at their medians, on common random
+    numbers: per metric, one row per factor sorted by swing (largest first)."""
+
+    table: dict[str, pd.DataFrame]  # metric -> factor, low_value, high_value, at_p10, at_p90,
+    #                                  swing, base
+    replications: int
+    seed: int
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"provenance": {**self.provenance, "replications": self.replications,
+                               "seed": self.seed},
+                "metrics": {m: df.to_dict(orient="records") for m, df in self.table.items()}}
+
+
+def tornado(
+    spec: Scenario | None = None,
+    replications: int = 10,
+    seed: int = 1,
+    ranges: Sequence[tuple[str, float, float]] = (),
+    only: Sequence[str] | None = None,
+    model: Model | None = None,
+    factor_list: Sequence[Factor] | None = None,
+    metrics: Sequence[str] | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    engine: str = DEFAULT_ENGINE,
+    low: float = 0.1,
+    high: float = 0.9,
+) -> Tornado:
+    fs, model, ms = _setup(spec, ranges, only, model, factor_list, metrics, seed, engine)
+    median = {f.path: f.value(0.5) for f in fs}
+    points = [median]
+    for f in fs:
+        points += [{**median, f.path: f.value(low)}, {**median, f.path: f.value(high)}]
+    y = evaluate(model, points, replications, ms, resolve_workers(workers), executor)
+    table = {}
+    for m in ms:
+        mean = y[m].mean(axis=1)  # the same replications at every point: paired
+        rows = [{"factor": f.path, "lever": f.lever, "low_value": f.value(low),
+                 "high_value": f.value(high), "at_low": float(mean[1 + 2 * j]),
+                 "at_high": float(mean[2 + 2 * j]),
+                 "swing": abs(float(mean[2 + 2 * j] - mean[1 + 2 * j])),
+                 "base": float(mean[0])} for j, f in enumerate(fs)]
+        table[m] = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable",
+                                                  ignore_index=True)
+    return Tornado(table, replications, seed, _provenance(spec, engine))

@@ -1,0 +1,468 @@
+"""What shocks a plan survives, and how large a shock breaks it.
+
+Shocks are bets with no cost (`models.spec.scenario.Bet`): changes (set, scale or add on any
+parameter path) from a start month for a duration. They are compared with the unshocked plan by
+`sim.experiments.compare.compare_bets`, so replication i of every shock uses the same draw of
+the uncertain parameters and the same engine stream as the plan (common random numbers).
+
+- `preset(spec, name, start_month, duration_months, severity)`: recession, cac_spike,
+  churn_spike, payments_delayed, manager_leaves, channel_off (of one channel: `channel_off:NAME`,
+  default the channel with the largest budget); severity 1 is the size described, 2 twice it;
+- `custom_shock("path:op:value", ...)`: any change, as the `--shock` option writes it;
+- `combined(shocks)`: shocks acting together, as one shock;
+- `stress_test`: every shock against the plan: outcome distributions, P(goal) with its interval,
+  the paired change of NPV and of P(goal);
+- `reverse_stress`: for each lever (or chosen parameter), the smallest shock that brings
+  P(goal by the deadline) below a threshold, or the mean NPV below zero, found by bisection on
+  the same replications at every size, with a bootstrap interval over replications.
+
+`models.compiled.bets.stress_shocks` (the app's five fixed shocks) stays where the app calls it,
+unchanged: the compiled form may not import experiments (the layers point one way). Its
+higher_cac, higher_churn and later_payments are the presets cac_spike, churn_spike and
+payments_delayed at the same sizes; its fewer_leads is the leads half of recession.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.compiled.bets import compile_alternative
+from models.compiled.form import point_values, realise
+from models.compiled.sampling import draw_parameters
+from models.compiled.streams import parameter_draws
+from models.load import scenario_hash
+from models.spec.distributions import _Dist
+from models.spec.scenario import Bet, Scenario, text_in
+from sim.experiments.compare import (
+    BASELINE,
+    AlternativeTask,
+    Comparison,
+    compare_bets,
+    run_alternative_task,
+)
+from sim.experiments.parallel import map_tasks, resolve_workers
+from sim.experiments.replications import DEFAULT_ENGINE, Replication
+from sim.experiments.statistics import proportion_ci
+
+PRESETS = ("recession", "cac_spike", "churn_spike", "payments_delayed", "manager_leaves",
+           "channel_off")
+_CHURN_CAP = 0.95  # churn is a probability: a shock takes it this high at most
+
+
+def _end(spec: Scenario, start_month: int, duration_months: int | None) -> int | None:
+    if start_month < 1 or start_month > spec.horizon_months:
+        raise ValueError(f"start month {start_month} is outside the horizon (1 to "
+                         f"{spec.horizon_months}); start the shock within it")
+    if duration_months is None:
+        return None
+    if duration_months < 1:
+        raise ValueError(f"a shock lasts at least one month, got {duration_months}")
+    return min(spec.horizon_months, start_month + duration_months - 1)
+
+
+def _bet(spec: Scenario, name: str, description: str, changes: list[dict[str, Any]],
+         start_month: int, duration_months: int | None) -> Bet:
+    return Bet.model_validate({"name": name, "description": description, "changes": changes,
+                               "start_month": start_month,
+                               "end_month": _end(spec, start_month, duration_months)})
+
+
+def _churn_changes(spec: Scenario, factor: float) -> list[dict[str, Any]]:
+    """Every tier's churn scaled by `factor`, no higher than the cap in any draw."""
+    changes: list[dict[str, Any]] = []
+    for t in spec.tiers:
+        for name in ("monthly_churn", "monthly_churn_no_result"):
+            value = getattr(t, name)
+            if value is None:
+                continue
+            high = (float(value.ppf(np.array([0.999]))[0]) if isinstance(value, _Dist)
+                    else float(value))
+            scale = min(factor, _CHURN_CAP / high) if high > 0 else factor
+            changes.append({"path": f"tiers.{t.name}.{name}", "scale": scale})
+    return changes
+
+
+def _largest_channel(spec: Scenario) -> str:
+    raw = realise(spec, point_values(spec))
+    return max(raw.channels, key=lambda c: (float(c.budget_monthly), float(c.organic_leads))).name
+
+
+def preset_changes(spec: Scenario, name: str, severity: float = 1.0) -> tuple[str, list[dict]]:
+    """A preset's description and changes at `severity` (1: the size described)."""
+    if severity <= 0:
+        raise ValueError(f"severity must be above 0, got {severity:g}")
+    s = severity
+    kind, _, arg = name.partition(":")
+    if kind == "recession":
+        fewer, worse = max(0.0, 1 - 0.3 * s), max(0.0, 1 - 0.2 * s)
+        return (f"recession: {min(100, 30 * s):.0f}% fewer leads, conversion "
+                f"{min(100, 20 * s):.0f}% lower", [
+                    {"path": "channels.*.max_leads", "scale": fewer},
+                    {"path": "channels.*.organic_leads", "scale": fewer},
+                    {"path": "referrals.leads_per_client_month", "scale": fewer},
+                    {"path": "journey.first_contact_conversion", "scale": worse},
+                    {"path": "journey.follow_up.conversion_per_touch", "scale": worse}])
+    if kind == "cac_spike":
+        return (f"each paid lead costs {50 * s:.0f}% more",
+                [{"path": "channels.*.half_saturation_budget", "scale": 1 + 0.5 * s}])
+    if kind == "churn_spike":
+        return f"churn {50 * s:.0f}% higher in every tier", _churn_changes(spec, 1 + 0.5 * s)
+    if kind == "payments_delayed":
+        return (f"invoices paid {1 + s:g} times as late and {min(100, 10 * s):.0f}% less often",
+                [{"path": "journey.invoice.delay_days", "scale": 1 + s},
+                 {"path": "journey.invoice.paid_probability", "scale": max(0.0, 1 - 0.1 * s)}])
+    if kind == "manager_leaves":
+        managers = spec.sales.managers
+        if isinstance(managers, _Dist) or managers < 2:
+            raise ValueError("manager_leaves: the scenario needs at least two sales managers "
+                             "(a fixed number) for one to leave")
+        leave = min(int(managers) - 1, max(1, round(s)))
+        return (f"{leave} sales manager(s) leave", [{"path": "sales.managers", "add": -leave}])
+    if kind == "channel_off":
+        channel = arg or _largest_channel(spec)
+        names = [c.name for c in spec.channels]
+        if channel not in names:
+            raise ValueError(f"channel_off:{channel}: no such channel; channels: "
+                             f"{', '.join(names)}")
+        keep = max(0.0, 1 - s)
+        return (f"channel {channel} switched off" if keep == 0 else
+                f"channel {channel} at {keep:.0%}", [
+                    {"path": f"channels.{channel}.max_leads", "scale": keep},
+                    {"path": f"channels.{channel}.organic_leads", "scale": keep}])
+    raise ValueError(f"no preset named {name!r}; presets: {', '.join(PRESETS)} "
+                     "(channel_off:NAME for one channel)")
+
+
+def preset(spec: Scenario, name: str, start_month: int = 1, duration_months: int | None = None,
+           severity: float = 1.0) -> Bet:
+    """A preset shock as a bet with no cost."""
+    description, changes = preset_changes(spec, name, severity)
+    label = name if severity == 1 else f"{name} x{severity:g}"
+    return _bet(spec, label, description, changes, start_month, duration_months)
+
+
+def parse_shock(text: str) -> dict[str, Any]:
+    """`path:op:value` (op: set, scale or add), the `--shock` option's syntax."""
+    parts = text.rsplit(":", 2)
+    if len(parts) != 3 or parts[1] not in ("set", "scale", "add") or not parts[0]:
+        raise ValueError(f"--shock {text!r}: write path:op:value with op set, scale or add, "
+                         "e.g. --shock tiers.*.monthly_churn:scale:1.5")
+    path, op, value = parts
+    try:
+        number: Any = float(value)
+    except ValueError:
+        if op != "set":
+            raise ValueError(f"--shock {text!r}: {op} needs a number, got {value!r}") from None
+        number = value
+    return {"path": path, op: number}
+
+
+def custom_shock(spec: Scenario, texts: Sequence[str], start_month: int = 1,
+                 duration_months: int | None = None, name: str | None = None) -> Bet:
+    """One shock of the changes written `path:op:value`, acting together."""
+    changes = [parse_shock(t) for t in texts]
+    label = name or ", ".join(texts)
+    return _bet(spec, label, label, changes, start_month, duration_months)
+
+
+def combined(shocks: Sequence[Bet], name: str | None = None) -> Bet:
+    """Shocks acting together, as one shock (their changes in order: two scales of one
+    parameter multiply). They must share their timing."""
+    if len({(b.start_month, b.end_month) for b in shocks}) > 1:
+        raise ValueError("shocks combined must start and end in the same months")
+    first = shocks[0]
+    return Bet(name=name or " + ".join(b.name for b in shocks),
+               description=" + ".join(text_in(b.description, "en") for b in shocks),
+               changes=[c for b in shocks for c in b.changes], start_month=first.start_month,
+               end_month=first.end_month)
+
+
+# -- stress test -------------------------------------------------------------------------------
+@dataclass
+class StressResult:
+    comparison: Comparison
+    shocks: list[Bet]
+
+    def table(self) -> pd.DataFrame:
+        """One row per alternative (the plan first, then each shock): NPV's distribution, the
+        paired change of NPV with its 95% interval, P(goal) with its Wilson interval and its
+        paired change."""
+        cmp = self.comparison
+        has_goal = cmp.spec.goal is not None
+        rows = []
+        for name in cmp.names:
+            npv = cmp.scalars[name]["npv_profit"]
+            q = np.percentile(npv, [10, 50, 90])
+            goal = cmp.scalars[name]["goal_by_deadline"]
+            hits = int(np.nansum(goal)) if has_goal else 0
+            lo, hi = proportion_ci(hits, len(goal)) if has_goal else (math.nan, math.nan)
+            row: dict[str, Any] = {
+                "shock": name, "npv_mean": float(npv.mean()), "npv_p10": float(q[0]),
+                "npv_p50": float(q[1]), "npv_p90": float(q[2]),
+                "p_negative_npv": float((npv < 0).mean()),
+                "p_goal": hits / len(goal) if has_goal else math.nan,
+                "p_goal_low": lo, "p_goal_high": hi,
+                "delta_npv": 0.0, "delta_npv_low": 0.0, "delta_npv_high": 0.0,
+                "delta_p_goal": 0.0 if has_goal else math.nan,
+                "delta_p_goal_low": 0.0 if has_goal else math.nan,
+                "delta_p_goal_high": 0.0 if has_goal else math.nan,
+            }
+            if name != BASELINE:
+                d = cmp.paired(name, "npv_profit")
+                row.update(delta_npv=d["mean"], delta_npv_low=d["ci_low"],
+                           delta_npv_high=d["ci_high"])
+                if has_goal:
+                    g = cmp.paired(name, "goal_by_deadline")
+                    row.update(delta_p_goal=g["mean"], delta_p_goal_low=g["ci_low"],
+                               delta_p_goal_high=g["ci_high"])
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = self.comparison.to_dict()
+        return {"provenance": doc["provenance"],
+                "shocks": [b.model_dump(by_alias=True, exclude_none=True) for b in self.shocks],
+                "table": _records(self.table()),
+                "alternatives": doc["alternatives"]}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [{str(k): v for k, v in row.items()} for row in rows]
+
+
+def stress_test(spec: Scenario, shocks: Sequence[Bet], replications: int = 40, seed: int = 1,
+                workers: int | None = None, executor: Executor | None = None,
+                engine: str = DEFAULT_ENGINE,
+                progress: Callable[[int, int], None] | None = None) -> StressResult:
+    """Every shock against the unshocked plan on common random numbers."""
+    if not shocks:
+        raise ValueError("no shock to test: name a preset (--preset recession) or a custom "
+                         "shock (--shock path:op:value)")
+    cmp = compare_bets(spec, list(shocks), replications, seed, workers, progress=progress,
+                       executor=executor, engine=engine)
+    return StressResult(cmp, list(shocks))
+
+
+# -- reverse stress test -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReverseTarget:
+    """A family of shocks of growing size x in [0, high]: `changes(x)` are the changes of
+    size x; `unit` says what x is ("share": 0.3 = 30% worse; "factor"; "amount")."""
+
+    name: str
+    changes: Callable[[float], list[dict[str, Any]]]
+    high: float
+    unit: str = "share"
+
+
+def _down(paths: Sequence[str]) -> Callable[[float], list[dict[str, Any]]]:
+    return lambda x: [{"path": p, "scale": max(0.0, 1 - x)} for p in paths]
+
+
+@dataclass(frozen=True)
+class _ChurnUp:
+    spec: Scenario
+
+    def __call__(self, x: float) -> list[dict[str, Any]]:
+        return _churn_changes(self.spec, 1 + x)
+
+
+def lever_targets(spec: Scenario) -> list[ReverseTarget]:
+    """One shock family per lever of revenue, and churn: leads and conversion fall by x (a
+    share), the average check (prices) falls by x, purchases come 1 + x times as seldom, and
+    churn rises by x (relative: 1 = twice the churn)."""
+    tiers = [t.name for t in spec.tiers]
+    return [
+        ReverseTarget("leads", _down(["channels.*.max_leads", "channels.*.organic_leads",
+                                      "referrals.leads_per_client_month"]), 1.0),
+        ReverseTarget("conversion", _down(["journey.first_contact_conversion",
+                                           "journey.follow_up.conversion_per_touch"]), 1.0),
+        ReverseTarget("average_check", _down([f"tiers.{t}.price" for t in tiers]), 1.0),
+        ReverseTarget("frequency", lambda x: [{"path": f"tiers.{t}.purchase_interval_months",
+                                               "scale": 1 + x} for t in tiers], 4.0, "factor"),
+        ReverseTarget("churn", _ChurnUp(spec), 9.0, "factor"),
+    ]
+
+
+def parameter_target(text: str) -> ReverseTarget:
+    """`path` or `path:down`/`path:up` (the `--break` option): the parameter moved down (by a
+    share, to 0 at most) or up (by a relative amount, up to 10 times)."""
+    path, _, direction = text.partition(":")
+    if direction not in ("", "down", "up") or not path:
+        raise ValueError(f"--break {text!r}: write path, path:down or path:up, e.g. "
+                         "--break journey.first_contact_conversion:down")
+    if direction == "up":
+        return ReverseTarget(text, lambda x: [{"path": path, "scale": 1 + x}], 9.0, "factor")
+    return ReverseTarget(text, _down([path]), 1.0)
+
+
+def check_target(spec: Scenario, target: ReverseTarget) -> None:
+    """Fail before any run if a target's shock names no parameter or cannot apply (the search
+    would otherwise stop at its first evaluation)."""
+    try:
+        compile_alternative(spec, [_bet(spec, target.name, target.name,
+                                        target.changes(target.high / 2), 1, None)])
+    except ValueError as err:
+        raise ValueError(f"--break {target.name}: {err}") from None
+
+
+@dataclass
+class Break:
+    """The smallest shock of a family that breaks the plan."""
+
+    target: str
+    unit: str
+    size: float | None  # None: the plan holds up to the largest size tried
+    low: float | None  # bootstrap 95% interval of the size over replications
+    high: float | None  # None: above the largest size tried in more than 2.5% of resamples
+    value_at_size: float | None  # P(goal) or mean NPV at `size`
+    value_unshocked: float
+    already_broken: bool
+    evaluations: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class ReverseResult:
+    criterion: str  # "goal" or "npv"
+    threshold: float
+    replications: int
+    seed: int
+    breaks: list[Break]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """What breaks the plan: one row per target, smallest breaking shock first."""
+        rows = [{"target": b.target, "unit": b.unit, "size": b.size, "size_low": b.low,
+                 "size_high": b.high, "value_at_size": b.value_at_size,
+                 "value_unshocked": b.value_unshocked, "already_broken": b.already_broken}
+                for b in self.breaks]
+        frame = pd.DataFrame(rows)
+        order = frame["size"].astype(float).fillna(math.inf)
+        return frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"provenance": {**self.provenance, "criterion": self.criterion,
+                               "threshold": self.threshold, "replications": self.replications,
+                               "seed": self.seed},
+                "breaks": _records(self.table()),
+                "evaluations": {b.target: [{"size": s, "value": v} for s, v in b.evaluations]
+                                for b in self.breaks}}
+
+
+# Per replication, at a shock of size x: the value the criterion averages (goal reached by
+# the deadline, 0/1, or the NPV).
+ShockModel = Callable[[ReverseTarget, float, int, dict[str, float]], float]
+
+
+def find_break(values_at: Callable[[float], np.ndarray], broken: Callable[[np.ndarray], bool],
+               high: float, tolerance: float, target: str = "", unit: str = "share",
+               resamples: int = 1000) -> Break:
+    """Bisection on [0, high] for the smallest size whose replications are `broken` (the same
+    replications at every size: the criterion moves with the size, not with the noise), then a
+    bootstrap over replications of the first evaluated size that breaks."""
+    seen: dict[float, np.ndarray] = {}
+
+    def at(x: float) -> bool:
+        seen[x] = values_at(x)
+        return broken(seen[x])
+
+    a, b = 0.0, float(high)
+    size: float | None
+    already = at(a)
+    if already:
+        size = 0.0
+    elif not at(b):
+        size = None
+    else:
+        while b - a > tolerance:
+            mid = (a + b) / 2
+            if at(mid):
+                b = mid
+            else:
+                a = mid
+        size = b
+    sizes = sorted(seen)
+    n = len(seen[0.0])
+    low = hi = None
+    if size is not None:
+        rng = np.random.default_rng(0)  # fixed: part of a reproducible report
+        idx = rng.integers(0, n, size=(resamples, n))
+        matrix = np.stack([[broken(seen[s][row]) for s in sizes] for row in idx])
+        first = np.where(matrix.any(axis=1), np.argmax(matrix, axis=1), -1)
+        boot = np.array([sizes[i] if i >= 0 else math.inf for i in first])
+        lo_q, hi_q = np.percentile(boot, [2.5, 97.5], method="lower")
+        low = None if math.isinf(lo_q) else float(lo_q)
+        hi = None if math.isinf(hi_q) else float(hi_q)
+    mean = {s: float(np.mean(v)) for s, v in seen.items()}
+    return Break(target, unit, size, low, hi, None if size is None else mean[size], mean[0.0],
+                 already, [(s, mean[s]) for s in sizes])
+
+
+def reverse_stress(
+    spec: Scenario,
+    targets: Sequence[ReverseTarget] | None = None,
+    criterion: str | None = None,
+    threshold: float = 0.5,
+    replications: int = 40,
+    seed: int = 1,
+    start_month: int = 1,
+    duration_months: int | None = None,
+    tolerance: float = 0.01,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    engine: str = DEFAULT_ENGINE,
+    model: ShockModel | None = None,
+    progress: Callable[[str, float, float], None] | None = None,
+) -> ReverseResult:
+    """For each target (default: `lever_targets`), the smallest shock that brings P(goal by the
+    deadline) below `threshold` (criterion "goal", the default when the scenario has a goal) or
+    the mean NPV below zero (criterion "npv"). Sizes are searched to `tolerance` (relative to
+    the target's range). `model(target, size, replication, draw)` replaces the simulation."""
+    criterion = criterion or ("goal" if spec.goal is not None else "npv")
+    if criterion not in ("goal", "npv"):
+        raise ValueError(f"criterion is goal or npv, got {criterion!r}")
+    if criterion == "goal" and spec.goal is None:
+        raise ValueError("the scenario has no goal: add one (metric, target, deadline_month) "
+                         "or use the NPV criterion (--criterion npv)")
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold is a probability in (0, 1), got {threshold:g}")
+    chosen = list(targets) if targets is not None else lever_targets(spec)
+    draws = draw_parameters(spec, replications, parameter_draws(seed, 0))
+    n_workers = resolve_workers(workers)
+    metric = "goal_by_deadline" if criterion == "goal" else "npv_profit"
+
+    def broken(values: np.ndarray) -> bool:
+        mean = float(np.mean(values))
+        return mean < threshold if criterion == "goal" else mean < 0
+
+    breaks = []
+    for target in chosen:
+        def values_at(x: float, target: ReverseTarget = target) -> np.ndarray:
+            if model is not None:
+                out = np.array([model(target, x, i, draws[i]) for i in range(replications)])
+            else:
+                shock = _bet(spec, target.name, target.name, target.changes(x), start_month,
+                             duration_months)
+                tasks: list[AlternativeTask] = [(spec, (shock,), i, draws[i], seed, engine)
+                                                for i in range(replications)]
+                reps: list[Replication] = list(map_tasks(run_alternative_task, tasks,
+                                                         n_workers, executor))
+                out = np.array([r.scalars[metric] for r in reps])
+            if progress is not None:
+                progress(target.name, x, float(np.mean(out)))
+            return out
+
+        breaks.append(find_break(values_at, broken, target.high, tolerance * target.high,
+                                 target.name, target.unit))
+    return ReverseResult(criterion, threshold, replications, seed, breaks,
+                         {"scenario": spec.name, "scenario_hash": scenario_hash(spec),
+                          "engine": engine, "start_month": start_month,
+                          "duration_months": duration_months})
