@@ -129,6 +129,8 @@ def _move(current: Any, change: Change, s: float, path: str) -> Any:
             new = current * x if s >= 1 else current * (1 + s * (x - 1))
         else:
             new = current + x if s >= 1 else current + s * x
+    if change.at_most is not None and isinstance(new, int | float):
+        new = min(new, change.at_most)
     return whole_number(new) if is_whole_number(path) else new
 
 
@@ -379,12 +381,8 @@ def stress_shocks(spec: Scenario, start_month: int = 1, duration_months: int | N
         for field in ("monthly_churn", "monthly_churn_no_result"):
             value = getattr(t, field)
             path = f"tiers.{t.name}.{field}"
-            if isinstance(value, float):
-                churn.append({"path": path, "set": min(0.95, value * factor)})
-            elif value is not None:  # uncertain: a factor its highest value can take
-                high = float(value.ppf(np.array([0.999]))[0])
-                churn.append({"path": path, "scale": min(factor, 0.95 / high) if high > 0
-                              else factor})
+            if value is not None:  # capped in every draw, however high it is drawn
+                churn.append({"path": path, "scale": factor, "at_most": 0.95})
     shocks = [
         shock("fewer_leads", "30% fewer leads from every channel",
               [{"path": "channels.*.max_leads", "scale": fewer},

@@ -298,6 +298,9 @@ class Change(_Spec):
         None, description="a new channel or tier, written as in the scenario (path: channels "
         "or tiers)"
     )
+    at_most: float | None = Field(
+        None, description="a cap: the changed value never goes above this in any draw (e.g. a "
+        "churn shock that scales churn but keeps it at most 0.95)")
 
     @model_validator(mode="after")
     def _one_operation(self) -> Change:

@@ -82,10 +82,9 @@ def _churn_changes(spec: Scenario, factor: float) -> list[dict[str, Any]]:
             value = getattr(t, name)
             if value is None:
                 continue
-            high = (float(value.ppf(np.array([0.999]))[0]) if isinstance(value, _Dist)
-                    else float(value))
-            scale = min(factor, _CHURN_CAP / high) if high > 0 else factor
-            changes.append({"path": f"tiers.{t.name}.{name}", "scale": scale})
+            # capped in every draw, however high an uncertain churn is drawn
+            changes.append({"path": f"tiers.{t.name}.{name}", "scale": factor,
+                            "at_most": _CHURN_CAP})
     return changes
 
 
