@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from models.load import ScenarioError, load_scenario
 from models.spec.paths import PathError
 from models.spec.scenario import Scenario
+from sim.cli import batch as batch_cli
 from sim.cli.calibrate import app as calibrate_app
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report import terminal
@@ -41,6 +42,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(calibrate_app, name="calibrate")
+app.command("batch")(batch_cli.batch)
+app.command("results")(batch_cli.results)
 console = Console()
 errors = Console(stderr=True)
 
