@@ -6,8 +6,11 @@ Exit codes: 0 success, 2 bad input (scenario, override, option), 1 anything else
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Executor
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -58,6 +61,8 @@ SetOpt = Annotated[
     typer.Option("--set", help="override a parameter: path=value (repeatable), "
                  "e.g. --set sales.managers=6 --set channels.search_ads.budget_monthly=800000"),
 ]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="run the replications on an existing Dask cluster: tcp://HOST:PORT")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -75,6 +80,21 @@ def _check_engine(engine: Engine) -> str:
     except ValueError as err:
         raise _fail(f"--engine {engine.value}: {err}") from None
     return engine.value
+
+
+@contextlib.contextmanager
+def _cluster(scheduler: str | None) -> Iterator[Executor | None]:
+    """The executor of `--scheduler` (None without it: the local pool of `--workers`)."""
+    from sim.experiments.executors import ExecutorError, open_executor
+
+    if scheduler is None:
+        yield None
+        return
+    try:
+        with open_executor(scheduler=scheduler) as where:
+            yield where.executor
+    except ExecutorError as err:
+        raise _fail(str(err)) from None
 
 
 def _load(path: Path, overrides: list[str] | None) -> Scenario:
@@ -121,6 +141,7 @@ def run(
     out: Annotated[Path, typer.Option("--out", help="folder for summary.json and "
                                       "monthly.parquet")] = Path("out"),
     engine: EngineOpt = Engine.agent,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the Monte Carlo forecast of a scenario and write its results."""
     from sim.experiments.montecarlo import run_monte_carlo
@@ -128,14 +149,15 @@ def run(
 
     spec = _load(scenario, set_)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=errors, transient=True) as bar:
+                  TimeRemainingColumn(), console=errors, transient=True) as bar, \
+            _cluster(scheduler) as executor:
         task = bar.add_task(f"simulating {escape(spec.name)}", total=reps)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         result = run_monte_carlo(spec, reps, seed, workers, precision, max(max_reps, reps),
-                                 progress, engine=_check_engine(engine))
+                                 progress, executor=executor, engine=_check_engine(engine))
     files = write_results(result, out)
     terminal.owner_view(result, console)
     if precision is not None:
@@ -170,6 +192,7 @@ def compare(
     engine: EngineOpt = Engine.agent,
     wide: Annotated[bool, typer.Option("--wide", help="every column of the ranked table (wider "
                                        "than 80 columns)")] = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Compare the scenario's bets against its baseline on common random numbers."""
     from sim.experiments.compare import compare_bets, select_bets
@@ -187,7 +210,8 @@ def compare(
         raise _fail(f"{scenario}: the scenario has no bets; add a bets: list (see README)")
     k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=errors, transient=True) as bar:
+                  TimeRemainingColumn(), console=errors, transient=True) as bar, \
+            _cluster(scheduler) as executor:
         task = bar.add_task(f"comparing bets of {escape(spec.name)}", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -195,7 +219,8 @@ def compare(
 
         try:
             cmp = compare_bets(spec, names, reps, seed, workers, budget, k, until_settled,
-                               max(max_reps, reps), progress, engine=_check_engine(engine))
+                               max(max_reps, reps), progress, executor=executor,
+                               engine=_check_engine(engine))
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range
             raise _fail(str(err)) from None
     files = write_comparison(cmp, out)
@@ -224,6 +249,7 @@ def seek(
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for seek.json")] = Path("out"),
     engine: EngineOpt = Engine.agent,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""
     from sim.experiments.goalseek import seek_size
@@ -235,8 +261,10 @@ def seek(
         errors.print(f"  step {step}: size {size:,.4g} -> P(goal) {p:.0%}")
 
     try:
-        result = seek_size(spec, bet, high, low, change, target, reps, seed, workers=workers,
-                           progress=progress, engine=_check_engine(engine))
+        with _cluster(scheduler) as executor:
+            result = seek_size(spec, bet, high, low, change, target, reps, seed,
+                               workers=workers, progress=progress, executor=executor,
+                               engine=_check_engine(engine))
     except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range
         raise _fail(str(err).split("\n    For further information")[0]) from None
     path = out / "seek.json"

@@ -249,23 +249,26 @@ def plan_sweep(path: Path) -> Sweep:
         alternatives = (BASELINE, *(b.name for b in bets))
         for point in points:
             variant_raw = {k: v for k, v in raw.items()}
-            where = "grid"
             try:
                 for key, value in point.items():
-                    where = "lhs.ranges" if spec.lhs and key in spec.lhs.ranges else "grid"
                     variant_raw = _set(variant_raw, key, value)
                 variant = validate(variant_raw, str(file))
             except PathError as err:
-                raise SweepError(label, [(f"{where}.{err.path}", err.message)]) from None
+                raise SweepError(label, [(_section(spec, err.path), err.message)]) from None
             except ScenarioError as err:
                 shown = ", ".join(f"{k}={v}" for k, v in point.items())
-                raise SweepError(label, [(f"{where} (variant {shown} of {ref.path})",
-                                          f"{w}: {m}" if w else m)
+                raise SweepError(label, [(_section(spec, w) if w in point else w or ref.path,
+                                          f"{m} (in the variant {shown} of {ref.path})")
                                          for w, m in err.problems]) from None
             variants.append(Variant(len(variants), ref.path, scenario_hash(base), point, variant,
                                     alternatives))
     columns = {key: _kind([v.params[key] for v in variants]) for key in points[0]}
     return Sweep(spec, label, content, variants, columns)
+
+
+def _section(spec: SweepSpec, path: str) -> str:
+    """Where a swept path is written in the sweep file."""
+    return f"lhs.ranges.{path}" if spec.lhs and path in spec.lhs.ranges else f"grid.{path}"
 
 
 def _set(raw: dict[str, Any], path: str, value: Value) -> dict[str, Any]:
