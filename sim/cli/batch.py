@@ -204,3 +204,69 @@ def _report(folder: Path, lang: Lang) -> bool:
         console.print(effect)
     console.print(escape(t("written", lang, files=", ".join(str(f) for f in files))))
     return True
+
+
+def batch_benchmarks(scenario: Path, engine: str = "agent", horizon: int = 3,
+                     chunk: int | None = None, variants: int = 4,
+                     out: Console | None = None) -> dict[str, float]:
+    """`growthsim bench --batch`: the same small sweep (`variants` team sizes of `scenario` cut
+    to `horizon` months, one task of `chunk` replications each, per alternative) run serially,
+    on 2 local processes and on a 1-worker local Dask cluster. Figures: 2 workers / 1 (target
+    >= 1.8) and Dask's per-task overhead / a task's own time (target <= 5%)."""
+    import tempfile
+    import time
+
+    import yaml
+
+    from models.load import load_scenario
+    from sim.experiments.batch import run_batch
+    from sim.experiments.executors import open_executor
+    from sim.experiments.sweep import SweepSpec, plan_sweep
+
+    out = out or console
+    base = load_scenario(scenario)
+    size = chunk or int(SweepSpec.model_fields["chunk"].default)
+    overrides = [f"horizon_months={horizon}"]
+    if base.goal is not None:
+        overrides.append(f"goal.deadline_month={horizon}")
+    managers = base.sales.managers
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        sweep = folder / "bench.yaml"
+        sweep.write_text(yaml.safe_dump({
+            "name": "bench", "scenarios": [str(scenario.resolve())], "set": overrides,
+            "grid": {"sales.managers": [managers + k for k in range(variants)]},
+            "replications": size, "chunk": size, "seed": 1}), encoding="utf-8")
+        plan = plan_sweep(sweep)
+
+        def timed(where: Any, name: str) -> tuple[float, float, int]:
+            start = time.perf_counter()
+            report = run_batch(plan, folder / name, engine, where.executor, where.parallelism)
+            return time.perf_counter() - start, report.task_seconds, report.ran
+
+        with open_executor(workers=1) as where:
+            t1, _, tasks = timed(where, "serial")
+        with open_executor(workers=2) as where:
+            t2, _, _ = timed(where, "pool")
+        with open_executor(dask_workers=1) as where:
+            timed(where, "warm-up")  # the worker imports the engine once, as a long batch does
+            wall, own, _ = timed(where, "dask")
+    overhead = max(0.0, wall - own) / tasks
+    figures.update({"batch_tasks": tasks, "batch_replications_per_task": size,
+                    "batch_seconds_1_worker": t1, "batch_seconds_2_workers": t2,
+                    "batch_speedup_2_workers": t1 / t2,
+                    "dask_seconds_per_task": own / tasks, "dask_overhead_per_task": overhead,
+                    "dask_overhead_ratio": overhead / (own / tasks)})
+    table = Table(title=f"batch on {base.name}: {tasks} tasks of {size} replications, "
+                        f"{horizon} months, engine {engine}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row("1 worker / 2 workers, s", f"{t1:.1f} / {t2:.1f}", "")
+    table.add_row("speed-up of 2 local workers", f"{t1 / t2:.2f}", ">= 1.8")
+    table.add_row("a task's own time on Dask, s", f"{own / tasks:.3f}", "")
+    table.add_row("Dask overhead per task, s", f"{overhead:.3f}", "")
+    table.add_row("Dask overhead / task time", f"{overhead / (own / tasks):.1%}", "<= 5%")
+    out.print(table)
+    return figures

@@ -292,9 +292,19 @@ def bench(
         "scenarios/reference.yaml"),
     reps: Annotated[int, typer.Option(help="replications for the worker speed-up")] = 8,
     quick: Annotated[bool, typer.Option(help="smaller memory runs (10 and 20 reps)")] = False,
+    batch: Annotated[bool, typer.Option("--batch", help="only the batch figures: 2 local "
+                                        "workers / 1 and Dask's per-task overhead")] = False,
+    engine: EngineOpt = Engine.agent,
+    chunk: Annotated[int | None, typer.Option("--chunk", min=1, help="--batch: replications "
+                                              "per task (default: a sweep's default)")] = None,
 ) -> None:
     """Measure the engine against a raw SimPy loop, the worker speed-up and peak memory."""
     from sim.cli.bench import run_benchmarks
+
+    if batch:
+        _load(scenario, None)  # a bad scenario is said before anything runs
+        batch_cli.batch_benchmarks(scenario, _check_engine(engine), chunk=chunk, out=console)
+        return
 
     run_benchmarks(_load(scenario, None), reps=reps, quick=quick, console=console,
                    scenario_path=str(scenario))
