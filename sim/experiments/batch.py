@@ -144,7 +144,12 @@ def stream(fn: Callable[[Task], Outcome], tasks: Iterable[Task], executor: Execu
     try:
         while True:
             for task in todo:
-                pending[executor.submit(fn, task)] = task
+                try:
+                    pending[executor.submit(fn, task)] = task
+                except Exception as err:  # a broken pool takes no more tasks: each is reported
+                    yield task, Outcome(task.hash, None, f"{type(err).__name__}: {err}",
+                                        traceback.format_exc())
+                    continue
                 if len(pending) >= window:
                     break
             if not pending:
