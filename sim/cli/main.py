@@ -10,6 +10,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from models.load import ScenarioError, load_scenario
 from models.spec.messages import msg
 from models.spec.paths import PathError
 from models.spec.scenario import Scenario
+from sim.cli import batch as batch_cli
 from sim.cli import investor
 from sim.cli.calibrate import app as calibrate_app
 from sim.engines import ENGINE_NAMES, get_engine
@@ -45,6 +47,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(calibrate_app, name="calibrate")
+app.command("batch")(batch_cli.batch)
+app.command("results")(batch_cli.results)
 console = Console()
 errors = Console(stderr=True)
 
@@ -59,6 +63,8 @@ SetOpt = Annotated[
     typer.Option("--set", help="override a parameter: path=value (repeatable), "
                  "e.g. --set sales.managers=6 --set channels.search_ads.budget_monthly=800000"),
 ]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="run the replications on an existing Dask cluster: tcp://HOST:PORT")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -76,6 +82,21 @@ def _check_engine(engine: Engine) -> str:
     except ValueError as err:
         raise _fail(f"--engine {engine.value}: {err}") from None
     return engine.value
+
+
+@contextlib.contextmanager
+def _cluster(scheduler: str | None) -> Iterator[Executor | None]:
+    """The executor of `--scheduler` (None without it: the local pool of `--workers`)."""
+    from sim.experiments.executors import ExecutorError, open_executor
+
+    if scheduler is None:
+        yield None
+        return
+    try:
+        with open_executor(scheduler=scheduler) as where:
+            yield where.executor
+    except ExecutorError as err:
+        raise _fail(str(err)) from None
 
 
 def _load(path: Path, overrides: list[str] | None) -> Scenario:
@@ -161,6 +182,7 @@ def run(
     out: Annotated[Path, typer.Option("--out", help="folder for summary.json and "
                                       "monthly.parquet")] = Path("out"),
     engine: EngineOpt = Engine.agent,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the Monte Carlo forecast of a scenario and write its results."""
     from sim.experiments.montecarlo import run_monte_carlo
@@ -170,14 +192,15 @@ def run(
     _writable(out)
     with _interruptible(f"simulating {spec.name}", out), Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=errors, transient=True) as bar:
+            TimeRemainingColumn(), console=errors, transient=True) as bar, \
+            _cluster(scheduler) as executor:
         task = bar.add_task(f"simulating {escape(spec.name)}", total=reps)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         result = run_monte_carlo(spec, reps, seed, workers, precision, max(max_reps, reps),
-                                 progress, engine=_check_engine(engine))
+                                 progress, executor=executor, engine=_check_engine(engine))
     files = _written(lambda: write_results(result, out), out)
     terminal.owner_view(result, console)
     if precision is not None:
@@ -212,6 +235,7 @@ def compare(
     engine: EngineOpt = Engine.agent,
     wide: Annotated[bool, typer.Option("--wide", help="every column of the ranked table (wider "
                                        "than 80 columns)")] = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Compare the scenario's bets against its baseline on common random numbers."""
     from sim.experiments.compare import compare_bets, select_bets
@@ -231,7 +255,8 @@ def compare(
     _writable(out)
     with _interruptible(f"comparing the bets of {spec.name}", out), Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=errors, transient=True) as bar:
+            TimeRemainingColumn(), console=errors, transient=True) as bar, \
+            _cluster(scheduler) as executor:
         task = bar.add_task(f"comparing bets of {escape(spec.name)}", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -239,7 +264,8 @@ def compare(
 
         try:
             cmp = compare_bets(spec, names, reps, seed, workers, budget, k, until_settled,
-                               max(max_reps, reps), progress, engine=_check_engine(engine))
+                               max(max_reps, reps), progress, executor=executor,
+                               engine=_check_engine(engine))
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range
             raise _fail(str(err)) from None
     files = _written(lambda: write_comparison(cmp, out), out)
@@ -264,6 +290,7 @@ def seek(
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for seek.json")] = Path("out"),
     engine: EngineOpt = Engine.agent,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""
     from sim.experiments.goalseek import seek_size
@@ -276,9 +303,9 @@ def seek(
         errors.print(f"  step {step}: size {size:,.4g} -> P(goal) {p:.0%}")
 
     try:
-        with _interruptible(f"seeking the size of {bet}", out):
+        with _interruptible(f"seeking the size of {bet}", out), _cluster(scheduler) as executor:
             result = seek_size(spec, bet, high, low, change, target, reps, seed,
-                               workers=workers, progress=progress,
+                               workers=workers, progress=progress, executor=executor,
                                engine=_check_engine(engine))
     except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range
         raise _fail(str(err).split("\n    For further information")[0]) from None
@@ -297,9 +324,19 @@ def bench(
         "scenarios/reference.yaml"),
     reps: Annotated[int, typer.Option(help="replications for the worker speed-up")] = 8,
     quick: Annotated[bool, typer.Option(help="smaller memory runs (10 and 20 reps)")] = False,
+    batch: Annotated[bool, typer.Option("--batch", help="only the batch figures: 2 local "
+                                        "workers / 1 and Dask's per-task overhead")] = False,
+    engine: EngineOpt = Engine.agent,
+    chunk: Annotated[int | None, typer.Option("--chunk", min=1, help="--batch: replications "
+                                              "per task (default: a sweep's default)")] = None,
 ) -> None:
     """Measure the engine against a raw SimPy loop, the worker speed-up and peak memory."""
     from sim.cli.bench import run_benchmarks
+
+    if batch:
+        _load(scenario, None)  # a bad scenario is said before anything runs
+        batch_cli.batch_benchmarks(scenario, _check_engine(engine), chunk=chunk, out=console)
+        return
 
     run_benchmarks(_load(scenario, None), reps=reps, quick=quick, console=console,
                    scenario_path=str(scenario))

@@ -58,6 +58,56 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "Сначала выберите или загрузите сценарий на странице «Сценарий»."),
     "scenario_invalid": ("The scenario has problems; fix them on the Scenario page.",
                          "В сценарии есть ошибки; исправьте их на странице «Сценарий»."),
+    # growthsim batch / growthsim results (sim/cli/batch.py)
+    "batch_running": ("{name}: {total} tasks ({variants} variants) on {where}",
+                      "{name}: задач {total} (вариантов {variants}); где: {where}"),
+    "batch_progress": ("tasks", "задачи"),
+    "batch_failed_count": ("failed {n}", "сбоев {n}"),
+    "batch_done": ("{ran} tasks run in {seconds:.1f} s ({already} were already done)",
+                   "выполнено задач: {ran} за {seconds:.1f} с (уже были готовы: {already})"),
+    "batch_task_failed": ("task failed: variant {variant} ({params}), {alternative}, seed {seed}, "
+                          "replications {first}-{last}: {error}",
+                          "сбой задачи: вариант {variant} ({params}), {alternative}, зерно "
+                          "{seed}, прогоны {first}-{last}: {error}"),
+    "batch_failed_hint": ("{n} task(s) failed; fix the cause and run the same command with "
+                          "--retry-failed (details in {folder})",
+                          "задач со сбоем: {n}; устраните причину и повторите ту же команду с "
+                          "--retry-failed (подробности в {folder})"),
+    "batch_skipped_failed": ("{n} task(s) failed in an earlier run and were not retried; add "
+                             "--retry-failed",
+                             "задач со сбоем в прошлом запуске: {n}, не перезапущены; добавьте "
+                             "--retry-failed"),
+    "results_title": ("{name}: variants ranked (best first, {shown} of {rows})",
+                      "{name}: варианты по убыванию (лучшие сверху, {shown} из {rows})"),
+    "results_variant": ("variant", "вариант"),
+    "results_alternative": ("bet", "ставка"),
+    "results_npv": ("NPV (± SE)", "NPV (± ст. ош.)"),
+    "results_gain": ("NPV vs baseline", "NPV к базе"),
+    "results_p_goal": ("P(goal)", "P(цель)"),
+    "results_best": ("best for the goal: variant {variant} ({params}), {alternative}: P(goal) "
+                     "{p_goal}, NPV {npv}",
+                     "лучший для цели: вариант {variant} ({params}), {alternative}: P(цель) "
+                     "{p_goal}, NPV {npv}"),
+    "results_best_npv": ("best NPV: variant {variant} ({params}), {alternative}: NPV {npv}",
+                         "лучший NPV: вариант {variant} ({params}), {alternative}: NPV {npv}"),
+    "results_sensitivity": ("how each swept parameter moves NPV and P(goal) (baseline, mean "
+                            "over variants)",
+                            "как каждый параметр сетки меняет NPV и P(цель) (база, среднее по "
+                            "вариантам)"),
+    "results_parameter": ("parameter", "параметр"),
+    "results_value": ("value", "значение"),
+    "results_variants": ("variants", "вариантов"),
+    "results_missing": ("{missing} of {total} tasks are not in the store yet (failed or not "
+                        "run): the figures cover the rest",
+                        "задач нет в хранилище: {missing} из {total} (сбой или не запускались): "
+                        "цифры по остальным"),
+    "results_empty": ("no results in {folder} yet; run growthsim batch first",
+                      "в {folder} ещё нет результатов; сначала запустите growthsim batch"),
+    "results_not_store": ("{folder}: not a batch results folder (no manifest.json); give the "
+                          "--out folder of growthsim batch",
+                          "{folder}: это не папка результатов batch (нет manifest.json); укажите "
+                          "папку --out команды growthsim batch"),
+    "written": ("written: {files}", "записано: {files}"),
     # scenario page
     "source": ("Start from", "Основа"),
     "source_example": ("an example", "пример"),

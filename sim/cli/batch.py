@@ -1,0 +1,272 @@
+"""`growthsim batch SWEEP --out DIR` and `growthsim results DIR`: sweeps into a results store.
+
+`batch` runs the sweep's missing tasks (all of them the first time; after a kill, only those not
+yet in the store), on this machine's cores, a local Dask cluster or an existing one, then writes
+the summary tables. `results` reads the store with DuckDB and prints the summary. Exit codes as
+every command: 0 success, 2 bad input (sweep file, option, folder), 1 tasks that failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from sim.engines import ENGINE_NAMES, get_engine
+from sim.report.i18n import Lang, number, percent, t
+
+console = Console()
+errors = Console(stderr=True)
+
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help=f"{' | '.join(ENGINE_NAMES)}: agent is the SimPy reference, fast the same "
+    "model compiled with numba")]
+LangOpt = Annotated[str, typer.Option("--lang", help="en | ru: language of the report")]
+_SHOWN = 12  # rows of the ranked table in the terminal (the files have every row)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _lang(lang: str) -> Lang:
+    if lang not in ("en", "ru"):
+        raise _fail(f"--lang {lang}: use en or ru")
+    return "ru" if lang == "ru" else "en"
+
+
+def _params(row: Any, parameters: dict[str, str]) -> str:
+    return ", ".join(f"{k}={_value(row[k])}" for k in parameters) or "-"
+
+
+def _value(x: Any) -> str:
+    return f"{x:.6g}" if isinstance(x, float) else str(x)
+
+
+def batch(
+    sweep: Annotated[Path, typer.Argument(help="sweep YAML file, e.g. "
+                                          "scenarios/sweeps/budgets_managers.yaml")],
+    out: Annotated[Path, typer.Option("--out", help="results folder (created; a run started "
+                                      "again on it runs only the missing tasks)")],
+    engine: EngineOpt = "agent",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="local processes (default: all cores)")] = None,
+    dask_workers: Annotated[int | None, typer.Option(
+        "--dask-workers", min=1, help="start a local Dask cluster of this many workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="join an existing Dask cluster: tcp://HOST:PORT")] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="run again the tasks that failed in an earlier run")] = False,
+    lang: LangOpt = "en",
+) -> None:
+    """Run a sweep (variants x bets x replications) into a crash-safe Parquet store."""
+    from sim.experiments.batch import StoreMismatch, run_batch
+    from sim.experiments.executors import ExecutorError, open_executor
+    from sim.experiments.sweep import SweepError, plan_sweep
+
+    language = _lang(lang)
+    if workers is not None and (dask_workers is not None or scheduler is not None):
+        raise _fail("--workers is for the local process pool; with --dask-workers or "
+                    "--scheduler leave it out")
+    if engine not in ENGINE_NAMES:
+        raise _fail(f"--engine {engine}: use one of {', '.join(ENGINE_NAMES)}")
+    try:
+        get_engine(engine)
+    except ValueError as err:
+        raise _fail(f"--engine {engine}: {err}") from None
+    try:
+        plan = plan_sweep(sweep)
+    except SweepError as err:
+        raise _fail(str(err)) from None
+    try:
+        with open_executor(workers, dask_workers, scheduler) as where, Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                console=errors, transient=False) as bar:
+            bar_task = bar.add_task(t("batch_progress", language), total=None, failed="")
+
+            def progress(done: int, failed: int, total: int) -> None:
+                label = t("batch_failed_count", language, n=failed) if failed else ""
+                bar.update(bar_task, completed=done + failed, total=total, failed=label)
+
+            errors.print(escape(t("batch_running", language, name=plan.spec.name,
+                                  total=_task_count(plan), variants=len(plan.variants),
+                                  where=where.name)))
+            report = run_batch(plan, out, engine, where.executor, where.parallelism,
+                               retry_failed, where.name, progress)
+    except (StoreMismatch, ExecutorError) as err:
+        raise _fail(str(err)) from None
+    console.print(t("batch_done", language, ran=report.ran, seconds=report.seconds,
+                    already=report.already))
+    _report(out, language)
+    for record in report.failed:
+        first, stop = record["replications"]
+        errors.print(escape(t("batch_task_failed", language, variant=record["variant"],
+                              params=", ".join(f"{k}={_value(v)}"
+                                               for k, v in record["params"].items()) or "-",
+                              alternative=record["alternative"], seed=record["seed"],
+                              first=first, last=stop - 1, error=record["error"])),
+                     highlight=False, soft_wrap=True)
+    if report.failed:
+        errors.print(escape(t("batch_failed_hint", language, n=len(report.failed),
+                              folder=out / "failures")))
+    if report.skipped_failed:
+        errors.print(escape(t("batch_skipped_failed", language, n=report.skipped_failed)))
+    if not report.complete:
+        raise typer.Exit(code=1)
+
+
+def _task_count(plan: Any) -> int:
+    chunks = -(-plan.spec.replications // plan.spec.chunk)
+    return sum(len(v.alternatives) for v in plan.variants) * chunks
+
+
+def results(
+    folder: Annotated[Path, typer.Argument(help="the --out folder of growthsim batch")],
+    lang: LangOpt = "en",
+) -> None:
+    """Summarise a batch's store: variants ranked, the best for the goal, each parameter's
+    effect on NPV and P(goal); writes summary.parquet, summary.csv and sensitivity.csv."""
+    language = _lang(lang)
+    if not _report(folder, language):
+        raise typer.Exit(code=2)
+
+
+def _report(folder: Path, lang: Lang) -> bool:
+    """Print the summary of the store at `folder` and write its tables; False when there is no
+    store there (the message said so)."""
+    from sim.experiments import store
+
+    manifest = store.read_manifest(folder)
+    if manifest is None:
+        errors.print(f"[bold red]error:[/] {escape(t('results_not_store', lang, folder=folder))}")
+        return False
+    table = store.summary(folder)
+    if table.empty:
+        errors.print(escape(t("results_empty", lang, folder=folder)))
+        return True
+    parameters: dict[str, str] = manifest["parameters"]
+    sens = store.sensitivity(table, parameters)
+    files = store.write_tables(folder, table, sens)
+    done = store.done_parts(folder)
+    missing = sum(1 for task in manifest["tasks"] if task["hash"] not in done)
+    if missing:
+        errors.print(escape(t("results_missing", lang, missing=missing,
+                              total=len(manifest["tasks"]))))
+
+    has_goal = bool(table["p_goal"].notna().any())
+    keys = ["p_goal", "npv"] if has_goal else ["npv"]
+    ranked = table.sort_values(keys, ascending=False, kind="stable", na_position="last")
+    grid = Table(title=escape(t("results_title", lang, name=manifest["sweep"]["name"],
+                                shown=min(_SHOWN, len(ranked)), rows=len(ranked))))
+    grid.add_column(t("results_variant", lang), justify="right")
+    for key in parameters:
+        grid.add_column(escape(key), justify="right")
+    grid.add_column(t("results_alternative", lang))
+    grid.add_column(t("results_npv", lang), justify="right")
+    grid.add_column(t("results_gain", lang), justify="right")
+    grid.add_column(t("results_p_goal", lang), justify="right")
+    for _, row in ranked.head(_SHOWN).iterrows():
+        grid.add_row(str(row["variant"]), *(_value(row[k]) for k in parameters),
+                     escape(str(row["alternative"])),
+                     f"{number(row['npv'], lang)} ± {number(row['npv_se'], lang)}",
+                     number(row["npv_gain"], lang), percent(row["p_goal"], lang))
+    console.print(grid)
+    top = store.best(table)
+    values = {"variant": top["variant"], "params": escape(_params(top, parameters)),
+              "alternative": escape(str(top["alternative"])), "npv": number(top["npv"], lang),
+              "p_goal": percent(top["p_goal"], lang)}
+    console.print(t("results_best" if has_goal else "results_best_npv", lang, **values))
+    base = sens[sens["alternative"] == "baseline"]
+    if not base.empty:
+        effect = Table(title=t("results_sensitivity", lang))
+        for name in ("results_parameter", "results_value", "results_variants"):
+            effect.add_column(t(name, lang))
+        effect.add_column("NPV", justify="right")
+        effect.add_column(t("results_p_goal", lang), justify="right")
+        for _, row in base.iterrows():
+            effect.add_row(escape(str(row["parameter"])), escape(str(row["value"])),
+                           str(row["variants"]), number(row["npv"], lang),
+                           percent(row["p_goal"], lang))
+        console.print(effect)
+    console.print(escape(t("written", lang, files=", ".join(str(f) for f in files))))
+    return True
+
+
+def batch_benchmarks(scenario: Path, engine: str = "agent", horizon: int = 3,
+                     chunk: int | None = None, variants: int = 4,
+                     out: Console | None = None) -> dict[str, float]:
+    """`growthsim bench --batch`: the same small sweep (`variants` team sizes of `scenario` cut
+    to `horizon` months, one task of `chunk` replications each, per alternative) run serially,
+    on 2 local processes and on a 1-worker local Dask cluster. Figures: 2 workers / 1 (target
+    >= 1.8) and Dask's per-task overhead / a task's own time (target <= 5%)."""
+    import tempfile
+    import time
+
+    import yaml
+
+    from models.load import load_scenario
+    from sim.experiments.batch import run_batch
+    from sim.experiments.executors import open_executor
+    from sim.experiments.sweep import SweepSpec, plan_sweep
+
+    out = out or console
+    base = load_scenario(scenario)
+    size = chunk or int(SweepSpec.model_fields["chunk"].default)
+    overrides = [f"horizon_months={horizon}"]
+    if base.goal is not None:
+        overrides.append(f"goal.deadline_month={horizon}")
+    managers = base.sales.managers
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        sweep = folder / "bench.yaml"
+        sweep.write_text(yaml.safe_dump({
+            "name": "bench", "scenarios": [str(scenario.resolve())], "set": overrides,
+            "grid": {"sales.managers": [managers + k for k in range(variants)]},
+            "replications": size, "chunk": size, "seed": 1}), encoding="utf-8")
+        plan = plan_sweep(sweep)
+
+        def timed(where: Any, name: str) -> tuple[float, float, int]:
+            start = time.perf_counter()
+            report = run_batch(plan, folder / name, engine, where.executor, where.parallelism)
+            return time.perf_counter() - start, report.task_seconds, report.ran
+
+        with open_executor(workers=1) as where:
+            t1, _, tasks = timed(where, "serial")
+        with open_executor(workers=2) as where:
+            t2, _, _ = timed(where, "pool")
+        with open_executor(dask_workers=1) as where:
+            timed(where, "warm-up")  # the worker imports the engine once, as a long batch does
+            wall, own, _ = timed(where, "dask")
+    overhead = max(0.0, wall - own) / tasks
+    figures.update({"batch_tasks": tasks, "batch_replications_per_task": size,
+                    "batch_seconds_1_worker": t1, "batch_seconds_2_workers": t2,
+                    "batch_speedup_2_workers": t1 / t2,
+                    "dask_seconds_per_task": own / tasks, "dask_overhead_per_task": overhead,
+                    "dask_overhead_ratio": overhead / (own / tasks)})
+    table = Table(title=f"batch on {base.name}: {tasks} tasks of {size} replications, "
+                        f"{horizon} months, engine {engine}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row("1 worker / 2 workers, s", f"{t1:.1f} / {t2:.1f}", "")
+    table.add_row("speed-up of 2 local workers", f"{t1 / t2:.2f}", ">= 1.8")
+    table.add_row("a task's own time on Dask, s", f"{own / tasks:.3f}", "")
+    table.add_row("Dask overhead per task, s", f"{overhead:.3f}", "")
+    table.add_row("Dask overhead / task time", f"{overhead / (own / tasks):.1%}", "<= 5%")
+    out.print(table)
+    return figures

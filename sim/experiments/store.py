@@ -1,0 +1,239 @@
+"""The results store of a batch: a folder of Parquet partitions, one per task, and a manifest.
+
+Layout of DIR:
+
+- `manifest.json`: the sweep (its content hash and file), the scenarios' content hashes, seed,
+  engine, package version, every task (its content hash, variant, alternative, replications) and
+  the times of each run that wrote to the folder. Times live only here, never in the data files;
+- `variants.parquet`: one row per variant: its scenario file and hashes and the swept parameters;
+- `parts/<variant>-<alternative>-<first replication>-<hash>.parquet`: one task's replications, a
+  row each (scenario, variant, alternative, the swept parameters, replication, every scalar
+  metric), in replication order;
+- `failures/<hash>.json`: a task that raised (variant, alternative, seed, the error);
+- `summary.parquet`, `summary.csv`, `sensitivity.csv`: the tables `growthsim results` writes.
+
+Every file is written to a temporary name in the same folder, flushed to disk and renamed into
+place (atomic on POSIX), so a kill at any moment leaves either the whole file or none. Parquet is
+written with fixed settings and no timestamps, so the same data give the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+MANIFEST = "manifest.json"
+PARTS = "parts"
+FAILURES = "failures"
+_TMP = ".tmp-"
+
+_ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}
+
+
+def arrow_type(kind: str) -> pa.DataType:
+    return _ARROW[kind]
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """`table` as Parquet with fixed settings (the same table gives the same bytes)."""
+    sink = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(None), sink, compression="zstd",
+                   compression_level=3, use_dictionary=True, write_statistics=True,
+                   row_group_size=1 << 20)
+    return sink.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a reader (or a restart after a kill) sees all or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{_TMP}{path.name}.{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    with contextlib.suppress(OSError):  # the rename itself made durable where the OS allows
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
+
+
+def clean_temporary(root: Path) -> int:
+    """Remove files a killed run left half-written; returns how many."""
+    n = 0
+    for folder in (root, root / PARTS, root / FAILURES):
+        if folder.is_dir():
+            for tmp in folder.glob(f"{_TMP}*"):
+                tmp.unlink(missing_ok=True)
+                n += 1
+    return n
+
+
+def part_name(variant: int, alternative: int, first: int, task_hash: str) -> str:
+    return f"v{variant:05d}-a{alternative:03d}-r{first:07d}-{task_hash}.parquet"
+
+
+def done_parts(root: Path) -> dict[str, Path]:
+    """Task hash -> its partition, for every complete partition in the store."""
+    folder = root / PARTS
+    if not folder.is_dir():
+        return {}
+    return {p.stem.rsplit("-", 1)[1]: p for p in sorted(folder.glob("*.parquet"))}
+
+
+def failures(root: Path) -> dict[str, dict[str, Any]]:
+    folder = root / FAILURES
+    if not folder.is_dir():
+        return {}
+    return {p.stem: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(folder.glob("*.json"))}
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    path = root / MANIFEST
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def iter_tables(root: Path) -> Iterator[pa.Table]:
+    for path in done_parts(root).values():
+        yield pq.read_table(path)
+
+
+def task_table(columns: dict[str, tuple[Any, str]], replications: np.ndarray,
+               metrics: dict[str, np.ndarray]) -> pa.Table:
+    """One task's rows: the identifying columns (name -> (value, kind), repeated on every row),
+    the replication index, then each metric (float64) in name order."""
+    n = len(replications)
+    arrays = [pa.array([value] * n, type=arrow_type(kind)) for value, kind in columns.values()]
+    names = list(columns)
+    arrays.append(pa.array(replications, type=pa.int64()))
+    names.append("replication")
+    for name in sorted(metrics):
+        arrays.append(pa.array(np.asarray(metrics[name], dtype=float), type=pa.float64()))
+        names.append(name)
+    return pa.table(arrays, names=names)
+
+
+# -- reading: DuckDB over the partitions ---------------------------------------------------------
+
+SUMMARY_SQL = """
+WITH r AS (SELECT * FROM read_parquet({parts})),
+b AS (SELECT variant, replication, npv_profit AS b_npv, goal_by_deadline AS b_goal
+      FROM r WHERE alternative = 'baseline'),
+s AS (
+  SELECT r.variant, r.alternative,
+         count(*) AS replications,
+         avg(r.npv_profit) AS npv,
+         stddev_samp(r.npv_profit) / sqrt(count(*)) AS npv_se,
+         quantile_cont(r.npv_profit, 0.1) AS npv_p10,
+         quantile_cont(r.npv_profit, 0.9) AS npv_p90,
+         avg(r.goal_by_deadline) AS p_goal,
+         avg(r.total_revenue) AS revenue,
+         avg(r.npv_profit - b.b_npv) AS npv_gain,
+         stddev_samp(r.npv_profit - b.b_npv) / sqrt(count(*)) AS npv_gain_se,
+         avg(r.goal_by_deadline - b.b_goal) AS p_goal_gain
+  FROM r LEFT JOIN b USING (variant, replication)
+  GROUP BY r.variant, r.alternative
+)
+SELECT v.*, s.* EXCLUDE (variant)
+FROM s JOIN read_parquet({variants}) v USING (variant)
+ORDER BY s.variant, s.alternative <> 'baseline', s.alternative
+"""
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def connect() -> Any:
+    """A DuckDB connection that sums in one fixed order (one thread), so the same partitions
+    give the same tables to the last bit."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    return con
+
+
+def summary(root: Path) -> Any:
+    """One row per (variant, alternative): the variant's scenario and swept parameters, mean NPV
+    of profit with its standard error and P10/P90, P(goal by deadline), mean revenue, and the
+    paired differences from the variant's baseline (replication by replication). A pandas
+    DataFrame; empty when no partition is written yet."""
+    import pandas as pd
+
+    if not done_parts(root):
+        return pd.DataFrame()
+    sql = SUMMARY_SQL.format(parts=_sql_path(root / PARTS / "*.parquet"),
+                             variants=_sql_path(root / "variants.parquet"))
+    frame = connect().execute(sql).df()
+    return frame.drop(columns=["scenario_hash", "variant_hash"])
+
+
+def sensitivity(table: Any, parameters: dict[str, str], bins: int = 4) -> Any:
+    """How each swept parameter moves NPV and P(goal): per alternative and value of the
+    parameter (a few distinct values), or per quantile bin of its values (many, e.g. a Latin
+    hypercube), the mean over the variants there."""
+    import pandas as pd
+
+    rows = []
+    for path, kind in parameters.items():
+        values = table[path]
+        if values.nunique() > 8 and kind in ("int", "float"):
+            codes = pd.qcut(values.rank(method="first"), bins, labels=False)
+            edges = values.groupby(codes).agg(["min", "max"])
+            labels = codes.map(lambda c, e=edges: f"{e.loc[c, 'min']:.6g}..{e.loc[c, 'max']:.6g}")
+        else:
+            labels = values.astype(str)
+        grouped = table.assign(_value=labels, _order=values).groupby(
+            ["alternative", "_value"], sort=False)
+        for (alternative, value), group in grouped:
+            rows.append({"parameter": path, "alternative": alternative, "value": value,
+                         "order": group["_order"].min(), "variants": len(group),
+                         "npv": group["npv"].mean(), "p_goal": group["p_goal"].mean()})
+    out = pd.DataFrame(rows, columns=["parameter", "alternative", "value", "order", "variants",
+                                      "npv", "p_goal"])
+    out = out.sort_values(["parameter", "alternative", "order"], kind="stable")
+    return out.drop(columns="order").reset_index(drop=True)
+
+
+def best(table: Any) -> Any:
+    """The best (variant, alternative) for the goal: highest P(goal by deadline), then highest
+    NPV; highest NPV where the scenarios have no goal. None for an empty table."""
+    if table.empty:
+        return None
+    has_goal = table["p_goal"].notna().any()
+    keys = ["p_goal", "npv"] if has_goal else ["npv"]
+    ranked = table.sort_values(keys, ascending=False, kind="stable", na_position="last")
+    return ranked.iloc[0]
+
+
+def write_tables(root: Path, table: Any, sens: Any) -> list[Path]:
+    """summary.parquet (typed), summary.csv and sensitivity.csv, each atomically."""
+    written = []
+    if not table.empty:
+        data = parquet_bytes(pa.Table.from_pandas(table, preserve_index=False))
+        write_atomic(root / "summary.parquet", data)
+        write_atomic(root / "summary.csv", table.to_csv(index=False).encode())
+        written += [root / "summary.parquet", root / "summary.csv"]
+    if not sens.empty:
+        write_atomic(root / "sensitivity.csv", sens.to_csv(index=False).encode())
+        written.append(root / "sensitivity.csv")
+    return written
