@@ -221,6 +221,9 @@ CASES = [
          args=("--set", "channels.partners.organic_leads=1e8")),
     Case("too_many_initial_clients", ("initial_state (clients)", "2,000,000"),
          edit=_set("initial_state.clients.0.count", 10**9)),
+    Case("bet_floods_the_leads", ("bets.flood: ", "leads and clients", "2,000,000"),
+         edit=_set("bets", [{"name": "flood", "changes": [
+             {"path": "channels.partners.organic_leads", "scale": 1e6}]}])),
 ]
 RUN_TOO = {"malformed_yaml", "yaml_alias_bomb", "duplicate_key", "price_1e308",
            "set_organic_leads_1e8", "missing_journey", "probability_1_7", "negative_budget",

@@ -9,8 +9,8 @@ clients, leads, invoices and customer base) from the spec alone, with uncertain 
 and what to do instead. It is called from the loader's validation
 (`models.load.validate`), so the CLI, `--set` and the app's editor all get it.
 
-Bets are not counted: their changes act on top of the baseline and a bet that multiplies the
-leads is refused when it runs (compare reports it per bet).
+Each bet is estimated too, applied at full strength over the whole horizon to the baseline at
+its point values (a bet that multiplies the leads a thousandfold is refused at load, named).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from models.spec.distributions import _Dist
 from models.spec.messages import msg
-from models.spec.scenario import Scenario
+from models.spec.scenario import Bet, Scenario
 
 # Agents (leads and clients) one replication may create. 2 million is ~1.6 GB of memory a
 # replication (each worker holds one) and ~80 s of CPU: 25 times the reference scenario.
@@ -100,12 +100,43 @@ def _count(x: float) -> str:
     return f"{x:,.0f}" if x < 1e9 else f"{x:.3g}"
 
 
+def _with_bet(spec: Scenario, bet: Bet) -> Scenario | None:
+    """The baseline (point values) with `bet` at full strength, or None if it cannot be built
+    (then `bet_problems` has said why)."""
+    from models.compiled.bets import _appended, _apply, _base_raw, bet_means, realise_bet
+    from models.compiled.form import point_values, realise
+
+    try:
+        raw = _base_raw(realise(spec, point_values(spec)))
+        concrete = realise_bet(bet, bet_means(bet))
+        _appended(raw, [concrete])
+        for change in concrete.changes:
+            if change.append is None:
+                _apply(raw, change, 1.0)
+        return Scenario.model_validate(raw)
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def problems(spec: Scenario) -> list[tuple[str, str]]:
-    """`[(path, message)]` when one replication would create more than `MAX_AGENTS` agents."""
-    work = estimate(spec)
+    """`[(path, message)]` when one replication would create more than `MAX_AGENTS` agents, in
+    the baseline or with one of the bets."""
+    found = _problem(estimate(spec), "")
+    if found:
+        return found
+    for bet in spec.bets:
+        with_bet = _with_bet(spec, bet)
+        if with_bet is not None:
+            found = _problem(estimate(with_bet), f"bets.{bet.name}")
+            if found:
+                return found
+    return []
+
+
+def _problem(work: Workload, where_bet: str) -> list[tuple[str, str]]:
     if not math.isfinite(work.agents) or work.agents > MAX_AGENTS:
         top = list(work.sources.items())[:3]
-        where = top[0][0] if top else ""
+        where = where_bet or (top[0][0] if top else "")
         factor = max(2, math.ceil(work.agents / MAX_AGENTS)) if math.isfinite(work.agents) else 0
         memory = work.memory_bytes
         return [(where, msg(
