@@ -22,6 +22,7 @@ from rich.markup import escape as _markup_escape
 from rich.panel import Panel
 from rich.table import Table
 
+from models.spec.scenario import text_in
 from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.goalseek import SeekResult
 from sim.experiments.montecarlo import MonteCarloResult
@@ -117,7 +118,9 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
         return f"\n[dim]({fmt(lo)} … {fmt(hi)})[/]"
 
     decision = decide(cmp)
-    lines = summary_lines(decision, cur, lang)
+    titles = {b.name: text_in(b.title, lang, b.name) for a in cmp.alternatives for b in a.bets
+              if len(a.bets) == 1}
+    lines = summary_lines(decision, cur, lang, titles)
     console.print(Panel("\n".join(escape(line) for line in lines), title="decision",
                         title_align="left", expand=False))
 
