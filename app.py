@@ -34,6 +34,7 @@ from sim.experiments.montecarlo import MonteCarloResult, goal_value, run_monte_c
 from sim.experiments.parallel import default_workers, process_pool
 from sim.experiments.statistics import describe
 from sim.report import charts, owner
+from sim.report.decision import decide, summary_lines
 from sim.report.i18n import (
     LANGS,
     LANGUAGE_NAMES,
@@ -841,6 +842,11 @@ def page_compare(spec: Scenario, lang: Lang) -> None:
 
     def render(cmp: Comparison, tag: str) -> None:
         _provenance(spec, cmp.replications, cmp.seed, lang)
+        # Which option to pick and why, first (sim.report.decision); "$" would start LaTeX
+        decision = decide(cmp)
+        lines = summary_lines(decision, cur, lang, {n: alt_name(n, spec, lang) for n in cmp.names})
+        (st.success if decision.settled else st.info)(
+            "\n\n".join(line.replace("$", "\\$") for line in lines))
         st.subheader(t("ranked", lang))
         st.dataframe(ranked_table(cmp, lang), hide_index=True, column_config=_column_help(lang),
                      key=f"ranked-{tag}")

@@ -249,6 +249,12 @@ def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
     assert list(shown["Chance of the goal"]) == [percent(p, "en") for p in table["p_goal"]]
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 4  # ROI vs time, two fan charts, levers
+    # the decision summary opens the page: the library's leader, by its title
+    leader = str(table.iloc[0]["bet"])
+    boxes = [b.value for b in [*at.success, *at.info]]
+    keep = leader == "baseline"
+    assert any(b.startswith("Recommended: keep" if keep else f"Recommended: {names[leader]}")
+               for b in boxes), boxes
 
     # Another scenario has other bets: its own choice, nothing carried over.
     at.sidebar.radio(key="page@en").set_value("scenario").run()
