@@ -133,6 +133,8 @@ def task_table(columns: dict[str, tuple[Any, str]], replications: np.ndarray,
 
 # -- reading: DuckDB over the partitions ---------------------------------------------------------
 
+# Standard errors hold under Latin hypercube sampling: a variant's replications share one LHS
+# design, whose mean's variance is at most sigma^2 / (n - 1) (`sim.experiments.statistics`).
 SUMMARY_SQL = """
 WITH r AS (SELECT * FROM read_parquet({parts})),
 b AS (SELECT variant, replication, npv_profit AS b_npv, goal_by_deadline AS b_goal
@@ -141,13 +143,13 @@ s AS (
   SELECT r.variant, r.alternative,
          count(*) AS replications,
          avg(r.npv_profit) AS npv,
-         stddev_samp(r.npv_profit) / sqrt(count(*)) AS npv_se,
+         stddev_samp(r.npv_profit) / sqrt(greatest(count(*) - 1, 1)) AS npv_se,
          quantile_cont(r.npv_profit, 0.1) AS npv_p10,
          quantile_cont(r.npv_profit, 0.9) AS npv_p90,
          avg(r.goal_by_deadline) AS p_goal,
          avg(r.total_revenue) AS revenue,
          avg(r.npv_profit - b.b_npv) AS npv_gain,
-         stddev_samp(r.npv_profit - b.b_npv) / sqrt(count(*)) AS npv_gain_se,
+         stddev_samp(r.npv_profit - b.b_npv) / sqrt(greatest(count(*) - 1, 1)) AS npv_gain_se,
          avg(r.goal_by_deadline - b.b_goal) AS p_goal_gain
   FROM r LEFT JOIN b USING (variant, replication)
   GROUP BY r.variant, r.alternative
