@@ -36,30 +36,76 @@ which.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+# The API is imported on first use (PEP 562): `sim` is the package of every command too, and
+# importing the whole library (pandas, scipy, calibration, the experiments) would slow the start
+# of each `growthsim` command and of every pool worker that needs only an engine.
+_WHERE = {
+    "Ledger": "models.accounting.ledger",
+    "TransactionsCalibration": "models.calibration.calibrate",
+    "calibrate_transactions": "models.calibration.calibrate",
+    "calibrate_funnel": "models.calibration.funnel",
+    "read_leads": "models.calibration.funnel",
+    "read_transactions": "models.calibration.transactions",
+    "stress_shocks": "models.compiled.bets",
+    "CompiledScenario": "models.compiled.form",
+    "compile_scenario": "models.compiled.form",
+    "load_scenario": "models.load",
+    "ScenarioError": "models.spec.errors",
+    "Bet": "models.spec.scenario",
+    "Scenario": "models.spec.scenario",
+    "ENGINE_NAMES": "sim.engines",
+    "Comparison": "sim.experiments.compare",
+    "compare_bets": "sim.experiments.compare",
+    "SeekResult": "sim.experiments.goalseek",
+    "seek_size": "sim.experiments.goalseek",
+    "MonteCarloResult": "sim.experiments.montecarlo",
+    "run_monte_carlo": "sim.experiments.montecarlo",
+}
+_MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress"}
 
-from models.accounting.ledger import Ledger
-from models.calibration.calibrate import TransactionsCalibration, calibrate_transactions
-from models.calibration.funnel import calibrate_funnel, read_leads
-from models.calibration.transactions import read_transactions
-from models.compiled.bets import stress_shocks
-from models.compiled.form import CompiledScenario, compile_scenario
-from models.load import load_scenario
-from models.spec.errors import ScenarioError
-from models.spec.scenario import Bet, Scenario
-from sim.engines import ENGINE_NAMES, get_engine
-from sim.experiments import sensitivity, stress
-from sim.experiments.compare import Comparison, compare_bets
-from sim.experiments.goalseek import SeekResult, seek_size
-from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
+if TYPE_CHECKING:
+    import numpy as np
+
+    from models.accounting.ledger import Ledger
+    from models.calibration.calibrate import TransactionsCalibration, calibrate_transactions
+    from models.calibration.funnel import calibrate_funnel, read_leads
+    from models.calibration.transactions import read_transactions
+    from models.compiled.bets import stress_shocks
+    from models.compiled.form import CompiledScenario, compile_scenario
+    from models.load import load_scenario
+    from models.spec.errors import ScenarioError
+    from models.spec.scenario import Bet, Scenario
+    from sim.engines import ENGINE_NAMES
+    from sim.experiments import sensitivity, stress
+    from sim.experiments.compare import Comparison, compare_bets
+    from sim.experiments.goalseek import SeekResult, seek_size
+    from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    elif name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+    else:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    globals()[name] = value  # imported once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
              engine: str = "agent", **options: Any) -> Ledger:
     """One run of `engine` on a compiled scenario: its closed ledger (see
     `models.accounting.metrics` for the metrics made from it)."""
+    from sim.engines import get_engine
+
     return get_engine(engine)(compiled, seed, **options)  # type: ignore[no-any-return]
 
 

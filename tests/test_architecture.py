@@ -145,3 +145,17 @@ def test_public_api_is_what_the_readme_uses() -> None:
         if name.isupper():  # a constant
             continue
         assert getattr(sim, name).__doc__, f"sim.{name} has no docstring"
+
+
+def test_importing_an_engine_does_not_import_the_whole_library() -> None:
+    """`sim`'s API is imported on first use: a pool worker or a command that needs an engine
+    does not pay for pandas and the experiments (the public API still resolves every name)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.engines.agent; "
+            "print('pandas' in sys.modules, 'sim.experiments.compare' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.split()
+    assert out == ["False", "False"], out
+    assert sim.compare_bets.__module__ == "sim.experiments.compare"

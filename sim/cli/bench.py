@@ -116,12 +116,11 @@ def first_call(scenario_path: str, cache_dir: str | None = None) -> dict[str, fl
 
 _FAST_MEMORY_PROBE = """
 import json, resource, sys
-import sim.experiments.montecarlo as montecarlo
 from models.load import load_scenario
-from sim.engines.fast import simulate
-montecarlo.simulate = simulate  # the Monte Carlo's own path, on the fast engine
+from sim.experiments.montecarlo import run_monte_carlo
 spec = load_scenario(sys.argv[1])
-result = montecarlo.run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=int(sys.argv[3]))
+result = run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=int(sys.argv[3]), engine="fast")
+assert result.provenance()["engine"] == "fast"
 result.summary(); result.monthly_quantiles()
 print(json.dumps({
     "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -424,7 +424,7 @@ class _ClientTerms:
     """What a client's month needs from one month's parameters for one tier and segment,
     worked out once a run (the same arithmetic as at each use, so the same numbers)."""
 
-    __slots__ = ("buy", "churn", "interval", "per_day", "rate", "regular")
+    __slots__ = ("buy", "churn", "interval", "margin", "per_day", "price", "rate", "regular")
 
     def __init__(self, p: Params, tier: int, segment: int) -> None:
         t = p.tiers[tier]
@@ -435,6 +435,7 @@ class _ClientTerms:
         self.per_day = self.rate / DAYS_PER_MONTH
         self.regular = t.regular
         self.interval = p.payment_interval_days(tier, segment)
+        self.price, self.margin = p.price(tier, segment), p.margin(tier, segment)
 
 
 class _Client(_Scheduled):
@@ -776,13 +777,14 @@ class _Run:
                 tier = cl.tier = tier + 1
                 ledger.upsells[m] += 1
         t = tiers[tier]
-        price = p.price(tier, cl.segment)
+        terms = self.client_terms[m][tier][cl.segment]
+        price = terms.price
         ledger.revenue[m][2 * tier + repeat] += price
         if cl.first_month < m:
             ledger.recurring_revenue[m] += price
         costs = ledger.costs[m]
         costs[_COGS] += t.cost_of_goods
-        margin = p.margin(tier, cl.segment)
+        margin = terms.margin
         ledger.gross_profit_by_channel[m][cl.channel] += margin
         if not repeat:
             commission = p.commission_rate * price
