@@ -30,7 +30,7 @@ LAYERS = [
     ("sim.engines",),
     ("sim.experiments",),
     ("sim.report",),
-    ("sim.cli", "sim"),
+    ("sim.cli", "sim.app", "sim"),
 ]
 
 

@@ -1,0 +1,68 @@
+"""The app's frame: language, pages, seed and replications in the sidebar; one page at a time."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sim.app.pages import compare, dashboard, scenario, stress
+from sim.app.state import MIN_REPS, PAGES, current_scenario, init_state, state
+from sim.app.widgets import show_problems
+from sim.report.i18n import (
+    LANGS,
+    LANGUAGE_NAMES,
+    Lang,
+    t,
+)
+
+# --- main -----------------------------------------------------------------------------------------
+
+# Streamlit's own Stop (in the running-man status widget) is hidden: the app's Stop, at the top
+# of the page, cancels the pool's queued replications and keeps the quick answer. The file
+# uploader's fixed English words are replaced by the language's (CSS: they are not parameters).
+_CSS = """<style>
+[data-testid="stStatusWidget"] {{visibility: hidden;}}
+[data-testid="stFileUploaderDropzoneInstructions"] {{display: none;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {{display: none;}}
+[data-testid="stFileUploaderDropzone"] button span[data-has-shortcut]::after {{
+  content: "{browse}";}}
+</style>"""
+
+
+def main() -> None:
+    st.set_page_config(page_title="GrowthSim", layout="wide")
+    init_state()
+    with st.sidebar:
+        lang: Lang = st.radio(t("language", "en") + " / " + t("language", "ru"), LANGS,
+                              format_func=LANGUAGE_NAMES.__getitem__, horizontal=True, key="lang")
+        st.title(t("app_title", lang))
+        # The page is kept under "page"; the radio is keyed per language (its labels are).
+        key = f"page@{lang}"
+
+        def choose_page() -> None:
+            state()["page"] = state()[key]
+
+        st.radio(t("app_title", lang), PAGES, index=PAGES.index(state()["page"]), key=key,
+                 label_visibility="collapsed", format_func=lambda p: t(f"page_{p}", lang),
+                 on_change=choose_page)
+        st.divider()
+        st.number_input(t("seed", lang), min_value=0, value=1, step=1, key="seed",
+                        help=t("seed_help", lang))
+        st.number_input(t("replications", lang), min_value=MIN_REPS, max_value=2000, value=100,
+                        step=10, key="reps", help=t("replications_help", lang))
+    st.html(_CSS.format(browse=t("browse", lang)))
+    # The top of the page: what runs now. Below it, the page in one slot, so a page replaces
+    # the previous one at once (no greyed copy of the last page below a long run).
+    state()["_top_slot"] = st.empty()
+    body = st.empty()
+    page = state()["page"]
+    with body.container():
+        if page == "scenario":
+            scenario.page(lang)
+            return
+        spec, problems, _ = current_scenario()
+        if spec is None:
+            st.warning(t("scenario_invalid", lang))
+            show_problems(problems, lang)
+            return
+        {"dashboard": dashboard.page, "compare": compare.page,
+         "stress": stress.page}[page](spec, lang)

@@ -1,0 +1,145 @@
+"""The bets page: which bet (or portfolio) to pick and why, on common random numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from models.load import scenario_hash
+from models.spec.errors import localized
+from models.spec.scenario import Scenario, text_in
+from sim.app.running import progressive, requested
+from sim.app.state import state, synced
+from sim.app.widgets import alt_name, ci_text, cols, months_text, provenance, renamed
+from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
+from sim.report import charts
+from sim.report.decision import decide, summary_lines
+from sim.report.i18n import (
+    Lang,
+    metric_label,
+    money,
+    percent,
+    t,
+    tooltip,
+)
+
+
+def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
+    """The comparison's ranked table (`Comparison.table()`) in the owner's words and money."""
+    cur = cmp.spec.currency
+    rows = []
+    for r in cmp.table().to_dict(orient="records"):
+        rows.append({
+            metric_label("bet", lang): alt_name(r["bet"], cmp.spec, lang),
+            metric_label("cost", lang): money(r["cost"], cur, lang),
+            t("npv_ci", lang): ci_text(r["npv"], r["npv_lo"], r["npv_hi"],
+                                   lambda x: money(x, cur, lang, compact=True)),
+            t("roi_ci", lang): ci_text(r["roi"], r["roi_lo"], r["roi_hi"],
+                                   lambda x: percent(x, lang)),
+            metric_label("payback_month", lang): months_text(r["payback_month"]),
+            t("months_to_goal", lang): months_text(r["months_to_goal_p10"], r["months_to_goal_p50"],
+                                               r["months_to_goal_p90"]),
+            metric_label("p_goal", lang): percent(r["p_goal"], lang),
+            metric_label("p_best_npv", lang): percent(r["p_best_npv"], lang),
+            metric_label("p_best_time", lang): percent(r["p_best_time"], lang),
+        })
+    return pd.DataFrame(rows)
+
+
+def _column_help(lang: Lang) -> dict[str, Any]:
+    names = {t("npv_ci", lang): "npv", t("roi_ci", lang): "roi",
+             metric_label("p_goal", lang): "p_goal",
+             metric_label("p_best_npv", lang): "p_best_npv",
+             metric_label("p_best_time", lang): "p_best_time"}
+    return {label: st.column_config.Column(help=tooltip(key, lang))
+            for label, key in names.items()}
+
+
+
+def _bet_line(bet: Any, spec: Scenario, lang: Lang) -> str:
+    cur = spec.currency
+    costs = [t("from_month", lang, month=bet.start_month)]
+    if bet.one_off_cost:
+        costs.append(t("one_off_cost", lang, cost=money(bet.one_off_cost, cur, lang)))
+    if bet.monthly_cost:
+        costs.append(t("monthly_cost", lang, cost=money(bet.monthly_cost, cur, lang)))
+    text = text_in(bet.description, lang)
+    return f"**{text_in(bet.title, lang, bet.name)}**: {text} ({', '.join(costs)})"
+
+
+def page(spec: Scenario, lang: Lang) -> None:
+    st.header(t("page_compare", lang))
+    names = [b.name for b in spec.bets]
+    if not names:
+        st.info(t("no_bets", lang))
+        return
+    with st.expander(t("what_changes", lang)):
+        for b in spec.bets:
+            st.markdown(_bet_line(b, spec, lang))
+    # Settings are per scenario (another scenario has other bets), kept apart from the widgets,
+    # which are per language (their shown titles are).
+    sfx = scenario_hash(spec)
+    keys = (f"cmp_bets:{sfx}", f"cmp_budget:{sfx}", f"cmp_max:{sfx}")
+    for k, default in zip(keys, (names, 0.0, 1), strict=True):
+        state().setdefault(k, default)
+    synced(st.multiselect, keys[0], lang, label=t("bets", lang), options=names,
+            default=[b for b in state()[keys[0]] if b in names],
+            format_func=lambda b: alt_name(b, spec, lang))
+    c = cols(2)
+    with c[0]:
+        synced(st.number_input, keys[1], lang, label=t("budget", lang), min_value=0.0,
+                value=float(state()[keys[1]]), step=100000.0, format="%.0f")
+    with c[1]:
+        synced(st.selectbox, keys[2], lang, label=t("max_bets", lang), options=(1, 2, 3),
+                index=(1, 2, 3).index(state()[keys[2]]))
+    settings = requested(f"compare_settings:{sfx}", keys, t("compare_run", lang), lang)
+    if settings is None:
+        return
+    bets, budget, max_bets = settings
+    if not bets:
+        st.warning(t("choose_bets", lang))
+        return
+    try:
+        fits = alternatives(spec, select_bets(spec, list(bets)), budget or None, max_bets)
+    except ValueError as err:  # a bet that cannot run at all
+        st.error(localized(str(err), lang))
+        return
+    if len(fits) < 2:
+        st.warning(t("no_alternatives", lang))
+        return
+    cur = spec.currency
+
+    def run(reps: int, seed: int, progress: Callable[[int, int], None],
+            pool: Executor) -> Comparison:
+        return compare_bets(spec, list(bets), replications=reps, seed=seed, budget=budget or None,
+                            max_bets=max_bets, progress=progress, executor=pool)
+
+    def render(cmp: Comparison, tag: str) -> None:
+        provenance(spec, cmp.replications, cmp.seed, lang)
+        # Which option to pick and why, first (sim.report.decision); "$" would start LaTeX
+        decision = decide(cmp)
+        lines = summary_lines(decision, cur, lang, {n: alt_name(n, spec, lang) for n in cmp.names})
+        (st.success if decision.settled else st.info)(
+            "\n\n".join(line.replace("$", "\\$") for line in lines))
+        st.subheader(t("ranked", lang))
+        st.dataframe(ranked_table(cmp, lang), hide_index=True, column_config=_column_help(lang),
+                     key=f"ranked-{tag}")
+        table = cmp.table()
+        table = renamed(table[table["bet"] != BASELINE], spec, lang)
+        st.plotly_chart(charts.roi_vs_time(table, lang), key=f"roi-{tag}")
+        q = renamed(cmp.monthly_quantiles(), spec, lang)
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(charts.fan_chart(q, "revenue", lang, t("fan_revenue", lang), group="bet",
+                                         currency=cur), key=f"fanrev-{tag}")
+        c2.plotly_chart(charts.fan_chart(q, "profit", lang, t("fan_profit", lang), group="bet",
+                                         currency=cur), key=f"fanprofit-{tag}")
+        st.plotly_chart(charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
+                        key=f"levers-{tag}")
+
+    progressive(("compare", scenario_hash(spec), settings), lang, run, render,
+                t("run_compare", lang))
+

@@ -1,0 +1,104 @@
+"""The forecast page: headline figures, month by month, where money leaks, the four levers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from models.load import scenario_hash
+from models.spec.scenario import Scenario
+from sim.app.running import progressive
+from sim.app.widgets import fmt, metric_card, provenance
+from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
+from sim.report import charts, owner
+from sim.report.i18n import (
+    Lang,
+    metric_label,
+    money,
+    number,
+    percent,
+    t,
+    tooltip,
+)
+
+# --- results pages --------------------------------------------------------------------------------
+
+def page(spec: Scenario, lang: Lang) -> None:
+    st.header(t("page_dashboard", lang))
+    cur = spec.currency
+
+    def render(result: MonteCarloResult, tag: str) -> None:
+        provenance(spec, result.replications, result.seed, lang)
+        s = result.summary()
+        st.subheader(t("dash_headline", lang, months=spec.horizon_months))
+        cards = ("total_revenue", "total_profit", "npv_profit", "cac", "cltv_with_tail", "romi",
+                 "ros", "nmc")
+        cols = st.columns(4)
+        for i, name in enumerate(cards):
+            metric_card(cols[i % 4], name, s[name]["mean"], cur, lang,
+                        (s[name]["p10"], s[name]["p90"]))
+        goal = owner.goal_status(result)
+        if goal is not None and spec.goal is not None:
+            st.markdown(t("goal_line", lang, metric=t(spec.goal.metric, lang),
+                          target=fmt("revenue" if spec.goal.metric != "active_clients"
+                                      else "leads", spec.goal.target, cur, lang),
+                          month=spec.goal.deadline_month))
+            months = " / ".join(str(int(m)) if m is not None else t("never", lang)
+                                for m in (goal["p10"], goal["p50"], goal["p90"]))
+            st.markdown(t("p_goal_value", lang, p=percent(goal["p_goal"], lang), m=months),
+                        help=tooltip("goal_by_deadline", lang))
+
+        st.subheader(t("dash_month_by_month", lang))
+        q = result.monthly_quantiles()
+        view = owner.monthly_view(result)
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(charts.counts_chart(view, lang), key=f"counts-{tag}")
+        c2.plotly_chart(charts.fan_chart(q, "revenue", lang, currency=cur), key=f"rev-{tag}")
+        c1.plotly_chart(charts.fan_chart(q, "profit", lang, currency=cur), key=f"profit-{tag}")
+        c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang, currency=cur),
+                        key=f"cum-{tag}")
+        # Two tables, people and money (money in millions, '6,4 млн ₽'), so every column fits
+        # the page's width; the charts and the CLI's files have the exact means.
+        for part, columns in (("counts", _COUNT_COLUMNS), ("money", _MONEY_COLUMNS)):
+            shown: dict[str, Any] = {t("month", lang): view["month"].astype(int)}
+            for c in columns:
+                shown[metric_label(c, lang)] = [fmt(c, v, cur, lang, compact=True)
+                                                for v in view[c]]
+            helps = {metric_label(c, lang): st.column_config.Column(help=tooltip(c, lang))
+                     for c in columns if tooltip(c, lang)}
+            st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"monthly-{part}-{tag}",
+                         column_config=helps, width="stretch")
+
+        st.subheader(t("dash_leaks", lang))
+        leaks = owner.leaks(result)
+        st.plotly_chart(charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang),
+                        key=f"leaks-{tag}")
+        st.caption(t("dash_leaks_caption", lang))
+        st.dataframe(pd.DataFrame({
+            t("stage", lang): [metric_label(x, lang) for x in leaks["stage"]],
+            t("lost_count", lang): [number(x, lang) for x in leaks["count"]],
+            t("lost_money", lang): [money(x, cur, lang) for x in leaks["revenue"]],
+            t("share_of_potential", lang): [percent(x, lang, 1) for x in leaks["share"]],
+        }), hide_index=True, key=f"leaktable-{tag}")
+
+        st.subheader(t("dash_levers", lang))
+        st.caption(t("dash_levers_caption", lang))
+        cols = st.columns(4)
+        for i, row in enumerate(owner.levers(result).itertuples(index=False)):
+            metric_card(cols[i], row.metric, row.mean, cur, lang, (row.p10, row.p90))
+
+    def run(reps: int, seed: int, progress: Callable[[int, int], None],
+            pool: Executor) -> MonteCarloResult:
+        return run_monte_carlo(spec, reps, seed, progress=progress, executor=pool)
+
+    progressive(("forecast", scenario_hash(spec)), lang, run, render, t("run_forecast", lang))
+
+
+_COUNT_COLUMNS = ("leads", "new_clients", "active_clients")
+_MONEY_COLUMNS = ("revenue", "recurring_revenue", "marketing", "marketing_per_new_client",
+                  "total_costs", "profit", "cumulative_profit")
+

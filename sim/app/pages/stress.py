@@ -1,0 +1,102 @@
+"""The stress page: the plan under shocks to demand, conversion, payment and churn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+import pandas as pd
+import streamlit as st
+
+from models.compiled.bets import stress_shocks
+from models.load import scenario_hash
+from models.spec.scenario import Scenario
+from sim.app.running import progressive, requested
+from sim.app.state import state, synced
+from sim.app.widgets import alt_name, ci_text, cols, months_text, provenance, renamed
+from sim.experiments.compare import Comparison, compare_bets
+from sim.experiments.montecarlo import goal_value
+from sim.experiments.statistics import describe
+from sim.report import charts
+from sim.report.i18n import (
+    Lang,
+    metric_label,
+    money,
+    percent,
+    t,
+    tooltip,
+)
+
+
+def page(spec: Scenario, lang: Lang) -> None:
+    st.header(t("page_stress", lang))
+    st.caption(t("stress_caption", lang))
+    h = spec.horizon_months
+    sfx = scenario_hash(spec)  # the months offered depend on the scenario's horizon
+    keys = (f"st_start:{sfx}", f"st_duration:{sfx}", f"st_severity:{sfx}")
+    for k, default in zip(keys, (min(3, h), min(6, h), 1.0), strict=True):
+        state().setdefault(k, default)
+    c = cols(3)
+    with c[0]:
+        synced(st.number_input, keys[0], lang, label=t("shock_start", lang), min_value=1,
+                max_value=h, value=int(state()[keys[0]]))
+    with c[1]:
+        synced(st.number_input, keys[1], lang, label=t("shock_duration", lang), min_value=1,
+                max_value=h, value=int(state()[keys[1]]))
+    with c[2]:
+        synced(st.slider, keys[2], lang, label=t("severity", lang), min_value=0.5,
+                max_value=2.0, value=float(state()[keys[2]]), step=0.25)
+    settings = requested(f"stress_settings:{sfx}", keys, t("stress_run", lang), lang)
+    if settings is None:
+        return
+    start, duration_, severity = settings
+    shocks = stress_shocks(spec, int(start), int(duration_), float(severity))
+    cur = spec.currency
+
+    def run(reps: int, seed: int, progress: Callable[[int, int], None],
+            pool: Executor) -> Comparison:
+        return compare_bets(spec, shocks, replications=reps, seed=seed, progress=progress,
+                            executor=pool)
+
+    def render(cmp: Comparison, tag: str) -> None:
+        provenance(spec, cmp.replications, cmp.seed, lang)
+        table = cmp.table().set_index("bet")
+        rows = []
+        for name in cmp.names:
+            profit = describe(cmp.scalars[name]["total_profit"])
+            r = table.loc[name]
+            rows.append({
+                t("shock", lang): alt_name(name, spec, lang),
+                metric_label("p_goal", lang): percent(r["p_goal"], lang),
+                t("profit_mean_band", lang): (
+                    f"{money(profit['mean'], cur, lang, compact=True)} "
+                    f"({money(profit['p10'], cur, lang, compact=True)} … "
+                    f"{money(profit['p90'], cur, lang, compact=True)})"),
+                t("npv_change", lang): ci_text(r["npv"], r["npv_lo"], r["npv_hi"],
+                                           lambda x: money(x, cur, lang, compact=True)),
+                t("months_to_goal", lang): months_text(r["months_to_goal_p10"],
+                                                   r["months_to_goal_p50"],
+                                                   r["months_to_goal_p90"]),
+            })
+        st.subheader(t("stress_table", lang))
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"stress-{tag}",
+                     column_config={metric_label("p_goal", lang): st.column_config.Column(
+                         help=tooltip("p_goal", lang))})
+        goal = spec.goal
+        title = (t("goal_at_deadline", lang, metric=t(goal.metric, lang),
+                   month=goal.deadline_month) if goal is not None
+                 else metric_label("cumulative_profit", lang))
+        counts = goal is not None and goal.metric == "active_clients"
+        outcome = {alt_name(n, spec, lang): goal_value(cmp.monthly[n], spec) for n in cmp.names}
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(charts.outcome_distribution(
+            outcome, lang, title, y_title=t("clients_unit", lang) if counts else "",
+            currency=None if counts else cur), key=f"box-{tag}")
+        q = renamed(cmp.monthly_quantiles(), spec, lang)
+        c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang,
+                                         t("cum_profit_per_shock", lang), group="bet",
+                                         currency=cur), key=f"stressfan-{tag}")
+
+    progressive(("stress", scenario_hash(spec), settings), lang, run, render,
+                t("run_stress", lang))
+

@@ -1,0 +1,161 @@
+"""Running a page's library call: cached by scenario content and settings, with progress at
+the top of the page, a quick answer first, cancellable."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+import streamlit as st
+
+from models.spec.errors import localized
+from sim.app.state import QUICK_REPS, state
+from sim.experiments.parallel import default_workers, process_pool
+from sim.report.i18n import (
+    Lang,
+    duration,
+    t,
+)
+
+# --- running: cached by scenario content and settings, with progress at the top, cancellable ----
+
+def app_pool() -> ProcessPoolExecutor:
+    return process_pool(default_workers())
+
+
+Key = tuple[Any, ...]
+# run(replications, seed, progress, executor) -> a result; the library call of a page.
+Runner = Callable[[int, int, Callable[[int, int], None], Executor], Any]
+
+
+class ResultStore:
+    """Results by (what was run, scenario content hash, settings, replications, seed), shared by
+    every session of this server, oldest dropped first. Not `st.cache_data`: its replay forbids
+    the cached function to update a progress bar created outside it, and the bar is the point
+    of a long run."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._items: OrderedDict[Key, Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Key) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+            return self._items.get(key)
+
+    def put(self, key: Key, result: Any) -> None:
+        with self._lock:
+            self._items[key] = result
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource
+def result_store() -> ResultStore:
+    return ResultStore()
+
+
+def top_slot() -> Any:
+    """The slot at the top of the page for what runs now (progress, Stop, Refine)."""
+    return state()["_top_slot"]
+
+
+def stop() -> None:
+    state()["stopped"] = True
+
+
+def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, what: str,
+               note: str | None = None, stoppable: bool = False) -> Any:
+    """`run` with a progress bar at the top of the page, cached on `key` (content and
+    settings), replications, seed. The bar says what runs, how far it is and about how long is
+    left (from the pace so far).
+
+    Our own pool, so that Stop (a rerun, which raises inside the progress callback) cancels the
+    replications not yet started instead of waiting for them all; nothing is cached then."""
+    full_key = (*key, replications, seed)
+    cached = result_store().get(full_key)
+    if cached is not None:
+        return cached
+    with top_slot().container():
+        if note:
+            st.info(note)
+        if stoppable:  # the app's only Stop (Streamlit's own is hidden, see main)
+            st.button(t("stop", lang), help=t("stop_help", lang), on_click=stop)
+        bar = st.progress(0.0, text=t("progress_start", lang, what=what, total=replications))
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if done <= 0:
+            return
+        left = (time.monotonic() - started) / done * max(total - done, 0)
+        bar.progress(min(done / total, 1.0), text=t(
+            "progress", lang, what=what, done=done, total=total, left=duration(left, lang)))
+
+    pool = app_pool()
+    try:
+        result = run(replications, seed, progress, pool)
+    except ValueError as err:  # e.g. bets that push a drawn value out of its range
+        top_slot().empty()
+        st.error(localized(str(err), lang))
+        st.stop()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    top_slot().empty()
+    result_store().put(full_key, result)
+    return result
+
+
+def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], None],
+                what: str) -> None:
+    """Show a quick answer from few replications, then refine it to the chosen number in place.
+
+    Stop (at the top while refining) interrupts the run: Streamlit reruns the script, the
+    progress callback raises, the pool's queued replications are cancelled and nothing is
+    cached; the quick answer stays on screen, with a button to refine it again."""
+    state()["seen_results"] = True
+    seed, reps = int(state()["seed"]), int(state()["reps"])
+    holder = st.empty()
+    quick = min(QUICK_REPS, reps)
+    if result_store().get((*key, reps, seed)) is None and quick < reps:
+        result = cached_run(key, quick, seed, lang, run, what)
+        with holder.container():
+            render(result, "quick")
+        if state().get("stopped"):
+            top_slot().button(t("refine", lang, total=reps), on_click=state().__setitem__,
+                          args=("stopped", False))
+            return
+        result = cached_run(key, reps, seed, lang, run, what,
+                            note=t("quick_answer", lang, n=quick, total=reps), stoppable=True)
+    else:
+        result = cached_run(key, reps, seed, lang, run, what)
+    with holder.container():
+        render(result, "full")
+
+
+
+def set_settings(name: str, keys: tuple[str, ...]) -> None:
+    """Remember what the user asked to run (a button press); a new request undoes a Stop."""
+    state()[name] = tuple(jsonable(state()[k]) for k in keys)
+    state()["stopped"] = False
+
+
+def requested(name: str, keys: tuple[str, ...], label: str, lang: Lang) -> tuple[Any, ...] | None:
+    """A run button for the settings kept under `keys`: the settings last asked for (None:
+    never asked), with a note when they have changed since."""
+    st.button(label, type="primary", on_click=set_settings, args=(name, keys))
+    settings: tuple[Any, ...] | None = state().get(name)
+    if settings is not None and settings != tuple(jsonable(state()[k]) for k in keys):
+        st.caption(t("compare_settings_changed", lang))
+    return settings
+
+
+def jsonable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+

@@ -1,0 +1,123 @@
+"""Small pieces every page shows: numbers in the owner's format, metric cards, problems, names of
+alternatives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from models.compiled.bets import SHOCKS
+from models.load import scenario_hash
+from models.spec.errors import localized
+from models.spec.scenario import Scenario, text_in
+from sim.app.state import scenario_title
+from sim.experiments.compare import BASELINE
+from sim.report import owner
+from sim.report.i18n import (
+    Lang,
+    metric_label,
+    money,
+    number,
+    percent,
+    t,
+    tooltip,
+)
+
+# --- formatting helpers -------------------------------------------------------------------------
+
+def fmt(name: str, value: float | None, currency: str, lang: Lang,
+         compact: bool = False) -> str:
+    if name in owner.MONEY:
+        return money(value, currency, lang, compact=compact)
+    if name == "conversion":
+        return percent(value, lang, 1)
+    if name in owner.RATIOS:
+        return percent(value, lang)
+    if name == "purchases_per_client":
+        return number(value, lang, 2)
+    return number(value, lang)
+
+
+def provenance(spec: Scenario, reps: int, seed: int, lang: Lang) -> None:
+    st.caption(t("provenance", lang, name=scenario_title(spec, lang), reps=reps, seed=seed,
+                 hash=scenario_hash(spec)))
+
+
+def metric_card(col: Any, name: str, value: float | None, currency: str, lang: Lang,
+            band: tuple[float | None, float | None] | None = None) -> None:
+    # The card shows millions short; its tooltip has the exact mean, the P10-P90 band and what
+    # the methodology's term means.
+    lines = [tooltip(name, lang) or "", fmt(name, value, currency, lang)]
+    if band is not None:
+        lo, hi = (fmt(name, v, currency, lang) for v in band)
+        lines.append(f"P10 … P90: {lo} … {hi}")
+    col.metric(metric_label(name, lang), fmt(name, value, currency, lang, compact=True),
+               help="\n\n".join(x for x in lines if x))
+
+
+def field_label(path: str, lang: Lang) -> str:
+    """A parameter path in words ('Горизонт, мес.'), or the path itself when it has no label."""
+    last = path.rsplit(".", 1)[-1]
+    return t(last, lang) if last in LABELS else ""
+
+
+def problem_line(where: str, what: str, lang: Lang) -> str:
+    """One problem as shown: the field in words and its path in the YAML, then what to do."""
+    text = localized(what, lang)
+    if not where:
+        return text
+    label = field_label(where, lang)
+    return f"**{label}** (`{where}`): {text}" if label else f"`{where}`: {text}"
+
+
+def show_problems(problems: list[tuple[str, str]], lang: Lang) -> None:
+    for where, what in problems:
+        st.error(problem_line(where, what, lang))
+
+
+
+def cols(n: int) -> list[Any]:
+    return list(st.columns(n))
+
+
+LABELS = {"horizon_months", "budget_monthly", "max_leads", "half_saturation_budget",
+           "organic_leads", "managers", "salary_monthly", "handling_minutes", "commission_rate",
+           "lost_unprocessed", "response_half_life_hours", "first_contact_conversion",
+           "first_contact_drop", "max_touches", "interval_days", "conversion_per_touch",
+           "paid_probability", "price", "cost_of_goods", "purchase_interval_months",
+           "upsell_probability", "monthly_churn", "monthly_churn_no_result", "enabled",
+           "churn_reduction", "cost_per_client_month", "probability", "cost_per_attempt",
+           "target", "deadline_month"}
+
+
+
+def alt_name(name: str, spec: Scenario, lang: Lang) -> str:
+    """An alternative's name as shown: the baseline is 'the plan', shocks are translated, bets
+    (and portfolios 'a + b') by their titles."""
+    if name == BASELINE:
+        return t("baseline", lang)
+    if name in SHOCKS:
+        return t(name, lang)
+    titles = {b.name: text_in(b.title, lang, b.name) for b in spec.bets}
+    return " + ".join(titles.get(part, part) for part in name.split(" + "))
+
+
+def ci_text(mid: float | None, lo: float | None, hi: float | None,
+        fmt: Callable[[float | None], str]) -> str:
+    return f"{fmt(mid)} [{fmt(lo)} … {fmt(hi)}]"
+
+
+def months_text(*values: object) -> str:
+    return " / ".join("—" if v is None or v != v else str(int(v))  # type: ignore[call-overload]
+                      for v in values)
+
+
+
+def renamed(frame: pd.DataFrame, spec: Scenario, lang: Lang) -> pd.DataFrame:
+    out = frame.copy()
+    out["bet"] = [alt_name(b, spec, lang) for b in out["bet"]]
+    return out
+
