@@ -125,15 +125,12 @@ def read_yaml(text: str, source: str) -> dict[str, Any]:
 def parse_override(text: str) -> tuple[str, Any]:
     """`path=value` -> (path, value), the value read as a YAML scalar or flow mapping."""
     if "=" not in text:
-        raise PathError(text, "an override is written path=value, e.g. sales.managers=6")
+        raise PathError(text, msg("override_form"))
     path, _, raw_value = text.partition("=")
     try:
         value = yaml.safe_load(raw_value)
     except yaml.YAMLError:
-        raise PathError(
-            path.strip(), f"cannot read the value {raw_value!r}; write a number (e.g. 6) or a "
-            "distribution in braces (e.g. {dist: beta, mean: 0.1, sd: 0.02})"
-        ) from None
+        raise PathError(path.strip(), msg("override_unreadable", value=raw_value)) from None
     return path.strip(), value
 
 
@@ -145,7 +142,8 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str] | None) -> dict[st
             path, value = parse_override(text)
             set_path(result, path, value, Scenario)
         except PathError as err:
-            raise PathError(err.path, f"{err.message} (in the override {text!r})") from None
+            raise PathError(err.path, msg("in_override", message=bilingual(err.message),
+                                          override=text)) from None
     return result
 
 

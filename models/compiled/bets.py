@@ -41,6 +41,8 @@ from models.compiled.form import (
 from models.compiled.streams import bet_draws
 from models.compiled.units import is_whole_number, whole_number
 from models.spec.distributions import _Dist
+from models.spec.messages import msg
+from models.spec.messages_ru import bilingual
 from models.spec.paths import PathError, expand_path, get_value, iter_distributions, set_path
 from models.spec.scenario import Bet, Change, Channel, Scenario, Tier
 
@@ -301,15 +303,12 @@ def check_bet(spec: Scenario, bet: Bet) -> list[tuple[str, str]]:
     quantiles, with the bet's own uncertain values at the ends of their ranges."""
     where = f"bets.{bet.name}"
     if bet.start_month > spec.horizon_months:
-        return [(f"{where}.start_month", f"month {bet.start_month} is after the horizon "
-                 f"({spec.horizon_months} months); start it earlier")]
+        return [(f"{where}.start_month", msg("bet_after_horizon", month=bet.start_month,
+                                             horizon=spec.horizon_months))]
     for i, change in enumerate(bet.changes):
         head = change.path.split(".", 1)[0]
         if head in FRAME_FIELDS:
-            return [(f"{where}.changes.{i}.path",
-                     f"a bet cannot change {head}: it is the scenario's frame (goal, horizon, "
-                     "discounting, market, starting state), not a lever; change it in the "
-                     "scenario itself, or compare two scenarios")]
+            return [(f"{where}.changes.{i}.path", msg("bet_changes_frame", head=head))]
         if change.append is not None:
             try:
                 _ITEM_MODEL[change.path].model_validate(change.append)
@@ -335,7 +334,8 @@ def check_bet(spec: Scenario, bet: Bet) -> list[tuple[str, str]]:
                     else:
                         _apply(base, change, 1.0)
                 except PathError as err:
-                    return [(f"{at}.path", f"{err.path}: {err.message}")]
+                    return [(f"{at}.path", msg("bet_at_path", path=err.path,
+                                               message=bilingual(err.message)))]
                 except (ValueError, TypeError) as err:
                     return [(at, str(err))]
             try:
@@ -343,12 +343,13 @@ def check_bet(spec: Scenario, bet: Bet) -> list[tuple[str, str]]:
             except ValidationError as err:
                 first = err.errors()[0]
                 field = ".".join(str(p) for p in first["loc"]) or "scenario"
-                msg = str(first["msg"]).removeprefix("Value error, ")
-                span = " at the end of its range" if dists else ""
-                if draw is not base_draws[0]:
-                    span += " with the scenario's uncertain values at their extremes"
-                return [(where, f"applying it{span} makes {field} invalid: {msg}; change the "
-                         "bet")]
+                why = bilingual(str(first["msg"]).removeprefix("Value error, "))
+                extremes = draw is not base_draws[0]
+                key = {(False, False): "bet_makes_invalid",
+                       (True, False): "bet_makes_invalid_at_end",
+                       (False, True): "bet_makes_invalid_extremes",
+                       (True, True): "bet_makes_invalid_both"}[(bool(dists), extremes)]
+                return [(where, msg(key, field=field, why=why))]
     return []
 
 

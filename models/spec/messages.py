@@ -136,7 +136,81 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_rows": (
         "{what} in {rows}: {fix}, or pass --skip-bad-rows to leave these rows out",
         "{what} в {rows}: {fix}, или передайте --skip-bad-rows, чтобы пропустить эти строки"),
+    # -- parameter paths (models.spec.paths, overrides) -----------------------------------
+    "path_empty": (
+        "empty parameter path; write it like sales.managers",
+        "пустой путь к параметру; пишите его так: `sales.managers`"),
+    "path_no_item": (
+        "no item named {name!r}; known: {known}",
+        "нет элемента с именем `{name}`; есть: {known}"),
+    "path_single_value": (
+        "{path} is a single value, not a group",
+        "`{path}` — одно значение, а не группа параметров"),
+    "path_unknown": (
+        "unknown parameter {name!r}; known here: {known}",
+        "неизвестный параметр `{name}`; здесь есть: {known}"),
+    "path_no_group": (
+        "the scenario has no group here",
+        "в сценарии здесь нет группы параметров"),
+    "path_list_empty": (
+        "{path} is empty in this scenario; nothing to address",
+        "`{path}` в этом сценарии пуст: менять нечего"),
+    "path_not_list": (
+        "{where} is not a list; '*' stands for every item of a list (channels, tiers, segments)",
+        "`{where}` — не список; «*» означает каждый элемент списка (`channels`, `tiers`, "
+        "`segments`)"),
+    "path_no_value": (
+        "no value at {name!r}",
+        "нет значения в `{name}`"),
+    "override_form": (
+        "an override is written path=value, e.g. sales.managers=6",
+        "правка пишется как путь=значение, например `sales.managers=6`"),
+    "override_unreadable": (
+        "cannot read the value {value!r}; write a number (e.g. 6) or a distribution in braces "
+        "(e.g. {{dist: beta, mean: 0.1, sd: 0.02}})",
+        "не удаётся прочитать значение `{value}`; укажите число (например, 6) или распределение "
+        "в фигурных скобках (например, `{{dist: beta, mean: 0.1, sd: 0.02}}`)"),
+    "in_override": (
+        "{message} (in the override {override!r})",
+        "{message} (в правке `{override}`)"),
+    # -- bets (models.compiled.bets.check_bet) ----------------------------------------------
+    "bet_after_horizon": (
+        "month {month} is after the horizon ({horizon} months); start it earlier",
+        "{month}-й месяц позже горизонта ({horizon} мес.); начните раньше"),
+    "bet_changes_frame": (
+        "a bet cannot change {head}: it is the scenario's frame (goal, horizon, discounting, "
+        "market, starting state), not a lever; change it in the scenario itself, or compare two "
+        "scenarios",
+        "вариант вложений не может менять `{head}`: это рамка сценария (цель, горизонт, "
+        "дисконтирование, рынок, начальное состояние), а не рычаг; измените это в самом "
+        "сценарии или сравните два сценария"),
+    "bet_at_path": (
+        "{path}: {message}",
+        "параметр `{path}`: {message}"),
+    "bet_makes_invalid": (
+        "applying it makes {field} invalid: {why}; change the bet",
+        "с этим вариантом `{field}` становится недопустимым: {why}; измените вариант"),
+    "bet_makes_invalid_at_end": (
+        "applying it at the end of its range makes {field} invalid: {why}; change the bet",
+        "на краю своего диапазона этот вариант делает `{field}` недопустимым: {why}; "
+        "измените вариант"),
+    "bet_makes_invalid_extremes": (
+        "applying it with the scenario's uncertain values at their extremes makes {field} "
+        "invalid: {why}; change the bet",
+        "при крайних значениях неопределённых параметров сценария этот вариант делает "
+        "`{field}` недопустимым: {why}; измените вариант"),
+    "bet_makes_invalid_both": (
+        "applying it at the end of its range with the scenario's uncertain values at their "
+        "extremes makes {field} invalid: {why}; change the bet",
+        "на краю своего диапазона и при крайних значениях неопределённых параметров сценария "
+        "этот вариант делает `{field}` недопустимым: {why}; измените вариант"),
 }
+
+
+def names(items: list[str]) -> Message:
+    """Names from a scenario, listed: plain in English, as code in Russian (they are typed as
+    they are, not translated)."""
+    return Message(", ".join(items) or "—", ", ".join(f"`{x}`" for x in items) or "—")
 
 
 def msg(message_key: str, /, **values: Any) -> Message:

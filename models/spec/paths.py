@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from models.spec.distributions import _Dist
+from models.spec.messages import msg
+from models.spec.messages import names as listed
 
 
 class PathError(ValueError):
@@ -63,14 +65,14 @@ def _list_index(items: list[Any], part: str, path: str) -> int:
     if part.isdigit() and int(part) < len(items):
         return int(part)
     known = [str(item.get("name")) for item in items if isinstance(item, dict)]
-    raise PathError(path, f"no item named {part!r}; known: {', '.join(known) or '(none)'}")
+    raise PathError(path, msg("path_no_item", name=part, known=listed(known)))
 
 
 def set_path(raw: dict[str, Any], path: str, value: Any, model: type[BaseModel]) -> None:
     """Set `value` at `path` in the raw (unvalidated) scenario dict, checking the path."""
     parts = path.split(".")
     if not path or any(not p for p in parts):
-        raise PathError(path, "empty parameter path; write it like sales.managers")
+        raise PathError(path, msg("path_empty"))
     node: Any = raw
     cls: type[BaseModel] | None = model
     for depth, part in enumerate(parts):
@@ -84,14 +86,14 @@ def set_path(raw: dict[str, Any], path: str, value: Any, model: type[BaseModel])
             node = node[index]
             continue
         if cls is None:
-            raise PathError(here, f"{'.'.join(parts[:depth])} is a single value, not a group")
+            raise PathError(here, msg("path_single_value", path=".".join(parts[:depth])))
         names = _field_names(cls)
         if part not in names:
             known = sorted({v for v in names.values()})
-            raise PathError(here, f"unknown parameter {part!r}; known here: {', '.join(known)}")
+            raise PathError(here, msg("path_unknown", name=part, known=listed(known)))
         key = names[part]
         if not isinstance(node, dict):
-            raise PathError(here, "the scenario has no group here")
+            raise PathError(here, msg("path_no_group"))
         if last:
             node[key] = value
             return
@@ -100,10 +102,10 @@ def set_path(raw: dict[str, Any], path: str, value: Any, model: type[BaseModel])
         )
         kind, inner = _unwrap(field.annotation)
         if kind == "leaf":
-            raise PathError(".".join(parts[: depth + 2]), f"{here} is a single value, not a group")
+            raise PathError(".".join(parts[: depth + 2]), msg("path_single_value", path=here))
         if node.get(key) is None:
             if kind == "list":
-                raise PathError(here, f"{here} is empty in this scenario; nothing to address")
+                raise PathError(here, msg("path_list_empty", path=here))
             default = field.get_default(call_default_factory=True)
             node[key] = default.model_dump(by_alias=True) if isinstance(default, BaseModel) else {}
         node = node[key]
@@ -125,8 +127,7 @@ def expand_path(raw: dict[str, Any], path: str) -> list[str]:
         if part == "*":
             if not isinstance(node, list):
                 raise PathError(".".join([*done, part]),
-                                f"{'.'.join(done) or 'the scenario'} is not a list; '*' "
-                                "stands for every item of a list (channels, tiers, segments)")
+                                msg("path_not_list", where=".".join(done) or "scenario"))
             for i, item in enumerate(node):
                 key = str(item.get("name", i)) if isinstance(item, dict) else str(i)
                 walk(item, [*done, key], tail)
@@ -151,7 +152,7 @@ def get_value(raw: dict[str, Any], path: str) -> Any:
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:
-            raise PathError(path, f"no value at {part!r}")
+            raise PathError(path, msg("path_no_value", name=part))
     return node
 
 
