@@ -182,8 +182,8 @@ def custom_shock(spec: Scenario, texts: Sequence[str], start_month: int = 1,
                  duration_months: int | None = None, name: str | None = None) -> Bet:
     """One shock of the changes written `path:op:value`, acting together."""
     changes = [parse_shock(t) for t in texts]
-    label = name or ", ".join(texts)
-    return _bet(spec, label, label, changes, start_month, duration_months)
+    written = ", ".join(texts)  # the description: the changes as written, whatever the name
+    return _bet(spec, name or written, written, changes, start_month, duration_months)
 
 
 def combined(shocks: Sequence[Bet], name: str | None = None) -> Bet:
