@@ -103,16 +103,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "correlations_ignored": (
         "The scenario correlates some assumptions. Sobol indices share the variance out only "
         "among independent inputs, so the indices by assumption, lever and stage treat the "
-        "assumptions as unrelated: read them as what each would carry on its own. The indices "
-        "by block of correlated assumptions keep the correlations and are exact for the plan "
-        "as described.",
+        "assumptions as unrelated: read them as what each would carry on its own.",
         "В сценарии некоторые допущения связаны (коррелированы). Индексы Соболя делят "
         "дисперсию только между независимыми входами, поэтому индексы по допущениям, рычагам и "
-        "этапам считают допущения несвязанными: это вклад каждого самого по себе. Индексы по "
-        "блокам связанных допущений учитывают корреляции и точны для плана как он описан."),
+        "этапам считают допущения несвязанными: это вклад каждого самого по себе."),
     "correlations_in_blocks": (
-        "The indices by block of correlated assumptions keep the scenario's correlations.",
-        "Индексы по блокам связанных допущений учитывают корреляции сценария."),
+        "The indices by block of correlated assumptions keep the correlations (a block's "
+        "assumptions move together as the scenario says) and are exact for the plan as "
+        "described.",
+        "Индексы по блокам связанных допущений учитывают корреляции (допущения блока "
+        "меняются вместе, как сказано в сценарии) и точны для плана как он описан."),
+    "no_goal": ("The scenario has no goal: months to goal count as the horizon + 1.",
+                "В сценарии нет цели: месяцев до цели считается как горизонт + 1."),
     # the app's investor page
     "page_caption": (
         "What an investor asks of a plan: which assumptions carry it, what shocks it survives "
@@ -199,10 +201,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "quick_sample": ("Quick answer from N = {n}; refining to N = {total}…",
                      "Быстрый ответ по выборке {n}; уточняем до выборки {total}…"),
     "refine_sample": ("Refine to N = {total}", "Уточнить до выборки {total}"),
-    "stopped": ("Stopped. Press the button above to run again.",
-                "Остановлено. Нажмите кнопку выше, чтобы запустить снова."),
-    "no_goal": ("The scenario has no goal: months to goal count as the horizon + 1.",
-                "В сценарии нет цели: месяцев до цели считается как горизонт + 1."),
     # parameters without a label in sim.report.i18n
     "committee_delay_days": ("buying-committee delay, days", "задержка решения комитета, дней"),
     "delay_days": ("delay, days", "задержка, дней"),

@@ -133,9 +133,8 @@ def _sobol(spec: Scenario, lang: Lang) -> None:
     def render(result: sa.SensitivityResult, tag: str) -> None:
         st.caption(w("sens_provenance", lang, name=scenario_title(spec, lang), n=result.n,
                      reps=result.replications, runs=result.runs, seed=result.seed))
-        for note in result.notes:
-            if note != "correlations_in_blocks" or "correlations_ignored" not in result.notes:
-                st.info(report.note_text(note, lang))
+        if result.notes:
+            st.info("\n\n".join(report.note_text(note, lang) for note in result.notes))
         c = cols(2)
         metric_key, by_key = f"inv_metric:{sfx}", f"inv_by:{sfx}"
         _defaults((metric_key, by_key), ("npv_profit", "parameter"))
