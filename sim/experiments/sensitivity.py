@@ -614,6 +614,15 @@ def require_factors(fs: Sequence[Factor]) -> None:
             "диапазон (--range sales.managers=3:6)"))
 
 
+def grouping_names(spec: Scenario, method: str = "sobol",
+                   ranges: Sequence[tuple[str, float, float]] = ()) -> list[str]:
+    """The groupings `sobol` or `morris` (default groups) computes on the scenario: those with
+    more than one group ("block" only when some parameters are correlated, and Sobol's only)."""
+    chosen = ("lever", "stage", "block") if method == "sobol" else ("lever", "stage")
+    return [by for by, labels in _groupings(spec, factors(spec, ranges), chosen)
+            if len(set(labels)) > 1]
+
+
 def planned_runs(spec: Scenario, method: str = "sobol", n: int = 256, replications: int = 2,
                  groups: Sequence[str] | None = None,
                  ranges: Sequence[tuple[str, float, float]] = ()) -> int:

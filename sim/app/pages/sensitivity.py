@@ -107,6 +107,27 @@ def _refined_sample(key: tuple[Any, ...], spec: Scenario, method: str, n: int, r
         render(result, "full")
 
 
+def _outcome_choice(spec: Scenario, lang: Lang, key: str,
+                    method: str | None = None) -> tuple[str, str]:
+    """The outcome shown (and, for Sobol and Morris, the grouping): chosen above the results,
+    which a quick answer and its refinement both draw (widgets once per page run)."""
+    _defaults((key, f"{key}:by"), ("npv_profit", "parameter"))
+    c = cols(2)
+    with c[0]:
+        synced(st.selectbox, key, lang, label=w("outcome", lang), options=sa.METRICS,
+               index=sa.METRICS.index(state()[key]), format_func=lambda m: w(m, lang))
+    if method is None:
+        return str(state()[key]), "parameter"
+    bys = ("parameter", *sa.grouping_names(spec, method))
+    if state()[f"{key}:by"] not in bys:
+        state()[f"{key}:by"] = "parameter"
+    with c[1]:
+        synced(st.radio, f"{key}:by", lang, label=w("grouping", lang), options=bys,
+               index=bys.index(state()[f"{key}:by"]), horizontal=True,
+               format_func=lambda b: w(f"by_{b}", lang))
+    return str(state()[key]), str(state()[f"{key}:by"])
+
+
 def _sobol(spec: Scenario, lang: Lang) -> None:
     sfx = scenario_hash(spec)
     if not _has_factors(spec, lang):
@@ -130,26 +151,13 @@ def _sobol(spec: Scenario, lang: Lang) -> None:
         return
     method, n, reps = str(settings[0]), int(settings[1]), int(settings[2])
 
+    metric, by = _outcome_choice(spec, lang, f"inv_metric:{sfx}", method)
+
     def render(result: sa.SensitivityResult, tag: str) -> None:
         st.caption(w("sens_provenance", lang, name=scenario_title(spec, lang), n=result.n,
                      reps=result.replications, runs=result.runs, seed=result.seed))
         if result.notes:
             st.info("\n\n".join(report.note_text(note, lang) for note in result.notes))
-        c = cols(2)
-        metric_key, by_key = f"inv_metric:{sfx}", f"inv_by:{sfx}"
-        _defaults((metric_key, by_key), ("npv_profit", "parameter"))
-        bys = ("parameter", *result.groups)
-        if state()[by_key] not in bys:
-            state()[by_key] = "parameter"
-        with c[0]:
-            synced(st.selectbox, metric_key, lang, label=w("outcome", lang),
-                   options=list(result.indices), index=list(result.indices).index(
-                       state()[metric_key]), format_func=lambda m: w(m, lang))
-        with c[1]:
-            synced(st.radio, by_key, lang, label=w("grouping", lang), options=bys,
-                   index=bys.index(state()[by_key]), horizontal=True,
-                   format_func=lambda b: w(f"by_{b}", lang))
-        metric, by = state()[metric_key], state()[by_key]
         if result.method == "sobol":
             st.caption(w("sobol_caption", lang))
             st.plotly_chart(report.sobol_figure(result, metric, lang, by, spec),
@@ -180,14 +188,10 @@ def _tornado(spec: Scenario, lang: Lang) -> None:
             pool: Executor) -> sa.Tornado:
         return sa.tornado(spec, reps, seed, executor=pool, engine=ENGINE, progress=progress)
 
+    metric, _ = _outcome_choice(spec, lang, f"inv_tmetric:{sfx}")
+
     def render(torn: sa.Tornado, tag: str) -> None:
         provenance(spec, torn.replications, torn.seed, lang)
-        metric_key = f"inv_tmetric:{sfx}"
-        _defaults((metric_key,), ("npv_profit",))
-        synced(st.selectbox, metric_key, lang, label=w("outcome", lang),
-               options=list(torn.table), index=list(torn.table).index(state()[metric_key]),
-               format_func=lambda m: w(m, lang))
-        metric = state()[metric_key]
         st.plotly_chart(report.tornado_figure(torn, metric, lang, spec), key=f"tornado-{tag}")
         st.dataframe(report.tornado_table(torn, metric, lang, spec, spec.currency),
                      hide_index=True, key=f"tornado-table-{tag}")
