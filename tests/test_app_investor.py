@@ -142,14 +142,19 @@ def test_a_bad_own_shock_is_named_with_its_fix() -> None:
 def test_reverse_stress_table_names_what_breaks_the_plan() -> None:
     at = _investor("reverse")
     next(r for r in at.radio if r.label == "The plan is broken when").set_value("npv").run()
+    conversion = "journey.first_contact_conversion:down"
+    at.multiselect[0].set_value([conversion])
     _click(at, "Find what breaks the plan")
     spec = _spec()
-    expected = stress_lib.reverse_stress(spec, criterion="npv", replications=REPS, seed=1,
-                                         tolerance=0.02, engine="fast", workers=1)
+    targets = [*stress_lib.lever_targets(spec), stress_lib.parameter_target(conversion)]
+    expected = stress_lib.reverse_stress(spec, targets, criterion="npv", replications=REPS,
+                                         seed=1, tolerance=0.02, engine="fast", workers=1)
     shown = at.dataframe[0].value
     assert shown.equals(report.reverse_table(expected, "en", spec))
-    assert set(shown["what is shocked"]) == {"leads", "conversion", "average check",
-                                             "purchase frequency", "churn"}
+    assert set(shown["what is shocked"]) == {
+        "leads", "conversion", "average check", "purchase frequency", "churn",
+        report.target_label(conversion, "en", spec)}
+    assert report.target_label(conversion, "en", spec).endswith("(down)")
 
 
 def test_russian_investor_page_shows_no_english() -> None:

@@ -325,7 +325,11 @@ def check_target(spec: Scenario, target: ReverseTarget) -> None:
         compile_alternative(spec, [_bet(spec, target.name, target.name,
                                         target.changes(target.high / 2), 1, None)])
     except ValueError as err:
-        raise ValueError(f"--break {target.name}: {err}") from None
+        said = err.args[0] if err.args and isinstance(err.args[0], Message) else str(err)
+        raise ValueError(Message(f"--break {target.name}: {said}",
+                                 f"{target.name}: {Message.text(said, 'ru')}"
+                                 if isinstance(said, Message) else
+                                 f"{target.name}: {said}")) from None
 
 
 @dataclass

@@ -173,6 +173,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                        "вероятность достичь цели ниже порога"),
     "criterion_npv": ("the mean NPV falls below zero", "среднее NPV ниже нуля"),
     "threshold": ("Threshold, %", "Порог, %"),
+    "break_parameters": ("Also these assumptions", "Ещё и эти допущения"),
     "reverse_caption": (
         "For each lever, the smallest shock (from the start month to the end of the horizon) "
         "that breaks the plan, found by bisection on the same runs at every size; the interval "
@@ -500,8 +501,9 @@ def stress_npv_figure(stress: StressResult, lang: Lang,
 
 
 # -- reverse stress --------------------------------------------------------------------------
-def _target(name: str, lang: Lang, spec: Scenario | None) -> str:
-    """A lever, or a parameter moved down or up ("path:up")."""
+def target_label(name: str, lang: Lang, spec: Scenario | None = None) -> str:
+    """A reverse stress target in words: a lever, or a parameter moved down or up
+    ("path:up")."""
     path, _, direction = name.partition(":")
     if "." not in path:
         return _label(name, lang)
@@ -524,7 +526,7 @@ def reverse_table(reverse: ReverseResult, lang: Lang, spec: Scenario | None = No
     value = (lambda v: percent(v, lang)) if reverse.criterion == "goal" else (
         (lambda v: money(v, cur, lang, compact=True)) if cur else (lambda v: number(v, lang)))
     out = pd.DataFrame({
-        "target": [_target(n, lang, spec) for n in frame["target"]],
+        "target": [target_label(n, lang, spec) for n in frame["target"]],
         "unit": [w(f"unit_{u}", lang) for u in frame["unit"]],
         "size": [_size(x, lang, "holds") for x in frame["size"]],
         "size_low": [_size(x, lang, "holds") for x in frame["size_low"]],

@@ -302,8 +302,8 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
     st.caption(w("reverse_caption", lang))
     criteria = ("goal", "npv") if spec.goal is not None else ("npv",)
     start_key = f"inv_rv_start:{sfx}"
-    keys = (start_key, f"inv_criterion:{sfx}", f"inv_threshold:{sfx}")
-    _defaults(keys, (1, criteria[0], 50))
+    keys = (start_key, f"inv_criterion:{sfx}", f"inv_threshold:{sfx}", f"inv_breaks:{sfx}")
+    _defaults(keys, (1, criteria[0], 50, []))
     if state()[keys[1]] not in criteria:
         state()[keys[1]] = criteria[0]
     c = cols(3)
@@ -317,11 +317,23 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
     with c[2]:
         synced(st.slider, keys[2], lang, label=w("threshold", lang), min_value=5,
                max_value=95, value=int(state()[keys[2]]), step=5)
+    # Besides the levers: any uncertain assumption, pushed down or up.
+    options = [f"{f.path}:{d}" for f in sa.factors(spec) for d in ("down", "up")]
+    synced(st.multiselect, keys[3], lang, label=w("break_parameters", lang), options=options,
+           default=[o for o in state()[keys[3]] if o in options],
+           format_func=lambda o: report.target_label(o, lang, spec))
     settings = requested(f"inv_reverse_settings:{sfx}", keys, w("run_reverse", lang), lang)
     if settings is None:
         return
     start, criterion, threshold = int(settings[0]), str(settings[1]), int(settings[2]) / 100
-    targets = stress_lib.lever_targets(spec)
+    try:
+        extra = [stress_lib.parameter_target(b) for b in settings[3]]
+        for target in extra:  # a shock that cannot apply: said before any run
+            stress_lib.check_target(spec, target)
+    except ValueError as err:
+        _error(err, lang)
+        return
+    targets = stress_lib.lever_targets(spec) + extra
     # Bisection: the two ends, then halvings down to the tolerance (the bar's total; a plan
     # broken without a shock or holding at the largest stops sooner).
     per_target = 2 + math.ceil(math.log2(1 / REVERSE_TOLERANCE))
