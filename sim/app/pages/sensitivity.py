@@ -34,7 +34,6 @@ SECTIONS = ("sobol", "tornado", "stress", "reverse")
 METHODS = ("sobol", "morris")
 SAMPLE_SIZES = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
 QUICK_SAMPLE = 8  # Sobol's and Morris's quick answer: N = 8 comes in seconds
-PRESETS = ("recession", "cac_spike", "churn_spike", "payments_delayed", "manager_leaves")
 REVERSE_TOLERANCE = 0.02  # of each lever's range: 7 halvings at most
 
 
@@ -212,7 +211,17 @@ def _has_factors(spec: Scenario, lang: Lang) -> bool:
 
 # --- shocks: presets and own ones --------------------------------------------------------------
 def _shock_options(spec: Scenario) -> list[str]:
-    return [*PRESETS, *(f"channel_off:{c.name}" for c in spec.channels)]
+    """The presets that apply to the scenario (a manager can leave only a team of two or
+    more), a channel switched off for each channel."""
+    def applies(name: str) -> bool:
+        try:
+            stress_lib.preset_changes(spec, name)
+        except ValueError:
+            return False
+        return True
+
+    presets = [p for p in stress_lib.PRESETS if p != "channel_off" and applies(p)]
+    return [*presets, *(f"channel_off:{c.name}" for c in spec.channels)]
 
 
 def _timing(spec: Scenario, lang: Lang, prefix: str, sfx: str,
