@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from models.load import load_scenario
 from sim.cli.main import app
 from sim.experiments.sensitivity import (
+    _COMPILED,
     OTHER,
     Factor,
     SimulationModel,
@@ -328,3 +329,15 @@ def test_progress_counts_every_sample_up_to_the_planned_runs() -> None:
     assert result.runs == total == seen[-1][0]
     assert {t for _, t in seen} == {total}
     assert [d for d, _ in seen] == list(range(1, total + 1))  # one bar, never restarting
+
+
+def test_a_kept_compiled_point_gives_the_run_a_fresh_compile_gives() -> None:
+    spec = load_scenario(tiny())
+    model = SimulationModel(spec, seed=5)
+    point = {CONV: 0.3}
+    first = model(point, 2)
+    for r in range(3):  # other replications and points in between
+        model({CONV: 0.1 + r / 10}, r)
+    kept = model(point, 2)
+    _COMPILED.clear()
+    assert kept == first == model(point, 2)

@@ -39,9 +39,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
@@ -50,7 +52,7 @@ from pydantic import ValidationError
 from scipy import stats
 
 from models.accounting.goal import month_or_never
-from models.compiled.form import compile_scenario, point_values, realise
+from models.compiled.form import CompiledScenario, compile_scenario, point_values, realise
 from models.compiled.sampling import uncertain_parameters
 from models.load import scenario_hash
 from models.spec.errors import Message
@@ -216,6 +218,13 @@ def factors(spec: Scenario, ranges: Sequence[tuple[str, float, float]] = (),
 Model = Callable[[dict[str, float], int], dict[str, float]]
 
 
+# Per process: the last points compiled (compiling is deterministic, so a kept one is the one
+# that would be compiled again).
+_COMPILED: OrderedDict[tuple[str, tuple[tuple[str, float], ...]], CompiledScenario] = (
+    OrderedDict())
+_COMPILED_KEPT = 8
+
+
 @dataclass(frozen=True)
 class SimulationModel:
     """The scenario simulated at a parameter point: replication `r` on the engine stream of
@@ -225,9 +234,24 @@ class SimulationModel:
     seed: int = 1
     engine: str = DEFAULT_ENGINE
 
+    @cached_property
+    def _hash(self) -> str:
+        return scenario_hash(self.spec)
+
+    def compiled(self, values: dict[str, float]) -> CompiledScenario:
+        """The scenario compiled at a point, kept for the point's next replications (a point's
+        tasks come one after another; compiling costs about as much as a fast-engine run)."""
+        key = (self._hash, tuple(sorted(values.items())))
+        found = _COMPILED.get(key)
+        if found is None:
+            found = compile_scenario(self.spec, {**point_values(self.spec), **values})
+            _COMPILED[key] = found
+            while len(_COMPILED) > _COMPILED_KEPT:
+                _COMPILED.popitem(last=False)
+        return found
+
     def __call__(self, values: dict[str, float], replication: int) -> dict[str, float]:
-        full = {**point_values(self.spec), **values}
-        scalars = run_compiled(compile_scenario(self.spec, full), replication, self.seed,
+        scalars = run_compiled(self.compiled(values), replication, self.seed,
                                self.engine).scalars
         never = self.spec.horizon_months + 1
         out = {m: float(scalars[m]) for m in METRICS}

@@ -326,10 +326,9 @@ def check_target(spec: Scenario, target: ReverseTarget) -> None:
                                         target.changes(target.high / 2), 1, None)])
     except ValueError as err:
         said = err.args[0] if err.args and isinstance(err.args[0], Message) else str(err)
+        ru = said.text("ru") if isinstance(said, Message) else said
         raise ValueError(Message(f"--break {target.name}: {said}",
-                                 f"{target.name}: {Message.text(said, 'ru')}"
-                                 if isinstance(said, Message) else
-                                 f"{target.name}: {said}")) from None
+                                 f"{target.name}: {ru}")) from None
 
 
 @dataclass
