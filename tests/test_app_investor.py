@@ -13,6 +13,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from models.load import load_scenario, scenario_hash
+from sim.app.pages import sensitivity as investor_page
 from sim.experiments import sensitivity as sa
 from sim.experiments import stress as stress_lib
 from sim.report import sensitivity as report
@@ -182,19 +183,23 @@ def test_russian_investor_page_shows_no_english() -> None:
         assert not bad, f"{section}: text without Russian words: {bad}"
 
 
-def test_sobol_answers_quickly_then_refines_and_stop_keeps_the_quick_answer() -> None:
+def test_sobol_answers_quickly_then_refines_and_stop_keeps_the_quick_answer(
+        monkeypatch: Any) -> None:
+    # the app runs in this process: a quick answer at N = 2 keeps the test short
+    monkeypatch.setattr(investor_page, "QUICK_SAMPLE", 2)
     at = _investor("sobol")
     sfx = scenario_hash(_spec())
-    for key, value in (("inv_method", "sobol"), ("inv_n", 16), ("inv_reps", 1)):
+    # 2 runs per point: not the analysis another test of this process has cached
+    for key, value in (("inv_method", "sobol"), ("inv_n", 4), ("inv_reps", 2)):
         at.session_state[f"{key}:{sfx}"] = value
     # as after a press of Stop while refining: the request stands, the refinement stopped
-    at.session_state[f"inv_sobol_settings:{sfx}"] = ("sobol", 16, 1)
+    at.session_state[f"inv_sobol_settings:{sfx}"] = ("sobol", 4, 2)
     at.session_state["stopped"] = True
     at.run()
     _ok(at)
-    assert any("N = 8 ·" in c.value for c in at.caption)  # the quick answer stays
-    assert at.main.children[0].label == "Refine to N = 16"  # at the top of the page
-    _click(at, "Refine to N = 16")
-    assert any("N = 16 ·" in c.value for c in at.caption)
-    assert not any("N = 8 ·" in c.value for c in at.caption)  # replaced in place
+    assert any("N = 2 ·" in c.value for c in at.caption)  # the quick answer stays
+    assert at.main.children[0].label == "Refine to N = 4"  # at the top of the page
+    _click(at, "Refine to N = 4")
+    assert any("N = 4 ·" in c.value for c in at.caption)
+    assert not any("N = 2 ·" in c.value for c in at.caption)  # replaced in place
     assert not any(b.label.startswith("Refine") for b in at.button)
