@@ -10,19 +10,25 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from scipy import stats
 from typer.testing import CliRunner
 
 from models.load import load_scenario
 from sim.cli.main import app
 from sim.experiments.sensitivity import (
+    _COMPILED,
+    OTHER,
     Factor,
     SimulationModel,
     UniformRange,
+    correlation_blocks,
     factors,
+    impose_correlations,
     lever_of,
     morris,
     noise_share,
     parse_range,
+    planned_runs,
     sobol,
     stage_of,
     tornado,
@@ -220,3 +226,118 @@ def test_cli_sensitivity_bad_input_exits_2(tmp_path: Any, args: list[str], messa
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+# -- correlated inputs: blocks with the correlations imposed -----------------------------------
+CONV = "journey.first_contact_conversion"
+TOUCH = "journey.follow_up.conversion_per_touch"
+SALARY = "sales.salary_monthly"
+
+
+def correlated_tiny(rho: float) -> Any:
+    data = tiny()
+    data["journey"]["follow_up"]["conversion_per_touch"] = {"dist": "uniform", "low": 0.05,
+                                                           "high": 0.2}
+    data["uncertainty"] = {"correlations": [{"a": CONV, "b": TOUCH, "rho": rho}]}
+    return load_scenario(data)
+
+
+def sum_of_three(values: dict[str, float], replication: int) -> dict[str, float]:
+    return {"y": values[CONV] + values[TOUCH] + values[SALARY]}
+
+
+def test_blocks_join_the_correlated_parameters() -> None:
+    spec = correlated_tiny(0.6)
+    fs = factors(spec, [(SALARY, 99.0, 101.0)])
+    blocks, target = correlation_blocks(spec, fs)
+    assert blocks == [f"{CONV} + {TOUCH}", f"{CONV} + {TOUCH}", SALARY]
+    assert target[0, 1] == target[1, 0] == 0.6 and target[0, 2] == 0.0
+
+
+def test_imposed_correlations_keep_uniform_margins_and_reach_the_rank_correlation() -> None:
+    rng = np.random.default_rng(11)
+    u = rng.random((20000, 3))
+    target = np.array([[1.0, -0.5, 0.0], [-0.5, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    out = impose_correlations(u, target, ["ab", "ab", "c"])
+    rho = stats.spearmanr(out).statistic
+    # the standard error of Spearman's rho at n = 20,000 is about 0.006
+    assert rho[0, 1] == pytest.approx(-0.5, abs=0.03)
+    assert abs(rho[0, 2]) < 0.03
+    assert np.array_equal(out[:, 2], u[:, 2])  # an uncorrelated column is left as drawn
+    for j in (0, 1):  # still uniform: Kolmogorov-Smirnov against U(0, 1)
+        assert stats.kstest(out[:, j], "uniform").pvalue > 0.01
+
+
+def test_block_index_of_correlated_inputs_matches_the_exact_share() -> None:
+    """y = a + b + c, all U(0, 1), a and b with rank correlation rho (for uniforms the rank
+    correlation is the correlation): Var(a + b) = (2 + 2 rho) / 12, Var(y) = (3 + 2 rho) / 12,
+    so the block {a, b} carries (2 + 2 rho) / (3 + 2 rho) of the variance and c the rest;
+    treated as independent, a, b and c would carry a third each."""
+    rho = 0.6
+    spec = correlated_tiny(rho)
+    fs = [Factor(CONV, UniformRange(0, 1), "conversion", "first_contact"),
+          Factor(TOUCH, UniformRange(0, 1), "conversion", "follow_up"),
+          Factor(SALARY, UniformRange(0, 1), OTHER, OTHER)]
+    result = sobol(spec, n=1024, replications=1, model=sum_of_three, factor_list=fs,
+                   metrics=["y"], groups=("block",), workers=1)
+    block = result.groups["block"]["y"].set_index("name")
+    joint, alone = block.loc[f"{CONV} + {TOUCH}"], block.loc[SALARY]
+    for row, share in ((joint, (2 + 2 * rho) / (3 + 2 * rho)), (alone, 1 / (3 + 2 * rho))):
+        for index in ("S1", "ST"):
+            assert row[f"{index}_low"] - 0.02 <= share <= row[f"{index}_high"] + 0.02
+    independent = result.indices["y"].set_index("name")
+    assert independent.loc[SALARY, "ST"] == pytest.approx(1 / 3, abs=0.05)
+    assert result.notes == ["correlations_ignored", "correlations_in_blocks"]
+
+
+def test_no_block_grouping_without_correlations() -> None:
+    result = sobol(load_scenario(tiny()), n=4, replications=1, groups=("block",), workers=1,
+                   model=sum_of_three, factor_list=[
+                       Factor(CONV, UniformRange(0, 1), "conversion", "first_contact"),
+                       Factor(TOUCH, UniformRange(0, 1), "conversion", "follow_up"),
+                       Factor(SALARY, UniformRange(0, 1), OTHER, OTHER)], metrics=["y"])
+    assert result.groups == {} and "correlations_in_blocks" not in result.notes
+
+
+# -- Morris by group -----------------------------------------------------------------------------
+def test_morris_groups_move_their_members_together() -> None:
+    """y = 3a + 2b + c, linear. A group's trajectory step moves all its members at once, each
+    up or down at random (Campolongo et al. 2007): the lever {a} moves y by 3; the lever
+    {b, c} by |2 + 1| = 3 or |2 - 1| = 1 with equal chances, a mean absolute effect of 2; by
+    stage each input is alone, so its own slope."""
+    fs = [Factor("a", UniformRange(0, 1), "leads", "acquisition"),
+          Factor("b", UniformRange(0, 1), "conversion", "first_contact"),
+          Factor("c", UniformRange(0, 1), "conversion", "follow_up")]
+    result = morris(n=50, model=linear, factor_list=fs, metrics=["y"], workers=1,
+                    replications=1, seed=3)
+    lever = result.groups["lever"]["y"].set_index("name")
+    assert lever.loc["leads", "mu_star"] == pytest.approx(3, abs=0.05)
+    both = lever.loc["conversion"]
+    assert both["mu_star_low"] <= 2 <= both["mu_star_high"] and 1 < both["mu_star"] < 3
+    stage = result.groups["stage"]["y"].set_index("name")
+    assert stage["mu_star"].to_dict() == pytest.approx(
+        {"acquisition": 3, "first_contact": 2, "follow_up": 1}, abs=0.05)
+    assert result.runs == 50 * (3 + 1) + 50 * (2 + 1) + 50 * (3 + 1)
+
+
+def test_progress_counts_every_sample_up_to_the_planned_runs() -> None:
+    spec = correlated_tiny(0.6)
+    seen: list[tuple[int, int]] = []
+    result = sobol(spec, n=4, replications=1, workers=1, metrics=["npv_profit"],
+                   progress=lambda done, total: seen.append((done, total)))
+    total = planned_runs(spec, "sobol", 4, 1)
+    assert result.runs == total == seen[-1][0]
+    assert {t for _, t in seen} == {total}
+    assert [d for d, _ in seen] == list(range(1, total + 1))  # one bar, never restarting
+
+
+def test_a_kept_compiled_point_gives_the_run_a_fresh_compile_gives() -> None:
+    spec = load_scenario(tiny())
+    model = SimulationModel(spec, seed=5)
+    point = {CONV: 0.3}
+    first = model(point, 2)
+    for r in range(3):  # other replications and points in between
+        model({CONV: 0.1 + r / 10}, r)
+    kept = model(point, 2)
+    _COMPILED.clear()
+    assert kept == first == model(point, 2)

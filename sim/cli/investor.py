@@ -95,7 +95,7 @@ def sensitivity(
     from sim.cli.main import Engine, _check_engine, _fail, _load
     from sim.experiments import sensitivity as sa
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import w
+    from sim.report.sensitivity import note_text, w
 
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
@@ -128,7 +128,17 @@ def sensitivity(
         else:
             compact = frame[["name", "mu_star", "mu_star_low", "mu_star_high", "sigma"]]
         _print_table(compact, w(metric, "en"))
-        console.print(w("noise_share", "en", share=f"{result.noise[metric]:.0%}"))
+        noise = result.noise[metric]
+        console.print(w("noise_share", "en", share=f"{noise:.0%}" if noise == noise else
+                        "not measured (one replication per point)"))
+    for by, per_metric in result.groups.items():  # NPV's, by lever, stage, correlated block
+        frame = per_metric["npv_profit"]
+        column = "ST" if method == Method.sobol else "mu_star"
+        _print_table(frame.sort_values(column, ascending=False)[
+            ["name", column, f"{column}_low", f"{column}_high"]],
+            f"{w('npv_profit', 'en')}, {w(f'by_{by}', 'en')}", 2)
+    for note in result.notes:
+        console.print(note_text(note, "en"))
     if torn is not None:
         table = torn.table["npv_profit"]
         _print_table(table[["factor", "low_value", "high_value", "at_low", "at_high", "swing"]],

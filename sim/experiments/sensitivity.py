@@ -3,8 +3,19 @@
 Factors are the scenario's uncertain parameters (their distributions) and any parameter given a
 range (uniform between its ends). Each factor is sampled on the unit interval and mapped through
 its distribution's quantile function, so SALib only ever sees independent U(0, 1) inputs.
-Correlations between uncertain parameters are not imposed here: Sobol indices are defined for
-independent inputs (the result says so in `notes` when the scenario has correlations).
+
+Correlations. Sobol's decomposition of the variance into one share per input holds for
+independent inputs only; with correlated ones a parameter's "share" mixes its own effect with
+its partners'. So the per-parameter, lever and stage indices are computed on independent inputs
+(the scenario's correlations switched off; `notes` says "correlations_ignored") and read as
+"what each assumption would carry if the assumptions were unrelated". Beside them, when the
+scenario correlates some of the analysed parameters, the "block" grouping puts each set of
+correlated parameters (a connected component of the correlation graph) in one group and imposes
+the correlations inside each group (a Gaussian copula with the scenario's rank correlations,
+as `models.compiled.sampling` does for Monte Carlo): the groups are then independent of one
+another, so their indices are exact Sobol indices of the plan as the scenario describes it,
+correlations included (Jacques et al. 2006, "Sensitivity analysis in presence of model
+uncertainty and correlated inputs"). The note "correlations_in_blocks" says so.
 
 Common random numbers. A sensitivity run is a set of (sample point, replication) tasks; the
 engine's stream of replication r is the same at every sample point
@@ -28,19 +39,23 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
+from scipy import stats
 
 from models.accounting.goal import month_or_never
-from models.compiled.form import compile_scenario, point_values, realise
+from models.compiled.form import CompiledScenario, compile_scenario, point_values, realise
 from models.compiled.sampling import uncertain_parameters
 from models.load import scenario_hash
+from models.spec.errors import Message
 from models.spec.paths import PathError, get_value, set_path
 from models.spec.scenario import Scenario
 from sim.experiments.parallel import map_tasks, resolve_workers
@@ -203,6 +218,13 @@ def factors(spec: Scenario, ranges: Sequence[tuple[str, float, float]] = (),
 Model = Callable[[dict[str, float], int], dict[str, float]]
 
 
+# Per process: the last points compiled (compiling is deterministic, so a kept one is the one
+# that would be compiled again).
+_COMPILED: OrderedDict[tuple[str, tuple[tuple[str, float], ...]], CompiledScenario] = (
+    OrderedDict())
+_COMPILED_KEPT = 8
+
+
 @dataclass(frozen=True)
 class SimulationModel:
     """The scenario simulated at a parameter point: replication `r` on the engine stream of
@@ -212,9 +234,24 @@ class SimulationModel:
     seed: int = 1
     engine: str = DEFAULT_ENGINE
 
+    @cached_property
+    def _hash(self) -> str:
+        return scenario_hash(self.spec)
+
+    def compiled(self, values: dict[str, float]) -> CompiledScenario:
+        """The scenario compiled at a point, kept for the point's next replications (a point's
+        tasks come one after another; compiling costs about as much as a fast-engine run)."""
+        key = (self._hash, tuple(sorted(values.items())))
+        found = _COMPILED.get(key)
+        if found is None:
+            found = compile_scenario(self.spec, {**point_values(self.spec), **values})
+            _COMPILED[key] = found
+            while len(_COMPILED) > _COMPILED_KEPT:
+                _COMPILED.popitem(last=False)
+        return found
+
     def __call__(self, values: dict[str, float], replication: int) -> dict[str, float]:
-        full = {**point_values(self.spec), **values}
-        scalars = run_compiled(compile_scenario(self.spec, full), replication, self.seed,
+        scalars = run_compiled(self.compiled(values), replication, self.seed,
                                self.engine).scalars
         never = self.spec.horizon_months + 1
         out = {m: float(scalars[m]) for m in METRICS}
@@ -340,6 +377,86 @@ def _notes(spec: Scenario | None, fs: Sequence[Factor]) -> list[str]:
     return notes
 
 
+# -- correlated parameters: blocks and the copula ----------------------------------------------
+def correlation_blocks(spec: Scenario | None,
+                       fs: Sequence[Factor]) -> tuple[list[str], np.ndarray]:
+    """Each factor's block (the factors the scenario's correlations connect, directly or
+    through others, named "a + b"; an uncorrelated factor is its own block) and the target rank
+    correlation matrix of the factors (correlations naming a parameter not analysed are
+    dropped)."""
+    paths = [f.path for f in fs]
+    index = {p: i for i, p in enumerate(paths)}
+    target = np.eye(len(paths))
+    parent = list(range(len(paths)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for corr in spec.uncertainty.correlations if spec is not None else ():
+        if corr.a in index and corr.b in index:
+            i, j = index[corr.a], index[corr.b]
+            target[i, j] = target[j, i] = corr.rho
+            parent[root(i)] = root(j)
+    members: dict[int, list[str]] = {}
+    for i, p in enumerate(paths):
+        members.setdefault(root(i), []).append(p)
+    return [" + ".join(members[root(i)]) for i in range(len(paths))], target
+
+
+def impose_correlations(u: np.ndarray, target: np.ndarray, blocks: Sequence[str]) -> np.ndarray:
+    """Uniforms `u` (rows of independent U(0, 1)) with each block's columns given the block's
+    rank correlations by a Gaussian copula; each column stays U(0, 1), and a column depends on
+    its own block's columns only, so Saltelli's swapping of whole groups stays valid."""
+    out = np.array(u, dtype=float, copy=True)
+    for block in dict.fromkeys(blocks):
+        cols = [j for j, b in enumerate(blocks) if b == block]
+        if len(cols) < 2:
+            continue
+        # Spearman's rho -> the Pearson correlation of normal scores giving it (as
+        # models.compiled.sampling.iman_conover does for Monte Carlo draws)
+        pearson = 2 * np.sin(np.pi * target[np.ix_(cols, cols)] / 6)
+        z = stats.norm.ppf(np.clip(out[:, cols], _EDGE, 1 - _EDGE))
+        out[:, cols] = stats.norm.cdf(z @ np.linalg.cholesky(pearson).T)
+    return out
+
+
+@dataclass
+class _Plan:
+    """Every sample of an analysis (per parameter, then each grouping), so that progress
+    counts the runs of all of them: (done so far, total)."""
+
+    progress: Callable[[int, int], None] | None
+    total: int
+    done: int = 0
+
+    def step(self, runs: int) -> Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        offset, outer = self.done, self.progress
+        self.done += runs
+        return lambda k, _n: outer(offset + k, self.total)
+
+
+def _groupings(spec: Scenario | None, fs: Sequence[Factor],
+               groups: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """(by, each factor's label) for each grouping asked for; "block" only when some factors
+    are correlated (else it repeats the per-parameter indices)."""
+    out = []
+    for by in groups:
+        if by == "block":
+            labels, _ = correlation_blocks(spec, fs)
+            if len(set(labels)) == len(labels):
+                continue
+        elif by in ("lever", "stage"):
+            labels = [getattr(f, by) for f in fs]
+        else:
+            raise ValueError(f"group by lever, stage or block, got {by!r}")
+        out.append((by, labels))
+    return out
+
+
 def sobol(
     spec: Scenario | None = None,
     n: int = 256,
@@ -347,7 +464,7 @@ def sobol(
     seed: int = 1,
     ranges: Sequence[tuple[str, float, float]] = (),
     only: Sequence[str] | None = None,
-    groups: Sequence[str] = ("lever", "stage"),
+    groups: Sequence[str] = ("lever", "stage", "block"),
     model: Model | None = None,
     factor_list: Sequence[Factor] | None = None,
     metrics: Sequence[str] | None = None,
@@ -361,7 +478,9 @@ def sobol(
     Saltelli's sampling (N x (k + 2) points, `n` a power of 2), of each metric; then the same
     by group (`groups`: "lever" and/or "stage", SALib's groups, each its own sample of
     N x (g + 2) points). `model` and `factor_list` replace the simulation and the scenario's
-    factors (analytic cases)."""
+    factors (analytic cases). "block" (only when some factors are correlated): each set of
+    correlated parameters one group, its correlations imposed (see the module's note).
+    `progress(done, total)` counts the runs of every sample."""
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
@@ -374,11 +493,20 @@ def sobol(
     start = time.perf_counter()
     result = SensitivityResult("sobol", fs, n, replications, seed, {},
                                provenance=_provenance(spec, engine), notes=_notes(spec, fs))
+    grouped = [(by, labels) for by, labels in _groupings(spec, fs, groups)
+               if len(set(labels)) > 1]
+    plan = _Plan(progress, sum(n * (g + 2) * replications for g in
+                               [len(fs)] + [len(set(labels)) for _, labels in grouped]))
+    _, target = correlation_blocks(spec, fs)
 
-    def analyse(names: list[str], group_of: list[str] | None) -> dict[str, pd.DataFrame]:
+    def analyse(names: list[str], group_of: list[str] | None,
+                correlated: bool = False) -> dict[str, pd.DataFrame]:
         problem = _problem([f.path for f in fs], group_of)
         u = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
-        y = evaluate(model, _points(fs, u), replications, ms, n_workers, executor, progress)
+        if correlated and group_of is not None:
+            u = impose_correlations(u, target, group_of)
+        y = evaluate(model, _points(fs, u), replications, ms, n_workers, executor,
+                     plan.step(u.shape[0] * replications))
         result.runs += u.shape[0] * replications
         out = {}
         for m in ms:
@@ -398,15 +526,16 @@ def sobol(
         return out
 
     result.indices = analyse([f.path for f in fs], None)
-    for by in groups:
-        labels = [getattr(f, by) for f in fs]
+    for by, labels in _groupings(spec, fs, groups):
         names = list(dict.fromkeys(labels))
-        if len(names) > 1:  # one group holds everything: its index is 1 by definition
-            result.groups[by] = analyse(names, labels)
-        else:
+        if len(names) > 1:
+            result.groups[by] = analyse(names, labels, correlated=by == "block")
+        else:  # one group holds everything: its index is 1 by definition
             result.groups[by] = {m: pd.DataFrame({"name": names, "S1": 1.0, "S1_low": 1.0,
                                                   "S1_high": 1.0, "ST": 1.0, "ST_low": 1.0,
                                                   "ST_high": 1.0}) for m in ms}
+    if "block" in result.groups:
+        result.notes.append("correlations_in_blocks")
     result.seconds = time.perf_counter() - start
     return result
 
@@ -419,6 +548,7 @@ def morris(
     ranges: Sequence[tuple[str, float, float]] = (),
     only: Sequence[str] | None = None,
     levels: int = 4,
+    groups: Sequence[str] = ("lever", "stage"),
     model: Model | None = None,
     factor_list: Sequence[Factor] | None = None,
     metrics: Sequence[str] | None = None,
@@ -429,7 +559,12 @@ def morris(
 ) -> SensitivityResult:
     """Morris's elementary effects, a cheap screen: `n` trajectories of k + 1 points each; per
     factor mu* (mean absolute effect, with its 95% interval) and sigma (spread: interactions or
-    non-linearity), effects measured per unit of the factor's quantile (0 to 1)."""
+    non-linearity), effects measured per unit of the factor's quantile (0 to 1). Then the same
+    by group (`groups`: "lever" and/or "stage", SALib's groups: each trajectory moves a whole
+    group at a time, n x (g + 1) points): mu* of a group is the mean absolute effect of moving
+    all its parameters at once, each up or down at random (Campolongo et al. 2007); SALib gives
+    sigma for one-member groups only (NaN for the others). `progress(done, total)` counts the
+    runs of every sample."""
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
@@ -437,22 +572,39 @@ def morris(
         raise ValueError(f"--n (trajectories) must be at least 2, got {n}")
     fs, model, ms = _setup(spec, ranges, only, model, factor_list, metrics, seed, engine)
     start = time.perf_counter()
-    problem = _problem([f.path for f in fs])
-    u = morris_sample.sample(problem, n, num_levels=levels, seed=seed)
-    y = evaluate(model, _points(fs, u), replications, ms, resolve_workers(workers), executor,
-                 progress)
+    n_workers = resolve_workers(workers)
+    # Morris moves one group at a time through the independent quantiles: the copula of the
+    # "block" grouping would move the other members of a block too, so it is Sobol's only.
+    grouped = [(by, labels) for by, labels in _groupings(spec, fs, groups)
+               if by != "block" and len(set(labels)) > 1]
+    plan = _Plan(progress, sum(n * (g + 1) * replications for g in
+                               [len(fs)] + [len(set(labels)) for _, labels in grouped]))
     result = SensitivityResult("morris", fs, n, replications, seed, {},
-                               provenance=_provenance(spec, engine), notes=_notes(spec, fs),
-                               runs=u.shape[0] * replications)
-    for m in ms:
-        result.noise[m] = noise_share(y[m])
-        si = morris_analyze.analyze(problem, u, y[m].mean(axis=1), num_levels=levels, seed=seed)
-        mu_star, conf = np.asarray(si["mu_star"]), np.asarray(si["mu_star_conf"])
-        result.indices[m] = pd.DataFrame({
-            "name": [f.path for f in fs], "mu_star": mu_star, "mu_star_low": mu_star - conf,
-            "mu_star_high": mu_star + conf, "mu": np.asarray(si["mu"]),
-            "sigma": np.asarray(si["sigma"])}).sort_values("mu_star", ascending=False,
-                                                           ignore_index=True)
+                               provenance=_provenance(spec, engine), notes=_notes(spec, fs))
+
+    def analyse(names: list[str], group_of: list[str] | None) -> dict[str, pd.DataFrame]:
+        problem = _problem([f.path for f in fs], group_of)
+        u = morris_sample.sample(problem, n, num_levels=levels, seed=seed)
+        y = evaluate(model, _points(fs, u), replications, ms, n_workers, executor,
+                     plan.step(u.shape[0] * replications))
+        result.runs += u.shape[0] * replications
+        out = {}
+        for m in ms:
+            if group_of is None:
+                result.noise[m] = noise_share(y[m])
+            si = morris_analyze.analyze(problem, u, y[m].mean(axis=1), num_levels=levels,
+                                        seed=seed)
+            mu_star, conf = np.asarray(si["mu_star"]), np.asarray(si["mu_star_conf"])
+            out[m] = pd.DataFrame({
+                "name": names, "mu_star": mu_star, "mu_star_low": mu_star - conf,
+                "mu_star_high": mu_star + conf, "mu": np.asarray(si["mu"], dtype=float),
+                "sigma": np.asarray(si["sigma"], dtype=float)}).sort_values(
+                    "mu_star", ascending=False, ignore_index=True)
+        return out
+
+    result.indices = analyse([f.path for f in fs], None)
+    for by, labels in grouped:
+        result.groups[by] = analyse(list(dict.fromkeys(labels)), labels)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -467,14 +619,45 @@ def _setup(spec: Scenario | None, ranges: Sequence[tuple[str, float, float]],
         fs = factors(spec, ranges, only)
     else:
         raise ValueError("give a scenario or the factors")
-    if not fs:
-        raise ValueError("the scenario has no uncertain parameters to analyse; give some a "
-                         "range, e.g. --range sales.managers=3:6, or a distribution in the YAML")
+    require_factors(fs)
     if model is None:
         if spec is None:
             raise ValueError("give a scenario or a model")
         model = SimulationModel(spec, seed, engine)
     return fs, model, _metrics_of(model, metrics)
+
+
+def require_factors(fs: Sequence[Factor]) -> None:
+    """Fail, saying how to fix it, when there is nothing to analyse."""
+    if not fs:
+        raise ValueError(Message(
+            "the scenario has no uncertain parameters to analyse; give some a range, e.g. "
+            "--range sales.managers=3:6, or a distribution in the YAML",
+            "в сценарии нет неопределённых параметров для анализа: задайте какому-нибудь "
+            "параметру распределение (например, {dist: pert, low: …, mode: …, high: …}) или "
+            "диапазон (--range sales.managers=3:6)"))
+
+
+def grouping_names(spec: Scenario, method: str = "sobol",
+                   ranges: Sequence[tuple[str, float, float]] = ()) -> list[str]:
+    """The groupings `sobol` or `morris` (default groups) computes on the scenario: those with
+    more than one group ("block" only when some parameters are correlated, and Sobol's only)."""
+    chosen = ("lever", "stage", "block") if method == "sobol" else ("lever", "stage")
+    return [by for by, labels in _groupings(spec, factors(spec, ranges), chosen)
+            if len(set(labels)) > 1]
+
+
+def planned_runs(spec: Scenario, method: str = "sobol", n: int = 256, replications: int = 2,
+                 groups: Sequence[str] | None = None,
+                 ranges: Sequence[tuple[str, float, float]] = ()) -> int:
+    """How many runs `sobol` or `morris` (default groups) takes on the scenario: every sample,
+    every grouping (a progress bar's total, a cost shown before running)."""
+    fs = factors(spec, ranges)
+    chosen = groups if groups is not None else (
+        ("lever", "stage", "block") if method == "sobol" else ("lever", "stage"))
+    sizes = [len(fs)] + [len(set(labels)) for by, labels in _groupings(spec, fs, chosen)
+                         if len(set(labels)) > 1 and not (method == "morris" and by == "block")]
+    return sum(n * (k + (2 if method == "sobol" else 1)) * replications for k in sizes)
 
 
 # -- tornado -----------------------------------------------------------------------------------
@@ -509,13 +692,15 @@ def tornado(
     engine: str = DEFAULT_ENGINE,
     low: float = 0.1,
     high: float = 0.9,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Tornado:
     fs, model, ms = _setup(spec, ranges, only, model, factor_list, metrics, seed, engine)
     median = {f.path: f.value(0.5) for f in fs}
     points = [median]
     for f in fs:
         points += [{**median, f.path: f.value(low)}, {**median, f.path: f.value(high)}]
-    y = evaluate(model, points, replications, ms, resolve_workers(workers), executor)
+    y = evaluate(model, points, replications, ms, resolve_workers(workers), executor,
+                 progress)
     table = {}
     for m in ms:
         mean = y[m].mean(axis=1)  # the same replications at every point: paired

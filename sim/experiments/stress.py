@@ -39,6 +39,7 @@ from models.compiled.sampling import draw_parameters
 from models.compiled.streams import parameter_draws
 from models.load import scenario_hash
 from models.spec.distributions import _Dist
+from models.spec.errors import Message
 from models.spec.scenario import Bet, Scenario, text_in
 from sim.experiments.compare import (
     BASELINE,
@@ -58,12 +59,16 @@ _CHURN_CAP = 0.95  # churn is a probability: a shock takes it this high at most
 
 def _end(spec: Scenario, start_month: int, duration_months: int | None) -> int | None:
     if start_month < 1 or start_month > spec.horizon_months:
-        raise ValueError(f"start month {start_month} is outside the horizon (1 to "
-                         f"{spec.horizon_months}); start the shock within it")
+        raise ValueError(Message(
+            f"start month {start_month} is outside the horizon (1 to {spec.horizon_months}); "
+            "start the shock within it",
+            f"месяц начала {start_month} вне горизонта (от 1 до {spec.horizon_months}); "
+            "начните шок внутри него"))
     if duration_months is None:
         return None
     if duration_months < 1:
-        raise ValueError(f"a shock lasts at least one month, got {duration_months}")
+        raise ValueError(Message(f"a shock lasts at least one month, got {duration_months}",
+                                 f"шок длится не меньше месяца, указано {duration_months}"))
     return min(spec.horizon_months, start_month + duration_months - 1)
 
 
@@ -96,7 +101,8 @@ def _largest_channel(spec: Scenario) -> str:
 def preset_changes(spec: Scenario, name: str, severity: float = 1.0) -> tuple[str, list[dict]]:
     """A preset's description and changes at `severity` (1: the size described)."""
     if severity <= 0:
-        raise ValueError(f"severity must be above 0, got {severity:g}")
+        raise ValueError(Message(f"severity must be above 0, got {severity:g}",
+                                 f"сила шока должна быть больше 0, указано {severity:g}"))
     s = severity
     kind, _, arg = name.partition(":")
     if kind == "recession":
@@ -120,16 +126,20 @@ def preset_changes(spec: Scenario, name: str, severity: float = 1.0) -> tuple[st
     if kind == "manager_leaves":
         managers = spec.sales.managers
         if isinstance(managers, _Dist) or managers < 2:
-            raise ValueError("manager_leaves: the scenario needs at least two sales managers "
-                             "(a fixed number) for one to leave")
+            raise ValueError(Message(
+                "manager_leaves: the scenario needs at least two sales managers (a fixed "
+                "number) for one to leave",
+                "«уходит менеджер»: в сценарии должно быть хотя бы два менеджера по продажам "
+                "(точное число, не распределение), чтобы один мог уйти"))
         leave = min(int(managers) - 1, max(1, round(s)))
         return (f"{leave} sales manager(s) leave", [{"path": "sales.managers", "add": -leave}])
     if kind == "channel_off":
         channel = arg or _largest_channel(spec)
         names = [c.name for c in spec.channels]
         if channel not in names:
-            raise ValueError(f"channel_off:{channel}: no such channel; channels: "
-                             f"{', '.join(names)}")
+            raise ValueError(Message(
+                f"channel_off:{channel}: no such channel; channels: {', '.join(names)}",
+                f"«канал отключён»: канала {channel} нет; каналы: {', '.join(names)}"))
         keep = max(0.0, 1 - s)
         return (f"channel {channel} switched off" if keep == 0 else
                 f"channel {channel} at {keep:.0%}", [
@@ -151,14 +161,19 @@ def parse_shock(text: str) -> dict[str, Any]:
     """`path:op:value` (op: set, scale or add), the `--shock` option's syntax."""
     parts = text.rsplit(":", 2)
     if len(parts) != 3 or parts[1] not in ("set", "scale", "add") or not parts[0]:
-        raise ValueError(f"--shock {text!r}: write path:op:value with op set, scale or add, "
-                         "e.g. --shock tiers.*.monthly_churn:scale:1.5")
+        raise ValueError(Message(
+            f"--shock {text!r}: write path:op:value with op set, scale or add, e.g. "
+            "--shock tiers.*.monthly_churn:scale:1.5",
+            f"шок {text!r}: напишите путь:действие:значение, где действие — set (задать), "
+            "scale (умножить) или add (прибавить), например tiers.*.monthly_churn:scale:1.5"))
     path, op, value = parts
     try:
         number: Any = float(value)
     except ValueError:
         if op != "set":
-            raise ValueError(f"--shock {text!r}: {op} needs a number, got {value!r}") from None
+            raise ValueError(Message(
+                f"--shock {text!r}: {op} needs a number, got {value!r}",
+                f"шок {text!r}: для {op} нужно число, указано {value!r}")) from None
         number = value
     return {"path": path, op: number}
 
@@ -167,8 +182,8 @@ def custom_shock(spec: Scenario, texts: Sequence[str], start_month: int = 1,
                  duration_months: int | None = None, name: str | None = None) -> Bet:
     """One shock of the changes written `path:op:value`, acting together."""
     changes = [parse_shock(t) for t in texts]
-    label = name or ", ".join(texts)
-    return _bet(spec, label, label, changes, start_month, duration_months)
+    written = ", ".join(texts)  # the description: the changes as written, whatever the name
+    return _bet(spec, name or written, written, changes, start_month, duration_months)
 
 
 def combined(shocks: Sequence[Bet], name: str | None = None) -> Bet:
@@ -310,7 +325,10 @@ def check_target(spec: Scenario, target: ReverseTarget) -> None:
         compile_alternative(spec, [_bet(spec, target.name, target.name,
                                         target.changes(target.high / 2), 1, None)])
     except ValueError as err:
-        raise ValueError(f"--break {target.name}: {err}") from None
+        said = err.args[0] if err.args and isinstance(err.args[0], Message) else str(err)
+        ru = said.text("ru") if isinstance(said, Message) else said
+        raise ValueError(Message(f"--break {target.name}: {said}",
+                                 f"{target.name}: {ru}")) from None
 
 
 @dataclass

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from models.spec.scenario import Scenario, text_in
 from sim.experiments.sensitivity import SensitivityResult, Tornado
 from sim.experiments.stress import ReverseResult, StressResult
-from sim.report.i18n import Lang, number, percent
+from sim.report.i18n import Lang, all_keys, money, number, percent, t
 
 _TEXT: dict[str, tuple[str, str]] = {
     "sobol_title": ("What carries the plan: Sobol indices of {metric}",
@@ -41,8 +42,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "S1_high": ("S1, 95% high", "S1, верхняя граница 95%"),
     "ST_low": ("ST, 95% low", "ST, нижняя граница 95%"),
     "ST_high": ("ST, 95% high", "ST, верхняя граница 95%"),
-    "mu_star": ("mean absolute effect (mu*)", "средний модуль эффекта (mu*)"),
-    "sigma": ("spread of effects (sigma)", "разброс эффектов (sigma)"),
+    "mu_star": ("mean absolute effect (mu*)", "средний модуль эффекта (μ*)"),
+    "sigma": ("spread of effects (sigma)", "разброс эффектов (σ)"),
+    "mu_star_low": ("mu*, 95% low", "μ*, нижняя граница 95%"),
+    "mu_star_high": ("mu*, 95% high", "μ*, верхняя граница 95%"),
     "name": ("assumption", "допущение"),
     "factor": ("assumption", "допущение"),
     "lever": ("lever", "рычаг"),
@@ -59,17 +62,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "npv_p10": ("NPV, P10", "NPV, P10"),
     "npv_p50": ("NPV, median", "NPV, медиана"),
     "npv_p90": ("NPV, P90", "NPV, P90"),
-    "p_negative_npv": ("P(NPV < 0)", "P(NPV < 0)"),
-    "p_goal": ("P(goal)", "P(цель)"),
-    "p_goal_low": ("P(goal), 95% low", "P(цель), нижняя граница 95%"),
-    "p_goal_high": ("P(goal), 95% high", "P(цель), верхняя граница 95%"),
+    "p_negative_npv": ("P(NPV < 0)", "вероятность NPV < 0"),
+    "p_goal": ("P(goal)", "вероятность цели"),
+    "p_goal_low": ("P(goal), 95% low", "вероятность цели, нижняя граница 95%"),
+    "p_goal_high": ("P(goal), 95% high", "вероятность цели, верхняя граница 95%"),
     "delta_npv": ("change of NPV", "изменение NPV"),
     "delta_npv_low": ("change of NPV, 95% low", "изменение NPV, нижняя граница 95%"),
     "delta_npv_high": ("change of NPV, 95% high", "изменение NPV, верхняя граница 95%"),
-    "delta_p_goal": ("change of P(goal)", "изменение P(цель)"),
-    "delta_p_goal_low": ("change of P(goal), 95% low", "изменение P(цель), нижняя граница 95%"),
+    "delta_p_goal": ("change of P(goal)", "изменение вероятности цели"),
+    "delta_p_goal_low": ("change of P(goal), 95% low",
+                         "изменение вероятности цели, нижняя граница 95%"),
     "delta_p_goal_high": ("change of P(goal), 95% high",
-                          "изменение P(цель), верхняя граница 95%"),
+                          "изменение вероятности цели, верхняя граница 95%"),
     "target": ("what is shocked", "что меняется"),
     "unit": ("size measured as", "мера размера"),
     "size": ("smallest shock that breaks the plan", "наименьший шок, ломающий план"),
@@ -83,11 +87,133 @@ _TEXT: dict[str, tuple[str, str]] = {
     "unit_share": ("share worse (0.3 = 30%)", "доля ухудшения (0,3 = 30%)"),
     "unit_factor": ("relative rise (1 = twice)", "относительный рост (1 = вдвое)"),
     "yes": ("yes", "да"),
+    "up": ("up", "вверх"),
+    "down": ("down", "вниз"),
     "no": ("no", "нет"),
     "by_parameter": ("by assumption", "по допущениям"),
     "by_lever": ("by lever", "по рычагам"),
     "by_stage": ("by journey stage", "по этапам пути клиента"),
     "baseline": ("the plan (no shock)", "план (без шока)"),
+    "by_block": ("by block of correlated assumptions (correlations imposed)",
+                 "по блокам связанных допущений (с учётом корреляций)"),
+    "block": ("block of correlated assumptions", "блок связанных допущений"),
+    "custom": ("own shock {n}", "свой шок {n}"),
+    "combined": ("all the shocks together", "все шоки вместе"),
+    # notes of an analysis
+    "correlations_ignored": (
+        "The scenario correlates some assumptions. Sobol indices share the variance out only "
+        "among independent inputs, so the indices by assumption, lever and stage treat the "
+        "assumptions as unrelated: read them as what each would carry on its own.",
+        "В сценарии некоторые допущения связаны (коррелированы). Индексы Соболя делят "
+        "дисперсию только между независимыми входами, поэтому индексы по допущениям, рычагам и "
+        "этапам считают допущения несвязанными: это вклад каждого самого по себе."),
+    "correlations_in_blocks": (
+        "The indices by block of correlated assumptions keep the correlations (a block's "
+        "assumptions move together as the scenario says) and are exact for the plan as "
+        "described.",
+        "Индексы по блокам связанных допущений учитывают корреляции (допущения блока "
+        "меняются вместе, как сказано в сценарии) и точны для плана как он описан."),
+    "no_goal": ("The scenario has no goal: months to goal count as the horizon + 1.",
+                "В сценарии нет цели: месяцев до цели считается как горизонт + 1."),
+    # the app's investor page
+    "page_caption": (
+        "What an investor asks of a plan: which assumptions carry it, what shocks it survives "
+        "and how large a shock breaks it. Runs on the fast engine.",
+        "Вопросы инвестора к плану: на каких допущениях он держится, какие шоки выдерживает и "
+        "какой силы шок его ломает. Считается быстрым движком."),
+    "section": ("Question", "Вопрос"),
+    "section_sobol": ("What carries the plan (Sobol, Morris)",
+                      "На чём держится план (Соболь, Моррис)"),
+    "section_tornado": ("Tornado", "Торнадо"),
+    "section_stress": ("Shocks", "Шоки"),
+    "section_reverse": ("What breaks the plan", "Что ломает план"),
+    "method": ("Method", "Метод"),
+    "method_sobol": ("Sobol indices (precise)", "индексы Соболя (точно)"),
+    "method_morris": ("Morris screening (cheap)", "отсев Морриса (быстро)"),
+    "sample_n": ("Sample size N", "Размер выборки"),
+    "sample_n_help": (
+        "Sobol: the base sample; the analysis runs N × (assumptions + 2) points, and as many "
+        "again for each grouping. Morris: the number of trajectories. More is more precise and "
+        "slower.",
+        "Соболь: базовая выборка; анализ считает выборку × (число допущений + 2) точек и "
+        "столько же для каждой группировки. Моррис: число траекторий. Больше — точнее и дольше."),
+    "reps_per_point": ("Runs per point", "Прогонов на точку"),
+    "reps_per_point_help": (
+        "Each point runs with the same random streams (common random numbers); two or more "
+        "measure the simulation's own noise.",
+        "Каждая точка считается на одних и тех же случайных потоках (общие случайные числа); "
+        "два и больше позволяют оценить собственный шум моделирования."),
+    "run_sensitivity": ("Run the sensitivity analysis", "Запустить анализ чувствительности"),
+    "run_tornado": ("Build the tornado", "Построить торнадо"),
+    "run_shocks": ("Run the shocks", "Запустить шоки"),
+    "run_reverse": ("Find what breaks the plan", "Найти, что ломает план"),
+    "what_sensitivity": ("Sensitivity analysis", "Анализ чувствительности"),
+    "what_tornado": ("Tornado", "Торнадо"),
+    "what_shocks": ("Shocks", "Шоки"),
+    "what_reverse": ("Reverse stress test", "Обратный стресс-тест"),
+    "outcome": ("Outcome", "Показатель"),
+    "grouping": ("Show", "Показать"),
+    "presets": ("Shocks to test", "Какие шоки проверить"),
+    "custom_shocks": ("Own shocks, one per line: path:op:value",
+                      "Свои шоки, по одному в строке: `путь:действие:значение`"),
+    "custom_shocks_help": (
+        "op is set, scale or add, as in a bet; e.g. tiers.*.monthly_churn:scale:1.5 (churn "
+        "one and a half times higher).",
+        "Действие — `set` (задать), `scale` (умножить) или `add` (прибавить), как в ставке; "
+        "например `tiers.*.monthly_churn:scale:1.5` (отток в полтора раза выше)."),
+    "combine": ("Also all the shocks together", "Ещё и все шоки вместе"),
+    "stress_start": ("Shock starts in month", "Шок начинается в месяце"),
+    "stress_months": ("Lasts, months", "Длится, месяцев"),
+    "stress_severity": ("Severity (1 = as described)", "Сила (1 = как описано)"),
+    "choose_shock": ("Choose at least one shock or write your own.",
+                     "Выберите хотя бы один шок или напишите свой."),
+    "own_shock_changes": ("What the own shocks change", "Что меняют свои шоки"),
+    "criterion": ("The plan is broken when", "План считается сломанным, когда"),
+    "criterion_goal": ("the chance of the goal falls below the threshold",
+                       "вероятность достичь цели ниже порога"),
+    "criterion_npv": ("the mean NPV falls below zero", "среднее NPV ниже нуля"),
+    "threshold": ("Threshold, %", "Порог, %"),
+    "break_parameters": ("Also these assumptions", "Ещё и эти допущения"),
+    "reverse_caption": (
+        "For each lever, the smallest shock (from the start month to the end of the horizon) "
+        "that breaks the plan, found by bisection on the same runs at every size; the interval "
+        "is a bootstrap over runs. A share of 0.3 means 30% worse; a relative rise of 1 means "
+        "twice as high (purchases twice as seldom, churn twice as high).",
+        "Для каждого рычага — наименьший шок (с месяца начала до конца горизонта), который "
+        "ломает план; найден делением пополам на одних и тех же прогонах при каждом размере, "
+        "интервал — бутстреп по прогонам. Доля 0,3 — на 30 % хуже; относительный рост 1 — "
+        "вдвое выше (покупки вдвое реже, отток вдвое выше)."),
+    "tornado_caption": (
+        "Each assumption at its P10 and at its P90, the others at their medians, on the same "
+        "runs: the largest swing on top.",
+        "Каждое допущение на своих P10 и P90, остальные на медианах, на одних и тех же "
+        "прогонах: сверху — наибольший размах."),
+    "sobol_caption": (
+        "S1: the share of the outcome's variance an assumption carries alone; ST: with its "
+        "interactions. Bars show 95% intervals.",
+        "S1 — доля дисперсии показателя, которую допущение даёт само по себе; ST — вместе с "
+        "взаимодействиями. Отрезки — интервалы 95 %."),
+    "morris_caption": (
+        "Right: the assumption moves the outcome a lot; up: its effect depends on the others.",
+        "Правее — допущение сильно двигает показатель; выше — его влияние зависит от других."),
+    "sens_provenance": ("{name} · N = {n} · {reps} run(s) per point · {runs} runs · seed {seed}",
+                        "{name} · выборка {n} · прогонов на точку: {reps} · всего прогонов: "
+                        "{runs} · зерно {seed}"),
+    "quick_sample": ("Quick answer from N = {n}; refining to N = {total}…",
+                     "Быстрый ответ по выборке {n}; уточняем до выборки {total}…"),
+    "refine_sample": ("Refine to N = {total}", "Уточнить до выборки {total}"),
+    # parameters without a label in sim.report.i18n
+    "committee_delay_days": ("buying-committee delay, days", "задержка решения комитета, дней"),
+    "delay_days": ("delay, days", "задержка, дней"),
+    "conversion_multiplier": ("conversion multiplier", "множитель конверсии"),
+    "price_multiplier": ("price multiplier", "множитель цены"),
+    "churn_multiplier": ("churn multiplier", "множитель оттока"),
+    "frequency_multiplier": ("purchase frequency multiplier", "множитель частоты покупок"),
+    "leads_per_client_month": ("referral leads per client a month",
+                               "лидов по рекомендациям на клиента в месяц"),
+    "onboarding_probability": ("share of clients brought to a result",
+                               "доля клиентов, доведённых до результата"),
+    "entry_share": ("share of new clients starting here", "доля новых клиентов, начинающих здесь"),
     # metrics
     "npv_profit": ("NPV of profit", "NPV прибыли"),
     "time_to_goal": ("months to goal", "месяцев до цели"),
@@ -118,6 +244,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "channel_off": ("a channel switched off", "канал отключён"),
 }
 
+# Parameter labels the shared words already have (the scenario page's field labels).
+_FIELD_WORDS = set(all_keys()[0])
+
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd")
 
 
@@ -142,6 +271,48 @@ def _label(name: str, lang: Lang) -> str:
     return w(name, lang)
 
 
+def _titles(spec: Scenario | None, lang: Lang) -> dict[str, str]:
+    """Channel, tier and segment names -> their titles in `lang` (the name when untitled)."""
+    if spec is None:
+        return {}
+    parts: list[Any] = [*spec.channels, *spec.tiers, *spec.segments]
+    return {p.name: text_in(getattr(p, "title", None), lang, p.name) for p in parts}
+
+
+def param_label(path: str, lang: Lang, spec: Scenario | None = None) -> str:
+    """A parameter path in words: the field's label and, for a channel's, a tier's or a
+    segment's field, its title ("Макс. лидов — Реклама в Яндекс Директе"); a block of
+    correlated parameters ("a + b") part by part; a path with no words as code (`path`)."""
+    if " + " in path:
+        return " + ".join(param_label(p, lang, spec) for p in path.split(" + "))
+    parts = path.split(".")
+    last = parts[-1]
+    if last in _TEXT:
+        field = w(last, lang)
+    elif last in _FIELD_WORDS:
+        field = t(last, lang)
+    else:
+        return f"`{path}`"
+    if parts[0] in ("channels", "tiers", "segments") and len(parts) > 2:
+        name = parts[1]
+        title = _titles(spec, lang).get(name)
+        return f"{field} — {title}" if title is not None and title != name else (
+            f"{field} — `{name}`")
+    return field
+
+
+def _name(name: str, lang: Lang, spec: Scenario | None) -> str:
+    """A row's name: a lever, a stage, or a parameter (or block) in words."""
+    if name in _TEXT or "." not in name:
+        return _label(name, lang)
+    return param_label(name, lang, spec)
+
+
+def note_text(note: str, lang: Lang) -> str:
+    """An analysis's note (`SensitivityResult.notes`) in words; "" for a note with none."""
+    return w(note, lang) if note in _TEXT else note
+
+
 def _headers(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     return frame.rename(columns={c: w(c, lang) for c in frame.columns})
 
@@ -155,18 +326,24 @@ def _sobol_frame(result: SensitivityResult, metric: str, by: str) -> pd.DataFram
 
 
 def sobol_table(result: SensitivityResult, metric: str, lang: Lang,
-                by: str = "parameter") -> pd.DataFrame:
-    """S1 and ST with their 95% intervals, largest total index first, headers in `lang`."""
+                by: str = "parameter", spec: Scenario | None = None,
+                formatted: bool = False) -> pd.DataFrame:
+    """S1 and ST with their 95% intervals, largest total index first, headers in `lang`
+    (`spec`: parameters named in words; `formatted`: indices as percentages in `lang`)."""
     frame = _sobol_frame(result, metric, by).copy()
-    frame["name"] = [_label(n, lang) for n in frame["name"]]
+    frame["name"] = [_name(n, lang, spec) for n in frame["name"]]
+    if formatted:
+        for c in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"):
+            frame[c] = [percent(v, lang) for v in frame[c]]
     return _headers(frame, lang)
 
 
 def sobol_figure(result: SensitivityResult, metric: str, lang: Lang,
-                 by: str = "parameter") -> go.Figure:
-    """Horizontal bars of S1 and ST per assumption (or lever, or stage), with 95% intervals."""
+                 by: str = "parameter", spec: Scenario | None = None) -> go.Figure:
+    """Horizontal bars of S1 and ST per assumption (or lever, stage, block of correlated
+    assumptions), with 95% intervals."""
     frame = _sobol_frame(result, metric, by).iloc[::-1]
-    names = [_label(n, lang) for n in frame["name"]]
+    names = [_name(n, lang, spec) for n in frame["name"]]
     fig = go.Figure()
     for i, key in enumerate(("S1", "ST")):
         mid = frame[key].to_numpy(dtype=float)
@@ -185,35 +362,56 @@ def sobol_figure(result: SensitivityResult, metric: str, lang: Lang,
     return fig
 
 
-def morris_figure(result: SensitivityResult, metric: str, lang: Lang) -> go.Figure:
+def morris_table(result: SensitivityResult, metric: str, lang: Lang, by: str = "parameter",
+                 spec: Scenario | None = None) -> pd.DataFrame:
+    """mu* with its 95% interval and sigma, largest mu* first, headers in `lang`."""
+    frame = (result.indices[metric] if by == "parameter" else result.groups[by][metric]).copy()
+    frame["name"] = [_name(n, lang, spec) for n in frame["name"]]
+    return _headers(frame[["name", "mu_star", "mu_star_low", "mu_star_high", "sigma"]], lang)
+
+
+def morris_figure(result: SensitivityResult, metric: str, lang: Lang, by: str = "parameter",
+                  spec: Scenario | None = None) -> go.Figure:
     """mu* (with its 95% interval) against sigma: right = matters, up = interacts."""
-    frame = result.indices[metric]
+    frame = result.indices[metric] if by == "parameter" else result.groups[by][metric]
     fig = go.Figure(go.Scatter(
         x=frame["mu_star"], y=frame["sigma"], mode="markers+text",
-        text=[_label(n, lang) for n in frame["name"]], textposition="top center",
+        text=[_name(n, lang, spec) for n in frame["name"]], textposition="top center",
         error_x={"type": "data", "symmetric": False,
                  "array": frame["mu_star_high"] - frame["mu_star"],
                  "arrayminus": frame["mu_star"] - frame["mu_star_low"]}))
-    fig.update_layout(title=w("morris_title", lang, metric=w(metric, lang)),
+    fig.update_layout(title=w("morris_title", lang, metric=w(metric, lang)) + " — "
+                      + w(f"by_{by}", lang),
                       xaxis_title=w("mu_star", lang), yaxis_title=w("sigma", lang),
                       template="plotly_white", hovermode="closest")
     return fig
 
 
 # -- tornado -----------------------------------------------------------------------------------
-def tornado_table(tornado: Tornado, metric: str, lang: Lang) -> pd.DataFrame:
+def tornado_table(tornado: Tornado, metric: str, lang: Lang, spec: Scenario | None = None,
+                  currency: str | None = None) -> pd.DataFrame:
+    """One row per assumption, largest swing first (`spec`: named in words; `currency`: the
+    outcomes formatted as money in `lang`, months and values as numbers)."""
     frame = tornado.table[metric].copy()
-    frame["factor"] = [_label(n, lang) for n in frame["factor"]]
+    frame["factor"] = [_name(n, lang, spec) for n in frame["factor"]]
     frame["lever"] = [_label(n, lang) for n in frame["lever"]]
+    if currency is not None:
+        outcome = ((lambda v: number(v, lang, 1)) if metric == "time_to_goal" else
+                   (lambda v: money(v, currency, lang, compact=True)))
+        for c in ("at_low", "at_high", "swing", "base"):
+            frame[c] = [outcome(v) for v in frame[c]]
+        for c in ("low_value", "high_value"):
+            frame[c] = [number(v, lang, 3 if abs(v) < 10 else 0) for v in frame[c]]
     return _headers(frame, lang)
 
 
-def tornado_figure(tornado: Tornado, metric: str, lang: Lang) -> go.Figure:
+def tornado_figure(tornado: Tornado, metric: str, lang: Lang,
+                   spec: Scenario | None = None) -> go.Figure:
     """Bars from the outcome at the medians to the outcome at each assumption's P10 and P90,
     largest swing on top."""
     frame = tornado.table[metric].iloc[::-1]
     base = float(frame["base"].iloc[0]) if len(frame) else 0.0
-    names = [_label(n, lang) for n in frame["factor"]]
+    names = [_name(n, lang, spec) for n in frame["factor"]]
     fig = go.Figure()
     for i, key in enumerate(("at_low", "at_high")):
         values = frame[key].to_numpy(dtype=float)
@@ -229,26 +427,52 @@ def tornado_figure(tornado: Tornado, metric: str, lang: Lang) -> go.Figure:
 
 
 # -- stress --------------------------------------------------------------------------------
-def _shock_label(name: str, lang: Lang) -> str:
+def shock_label(name: str, lang: Lang, spec: Scenario | None = None) -> str:
+    """A shock's name in words: the plan, a preset (at a severity: "recession x2"), a channel
+    switched off (by the channel's title), an own shock ("custom 2"), shocks combined."""
     if name == "baseline":
         return w("baseline", lang)
+    if " + " in name:
+        return " + ".join(shock_label(part, lang, spec) for part in name.split(" + "))
     head, _, tail = name.partition(" x")  # "recession x2": a preset at severity 2
-    label = _label(head, lang)
+    kind, _, arg = head.partition(":")
+    if kind == "channel_off" and arg:
+        label = f"{w(kind, lang)}: {_titles(spec, lang).get(arg, arg)}"
+    elif kind == "custom" and arg:
+        label = w("custom", lang, n=arg)
+    else:
+        label = _label(head, lang)
     return f"{label} ×{tail}" if tail else label
 
 
-def stress_table(stress: StressResult, lang: Lang) -> pd.DataFrame:
+_shock_label = shock_label
+_STRESS_MONEY = ("npv_mean", "npv_p10", "npv_p50", "npv_p90", "delta_npv", "delta_npv_low",
+                 "delta_npv_high")
+_STRESS_SHARES = ("p_negative_npv", "p_goal", "p_goal_low", "p_goal_high", "delta_p_goal",
+                  "delta_p_goal_low", "delta_p_goal_high")
+
+
+def stress_table(stress: StressResult, lang: Lang, spec: Scenario | None = None,
+                 formatted: bool = False) -> pd.DataFrame:
+    """One row per alternative (the plan first), headers in `lang`; `formatted`: money and
+    percentages written in `lang` (the scenario's currency)."""
     frame = stress.table()
-    frame["shock"] = [_shock_label(n, lang) for n in frame["shock"]]
+    frame["shock"] = [shock_label(n, lang, spec) for n in frame["shock"]]
+    if formatted:
+        cur = stress.comparison.spec.currency
+        for c in _STRESS_MONEY:
+            frame[c] = [money(v, cur, lang, compact=True) for v in frame[c]]
+        for c in _STRESS_SHARES:
+            frame[c] = [percent(v, lang) for v in frame[c]]
     return _headers(frame, lang)
 
 
-def stress_figure(stress: StressResult, lang: Lang) -> go.Figure:
+def stress_figure(stress: StressResult, lang: Lang, spec: Scenario | None = None) -> go.Figure:
     """P(goal by the deadline) per shock with its Wilson 95% interval; the plan's as a line."""
     frame = stress.table()
     mid = frame["p_goal"].to_numpy(dtype=float)
     fig = go.Figure(go.Bar(
-        x=[_shock_label(n, lang) for n in frame["shock"]], y=mid,
+        x=[shock_label(n, lang, spec) for n in frame["shock"]], y=mid,
         marker_color=[_PALETTE[0]] + [_PALETTE[3]] * (len(frame) - 1),
         error_y={"type": "data", "symmetric": False,
                  "array": frame["p_goal_high"].to_numpy(dtype=float) - mid,
@@ -261,12 +485,14 @@ def stress_figure(stress: StressResult, lang: Lang) -> go.Figure:
     return fig
 
 
-def stress_npv_figure(stress: StressResult, lang: Lang) -> go.Figure:
+def stress_npv_figure(stress: StressResult, lang: Lang,
+                      spec: Scenario | None = None) -> go.Figure:
     """Box plots of NPV per shock (every replication a point)."""
     cmp = stress.comparison
     fig = go.Figure()
     for i, name in enumerate(cmp.names):
-        fig.add_trace(go.Box(y=cmp.scalars[name]["npv_profit"], name=_shock_label(name, lang),
+        fig.add_trace(go.Box(y=cmp.scalars[name]["npv_profit"],
+                             name=shock_label(name, lang, spec),
                              boxpoints="all", jitter=0.3, boxmean=True,
                              marker_color=_PALETTE[i % len(_PALETTE)]))
     fig.update_layout(title=w("stress_npv_title", lang), template="plotly_white",
@@ -275,20 +501,32 @@ def stress_npv_figure(stress: StressResult, lang: Lang) -> go.Figure:
 
 
 # -- reverse stress --------------------------------------------------------------------------
+def target_label(name: str, lang: Lang, spec: Scenario | None = None) -> str:
+    """A reverse stress target in words: a lever, or a parameter moved down or up
+    ("path:up")."""
+    path, _, direction = name.partition(":")
+    if "." not in path:
+        return _label(name, lang)
+    return param_label(path, lang, spec) + (f" ({w(direction, lang)})" if direction else "")
+
+
 def _size(x: Any, lang: Lang, missing: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return w(missing, lang)
     return number(float(x), lang, 2)
 
 
-def reverse_table(reverse: ReverseResult, lang: Lang) -> pd.DataFrame:
+def reverse_table(reverse: ReverseResult, lang: Lang, spec: Scenario | None = None
+                  ) -> pd.DataFrame:
     """What breaks the plan: per lever (or parameter) the smallest shock that breaks it, with
-    its 95% interval, formatted for reading."""
+    its 95% interval, formatted for reading (`spec`: parameters named in words, NPV in its
+    currency)."""
     frame = reverse.table()
+    cur = spec.currency if spec is not None else None
     value = (lambda v: percent(v, lang)) if reverse.criterion == "goal" else (
-        lambda v: number(v, lang))
+        (lambda v: money(v, cur, lang, compact=True)) if cur else (lambda v: number(v, lang)))
     out = pd.DataFrame({
-        "target": [_label(n, lang) for n in frame["target"]],
+        "target": [target_label(n, lang, spec) for n in frame["target"]],
         "unit": [w(f"unit_{u}", lang) for u in frame["unit"]],
         "size": [_size(x, lang, "holds") for x in frame["size"]],
         "size_low": [_size(x, lang, "holds") for x in frame["size_low"]],
