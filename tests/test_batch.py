@@ -182,7 +182,7 @@ def test_pool_gives_the_same_bytes(reference_store: tuple[Path, Path], tmp_path:
     manifest = json.loads((tmp_path / "pool" / "manifest.json").read_text())
     assert manifest["runs"][-1]["executor"] == "process pool of 2"
     assert len(manifest["tasks"]) == 4 * 2 * 2
-    assert manifest["scenarios"] and manifest["engine"] == "agent" and manifest["seed"] == 4
+    assert manifest["scenarios"] and manifest["engine"] == "fast" and manifest["seed"] == 4
 
 
 def test_another_sweep_into_the_same_folder_is_refused(reference_store: tuple[Path, Path],

@@ -29,7 +29,7 @@ def result(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "shipped":
         return calibrate_funnel(read_leads(EXPORT))
     path = tmp_path_factory.mktemp("funnel") / "export.csv"
-    funnel_export(load_scenario(KNOWN), 1).to_csv(path, index=False)
+    funnel_export(load_scenario(KNOWN), 1, engine="agent").to_csv(path, index=False)
     return calibrate_funnel(read_leads(path))
 
 
@@ -69,6 +69,26 @@ def test_recovers_known_scenario(result: dict[str, Any]) -> None:
     ch = result["channels"]
     assert ch["partners"]["first_contact_conversion"]["ci95"][0] > ch["search_ads"][
         "first_contact_conversion"]["ci95"][1]
+
+
+def test_fast_engines_export_recovers_known_scenario(tmp_path: Path) -> None:
+    """The fast engine's recorder serves the export too (its default engine): every estimate of
+    the stages both engines record lies within 3 of its standard errors of the scenario's value
+    (fixed seed; the 95% intervals of 26 estimates are too many to all cover on every stream)."""
+    path = tmp_path / "export.csv"
+    funnel_export(load_scenario(KNOWN), 1, engine="fast").to_csv(path, index=False)
+    result = calibrate_funnel(read_leads(path))
+    j = load_scenario(KNOWN).journey
+    truth = {"lost_unprocessed": j.lost_unprocessed,
+             "response_half_life_hours": j.response_half_life_hours,
+             "first_contact_drop": j.first_contact_drop,
+             "invoice_paid_probability": j.invoice.paid_probability,
+             "payment_delay_days": j.invoice.delay_days}
+    for name, est in {"all": result["all"], **result["channels"]}.items():
+        for field, value in truth.items():
+            low, high = est[field]["ci95"]
+            se = (high - low) / (2 * 1.96)
+            assert abs(est[field]["estimate"] - float(value)) <= 3 * se, (name, field)
 
 
 def test_funnel_cli(tmp_path: Path) -> None:

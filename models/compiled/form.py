@@ -160,6 +160,16 @@ class Params:
         """A client's purchases a month at the tier's frequency and the segment's multiplier."""
         return self.tiers[tier].purchases_per_month * self.segments[segment].frequency_multiplier
 
+    def repeat_purchases_per_month(self, tier: int, segment: int) -> float:
+        """A client's Poisson repeat purchases a month: the purchase rate for a tier bought
+        again and again, 0 for a subscription (it pays every `payment_interval_days`)."""
+        return 0.0 if self.tiers[tier].regular else self.purchase_rate(tier, segment)
+
+    def margin_per_month(self, tier: int, segment: int) -> float:
+        """A client's expected gross margin a month: purchases a month times a purchase's
+        margin."""
+        return self.purchase_rate(tier, segment) * self.margin(tier, segment)
+
     def payment_interval_days(self, tier: int, segment: int) -> float:
         """Days between a subscriber's payments: the tier's interval over the segment's frequency
         multiplier (never, if that is 0)."""
@@ -419,6 +429,25 @@ def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, m
     else:
         count = rate * active
     return count * p.price(tier, segment)
+
+
+LIFETIME_CAP_MONTHS = 120  # horizon of a client's tail value (after the horizon) when churn is 0
+
+
+def tail_value_at_anniversary(p: Params, tier: int, onboarded: bool, segment: int,
+                              monthly_discount: float) -> float:
+    """What a client active at the horizon still brings after it, valued at their next
+    anniversary A (the engines discount it from A to the horizon and add a Poisson buyer's rest
+    of the current period): churn is drawn at each anniversary, before that period's purchases,
+    so with M = margin a month - retention fee and keep = (1 - churn) / (1 + d) the periods
+    after A are worth (1 - churn) * M * sum_{j<n} keep^j, n = LIFETIME_CAP_MONTHS. Upsell and
+    win-back are left out."""
+    fee = p.retention_cost_per_client_month if p.retention_enabled else 0.0
+    churn = p.churn(tier, onboarded, segment)
+    keep = (1.0 - churn) / (1.0 + monthly_discount)
+    n = LIFETIME_CAP_MONTHS
+    periods = n if keep >= 1.0 else (1.0 - keep**n) / (1.0 - keep)
+    return (1.0 - churn) * (p.margin_per_month(tier, segment) - fee) * periods
 
 
 def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:

@@ -61,7 +61,7 @@ def batch(
                                           "scenarios/sweeps/budgets_managers.yaml")],
     out: Annotated[Path, typer.Option("--out", help="results folder (created; a run started "
                                       "again on it runs only the missing tasks)")],
-    engine: EngineOpt = "agent",
+    engine: EngineOpt = "fast",
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, help="local processes (default: all cores)")] = None,
     dask_workers: Annotated[int | None, typer.Option(

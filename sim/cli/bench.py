@@ -6,7 +6,9 @@ same process minutes apart: the engine against a raw SimPy loop (2,000 processes
 (`fast_engine_figures`): its replications per second against the agent engine's, its events per
 second against a plain numba heap loop of as many pushes and pops, the peak memory of 10,000
 Monte Carlo replications on it, and its first call in a new process (numba's cache) against a
-later one.
+later one. The compare benchmark (`compare_speed`): `compare` of `b2b_services.yaml`'s baseline
+and bets on the fast engine, 2 workers, at 200 and 1,000 replications, against one agent
+replication of the benchmark scenario.
 """
 
 from __future__ import annotations
@@ -183,6 +185,47 @@ def fast_engine_figures(spec: Scenario, scenario_path: str, agent_seconds: float
     return figures, rows
 
 
+COMPARE_SCENARIO = "scenarios/b2b_services.yaml"
+
+
+def compare_speed(agent_seconds: float, scenario_path: str = COMPARE_SCENARIO,
+                  reps: int = 1000, first: int = 200, workers: int = 2
+                  ) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
+    """The compare benchmark of issues 10 and 11: `compare` of the scenario's baseline and every
+    bet on the fast engine with `workers` workers, at `first` replications (the first answer)
+    and at `reps` (the complete one), each timed from the call (its workers' start included, as
+    a user waits for them) and divided by one agent replication of `reference.yaml` measured in
+    the same run (`agent_seconds`)."""
+    from models.load import load_scenario
+    from sim.experiments.compare import compare_bets
+
+    spec = load_scenario(scenario_path)
+    alternatives = 1 + len(spec.bets)
+    seconds = {}
+    for n in (first, reps):
+        start = time.perf_counter()
+        cmp = compare_bets(spec, replications=n, seed=1, workers=workers, engine="fast")
+        seconds[n] = time.perf_counter() - start
+        assert cmp.replications == n and cmp.engine == "fast"
+    figures = {"compare_alternatives": float(alternatives),
+               f"compare_fast_seconds_{first}": seconds[first],
+               f"compare_fast_seconds_{reps}": seconds[reps],
+               f"compare_first_over_agent_replication_{first}": seconds[first] / agent_seconds,
+               f"compare_over_agent_replication_{reps}": seconds[reps] / agent_seconds}
+    name = spec.name
+    rows = [
+        (f"compare {name}: {alternatives} alternatives x {first:,} reps, fast, {workers} "
+         "workers, s", f"{seconds[first]:.1f}", ""),
+        (f"  first answer / one agent replication of reference ({first:,} reps)",
+         f"{seconds[first] / agent_seconds:.1f}", "<= 1"),
+        (f"compare {name}: {alternatives} alternatives x {reps:,} reps, fast, {workers} "
+         "workers, s", f"{seconds[reps]:.1f}", ""),
+        (f"  complete answer / one agent replication of reference ({reps:,} reps)",
+         f"{seconds[reps] / agent_seconds:.1f}", "<= 10"),
+    ]
+    return figures, rows
+
+
 def fitting_speed(customers: int = 25_000, seed: int = 1) -> dict[str, float]:
     """BG/NBD fitting on `customers` histories drawn from known parameters (CDNOW's): seconds per
     vectorised log-likelihood evaluation (best of 20) and per fit, and the recovered values."""
@@ -268,6 +311,8 @@ def run_benchmarks(
     figures.update(fitting_speed())
     fast_figures, fast_rows = fast_engine_figures(spec, path, eng_seconds, quick)
     figures.update(fast_figures)
+    compare_figures, compare_rows = compare_speed(eng_seconds)
+    figures.update(compare_figures)
 
     table = Table(title=f"growthsim bench on {spec.name} (ratios measured in this one run)")
     table.add_column("figure")
@@ -295,6 +340,7 @@ def run_benchmarks(
            f"{figures[f'fit_{n}']:.3f} ± {figures[f'fit_{n}_se']:.3f}", "within 4 SE")
           for n in ("r", "alpha", "a", "b")],
         *fast_rows,
+        *compare_rows,
     ]
     for row in rows:
         table.add_row(*row)

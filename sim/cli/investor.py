@@ -86,7 +86,7 @@ def sensitivity(
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for sensitivity.json and "
                                       "sensitivity.parquet")] = Path("out"),
-    engine: EngineOpt = EngineName.agent,
+    engine: EngineOpt = EngineName.fast,
 ) -> None:
     """Which assumptions carry the plan: Sobol or Morris indices of NPV, months to goal and
     profit, by parameter, lever and journey stage; and the tornado."""
@@ -177,7 +177,7 @@ def stress(
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for stress.json and "
                                       "stress_monthly.parquet")] = Path("out"),
-    engine: EngineOpt = EngineName.agent,
+    engine: EngineOpt = EngineName.fast,
 ) -> None:
     """What shocks the plan survives (against the plan on common random numbers) and, with
     --reverse, how large a shock breaks it."""

@@ -181,7 +181,7 @@ def run(
                                           help="cap for --precision")] = 2000,
     out: Annotated[Path, typer.Option("--out", help="folder for summary.json and "
                                       "monthly.parquet")] = Path("out"),
-    engine: EngineOpt = Engine.agent,
+    engine: EngineOpt = Engine.fast,
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the Monte Carlo forecast of a scenario and write its results."""
@@ -232,7 +232,7 @@ def compare(
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for compare.json and "
                                       "compare_monthly.parquet")] = Path("out"),
-    engine: EngineOpt = Engine.agent,
+    engine: EngineOpt = Engine.fast,
     wide: Annotated[bool, typer.Option("--wide", help="every column of the ranked table (wider "
                                        "than 80 columns)")] = False,
     scheduler: SchedulerOpt = None,
@@ -289,7 +289,7 @@ def seek(
     workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for seek.json")] = Path("out"),
-    engine: EngineOpt = Engine.agent,
+    engine: EngineOpt = Engine.fast,
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""

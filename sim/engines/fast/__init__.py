@@ -2,10 +2,11 @@
 
 `simulate(compiled, seed)` has the agent engine's signature and returns the same closed `Ledger`
 (every field booked with the same meaning), so every metric is computed from it unchanged. The
-parts: `arrays` (the compiled form as plain arrays; `derived` holds the few numbers the agent
-engine works out inline), `kernel` (one replication in numba: a lead is a lead, the sales team a
-FIFO queue of a month-by-month number of managers; see its docstring for what makes it fast),
-`fill` (the kernel's arrays as a `Ledger`).
+parts: `arrays` (the compiled form as plain arrays; what the agent engine works out inline, a
+client's tail value or lost revenue, is read from `models.compiled.form`), `kernel` (one
+replication in numba: a lead is a lead, the sales team a FIFO queue of a month-by-month number
+of managers; see its docstring for what makes it fast), `fill` (the kernel's arrays as a
+`Ledger`).
 
 Randomness: the agent engine's stream keys (per channel arrivals and lead rows, referrals, each
 starting-state group, the customer base) derived from the seed; counter-based streams inside

@@ -1,9 +1,10 @@
 """The compiled scenario as the fast engine's plain arrays (column numbers: `layout`).
 
-Everything is read from `CompiledScenario` and its `Params`; what the agent engine derives
-inline (a subscriber's interval, a churned client's lost revenue, the tail at the horizon) comes
-from `sim.engines.fast.derived`. Months that share one `Params` object (the timeline repeats
-them) are converted once.
+Everything is read from `CompiledScenario` and its `Params`: a client's repeat purchases,
+payment interval and margin a month are `Params` methods, a churned client's lost revenue and
+the tail at the horizon functions of `models.compiled.form` (the one definition both engines
+read); only the conventions of `models.compiled.units` are applied here. Months that share one
+`Params` object (the timeline repeats them) are converted once.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.compiled.form import CompiledScenario, Params
-from models.compiled.units import DAYS_PER_MONTH
-from sim.engines.fast import derived
+from models.compiled.form import (
+    CompiledScenario,
+    Params,
+    client_revenue_within,
+    tail_value_at_anniversary,
+)
+from models.compiled.units import DAYS_PER_MONTH, discount_per_day
 from sim.engines.fast.layout import (
     CT_BUY,
     CT_CHURN0,
@@ -186,13 +191,13 @@ def _month(p: Params, horizon: int, n_tiers: int, n_seg: int, n_ch: int
             row[PT_DROP_A], row[PT_DROP_B] = b.drop_a, b.drop_b
             row[PT_NU_SHAPE], row[PT_NU_RATE] = b.nu_shape, b.nu_rate
         for s in range(n_seg):
-            buy = derived.poisson_purchases_per_month(p, i, s)
+            buy = p.repeat_purchases_per_month(i, s)
             ct[i, s, CT_CHURN0] = p.churn(i, False, s)
             ct[i, s, CT_CHURN0 + 1] = p.churn(i, True, s)
             ct[i, s, CT_BUY] = buy
             ct[i, s, CT_RATE] = buy + p.referral_rate
             ct[i, s, CT_PER_DAY] = (buy + p.referral_rate) / DAYS_PER_MONTH
-            ct[i, s, CT_INTERVAL] = derived.purchase_interval_days(p, i, s)
+            ct[i, s, CT_INTERVAL] = p.payment_interval_days(i, s)
     # (a timeline cut short keeps longer rows: only the first horizon + 1 are reachable)
     lv = np.asarray(p.lead_value, dtype=float).reshape(n_seg, -1)[:, :horizon + 1]
     return pm, pc, ps, pt, ct, lv
@@ -224,7 +229,9 @@ def build(cs: CompiledScenario) -> Arrays:
         for i in range(n_tiers):
             for s in range(n_seg):
                 for onb in (0, 1):
-                    LC[m, i, onb, s] = derived.lost_client_value(p, i, bool(onb), s, horizon - m)
+                    # (revenue a client who churns for good takes away before the horizon)
+                    LC[m, i, onb, s] = client_revenue_within(p, i, bool(onb), s, horizon - m,
+                                                             first_purchase=False)
         for c, ch in enumerate(p.channels):
             marketing[m, c] = ch.budget
         fixed[m] = (p.managers * p.salary_monthly, p.overhead_monthly, p.bet_costs)
@@ -232,13 +239,13 @@ def build(cs: CompiledScenario) -> Arrays:
     HV = np.zeros((n_tiers, 2, n_seg, 2))
     for i in range(n_tiers):
         for s in range(n_seg):
-            HV[i, :, s, HV_MARGIN] = derived.client_margin_per_month(last, i, s)
+            HV[i, :, s, HV_MARGIN] = last.margin_per_month(i, s)
             for onb in (0, 1):
-                HV[i, onb, s, HV_BASE] = derived.tail_value_at_anniversary(
+                HV[i, onb, s, HV_BASE] = tail_value_at_anniversary(
                     last, i, bool(onb), s, cs.monthly_discount_rate)
     G = np.zeros(G_N)
     G[G_END] = horizon * DAYS_PER_MONTH
-    G[G_DPD] = derived.client_discount_per_day(cs.monthly_discount_rate)
+    G[G_DPD] = discount_per_day(cs.monthly_discount_rate)
     G[G_MONTHLY_D] = cs.monthly_discount_rate
     G[G_MARKET] = cs.market_size
     G[G_HORIZON], G[G_N_CHANNELS], G[G_N_TIERS], G[G_N_SEGMENTS] = horizon, n_ch, n_tiers, n_seg

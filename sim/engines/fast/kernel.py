@@ -26,6 +26,8 @@ same seed (common random numbers across bets), and a client's stream is keyed by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from numba import njit
@@ -183,6 +185,19 @@ from sim.engines.fast.layout import (
     N,
 )
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def helper(inline: bool = False) -> Callable[[_F], _F]:
+    """numba's decorator of the kernel's functions that allocate nothing: compiled without the
+    runtime's reference counting (`_nrt=False`), so passing arrays costs no atomic increments
+    and decrements (they were nearly half of a replication's time); `inline`: inlined into the
+    caller by numba. Cached on disk, like every kernel function."""
+    if inline:
+        return njit(cache=True, inline="always", _nrt=False)  # type: ignore[call-overload,no-any-return]
+    return njit(cache=True, _nrt=False)  # type: ignore[call-overload,no-any-return]
+
+
 D = DAYS_PER_MONTH
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -197,7 +212,7 @@ LF_VALUE, LF_QUALITY, LF_HANDLING, LF_WAIT = 0, 1, 2, 3
 
 
 # -- random numbers --------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def mix(z: np.uint64) -> np.uint64:
     """SplitMix64's finaliser: a bijection of 64-bit words that scrambles every bit."""
     z = (z ^ (z >> _S30)) * _M1
@@ -205,19 +220,19 @@ def mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def unif(key: np.uint64, counter: int) -> float:
     """Uniform [0, 1) number `counter` of the stream `key`."""
     return float(mix(key + GOLDEN * np.uint64(counter)) >> _S11) * _TO_UNIT
 
 
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def sub_key(key: np.uint64, index: int) -> np.uint64:
     """The key of the `index`-th member of a stream family (lead i's row, client j's stream)."""
     return mix(key + GOLDEN * np.uint64(index + 1)) ^ GOLDEN
 
 
-@njit(cache=True)
+@helper()
 def gamma(shape: float, key: np.uint64, ctr: int) -> tuple[float, int]:
     """Gamma(shape, 1) (Marsaglia-Tsang; shape < 1 boosted by U^(1/shape)); returns the draw and
     the stream's next counter."""
@@ -243,7 +258,7 @@ def gamma(shape: float, key: np.uint64, ctr: int) -> tuple[float, int]:
             return d * v * boost, ctr
 
 
-@njit(cache=True)
+@helper()
 def beta(a: float, b: float, key: np.uint64, ctr: int) -> tuple[float, int]:
     x, ctr = gamma(a, key, ctr)
     y, ctr = gamma(b, key, ctr)
@@ -251,40 +266,42 @@ def beta(a: float, b: float, key: np.uint64, ctr: int) -> tuple[float, int]:
 
 
 # -- booking -----------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def month_of(t: float, horizon: int) -> int:
-    m = int(t // D)
+    m = int(t / D)  # (not t // D: numba's float floor division calls fmod)
+    if m * D > t:  # the quotient rounded up to a whole month t has not reached
+        m -= 1
     return m if m < horizon else horizon - 1
 
 
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def change(OCC: np.ndarray, s: int, d: float, t: float, m: int) -> None:
     """State s's count changes by d at day t of month m (net change; agent-days to month end)."""
     OCC[m, 0, s] += d
     OCC[m, 1, s] += d * ((m + 1) * D - t)
 
 
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def enter(FL: np.ndarray, OCC: np.ndarray, s: int, t: float, m: int) -> None:
     FL[m, s * N + s] += 1.0
     change(OCC, s, 1.0, t, m)
 
 
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def move(FL: np.ndarray, OCC: np.ndarray, a: int, b: int, t: float, m: int) -> None:
     FL[m, a * N + b] += 1.0
     change(OCC, a, -1.0, t, m)
     change(OCC, b, 1.0, t, m)
 
 
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def lose(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a: int, leak_state: int,
          leak: int, value: float, t: float, m: int) -> None:
     move(FL, OCC, a, leak_state, t, m)
     F[m, OF[O_LOST] + leak] += value
 
 
-@njit(cache=True, inline="always")
+@helper(inline=True)
 def bisect_right(cum: np.ndarray, u: float) -> int:
     """`bisect.bisect_right` on a short cumulative table."""
     i = 0
@@ -294,7 +311,7 @@ def bisect_right(cum: np.ndarray, u: float) -> int:
     return i
 
 
-@njit(cache=True)
+@helper(inline=True)
 def record(REC: np.ndarray, ST: np.ndarray, uid: int, code: int, t: float, value: float) -> None:
     i = ST[ST_REC]
     if i >= REC.shape[0]:
@@ -305,7 +322,7 @@ def record(REC: np.ndarray, ST: np.ndarray, uid: int, code: int, t: float, value
 
 
 # -- the heap ----------------------------------------------------------------------------------
-@njit(cache=True)
+@helper(inline=True)
 def push(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, at: int, t: float, kind: int,
          ident: int) -> None:
     """Schedule (t, kind, ident) on the heap whose size is ST[at]; simultaneous events come
@@ -330,7 +347,7 @@ def push(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, at: int, t: float, kind
     HI[i, 0], HI[i, 1], HI[i, 2] = seq, kind, ident
 
 
-@njit(cache=True)
+@helper(inline=True)
 def pop(HT: np.ndarray, HI: np.ndarray, ST: np.ndarray, at: int) -> tuple[float, int, int]:
     t0, kind, ident = HT[0], HI[0, 1], HI[0, 2]
     n = ST[at] - 1
@@ -362,6 +379,12 @@ def plain_heap_loop(events: int, size: int, seed: int) -> float:
     HT = np.empty(size + 1)
     HI = np.zeros((size + 1, 3), dtype=np.int64)
     ST = np.zeros(16, dtype=np.int64)
+    return _plain_heap_core(events, size, seed, HT, HI, ST)
+
+
+@helper()
+def _plain_heap_core(events: int, size: int, seed: int, HT: np.ndarray, HI: np.ndarray,
+                     ST: np.ndarray) -> float:
     key = np.uint64(seed) * GOLDEN
     for i in range(size):
         push(HT, HI, ST, ST_HEAP, unif(key, i), 0, i)
@@ -374,7 +397,7 @@ def plain_heap_loop(events: int, size: int, seed: int) -> float:
 
 
 # -- clients -----------------------------------------------------------------------------------
-@njit(cache=True)
+@helper(inline=True)
 def purchase(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray,
              G: np.ndarray, key: np.uint64, ctr: int, tier: int, seg: int, cohort: int,
              first_month: int, acquired: float, channel: int, t: float, m: int, repeat: bool
@@ -416,14 +439,14 @@ def purchase(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: 
     return tier, ctr
 
 
-@njit(cache=True)
+@helper(inline=True)
 def charge_client(F: np.ndarray, OF: np.ndarray, G: np.ndarray, cohort: int, acquired: float,
                   cost: float, t: float) -> None:
     if cohort >= 0:
         F[cohort, OF[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
 
 
-@njit(cache=True)
+@helper(inline=True)
 def charge_retention(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, G: np.ndarray, cohort: int,
                      acquired: float, t: float, m: int) -> None:
     fee = PM[m, PM_RETENTION_FEE]
@@ -432,7 +455,7 @@ def charge_retention(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, G: np.ndarra
         charge_client(F, OF, G, cohort, acquired, fee, t)
 
 
-@njit(cache=True)
+@helper(inline=True)
 def tail(F: np.ndarray, OF: np.ndarray, PT: np.ndarray, HV: np.ndarray, G: np.ndarray,
          SC: np.ndarray, tier: int, onboarded: int, seg: int, cohort: int, acquired: float,
          anniversary: float) -> None:
@@ -447,7 +470,7 @@ def tail(F: np.ndarray, OF: np.ndarray, PT: np.ndarray, HV: np.ndarray, G: np.nd
         F[cohort, OF[O_COHORT_TAIL]] += value * math.exp(-G[G_DPD] * (end - acquired))
 
 
-@njit(cache=True)
+@helper()
 def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int,
                 acquired: float, channel: int, next_due: float, t_start: float,
                 anniversary: float, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray,
@@ -568,7 +591,7 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
             charge_retention(F, OF, PM, G, cohort, acquired, now, m)
 
 
-@njit(cache=True)
+@helper()
 def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, cohort: int,
                acquired: float, channel: int, t_start: float, rate: float, drop: float, nu: float,
                customer: int,
@@ -625,7 +648,7 @@ def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, co
     tail(F, OF, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, 0.0)
 
 
-@njit(cache=True)
+@helper()
 def new_buyer(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int,
               acquired: float, channel: int,
               t_start: float, PT: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray,
@@ -644,7 +667,7 @@ def new_buyer(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int,
 
 
 # -- deals -------------------------------------------------------------------------------------
-@njit(cache=True)
+@helper()
 def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: int, t0: float,
          PM: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray, LV: np.ndarray,
          LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, OF: np.ndarray,
@@ -739,6 +762,44 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
     count, tenure days, onboarded share, segment or -1); IL: open leads' (channel, count,
     touches done); II: unpaid invoices' (tier, count); CB: the customer base (alive, rate
     shape, rate rate, drop a, drop b, nu shape, nu rate) of tier `cb_tier`."""
+    L = CAP[CAP_LEADS]
+    n_ch = int(G[G_N_CHANNELS])
+    # The working arrays are made here: the run itself (`_run`) and every other function is a
+    # `helper`, compiled without reference counting, so it can allocate nothing.
+    LI = np.zeros((L, 4), dtype=np.int64)
+    LF = np.zeros((L, 4))
+    LSEED = np.zeros(L, dtype=np.uint64)
+    FREE = np.arange(L - 1, -1, -1).astype(np.int64)  # a stack of free lead slots
+    QL = np.zeros(CAP[CAP_QUEUE], dtype=np.int64)
+    QT = np.zeros(CAP[CAP_QUEUE])
+    QH = np.zeros(CAP[CAP_QUEUE])
+    HT = np.zeros(CAP[CAP_HEAP])
+    HI = np.zeros((CAP[CAP_HEAP], 3), dtype=np.int64)
+    RT = np.zeros(CAP[CAP_HEAP])
+    RI = np.zeros((CAP[CAP_HEAP], 3), dtype=np.int64)
+    TQT = np.zeros(L)
+    TQS = np.zeros(L, dtype=np.int64)
+    arr_ctr = np.zeros(n_ch, dtype=np.int64)
+    row_ctr = np.zeros(n_ch, dtype=np.int64)
+    next_arr = np.full(n_ch, math.inf)
+    redraw = np.zeros(n_ch, dtype=np.bool_)
+    _run(PM, PC, PS, PT, CT, LV, LC, HV, G, OF, KEYS, IC, IL, II, CB, cb_tier, CAP, F, FL, OCC,
+         SC, ST, REC, PREC, LI, LF, LSEED, FREE, QL, QT, QH, HT, HI, RT, RI, TQT, TQS, arr_ctr,
+         row_ctr, next_arr, redraw)
+
+
+@helper()
+def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray,
+         LV: np.ndarray, LC: np.ndarray, HV: np.ndarray, G: np.ndarray, OF: np.ndarray,
+         KEYS: np.ndarray, IC: np.ndarray, IL: np.ndarray, II: np.ndarray, CB: np.ndarray,
+         cb_tier: int, CAP: np.ndarray, F: np.ndarray, FL: np.ndarray, OCC: np.ndarray,
+         SC: np.ndarray, ST: np.ndarray, REC: np.ndarray, PREC: np.ndarray, LI: np.ndarray,
+         LF: np.ndarray, LSEED: np.ndarray, FREE: np.ndarray, QL: np.ndarray, QT: np.ndarray,
+         QH: np.ndarray, HT: np.ndarray, HI: np.ndarray, RT: np.ndarray, RI: np.ndarray,
+         TQT: np.ndarray, TQS: np.ndarray, arr_ctr: np.ndarray, row_ctr: np.ndarray,
+         next_arr: np.ndarray, redraw: np.ndarray) -> None:
+    """The replication `run` describes, on the working arrays it made (all zero, FREE the
+    stack of free lead slots, next_arr infinite)."""
     horizon = int(G[G_HORIZON])
     end = G[G_END]
     market = G[G_MARKET]
@@ -747,32 +808,15 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
     existing_ch = n_ch + 1
     rec = G[G_RECORD] > 0
     L = CAP[CAP_LEADS]
-    LI = np.zeros((L, 4), dtype=np.int64)
-    LF = np.zeros((L, 4))
-    LSEED = np.zeros(L, dtype=np.uint64)
-    FREE = np.arange(L - 1, -1, -1).astype(np.int64)  # a stack of free lead slots
     ST[ST_FREE] = L
-    QL = np.zeros(CAP[CAP_QUEUE], dtype=np.int64)
-    QT = np.zeros(CAP[CAP_QUEUE])
-    QH = np.zeros(CAP[CAP_QUEUE])
     # Three event queues besides the channels' next arrivals: contact ends (a heap of at most
     # about as many entries as managers), follow-up touches coming due (a FIFO ring: they are
     # due the constant interval after they are scheduled, so in order; one due earlier than
     # the ring's last, after a change of interval, goes on the heap), and referral arrivals
     # and market releases (a heap: clients' lives schedule them months ahead).
-    HT = np.zeros(CAP[CAP_HEAP])
-    HI = np.zeros((CAP[CAP_HEAP], 3), dtype=np.int64)
-    RT = np.zeros(CAP[CAP_HEAP])
-    RI = np.zeros((CAP[CAP_HEAP], 3), dtype=np.int64)
-    TQT = np.zeros(L)
-    TQS = np.zeros(L, dtype=np.int64)
     tq_h, tq_n = 0, 0
     ref_arr_key, ref_row_key = KEYS[2 * n_ch], KEYS[2 * n_ch + 1]
     ref_arr_ctr, ref_row_ctr = 0, 0
-    arr_ctr = np.zeros(n_ch, dtype=np.int64)
-    row_ctr = np.zeros(n_ch, dtype=np.int64)
-    next_arr = np.full(n_ch, math.inf)
-    redraw = np.zeros(n_ch, dtype=np.bool_)
     ST[ST_CAPACITY] = int(PM[0, PM_MANAGERS])
     month = 0
     month_end = D
