@@ -1,20 +1,21 @@
 """The agent engine: the readable specification of the model, on SimPy's public API.
 
 Every lead and client is an agent, a SimPy process (`env.process`) that waits on timeouts
-(`env.timeout`) and on the sales team; the sales team is a `simpy.Store` of idle managers, so a
-lead asking for a contact waits first-in first-out for the next free one, and the number of
-managers may change month by month. `simulate(compiled, seed)` is the whole public surface: a
-pure function of the compiled scenario and a seed, returning the run's closed `Ledger`.
+(`env.timeout`) and on the sales team; the sales team (`_Team`) is a first-in first-out queue
+served by the month's number of managers, so response time grows with load.
+`simulate(compiled, seed)` is the whole public surface: a pure function of the compiled scenario
+and a seed, returning the run's closed `Ledger`.
 
 The processes, each a generator method of `_Run`:
 - `months`: the calendar. Charges each month's fixed costs at its start, resizes the team, and
   closes the books at the month's end (`month_ends`, scheduled before anything else, so that at
   a month's first moment its closing comes first).
 - `arrivals`: one per channel, Poisson arrivals at the rate of the month's parameters.
-- `lead`: one per lead (arrivals, referrals, the starting state): first contact, follow-up
-  touches, then `deal` (committee, invoice, reminders) and, for a new client, `client_life`
-  (month by month: purchases, referrals, churn, win-back) or `buyer_life` (a calibrated buyer).
-  One process carries the agent through its whole life.
+- `lead`: one per lead (arrivals, referrals, the starting state): the first contact
+  (`contact`: ask the team, wait for a manager, hold them for the handling time), follow-up
+  touches, then `deal` (committee, invoice, reminders);
+- `client_life`: one per client, month by month: purchases and referrals, then at the
+  anniversary churn (and maybe win-back) or a renewal; `buyer_life` for a calibrated buyer.
 
 Randomness and common random numbers. Each lead owns a fixed row of uniform numbers, one slot per
 decision (`_SLOT_*`), taken from its channel's stream in arrival order; a client owns a
@@ -33,6 +34,7 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Generator
 from typing import Any
 
@@ -74,57 +76,48 @@ LIFETIME_CAP_MONTHS = 120  # horizon of the tail value when churn is zero
 Process = Generator[simpy.Event, Any, Any]  # an agent's life, run by `env.process`
 
 
-class _Environment(simpy.Environment):
-    """SimPy's environment, counting the events it processes (the ledger's `events`, which
-    `growthsim bench` divides by the run's seconds)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.processed = 0
-
-    def step(self) -> None:
-        self.processed += 1
-        super().step()
-
-
 class _Team:
-    """The sales team: a `simpy.Store` holding the managers who are free. A lead asks for one
-    with `store.get()` (requests are served first-in first-out), keeps them for the contact and
-    gives them back with `release`, so response time grows with load.
+    """The sales team: `size` managers serving one first-in first-out queue of contact requests,
+    as a `simpy.Resource` does, with a size that may change at a month's start (`resize`).
 
-    The team may change size at a month's start (`resize`): new managers take waiting leads at
-    once; of those who leave, the free ones leave at once and the busy ones after the contact in
-    hand (`leaving` counts those still to go)."""
+    A lead asks with `request()`. If a manager is free it gets one at once (None: nothing to
+    wait for); otherwise it waits on the event returned (`env.event()`), which succeeds when a
+    manager who finishes a contact takes it (`release`) or a new manager joins. So a contact
+    costs its handling timeout, plus one event only if the lead had to wait (a `simpy.Store` of
+    managers, tried first, adds a get and a put event to every contact: ~300,000 events a
+    replication of reference.yaml, more than half again the engine's time). New managers take
+    waiting leads at once; one who leaves finishes the contact in hand."""
 
     def __init__(self, env: simpy.Environment, managers: int) -> None:
-        self.store: simpy.Store = simpy.Store(env)
-        self.size = 0  # managers on the team, leavers still finishing a contact not counted
-        self.leaving = 0
-        self.hired = 0  # managers ever hired: each is a numbered item of the store
-        self.resize(managers)
+        self.env = env
+        self.size = managers
+        self.busy = 0  # managers in a contact; more than `size` while leavers finish theirs
+        # Invariant: a lead waits only while every manager is busy (busy >= size).
+        self.queue: deque[simpy.Event] = deque()
+
+    def request(self) -> simpy.Event | None:
+        """A lead asks for a manager now: None if it gets one at once, else the event of its
+        turn (triggered at the moment a manager takes it)."""
+        if self.busy < self.size:
+            self.busy += 1
+            return None
+        turn = self.env.event()
+        self.queue.append(turn)
+        return turn
+
+    def release(self) -> None:
+        """A manager finishes a contact: takes the next waiting lead, or becomes free. A manager
+        beyond the (reduced) size leaves instead."""
+        if self.queue and self.busy <= self.size:
+            self.queue.popleft().succeed()
+        else:
+            self.busy -= 1
 
     def resize(self, managers: int) -> None:
-        store = self.store
-        while self.size < managers:
-            self.size += 1
-            if self.leaving:  # one who was to leave stays instead
-                self.leaving -= 1
-            else:
-                store.put(self.hired)
-                self.hired += 1
-        while self.size > managers:
-            self.size -= 1
-            if store.items:  # a free manager leaves now
-                store.items.pop()
-            else:  # a busy one, after the contact in hand
-                self.leaving += 1
-
-    def release(self, manager: int) -> None:
-        """`manager` finishes a contact: back to the store, or off the team."""
-        if self.leaving:
-            self.leaving -= 1
-        else:
-            self.store.put(manager)
+        self.size = managers
+        while self.queue and self.busy < managers:
+            self.busy += 1
+            self.queue.popleft().succeed()
 
 
 class _Rows:
@@ -194,7 +187,7 @@ class _Run:
         self.timeline = cs.timeline
         self.horizon = cs.horizon_months
         self.end = self.horizon * DAYS_PER_MONTH
-        self.env = env = _Environment()
+        self.env = env = simpy.Environment()
         # Every month's end, scheduled before any other event: at a month's first moment its
         # closing (`months`) comes before anything else that happens then.
         self.month_ends = [env.timeout((m + 1) * DAYS_PER_MONTH) for m in range(self.horizon - 1)]
@@ -281,6 +274,7 @@ class _Run:
         the month's end the rate may change: wait for the month's end and draw again from
         there."""
         env = self.env
+        timeout = env.timeout
         rnd = self._random(_ARRIVALS, c, 0)
         rows = self._stream(_LEADS, c)
         open_market = self.cs.market_size == math.inf
@@ -295,7 +289,7 @@ class _Run:
                     return
                 yield self.month_ends[m]
                 continue
-            yield env.timeout(arrival - now)
+            yield timeout(arrival - now)
             u = rnd.random()  # drawn even in an open market, so the stream stays the same
             if open_market or self._market_allows(u):
                 self.new_lead(c, rows.next())
@@ -334,14 +328,14 @@ class _Run:
         in the month it ends, so an overloaded month shows."""
         env, ledger = self.env, self.ledger
         asked, m = env.now, self.month
-        request = self.team.store.get()
-        if request.triggered:  # a manager is free: the lead passes through the queue at once
+        turn = self.team.request()
+        if turn is None:  # a manager is free: the lead passes through the queue at once
             ledger.requests[m] += 1
             ledger.move_via(state, WAITING, IN_CONTACT, asked, m)
-            manager, wait = request.value, 0.0
+            wait = 0.0
         else:
             ledger.move(state, WAITING, asked, m)
-            manager = yield request
+            yield turn
             now, m = env.now, self.month
             ledger.requests[m] += 1
             wait = now - asked
@@ -350,7 +344,7 @@ class _Run:
                 ledger.wait_days[m] += wait
             ledger.move(WAITING, IN_CONTACT, now, m)
         yield env.timeout(handling)
-        self.team.release(manager)
+        self.team.release()
         return wait
 
     def lead(self, c: int, row: list[float], touches_done: int = 0,
@@ -378,7 +372,8 @@ class _Run:
             now, m = env.now, self.month
             p = self.timeline[m]
             delay = p.base_response_days + waited
-            self._record(row, "first_response", delay)
+            if self.recorder is not None:  # (tested here: a call per lead saved)
+                self._record(row, "first_response", delay)
             if p.response_half_life_days < math.inf and (
                 row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
             ):
@@ -410,7 +405,8 @@ class _Run:
             handling = self._handling(p, row, _SLOT_TOUCH + 2 * touch)
             yield env.timeout(p.touch_interval_days)
             yield from self.contact(FOLLOW_UP, handling)
-            self._record(row, "touch", touch)
+            if self.recorder is not None:
+                self._record(row, "touch", touch)
             p = self.timeline[self.month]
             if row[_SLOT_TOUCH + 2 * touch + 1] < p.conversion_per_touch * quality:
                 yield from self.deal(row, IN_CONTACT, seg, channel)
@@ -419,8 +415,7 @@ class _Run:
 
     def deal(self, row: list[float], state: int, seg: int, c: int,
              tier: int = -1) -> Process:
-        """From 'yes' to a paid invoice (a new client, who lives on in this process) or an
-        unpaid one (a leak)."""
+        """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak)."""
         env, ledger = self.env, self.ledger
         p = self.timeline[self.month]
         committee = p.segments[seg].committee_delay_days
@@ -476,24 +471,36 @@ class _Run:
         self.purchase(client, now, m, repeat=False)
         if t.regular:
             client.next_due = now + p.payment_interval_days(tier, seg)
+        # The client lives on as an agent of its own (its events no longer pass through the
+        # lead's and the deal's generators).
         if t.buying is not None:  # calibrated: own rate, dropout and spend (BG/NBD, Gamma-Gamma)
-            yield from self.buyer_life(client, *self._draw_buyer(t.buying, rnd))
+            env.process(self.buyer_life(client, *self._draw_buyer(t.buying, rnd)))
         else:
-            yield from self.client_life(client, now + DAYS_PER_MONTH)
+            env.process(self.client_life(client, now + DAYS_PER_MONTH))
 
     # -- clients ------------------------------------------------------------------------------
     def client_life(self, cl: _Client, anniversary: float) -> Process:
         """An active client month by month from now: repeat purchases and referrals through the
         month, then at its anniversary churn (and maybe win-back), else a subscription renews;
         the first churn draw at `anniversary`."""
-        env, rnd, ledger = self.env, cl.rnd, self.ledger
+        env, rnd, ledger, end = self.env, cl.rnd, self.ledger, self.end
+        timeout = env.timeout
         self._charge_retention(cl, env.now)
         cl.anniversary = anniversary
         while True:
-            yield from self._client_month(cl)
-            if cl.anniversary >= self.end:
+            events = self._month_events(cl)
+            while events:
+                when, is_purchase = events.pop()
+                if when >= end:
+                    return
+                yield timeout(when - env.now)
+                if not is_purchase:
+                    self.referral()
+                elif self._repeat_purchase(cl, env.now, self.month):
+                    events = self._month_events(cl)  # an upsell: the rest of the month anew
+            if cl.anniversary >= end:
                 return
-            yield env.timeout(cl.anniversary - env.now)
+            yield timeout(cl.anniversary - env.now)
             now, m = env.now, self.month
             p = self.timeline[m]
             if rnd.random() < self.client_terms[m][cl.tier][cl.segment].churn[cl.onboarded]:
@@ -508,7 +515,7 @@ class _Run:
                     self._lose_client(cl, p, now, m)
                     return
                 if p.win_back_delay_days > 0:
-                    yield env.timeout(rnd.expovariate(1.0 / p.win_back_delay_days))
+                    yield timeout(rnd.expovariate(1.0 / p.win_back_delay_days))
                 now, m = env.now, self.month  # won back
                 ledger.move(CHURNED, ACTIVE, now, m)
                 self.active[id(cl)] = cl
@@ -521,37 +528,27 @@ class _Run:
             if p.retention_enabled:
                 self._charge_retention(cl, now)
 
-    def _client_month(self, cl: _Client) -> Process:
-        """The client's purchases and referrals from now to the next anniversary, drawn for its
-        current tier at once. An upsell ends the draw so the rest of the month is drawn again
-        for the new tier."""
-        env, rnd = self.env, cl.rnd
-        while True:
-            start, anniversary = env.now, cl.anniversary
-            terms = self.client_terms[self.month][cl.tier][cl.segment]
-            buy, rate, total = terms.buy, terms.rate, terms.per_day
-            events: list[tuple[float, bool]] = []  # (day, is a purchase (else a referral))
-            if rate > 0:
-                when = start + rnd.expovariate(total)
-                while when < anniversary:
-                    events.append((when, rnd.random() * rate < buy))
-                    when += rnd.expovariate(total)
-            if terms.regular and cl.next_due < anniversary - 1e-9:
-                due, interval = cl.next_due, terms.interval
-                while due < anniversary - 1e-9:
-                    events.append((due, True))
-                    due += interval
-                events.sort()
-            for when, is_purchase in events:
-                if when >= self.end:
-                    return
-                yield env.timeout(when - env.now)
-                if not is_purchase:
-                    self.referral()
-                elif self._repeat_purchase(cl, env.now, self.month):
-                    break  # an upsell: draw the rest of the month again
-            else:
-                return
+    def _month_events(self, cl: _Client) -> list[tuple[float, bool]]:
+        """The client's purchases and referrals from now to its next anniversary, drawn at once
+        for its current tier: (day, is a purchase (else a referral)), latest first."""
+        rnd = cl.rnd
+        start, anniversary = self.env.now, cl.anniversary
+        terms = self.client_terms[self.month][cl.tier][cl.segment]
+        buy, rate, total = terms.buy, terms.rate, terms.per_day
+        events: list[tuple[float, bool]] = []
+        if rate > 0:
+            when = start + rnd.expovariate(total)
+            while when < anniversary:
+                events.append((when, rnd.random() * rate < buy))
+                when += rnd.expovariate(total)
+        if terms.regular and cl.next_due < anniversary - 1e-9:
+            due, interval = cl.next_due, terms.interval
+            while due < anniversary - 1e-9:
+                events.append((due, True))
+                due += interval
+            events.sort()
+        events.reverse()
+        return events
 
     def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
         ledger = self.ledger
@@ -755,7 +752,6 @@ class _Run:
             ledger.customer_equity += value
             if cl.cohort >= 0:
                 ledger.cohort_tail[cl.cohort] += value * self._discount(cl.acquired, self.end)
-        ledger.events = self.env.processed  # events SimPy processed in the run
         return ledger
 
     def run(self) -> Ledger:
@@ -764,7 +760,14 @@ class _Run:
         for c in range(len(self.cs.channel_names)):
             env.process(self.arrivals(c))
         self.start()
-        env.run(until=self.end)
+        # `env.run(until=self.end)`, counting the events processed (`growthsim bench` divides
+        # them by the run's seconds): SimPy keeps no count of its own in its public API.
+        step, peek, end = env.step, env.peek, self.end
+        events = 0
+        while peek() < end:
+            step()
+            events += 1
+        self.ledger.events = events
         return self.finish()
 
 
