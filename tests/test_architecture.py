@@ -159,3 +159,58 @@ def test_importing_an_engine_does_not_import_the_whole_library() -> None:
                          check=True, cwd=ROOT).stdout.split()
     assert out == ["False", "False"], out
     assert sim.compare_bets.__module__ == "sim.experiments.compare"
+
+
+def _simpy_private_uses(source: str) -> list[str]:
+    """Where `source` reaches past SimPy's public API: an import from inside simpy (anything
+    but `import simpy`), an attribute of another object that starts with `_` (`env._now`,
+    `event._value`, `simpy.events._x`), or one of SimPy's own private attribute names on any
+    object (`self._queue` in a subclass of the environment)."""
+    from collections.abc import Iterator
+
+    import simpy
+
+    env = simpy.Environment()
+
+    def gen() -> Iterator[simpy.Event]:
+        yield env.timeout(1)
+
+    objects = [env, env.event(), env.timeout(1), env.process(gen()), simpy.Store(env),
+               simpy.Resource(env), simpy.Container(env), env.all_of([]), env.any_of([])]
+    private = {name for obj in objects for cls in type(obj).__mro__
+               for name in [*vars(obj), *vars(cls)]
+               if name.startswith("_") and not name.endswith("__")}
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "simpy":
+            found.append(f"line {node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Import) and any(
+                a.name.startswith("simpy.") or (a.name == "simpy" and a.asname)
+                for a in node.names):
+            found.append(f"line {node.lineno}: import {', '.join(a.name for a in node.names)}")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not (
+                node.attr.endswith("__")):
+            own = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+            if not own or node.attr in private:
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    for n, line in enumerate(source.splitlines(), 1):
+        code = line.split("#", 1)[0]
+        if re.search(r"\benv\._|\bsimpy(\.\w+)*\._", code):
+            found.append(f"line {n}: {line.strip()}")
+    return found
+
+
+def test_the_agent_engine_uses_only_simpys_public_api() -> None:
+    """The reference engine is the readable specification of the model, and any SimPy 4.x runs
+    it (pyproject: simpy>=4.1,<5): no `_queue`, `_eid`, `_now`, `_value`, no private imports."""
+    found = _simpy_private_uses((ROOT / "sim/engines/agent.py").read_text())
+    assert not found, "sim/engines/agent.py reaches into SimPy's internals:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("snippet", [
+    "t = env._now", "heappush(env._queue, x)", "e = next(self.env._eid)", "v = event._value",
+    "from simpy.events import NORMAL", "import simpy.core", "class E(simpy.Environment):\n"
+    "    def f(self):\n        return self._queue", "x = simpy.events._x",
+])
+def test_the_public_api_check_catches_internals(snippet: str) -> None:
+    assert _simpy_private_uses(snippet)

@@ -1,22 +1,21 @@
-"""The agent engine: every lead and client is an agent driven by SimPy events; the sales team is a
-FIFO queue served by a finite number of managers.
+"""The agent engine: the readable specification of the model, on SimPy's public API.
 
+Every lead and client is an agent, a SimPy process (`env.process`) that waits on timeouts
+(`env.timeout`) and on the sales team; the sales team (`_Team`) is a first-in first-out queue
+served by the month's number of managers, so response time grows with load.
 `simulate(compiled, seed)` is the whole public surface: a pure function of the compiled scenario
 and a seed, returning the run's closed `Ledger`.
 
-Speed. A replication processes a few hundred thousand events, so the cost of each counts:
-- a contact is one event (its end), not a `simpy.Resource` request, timeout and release (`_Team`);
-- agents run without `simpy.Process`'s start and end events (`_Agent`); leads, clients and the
-  arrivals, the hot paths, are driven by their events' callbacks instead of generators, and each
-  is itself the event it waits on (`_Scheduled`: no Timeout object per step);
-- clients' anniversaries and leads' follow-up touches, which come due in the order they are
-  scheduled, wait in FIFO queues beside SimPy's (`_Fifo`), so its heap stays small (~110
-  entries instead of ~2,300) and every push and pop of it is cheaper;
-- what a client's month needs from the month's parameters is worked out once a run
-  (`_ClientTerms`);
-- a lead lost in the CRM is booked at arrival, and the routing delay costs no event;
-- the current month is kept by the month process, not computed from the clock at every step.
-None of this changes what happens or when: the same seed gives the same choices at the same times.
+The processes, each a generator method of `_Run`:
+- `months`: the calendar. Charges each month's fixed costs at its start, resizes the team, and
+  closes the books at the month's end (`month_ends`, scheduled before anything else, so that at
+  a month's first moment its closing comes first).
+- `arrivals`: one per channel, Poisson arrivals at the rate of the month's parameters.
+- `lead`: one per lead (arrivals, referrals, the starting state): the first contact
+  (`contact`: ask the team, wait for a manager, hold them for the handling time), follow-up
+  touches, then `deal` (committee, invoice, reminders);
+- `client_life`: one per client, month by month: purchases and referrals, then at the
+  anniversary churn (and maybe win-back) or a renewal; `buyer_life` for a calibrated buyer.
 
 Randomness and common random numbers. Each lead owns a fixed row of uniform numbers, one slot per
 decision (`_SLOT_*`), taken from its channel's stream in arrival order; a client owns a
@@ -24,6 +23,10 @@ decision (`_SLOT_*`), taken from its channel's stream in arrival order; a client
 in every alternative run that does not change what it meets, which is what makes comparisons of
 bets paired (common random numbers). Python's `random.Random` is used for the agents because a
 scalar draw costs a fraction of a numpy scalar draw, and the engine makes millions of them.
+
+Speed is the fast engine's job (`sim.engines.fast`); this one stays plain. Two economies remain,
+neither visible in the results: a lead lost in the CRM is booked at arrival with no process, and
+the routing delay (base_response_hours) is added to the lead's wait rather than waited out.
 """
 
 from __future__ import annotations
@@ -32,14 +35,11 @@ import math
 import random
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Generator
-from heapq import heappush as _heappush
-from math import log as _log
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, URGENT, Event, Timeout
 
 from models.accounting.ledger import LEAKS, OPEN_LEAD_STATES, C, Ledger, S
 from models.compiled.form import (
@@ -72,193 +72,52 @@ NEW, WAITING, IN_CONTACT, FOLLOW_UP = S["new"], S["waiting"], S["in_contact"], S
 DECIDING, INVOICED, ACTIVE, CHURNED = S["deciding"], S["invoiced"], S["active"], S["churned"]
 _COGS, _COMMISSION, _DEVELOPMENT = C["cost_of_goods"], C["commission"], C["development"]
 LIFETIME_CAP_MONTHS = 120  # horizon of the tail value when churn is zero
-# `heapq.heappush` onto SimPy's queue, typed loosely: the queue holds agents as events too.
-_push: Callable[[Any, Any], None] = _heappush
 
-
-class _UrgentTimeout(Event):
-    """A timeout processed before ordinary events at the same moment (month closing)."""
-
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        env.schedule(self, URGENT, delay)
-
-
-class _Agent:
-    """Drives one agent's generator on SimPy events, as `simpy.Process` does, minus two events
-    per agent: its start (the generator's first step runs at once, at the moment the agent is
-    created, where a Process would schedule an `Initialize` event for the same moment) and its
-    end (a Process is itself an event, triggered when the generator returns; nobody waits for an
-    agent to finish). The agent's events never fail, so there is no exception to route: an error
-    in the generator propagates out of `env.run` as it would from a Process."""
-
-    __slots__ = ("generator",)
-
-    def __init__(self, generator: Generator[Event, Any, Any]) -> None:
-        self.generator = generator
-        try:
-            target = generator.send(None)
-        except StopIteration:
-            return
-        target.callbacks.append(self.resume)  # type: ignore[union-attr]
-
-    def resume(self, event: Event) -> None:
-        try:
-            target = self.generator.send(event._value)
-        except StopIteration:
-            return
-        target.callbacks.append(self.resume)  # type: ignore[union-attr]
-
-
-class _Scheduled:
-    """An agent that is its own SimPy event, for agents on the hot paths.
-
-    SimPy's loop (`Environment.step`) pops (time, priority, id, event) off its queue, takes the
-    event's `callbacks` (setting them to None), calls each with the event, then checks
-    `event._ok`. An object with those two attributes that puts itself on the queue with the
-    callback of its next step is, to the loop, an event like a `Timeout`, minus the Event object
-    (its creation and its callback list to append to) that a Timeout costs at every step. The
-    event id comes from the environment's counter at the moment the step is scheduled, as a
-    Timeout's would, so simultaneous events run in the same order and the count of events is
-    the same. An agent is on the queue at most once at a time."""
-
-    __slots__ = ("callbacks",)
-    _ok = True  # the agent's events never fail
-    callbacks: list[Callable[[Any], None]] | None
-
-    def _after(self, env: simpy.Environment, delay: float,
-               callback: Callable[[Any], None]) -> None:
-        """Run `callback` in `delay` days (what a `Timeout(env, delay)` with it would do)."""
-        self.callbacks = [callback]
-        _push(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
-
-
-class _Fifo(_Scheduled):
-    """Agents' coming steps that nearly always come due in the order they are scheduled (a
-    client's anniversary, a month on; a lead's next touch, the follow-up interval on), kept in
-    a FIFO queue beside SimPy's.
-
-    Why: the ~3,000 active clients each wait a month for their next anniversary, so they were
-    most of SimPy's queue, a binary heap, and every push and pop of it pays about log2(length)
-    tuple comparisons, for every event of the run. Steps scheduled a constant delay ahead come
-    due in the order they were scheduled, so a FIFO keeps them in order with no comparisons.
-    Only the earliest is on SimPy's queue, under its own time and event id (taken when it was
-    scheduled, as its Timeout's would be), so SimPy runs the events in exactly the order, and
-    counts exactly the events, it would with every step on its queue. A step due earlier than
-    the FIFO's last (an anniversary after a mid-month purchase; a changed interval) goes on
-    SimPy's queue directly.
-
-    Invariant: this object is on SimPy's queue iff the FIFO is not empty, keyed as its head."""
-
-    __slots__ = ("due", "env", "fifo")
-
-    def __init__(self, env: simpy.Environment) -> None:
-        self.env = env
-        self.fifo: deque[tuple[float, int, Callable[[Any], None]]] = deque()
-        # Its callbacks, made once: SimPy only reads an event's list (and then drops it).
-        self.due: list[Callable[[Any], None]] = [self._due]
-
-    def add(self, agent: _Scheduled, callback: Callable[[Any], None], at: float) -> None:
-        """Run `agent`'s `callback` at `at` (days, absolute), as its own SimPy event."""
-        env, fifo = self.env, self.fifo
-        eid = next(env._eid)
-        if not fifo:
-            fifo.append((at, eid, callback))
-            self.callbacks = self.due
-            _push(env._queue, (at, NORMAL, eid, self))
-        elif at >= fifo[-1][0]:  # (at a tie, the later id comes later in SimPy's order too)
-            fifo.append((at, eid, callback))
-        else:
-            agent.callbacks = [callback]
-            _push(env._queue, (at, NORMAL, eid, agent))
-
-    def _due(self, event: Any) -> None:
-        fifo = self.fifo
-        callback = fifo.popleft()[2]
-        if fifo:
-            at, eid, _ = fifo[0]
-            self.callbacks = self.due
-            _push(self.env._queue, (at, NORMAL, eid, self))
-        callback(event)
+Process = Generator[simpy.Event, Any, Any]  # an agent's life, run by `env.process`
 
 
 class _Team:
-    """The sales team: `capacity` managers serving one FIFO queue of contact requests.
+    """The sales team: `size` managers serving one first-in first-out queue of contact requests,
+    as a `simpy.Resource` does, with a size that may change at a month's start (`resize`).
 
-    A thin stand-in for `simpy.Resource`, driven by the same SimPy environment. With a Resource a
-    contact costs three events (the request, the handling timeout, the release) plus a Request
-    and a Release object with their callbacks. Here it costs one: the end of the contact, which
-    is scheduled either at once (a manager is free) or when a manager who finishes a contact
-    takes the next lead off the queue (`release`). The queue is real and FIFO, so response time
-    grows with load exactly as with the Resource: a contact starts at the same simulated moment.
-    The end of the contact is the lead itself, put on SimPy's queue (see `_Scheduled`).
+    A lead asks with `request()`. If a manager is free it gets one at once (None: nothing to
+    wait for); otherwise it waits on the event returned (`env.event()`), which succeeds when a
+    manager who finishes a contact takes it (`release`) or a new manager joins. So a contact
+    costs its handling timeout, plus one event only if the lead had to wait (a `simpy.Store` of
+    managers, tried first, adds a get and a put event to every contact: ~300,000 events a
+    replication of reference.yaml, more than half again the engine's time). New managers take
+    waiting leads at once; one who leaves finishes the contact in hand."""
 
-    The lead's ledger moves that happen when a manager picks it up (waiting -> in_contact) and
-    the queue statistics (booked when the wait ends) are written here, at that moment.
-    """
+    def __init__(self, env: simpy.Environment, managers: int) -> None:
+        self.env = env
+        self.size = managers
+        self.busy = 0  # managers in a contact; more than `size` while leavers finish theirs
+        # Invariant: a lead waits only while every manager is busy (busy >= size).
+        self.queue: deque[simpy.Event] = deque()
 
-    __slots__ = ("busy", "capacity", "env", "ledger", "queue", "run")
-
-    def __init__(self, run: _Run, capacity: int) -> None:
-        self.run = run
-        self.env = run.env
-        self.ledger = run.ledger
-        self.capacity = capacity
-        self.busy = 0  # managers in a contact; more than `capacity` while leavers finish theirs
-        # Waiting leads: (lead, time they joined, handling days). Invariant: someone waits only
-        # while every manager is busy (busy >= capacity).
-        self.queue: deque[tuple[_Lead, float, float]] = deque()
-
-    def request(self, lead: _Lead, state: int, handling: float) -> None:
-        """`lead`, in `state`, asks for a manager now and will occupy one for `handling` days.
-        The lead is scheduled (with the callbacks it has set) at the end of its contact, its
-        `_value` the wait in days; it calls `release` then."""
-        env, ledger = self.env, self.ledger
-        now = env._now
-        m = self.run.month
-        if self.busy < self.capacity:  # then nobody waits: straight to a manager
+    def request(self) -> simpy.Event | None:
+        """A lead asks for a manager now: None if it gets one at once, else the event of its
+        turn (triggered at the moment a manager takes it)."""
+        if self.busy < self.size:
             self.busy += 1
-            ledger.requests[m] += 1
-            ledger.move_via(state, WAITING, IN_CONTACT, now, m)
-            lead._value = 0.0
-            _push(env._queue, (now + handling, NORMAL, next(env._eid), lead))
-            return
-        ledger.move(state, WAITING, now, m)
-        self.queue.append((lead, now, handling))
+            return None
+        turn = self.env.event()
+        self.queue.append(turn)
+        return turn
 
     def release(self) -> None:
         """A manager finishes a contact: takes the next waiting lead, or becomes free. A manager
-        beyond the (reduced) capacity leaves instead."""
-        if self.queue and self.busy <= self.capacity:
-            lead, since, handling = self.queue.popleft()
-            self._start(lead, since, self.env._now, handling)
+        beyond the (reduced) size leaves instead."""
+        if self.queue and self.busy <= self.size:
+            self.queue.popleft().succeed()
         else:
             self.busy -= 1
 
-    def resize(self, capacity: int) -> None:
-        """New managers take waiting leads at once; leavers finish the contact in hand."""
-        self.capacity = capacity
-        queue, now = self.queue, self.env._now
-        while queue and self.busy < capacity:
+    def resize(self, managers: int) -> None:
+        self.size = managers
+        while self.queue and self.busy < managers:
             self.busy += 1
-            lead, since, handling = queue.popleft()
-            self._start(lead, since, now, handling)
-
-    def _start(self, lead: _Lead, since: float, now: float, handling: float) -> None:
-        """A manager picks up a lead that asked at `since`: book the wait (in the month it ends,
-        so an overloaded month shows) and schedule the end of the contact."""
-        ledger, m = self.ledger, self.run.month
-        ledger.requests[m] += 1
-        wait = now - since
-        if wait > 0:
-            ledger.waited[m] += 1
-            ledger.wait_days[m] += wait
-        ledger.move(WAITING, IN_CONTACT, now, m)
-        lead._value = wait
-        env = self.env
-        _push(env._queue, (now + handling, NORMAL, next(env._eid), lead))
+            self.queue.popleft().succeed()
 
 
 class _Rows:
@@ -280,146 +139,6 @@ class _Rows:
         return self.chunk[i].tolist()  # one conversion: Python floats are faster to read
 
 
-class _Lead(_Scheduled):
-    """One lead's journey from arrival to a deal or a leak: arrival, first contact, follow-up
-    touches. The engine's hot path, so a lead is driven by SimPy events directly rather than by a
-    generator: each step below is the callback of the event that ends the previous one (a contact
-    is one event, see `_Team`; a touch is the interval's timeout, then its contact). The lead is
-    itself the event (`_Scheduled`). The choices and their timing are those of a process that
-    waits on the same events. A lead that says yes hands over to the `deal` process.
-    """
-
-    __slots__ = ("_value", "channel", "handling", "quality", "row", "run", "seg", "touch",
-                 "value")
-    _value: float  # days the lead waited for its contact (set by `_Team`)
-
-    def __init__(self, run: _Run, c: int, row: list[float], touches_done: int = 0,
-                 existing: bool = False) -> None:
-        """A lead of channel `c` arrives now. A lead of the starting state (`existing`) is not
-        counted as a new lead and, if `touches_done` > 0, goes on with its follow-ups."""
-        self.run, self.row = run, row
-        now, m = run.env._now, run.month
-        p = run.timeline[m]
-        self.seg = seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
-        self.value = p.lead_value[seg][run.horizon - m]  # revenue lost if it leaks
-        quality = (p.referral_conversion_multiplier if c == run.referral_channel
-                   else p.channels[c].conversion_multiplier)
-        self.quality = quality * p.segments[seg].conversion_multiplier
-        self.channel = run.existing_channel if existing else c  # credited with a new client
-        self.touch = touches_done
-        if touches_done == 0:
-            if existing:
-                run.ledger.enter(NEW, now, m)
-            # The routing delay (base_response_hours) counts towards the lead's wait, but the
-            # lead joins the queue at once: shifting every arrival by the same constant would
-            # not change the queue, and it saves an event per lead.
-            self.callbacks = [self.first_contact_over]
-            run.managers.request(self, NEW, self._handling(p, _SLOT_TOUCH))
-        else:
-            run.ledger.enter(FOLLOW_UP, now, m)
-            self._follow_up(p, FOLLOW_UP)
-
-    def _handling(self, p: Params, slot: int) -> float:
-        """Calendar days this contact occupies a manager."""
-        if p.handling_exponential:
-            return -p.handling_days * math.log(1.0 - self.row[slot])
-        return p.handling_days
-
-    def first_contact_over(self, event: Event) -> None:
-        run = self.run
-        run.managers.release()
-        ledger, row, now, m = run.ledger, self.row, run.env._now, run.month
-        p = run.timeline[m]
-        delay = p.base_response_days + self._value  # routing delay + time in the queue
-        if run.recorder is not None:  # (tested here, not in `_record`: a call per event saved)
-            run._record(row, "first_response", delay)
-        if p.response_half_life_days < math.inf and (
-            row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
-        ):
-            ledger.lose(IN_CONTACT, "lost_late", self.value, now, m)
-            run._record(row, "lost_late")
-        elif row[_SLOT_CLOSE] < p.first_contact_conversion * self.quality:
-            _Agent(run.deal(row, IN_CONTACT, self.seg, self.channel))
-        elif row[_SLOT_DROP] < p.first_contact_drop:
-            ledger.lose(IN_CONTACT, "lost_first_contact", self.value, now, m)
-            run._record(row, "lost_first_contact")
-        else:
-            self._follow_up(p, IN_CONTACT)
-
-    def _follow_up(self, p: Params, state: int) -> None:
-        """The next follow-up touch after the interval, or lost when they have run out."""
-        run = self.run
-        if self.touch >= p.max_touches:
-            run.ledger.lose(state, "lost_follow_up", self.value, run.env._now, run.month)
-            run._record(self.row, "lost_follow_up")
-            return
-        if state != FOLLOW_UP:
-            run.ledger.move(state, FOLLOW_UP, run.env._now, run.month)
-        self.touch += 1
-        # Slot _SLOT_TOUCH + 2k holds touch k's handling time, the next one its close. The
-        # handling time comes from the month the interval begins in (as the first contact's
-        # comes from the month of arrival).
-        self.handling = self._handling(p, _SLOT_TOUCH + 2 * self.touch)
-        run.touches.add(self, self.touch_due, run.env._now + p.touch_interval_days)
-
-    def touch_due(self, event: Event) -> None:
-        self.callbacks = [self.touch_over]
-        self.run.managers.request(self, FOLLOW_UP, self.handling)
-
-    def touch_over(self, event: Event) -> None:
-        run = self.run
-        run.managers.release()
-        if run.recorder is not None:
-            run._record(self.row, "touch", self.touch)
-        p = run.timeline[run.month]
-        if self.row[_SLOT_TOUCH + 2 * self.touch + 1] < p.conversion_per_touch * self.quality:
-            _Agent(run.deal(self.row, IN_CONTACT, self.seg, self.channel))
-        else:
-            self._follow_up(p, IN_CONTACT)
-
-
-class _Arrivals(_Scheduled):
-    """Poisson lead arrivals of one channel, at the rate its month's parameters give. Driven by
-    its events' callbacks, like a lead (`_Scheduled`): an arrival is one event."""
-
-    __slots__ = ("arrive", "c", "end", "env", "new_lead", "open_market", "rates", "rnd", "rows",
-                 "run")
-
-    def __init__(self, run: _Run, c: int) -> None:
-        self.run, self.c, self.env, self.end = run, c, run.env, run.end
-        self.rnd = run._random(_ARRIVALS, c, 0)
-        self.rows = run._stream(_LEADS, c)
-        self.open_market = run.cs.market_size == math.inf
-        self.rates = [(p.channels[c].paid_leads + p.channels[c].organic_leads) / DAYS_PER_MONTH
-                      for p in run.timeline]  # leads per day, month by month
-        self.new_lead = run.new_lead
-        self.arrive: list[Callable[[Any], None]] = [self._arrive]  # made once (see `_Fifo`)
-        self._next(None)
-
-    def _next(self, event: Any) -> None:
-        """Wait for the next arrival; past the month's end, the rate may change: wait for the
-        month's end and draw again from there."""
-        now = self.env._now
-        m = self.run.month
-        rate = self.rates[m]
-        month_end = (m + 1) * DAYS_PER_MONTH
-        # (-log(1 - u) / rate is how `rnd.expovariate(rate)` draws it, without the call.)
-        arrival = now - _log(1.0 - self.rnd.random()) / rate if rate > 0 else math.inf
-        if arrival >= month_end:
-            if month_end < self.end:
-                self._after(self.env, month_end - now, self._next)
-            return
-        env = self.env  # (`_after`, inlined on this hot path)
-        self.callbacks = self.arrive
-        _push(env._queue, (now + (arrival - now), NORMAL, next(env._eid), self))
-
-    def _arrive(self, event: Any) -> None:
-        u = self.rnd.random()  # drawn even in an open market, so the stream stays the same
-        if self.open_market or self.run._market_allows(u):
-            self.new_lead(self.c, self.rows.next())
-        self._next(None)
-
-
 class _ClientTerms:
     """What a client's month needs from one month's parameters for one tier and segment,
     worked out once a run (the same arithmetic as at each use, so the same numbers)."""
@@ -438,17 +157,11 @@ class _ClientTerms:
         self.price, self.margin = p.price(tier, segment), p.margin(tier, segment)
 
 
-class _Client(_Scheduled):
-    """A client. One of a tier without `buying` lives month by month through `live` and the
-    callbacks below; a calibrated buyer through `_Run.buyer_life`.
+class _Client:
+    """What the engine knows of one client (its life is `_Run.client_life` or `buyer_life`)."""
 
-    Clients are most of a replication's agents late in the run, each with an event a month, so
-    like a lead a client is driven by its events' callbacks and is itself the event
-    (`_Scheduled`): no generator to resume, no Timeout to create. The choices, their random
-    numbers and their timing are those of a process that waits on the same events."""
-
-    __slots__ = ("acquired", "anniversary", "channel", "cohort", "events", "first_month",
-                 "next_due", "onboarded", "rnd", "run", "segment", "tier")
+    __slots__ = ("acquired", "anniversary", "channel", "cohort", "first_month", "next_due",
+                 "onboarded", "rnd", "segment", "tier")
 
     def __init__(self, tier: int, segment: int, onboarded: bool, cohort: int, acquired: float,
                  channel: int, rnd: random.Random) -> None:
@@ -462,122 +175,6 @@ class _Client(_Scheduled):
         self.rnd = rnd
         self.next_due = math.inf  # day of the next regular (subscription) purchase
         self.anniversary = 0.0  # day of the next monthly anniversary (churn draw)
-        # The pass's purchases and referrals still to come, latest first: (day, is a purchase).
-        self.events: list[tuple[float, bool]] = []
-
-    def live(self, run: _Run, anniversary: float) -> None:
-        """An active client month by month from now: repeat purchases, referrals, churn,
-        win-back; the first churn draw at `anniversary`."""
-        self.run = run
-        run._charge_retention(self, run.env._now)
-        self.anniversary = anniversary
-        self._pass()
-
-    def _pass(self) -> None:
-        """Draws the purchases and referrals from now to the next anniversary for the client's
-        current tier, then waits for the first. An upsell mid-month ends the pass so the rest
-        of the month is drawn again for the new tier."""
-        run, rnd = self.run, self.rnd
-        start = run.env._now
-        anniversary = self.anniversary
-        m = run.month
-        terms = run.client_terms[m][self.tier][self.segment]
-        buy, rate, total = terms.buy, terms.rate, terms.per_day
-        events: list[tuple[float, bool]] = []
-        if rate > 0:
-            # Exponential gaps, as `rnd.expovariate(total)` draws them (-log(1 - u) / total),
-            # without the call: this runs at every client's every month.
-            when = start - _log(1.0 - rnd.random()) / total
-            while when < anniversary:
-                events.append((when, rnd.random() * rate < buy))
-                when -= _log(1.0 - rnd.random()) / total
-        if terms.regular and self.next_due < anniversary - 1e-9:
-            due, interval = self.next_due, terms.interval
-            while due < anniversary - 1e-9:
-                events.append((due, True))
-                due += interval
-            events.sort()
-        if events:  # usually none: a subscriber pays on its anniversaries
-            events.reverse()
-            self.events = events
-            self._next_event()
-        else:
-            self._wait_anniversary()
-
-    def _next_event(self) -> None:
-        """Wait for the pass's next purchase or referral; none left (or past the horizon): for
-        the anniversary."""
-        events, env = self.events, self.run.env
-        if events and events[-1][0] < self.run.end:
-            self._after(env, events[-1][0] - env._now, self._event_due)
-        else:
-            self._wait_anniversary()
-
-    def _event_due(self, event: Any) -> None:
-        run = self.run
-        is_purchase = self.events.pop()[1]
-        if is_purchase:
-            if run._repeat_purchase(self, run.env._now, run.month):  # an upsell: a new pass
-                self._pass()
-                return
-        else:
-            run.referral()
-        self._next_event()
-
-    def _wait_anniversary(self) -> None:
-        run = self.run
-        if self.anniversary < run.end:
-            now = run.env._now
-            run.anniversaries.add(self, self._anniversary_due, now + (self.anniversary - now))
-
-    def _anniversary_due(self, event: Any) -> None:
-        """The monthly anniversary: churn (and maybe win-back), else the subscription renews."""
-        run = self.run
-        now, m = run.env._now, run.month
-        p = run.timeline[m]
-        if self.rnd.random() < run.client_terms[m][self.tier][self.segment].churn[
-                self.onboarded]:
-            self._churn(p, now, m)
-            return
-        if self.next_due <= now + 1e-9 and p.tiers[self.tier].regular:
-            run._repeat_purchase(self, now, m)
-        self._next_month(now, p)
-
-    def _next_month(self, now: float, p: Params) -> None:
-        self.anniversary = now + DAYS_PER_MONTH
-        if p.retention_enabled:
-            self.run._charge_retention(self, now)
-        self._pass()
-
-    def _churn(self, p: Params, now: float, m: int) -> None:
-        run = self.run
-        ledger = run.ledger
-        ledger.move(ACTIVE, CHURNED, now, m)
-        del run.active[id(self)]
-        if p.win_back_enabled:
-            ledger.costs[m][C["win_back"]] += p.win_back_cost
-            run._charge_client(self, p.win_back_cost, now)
-            if self.rnd.random() < p.win_back_probability:
-                if p.win_back_delay_days > 0:
-                    self._after(run.env, self.rnd.expovariate(1.0 / p.win_back_delay_days),
-                                self._won_back)
-                else:
-                    self._won_back(None)
-                return
-        # What the client would have bought before the horizon, had they stayed.
-        lost = client_revenue_within(p, self.tier, self.onboarded, self.segment,
-                                     run.horizon - m, first_purchase=False)
-        ledger.lose(CHURNED, "lost_client", lost, now, m)
-
-    def _won_back(self, event: Any) -> None:
-        run = self.run
-        ledger = run.ledger
-        now, m = run.env._now, run.month
-        ledger.move(CHURNED, ACTIVE, now, m)
-        run.active[id(self)] = self
-        ledger.win_backs[m] += 1
-        run._repeat_purchase(self, now, m)
-        self._next_month(now, run.timeline[run.month])
 
 
 class _Run:
@@ -590,7 +187,10 @@ class _Run:
         self.timeline = cs.timeline
         self.horizon = cs.horizon_months
         self.end = self.horizon * DAYS_PER_MONTH
-        self.env = simpy.Environment()
+        self.env = env = simpy.Environment()
+        # Every month's end, scheduled before any other event: at a month's first moment its
+        # closing (`months`) comes before anything else that happens then.
+        self.month_ends = [env.timeout((m + 1) * DAYS_PER_MONTH) for m in range(self.horizon - 1)]
         n_channels = len(cs.channel_names)
         self.referral_channel = n_channels
         self.existing_channel = n_channels + 1  # the starting state's clients, leads, invoices
@@ -601,14 +201,11 @@ class _Run:
         self.clients_ever = 0
         self.active: dict[int, _Client] = {}
         self._rows: dict[tuple[int, int], _Rows] = {}
-        # The current month, kept by `months` (its month-closing event comes before anything
-        # else at a month's first moment), so that hot paths need not divide the clock.
+        # The current month, kept by `months`, so that agents need not divide the clock.
         self.month = 0
         # The team may change size month by month (a bet hiring, a shock losing a manager):
-        # `months` sets the capacity at each month's start; with 0 managers leads wait.
-        self.managers = _Team(self, self.timeline[0].managers)
-        self.anniversaries = _Fifo(self.env)  # clients' (see `_Fifo`)
-        self.touches = _Fifo(self.env)  # leads' next follow-up touches
+        # `months` resizes it at each month's start; with 0 managers leads wait.
+        self.team = _Team(env, self.timeline[0].managers)
         self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
         # What a client's month needs from the month's parameters, by month, tier and segment.
         self.client_terms = [[[_ClientTerms(p, t, s) for s in range(len(p.segments))]
@@ -647,15 +244,15 @@ class _Run:
         used = self.clients_ever + sum(count[s] for s in OPEN_LEAD_STATES)
         return u * n < n - used
 
-    # -- processes ---------------------------------------------------------------------------
     def _record(self, row: list[float], event: str, value: float = 0.0) -> None:
         """Tell the recorder (if any) what happened to the lead owning `row` (its identity)."""
         if self.recorder is not None:
             self.recorder.lead_event(id(row), event, self.env.now, value)
 
-    def months(self) -> Generator[Event, Any, None]:
+    # -- the calendar -------------------------------------------------------------------------
+    def months(self) -> Process:
         """Charges each month's fixed costs at its start and closes the books at its end."""
-        env, ledger = self.env, self.ledger
+        ledger = self.ledger
         for m in range(self.horizon):
             self.month = m
             p = self.timeline[m]
@@ -664,18 +261,38 @@ class _Run:
                 ledger.marketing_by_channel[m][c] += ch.budget
             for bucket, amount in p.decided_spend().items():
                 costs[C[bucket]] += amount
-            if self.managers.capacity != p.managers:
-                self._set_team(self.managers, p.managers)
+            # A manager who leaves finishes the contact in hand; new ones take waiting leads.
+            self.team.resize(p.managers)
             costs[C["overhead"]] += p.overhead_monthly
             if m < self.horizon - 1:
-                yield _UrgentTimeout(env, DAYS_PER_MONTH)
-                ledger.close_month(m, env.now)
+                yield self.month_ends[m]
+                ledger.close_month(m, self.env.now)
 
-    @staticmethod
-    def _set_team(team: _Team, managers: int) -> None:
-        """Resize the team. A manager who leaves finishes the contact in hand; new managers
-        take waiting leads at once."""
-        team.resize(managers)
+    # -- leads --------------------------------------------------------------------------------
+    def arrivals(self, c: int) -> Process:
+        """Poisson lead arrivals of channel `c`, at the rate its month's parameters give. Past
+        the month's end the rate may change: wait for the month's end and draw again from
+        there."""
+        env = self.env
+        timeout = env.timeout
+        rnd = self._random(_ARRIVALS, c, 0)
+        rows = self._stream(_LEADS, c)
+        open_market = self.cs.market_size == math.inf
+        rates = [(p.channels[c].paid_leads + p.channels[c].organic_leads) / DAYS_PER_MONTH
+                 for p in self.timeline]  # leads per day, month by month
+        while True:
+            m, now = self.month, env.now
+            rate = rates[m]
+            arrival = now + rnd.expovariate(rate) if rate > 0 else math.inf
+            if arrival >= (m + 1) * DAYS_PER_MONTH:
+                if m + 1 >= self.horizon:
+                    return
+                yield self.month_ends[m]
+                continue
+            yield timeout(arrival - now)
+            u = rnd.random()  # drawn even in an open market, so the stream stays the same
+            if open_market or self._market_allows(u):
+                self.new_lead(c, rows.next())
 
     def referral(self) -> None:
         if self._market_allows(self._referral_rnd.random()):
@@ -683,7 +300,7 @@ class _Run:
 
     def new_lead(self, c: int, row: list[float]) -> None:
         """A lead arrives. One lost in the CRM is booked at once, with no process of its own."""
-        now = self.env._now
+        now = self.env.now
         m = self.month
         p = self.timeline[m]
         ledger = self.ledger
@@ -696,10 +313,108 @@ class _Run:
             self._record(row, "lost_unprocessed")
             ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
         else:
-            _Lead(self, c, row)
+            self.env.process(self.lead(c, row))
+
+    @staticmethod
+    def _handling(p: Params, row: list[float], slot: int) -> float:
+        """Calendar days this contact occupies a manager."""
+        if p.handling_exponential:
+            return -p.handling_days * math.log(1.0 - row[slot])
+        return p.handling_days
+
+    def contact(self, state: int, handling: float) -> Generator[simpy.Event, Any, float]:
+        """A lead in `state` asks for a manager, waits for one (first-in first-out), keeps them
+        for `handling` days and lets them go. Returns the days it waited. The wait is booked
+        in the month it ends, so an overloaded month shows."""
+        env, ledger = self.env, self.ledger
+        asked, m = env.now, self.month
+        turn = self.team.request()
+        if turn is None:  # a manager is free: the lead passes through the queue at once
+            ledger.requests[m] += 1
+            ledger.move_via(state, WAITING, IN_CONTACT, asked, m)
+            wait = 0.0
+        else:
+            ledger.move(state, WAITING, asked, m)
+            yield turn
+            now, m = env.now, self.month
+            ledger.requests[m] += 1
+            wait = now - asked
+            if wait > 0:
+                ledger.waited[m] += 1
+                ledger.wait_days[m] += wait
+            ledger.move(WAITING, IN_CONTACT, now, m)
+        yield env.timeout(handling)
+        self.team.release()
+        return wait
+
+    def lead(self, c: int, row: list[float], touches_done: int = 0,
+             existing: bool = False) -> Process:
+        """One lead's journey from arrival to a deal or a leak: the first contact, then
+        follow-up touches. A lead of channel `c` arrives now; one of the starting state
+        (`existing`) is not counted as a new lead and, if `touches_done` > 0, goes on with its
+        follow-ups. A lead that says yes goes on to `deal`."""
+        env, ledger = self.env, self.ledger
+        now, m = env.now, self.month
+        p = self.timeline[m]
+        seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+        value = p.lead_value[seg][self.horizon - m]  # revenue lost if it leaks
+        quality = (p.referral_conversion_multiplier if c == self.referral_channel
+                   else p.channels[c].conversion_multiplier) * p.segments[seg].conversion_multiplier
+        channel = self.existing_channel if existing else c  # credited with a new client
+        touch = touches_done
+        if touches_done == 0:
+            if existing:
+                ledger.enter(NEW, now, m)
+            # The routing delay (base_response_hours) counts towards the lead's wait, but the
+            # lead joins the queue at once: shifting every arrival by the same constant would
+            # not change the queue, and it saves an event per lead.
+            waited = yield from self.contact(NEW, self._handling(p, row, _SLOT_TOUCH))
+            now, m = env.now, self.month
+            p = self.timeline[m]
+            delay = p.base_response_days + waited
+            if self.recorder is not None:  # (tested here: a call per lead saved)
+                self._record(row, "first_response", delay)
+            if p.response_half_life_days < math.inf and (
+                row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
+            ):
+                ledger.lose(IN_CONTACT, "lost_late", value, now, m)
+                self._record(row, "lost_late")
+                return
+            if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
+                yield from self.deal(row, IN_CONTACT, seg, channel)
+                return
+            if row[_SLOT_DROP] < p.first_contact_drop:
+                ledger.lose(IN_CONTACT, "lost_first_contact", value, now, m)
+                self._record(row, "lost_first_contact")
+                return
+            state = IN_CONTACT
+        else:
+            ledger.enter(FOLLOW_UP, now, m)
+            state = FOLLOW_UP
+        while True:  # follow-up touches, each after the interval, until a yes or none is left
+            if touch >= p.max_touches:
+                ledger.lose(state, "lost_follow_up", value, env.now, self.month)
+                self._record(row, "lost_follow_up")
+                return
+            if state != FOLLOW_UP:
+                ledger.move(state, FOLLOW_UP, env.now, self.month)
+            touch += 1
+            # Slot _SLOT_TOUCH + 2k holds touch k's handling time, the next one its close. The
+            # handling time comes from the month the interval begins in (as the first
+            # contact's comes from the month of arrival).
+            handling = self._handling(p, row, _SLOT_TOUCH + 2 * touch)
+            yield env.timeout(p.touch_interval_days)
+            yield from self.contact(FOLLOW_UP, handling)
+            if self.recorder is not None:
+                self._record(row, "touch", touch)
+            p = self.timeline[self.month]
+            if row[_SLOT_TOUCH + 2 * touch + 1] < p.conversion_per_touch * quality:
+                yield from self.deal(row, IN_CONTACT, seg, channel)
+                return
+            state = IN_CONTACT
 
     def deal(self, row: list[float], state: int, seg: int, c: int,
-             tier: int = -1) -> Generator[Event, Any, None]:
+             tier: int = -1) -> Process:
         """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak)."""
         env, ledger = self.env, self.ledger
         p = self.timeline[self.month]
@@ -707,7 +422,7 @@ class _Run:
         if committee > 0:
             ledger.move(state, DECIDING, env.now, self.month)
             state = DECIDING
-            yield Timeout(env, -committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
+            yield env.timeout(-committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
             p = self.timeline[self.month]
         if tier < 0:
             tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
@@ -733,7 +448,7 @@ class _Run:
         if not paid:
             delay += p.reminders * p.reminder_interval_days
         if delay > 0:
-            yield Timeout(env, delay)
+            yield env.timeout(delay)
         now = env.now
         m = self.month
         if not paid:
@@ -755,13 +470,85 @@ class _Run:
         ledger.cohort_value[m] -= t.onboarding_cost
         self.purchase(client, now, m, repeat=False)
         if t.regular:
-            client.next_due = now + self._interval(client, p)
+            client.next_due = now + p.payment_interval_days(tier, seg)
         # The client lives on as an agent of its own (its events no longer pass through the
         # lead's and the deal's generators).
         if t.buying is not None:  # calibrated: own rate, dropout and spend (BG/NBD, Gamma-Gamma)
-            _Agent(self.buyer_life(client, *self._draw_buyer(t.buying, rnd)))
+            env.process(self.buyer_life(client, *self._draw_buyer(t.buying, rnd)))
         else:
-            client.live(self, now + DAYS_PER_MONTH)
+            env.process(self.client_life(client, now + DAYS_PER_MONTH))
+
+    # -- clients ------------------------------------------------------------------------------
+    def client_life(self, cl: _Client, anniversary: float) -> Process:
+        """An active client month by month from now: repeat purchases and referrals through the
+        month, then at its anniversary churn (and maybe win-back), else a subscription renews;
+        the first churn draw at `anniversary`."""
+        env, rnd, ledger, end = self.env, cl.rnd, self.ledger, self.end
+        timeout = env.timeout
+        self._charge_retention(cl, env.now)
+        cl.anniversary = anniversary
+        while True:
+            events = self._month_events(cl)
+            while events:
+                when, is_purchase = events.pop()
+                if when >= end:
+                    return
+                yield timeout(when - env.now)
+                if not is_purchase:
+                    self.referral()
+                elif self._repeat_purchase(cl, env.now, self.month):
+                    events = self._month_events(cl)  # an upsell: the rest of the month anew
+            if cl.anniversary >= end:
+                return
+            yield timeout(cl.anniversary - env.now)
+            now, m = env.now, self.month
+            p = self.timeline[m]
+            if rnd.random() < self.client_terms[m][cl.tier][cl.segment].churn[cl.onboarded]:
+                ledger.move(ACTIVE, CHURNED, now, m)
+                del self.active[id(cl)]
+                if not p.win_back_enabled:
+                    self._lose_client(cl, p, now, m)
+                    return
+                ledger.costs[m][C["win_back"]] += p.win_back_cost
+                self._charge_client(cl, p.win_back_cost, now)
+                if rnd.random() >= p.win_back_probability:
+                    self._lose_client(cl, p, now, m)
+                    return
+                if p.win_back_delay_days > 0:
+                    yield timeout(rnd.expovariate(1.0 / p.win_back_delay_days))
+                now, m = env.now, self.month  # won back
+                ledger.move(CHURNED, ACTIVE, now, m)
+                self.active[id(cl)] = cl
+                ledger.win_backs[m] += 1
+                self._repeat_purchase(cl, now, m)
+                p = self.timeline[m]
+            elif cl.next_due <= now + 1e-9 and p.tiers[cl.tier].regular:
+                self._repeat_purchase(cl, now, m)
+            cl.anniversary = now + DAYS_PER_MONTH
+            if p.retention_enabled:
+                self._charge_retention(cl, now)
+
+    def _month_events(self, cl: _Client) -> list[tuple[float, bool]]:
+        """The client's purchases and referrals from now to its next anniversary, drawn at once
+        for its current tier: (day, is a purchase (else a referral)), latest first."""
+        rnd = cl.rnd
+        start, anniversary = self.env.now, cl.anniversary
+        terms = self.client_terms[self.month][cl.tier][cl.segment]
+        buy, rate, total = terms.buy, terms.rate, terms.per_day
+        events: list[tuple[float, bool]] = []
+        if rate > 0:
+            when = start + rnd.expovariate(total)
+            while when < anniversary:
+                events.append((when, rnd.random() * rate < buy))
+                when += rnd.expovariate(total)
+        if terms.regular and cl.next_due < anniversary - 1e-9:
+            due, interval = cl.next_due, terms.interval
+            while due < anniversary - 1e-9:
+                events.append((due, True))
+                due += interval
+            events.sort()
+        events.reverse()
+        return events
 
     def purchase(self, cl: _Client, now: float, m: int, repeat: bool) -> None:
         ledger = self.ledger
@@ -792,8 +579,7 @@ class _Run:
             margin -= commission
         ledger.purchases[m] += 1
         if cl.cohort >= 0:
-            ledger.cohort_value[cl.cohort] += margin * math.exp(
-                -self.discount_per_day * (now - cl.acquired))
+            ledger.cohort_value[cl.cohort] += margin * self._discount(cl.acquired, now)
         else:
             ledger.base_purchases[m] += 1
             ledger.base_revenue[m] += price
@@ -810,11 +596,6 @@ class _Run:
         cl.next_due = now + terms.interval if terms.regular else math.inf
         return cl.tier != tier
 
-    @staticmethod
-    def _interval(cl: _Client, p: Params) -> float:
-        """Days between a subscriber's payments (`Params.payment_interval_days`)."""
-        return p.payment_interval_days(cl.tier, cl.segment)
-
     def _charge_retention(self, cl: _Client, now: float) -> None:
         """The retention programme costs its monthly fee for each client-month started."""
         m = self.month
@@ -823,9 +604,16 @@ class _Run:
             self.ledger.costs[m][C["retention"]] += p.retention_cost_per_client_month
             self._charge_client(cl, p.retention_cost_per_client_month, now)
 
+    def _lose_client(self, cl: _Client, p: Params, now: float, m: int) -> None:
+        """A churned client gone for good: what they would have bought before the horizon, had
+        they stayed, is the leak."""
+        lost = client_revenue_within(p, cl.tier, cl.onboarded, cl.segment, self.horizon - m,
+                                     first_purchase=False)
+        self.ledger.lose(CHURNED, "lost_client", lost, now, m)
+
     # -- the starting state --------------------------------------------------------------------
     def start(self) -> None:
-        ledger, cs = self.ledger, self.cs
+        env, ledger, cs = self.env, self.ledger, self.cs
         p = self.timeline[0]
         for g, group in enumerate(cs.initial_clients):
             for j in range(group.count):
@@ -844,23 +632,23 @@ class _Run:
                 # (a quarterly one on one of the next three, at random).
                 anniversary = rnd.random() * DAYS_PER_MONTH
                 if t.regular:
-                    interval = self._interval(cl, p)
+                    interval = p.payment_interval_days(cl.tier, cl.segment)
                     periods = interval / DAYS_PER_MONTH
                     cl.next_due = (anniversary + (rnd.random() * periods // 1) * DAYS_PER_MONTH
                                    if periods >= 1 else rnd.random() * interval)
-                cl.live(self, anniversary)
+                env.process(self.client_life(cl, anniversary))
         group_base = len(cs.initial_clients)
         for g, (c, count, touches) in enumerate(cs.initial_leads):
             for _ in range(count):
                 row = self._next_row(_INITIAL, group_base + g)
-                _Lead(self, c, row, touches_done=touches, existing=True)
+                env.process(self.lead(c, row, touches_done=touches, existing=True))
         group_base += len(cs.initial_leads)
         for g, (tier, count) in enumerate(cs.initial_invoices):
             for _ in range(count):
                 row = self._next_row(_INITIAL, group_base + g)
                 seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
                 ledger.enter(INVOICED, 0.0, 0)
-                _Agent(self.deal(row, INVOICED, seg, self.existing_channel, tier))
+                env.process(self.deal(row, INVOICED, seg, self.existing_channel, tier))
         if cs.customer_base is not None:
             self.start_customer_base(cs.customer_base)
 
@@ -888,10 +676,10 @@ class _Run:
             self.ledger.enter(ACTIVE, 0.0, 0)
             self.clients_ever += 1
             self.active[id(cl)] = cl
-            _Agent(self.buyer_life(cl, rate, drop, nu, i))
+            self.env.process(self.buyer_life(cl, rate, drop, nu, i))
 
     def buyer_life(self, cl: _Client, rate: float, drop: float, nu: float,
-                   customer: int = -1) -> Generator[Event, Any, None]:
+                   customer: int = -1) -> Process:
         """A calibrated client: Poisson repeat purchases at `rate` per day, each worth
         Gamma(spend_shape, nu) (or the tier price), dropping out after each with `drop`."""
         env, rnd, ledger = self.env, cl.rnd, self.ledger
@@ -964,16 +752,22 @@ class _Run:
             ledger.customer_equity += value
             if cl.cohort >= 0:
                 ledger.cohort_tail[cl.cohort] += value * self._discount(cl.acquired, self.end)
-        ledger.events = next(self.env._eid)  # events scheduled in the run (SimPy's own counter)
         return ledger
 
     def run(self) -> Ledger:
         env = self.env
         env.process(self.months())
         for c in range(len(self.cs.channel_names)):
-            _Arrivals(self, c)
+            env.process(self.arrivals(c))
         self.start()
-        env.run(until=self.end)
+        # `env.run(until=self.end)`, counting the events processed (`growthsim bench` divides
+        # them by the run's seconds): SimPy keeps no count of its own in its public API.
+        step, peek, end = env.step, env.peek, self.end
+        events = 0
+        while peek() < end:
+            step()
+            events += 1
+        self.ledger.events = events
         return self.finish()
 
 
