@@ -36,6 +36,36 @@ EngineOpt = Annotated[str, typer.Option(
 LangOpt = Annotated[str, typer.Option("--lang", help="en | ru: language of the report")]
 _SHOWN = 12  # rows of the ranked table in the terminal (the files have every row)
 
+# Words added after the first batch release (key -> (English, Russian)); the older ones are in
+# sim.report.i18n. `words()` lists them for the completeness test.
+_TEXT: dict[str, tuple[str, str]] = {
+    "monthly_title": ("{metric} month by month: variant {variant} ({params}), mean and P10-P90 "
+                      "over {n} replications",
+                      "{metric} по месяцам: вариант {variant} ({params}), среднее и P10-P90 по "
+                      "{n} прогонам"),
+    "monthly_month": ("month", "месяц"),
+    "monthly_mean": ("mean", "среднее"),
+    "monthly_none": ("{folder} keeps no monthly series (the sweep said monthly: none)",
+                     "в {folder} нет помесячных рядов (в файле перебора monthly: none)"),
+    "monthly_unknown": ("--monthly {metric}: not a monthly series of this store; use one of "
+                        "{known}",
+                        "--monthly {metric}: такого помесячного ряда в хранилище нет; "
+                        "выберите один из {known}"),
+    "skipped_portfolios": ("{n} portfolio(s) left out: their bets cannot act together (see "
+                           "manifest.json)",
+                           "{n} портфель(ей) не рассчитано: их ставки несовместимы (см. "
+                           "manifest.json)"),
+}
+
+
+def words() -> dict[str, tuple[str, str]]:
+    return dict(_TEXT)
+
+
+def _t(key: str, lang: Lang, **values: object) -> str:
+    en, ru = _TEXT[key]
+    return (ru if lang == "ru" else en).format(**values)
+
 
 def _fail(message: str) -> typer.Exit:
     errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
@@ -137,15 +167,57 @@ def _task_count(plan: Any) -> int:
 def results(
     folder: Annotated[Path, typer.Argument(help="the --out folder of growthsim batch")],
     lang: LangOpt = "en",
+    monthly: Annotated[str | None, typer.Option(
+        "--monthly", help="also print this monthly series (e.g. revenue) month by month for "
+        "the best variant and its baseline")] = None,
+    variant: Annotated[int | None, typer.Option(
+        "--variant", min=0, help="--monthly: this variant instead of the best")] = None,
 ) -> None:
     """Summarise a batch's store: variants ranked, the best for the goal, each parameter's
-    effect on NPV and P(goal); writes summary.parquet, summary.csv and sensitivity.csv."""
+    effect on NPV and P(goal); writes summary.parquet, summary.csv, sensitivity.csv and the
+    monthly series' summary monthly.parquet, monthly.csv."""
     language = _lang(lang)
-    if not _report(folder, language):
+    if variant is not None and monthly is None:
+        raise _fail("--variant chooses whose series --monthly prints; give --monthly too")
+    if monthly is not None:
+        from sim.experiments import store
+
+        known = store.monthly_metrics(folder)
+        if store.read_manifest(folder) is not None and monthly not in known:
+            raise _fail(_t("monthly_none", language, folder=folder) if not known else
+                        _t("monthly_unknown", language, metric=monthly, known=", ".join(known)))
+    if not _report(folder, language, monthly, variant):
         raise typer.Exit(code=2)
 
 
-def _report(folder: Path, lang: Lang) -> bool:
+def _monthly(folder: Path, lang: Lang, metric: str, row: Any, parameters: dict[str, str]) -> None:
+    """`metric` month by month for one variant: its alternatives' mean, P10 and P90."""
+    from sim.experiments import store
+
+    series = store.monthly(folder, metric, int(row["variant"]))
+    if series.empty:
+        return
+    names = list(dict.fromkeys(series["alternative"]))
+    table = Table(title=escape(_t("monthly_title", lang, metric=metric, variant=row["variant"],
+                                  params=_params(row, parameters),
+                                  n=int(series["replications"].min()))))
+    table.add_column(_t("monthly_month", lang), justify="right")
+    for name in names:
+        table.add_column(escape(f"{name}: {_t('monthly_mean', lang)}"), justify="right")
+        table.add_column("P10-P90", justify="right")
+    for month, group in series.groupby("month", sort=True):
+        cells = [str(month)]
+        by_alt = group.set_index("alternative")
+        for name in names:
+            r = by_alt.loc[name]
+            cells += [number(r["mean"], lang),
+                      f"{number(r['p10'], lang)}..{number(r['p90'], lang)}"]
+        table.add_row(*cells)
+    console.print(table)
+
+
+def _report(folder: Path, lang: Lang, monthly: str | None = None,
+            variant: int | None = None) -> bool:
     """Print the summary of the store at `folder` and write its tables; False when there is no
     store there (the message said so)."""
     from sim.experiments import store
@@ -160,7 +232,7 @@ def _report(folder: Path, lang: Lang) -> bool:
         return True
     parameters: dict[str, str] = manifest["parameters"]
     sens = store.sensitivity(table, parameters)
-    files = store.write_tables(folder, table, sens)
+    files = store.write_tables(folder, table, sens, store.monthly(folder))
     done = store.done_parts(folder)
     missing = sum(1 for task in manifest["tasks"] if task["hash"] not in done)
     if missing:
@@ -202,6 +274,16 @@ def _report(folder: Path, lang: Lang) -> bool:
                            str(row["variants"]), number(row["npv"], lang),
                            percent(row["p_goal"], lang))
         console.print(effect)
+    if monthly is not None:
+        chosen = top if variant is None else next(
+            (r for _, r in table.iterrows() if r["variant"] == variant), None)
+        if chosen is None:
+            errors.print(escape(t("results_empty", lang, folder=folder)))
+        else:
+            _monthly(folder, lang, monthly, chosen, parameters)
+    skipped = manifest.get("skipped_portfolios", [])
+    if skipped:
+        errors.print(escape(_t("skipped_portfolios", lang, n=len(skipped))))
     console.print(escape(t("written", lang, files=", ".join(str(f) for f in files))))
     return True
 
