@@ -347,6 +347,8 @@ def test_monthly_series_are_the_comparison_of_each_variant(
     bad = CliRunner().invoke(app, ["results", str(out), "--monthly", "revenu"])
     assert bad.exit_code == 2 and "not a monthly series" in bad.output \
         and "Traceback" not in bad.output
+    far = CliRunner().invoke(app, ["results", str(out), "--monthly", "revenue", "--variant", "9"])
+    assert far.exit_code == 2 and "use 0 to 3" in far.output
 
 
 def test_the_code_version_is_in_every_task(reference_store: tuple[Path, Path],

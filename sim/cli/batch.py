@@ -51,6 +51,9 @@ _TEXT: dict[str, tuple[str, str]] = {
                         "{known}",
                         "--monthly {metric}: такого помесячного ряда в хранилище нет; "
                         "выберите один из {known}"),
+    "monthly_no_variant": ("--variant {n}: no such variant in this store; use 0 to {last}",
+                           "--variant {n}: такого варианта в хранилище нет; укажите от 0 до "
+                           "{last}"),
     "skipped_portfolios": ("{n} portfolio(s) left out: their bets cannot act together (see "
                            "manifest.json)",
                            "{n} портфель(ей) не рассчитано: их ставки несовместимы (см. "
@@ -182,22 +185,28 @@ def results(
     if monthly is not None:
         from sim.experiments import store
 
-        known = store.monthly_metrics(folder)
-        if store.read_manifest(folder) is not None and monthly not in known:
+        known, manifest = store.monthly_metrics(folder), store.read_manifest(folder)
+        if manifest is not None and monthly not in known:
             raise _fail(_t("monthly_none", language, folder=folder) if not known else
                         _t("monthly_unknown", language, metric=monthly, known=", ".join(known)))
+        if manifest is not None and variant is not None and variant >= manifest["variants"]:
+            raise _fail(_t("monthly_no_variant", language, n=variant,
+                           last=manifest["variants"] - 1))
     if not _report(folder, language, monthly, variant):
         raise typer.Exit(code=2)
 
 
 def _monthly(folder: Path, lang: Lang, metric: str, row: Any, parameters: dict[str, str]) -> None:
-    """`metric` month by month for one variant: its alternatives' mean, P10 and P90."""
+    """`metric` month by month for one variant: the mean, P10 and P90 of its baseline and of
+    the alternative of `row` (its best)."""
     from sim.experiments import store
 
     series = store.monthly(folder, metric, int(row["variant"]))
     if series.empty:
         return
-    names = list(dict.fromkeys(series["alternative"]))
+    # the variant's best alternative and its baseline: two pairs of columns fit 80 columns
+    names = list(dict.fromkeys(["baseline", str(row["alternative"])]))
+    series = series[series["alternative"].isin(names)]
     table = Table(title=escape(_t("monthly_title", lang, metric=metric, variant=row["variant"],
                                   params=_params(row, parameters),
                                   n=int(series["replications"].min()))))
@@ -275,11 +284,9 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
                            percent(row["p_goal"], lang))
         console.print(effect)
     if monthly is not None:
-        chosen = top if variant is None else next(
-            (r for _, r in table.iterrows() if r["variant"] == variant), None)
-        if chosen is None:
-            errors.print(escape(t("results_empty", lang, folder=folder)))
-        else:
+        mine = ranked[ranked["variant"] == variant]
+        chosen = top if variant is None else (mine.iloc[0] if not mine.empty else None)
+        if chosen is not None:  # None: the variant's tasks are not in the store yet
             _monthly(folder, lang, monthly, chosen, parameters)
     skipped = manifest.get("skipped_portfolios", [])
     if skipped:
