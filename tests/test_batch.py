@@ -5,8 +5,10 @@ retried, and the same bytes from a serial run and a process pool."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -40,12 +42,14 @@ SWEEP = {
     "chunk": 3,
     "seed": 4,
 }
-TABLES = ("variants.parquet", "summary.parquet", "summary.csv", "sensitivity.csv")
+TABLES = ("variants.parquet", "summary.parquet", "summary.csv", "sensitivity.csv",
+          "monthly.parquet", "monthly.csv")
 
 
-def write_sweep(folder: Path, sweep: dict[str, Any] | None = None) -> Path:
+def write_sweep(folder: Path, sweep: dict[str, Any] | None = None,
+                bets: list[dict[str, Any]] | None = None) -> Path:
     scenario = copy.deepcopy(TINY)
-    scenario["bets"] = [BET]
+    scenario["bets"] = bets or [BET]
     (folder / "tiny.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False),
                                       encoding="utf-8")
     path = folder / "sweep.yaml"
@@ -55,7 +59,8 @@ def write_sweep(folder: Path, sweep: dict[str, Any] | None = None) -> Path:
 
 def store_bytes(out: Path) -> dict[str, bytes]:
     """Every data file of a store (not the manifest: it holds the times)."""
-    files = {f"parts/{p.name}": p.read_bytes() for p in sorted((out / "parts").iterdir())}
+    files = {f"{folder}/{p.name}": p.read_bytes() for folder in ("parts", "monthly")
+             for p in sorted((out / folder).iterdir())}
     files.update({name: (out / name).read_bytes() for name in TABLES})
     return files
 
@@ -266,3 +271,107 @@ def test_partitions_are_whole_parquet_files(reference_store: tuple[Path, Path]) 
         table = pq.read_table(path)
         assert table.num_rows == 3
         assert table.schema.metadata is None  # nothing that changes from run to run
+
+
+# -- portfolios, monthly series, the code version ----------------------------------------------
+
+HIRE = {"name": "hire", "start_month": 1, "one_off_cost": 300, "changes": [
+    {"path": "sales.managers", "add": 1}]}
+
+
+def test_portfolios_are_the_comparison_of_each_variant(tmp_path: Path) -> None:
+    """`max_bets: 2` runs each bet and the pair acting together, as `compare --max-bets 2`."""
+    sweep = write_sweep(tmp_path, {**SWEEP, "grid": {"sales.managers": [1, 2]}, "max_bets": 2,
+                                   "scenarios": [{"path": "tiny.yaml", "bets": "all"}],
+                                   "monthly": ["revenue"]}, bets=[BET, HIRE])
+    plan = plan_sweep(sweep)
+    assert plan.variants[0].alternatives == ("baseline", "more_ads", "hire", "more_ads + hire")
+    out = tmp_path / "out"
+    assert batch(CliRunner(), sweep, out, "--workers", "1").exit_code == 0
+    rows = duckdb.sql(f"SELECT * FROM read_parquet('{out}/parts/*.parquet') WHERE variant = 1 "
+                      "ORDER BY alternative, replication").df()
+    cmp = compare_bets(plan.variants[1].spec, ["more_ads", "hire"], replications=6, seed=4,
+                       workers=1, max_bets=2)
+    assert set(rows.alternative) == set(cmp.names)
+    for alt in cmp.names:
+        np.testing.assert_array_equal(rows[rows.alternative == alt]["npv_profit"],
+                                      cmp.scalars[alt]["npv_profit"])
+    # the pair runs both bets: its NPV is neither bet's alone
+    pair = rows[rows.alternative == "more_ads + hire"]["npv_profit"].to_numpy()
+    for alone in ("more_ads", "hire"):
+        assert (pair != rows[rows.alternative == alone]["npv_profit"].to_numpy()).all()
+    # a budget each bet fits alone (nominal costs 400 and 2,300 with ads at 100), not the pair
+    within = plan_sweep(write_sweep(tmp_path, {**SWEEP, "max_bets": 2, "budget": 2500,
+                                               "scenarios": [{"path": "tiny.yaml",
+                                                              "bets": "all"}]},
+                                    bets=[BET, HIRE]))
+    assert within.variants[0].alternatives == ("baseline", "more_ads", "hire")
+
+
+def test_a_budget_no_bet_fits_names_the_field(tmp_path: Path) -> None:
+    sweep = write_sweep(tmp_path, {**SWEEP, "scenarios": [{"path": "tiny.yaml", "budget": 1,
+                                                           "bets": ["more_ads"]}]})
+    with pytest.raises(SweepError, match=r"scenarios\.0\.budget.*raise the budget"):
+        plan_sweep(sweep)
+    bad = write_sweep(tmp_path, {**SWEEP, "monthly": ["revenue", "revenu"]})
+    with pytest.raises(SweepError, match=r"monthly.*revenu: not a monthly metric"):
+        plan_sweep(bad)
+
+
+def test_monthly_series_are_the_comparison_of_each_variant(
+        reference_store: tuple[Path, Path]) -> None:
+    sweep, out = reference_store
+    plan = plan_sweep(sweep)
+    v = plan.variants[3]
+    cmp = compare_bets(v.spec, ["more_ads"], replications=6, seed=4, workers=1)
+    months = v.spec.horizon_months
+    rows = pd.read_parquet(out / "monthly")  # every replication's series, one row per month
+    assert len(rows) == 4 * 2 * 6 * months
+    mine = rows[(rows.variant == 3) & (rows.alternative == "more_ads")].sort_values(
+        ["replication", "month"])
+    assert list(mine.month[:months]) == list(range(1, months + 1))
+    np.testing.assert_array_equal(mine["profit"].to_numpy().reshape(6, months),
+                                  cmp.monthly["more_ads"]["profit"])
+    series = pd.read_parquet(out / "monthly.parquet")
+    revenue = series[(series.variant == 3) & (series.alternative == "baseline")
+                     & (series.metric == "revenue")]
+    np.testing.assert_allclose(revenue["mean"], cmp.monthly["baseline"]["revenue"].mean(axis=0))
+    np.testing.assert_allclose(revenue["p90"], np.percentile(cmp.monthly["baseline"]["revenue"],
+                                                             90, axis=0))
+    result = CliRunner().invoke(app, ["results", str(out), "--monthly", "revenue",
+                                      "--variant", "3"])
+    assert result.exit_code == 0, result.output
+    assert "revenue month by month: variant 3" in " ".join(result.output.split())
+    ru = CliRunner().invoke(app, ["results", str(out), "--monthly", "revenue", "--lang", "ru"])
+    assert ru.exit_code == 0 and "по месяцам" in ru.output
+    bad = CliRunner().invoke(app, ["results", str(out), "--monthly", "revenu"])
+    assert bad.exit_code == 2 and "not a monthly series" in bad.output \
+        and "Traceback" not in bad.output
+    far = CliRunner().invoke(app, ["results", str(out), "--monthly", "revenue", "--variant", "9"])
+    assert far.exit_code == 2 and "use 0 to 3" in far.output
+
+
+def test_the_code_version_is_in_every_task(reference_store: tuple[Path, Path],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another model (an edited source, another numpy) gives other task hashes, a folder that
+    refuses it, and a worker running other code refuses its tasks."""
+    sweep, out = reference_store
+    plan = plan_sweep(sweep)
+    mine = batch_module.make_tasks(plan)
+    assert batch_module.code_version().startswith(batch_module.package_version() + "+")
+    assert {t.code for t in mine} == {batch_module.code_version()}
+    refused = batch_module.run_task(dataclasses.replace(mine[0], code="0.0+other"))
+    assert refused.data is None and "other code" in str(refused.error)
+    monkeypatch.setattr(batch_module, "code_version", lambda: "0.0+edited")
+    other = batch_module.make_tasks(plan)
+    assert not {t.hash for t in other} & {t.hash for t in mine}
+    with pytest.raises(batch_module.StoreMismatch, match=r"0\.0\+edited"):
+        batch_module.run_batch(plan, out)
+
+
+def test_new_words_in_both_languages() -> None:
+    from sim.cli import batch as batch_cli
+
+    for key, (en, ru) in batch_cli.words().items():
+        assert en and ru and en != ru, key
+        assert re.search("[а-яА-Я]", ru), key

@@ -110,3 +110,21 @@ def test_unreachable_scheduler_is_bad_input(serial: tuple[Path, Path], tmp_path:
     sweep, _ = serial
     both = batch(CliRunner(), sweep, tmp_path / "x", "--workers", "2", "--dask-workers", "2")
     assert both.exit_code == 2 and "--workers" in both.output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("GROWTHSIM_SLOW"),
+                    reason="starts a pool and a Dask cluster: set GROWTHSIM_SLOW=1 to run it")
+def test_bench_batch_figures(serial: tuple[Path, Path]) -> None:
+    """`growthsim bench --batch` on the tiny scenario: tasks of one size, two per variant."""
+    from rich.console import Console
+
+    from sim.cli.batch import batch_benchmarks
+
+    sweep, _ = serial
+    figures = batch_benchmarks(sweep.parent / "tiny.yaml", chunk=2, variants=2,
+                               out=Console(file=open(os.devnull, "w")))  # noqa: SIM115
+    assert figures["batch_tasks"] == 2 * 2 and figures["batch_replications_per_task"] == 2
+    assert figures["batch_speedup_2_workers"] == pytest.approx(
+        figures["batch_seconds_1_worker"] / figures["batch_seconds_2_workers"])
+    assert 0 <= figures["dask_overhead_ratio"] < 100

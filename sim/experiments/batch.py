@@ -1,11 +1,16 @@
 """Running a sweep as tasks, into a results store that survives being killed.
 
 A task is (variant, alternative, chunk of replications), identified by a content hash over the
-base scenario's hash, the variant scenario's hash, the swept values, the alternative, the
-replication indices (and their total, which the parameter draws depend on), the seed, the engine
-and the package version. A task's partition is written once, atomically, under its hash, so a
-run started again after a kill (or a crash, or Ctrl-C) finds what is done by listing the store
-and runs only the rest; the same tasks give the same bytes whoever runs them.
+base scenario's hash, the variant scenario's hash, the swept values, the alternative (and the
+bets acting in it), the replication indices (and their total, which the parameter draws depend
+on), the seed, the engine, the monthly series kept and the code version (`code_version`: the
+package version, the source of every module a result depends on and the versions of the
+libraries that compute or write it). A worker whose code differs from the driver's refuses its
+tasks (reported as failed), so a store never mixes results of two versions of the model.
+
+A task's partitions are written once, atomically, under its hash, so a run started again after
+a kill (or a crash, or Ctrl-C) finds what is done by listing the store and runs only the
+rest; the same tasks give the same bytes whoever runs them.
 
 Tasks go to any `concurrent.futures.Executor` (a local pool, a Dask cluster's) or run in this
 process, a bounded number at a time: the parent holds only the results in flight and writes each
@@ -15,7 +20,9 @@ raises is recorded (`failures/`) with its variant, alternative and seed; the oth
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
 import time
 import traceback
@@ -32,9 +39,9 @@ import pyarrow as pa
 
 from models.compiled.sampling import draw_parameters
 from models.compiled.streams import parameter_draws
-from models.spec.scenario import Scenario
+from models.spec.scenario import Bet, Scenario
 from sim.experiments import store
-from sim.experiments.compare import BASELINE, run_alternative, select_bets
+from sim.experiments.compare import run_alternative
 from sim.experiments.replications import DEFAULT_ENGINE
 from sim.experiments.sweep import Sweep, Value
 
@@ -44,6 +51,39 @@ def package_version() -> str:
         return metadata.version("growthsim")
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown"
+
+
+# What a task's result depends on beyond its inputs: the model (spec, compiled form, accounting),
+# the engines, the experiment code that runs a replication and the store's writer; and the
+# libraries that draw, simulate or encode. The package version alone would miss an edit to an
+# editable install or a source checkout between two runs into the same folder (a resumed batch
+# would then mix two models' results), and a worker with another numpy or numba.
+_CODE = ("models", "sim.engines", "sim.experiments.batch", "sim.experiments.compare",
+         "sim.experiments.replications", "sim.experiments.store")
+_LIBRARIES = ("numpy", "scipy", "simpy", "numba", "pyarrow", "pydantic")
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of the package version, the source of the modules in `_CODE` (every .py file of
+    a package) and the versions of `_LIBRARIES`: equal on two machines exactly when they compute
+    the same results. Computed once per process."""
+    digest = hashlib.sha256(package_version().encode())
+    for name in _CODE:
+        module = importlib.import_module(name)
+        where = Path(module.__file__ or "")
+        package = where.name == "__init__.py"
+        files = sorted(where.parent.rglob("*.py")) if package else [where]
+        base = where.parent.parent if package else where.parent
+        for path in files:
+            digest.update(path.relative_to(base).as_posix().encode())
+            digest.update(path.read_bytes())
+    for lib in _LIBRARIES:
+        try:
+            digest.update(f"{lib}=={metadata.version(lib)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{lib} absent".encode())
+    return f"{package_version()}+{digest.hexdigest()[:12]}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +101,9 @@ class Task:
     params: dict[str, Value]
     kinds: dict[str, str]
     spec: Scenario = field(repr=False)
+    bets: tuple[Bet, ...] = field(default=(), repr=False)  # acting in this alternative
+    monthly: tuple[str, ...] = ()  # monthly series kept in the store
+    code: str = ""  # the driver's `code_version()`: a worker with other code refuses the task
 
     @property
     def file(self) -> str:
@@ -73,17 +116,19 @@ class Task:
 
 
 def task_hash(base_hash: str, spec_hash: str, params: dict[str, Value], alternative: str,
-              first: int, stop: int, total: int, seed: int, engine: str, version: str) -> str:
+              first: int, stop: int, total: int, seed: int, engine: str, version: str,
+              bets: tuple[Bet, ...] = (), monthly: tuple[str, ...] = ()) -> str:
     key = {"scenario": base_hash, "variant_scenario": spec_hash, "params": params,
            "alternative": alternative, "replications": [first, stop, total], "seed": seed,
-           "engine": engine, "version": version}
+           "engine": engine, "version": version, "monthly": list(monthly),
+           "bets": [b.model_dump(mode="json", by_alias=True, exclude_none=True) for b in bets]}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def make_tasks(sweep: Sweep, engine: str = DEFAULT_ENGINE) -> list[Task]:
     """Every task of the sweep, in a fixed order: variant, alternative, chunk."""
-    spec, version = sweep.spec, package_version()
-    n, chunk = spec.replications, spec.chunk
+    spec, version = sweep.spec, code_version()
+    n, chunk, monthly = spec.replications, spec.chunk, spec.monthly_metrics
     tasks = []
     for v in sweep.variants:
         spec_hash = v.spec_hash
@@ -91,9 +136,10 @@ def make_tasks(sweep: Sweep, engine: str = DEFAULT_ENGINE) -> list[Task]:
             for first in range(0, n, chunk):
                 stop = min(n, first + chunk)
                 h = task_hash(v.base_hash, spec_hash, v.params, alt, first, stop, n, spec.seed,
-                              engine, version)
+                              engine, version, v.bets[a], monthly)
                 tasks.append(Task(h, v.index, a, alt, first, stop, n, spec.seed, engine,
-                                  v.scenario, v.params, sweep.columns, v.spec))
+                                  v.scenario, v.params, sweep.columns, v.spec, v.bets[a],
+                                  monthly, version))
     return tasks
 
 
@@ -104,32 +150,44 @@ class Outcome:
     error: str | None = None
     trace: str | None = None
     seconds: float = 0.0
+    monthly: bytes | None = None  # the monthly partition's Parquet bytes (None: none kept)
 
 
-def compute(task: Task) -> pa.Table:
-    """The task's replications as a table (see `sim.experiments.store` for its columns)."""
+def compute(task: Task) -> tuple[pa.Table, pa.Table | None]:
+    """The task's replications as tables: one row per replication (the scalars) and one per
+    replication and month (the monthly series kept; None when none is). Columns: see
+    `sim.experiments.store`."""
     draws = draw_parameters(task.spec, task.replications, parameter_draws(task.seed, 0))
-    bets = tuple(select_bets(task.spec, [task.alternative])) if task.alternative != BASELINE \
-        else ()
-    reps = [run_alternative(task.spec, bets, i, draws[i], task.seed, task.engine)
+    reps = [run_alternative(task.spec, task.bets, i, draws[i], task.seed, task.engine)
             for i in range(task.first, task.stop)]
     metrics = {k: np.array([r.scalars[k] for r in reps], dtype=float) for k in reps[0].scalars}
     columns: dict[str, tuple[Any, str]] = {
         "scenario": (task.scenario, "str"), "variant": (task.variant, "int"),
         "alternative": (task.alternative, "str")}
     columns.update({k: (task.params[k], kind) for k, kind in task.kinds.items()})
-    return store.task_table(columns, np.arange(task.first, task.stop), metrics)
+    replications = np.arange(task.first, task.stop)
+    scalars = store.task_table(columns, replications, metrics)
+    if not task.monthly:
+        return scalars, None
+    series = {k: np.stack([r.monthly[k] for r in reps]) for k in task.monthly}
+    return scalars, store.monthly_table(columns, replications, series)
 
 
 def run_task(task: Task) -> Outcome:
-    """What a worker runs: the task's partition as Parquet bytes, or the error it raised."""
+    """What a worker runs: the task's partitions as Parquet bytes, or the error it raised."""
     start = time.perf_counter()
+    if task.code and code_version() != task.code:
+        return Outcome(task.hash, None, f"this worker runs other code (growthsim "
+                       f"{code_version()}, the batch's is {task.code}); install the same "
+                       "growthsim and libraries on every worker")
     try:
-        data = store.parquet_bytes(compute(task))
+        scalars, monthly = compute(task)
+        data = store.parquet_bytes(scalars)
+        series = None if monthly is None else store.parquet_bytes(monthly)
     except Exception as err:  # reported with the task, the sweep goes on
         return Outcome(task.hash, None, f"{type(err).__name__}: {err}", traceback.format_exc(),
                        time.perf_counter() - start)
-    return Outcome(task.hash, data, seconds=time.perf_counter() - start)
+    return Outcome(task.hash, data, seconds=time.perf_counter() - start, monthly=series)
 
 
 def stream(fn: Callable[[Task], Outcome], tasks: Iterable[Task], executor: Executor | None,
@@ -195,6 +253,8 @@ def _plan(sweep: Sweep, tasks: list[Task], engine: str) -> dict[str, Any]:
         "sweep": {"name": sweep.spec.name, "file": sweep.source, "hash": sweep.content_hash},
         "plan_hash": plan_hash,
         "package_version": package_version(),
+        "code_version": code_version(),
+        "monthly": list(sweep.spec.monthly_metrics),
         "engine": engine,
         "seed": sweep.spec.seed,
         "replications": sweep.spec.replications,
@@ -202,6 +262,8 @@ def _plan(sweep: Sweep, tasks: list[Task], engine: str) -> dict[str, Any]:
         "scenarios": scenarios,
         "parameters": sweep.columns,
         "variants": len(sweep.variants),
+        "skipped_portfolios": [{"variant": v.index, "portfolio": name, "why": why}
+                               for v in sweep.variants for name, why in v.skipped],
         "tasks": [{"hash": t.hash, "variant": t.variant, "alternative": t.alternative,
                    "replications": [t.first, t.stop], "file": t.file} for t in tasks],
     }
@@ -239,9 +301,10 @@ def run_batch(sweep: Sweep, out: Path, engine: str = DEFAULT_ENGINE,
     old = store.read_manifest(out)
     if old is not None and old.get("plan_hash") != plan["plan_hash"]:
         raise StoreMismatch(
-            f"{out} holds the results of another sweep (or engine, or package version: "
+            f"{out} holds the results of another sweep (or engine, or code version: "
             f"{old.get('sweep', {}).get('file')}, engine {old.get('engine')}, version "
-            f"{old.get('package_version')}); give another --out folder or delete it")
+            f"{old.get('code_version', old.get('package_version'))}, this one "
+            f"{plan['code_version']}); give another --out folder or delete it")
     out.mkdir(parents=True, exist_ok=True)
     store.clean_temporary(out)
     runs = (old or {}).get("runs", [])
@@ -263,6 +326,10 @@ def run_batch(sweep: Sweep, out: Path, engine: str = DEFAULT_ENGINE,
     for task, outcome in stream(run_task, todo, executor, max(2, 2 * parallelism)):
         failure_file = out / store.FAILURES / f"{task.hash}.json"
         if outcome.data is not None:
+            # the monthly partition first: the scalar one marks the task done (a kill between
+            # the two leaves the task to run again, and it writes the same bytes)
+            if outcome.monthly is not None:
+                store.write_atomic(out / store.MONTHLY / task.file, outcome.monthly)
             store.write_atomic(out / store.PARTS / task.file, outcome.data)
             failure_file.unlink(missing_ok=True)
             report.ran += 1

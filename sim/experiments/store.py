@@ -9,8 +9,12 @@ Layout of DIR:
 - `parts/<variant>-<alternative>-<first replication>-<hash>.parquet`: one task's replications, a
   row each (scenario, variant, alternative, the swept parameters, replication, every scalar
   metric), in replication order;
+- `monthly/<the same name>.parquet`: the task's monthly series, a row per replication and month
+  (the same identifying columns, replication, month from 1, one column per monthly metric kept);
+  written before the task's `parts/` file, which alone marks the task done;
 - `failures/<hash>.json`: a task that raised (variant, alternative, seed, the error);
-- `summary.parquet`, `summary.csv`, `sensitivity.csv`: the tables `growthsim results` writes.
+- `summary.parquet`, `summary.csv`, `sensitivity.csv`, `monthly.parquet`, `monthly.csv`: the
+  tables `growthsim results` writes.
 
 Every file is written to a temporary name in the same folder, flushed to disk and renamed into
 place (atomic on POSIX), so a kill at any moment leaves either the whole file or none. Parquet is
@@ -33,6 +37,7 @@ import pyarrow.parquet as pq
 
 MANIFEST = "manifest.json"
 PARTS = "parts"
+MONTHLY = "monthly"
 FAILURES = "failures"
 _TMP = ".tmp-"
 
@@ -76,7 +81,7 @@ def write_json(path: Path, data: Any) -> None:
 def clean_temporary(root: Path) -> int:
     """Remove files a killed run left half-written; returns how many."""
     n = 0
-    for folder in (root, root / PARTS, root / FAILURES):
+    for folder in (root, root / PARTS, root / MONTHLY, root / FAILURES):
         if folder.is_dir():
             for tmp in folder.glob(f"{_TMP}*"):
                 tmp.unlink(missing_ok=True)
@@ -127,6 +132,24 @@ def task_table(columns: dict[str, tuple[Any, str]], replications: np.ndarray,
     names.append("replication")
     for name in sorted(metrics):
         arrays.append(pa.array(np.asarray(metrics[name], dtype=float), type=pa.float64()))
+        names.append(name)
+    return pa.table(arrays, names=names)
+
+
+def monthly_table(columns: dict[str, tuple[Any, str]], replications: np.ndarray,
+                  series: dict[str, np.ndarray]) -> pa.Table:
+    """One task's monthly rows: the identifying columns, replication and month (1-based), one
+    row per replication and month in that order, then each series (float64) in `series`
+    order. `series`: metric -> (replications, months)."""
+    n, months = len(replications), next(iter(series.values())).shape[1]
+    arrays = [pa.array([value] * (n * months), type=arrow_type(kind))
+              for value, kind in columns.values()]
+    names = list(columns)
+    arrays.append(pa.array(np.repeat(replications, months), type=pa.int64()))
+    arrays.append(pa.array(np.tile(np.arange(1, months + 1), n), type=pa.int64()))
+    names += ["replication", "month"]
+    for name, values in series.items():
+        arrays.append(pa.array(np.asarray(values, dtype=float).reshape(-1), type=pa.float64()))
         names.append(name)
     return pa.table(arrays, names=names)
 
@@ -189,6 +212,47 @@ def summary(root: Path) -> Any:
     return frame.drop(columns=["scenario_hash", "variant_hash"])
 
 
+MONTHLY_SQL = """
+WITH m AS (UNPIVOT (SELECT * EXCLUDE (scenario) FROM read_parquet({parts}))
+           ON {metrics} INTO NAME metric VALUE value)
+SELECT variant, alternative, metric, month, count(*) AS replications, avg(value) AS mean,
+       quantile_cont(value, 0.1) AS p10, quantile_cont(value, 0.5) AS p50,
+       quantile_cont(value, 0.9) AS p90
+FROM m {where}
+GROUP BY variant, alternative, metric, month
+ORDER BY variant, alternative <> 'baseline', alternative, metric, month
+"""
+
+
+def monthly_metrics(root: Path) -> list[str]:
+    """The monthly series the store keeps (the manifest's list; none for an older store)."""
+    manifest = read_manifest(root) or {}
+    return list(manifest.get("monthly", []))
+
+
+def monthly(root: Path, metric: str | None = None, variant: int | None = None) -> Any:
+    """The monthly series over the replications: one row per (variant, alternative, metric,
+    month) with the replications, mean, P10, P50 and P90 (a pandas DataFrame, tidy; empty when
+    the store keeps no monthly series or none is written yet). `metric`, `variant`: only those.
+    Every replication's series: `pd.read_parquet(root / "monthly")`."""
+    import pandas as pd
+
+    metrics = monthly_metrics(root)
+    if metric is not None:
+        if metric not in metrics:
+            raise ValueError(f"{metric}: not a monthly series of this store; it keeps "
+                             f"{', '.join(metrics) or 'none (the sweep said monthly: none)'}")
+        metrics = [metric]
+    folder = root / MONTHLY
+    if not metrics or not folder.is_dir() or not any(folder.glob("*.parquet")):
+        return pd.DataFrame(columns=["variant", "alternative", "metric", "month",
+                                     "replications", "mean", "p10", "p50", "p90"])
+    where = "" if variant is None else f"WHERE variant = {int(variant)}"
+    sql = MONTHLY_SQL.format(parts=_sql_path(folder / "*.parquet"),
+                             metrics=", ".join(f'"{m}"' for m in metrics), where=where)
+    return connect().execute(sql).df()
+
+
 def sensitivity(table: Any, parameters: dict[str, str], bins: int = 4) -> Any:
     """How each swept parameter moves NPV and P(goal): per alternative and value of the
     parameter (a few distinct values), or per quantile bin of its values (many, e.g. a Latin
@@ -227,9 +291,15 @@ def best(table: Any) -> Any:
     return ranked.iloc[0]
 
 
-def write_tables(root: Path, table: Any, sens: Any) -> list[Path]:
-    """summary.parquet (typed), summary.csv and sensitivity.csv, each atomically."""
+def write_tables(root: Path, table: Any, sens: Any, series: Any = None) -> list[Path]:
+    """summary.parquet (typed), summary.csv, sensitivity.csv and, given the monthly summary,
+    monthly.parquet and monthly.csv, each atomically."""
     written = []
+    if series is not None and not series.empty:
+        write_atomic(root / "monthly.parquet",
+                     parquet_bytes(pa.Table.from_pandas(series, preserve_index=False)))
+        write_atomic(root / "monthly.csv", series.to_csv(index=False).encode())
+        written += [root / "monthly.parquet", root / "monthly.csv"]
     if not table.empty:
         data = parquet_bytes(pa.Table.from_pandas(table, preserve_index=False))
         write_atomic(root / "summary.parquet", data)

@@ -8,6 +8,11 @@ A sweep file (YAML, read safely by the scenario loader's reader) names:
 - `grid`: parameter path -> list of values; every combination is a variant;
 - `lhs`: a Latin hypercube (scipy.stats.qmc) of `samples` points over `ranges` (path -> low/high,
   `integer: true` for whole numbers), crossed with the grid when both are given;
+- `budget` and `max_bets` (at the top or per scenario): portfolios, as `growthsim compare
+  --budget --max-bets` builds them: every combination of up to `max_bets` bets whose nominal cost
+  fits the budget, their bets acting together in the simulation;
+- `monthly`: which monthly series the store keeps besides the scalars (`all`, `none` or a list of
+  metric names; default `all`);
 - `replications`, `chunk` (replications per task) and `seed`.
 
 `plan_sweep` expands the file into variants (each a validated `Scenario`) and their alternatives
@@ -30,11 +35,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy.stats import qmc
 
+from models.accounting.metrics import MONTHLY_METRICS
 from models.load import apply_overrides, load_scenario, read_yaml, scenario_hash, validate
 from models.spec.errors import ScenarioError
 from models.spec.paths import PathError, set_path
-from models.spec.scenario import Scenario
-from sim.experiments.compare import BASELINE, select_bets
+from models.spec.scenario import Bet, Scenario
+from sim.experiments.compare import Alternative, alternatives, select_bets
 
 Value = bool | int | float | str
 _MAX_VARIANTS = 100_000
@@ -78,6 +84,10 @@ class ScenarioRef(BaseModel):
     path: str = Field(description="scenario file, relative to the sweep file")
     bets: list[str] | Literal["all"] | None = Field(
         None, description="bets compared with the baseline (default: the sweep's bets)")
+    budget: float | None = Field(None, gt=0, description="portfolios' nominal cost at most "
+                                 "this (default: the sweep's)")
+    max_bets: int | None = Field(None, ge=1, le=3, description="bets per portfolio (default: "
+                                 "the sweep's)")
 
 
 class SweepSpec(BaseModel):
@@ -89,6 +99,12 @@ class SweepSpec(BaseModel):
     scenarios: list[ScenarioRef] = Field(min_length=1)
     bets: list[str] | Literal["all"] = Field(
         default_factory=list, description="bets of every scenario (default: none, the baseline)")
+    budget: float | None = Field(None, gt=0, description="portfolios' nominal cost at most "
+                                 "this, as compare --budget (default: no limit)")
+    max_bets: int = Field(1, ge=1, le=3, description="bets per portfolio, as compare "
+                          "--max-bets (1: each bet alone)")
+    monthly: list[str] | Literal["all", "none"] = Field(
+        "all", description="monthly series kept in the store: all, none or metric names")
     set_: list[str] = Field(default_factory=list, alias="set",
                             description="path=value overrides applied to every variant")
     grid: dict[str, list[Value]] = Field(default_factory=dict)
@@ -113,6 +129,27 @@ class SweepSpec(BaseModel):
             if len({json.dumps(v) for v in values}) != len(values):
                 raise ValueError(f"grid.{path}: a value is repeated; remove the repeat")
         return grid
+
+    @field_validator("monthly")
+    @classmethod
+    def _monthly(cls, value: list[str] | str) -> list[str] | str:
+        if isinstance(value, list):
+            unknown = [m for m in value if m not in MONTHLY_METRICS]
+            if unknown:
+                raise ValueError(f"{', '.join(unknown)}: not a monthly metric; use all, none or "
+                                 f"some of {', '.join(MONTHLY_METRICS)}")
+            if len(set(value)) != len(value):
+                raise ValueError("a metric is repeated; remove the repeat")
+        return value
+
+    @property
+    def monthly_metrics(self) -> tuple[str, ...]:
+        """The monthly series the store keeps, in the library's order."""
+        if self.monthly == "all":
+            return tuple(MONTHLY_METRICS)
+        if self.monthly == "none":
+            return ()
+        return tuple(m for m in MONTHLY_METRICS if m in self.monthly)
 
     @model_validator(mode="after")
     def _dimensions(self) -> SweepSpec:
@@ -143,7 +180,9 @@ class Variant:
     base_hash: str  # content hash of the base scenario (before the variant's values)
     params: dict[str, Value]  # swept parameter path -> value
     spec: Scenario
-    alternatives: tuple[str, ...]  # BASELINE, then bet names
+    alternatives: tuple[str, ...]  # BASELINE, then each bet or portfolio ("a + b")
+    bets: tuple[tuple[Bet, ...], ...] = ()  # the bets acting in each alternative, in its order
+    skipped: tuple[tuple[str, str], ...] = ()  # portfolios whose bets cannot act together
 
     @property
     def spec_hash(self) -> str:
@@ -243,10 +282,11 @@ def plan_sweep(path: Path) -> Sweep:
             raise SweepError(label, [(f"set ({err.path})", err.message)]) from None
         names = ref.bets if ref.bets is not None else spec.bets
         try:
-            bets = select_bets(base, None if names == "all" else names)
+            chosen = select_bets(base, None if names == "all" else names)
         except ValueError as err:
             raise SweepError(label, [(f"scenarios.{s}.bets", str(err))]) from None
-        alternatives = (BASELINE, *(b.name for b in bets))
+        budget = ref.budget if ref.budget is not None else spec.budget
+        max_bets = ref.max_bets if ref.max_bets is not None else spec.max_bets
         for point in points:
             variant_raw = {k: v for k, v in raw.items()}
             try:
@@ -260,10 +300,35 @@ def plan_sweep(path: Path) -> Sweep:
                 raise SweepError(label, [(_section(spec, w) if w in point else w or ref.path,
                                           f"{m} (in the variant {shown} of {ref.path})")
                                          for w, m in err.problems]) from None
+            alts, skipped = _alternatives(
+                variant, chosen, budget, max_bets, label, point, ref.path, f"scenarios.{s}.bets",
+                f"scenarios.{s}.budget" if ref.budget is not None else "budget")
             variants.append(Variant(len(variants), ref.path, scenario_hash(base), point, variant,
-                                    alternatives))
+                                    tuple(a.name for a in alts), tuple(a.bets for a in alts),
+                                    tuple(skipped)))
     columns = {key: _kind([v.params[key] for v in variants]) for key in points[0]}
     return Sweep(spec, label, content, variants, columns)
+
+
+def _alternatives(variant: Scenario, chosen: list[Bet], budget: float | None, max_bets: int,
+                  label: str, point: dict[str, Value], file: str, bets_at: str, budget_at: str,
+                  ) -> tuple[list[Alternative], list[tuple[str, str]]]:
+    """The variant's alternatives as `compare` builds them: the baseline, each bet and each
+    portfolio of up to `max_bets` bets within `budget`, priced on the variant's own scenario (a
+    swept budget changes what a bet costs)."""
+    shown = ", ".join(f"{k}={v}" for k, v in point.items()) or "the scenario"
+    chosen = [next(b for b in variant.bets if b.name == c.name) for c in chosen]
+    skipped: list[tuple[str, str]] = []
+    try:
+        alts = alternatives(variant, chosen, budget, max_bets, skipped)
+    except ValueError as err:
+        raise SweepError(label, [(bets_at, f"{err} (in the variant {shown} of {file})")]
+                         ) from None
+    if chosen and len(alts) == 1:
+        raise SweepError(label, [(budget_at,
+                                  f"no bet fits the budget of {budget:,.0f} in the variant "
+                                  f"{shown} of {file}; raise the budget")])
+    return alts, skipped
 
 
 def _section(spec: SweepSpec, path: str) -> str:
