@@ -220,7 +220,7 @@ def test_dashboard_follows_the_edits() -> None:
     _field(at, "horizon_months").set_value(12).run()
     _field(at, "goal.deadline_month").set_value(12).run()
     at = _page(at, "dashboard")
-    assert len(at.dataframe[0].value) == 12
+    assert len(at.dataframe[2].value) == 12  # month by month, after costs and channels
     # The first visit's hint is gone once results were seen.
     at.sidebar.radio(key="page@en").set_value("scenario").run()
     assert not any(i.value.startswith("**Start here.**") for i in at.info)
@@ -240,14 +240,27 @@ def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
     at.multiselect[0].set_value(["more_ads", "two_more_managers"])
     _click(at, "Compare")
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    table = compare_bets(spec, ["more_ads", "two_more_managers"], replications=REPS,
-                         seed=1, engine="fast").table()
+    cmp = compare_bets(spec, ["more_ads", "two_more_managers"], replications=REPS, seed=1,
+                       engine="fast")
+    table = cmp.table()
     shown = at.dataframe[0].value
     names = {"baseline": "the plan (no change)", "more_ads": "More Yandex Direct ads",
              "two_more_managers": "Two more sales managers"}
     assert list(shown["Option"]) == [names[b] for b in table["bet"]]
     assert list(shown["Cost"]) == [money(c, "RUB", "en") for c in table["cost"]]
-    assert list(shown["Chance of the goal"]) == [percent(p, "en") for p in table["p_goal"]]
+    assert list(shown["Goal by deadline"]) == [percent(p, "en") for p in table["p_goal"]]
+    assert list(shown["Fastest to goal"]) == [percent(p, "en") for p in table["p_best_time"]]
+    # the decision columns come first; intervals and what changes per bet follow
+    assert list(shown.columns[:4]) == ["Option", "Goal by deadline", "Best NPV",
+                                       "Fastest to goal"]
+    intervals, changes = at.dataframe[1].value, at.dataframe[2].value
+    assert "Incremental NPV [95% CI]" in intervals.columns
+    ads = cmp.paired("more_ads", "customer_equity")
+    row = changes.set_index("Option").loc["More Yandex Direct ads"]
+    assert row["Customer equity"].startswith(money(ads["mean"], "RUB", "en", compact=True))
+    assert {"CLTV with later years", "CAC"} <= set(changes.columns)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
     # ROI and months to goal ranked, extra profit as small multiples, levers
     assert len(at.get("plotly_chart")) == 3

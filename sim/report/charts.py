@@ -210,7 +210,8 @@ def incremental_profit(quantiles: pd.DataFrame, lang: Lang, currency: str,
     bets = list(dict.fromkeys(quantiles["bet"]))
     ncols = min(3, max(1, len(bets)))
     nrows = max(1, -(-len(bets) // ncols))
-    fig = make_subplots(rows=nrows, cols=ncols, shared_xaxes=True, shared_yaxes=True,
+    # One scale for every panel, so that the bets' effects compare at a glance.
+    fig = make_subplots(rows=nrows, cols=ncols, shared_xaxes=True, shared_yaxes="all",
                         subplot_titles=[str(b) for b in bets], vertical_spacing=0.12,
                         horizontal_spacing=0.04)
     for i, bet in enumerate(bets):

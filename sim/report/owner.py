@@ -234,6 +234,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "roi_rank": ("ROI (log scale)", "ROI (логарифмическая шкала)"),
     "months_p50": ("Months to goal (P50)", "Месяцев до цели (P50)"),
     "payback": ("Payback, month", "Окупаемость, мес."),
+    "col_p_goal": ("Goal by deadline", "Цель к сроку"),
+    "col_p_best_npv": ("Best NPV", "Лучший NPV"),
+    "col_p_best_time": ("Fastest to goal", "Быстрее к цели"),
     "grp_segments": ("Client segments", "Сегменты клиентов"),
     "seg_caption": ("Each segment's share of the leads and how its clients differ from the "
                     "average (1 = no difference); the shares add up to 100%.",

@@ -47,9 +47,9 @@ def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
     for r in cmp.table().to_dict(orient="records"):
         rows.append({
             metric_label("bet", lang): alt_name(r["bet"], cmp.spec, lang),
-            metric_label("p_goal", lang): percent(r["p_goal"], lang),
-            metric_label("p_best_npv", lang): percent(r["p_best_npv"], lang),
-            metric_label("p_best_time", lang): percent(r["p_best_time"], lang),
+            w("col_p_goal", lang): percent(r["p_goal"], lang),
+            w("col_p_best_npv", lang): percent(r["p_best_npv"], lang),
+            w("col_p_best_time", lang): percent(r["p_best_time"], lang),
             metric_label("npv", lang): money(r["npv"], cur, lang, compact=True),
             metric_label("roi", lang): percent(r["roi"], lang),
             w("payback", lang): months_text(r["payback_month"]),
@@ -92,12 +92,16 @@ def changes_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
 
 
 def _column_help(lang: Lang) -> dict[str, Any]:
+    # Short headers, so that the decision columns fit; the tooltip says what each one means.
     names = {metric_label("npv", lang): "npv", metric_label("roi", lang): "roi",
-             metric_label("p_goal", lang): "p_goal",
-             metric_label("p_best_npv", lang): "p_best_npv",
-             metric_label("p_best_time", lang): "p_best_time"}
-    helps: dict[str, Any] = {label: st.column_config.Column(help=tooltip(key, lang), width="small")
-                             for label, key in names.items()}
+             w("col_p_goal", lang): "p_goal", w("col_p_best_npv", lang): "p_best_npv",
+             w("col_p_best_time", lang): "p_best_time"}
+    helps: dict[str, Any] = {}
+    for label, key in names.items():
+        text = tooltip(key, lang) or ""
+        if key.startswith("p_"):
+            text = f"{metric_label(key, lang)}. {text}".strip()
+        helps[label] = st.column_config.Column(help=text)
     helps[metric_label("bet", lang)] = st.column_config.Column(width="medium")
     return helps
 
