@@ -326,7 +326,7 @@ def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
     assert shown.loc["Yandex Direct ads", "Leads"] == number(
         library.loc["yandex_direct", "leads"], "en")
     assert shown.loc["Yandex Direct ads", "Advertising per new client"] == money(
-        library.loc["yandex_direct", "cac_channel"], "RUB", "en")
+        library.loc["yandex_direct", "cac_channel"], "RUB", "en", compact=True)
     assert "Referrals" in shown.index
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]

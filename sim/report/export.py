@@ -145,13 +145,13 @@ class Report:
         return cell(value, kind, self.currency, self.lang)
 
 
-def cell(value: object, kind: Kind, currency: str, lang: Lang) -> str:
-    """A cell as the app writes it."""
+def cell(value: object, kind: Kind, currency: str, lang: Lang, compact: bool = False) -> str:
+    """A cell as the app writes it (`compact`: millions short, for a table that must fit)."""
     if kind == "text":
         return "" if value is None else str(value)
     x = _number(value)
     if kind == "money":
-        return money(x, currency, lang)
+        return money(x, currency, lang, compact=compact)
     if kind == "share":
         return percent(x, lang, 1)
     if kind == "decimal":
@@ -159,11 +159,11 @@ def cell(value: object, kind: Kind, currency: str, lang: Lang) -> str:
     return number(x, lang)  # counts and months
 
 
-def shown(table: Table, currency: str, lang: Lang) -> pd.DataFrame:
+def shown(table: Table, currency: str, lang: Lang, compact: bool = False) -> pd.DataFrame:
     """A table with every cell written as the app shows it (for a page's st.dataframe)."""
     out = {}
     for column in table.frame.columns:
-        out[column] = [cell(v, _row_kind(table, i, column), currency, lang)
+        out[column] = [cell(v, _row_kind(table, i, column), currency, lang, compact)
                        for i, v in enumerate(table.frame[column])]
     return pd.DataFrame(out)
 
@@ -274,7 +274,7 @@ def channel_table(result: MonteCarloResult, lang: Lang) -> Table:
     spec = result.spec
     titles = {c.name: text_in(c.title, lang, c.name) for c in spec.channels}
     data = owner.channels(result)
-    kinds: dict[str, Kind] = {"leads": "count", "new_clients": "decimal", "conversion": "share",
+    kinds: dict[str, Kind] = {"leads": "count", "new_clients": "count", "conversion": "share",
                               "marketing": "money", "cac_channel": "money",
                               "gross_profit": "money", "net": "money"}
     shown = pd.DataFrame({owner.w("channel", lang): [

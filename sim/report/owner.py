@@ -177,7 +177,8 @@ def incremental(cmp: Comparison, metric: str = "profit") -> pd.DataFrame:
 _TEXT: dict[str, tuple[str, str]] = {
     "channel": ("Channel", "Канал"),
     "referral": ("Referrals", "Рекомендации"),
-    "existing": ("Clients you already had", "Уже имеющиеся клиенты"),
+    "existing": ("What you had at the start (clients, open deals)",
+                 "Что было на старте (клиенты, открытые сделки)"),
     "leads": ("Leads", "Лиды"),
     "new_clients": ("New paying clients", "Новые платящие клиенты"),
     "conversion": ("Conversion", "Конверсия"),

@@ -115,7 +115,9 @@ def _owner_questions(result: MonteCarloResult, lang: Lang, tag: str) -> None:
     for table, part in ((export.client_cost_table(result, lang), "costs"),
                         (export.channel_table(result, lang), "channels")):
         st.subheader(table.title)
-        st.dataframe(export.shown(table, result.spec.currency, lang), hide_index=True,
+        # the channels' money in millions ('RUB 15.0M'), so that every column fits the page
+        st.dataframe(export.shown(table, result.spec.currency, lang, compact=part == "channels"),
+                     hide_index=True,
                      key=f"{part}-{tag}", width="stretch")
         if part == "channels":
             st.caption(w("per_channel_caption", lang))
