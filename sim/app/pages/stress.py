@@ -11,18 +11,10 @@ import streamlit as st
 from models.compiled.bets import stress_shocks
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
+from sim.app import widgets
 from sim.app.running import progressive, requested
 from sim.app.state import state, synced
-from sim.app.widgets import (
-    alt_name,
-    ci_text,
-    cols,
-    downloads,
-    engine_choice,
-    months_text,
-    provenance,
-    renamed,
-)
+from sim.app.widgets import alt_name, ci_text, cols, months_text, provenance, renamed
 from sim.experiments.compare import Comparison, compare_bets
 from sim.experiments.montecarlo import goal_value
 from sim.experiments.statistics import describe
@@ -55,7 +47,7 @@ def page(spec: Scenario, lang: Lang) -> None:
     with c[2]:
         synced(st.slider, keys[2], lang, label=t("severity", lang), min_value=0.5,
                 max_value=2.0, value=float(state()[keys[2]]), step=0.25)
-    engine = engine_choice(lang)
+    engine = widgets.engine_choice(lang)
     settings = requested(f"stress_settings:{sfx}", keys, t("stress_run", lang), lang)
     if settings is None:
         return
@@ -107,7 +99,7 @@ def page(spec: Scenario, lang: Lang) -> None:
                                          t("cum_profit_per_shock", lang), group="bet",
                                          currency=cur), key=f"stressfan-{tag}")
         if tag == "full":  # the page's tables and charts to take away (sim.report.export)
-            downloads(("stress", scenario_hash(spec), settings, engine, cmp.replications,
+            widgets.downloads(("stress", scenario_hash(spec), settings, engine, cmp.replications,
                        cmp.seed), lang, lambda: export.stress_report(cmp, lang))
 
     progressive(("stress", scenario_hash(spec), settings, engine), lang, run, render,
