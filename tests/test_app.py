@@ -305,6 +305,9 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
     assert len(charts) == 2
     box_ticks = charts[0]["layout"]["yaxis"]["ticktext"]  # the box plot's unit: money
     assert any(tick.startswith("RUB ") for tick in box_ticks)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
+    assert any("fast engine" in c.value for c in at.caption)
 
 
 def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
