@@ -40,7 +40,7 @@ from sim.report.owner import w
 
 def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
     """The comparison's ranked table (`Comparison.table()`) in the owner's words and money, the
-    decision columns first and no intervals, so that it fits a 1280-pixel screen; the intervals
+    decision columns first, no intervals and no cost, so that it fits a 1280-pixel screen; those
     are in `interval_table`."""
     cur = cmp.spec.currency
     rows = []
@@ -53,19 +53,19 @@ def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
             metric_label("npv", lang): money(r["npv"], cur, lang, compact=True),
             metric_label("roi", lang): percent(r["roi"], lang),
             w("payback", lang): months_text(r["payback_month"]),
-            metric_label("cost", lang): money(r["cost"], cur, lang),
         })
     return pd.DataFrame(rows)
 
 
 def interval_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
-    """The ranked table's figures with their intervals: NPV and ROI with 95% intervals, months
+    """The ranked table's details: each option's cost, NPV and ROI with 95% intervals, months
     to the goal P10 / P50 / P90."""
     cur = cmp.spec.currency
     rows = []
     for r in cmp.table().to_dict(orient="records"):
         rows.append({
             metric_label("bet", lang): alt_name(r["bet"], cmp.spec, lang),
+            metric_label("cost", lang): money(r["cost"], cur, lang),
             t("npv_ci", lang): ci_text(r["npv"], r["npv_lo"], r["npv_hi"],
                                    lambda x: money(x, cur, lang, compact=True)),
             t("roi_ci", lang): ci_text(r["roi"], r["roi_lo"], r["roi_hi"],
