@@ -15,7 +15,8 @@ from models.compiled.bets import stress_shocks
 from models.load import load_scenario
 from sim.experiments.compare import compare_bets
 from sim.experiments.montecarlo import run_monte_carlo
-from sim.report.i18n import Lang, money, percent
+from sim.report import owner
+from sim.report.i18n import Lang, money, number, percent
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -179,12 +180,12 @@ def test_good_upload_replaces_the_scenario() -> None:
 def test_dashboard_shows_the_library_numbers() -> None:
     at = _page(_app(), "dashboard")
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    s = run_monte_carlo(spec, REPS, seed=1).summary()
+    s = run_monte_carlo(spec, REPS, seed=1, engine="fast").summary()
     assert _metric(at, "Revenue") == money(s["total_revenue"]["mean"], "RUB", "en", compact=True)
     assert _metric(at, "CAC") == money(s["cac"]["mean"], "RUB", "en")
     assert _metric(at, "ROMI") == percent(s["romi"]["mean"], "en")
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
-    counts, monthly, leaks = (at.dataframe[i].value for i in range(3))
+    counts, monthly, leaks = (at.dataframe[i].value for i in range(2, 5))  # after costs, channels
     assert len(monthly) == len(counts) == spec.horizon_months
     # Every column of the month-by-month view, costs and profit included, in two tables
     # narrow enough for the page.
@@ -206,7 +207,7 @@ def test_dashboard_shows_the_library_numbers() -> None:
     # Russian, and another seed: other numbers, the seed shown, money axes in millions of ₽.
     _lang(at, "ru")
     at.sidebar.number_input(key="seed").set_value(2).run()
-    s2 = run_monte_carlo(spec, REPS, seed=2).summary()
+    s2 = run_monte_carlo(spec, REPS, seed=2, engine="fast").summary()
     assert _metric(at, "Выручка") == money(s2["total_revenue"]["mean"], "RUB", "ru",
                                            compact=True)
     assert any("серия 2" in c.value for c in at.caption)
@@ -219,7 +220,7 @@ def test_dashboard_follows_the_edits() -> None:
     _field(at, "horizon_months").set_value(12).run()
     _field(at, "goal.deadline_month").set_value(12).run()
     at = _page(at, "dashboard")
-    assert len(at.dataframe[0].value) == 12
+    assert len(at.dataframe[2].value) == 12  # month by month, after costs and channels
     # The first visit's hint is gone once results were seen.
     at.sidebar.radio(key="page@en").set_value("scenario").run()
     assert not any(i.value.startswith("**Start here.**") for i in at.info)
@@ -239,16 +240,30 @@ def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
     at.multiselect[0].set_value(["more_ads", "two_more_managers"])
     _click(at, "Compare")
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    table = compare_bets(spec, ["more_ads", "two_more_managers"], replications=REPS,
-                         seed=1).table()
+    cmp = compare_bets(spec, ["more_ads", "two_more_managers"], replications=REPS, seed=1,
+                       engine="fast")
+    table = cmp.table()
     shown = at.dataframe[0].value
     names = {"baseline": "the plan (no change)", "more_ads": "More Yandex Direct ads",
              "two_more_managers": "Two more sales managers"}
     assert list(shown["Option"]) == [names[b] for b in table["bet"]]
-    assert list(shown["Cost"]) == [money(c, "RUB", "en") for c in table["cost"]]
-    assert list(shown["Chance of the goal"]) == [percent(p, "en") for p in table["p_goal"]]
+    assert list(shown["Goal by deadline"]) == [percent(p, "en") for p in table["p_goal"]]
+    assert list(shown["Fastest to goal"]) == [percent(p, "en") for p in table["p_best_time"]]
+    # the decision columns come first; intervals and what changes per bet follow
+    assert list(shown.columns[:4]) == ["Option", "Goal by deadline", "Best NPV",
+                                       "Fastest to goal"]
+    intervals, changes = at.dataframe[1].value, at.dataframe[2].value
+    assert "Incremental NPV [95% CI]" in intervals.columns
+    assert list(intervals["Cost"]) == [money(c, "RUB", "en") for c in table["cost"]]
+    ads = cmp.paired("more_ads", "customer_equity")
+    row = changes.set_index("Option").loc["More Yandex Direct ads"]
+    assert row["Customer equity"].startswith(money(ads["mean"], "RUB", "en", compact=True))
+    assert {"CLTV with later years", "CAC"} <= set(changes.columns)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
-    assert len(at.get("plotly_chart")) == 4  # ROI vs time, two fan charts, levers
+    # ROI and months to goal ranked, extra profit as small multiples, levers
+    assert len(at.get("plotly_chart")) == 3
     # the decision summary opens the page: the library's leader, by its title
     leader = str(table.iloc[0]["bet"])
     boxes = [b.value for b in [*at.success, *at.info]]
@@ -279,7 +294,7 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
     _click(at, "Run the stress test")
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
     table = compare_bets(spec, stress_shocks(spec, 2, 12), replications=REPS,
-                         seed=1).table().set_index("bet")
+                         seed=1, engine="fast").table().set_index("bet")
     shown = at.dataframe[0].value.set_index("Shock")
     assert shown.loc["Fewer leads (−30%)", "Chance of the goal"] == percent(
         table.loc["fewer_leads", "p_goal"], "en")
@@ -290,11 +305,72 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
     assert len(charts) == 2
     box_ticks = charts[0]["layout"]["yaxis"]["ticktext"]  # the box plot's unit: money
     assert any(tick.startswith("RUB ") for tick in box_ticks)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
+    assert any("fast engine" in c.value for c in at.caption)
+
+
+def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
+    """Issue 11, items 6 and 10: new clients over the horizon, what a client costs at each
+    stage, CLTV with and without its tail, per channel; the page's files to take away."""
+    at = _page(_app(), "dashboard")
+    spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
+    result = run_monte_carlo(spec, REPS, seed=1, engine="fast")
+    s = result.summary()
+    clients = number(s["total_new_clients"]["mean"], "en")
+    assert any(m.value.startswith(f"New clients over 36 months: {clients}") for m in at.markdown)
+    costs = at.dataframe[0].value.set_index("What")
+    assert costs.loc["To win (CAC)", "Mean"] == money(s["cac"]["mean"], "RUB", "en")
+    assert costs.loc["Value with later years (CLTV with tail)", "Mean"] == money(
+        s["cltv_with_tail"]["mean"], "RUB", "en")
+    assert "To bring to a result (onboarding)" in costs.index
+    shown = at.dataframe[1].value.set_index("Channel")
+    library = owner.channels(result).set_index("channel")
+    assert shown.loc["Yandex Direct ads", "Leads"] == number(
+        library.loc["yandex_direct", "leads"], "en")
+    assert shown.loc["Yandex Direct ads", "Advertising per new client"] == money(
+        library.loc["yandex_direct", "cac_channel"], "RUB", "en", compact=True)
+    assert "Referrals" in shown.index
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
+
+
+def test_results_pages_use_the_fast_engine_and_check_with_the_agent_model() -> None:
+    """Issue 11, item 4: the fast engine by default; the toggle runs the same call on the agent
+    model, and it survives a language switch."""
+    at = _page(_app(), "dashboard")
+    assert any("fast engine" in c.value for c in at.caption)
+    at.toggle(key="use_agent@en").set_value(True).run()
+    _ok(at)
+    assert any("agent model" in c.value for c in at.caption)
+    spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
+    agent = run_monte_carlo(spec, REPS, seed=1, engine="agent").summary()
+    assert _metric(at, "Revenue") == money(agent["total_revenue"]["mean"], "RUB", "en",
+                                           compact=True)
+    _lang(at, "ru")
+    assert at.toggle(key="use_agent@ru").value is True
+    assert any("агентная модель" in c.value for c in at.caption)
+    for page in ("compare", "stress"):  # the same toggle on every results page
+        at.sidebar.radio(key="page@ru").set_value(page).run()
+        assert at.toggle(key="use_agent@ru").value is True
+
+
+def test_segments_are_editable() -> None:
+    at = _app()
+    _field(at, "segments.enterprise.price_multiplier").set_value(2.0).run()
+    assert at.session_state["overrides"] == {"segments.enterprise.price_multiplier": 2.0}
+    assert at.success
+    share = _field(at, "segments.smb.share")
+    assert share.label == "Share of leads, %" and abs(share.value - 80.0) < 1e-9  # in %
+    share.set_value(70.0).run()  # the shares no longer add up to 100 %
+    assert at.session_state["overrides"]["segments.smb.share"] == 0.7
+    assert not at.success and at.error
 
 
 def test_quick_answer_first_then_refined_and_stop_keeps_it() -> None:
     at = _app()
     at.session_state["stopped"] = True  # as after a press of Stop during the refinement
+    at.session_state["use_agent"] = True  # the agent model's quick answer: 20 replications
     at.sidebar.radio(key="page@en").set_value("dashboard")
     at.sidebar.number_input(key="reps").set_value(30).run()
     _ok(at)
@@ -312,7 +388,7 @@ def test_quick_answer_first_then_refined_and_stop_keeps_it() -> None:
 
 # The methodology's terms, units and formats kept as they are in Russian, product names.
 _ALLOWED = {"CLTV", "CAC", "ROMI", "NMC", "ROS", "RR", "NPV", "ROI", "YAML", "CSV", "CRM",
-            "PERT", "GrowthSim", "Google", "Ads", "UTF"}
+            "PERT", "GrowthSim", "Google", "Ads", "UTF", "Excel", "HTML", "zip"}
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
@@ -399,3 +475,14 @@ def test_russian_mode_shows_no_english() -> None:
             _click(at, run)
         assert at.get("plotly_chart"), page
         _no_english(at, page)
+
+
+def test_fast_engine_quick_answer_has_at_least_200_replications() -> None:
+    """Issue 11, item 4: at 20 replications a bet's NPV interval flipped sign."""
+    at = _app()
+    at.session_state["stopped"] = True  # keep the quick answer: nothing refines
+    at.sidebar.radio(key="page@en").set_value("dashboard")
+    at.sidebar.number_input(key="reps").set_value(1000).run()
+    _ok(at)
+    assert any("200 replications · seed 1 · " in c.value and "fast engine" in c.value
+               for c in at.caption)

@@ -186,6 +186,33 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
     for i, leak in enumerate(LEAKS):
         out[f"{leak}_count"] = float(flows[:, S[leak]].sum())
         out[f"{leak}_revenue"] = float(lost[i])
+    out.update(channel_metrics(a, compiled))
+    return out
+
+
+# Per acquisition channel (the scenario's, then referrals, then the starting state's clients),
+# what both engines' ledgers record: leads, new paying clients, advertising, and the gross
+# profit of the clients the channel brought. Named `channel:<name>:<what>`; the ledger has no
+# revenue by channel and nothing by segment.
+CHANNEL_METRICS = ("leads", "new_clients", "marketing", "gross_profit")
+CHANNEL_EXTRA = ("referral", "existing")
+
+
+def channel_metric(channel: str, what: str) -> str:
+    return f"channel:{channel}:{what}"
+
+
+def channel_metrics(a: Mapping[str, np.ndarray], compiled: CompiledScenario) -> dict[str, float]:
+    """Totals over the horizon per channel (see CHANNEL_METRICS), from `Ledger.arrays()`."""
+    names = (*compiled.channel_names, *CHANNEL_EXTRA)
+    leads, clients = a["leads"].sum(axis=0), a["new_clients"].sum(axis=0)
+    marketing = a["marketing_by_channel"].sum(axis=0)
+    gross = a["gross_profit_by_channel"].sum(axis=0)
+    out: dict[str, float] = {}
+    for i, name in enumerate(names):
+        values = (leads[i], clients[i], marketing[i] if i < len(marketing) else 0.0, gross[i])
+        for what, value in zip(CHANNEL_METRICS, values, strict=True):
+            out[channel_metric(name, what)] = float(value)
     return out
 
 

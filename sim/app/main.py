@@ -47,7 +47,7 @@ def main() -> None:
         st.divider()
         st.number_input(t("seed", lang), min_value=0, value=1, step=1, key="seed",
                         help=t("seed_help", lang))
-        st.number_input(t("replications", lang), min_value=MIN_REPS, max_value=2000, value=100,
+        st.number_input(t("replications", lang), min_value=MIN_REPS, max_value=10000, value=1000,
                         step=10, key="reps", help=t("replications_help", lang))
     st.html(_CSS.format(browse=t("browse", lang)))
     # The top of the page: what runs now. Below it, the page in one slot, so a page replaces

@@ -113,8 +113,9 @@ def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, 
 
 
 def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], None],
-                what: str) -> None:
-    """Show a quick answer from few replications, then refine it to the chosen number in place.
+                what: str, engine: str = "fast") -> None:
+    """Show a quick answer from few replications (`QUICK_REPS` of the engine), then refine it to
+    the chosen number in place. `key` should hold the engine (its results differ).
 
     Stop (at the top while refining) interrupts the run: Streamlit reruns the script, the
     progress callback raises, the pool's queued replications are cancelled and nothing is
@@ -122,7 +123,7 @@ def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], 
     state()["seen_results"] = True
     seed, reps = int(state()["seed"]), int(state()["reps"])
     holder = st.empty()
-    quick = min(QUICK_REPS, reps)
+    quick = min(QUICK_REPS[engine], reps)
     if result_store().get((*key, reps, seed)) is None and quick < reps:
         result = cached_run(key, quick, seed, lang, run, what)
         with holder.container():

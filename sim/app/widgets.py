@@ -13,7 +13,7 @@ from models.compiled.bets import SHOCKS
 from models.load import scenario_hash
 from models.spec.errors import localized
 from models.spec.scenario import Scenario, text_in
-from sim.app.state import scenario_title
+from sim.app.state import DEFAULT_ENGINE, scenario_title, state, synced
 from sim.experiments.compare import BASELINE
 from sim.report import owner
 from sim.report.i18n import (
@@ -25,6 +25,7 @@ from sim.report.i18n import (
     t,
     tooltip,
 )
+from sim.report.owner import w
 
 # --- formatting helpers -------------------------------------------------------------------------
 
@@ -41,9 +42,10 @@ def fmt(name: str, value: float | None, currency: str, lang: Lang,
     return number(value, lang)
 
 
-def provenance(spec: Scenario, reps: int, seed: int, lang: Lang) -> None:
+def provenance(spec: Scenario, reps: int, seed: int, lang: Lang,
+               engine: str = DEFAULT_ENGINE) -> None:
     st.caption(t("provenance", lang, name=scenario_title(spec, lang), reps=reps, seed=seed,
-                 hash=scenario_hash(spec)))
+                 hash=scenario_hash(spec)) + f" · {w('engine_' + engine, lang)}")
 
 
 def metric_card(col: Any, name: str, value: float | None, currency: str, lang: Lang,
@@ -121,3 +123,39 @@ def renamed(frame: pd.DataFrame, spec: Scenario, lang: Lang) -> pd.DataFrame:
     out["bet"] = [alt_name(b, spec, lang) for b in out["bet"]]
     return out
 
+
+
+def engine_choice(lang: Lang) -> str:
+    """The engine of a results page: the fast one, or the agent model when the owner asks to
+    check with it (the same call; the toggle is shared by the results pages)."""
+    state().setdefault("use_agent", False)
+    agent = synced(st.toggle, "use_agent", lang, label=w("check_agent", lang),
+                   value=bool(state()["use_agent"]), help=w("check_agent_help", lang))
+    return "agent" if agent else DEFAULT_ENGINE
+
+
+def downloads(report_key: tuple[Any, ...], lang: Lang, build: Callable[[], Any]) -> None:
+    """The page's tables as Excel and CSV (zip) and the page as one HTML file
+    (`sim.report.export`); the files are made once per result and language, then kept."""
+    from sim.app.running import result_store
+    from sim.report.export import file_stem
+
+    key = ("export", *report_key, lang)
+    files = result_store().get(key)
+    if files is None:
+        report = build()
+        files = (file_stem(report.title), report.excel(), report.csv_zip(), report.html())
+        result_store().put(key, files)
+    stem, excel, csvs, page_html = files
+    st.subheader(w("downloads", lang))
+    c = st.columns(3)
+    tag = "-".join(str(k) for k in report_key[:1])
+    c[0].download_button(w("download_excel", lang), excel, file_name=f"{stem}.xlsx",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         key=f"xlsx-{tag}", help=w("download_excel_help", lang))
+    c[1].download_button(w("download_csv", lang), csvs, file_name=f"{stem}.zip",
+                         mime="application/zip", key=f"csv-{tag}",
+                         help=w("download_csv_help", lang))
+    c[2].download_button(w("download_html", lang), page_html.encode("utf-8"),
+                         file_name=f"{stem}.html", mime="text/html", key=f"html-{tag}",
+                         help=w("download_html_help", lang))

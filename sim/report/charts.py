@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.report.i18n import Lang, metric_label, money, money_ticks, t
+from sim.report.i18n import Lang, metric_label, money, money_ticks, percent, t
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf")
@@ -147,23 +147,95 @@ def levers_chart(levers: pd.DataFrame, lang: Lang, currency: str) -> go.Figure:
 
 
 def roi_vs_time(table: pd.DataFrame, lang: Lang) -> go.Figure:
-    """One point per bet: median months to goal (P10–P90 horizontal bar) against ROI (95% CI
-    vertical bar), from a comparison's ranked table."""
-    fig = go.Figure()
-    for i, row in enumerate(table.itertuples(index=False)):
-        r = row._asdict()
-        x = r.get("months_to_goal_p50")
-        x_lo, x_hi = r.get("months_to_goal_p10"), r.get("months_to_goal_p90")
-        y, y_lo, y_hi = r.get("roi"), r.get("roi_lo"), r.get("roi_hi")
-        fig.add_trace(go.Scatter(
-            x=[_finite(x)], y=[_finite(y)], mode="markers+text", text=[str(r["bet"])],
-            textposition="top center", name=str(r["bet"]),
-            marker={"size": 12, "color": _PALETTE[i % len(_PALETTE)]},
-            error_x=_error(x, x_lo, x_hi), error_y=_error(y, y_lo, y_hi),
-        ))
-    fig = _layout(fig, lang, t("roi_vs_time", lang), metric_label("roi", lang))
-    fig.update_layout(xaxis_title=metric_label("time_to_goal", lang), hovermode="closest",
-                      yaxis_tickformat=".0%")
+    """The bets ranked by ROI, two panels sharing the rows: ROI with its 95% interval (left)
+    and months to the goal, P50 with P10–P90 (right), from a comparison's ranked table.
+
+    A ranked layout rather than a scatter: when one bet's ROI is 60 times the others', a
+    scatter squeezes them into one corner. Each dot is labelled with its value, and the ROI axis
+    is logarithmic when every interval is positive and the ROIs span more than tenfold."""
+    from plotly.subplots import make_subplots
+
+    rows = table.copy()
+    rows["_roi"] = [_finite(v) for v in rows["roi"]]
+    rows = rows.sort_values("_roi", ascending=True, na_position="first", kind="stable")
+    names = [str(b) for b in rows["bet"]]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                        column_widths=[0.55, 0.45],
+                        subplot_titles=(metric_label("roi", lang) + " (95%)",
+                                        metric_label("time_to_goal", lang) + " (P10–P90)"))
+    roi = [_finite(v) for v in rows["roi"]]
+    lo = [_finite(v) for v in rows["roi_lo"]]
+    hi = [_finite(v) for v in rows["roi_hi"]]
+    fig.add_trace(go.Scatter(
+        x=roi, y=names, mode="markers+text", marker={"size": 11, "color": _PALETTE[0]},
+        text=[percent(v, lang) for v in roi], textposition="top center", showlegend=False,
+        name=metric_label("roi", lang),
+        error_x={"type": "data", "symmetric": False, "visible": True,
+                 "array": [(b - m) if m is not None and b is not None else 0
+                           for m, b in zip(roi, hi, strict=True)],
+                 "arrayminus": [(m - a) if m is not None and a is not None else 0
+                                for m, a in zip(roi, lo, strict=True)]},
+    ), row=1, col=1)
+    mid = [_finite(v) for v in rows["months_to_goal_p50"]]
+    p10 = [_finite(v) for v in rows["months_to_goal_p10"]]
+    p90 = [_finite(v) for v in rows["months_to_goal_p90"]]
+    fig.add_trace(go.Scatter(
+        x=mid, y=names, mode="markers+text", marker={"size": 11, "color": _PALETTE[1]},
+        text=["—" if m is None else f"{m:.0f}" for m in mid], textposition="top center",
+        showlegend=False, name=metric_label("time_to_goal", lang),
+        error_x={"type": "data", "symmetric": False, "visible": True,
+                 "array": [(b - m) if m is not None and b is not None else 0
+                           for m, b in zip(mid, p90, strict=True)],
+                 "arrayminus": [(m - a) if m is not None and a is not None else 0
+                                for m, a in zip(mid, p10, strict=True)]},
+    ), row=1, col=2)
+    fig = _layout(fig, lang, t("roi_vs_time", lang))
+    positive = [v for v in lo if v is not None]
+    log = (bool(positive) and len(positive) == len(lo) and min(positive) > 0
+           and max(v for v in hi if v is not None) / min(positive) > 10)
+    fig.update_layout(hovermode="closest", xaxis_title="", yaxis_title="",
+                      height=max(300, 70 * len(names) + 120),
+                      xaxis={"type": "log" if log else "linear", "tickformat": ".0%"},
+                      xaxis2={"title": {"text": t("month", lang)}, "rangemode": "tozero"})
+    return fig
+
+
+def incremental_profit(quantiles: pd.DataFrame, lang: Lang, currency: str,
+                       title: str | None = None) -> go.Figure:
+    """Small multiples, one panel per bet: its extra profit each month against the plan (the
+    paired difference, replication by replication), mean and P10–P90 band, with the zero line.
+    `quantiles`: bet, month, mean, p10, p90 (`sim.report.owner.incremental`)."""
+    from plotly.subplots import make_subplots
+
+    bets = list(dict.fromkeys(quantiles["bet"]))
+    ncols = min(3, max(1, len(bets)))
+    nrows = max(1, -(-len(bets) // ncols))
+    # One scale for every panel, so that the bets' effects compare at a glance.
+    fig = make_subplots(rows=nrows, cols=ncols, shared_xaxes=True, shared_yaxes="all",
+                        subplot_titles=[str(b) for b in bets], vertical_spacing=0.12,
+                        horizontal_spacing=0.04)
+    for i, bet in enumerate(bets):
+        part = quantiles[quantiles["bet"] == bet]
+        r, c = i // ncols + 1, i % ncols + 1
+        color = _PALETTE[(i + 1) % len(_PALETTE)]
+        x = part["month"].tolist()
+        fig.add_trace(go.Scatter(x=x + x[::-1], y=part["p90"].tolist() + part["p10"].tolist()[::-1],
+                                 fill="toself", fillcolor=_rgba(color, 0.2), line={"width": 0},
+                                 hoverinfo="skip", showlegend=False), row=r, col=c)
+        fig.add_trace(go.Scatter(x=x, y=part["mean"], mode="lines", name=str(bet),
+                                 line={"color": color, "width": 2}, showlegend=False),
+                      row=r, col=c)
+        fig.add_hline(y=0, line={"color": "#888", "width": 1, "dash": "dot"}, row=r, col=c)
+    fig = _layout(fig, lang, title or "", "")
+    fig.update_layout(hovermode="x", height=260 * nrows + 60, xaxis_title="")
+    values = [*quantiles["p10"], *quantiles["p90"]]
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    if arr.size:
+        ticks, text = money_ticks(float(min(arr.min(), 0.0)), float(max(arr.max(), 0.0)),
+                                  currency, lang)
+        if ticks:
+            fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=text)
     return fig
 
 

@@ -6,11 +6,16 @@ The app and a notebook read the same numbers the CLI prints: everything here is 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from models.accounting.ledger import LEAKS
+from models.accounting.metrics import CHANNEL_EXTRA, channel_metric
+from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult
+from sim.report.i18n import Lang
 
 # The month-by-month view of seed 001: how many came, how many bought, for how much, what
 # acquisition cost, what was earned.
@@ -94,3 +99,196 @@ def goal_status(result: MonteCarloResult) -> dict[str, float | None] | None:
     ttg = s["time_to_goal"]
     return {"p_goal": s["goal_by_deadline"]["mean"], "p10": ttg["p10"], "p50": ttg["p50"],
             "p90": ttg["p90"]}
+
+
+# --- the owner's questions (seed 000, seed 001): what each client costs, per channel ----------
+
+# The cost per client of each stage of the journey after the sale (summary.json's figures).
+CLIENT_COSTS = ("cac", "onboarding_cost_per_client", "retention_cost_per_client_month",
+                "development_cost_per_upsell", "win_back_cost_per_client")
+# The value of a client: truncated at the horizon, and with what it brings after it.
+CLIENT_VALUE = ("cltv", "cltv_with_tail")
+
+
+def _band_rows(result: MonteCarloResult, names: tuple[str, ...]) -> pd.DataFrame:
+    s = result.summary()
+    return pd.DataFrame([{"metric": m, "mean": s[m]["mean"], "p10": s[m]["p10"],
+                          "p90": s[m]["p90"]} for m in names if m in s])
+
+
+def client_costs(result: MonteCarloResult) -> pd.DataFrame:
+    """metric, mean, p10, p90 of what a client costs: to win (CAC), to bring to a result
+    (onboarding), to keep (retention, per client-month), to develop (per upsell), to win back."""
+    return _band_rows(result, CLIENT_COSTS)
+
+
+def client_value(result: MonteCarloResult) -> pd.DataFrame:
+    """metric, mean, p10, p90 of CLTV to the horizon and with its tail after it."""
+    return _band_rows(result, CLIENT_VALUE)
+
+
+def channels(result: MonteCarloResult) -> pd.DataFrame:
+    """Per acquisition channel (the scenario's, then referrals, then the clients you had), means
+    over the replications: leads, new paying clients, conversion, advertising, acquisition cost
+    per client (advertising / new clients: salaries are not split by channel), the gross profit
+    of the clients it brought, and that profit less its advertising (negative: the channel loses
+    money over the horizon). Rows with nothing (no leads, no spend, no profit) are left out."""
+    s = result.summary()
+    names = [*(c.name for c in result.spec.channels), *CHANNEL_EXTRA]
+
+    def mean(name: str, what: str) -> float:
+        entry = s.get(channel_metric(name, what))
+        value = None if entry is None else entry["mean"]
+        return 0.0 if value is None else float(value)
+
+    rows = []
+    for name in names:
+        leads, clients = mean(name, "leads"), mean(name, "new_clients")
+        marketing, gross = mean(name, "marketing"), mean(name, "gross_profit")
+        if not (leads or clients or marketing or gross):
+            continue
+        rows.append({"channel": name, "leads": leads, "new_clients": clients,
+                     "conversion": clients / leads if leads else math.nan,
+                     "marketing": marketing,
+                     "cac_channel": marketing / clients if clients and marketing else math.nan,
+                     "gross_profit": gross, "net": gross - marketing})
+    return pd.DataFrame(rows, columns=["channel", "leads", "new_clients", "conversion",
+                                       "marketing", "cac_channel", "gross_profit", "net"])
+
+
+def incremental(cmp: Comparison, metric: str = "profit") -> pd.DataFrame:
+    """Per bet and month, the paired difference of a monthly metric against the plan (the same
+    replication's draw and stream, so what differs is the bet's doing): bet, month, mean, p10,
+    p90. The band is the spread of the outcomes, not the interval of the mean."""
+    base = cmp.monthly[BASELINE][metric]
+    frames = []
+    for name in cmp.names[1:]:
+        d = cmp.monthly[name][metric] - base
+        q = np.percentile(d, (10, 90), axis=0)
+        frames.append(pd.DataFrame({"bet": name, "month": np.arange(1, d.shape[1] + 1),
+                                    "mean": d.mean(axis=0), "p10": q[0], "p90": q[1]}))
+    if not frames:
+        return pd.DataFrame(columns=["bet", "month", "mean", "p10", "p90"])
+    return pd.concat(frames, ignore_index=True)
+
+
+# Words of the owner's tables and the app's pages that are not in sim.report.i18n
+# (key -> (English, Russian)); `words()` lists them for the completeness test.
+_TEXT: dict[str, tuple[str, str]] = {
+    "channel": ("Channel", "Канал"),
+    "referral": ("Referrals", "Рекомендации"),
+    "existing": ("What you had at the start (clients, open deals)",
+                 "Что было на старте (клиенты, открытые сделки)"),
+    "leads": ("Leads", "Лиды"),
+    "new_clients": ("New paying clients", "Новые платящие клиенты"),
+    "conversion": ("Conversion", "Конверсия"),
+    "marketing": ("Advertising", "Реклама"),
+    "cac_channel": ("Advertising per new client", "Реклама на нового клиента"),
+    "gross_profit": ("Gross profit of its clients", "Валовая прибыль его клиентов"),
+    "net": ("Gross profit less advertising", "Валовая прибыль минус реклама"),
+    "per_channel": ("Per channel: who came, who bought, what it cost and earned",
+                    "По каналам: сколько пришло и купило, сколько стоило и принесло"),
+    "per_channel_caption": (
+        "Means over the horizon. Acquisition cost here is advertising only (salaries are not "
+        "split by channel; the CAC above includes them). A negative last column: the channel's "
+        "clients have not yet paid back its advertising. The simulation does not record "
+        "revenue by channel or anything by segment.",
+        "Средние за горизонт. Стоимость привлечения здесь — только реклама (зарплаты по каналам "
+        "не делятся; CAC выше их включает). Отрицательная последняя колонка: клиенты канала "
+        "ещё не окупили его рекламу. Выручку по каналам и что-либо по сегментам модель не "
+        "записывает."),
+    "client_costs": ("What a client costs and brings", "Во что обходится клиент и что приносит"),
+    "cac": ("To win (CAC)", "Привлечь (CAC)"),
+    "onboarding_cost_per_client": ("To bring to a result (onboarding)",
+                                   "Довести до результата (онбординг)"),
+    "retention_cost_per_client_month": ("To keep, per client a month",
+                                        "Удержать, на клиента в месяц"),
+    "development_cost_per_upsell": ("To develop, per upsell", "Развить, на одну допродажу"),
+    "win_back_cost_per_client": ("To win back, per client returned",
+                                 "Вернуть, на вернувшегося клиента"),
+    "cltv": ("Value to the horizon (CLTV)", "Ценность до горизонта (CLTV)"),
+    "cltv_with_tail": ("Value with later years (CLTV with tail)",
+                       "Ценность с будущими годами (CLTV с хвостом)"),
+    "what": ("What", "Что"),
+    "ci_low": ("95% from", "95\u00a0%: от"),
+    "ci_high": ("95% to", "95\u00a0%: до"),
+    "mean": ("Mean", "Среднее"),
+    "p10": ("P10", "P10"),
+    "p90": ("P90", "P90"),
+    "total_new_clients": ("New clients over {months} months: {n} (P10 … P90: {lo} … {hi})",
+                          "Новых клиентов за {months} мес.: {n} (P10 … P90: {lo} … {hi})"),
+    "check_agent": ("Check with the agent model", "Проверить агентной моделью"),
+    "check_agent_help": (
+        "The app answers with the fast engine. This runs the same with the agent model (the "
+        "readable reference of the model): slower, the same results within the noise.",
+        "Приложение считает быстрым движком. Этот переключатель запускает то же на агентной "
+        "модели (эталонной): медленнее, результаты те же в пределах шума."),
+    "engine_fast": ("fast engine", "быстрый движок"),
+    "engine_agent": ("agent model", "агентная модель"),
+    "changes": ("What changes against the plan: mean [95% interval]",
+                "Что меняется по сравнению с планом: среднее [интервал 95 %]"),
+    "intervals": ("Costs, and the same with 95% intervals",
+                  "Стоимость и то же с интервалами 95 %"),
+    "incremental_profit": ("Extra profit a month against the plan: mean and P10–P90",
+                           "Дополнительная прибыль в месяц против плана: среднее и P10–P90"),
+    "roi_rank": ("ROI (log scale)", "ROI (логарифмическая шкала)"),
+    "months_p50": ("Months to goal (P50)", "Месяцев до цели (P50)"),
+    "payback": ("Payback, month", "Окупаемость, мес."),
+    "col_p_goal": ("Goal by deadline", "Цель к сроку"),
+    "col_p_best_npv": ("Best NPV", "Лучший NPV"),
+    "col_p_best_time": ("Fastest to goal", "Быстрее к цели"),
+    "grp_segments": ("Client segments", "Сегменты клиентов"),
+    "seg_caption": ("Each segment's share of the leads and how its clients differ from the "
+                    "average (1 = no difference); the shares add up to 100%.",
+                    "Доля каждого сегмента в лидах и чем его клиенты отличаются от среднего "
+                    "(1 — не отличаются); доли в сумме дают 100\u00a0%."),
+    "seg_share": ("Share of leads", "Доля лидов"),
+    "seg_share_help": ("The share of incoming leads from this segment, %.",
+                       "Доля входящих лидов из этого сегмента, %."),
+    "seg_conversion_multiplier": ("Conversion ×", "Конверсия ×"),
+    "seg_conversion_multiplier_help": ("Multiplies every conversion of the journey (0.7: 30% "
+                                       "fewer sales at each step).",
+                                       "Умножает каждую конверсию пути клиента (0,7 — на 30 % "
+                                       "меньше продаж на каждом шаге)."),
+    "seg_price_multiplier": ("Price ×", "Цена ×"),
+    "seg_price_multiplier_help": ("Multiplies every price (the average check).",
+                                  "Умножает каждую цену (средний чек)."),
+    "seg_churn_multiplier": ("Churn ×", "Отток ×"),
+    "seg_churn_multiplier_help": ("Multiplies the monthly churn (0.5: clients stay twice as "
+                                  "long).",
+                                  "Умножает месячный отток (0,5 — клиенты остаются вдвое "
+                                  "дольше)."),
+    "seg_frequency_multiplier": ("Purchases ×", "Покупки ×"),
+    "seg_frequency_multiplier_help": ("Multiplies how often clients buy.",
+                                      "Умножает частоту покупок."),
+    "seg_committee_delay_days": ("Decision, days", "Решение, дней"),
+    "seg_committee_delay_days_help": (
+        "Mean days a buying committee takes between 'yes' and the invoice (B2B).",
+        "Сколько дней в среднем закупочный комитет тянет между «да» и счётом (продажи компаниям)."),
+    "downloads": ("Take the answer away", "Забрать результат"),
+    "download_excel": ("Tables (Excel)", "Таблицы (Excel)"),
+    "download_excel_help": ("Every table of the page on its own sheet, numbers as numbers.",
+                            "Все таблицы страницы, каждая на своём листе, числа — числами."),
+    "download_csv": ("Tables (CSV, zip)", "Таблицы (CSV, zip)"),
+    "download_csv_help": ("Every table of the page as a CSV file, in one zip archive.",
+                          "Все таблицы страницы файлами CSV в одном zip-архиве."),
+    "download_html": ("Report (HTML)", "Отчёт (HTML)"),
+    "download_html_help": (
+        "The whole page with its charts as one file: opens in any browser without the app or "
+        "the internet, e.g. for an investor.",
+        "Вся страница с графиками одним файлом: открывается в любом браузере без приложения и "
+        "интернета — например, для инвестора."),
+}
+
+
+def words() -> dict[str, tuple[str, str]]:
+    return dict(_TEXT)
+
+
+def w(key: str, lang: Lang, **values: object) -> str:
+    """A word of this module; an unknown key (a channel's own name) as it is."""
+    pair = _TEXT.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "ru" else pair[0]
+    return text.format(**values) if values else text

@@ -14,9 +14,18 @@ from models.spec.errors import localized
 from models.spec.scenario import Scenario, text_in
 from sim.app.running import progressive, requested
 from sim.app.state import state, synced
-from sim.app.widgets import alt_name, ci_text, cols, months_text, provenance, renamed
+from sim.app.widgets import (
+    alt_name,
+    ci_text,
+    cols,
+    downloads,
+    engine_choice,
+    months_text,
+    provenance,
+    renamed,
+)
 from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
-from sim.report import charts
+from sim.report import charts, export, owner
 from sim.report.decision import decide, summary_lines
 from sim.report.i18n import (
     Lang,
@@ -26,10 +35,31 @@ from sim.report.i18n import (
     t,
     tooltip,
 )
+from sim.report.owner import w
 
 
 def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
-    """The comparison's ranked table (`Comparison.table()`) in the owner's words and money."""
+    """The comparison's ranked table (`Comparison.table()`) in the owner's words and money, the
+    decision columns first, no intervals and no cost, so that it fits a 1280-pixel screen; those
+    are in `interval_table`."""
+    cur = cmp.spec.currency
+    rows = []
+    for r in cmp.table().to_dict(orient="records"):
+        rows.append({
+            metric_label("bet", lang): alt_name(r["bet"], cmp.spec, lang),
+            w("col_p_goal", lang): percent(r["p_goal"], lang),
+            w("col_p_best_npv", lang): percent(r["p_best_npv"], lang),
+            w("col_p_best_time", lang): percent(r["p_best_time"], lang),
+            metric_label("npv", lang): money(r["npv"], cur, lang, compact=True),
+            metric_label("roi", lang): percent(r["roi"], lang),
+            w("payback", lang): months_text(r["payback_month"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def interval_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
+    """The ranked table's details: each option's cost, NPV and ROI with 95% intervals, months
+    to the goal P10 / P50 / P90."""
     cur = cmp.spec.currency
     rows = []
     for r in cmp.table().to_dict(orient="records"):
@@ -40,24 +70,40 @@ def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
                                    lambda x: money(x, cur, lang, compact=True)),
             t("roi_ci", lang): ci_text(r["roi"], r["roi_lo"], r["roi_hi"],
                                    lambda x: percent(x, lang)),
-            metric_label("payback_month", lang): months_text(r["payback_month"]),
             t("months_to_goal", lang): months_text(r["months_to_goal_p10"], r["months_to_goal_p50"],
                                                r["months_to_goal_p90"]),
-            metric_label("p_goal", lang): percent(r["p_goal"], lang),
-            metric_label("p_best_npv", lang): percent(r["p_best_npv"], lang),
-            metric_label("p_best_time", lang): percent(r["p_best_time"], lang),
         })
     return pd.DataFrame(rows)
 
 
-def _column_help(lang: Lang) -> dict[str, Any]:
-    names = {t("npv_ci", lang): "npv", t("roi_ci", lang): "roi",
-             metric_label("p_goal", lang): "p_goal",
-             metric_label("p_best_npv", lang): "p_best_npv",
-             metric_label("p_best_time", lang): "p_best_time"}
-    return {label: st.column_config.Column(help=tooltip(key, lang))
-            for label, key in names.items()}
+def changes_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
+    """Per bet, the paired change against the plan in revenue, profit, CLTV, CAC and customer
+    equity: mean [95% interval] (what the CLI prints under the ranking)."""
+    cur = cmp.spec.currency
+    rows = []
+    for name in cmp.names[1:]:
+        row = {metric_label("bet", lang): alt_name(name, cmp.spec, lang)}
+        for metric in export.CHANGED:
+            p = cmp.paired(name, metric)
+            row[metric_label(metric, lang)] = ci_text(
+                p["mean"], p["ci_low"], p["ci_high"], lambda x: money(x, cur, lang, compact=True))
+        rows.append(row)
+    return pd.DataFrame(rows)
 
+
+def _column_help(lang: Lang) -> dict[str, Any]:
+    # Short headers, so that the decision columns fit; the tooltip says what each one means.
+    names = {metric_label("npv", lang): "npv", metric_label("roi", lang): "roi",
+             w("col_p_goal", lang): "p_goal", w("col_p_best_npv", lang): "p_best_npv",
+             w("col_p_best_time", lang): "p_best_time"}
+    helps: dict[str, Any] = {}
+    for label, key in names.items():
+        text = tooltip(key, lang) or ""
+        if key.startswith("p_"):
+            text = f"{metric_label(key, lang)}. {text}".strip()
+        helps[label] = st.column_config.Column(help=text)
+    helps[metric_label("bet", lang)] = st.column_config.Column(width="medium")
+    return helps
 
 
 def _bet_line(bet: Any, spec: Scenario, lang: Lang) -> str:
@@ -96,6 +142,7 @@ def page(spec: Scenario, lang: Lang) -> None:
     with c[1]:
         synced(st.selectbox, keys[2], lang, label=t("max_bets", lang), options=(1, 2, 3),
                 index=(1, 2, 3).index(state()[keys[2]]))
+    engine = engine_choice(lang)
     settings = requested(f"compare_settings:{sfx}", keys, t("compare_run", lang), lang)
     if settings is None:
         return
@@ -116,30 +163,38 @@ def page(spec: Scenario, lang: Lang) -> None:
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> Comparison:
         return compare_bets(spec, list(bets), replications=reps, seed=seed, budget=budget or None,
-                            max_bets=max_bets, progress=progress, executor=pool)
+                            max_bets=max_bets, progress=progress, executor=pool, engine=engine)
+
+    key = ("compare", scenario_hash(spec), settings, engine)
 
     def render(cmp: Comparison, tag: str) -> None:
-        provenance(spec, cmp.replications, cmp.seed, lang)
+        provenance(spec, cmp.replications, cmp.seed, lang, cmp.engine)
         # Which option to pick and why, first (sim.report.decision); "$" would start LaTeX
         decision = decide(cmp)
-        lines = summary_lines(decision, cur, lang, {n: alt_name(n, spec, lang) for n in cmp.names})
+        names = {n: alt_name(n, spec, lang) for n in cmp.names}
+        lines = summary_lines(decision, cur, lang, names)
         (st.success if decision.settled else st.info)(
             "\n\n".join(line.replace("$", "\\$") for line in lines))
         st.subheader(t("ranked", lang))
         st.dataframe(ranked_table(cmp, lang), hide_index=True, column_config=_column_help(lang),
                      key=f"ranked-{tag}")
+        with st.expander(w("intervals", lang)):
+            st.dataframe(interval_table(cmp, lang), hide_index=True, key=f"intervals-{tag}")
+        st.subheader(w("changes", lang))
+        st.dataframe(changes_table(cmp, lang), hide_index=True, key=f"changes-{tag}",
+                     column_config={metric_label(m, lang): st.column_config.Column(
+                         help=tooltip(m, lang)) for m in export.CHANGED if tooltip(m, lang)})
         table = cmp.table()
         table = renamed(table[table["bet"] != BASELINE], spec, lang)
         st.plotly_chart(charts.roi_vs_time(table, lang), key=f"roi-{tag}")
-        q = renamed(cmp.monthly_quantiles(), spec, lang)
-        c1, c2 = st.columns(2)
-        c1.plotly_chart(charts.fan_chart(q, "revenue", lang, t("fan_revenue", lang), group="bet",
-                                         currency=cur), key=f"fanrev-{tag}")
-        c2.plotly_chart(charts.fan_chart(q, "profit", lang, t("fan_profit", lang), group="bet",
-                                         currency=cur), key=f"fanprofit-{tag}")
+        inc = owner.incremental(cmp)
+        inc["bet"] = [names[b] for b in inc["bet"]]
+        st.plotly_chart(charts.incremental_profit(inc, lang, cur, w("incremental_profit", lang)),
+                        key=f"incprofit-{tag}")
         st.plotly_chart(charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
                         key=f"levers-{tag}")
+        if tag == "full":
+            downloads((*key, cmp.replications, cmp.seed), lang,
+                      lambda: export.comparison_report(cmp, lang))
 
-    progressive(("compare", scenario_hash(spec), settings), lang, run, render,
-                t("run_compare", lang))
-
+    progressive(key, lang, run, render, t("run_compare", lang), engine)

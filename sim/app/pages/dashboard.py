@@ -12,9 +12,9 @@ import streamlit as st
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
 from sim.app.running import progressive
-from sim.app.widgets import fmt, metric_card, provenance
+from sim.app.widgets import downloads, engine_choice, fmt, metric_card, provenance
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
-from sim.report import charts, owner
+from sim.report import charts, export, owner
 from sim.report.i18n import (
     Lang,
     metric_label,
@@ -24,15 +24,18 @@ from sim.report.i18n import (
     t,
     tooltip,
 )
+from sim.report.owner import w
 
 # --- results pages --------------------------------------------------------------------------------
 
 def page(spec: Scenario, lang: Lang) -> None:
     st.header(t("page_dashboard", lang))
     cur = spec.currency
+    engine = engine_choice(lang)
+    key = ("forecast", scenario_hash(spec), engine)
 
     def render(result: MonteCarloResult, tag: str) -> None:
-        provenance(spec, result.replications, result.seed, lang)
+        provenance(spec, result.replications, result.seed, lang, result.engine)
         s = result.summary()
         st.subheader(t("dash_headline", lang, months=spec.horizon_months))
         cards = ("total_revenue", "total_profit", "npv_profit", "cac", "cltv_with_tail", "romi",
@@ -51,6 +54,11 @@ def page(spec: Scenario, lang: Lang) -> None:
                                 for m in (goal["p10"], goal["p50"], goal["p90"]))
             st.markdown(t("p_goal_value", lang, p=percent(goal["p_goal"], lang), m=months),
                         help=tooltip("goal_by_deadline", lang))
+        clients = s["total_new_clients"]
+        st.markdown(w("total_new_clients", lang, months=spec.horizon_months,
+                      n=number(clients["mean"], lang), lo=number(clients["p10"], lang),
+                      hi=number(clients["p90"], lang)))
+        _owner_questions(result, lang, tag)
 
         st.subheader(t("dash_month_by_month", lang))
         q = result.monthly_quantiles()
@@ -90,12 +98,29 @@ def page(spec: Scenario, lang: Lang) -> None:
         cols = st.columns(4)
         for i, row in enumerate(owner.levers(result).itertuples(index=False)):
             metric_card(cols[i], row.metric, row.mean, cur, lang, (row.p10, row.p90))
+        if tag == "full":
+            downloads((*key, result.replications, result.seed), lang,
+                      lambda: export.forecast_report(result, lang))
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> MonteCarloResult:
-        return run_monte_carlo(spec, reps, seed, progress=progress, executor=pool)
+        return run_monte_carlo(spec, reps, seed, progress=progress, executor=pool, engine=engine)
 
-    progressive(("forecast", scenario_hash(spec)), lang, run, render, t("run_forecast", lang))
+    progressive(key, lang, run, render, t("run_forecast", lang), engine)
+
+
+def _owner_questions(result: MonteCarloResult, lang: Lang, tag: str) -> None:
+    """What a client costs at each stage and what it brings (CLTV to the horizon and with its
+    tail); per channel, who came and bought, what it cost and earned (`sim.report.owner`)."""
+    for table, part in ((export.client_cost_table(result, lang), "costs"),
+                        (export.channel_table(result, lang), "channels")):
+        st.subheader(table.title)
+        # the channels' money in millions ('RUB 15.0M'), so that every column fits the page
+        st.dataframe(export.shown(table, result.spec.currency, lang, compact=part == "channels"),
+                     hide_index=True,
+                     key=f"{part}-{tag}", width="stretch")
+        if part == "channels":
+            st.caption(w("per_channel_caption", lang))
 
 
 _COUNT_COLUMNS = ("leads", "new_clients", "active_clients")

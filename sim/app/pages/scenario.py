@@ -35,6 +35,7 @@ from sim.report.i18n import (
     percent,
     t,
 )
+from sim.report.owner import w
 
 # --- the scenario page ----------------------------------------------------------------------------
 
@@ -45,7 +46,10 @@ _MONEY_FIELDS = {"budget_monthly", "half_saturation_budget", "salary_monthly", "
 _SHARE_FIELDS = {"commission_rate", "lost_unprocessed", "first_contact_conversion",
                  "first_contact_drop", "conversion_per_touch", "paid_probability",
                  "upsell_probability", "monthly_churn", "monthly_churn_no_result",
-                 "churn_reduction", "probability"}
+                 "churn_reduction", "probability", "share"}
+# A segment's parameters (issue 11, item 6); their words are in sim.report.owner.
+_SEGMENT_FIELDS = ("share", "conversion_multiplier", "price_multiplier", "churn_multiplier",
+                   "frequency_multiplier", "committee_delay_days")
 _INT_FIELDS = {"horizon_months", "deadline_month", "managers", "max_touches"}
 
 
@@ -110,6 +114,8 @@ class _Editor:
         kind = self.kind(name)
         label = t(name, lang) if name in LABELS else path
         help_ = field_help(name, lang)
+        if path.startswith("segments."):
+            label, help_ = w(f"seg_{name}", lang), w(f"seg_{name}_help", lang)
         # Keyed per language: the text shown ('27 000 000' / '27,000,000') is the language's.
         key = f"edit:{self.src}:{lang}:{path}"
         value = state()["overrides"].get(path, value)
@@ -200,7 +206,8 @@ def page(lang: Lang) -> None:
 
 def _group(name: str, lang: Lang, expanded: bool = False) -> Any:
     # A key keeps a section open or closed across reruns (an invalid edit does not fold it).
-    return st.expander(t(name, lang), expanded=expanded, key=f"section:{name}")
+    title = w(name, lang) if name == "grp_segments" else t(name, lang)
+    return st.expander(title, expanded=expanded, key=f"section:{name}")
 
 
 def _editors(full: dict[str, Any], ed: _Editor) -> None:
@@ -232,6 +239,15 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
             for i, name in enumerate(("budget_monthly", "max_leads", "half_saturation_budget",
                                       "organic_leads")):
                 ed.field(c[i + 1], f"channels.{ch['name']}.{name}", ch[name])
+    if full.get("segments"):
+        with _group("grp_segments", lang):
+            st.caption(w("seg_caption", lang))
+            for seg in full["segments"]:
+                c = cols(len(_SEGMENT_FIELDS) + 1)
+                # a segment has no title of its own: its name, as written in the scenario
+                c[0].markdown(f"`{seg['name']}`")
+                for i, name in enumerate(_SEGMENT_FIELDS):
+                    ed.field(c[i + 1], f"segments.{seg['name']}.{name}", seg[name])
     with _group("grp_team", lang):
         c = cols(4)
         ed.field(c[0], "sales.managers", full["sales"]["managers"])
@@ -273,10 +289,10 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
         ed.field(c[2], "retention.cost_per_client_month", r["cost_per_client_month"])
     with _group("grp_winback", lang):
         c = cols(3)
-        w = full["win_back"]
-        ed.field(c[0], "win_back.enabled", w["enabled"])
-        ed.field(c[1], "win_back.probability", w["probability"])
-        ed.field(c[2], "win_back.cost_per_attempt", w["cost_per_attempt"])
+        wb = full["win_back"]
+        ed.field(c[0], "win_back.enabled", wb["enabled"])
+        ed.field(c[1], "win_back.probability", wb["probability"])
+        ed.field(c[2], "win_back.cost_per_attempt", wb["cost_per_attempt"])
 
 
 

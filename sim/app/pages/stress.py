@@ -11,13 +11,14 @@ import streamlit as st
 from models.compiled.bets import stress_shocks
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
+from sim.app import widgets
 from sim.app.running import progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import alt_name, ci_text, cols, months_text, provenance, renamed
 from sim.experiments.compare import Comparison, compare_bets
 from sim.experiments.montecarlo import goal_value
 from sim.experiments.statistics import describe
-from sim.report import charts
+from sim.report import charts, export
 from sim.report.i18n import (
     Lang,
     metric_label,
@@ -46,6 +47,7 @@ def page(spec: Scenario, lang: Lang) -> None:
     with c[2]:
         synced(st.slider, keys[2], lang, label=t("severity", lang), min_value=0.5,
                 max_value=2.0, value=float(state()[keys[2]]), step=0.25)
+    engine = widgets.engine_choice(lang)
     settings = requested(f"stress_settings:{sfx}", keys, t("stress_run", lang), lang)
     if settings is None:
         return
@@ -56,10 +58,10 @@ def page(spec: Scenario, lang: Lang) -> None:
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> Comparison:
         return compare_bets(spec, shocks, replications=reps, seed=seed, progress=progress,
-                            executor=pool)
+                            executor=pool, engine=engine)
 
     def render(cmp: Comparison, tag: str) -> None:
-        provenance(spec, cmp.replications, cmp.seed, lang)
+        provenance(spec, cmp.replications, cmp.seed, lang, cmp.engine)
         table = cmp.table().set_index("bet")
         rows = []
         for name in cmp.names:
@@ -96,7 +98,10 @@ def page(spec: Scenario, lang: Lang) -> None:
         c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang,
                                          t("cum_profit_per_shock", lang), group="bet",
                                          currency=cur), key=f"stressfan-{tag}")
+        if tag == "full":  # the page's tables and charts to take away (sim.report.export)
+            widgets.downloads(("stress", scenario_hash(spec), settings, engine, cmp.replications,
+                       cmp.seed), lang, lambda: export.stress_report(cmp, lang))
 
-    progressive(("stress", scenario_hash(spec), settings), lang, run, render,
-                t("run_stress", lang))
+    progressive(("stress", scenario_hash(spec), settings, engine), lang, run, render,
+                t("run_stress", lang), engine)
 
