@@ -29,6 +29,7 @@ says which lines, what is wrong and the fix, in English and Russian.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,7 +186,10 @@ def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
     if "month" not in columns:
         raise ActualsError(source, [_m("no_month", columns=columns)])
     problems: list[str] = []
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    # pandas renames a repeated header 'revenue' to 'revenue.1'
+    repeated = sorted({c for c in columns if columns.count(c) > 1}
+                      | {m.group(1) for c in columns
+                         if (m := re.fullmatch(r"(.+)\.\d+", c)) and m.group(1) in columns})
     if repeated:
         raise ActualsError(source, [_m("repeated_columns", columns=", ".join(repeated))])
     counts = count_columns(spec)
