@@ -77,11 +77,11 @@ _TEXT: dict[str, tuple[str, str]] = {
                 "new_clients или revenue"),
     "bad_month": ("the month is not a whole number >= 1 in {rows}: write the plan's month "
                   "number (1 for the plan's first month), not a date",
-                  "месяц не целое число >= 1 в {rows}: укажите номер месяца плана (1 — первый "
+                  "месяц не целое число >= 1 ({rows}): укажите номер месяца плана (1 — первый "
                   "месяц плана), а не дату"),
     "month_after_horizon": ("months after the plan's horizon ({horizon}) in {rows}: remove "
                             "them or lengthen horizon_months in the scenario",
-                            "месяцы после горизонта плана ({horizon}) в {rows}: удалите их или "
+                            "месяцы после горизонта плана ({horizon}) ({rows}): удалите их или "
                             "увеличьте horizon_months в сценарии"),
     "repeated_month": ("month {month} appears more than once ({rows}): keep one row per month",
                        "месяц {month} встречается несколько раз ({rows}): оставьте одну строку "
@@ -92,16 +92,16 @@ _TEXT: dict[str, tuple[str, str]] = {
                        "эти строки (ячейки можно оставить пустыми, если цифра неизвестна)"),
     "malformed": ("{column}: not a number in {rows}; write a plain number such as 1234 or "
                   "1 234,50, or leave the cell empty if it is unknown",
-                  "{column}: не число в {rows}; запишите обычное число, например 1234 или "
+                  "{column}: не число ({rows}); запишите обычное число, например 1234 или "
                   "1 234,50, или оставьте ячейку пустой, если цифра неизвестна"),
     "negative": ("{column}: a negative value in {rows}; counts and amounts are >= 0 (net "
                  "refunds against the revenue of their month)",
-                 "{column}: отрицательное значение в {rows}; количества и суммы >= 0 "
+                 "{column}: отрицательное значение ({rows}); количества и суммы >= 0 "
                  "(возвраты вычтите из выручки их месяца)"),
     "fraction": ("{column}: not a whole number in {rows}; a count of leads or clients is whole",
-                 "{column}: не целое число в {rows}; количество лидов или клиентов — целое"),
+                 "{column}: не целое число ({rows}); количество лидов или клиентов — целое"),
     "too_large": ("{column}: a value above {limit} in {rows}; is it a typo?",
-                  "{column}: значение больше {limit} в {rows}; нет ли опечатки?"),
+                  "{column}: значение больше {limit} ({rows}); нет ли опечатки?"),
 }
 _LIMIT = 1e13  # the largest amount or count GrowthSim accepts (as a scenario's numbers)
 

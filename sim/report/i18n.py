@@ -28,6 +28,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "page_dashboard": ("Owner's dashboard", "Панель собственника"),
     "page_compare": ("Compare options", "Сравнение вариантов вложений"),
     "page_stress": ("Stress test", "Стресс-тест"),
+    "page_track": ("Plan vs actual", "План и факт"),
     "scenario": ("Scenario", "Сценарий"),
     "seed": ("Random series", "Номер случайной серии"),
     "seed_help": ("The random seed: the same scenario and series number give the same numbers; "

@@ -63,8 +63,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col_bet": ("Option", "Вариант"),
     "col_npv_plan": ("Extra NPV, plan", "Доп. NPV, план"),
     "col_npv_now": ("Extra NPV, now", "Доп. NPV, сейчас"),
-    "col_goal_plan": ("P(goal), plan", "P(цели), план"),
-    "col_goal_now": ("P(goal), now", "P(цели), сейчас"),
+    "col_goal_plan": ("P(goal), plan", "Вероятность цели, план"),
+    "col_goal_now": ("P(goal), now", "Вероятность цели, сейчас"),
     "col_rank_plan": ("Rank, plan", "Место, план"),
     "col_rank_now": ("Rank, now", "Место, сейчас"),
     # words
@@ -104,6 +104,37 @@ _TEXT: dict[str, tuple[str, str]] = {
                  "Лучший вариант сейчас: {name} (по плану: {plan})."),
     "months_in": ("{months} months of actuals from {source}.",
                   "{months} мес. фактических данных из {source}."),
+    # the app's page
+    "page_title": ("Plan vs actual", "План и факт"),
+    "page_caption": ("Upload the business's monthly actuals: each month is placed in the plan's "
+                     "forecast, the stages of the journey that are off are named, and the "
+                     "forecast starts again from where the business is now.",
+                     "Загрузите фактические данные бизнеса по месяцам: каждый месяц сравнивается "
+                     "с прогнозом плана, называются этапы пути клиента, которые отклоняются, и "
+                     "прогноз строится заново от текущего положения бизнеса."),
+    "upload": ("Monthly actuals (CSV)", "Факт по месяцам (CSV)"),
+    "upload_hint": ("Columns: `month`, then any of `leads`, `leads_<channel>`, `new_clients`, "
+                    "`revenue`, `churned`, `active_clients`, `marketing`, `lost_<stage>`; an "
+                    "empty cell means unknown.",
+                    "Столбцы: `month`, затем любые из `leads`, `leads_<channel>`, "
+                    "`new_clients`, `revenue`, `churned`, `active_clients`, `marketing`, "
+                    "`lost_<stage>`; пустая ячейка — значение неизвестно."),
+    "use_example": ("Use the example actuals of the B2B services plan",
+                    "Взять пример фактических данных для плана ИТ-услуг"),
+    "no_actuals": ("Upload a file of actuals, or take the example, to compare the plan with "
+                   "them.",
+                   "Загрузите файл с фактом или возьмите пример, чтобы сравнить с ним план."),
+    "run": ("Compare with the plan", "Сравнить с планом"),
+    "running": ("plan vs actual", "план и факт"),
+    "figure_choice": ("Figure", "Показатель"),
+    "rates_title": ("Which stage of the journey is off", "Какой этап пути клиента отклоняется"),
+    "flagged_title": ("Months outside the plan's P10–P90", "Месяцы вне P10–P90 плана"),
+    "none_flagged": ("No month is outside the plan's P10–P90.",
+                     "Ни один месяц не выходит за P10–P90 плана."),
+    "side_title": ("Plan and re-forecast", "План и новый прогноз"),
+    "goal_plan": ("Goal by the deadline, plan", "Цель к сроку, план"),
+    "goal_now": ("Goal by the deadline, now", "Цель к сроку, сейчас"),
+    "bets_title": ("Which options look best now", "Какие варианты выглядят лучше сейчас"),
     "reforecast_note": ("The re-forecast starts after month {month} from the actual active "
                         "clients, with the rates updated by the actuals.",
                         "Новый прогноз начинается после {month}-го месяца с фактического "
@@ -241,7 +272,8 @@ def _nan_none(x: Any) -> float | None:
 
 def summary_lines(result: TrackResult, lang: Lang) -> list[str]:
     """The answer in sentences: are we on track, which rate is off, P(goal) now, best bet."""
-    lines = [w("months_in", lang, months=result.months, source=result.actuals.source)]
+    source = Path(result.actuals.source).name
+    lines = [w("months_in", lang, months=result.months, source=f"`{source}`")]
     total = len(result.positions)
     flagged = len(result.flagged())
     lines.append(w("flag_summary", lang, flagged=flagged, total=total,
