@@ -81,7 +81,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                   "месяц плана), а не дату"),
     "month_after_horizon": ("months after the plan's horizon ({horizon}) in {rows}: remove "
                             "them or lengthen horizon_months in the scenario",
-                            "месяцы после горизонта плана ({horizon}) ({rows}): удалите их или "
+                            "месяцы после горизонта плана ({horizon} мес.): {rows}; удалите их или "
                             "увеличьте horizon_months в сценарии"),
     "repeated_month": ("month {month} appears more than once ({rows}): keep one row per month",
                        "месяц {month} встречается несколько раз ({rows}): оставьте одну строку "

@@ -88,15 +88,22 @@ def track(
             raise _fail(str(err)) from None
     files = _written(lambda: report.write_track(result, out), out)
     for line in report.summary_lines(result, "en"):
-        console.print(escape(line), soft_wrap=True)
-    _print(report.rates_table(result, "en"), "Rates of the journey")
+        console.print(escape(line))
+    # Short columns in the terminal (80 columns); track.json and the app have them all.
+    rates = report.rates_table(result, "en")
+    rates["Now [90%]"] = rates["Estimate now"] + " [" + rates["90% interval"] + "]"
+    _print(rates[["Rate", "Plan", "Actual", "Now [90%]", "Change"]], "Rates of the journey")
     flagged = report.positions_table(result, "en", only_flagged=True)
     if len(flagged):
-        _print(flagged.drop(columns=["Plan P50"]), "Months outside the plan's P10-P90")
+        flagged["Plan P10-P90"] = flagged["Plan P10"] + " - " + flagged["Plan P90"]
+        _print(flagged[["Month", "Figure", "Actual", "Plan P10-P90", "Percentile in the plan"]]
+               .rename(columns={"Percentile in the plan": "Pct"}),
+               "Months outside the plan's P10-P90")
     bets = report.bets_table(result, "en")
     if bets is not None:
-        _print(bets[["Option", "Rank, now", "Rank, plan", "Extra NPV, now", "P(goal), now"]],
-               "Options, now and in the plan")
+        _print(bets[["Option", "Rank, now", "Rank, plan", "Extra NPV, now", "P(goal), now"]]
+               .rename(columns={"Rank, now": "Now", "Rank, plan": "Plan"}),
+               "Options: rank now and in the plan")
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
 
 

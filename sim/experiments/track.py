@@ -502,6 +502,10 @@ def _whole(x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class TrackResult:
+    """Plan vs actual and the re-forecast: the plan's fan, where each actual falls in it
+    (`positions`, `flagged()`), the journey's rates with their posterior intervals, the
+    re-forecast's scenario and fan, and (with `bet_replications`) the bets on both."""
+
     spec: Scenario
     actuals: Actuals
     plan: Fan

@@ -43,7 +43,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "rate_leads_channel": ("Leads a month: {channel}", "Заявок в месяц: {channel}"),
     "rate_leads_referral": ("Leads a month from recommendations",
                             "Заявок в месяц по рекомендациям"),
-    "rate_stage": ("Share of leads: {stage}", "Доля заявок: {stage}"),
+    "rate_stage": ("{stage} (share of leads)", "{stage} (доля заявок)"),
     # columns
     "col_month": ("Month", "Месяц"),
     "col_figure": ("Figure", "Показатель"),
@@ -177,8 +177,7 @@ def rate_name(rate: Rate, spec: Scenario, lang: Lang) -> str:
             return w("rate_leads_referral", lang)
         return w("rate_leads_channel", lang, channel=_channel_title(spec, rate.name[6:], lang))
     if rate.kind == "stage":
-        return w("rate_stage", lang, stage=w(rate.name, lang).lower() if lang == "en"
-                 else w(rate.name, lang))
+        return w("rate_stage", lang, stage=w(rate.name, lang))
     return w(f"rate_{rate.kind}", lang)
 
 
