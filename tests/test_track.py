@@ -35,6 +35,7 @@ from sim.experiments.track import (
 from sim.experiments.track import (
     simulated_actuals as simulate_actuals,
 )
+from sim.report.i18n import Lang
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "b2b_services.yaml"
@@ -256,3 +257,38 @@ def test_cli_track_writes_its_files_and_refuses_bad_actuals(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert "Traceback" not in result.output and "churned: a negative value in row 2" in " ".join(
         result.output.split())
+
+
+def test_words_in_both_languages_with_the_same_placeholders() -> None:
+    import re
+
+    from models.calibration import actuals as actuals_words
+    from sim.report import track as report
+
+    for module in (report, actuals_words):
+        for key, (en, ru) in module.words().items():
+            assert en.strip() and ru.strip() and en != ru, key
+            assert set(re.findall(r"{(\w+)", en)) == set(re.findall(r"{(\w+)", ru)), key
+            assert any("а" <= ch <= "я" for ch in ru.lower()), key
+
+
+def test_report_tables_and_figure_in_both_languages(spec: Scenario, fan: Fan) -> None:
+    from sim.report import track as report
+
+    frame = simulate_actuals(load_scenario(PLAN, CHURN_15), MONTHS, 100, columns=COLUMNS)
+    result = track(spec, _actuals(frame, spec, "fact.csv"), REPS, seed=1, workers=1, plan=fan)
+    langs: tuple[Lang, ...] = ("en", "ru")
+    for lang in langs:
+        rates = report.rates_table(result, lang)
+        assert len(rates) == len(result.rates)
+        fig = report.figure(result, "churned", lang)
+        names = [tr.name for tr in fig.data]
+        assert report.w("plan_band", lang) in names
+        assert report.w("actual_dots", lang) in names
+        # the re-forecast's fan starts the month after the last actual
+        now = next(tr for tr in fig.data if tr.name == report.w("now_median", lang))
+
+        assert min(now.x) == MONTHS + 1
+        assert report.summary_lines(result, lang)
+    assert "Ежемесячный отток" in report.rates_table(result, "ru").iloc[:, 0].tolist()
+    assert set(report.chart_metrics(result)) == set(result.positions.metric)
