@@ -138,19 +138,25 @@ def test_actuals_of_the_plan_itself_are_flagged_at_the_expected_rate(spec: Scena
 
 
 def test_the_plans_own_path_leaves_p_goal_where_it_was(spec: Scenario, fan: Fan) -> None:
-    """Actuals that are the plan's expected path: no rate is off, and the re-forecast's P(goal)
-    (its target set at the plan's median, so that a narrower fan does not move it) is the
-    plan's within Monte Carlo error."""
-    target = float(np.median(fan.series["revenue"][:, spec.goal.deadline_month - 1]))
-    at_median = load_scenario(PLAN, [f"goal.target={target}"])
+    """Actuals that are the plan's expected path: no rate is off, nothing is flagged, the
+    re-forecast starts where the actuals end, its mean revenue at the deadline is the plan's,
+    and P(goal) is the plan's within Monte Carlo error. The target is set at the plan's mean at
+    the deadline: the update narrows the fan around the expected path, which moves P(goal) only
+    for a target away from the centre."""
+    deadline = spec.goal.deadline_month if spec.goal else 0
+    at_deadline = fan.series["revenue"][:, deadline - 1]
+    target = float(at_deadline.mean())
+    at_mean = load_scenario(PLAN, [f"goal.target={target}"])
     frame = pd.DataFrame({c: np.round(fan.series[c][:, :MONTHS].mean(axis=0))
                           for c in COLUMNS})
     frame.insert(0, "month", range(1, MONTHS + 1))
-    result = track(at_median, _actuals(frame, at_median), REPS, seed=1, workers=1,
-                   plan=Fan(fan.series, (fan.series["revenue"][:, spec.goal.deadline_month - 1]
-                                         >= target).astype(float)))
+    plan = Fan(fan.series, (at_deadline >= target).astype(float))
+    result = track(at_mean, _actuals(frame, at_mean), REPS, seed=1, workers=1, plan=plan)
     assert not [r.name for r in result.rates if r.off]
     assert result.flagged().empty
+    now = result.reforecast.series["revenue"][:, deadline - 1 - MONTHS]
+    se = math.hypot(at_deadline.std(ddof=1), now.std(ddof=1)) / math.sqrt(REPS)
+    assert abs(now.mean() - at_deadline.mean()) < 3 * se, (now.mean(), at_deadline.mean())
     p_plan, se_plan = result.plan.p_goal()
     p_now, se_now = result.reforecast.p_goal()
     assert p_plan is not None and p_now is not None and se_plan and se_now
@@ -159,7 +165,7 @@ def test_the_plans_own_path_leaves_p_goal_where_it_was(spec: Scenario, fan: Fan)
     assert result.reforecast.first_month == MONTHS + 1
     assert result.reforecast_spec.horizon_months == spec.horizon_months - MONTHS
     assert result.reforecast_spec.goal is not None
-    assert result.reforecast_spec.goal.deadline_month == spec.goal.deadline_month - MONTHS
+    assert result.reforecast_spec.goal.deadline_month == deadline - MONTHS
     start = sum(c.count for c in result.reforecast_spec.initial_state.clients)
     assert start == frame["active_clients"].iloc[-1]
 

@@ -91,6 +91,7 @@ def track_series(ledger: Any, channels: list[str]) -> dict[str, np.ndarray]:
         out[stage] = a["flows"][:, :, S[stage]].sum(axis=1)
     for k in range(a["revenue"].shape[1]):
         out[f"revenue_tier_{k}"] = a["revenue"][:, k, :].sum(axis=1)
+        out[f"repeat_revenue_tier_{k}"] = a["revenue"][:, k, 1]
     return out
 
 
@@ -459,18 +460,14 @@ def _state_now(spec: Scenario, fan: Fan, actuals: Actuals) -> dict[str, Any]:
     active = actuals.column("active_clients")[-1]
     if np.isnan(active):
         active = float(fan.series["active_clients"][:, col].mean())
-    # clients by tier as the plan's revenue of the month is split, per client-month of a tier
-    per_client = np.array([_mean(t.price) or 0.0 for t in spec.tiers]) / np.array(
-        [_mean(t.purchase_interval_months) or 1.0 for t in spec.tiers])
-    revenue = np.array([fan.series[f"revenue_tier_{k}"][:, col].mean()
-                        for k in range(len(spec.tiers))])
-    weight = np.where(per_client > 0, revenue / np.maximum(per_client, 1e-9), 0.0)
+    # Clients by tier: the ledger counts active clients, not by tier (see `_tier_clients`).
+    weight = np.array([_tier_clients(fan, k, col, t) for k, t in enumerate(spec.tiers)])
     if weight.sum() <= 0:
         weight = np.ones(len(spec.tiers))
     clients = _whole(active * weight / weight.sum())
     state: dict[str, Any] = {"clients": [
         {"tier": t.name, "count": int(n), "tenure_months": float(T),
-         "onboarded_share": float(np.clip(_mean(t.onboarding_probability) or 0.0, 0, 1))}
+         "onboarded_share": _onboarded_among_active(t)}
         for t, n in zip(spec.tiers, clients, strict=True) if n > 0]}
     leads_now = actuals.column("leads")[-1]
     plan_leads = float(fan.series["leads"][:, col].mean())
@@ -486,6 +483,42 @@ def _state_now(spec: Scenario, fan: Fan, actuals: Actuals) -> dict[str, Any]:
     state["unpaid_invoices"] = [{"tier": t.name, "count": int(n)} for t, n in zip(
         spec.tiers, _whole(invoices * entry / entry.sum()), strict=True) if n > 0]
     return state
+
+
+def _onboarded_among_active(tier: Any) -> float:
+    """The share brought to result among a tier's active clients. Those not brought to result
+    leave faster, so fewer of them are still active than joined: in a steady state each kind's
+    stock is its inflow over its exit rate (onboarding p / churn c, (1 - p) / churn c_nr)."""
+    p = float(np.clip(_mean(tier.onboarding_probability) or 0.0, 0.0, 1.0))
+    c = max(_mean(tier.monthly_churn) or 0.0, 1e-6)
+    c_nr = max(_mean(tier.monthly_churn_no_result) or c, 1e-6)
+    kept, lost = p / c, (1.0 - p) / c_nr
+    return kept / (kept + lost) if kept + lost > 0 else p
+
+
+def _tier_clients(fan: Fan, k: int, col: int, tier: Any) -> float:
+    """The plan's clients of tier k at column `col`, from its purchases (revenue / price).
+
+    A client buys once per purchase interval on average. On a schedule (`regular`), a young
+    cohort buys in bursts, so the purchases of the last interval's months count the clients,
+    each month's times the share still active since, (1 - churn)^j. At random (Poisson), the
+    month's repeat purchases x the interval count those past their first purchase, and the
+    month's first purchases the newest."""
+    price = _mean(tier.price) or 0.0
+    interval = _mean(tier.purchase_interval_months) or 1.0
+    if price <= 0:
+        return 0.0
+    if not tier.regular:
+        repeat = float(fan.series[f"repeat_revenue_tier_{k}"][:, col].mean())
+        first = float(fan.series[f"revenue_tier_{k}"][:, col].mean()) - repeat
+        return (repeat * interval + first) / price
+    churn = _mean(tier.monthly_churn) or 0.0
+    purchases = fan.series[f"revenue_tier_{k}"][:, : col + 1].mean(axis=0)[::-1] / price
+    back = np.arange(purchases.size)
+    weights = np.clip(interval - back, 0.0, 1.0)
+    covered = float(weights.sum())
+    kept = float(purchases * (1.0 - churn) ** back @ weights)
+    return kept * (interval / covered if covered > 0 else 0.0)
 
 
 def _whole(x: np.ndarray) -> np.ndarray:
