@@ -298,3 +298,10 @@ def test_report_tables_and_figure_in_both_languages(spec: Scenario, fan: Fan) ->
         assert report.summary_lines(result, lang)
     assert "Ежемесячный отток" in report.rates_table(result, "ru").iloc[:, 0].tolist()
     assert set(report.chart_metrics(result)) == set(result.positions.metric)
+
+
+def test_the_same_whatever_the_number_of_workers(spec: Scenario) -> None:
+    one = plan_fan(spec, 4, seed=8, workers=1)
+    two = plan_fan(spec, 4, seed=8, workers=2)
+    for name in ("revenue", "churned", "leads_partners"):
+        np.testing.assert_array_equal(one.series[name], two.series[name])
