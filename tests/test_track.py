@@ -305,3 +305,21 @@ def test_the_same_whatever_the_number_of_workers(spec: Scenario) -> None:
     two = plan_fan(spec, 4, seed=8, workers=2)
     for name in ("revenue", "churned", "leads_partners"):
         np.testing.assert_array_equal(one.series[name], two.series[name])
+
+
+def test_a_crm_export_of_leads_is_monthly_actuals_too(tmp_path: Path) -> None:
+    """The funnel example (a CRM export made by the engine from funnel_known.yaml) read as
+    actuals of that same plan: every rate as planned."""
+    from models.calibration.actuals import read_any_actuals
+
+    known = load_scenario(ROOT / "scenarios" / "data" / "funnel_known.yaml")
+    export = ROOT / "scenarios" / "data" / "funnel_export.csv"
+    actuals = read_any_actuals(export, known, start="2025-01-01")
+    assert actuals.months == 5 and {"leads_search_ads", "new_clients"} <= set(actuals.frame)
+    rates = journey_rates(known, plan_fan(known, 20, seed=1, workers=1), actuals)
+    assert {r.name for r in rates} >= {"leads_search_ads", "conversion", "lost_unprocessed"}
+    assert not [r.name for r in rates if r.off]
+    with pytest.raises(ActualsError, match="--start"):
+        read_any_actuals(export, known)
+    with pytest.raises(ActualsError, match="not channels of the scenario"):
+        read_any_actuals(export, load_scenario(PLAN), start="2025-01-01")

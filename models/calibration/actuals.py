@@ -29,6 +29,7 @@ says which lines, what is wrong and the fix, in English and Russian.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,12 +39,14 @@ import numpy as np
 import pandas as pd
 
 from models.accounting.ledger import LEAKS
+from models.calibration.funnel import Leads, read_leads
 from models.calibration.transactions import (
     TransactionsError,
     parse_numbers,
     read_csv_table,
     rows_text,
 )
+from models.compiled.units import days_to_months
 from models.spec.errors import Message
 from models.spec.scenario import Scenario
 
@@ -100,6 +103,22 @@ _TEXT: dict[str, tuple[str, str]] = {
                  "(возвраты вычтите из выручки их месяца)"),
     "fraction": ("{column}: not a whole number in {rows}; a count of leads or clients is whole",
                  "{column}: не целое число ({rows}); количество лидов или клиентов — целое"),
+    "bad_start": ("--start {start!r} is not a date; write the first day of the plan's month 1 "
+                  "as YYYY-MM-DD",
+                  "--start {start!r} — не дата; укажите первый день 1-го месяца плана в виде "
+                  "ГГГГ-ММ-ДД"),
+    "no_start": ("this is a CRM export of leads (one row per lead): give the first day of the "
+                 "plan's month 1 with --start YYYY-MM-DD",
+                 "это выгрузка заявок из CRM (строка на заявку): укажите первый день 1-го "
+                 "месяца плана через --start ГГГГ-ММ-ДД"),
+    "unknown_channels": ("channels {channels} of the export are not channels of the scenario "
+                         "({known}); rename them in the export or add the channels",
+                         "каналов {channels} из выгрузки нет в сценарии ({known}); "
+                         "переименуйте их в выгрузке или добавьте каналы"),
+    "no_whole_month": ("the export has no whole month from {start} to its last date {end}; "
+                       "choose an earlier --start or export a longer period",
+                       "в выгрузке нет ни одного полного месяца с {start} до её последней даты "
+                       "{end}; выберите более раннюю --start или выгрузите более долгий период"),
     "too_large": ("{column}: a value above {limit} in {rows}; is it a typo?",
                   "{column}: значение больше {limit} ({rows}); нет ли опечатки?"),
 }
@@ -247,3 +266,75 @@ def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
     frame = pd.DataFrame({c: values[c].to_numpy(dtype=float) for c in data},
                          index=pd.Index(months.astype(int), name="month"))
     return frame.sort_index()
+
+
+# -- actuals from a CRM export of leads (`models.calibration.funnel.read_leads`) -----------------
+
+def is_lead_export(path: str | Path, delimiter: str | None = None) -> bool:
+    """Does the file look like a CRM export of leads (its header has created and outcome)?"""
+    try:
+        raw, _ = read_csv_table(path, delimiter, None)
+    except (TransactionsError, pd.errors.EmptyDataError):
+        return False
+    columns = {str(c).strip() for c in raw.columns}
+    return {"created", "outcome"} <= columns
+
+
+def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
+                       source: str = "leads") -> Actuals:
+    """Monthly actuals from a CRM export (one row per lead): leads by channel by the month they
+    came, new clients by the month they paid, leads lost unprocessed by the month they came.
+    Month 1 starts on `start`; months are the engine's (`models.compiled.units`), and only
+    whole months before the export's last date count. Other stages' losses are left out: the
+    export does not say when a lead was lost."""
+    if start is None:
+        raise ActualsError(source, [_m("no_start")])
+    try:
+        first = pd.Timestamp(start)
+    except ValueError:
+        raise ActualsError(source, [_m("bad_start", start=start)]) from None
+    frame = leads.frame
+    known = {c.name for c in spec.channels}
+    unknown = sorted(set(frame["channel"]) - known)
+    if unknown:
+        raise ActualsError(source, [_m("unknown_channels", channels=", ".join(unknown),
+                                       known=", ".join(sorted(known)))])
+
+    def month(dates: pd.Series) -> pd.Series:
+        days = (dates - first).dt.total_seconds() / 86400.0
+        return np.floor(days.map(days_to_months)) + 1
+
+    months = math.floor(days_to_months((leads.export_end - first).total_seconds() / 86400.0))
+    months = min(months, spec.horizon_months)
+    if months < 1:
+        raise ActualsError(source, [_m("no_whole_month", start=first.date(),
+                                       end=leads.export_end.date())])
+    index = pd.RangeIndex(1, months + 1, name="month")
+
+    def per_month(mask: pd.Series, dates: pd.Series) -> np.ndarray:
+        m = month(dates[mask])
+        return m[(m >= 1) & (m <= months)].value_counts().reindex(index, fill_value=0
+                                                                  ).to_numpy(dtype=float)
+
+    columns = {f"leads_{c.name}": per_month(frame["channel"] == c.name, frame["created"])
+               for c in spec.channels}
+    columns["leads"] = np.sum(list(columns.values()), axis=0)
+    won = (frame["outcome"] == "won") & frame["payment"].notna()
+    columns["new_clients"] = per_month(won, frame["payment"])
+    columns["lost_unprocessed"] = per_month(frame["outcome"] == "lost_unprocessed",
+                                            frame["created"])
+    out = pd.DataFrame(columns, index=pd.Index(index.to_numpy(), name="month"))
+    return Actuals(out, source, leads.notes)
+
+
+def read_any_actuals(path: str | Path, spec: Scenario, start: str | None = None,
+                     delimiter: str | None = None, decimal: str | None = None) -> Actuals:
+    """Monthly actuals from a file of actuals, or from a CRM export of leads (detected by its
+    `created` and `outcome` columns; month 1 starts on `start`)."""
+    if not Path(path).is_dir() and Path(path).exists() and is_lead_export(path, delimiter):
+        try:
+            leads = read_leads(path, delimiter=delimiter, decimal=decimal)
+        except TransactionsError as err:
+            raise ActualsError(str(path), err.problems) from None
+        return actuals_from_leads(leads, spec, start, str(path))
+    return read_actuals(path, spec, delimiter, decimal)

@@ -39,6 +39,10 @@ def track(
         "--set", help="override a parameter of the plan: path=value (repeatable)")] = None,
     delimiter: Annotated[str | None, typer.Option(
         "--delimiter", help="the character between columns (default: detected)")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="with a CRM export of leads (one row per lead, as `calibrate funnel` "
+        "reads) instead of monthly actuals: the first day of the plan's month 1, YYYY-MM-DD")
+    ] = None,
     decimal: Annotated[str | None, typer.Option(
         "--decimal", help="the decimal mark: '.' or ',' (default: detected)")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for track.json and the parquet "
@@ -49,7 +53,7 @@ def track(
 ) -> None:
     """Plan vs actual: each month's actuals in the plan's fan, the rates of the journey that are
     off, and the re-forecast from where the business is now (P(goal), the best bets)."""
-    from models.calibration.actuals import ActualsError, read_actuals
+    from models.calibration.actuals import ActualsError, read_any_actuals
     from sim.cli.main import (
         Engine,
         _check_engine,
@@ -68,7 +72,7 @@ def track(
         raise _fail(f"--delimiter {delimiter!r}: use one of , ; tab |")
     spec = _load(scenario, set_)
     try:
-        facts = read_actuals(actuals, spec, delimiter, decimal)
+        facts = read_any_actuals(actuals, spec, start, delimiter, decimal)
     except ActualsError as err:
         raise _fail(str(err)) from None
     engine_name = _check_engine(Engine(engine.value))
