@@ -220,9 +220,12 @@ def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
     data = [c for c in columns if c in known]
     if not data and not unknown:
         problems.append(_m("no_data"))
+    rownum = np.arange(first_row, first_row + len(raw))
+    # Rows with every cell empty (Excel writes ';;;' lines below a table) are not months.
+    filled = ~raw.apply(lambda c: c.astype(str).str.strip() == "").all(axis=1).to_numpy()
+    raw, rownum = raw.loc[filled].reset_index(drop=True), rownum[filled]
     if raw.empty:
         raise ActualsError(source, [_m("no_rows")])
-    rownum = np.arange(first_row, first_row + len(raw))
 
     month = parse_numbers(raw["month"].astype(str).str.strip(), ".")
     bad_month = (month.isna() | (month < 1) | (month != np.floor(month))).to_numpy()

@@ -397,8 +397,9 @@ def _mean(value: Any) -> float | None:
 
 
 def _updated(path: str, mean: float, ratio: float, ratio_sd: float) -> Any:
-    """The re-forecast's value of a parameter of plan mean `mean` scaled by the posterior."""
-    centre, sd = mean * ratio, abs(mean * ratio_sd)
+    """The re-forecast's value of a parameter of plan mean `mean` scaled by the posterior (a
+    distribution while the posterior has any spread, so correlations naming it still hold)."""
+    centre, sd = mean * ratio, max(abs(mean * ratio_sd), abs(mean) * 1e-6)
     if path.rsplit(".", 1)[-1] in _PROBABILITIES:
         centre = float(np.clip(centre, 1e-4, 0.999))
         limit = math.sqrt(centre * (1 - centre))
