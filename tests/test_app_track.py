@@ -16,6 +16,7 @@ def _with_example(at: AppTest, lang: str = "en") -> AppTest:
 
 def test_track_page_places_the_example_in_the_plan_and_reforecasts() -> None:
     at = _with_example(_app())
+    at.sidebar.number_input(key="reps").set_value(30).run()  # a quick answer, then refined
     _click(at, "Compare with the plan")
     assert at.get("plotly_chart")
     texts = " ".join(m.value for m in at.markdown)
@@ -25,6 +26,12 @@ def test_track_page_places_the_example_in_the_plan_and_reforecasts() -> None:
     assert churn["Verdict"] == "higher than planned"
     assert [m.label for m in at.metric] == ["Goal by the deadline, plan",
                                            "Goal by the deadline, now"]
+    assert "30 replications" in " ".join(c.value for c in at.caption)  # the refined answer
+    # another figure from the same (cached) result
+    at.selectbox(key="track_metric@en").set_value("churned").run()
+    _ok(at)
+    title = at.get("plotly_chart")[0].proto.spec
+    assert "Clients who left" in title
 
 
 def test_track_page_says_what_is_wrong_with_an_upload() -> None:

@@ -17,7 +17,7 @@ from models.spec.scenario import Scenario
 from sim.app.running import progressive, requested
 from sim.app.state import state
 from sim.app.widgets import provenance
-from sim.experiments.track import TrackResult, track
+from sim.experiments.track import TrackResult, track, tracked_columns
 from sim.report import track as report
 from sim.report.i18n import Lang, percent
 
@@ -57,6 +57,10 @@ def page(spec: Scenario, lang: Lang) -> None:
         return
     actuals, digest = chosen
     state()["track_digest"] = digest
+    # The figure to chart: chosen outside the results, which are drawn twice (quick, refined).
+    shown = tracked_columns(spec, actuals)
+    metric = st.selectbox(report.w("figure_choice", lang), shown, key=f"track_metric@{lang}",
+                          format_func=lambda m: report.figure_name(m, spec, lang))
     settings = requested(f"track_settings:{scenario_hash(spec)}", ("track_digest",),
                          report.w("run", lang), lang)
     if settings is None:
@@ -73,10 +77,7 @@ def page(spec: Scenario, lang: Lang) -> None:
             st.markdown(line)
         st.subheader(report.w("rates_title", lang))
         st.dataframe(report.rates_table(result, lang), hide_index=True, key=f"rates-{tag}")
-        metrics = report.chart_metrics(result)
-        metric = st.selectbox(report.w("figure_choice", lang), metrics, key=f"track_metric@{lang}",
-                              format_func=lambda m: report.figure_name(m, spec, lang))
-        st.plotly_chart(report.figure(result, metric or metrics[0], lang), key=f"fan-{tag}")
+        st.plotly_chart(report.figure(result, metric or shown[0], lang), key=f"fan-{tag}")
         st.subheader(report.w("flagged_title", lang))
         flagged = report.positions_table(result, lang, only_flagged=True)
         if len(flagged):
