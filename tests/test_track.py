@@ -324,3 +324,19 @@ def test_a_crm_export_of_leads_is_monthly_actuals_too(tmp_path: Path) -> None:
         read_any_actuals(export, known)
     with pytest.raises(ActualsError, match="not channels of the scenario"):
         read_any_actuals(export, load_scenario(PLAN), start="2025-01-01")
+
+
+def test_a_purchase_export_gives_revenue_and_new_clients(tmp_path: Path, spec: Scenario
+                                                         ) -> None:
+    from models.calibration.actuals import read_any_actuals
+
+    path = tmp_path / "purchases.csv"
+    path.write_text("customer_id,date,amount\n"
+                    "a,2025-01-10,100\nb,2025-01-20,50\na,2025-02-10,100\n"
+                    "c,2025-02-15,70\nb,2025-03-12,50\nd,2025-03-20,10\n", encoding="utf-8")
+    actuals = read_any_actuals(path, spec, start="2025-01-01")
+    assert actuals.months == 2  # March is not a whole month of the export
+    np.testing.assert_array_equal(actuals.column("revenue"), [150.0, 170.0])
+    np.testing.assert_array_equal(actuals.column("new_clients"), [2.0, 1.0])
+    with pytest.raises(ActualsError, match="--start"):
+        read_any_actuals(path, spec)

@@ -41,9 +41,11 @@ import pandas as pd
 from models.accounting.ledger import LEAKS
 from models.calibration.funnel import Leads, read_leads
 from models.calibration.transactions import (
+    TransactionLog,
     TransactionsError,
     parse_numbers,
     read_csv_table,
+    read_transactions,
     rows_text,
 )
 from models.compiled.units import days_to_months
@@ -107,10 +109,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                   "as YYYY-MM-DD",
                   "--start {start!r} — не дата; укажите первый день 1-го месяца плана в виде "
                   "ГГГГ-ММ-ДД"),
-    "no_start": ("this is a CRM export of leads (one row per lead): give the first day of the "
-                 "plan's month 1 with --start YYYY-MM-DD",
-                 "это выгрузка заявок из CRM (строка на заявку): укажите первый день 1-го "
-                 "месяца плана через --start ГГГГ-ММ-ДД"),
+    "no_start": ("this is an export (one row per lead or per purchase), not monthly actuals: "
+                 "give the first day of the plan's month 1 with --start YYYY-MM-DD",
+                 "это выгрузка (строка на заявку или на покупку), а не факт по месяцам: "
+                 "укажите первый день 1-го месяца плана через --start ГГГГ-ММ-ДД"),
     "unknown_channels": ("channels {channels} of the export are not channels of the scenario "
                          "({known}); rename them in the export or add the channels",
                          "каналов {channels} из выгрузки нет в сценарии ({known}); "
@@ -273,16 +275,6 @@ def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
 
 # -- actuals from a CRM export of leads (`models.calibration.funnel.read_leads`) -----------------
 
-def is_lead_export(path: str | Path, delimiter: str | None = None) -> bool:
-    """Does the file look like a CRM export of leads (its header has created and outcome)?"""
-    try:
-        raw, _ = read_csv_table(path, delimiter, None)
-    except (TransactionsError, pd.errors.EmptyDataError):
-        return False
-    columns = {str(c).strip() for c in raw.columns}
-    return {"created", "outcome"} <= columns
-
-
 def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
                        source: str = "leads") -> Actuals:
     """Monthly actuals from a CRM export (one row per lead): leads by channel by the month they
@@ -330,14 +322,68 @@ def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
     return Actuals(out, source, leads.notes)
 
 
+def actuals_from_purchases(log: TransactionLog, start: str | None, horizon: int,
+                           source: str = "purchases") -> Actuals:
+    """Monthly actuals from a purchase export (one row per purchase, as `calibrate
+    transactions` reads it): revenue by month, and new clients, those whose first purchase in
+    the export falls in the month (so the export should begin before month 1, or its first
+    month counts every buyer as new). Whole months before the export's last date count."""
+    if start is None:
+        raise ActualsError(source, [_m("no_start")])
+    try:
+        first = pd.Timestamp(start)
+    except ValueError:
+        raise ActualsError(source, [_m("bad_start", start=start)]) from None
+    frame = log.frame
+    end = frame["date"].max()
+    months = min(math.floor(days_to_months((end - first).total_seconds() / 86400.0)), horizon)
+    if months < 1:
+        raise ActualsError(source, [_m("no_whole_month", start=first.date(), end=end.date())])
+    index = pd.Index(range(1, months + 1), name="month")
+
+    def month(dates: pd.Series) -> pd.Series:
+        days = (dates - first).dt.total_seconds() / 86400.0
+        return np.floor(days.map(days_to_months)) + 1
+
+    m = month(frame["date"])
+    revenue = frame["amount"].groupby(m).sum().reindex(index, fill_value=0.0)
+    firsts = month(frame.groupby("customer")["date"].min())
+    new = firsts.value_counts().reindex(index, fill_value=0)
+    out = pd.DataFrame({"revenue": revenue.to_numpy(dtype=float),
+                        "new_clients": new.to_numpy(dtype=float)}, index=index)
+    return Actuals(out, source, log.notes)
+
+
 def read_any_actuals(path: str | Path, spec: Scenario, start: str | None = None,
                      delimiter: str | None = None, decimal: str | None = None) -> Actuals:
     """Monthly actuals from a file of actuals, or from a CRM export of leads (detected by its
-    `created` and `outcome` columns; month 1 starts on `start`)."""
-    if not Path(path).is_dir() and Path(path).exists() and is_lead_export(path, delimiter):
-        try:
+    `created` and `outcome` columns) or a purchase export (`customer_id`, `date`, `amount`);
+    for the exports month 1 starts on `start`."""
+    kind = _export_kind(path, delimiter)
+    try:
+        if kind == "leads":
             leads = read_leads(path, delimiter=delimiter, decimal=decimal)
-        except TransactionsError as err:
-            raise ActualsError(str(path), err.problems) from None
-        return actuals_from_leads(leads, spec, start, str(path))
+            return actuals_from_leads(leads, spec, start, str(path))
+        if kind == "purchases":
+            log = read_transactions(path, delimiter=delimiter, decimal=decimal)
+            return actuals_from_purchases(log, start, spec.horizon_months, str(path))
+    except TransactionsError as err:
+        raise ActualsError(str(path), err.problems) from None
     return read_actuals(path, spec, delimiter, decimal)
+
+
+def _export_kind(path: str | Path, delimiter: str | None) -> str | None:
+    if Path(path).is_dir() or not Path(path).exists():
+        return None
+    try:
+        raw, _ = read_csv_table(path, delimiter, None)
+    except (TransactionsError, pd.errors.EmptyDataError):
+        return None
+    columns = {str(c).strip() for c in raw.columns}
+    if "month" in columns:
+        return None
+    if {"created", "outcome"} <= columns:
+        return "leads"
+    if {"customer_id", "date", "amount"} <= columns:
+        return "purchases"
+    return None

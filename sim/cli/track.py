@@ -40,8 +40,9 @@ def track(
     delimiter: Annotated[str | None, typer.Option(
         "--delimiter", help="the character between columns (default: detected)")] = None,
     start: Annotated[str | None, typer.Option(
-        "--start", help="with a CRM export of leads (one row per lead, as `calibrate funnel` "
-        "reads) instead of monthly actuals: the first day of the plan's month 1, YYYY-MM-DD")
+        "--start", help="with a CRM export of leads (as `calibrate funnel` reads) or a purchase "
+        "export (as `calibrate transactions` reads) instead of monthly actuals: the first day "
+        "of the plan's month 1, YYYY-MM-DD")
     ] = None,
     decimal: Annotated[str | None, typer.Option(
         "--decimal", help="the decimal mark: '.' or ',' (default: detected)")] = None,
