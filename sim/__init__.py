@@ -26,6 +26,9 @@
   survives and what breaks it (README "For investors").
 - `calibrate_transactions(log, ...)`, `read_transactions(path, ...)`, `read_leads(path)`,
   `calibrate_funnel(leads)`: fit a scenario to a business's own exports.
+- `read_actuals(path, spec)`, `track(spec, actuals, replications, seed, ...)` -> `TrackResult`:
+  plan vs actual (each month in the plan's fan, the journey's rates that are off, with
+  intervals) and the re-forecast from where the business is now (README "Plan vs actual").
 - `simulate(compiled, seed, engine=...)`: one run of an engine on a compiled scenario
   (`compile_scenario(spec)`), returning its `Ledger`; `ENGINE_NAMES` lists the engines.
 
@@ -45,6 +48,8 @@ from typing import TYPE_CHECKING, Any
 _WHERE = {
     "Ledger": "models.accounting.ledger",
     "TransactionsCalibration": "models.calibration.calibrate",
+    "ActualsError": "models.calibration.actuals",
+    "read_actuals": "models.calibration.actuals",
     "calibrate_transactions": "models.calibration.calibrate",
     "calibrate_funnel": "models.calibration.funnel",
     "read_leads": "models.calibration.funnel",
@@ -63,6 +68,8 @@ _WHERE = {
     "seek_size": "sim.experiments.goalseek",
     "MonteCarloResult": "sim.experiments.montecarlo",
     "run_monte_carlo": "sim.experiments.montecarlo",
+    "TrackResult": "sim.experiments.track",
+    "track": "sim.experiments.track",
 }
 _MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress"}
 
@@ -70,6 +77,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from models.accounting.ledger import Ledger
+    from models.calibration.actuals import ActualsError, read_actuals
     from models.calibration.calibrate import TransactionsCalibration, calibrate_transactions
     from models.calibration.funnel import calibrate_funnel, read_leads
     from models.calibration.transactions import read_transactions
@@ -83,6 +91,7 @@ if TYPE_CHECKING:
     from sim.experiments.compare import Comparison, compare_bets
     from sim.experiments.goalseek import SeekResult, seek_size
     from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
+    from sim.experiments.track import TrackResult, track
 
 
 def __getattr__(name: str) -> Any:
@@ -111,6 +120,7 @@ def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
 
 __all__ = [
     "ENGINE_NAMES",
+    "ActualsError",
     "Bet",
     "Comparison",
     "CompiledScenario",
@@ -119,12 +129,14 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SeekResult",
+    "TrackResult",
     "TransactionsCalibration",
     "calibrate_funnel",
     "calibrate_transactions",
     "compare_bets",
     "compile_scenario",
     "load_scenario",
+    "read_actuals",
     "read_leads",
     "read_transactions",
     "run_monte_carlo",
@@ -133,4 +145,5 @@ __all__ = [
     "simulate",
     "stress",
     "stress_shocks",
+    "track",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sim.app.pages import compare, dashboard, scenario, sensitivity, stress
+from sim.app.pages import track as track_page
 from sim.app.state import MIN_REPS, PAGES, current_scenario, init_state, state
 from sim.app.widgets import show_problems
 from sim.report.i18n import (
@@ -66,4 +67,4 @@ def main() -> None:
             return
         {"dashboard": dashboard.page, "compare": compare.page,
          "stress": stress.page,
-         "sensitivity": sensitivity.page}[page](spec, lang)
+         "sensitivity": sensitivity.page, "track": track_page.page}[page](spec, lang)

@@ -29,6 +29,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "page_compare": ("Compare options", "Сравнение вариантов вложений"),
     "page_stress": ("Stress test", "Стресс-тест"),
     "page_sensitivity": ("For investors", "Для инвестора"),
+    "page_track": ("Plan vs actual", "План и факт"),
     "scenario": ("Scenario", "Сценарий"),
     "seed": ("Random series", "Номер случайной серии"),
     "seed_help": ("The random seed: the same scenario and series number give the same numbers; "
