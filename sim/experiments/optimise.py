@@ -354,11 +354,17 @@ class OptimisationResult:
         return self.finalists[1][0] if len(self.finalists) > 1 else None
 
     def interval(self, key: str) -> tuple[float, float]:
-        """The range of a variable over the finalists that could be best: the allocations the
-        final replications cannot tell from the winner."""
+        """The range of a variable over the finalists that could be best (the allocations the
+        final replications cannot tell from the winner), widened by half the variable's step:
+        on a grid the best value is known to half a step at best."""
         values = [ev.allocation[key] for name, ev in self.finalists
                   if name in self.could_be_best and key in ev.allocation]
-        return (min(values), max(values)) if values else (math.nan, math.nan)
+        if not values:
+            return (math.nan, math.nan)
+        var = next((v for v in self.variables if v.path == key), None)
+        half = var.resolution / 2 if var is not None else 0.0
+        low, high = (var.low, var.high) if var is not None else (-math.inf, math.inf)
+        return (max(low, min(values) - half), min(high, max(values) + half))
 
     def allocation_table(self) -> pd.DataFrame:
         """The recommended allocation beside today's: one row per variable."""
@@ -479,6 +485,25 @@ class OptimisationResult:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
     return [{str(k): v for k, v in row.items()} for row in rows]
+
+
+def _levels(low: float, high: float, step: float | None) -> float:
+    return math.floor((high - low) / step + 1e-9) + 1 if step else math.inf
+
+
+def grid_size(variables: Sequence[Variable], choices: Sequence[BetChoice]) -> float:
+    """How many allocations the variables' grids allow (inf: some variable is continuous).
+    When the trials cover them all, every one is tried (optuna's brute-force sampler) instead
+    of sampled (TPE)."""
+    size = 1.0
+    for v in variables:
+        if v.whole:
+            size *= _levels(math.ceil(v.low), math.floor(v.high), v.resolution)
+        else:
+            size *= _levels(v.low, v.high, v.step)
+    for c in choices:
+        size *= 1 + (_levels(float(c.low or 0), float(c.high or 0), c.step) if c.sized else 1)
+    return size
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -650,9 +675,13 @@ def optimise(
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            sampler = optuna.samplers.TPESampler(
-                seed=seed, multivariate=True, group=bool(any(c.sized for c in choices)),
-                n_startup_trials=min(10, max(1, trials // 3)))
+            sampler: optuna.samplers.BaseSampler
+            if grid_size(variables, choices) <= trials:  # every allocation fits in the trials
+                sampler = optuna.samplers.BruteForceSampler(seed=seed)
+            else:
+                sampler = optuna.samplers.TPESampler(
+                    seed=seed, multivariate=True, group=bool(any(c.sized for c in choices)),
+                    n_startup_trials=min(10, max(1, trials // 3)))
             study = optuna.create_study(direction="maximize", sampler=sampler)
             first: dict[str, Any] = {}
             for v in variables:
