@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim.engines import ENGINE_NAMES
+from sim.report.i18n import Lang
 
 console = Console()
 errors = Console(stderr=True)
@@ -146,8 +147,7 @@ def optimise(
         except ValueError as err:
             raise _fail(str(err).split("\n    For further information")[0]) from None
     files = written(lambda: report.write_optimisation(result, out), out)
-    language = lang.value
-    assert language in ("en", "ru")
+    language: Lang = "ru" if lang == LangName.ru else "en"
     lines = report.summary_lines(result, language)
     console.print(Panel("\n".join(escape(line) for line in lines), expand=False))
     _print(report.allocation_view(result, language).iloc[:, :4],
