@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sim.app.pages import compare, dashboard, scenario, stress
+from sim.app.pages import compare, dashboard, optimise, scenario, stress
 from sim.app.state import MIN_REPS, PAGES, current_scenario, init_state, state
 from sim.app.widgets import show_problems
 from sim.report.i18n import (
@@ -65,4 +65,4 @@ def main() -> None:
             show_problems(problems, lang)
             return
         {"dashboard": dashboard.page, "compare": compare.page,
-         "stress": stress.page}[page](spec, lang)
+         "stress": stress.page, "optimise": optimise.page}[page](spec, lang)

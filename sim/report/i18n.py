@@ -28,6 +28,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "page_dashboard": ("Owner's dashboard", "Панель собственника"),
     "page_compare": ("Compare options", "Сравнение вариантов вложений"),
     "page_stress": ("Stress test", "Стресс-тест"),
+    "page_optimise": ("Where to put the money", "Куда вложить деньги"),
     "scenario": ("Scenario", "Сценарий"),
     "seed": ("Random series", "Номер случайной серии"),
     "seed_help": ("The random seed: the same scenario and series number give the same numbers; "

@@ -30,7 +30,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "npv_quantile": ("NPV of profit in a bad case (lower quantile)",
                      "NPV прибыли в плохом случае (нижний квантиль)"),
     "cvar": ("average NPV of profit over the worst cases (CVaR)",
-             "средняя NPV прибыли в худших случаях (CVaR)"),
+             "средняя NPV прибыли в худших случаях"),
     # names
     "today": ("today's allocation", "как сейчас"),
     "rank": ("option {n}", "вариант {n}"),
@@ -98,6 +98,34 @@ _TEXT: dict[str, tuple[str, str]] = {
             "Проверено {trials} распределений, каждое на {reps} смоделированных вариантах "
             "будущего; лучшие {k} и текущее перепроверены на {final} новых (зерно {seed}, "
             "{seconds})."),
+    # the app's page
+    "ui_intro": ("Which split of the money (channels' budgets, managers, the options on the "
+                 "list) reaches the goal soonest, most surely or with the most NPV? Each "
+                 "allocation is simulated on the same futures; the best are checked again on "
+                 "new ones.",
+                 "Как распределить деньги (бюджеты каналов, менеджеры, варианты из списка), "
+                 "чтобы достичь цели быстрее, вернее или с наибольшей NPV? Каждое распределение "
+                 "моделируется на одних и тех же вариантах будущего; лучшие перепроверяются на "
+                 "новых."),
+    "ui_objective": ("What to optimise", "Что оптимизировать"),
+    "ui_budget": ("Money a month at most (advertising, salaries, options; 0 = no limit)",
+                  "Денег в месяц не более (реклама, зарплаты, варианты; 0 = без ограничения)"),
+    "ui_trials": ("Allocations to try", "Сколько распределений проверить"),
+    "ui_variables": ("What may change (from zero to twice today's budget; managers from two "
+                     "fewer to three more)",
+                     "Что можно менять (бюджет от нуля до двух текущих; менеджеров от двух "
+                     "меньше до трёх больше)"),
+    "ui_bets": ("Options to switch on or off", "Варианты вложений: включать или нет"),
+    "ui_run": ("Find the allocation", "Найти распределение"),
+    "ui_running": ("Searching for the allocation", "Поиск распределения"),
+    "ui_choose": ("Choose at least one thing that may change.",
+                  "Выберите хотя бы одно, что можно менять."),
+    "sub_allocation": ("Recommended allocation beside today's",
+                       "Рекомендуемое распределение рядом с текущим"),
+    "sub_figures": ("The best allocations and today's, with 95% intervals",
+                    "Лучшие распределения и текущее, с интервалами 95 %"),
+    "sub_marginal": ("Why: one more step of each at the optimum",
+                     "Почему: ещё один шаг каждого в оптимуме"),
     # figures
     "fig_trials": ("The search: each allocation tried", "Поиск: каждое проверенное распределение"),
     "fig_trial": ("Allocation tried", "Проверенное распределение"),
