@@ -20,6 +20,8 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from models.load import load_scenario
@@ -156,6 +158,35 @@ def test_the_same_seed_gives_the_same_answer_and_another_seed_another_search(
     assert json.dumps(doc, default=str) == json.dumps(repeat, default=str)
     pd.testing.assert_frame_equal(first.trials, again.trials)
     assert not first.trials.equals(other.trials)
+
+
+def test_the_answer_does_not_depend_on_the_workers(spec: Scenario) -> None:
+    def run(workers: int) -> dict[str, Any]:
+        doc = optimise(spec, split_variables(125_000.0), constraints=Constraints(
+            budget_monthly=BUDGET), trials=9, replications=3, finalists=2,
+            final_replications=4, seed=2, workers=workers).to_dict()
+        doc.pop("seconds")
+        return doc
+
+    assert json.dumps(run(1), default=str) == json.dumps(run(2), default=str)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(budget=st.floats(60_000.0, 400_000.0), total=st.booleans())
+def test_no_budget_is_ever_exceeded(budget: float, total: bool) -> None:
+    spec = load_scenario(two_channels())
+    horizon = spec.horizon_months
+    constraints = (Constraints(budget_total=budget * horizon) if total
+                   else Constraints(budget_monthly=budget))
+    # every point of the grid is tried (brute force), so "nothing at all" (0, 0) always fits
+    result = optimise(spec, split_variables(125_000.0), constraints=constraints, trials=9,
+                      replications=2, finalists=2, final_replications=2, seed=1, workers=1)
+    cap = budget * (1 + 1e-9)
+    spent = (result.winner.spend.sum() / horizon if total else result.winner.spend.max())
+    assert spent <= cap
+    simulated = result.trials[result.trials["objective"].notna()]
+    column = "spend_total" if total else "spend_monthly_max"
+    assert (simulated[column] <= cap * (horizon if total else 1)).all()
 
 
 def test_the_risk_aware_and_goal_objectives_run(spec: Scenario) -> None:

@@ -716,13 +716,13 @@ def optimise(
             ev = screened[k]
             evaluated.append(run(ev.allocation, ev.bets, final_draws, replications))
             tick()
-        eligible = [ev for ev in evaluated if constraints.cash_floor is None
-                    or ev.floor_breach <= constraints.floor_risk]
-        if today_feasible:
-            eligible.append(today)
+        # today's first, so that a tie keeps it (a change must earn its place), then the
+        # screening order
+        eligible = ([today] if today_feasible else []) + [
+            ev for ev in evaluated if constraints.cash_floor is None
+            or ev.floor_breach <= constraints.floor_risk]
         if not eligible:
             raise ValueError(_nothing_fits(constraints))
-        # the best first; ties keep the screening order, today's last (a change must earn it)
         order = sorted(range(len(eligible)), key=lambda i: -eligible[i].score)
         ranked_evs = [eligible[i] for i in order]
         if not today_feasible:  # shown beside the others, never recommended

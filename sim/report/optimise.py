@@ -76,9 +76,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                   "Данных достаточно: следующий вариант хуже на {diff} (интервал 95\u00a0%: от "
                   "{lo} до {hi})."),
     "unseparated": ("Not settled: the runner-up is worse by {diff} (95% interval {lo} to {hi}); "
-                    "{n} options could be as good; their ranges are in the table.",
+                    "options that could be as good: {n}; their ranges are in the table.",
                     "Пока не ясно: следующий вариант хуже на {diff} (интервал 95\u00a0%: от {lo} "
-                    "до {hi}); не хуже могут быть {n} вариантов(а); их диапазоны — в таблице."),
+                    "до {hi}); вариантов, которые могут быть не хуже: {n}; их диапазоны — в "
+                    "таблице."),
     "alone": ("Only one allocation fits the constraints.",
               "Ограничениям удовлетворяет только одно распределение."),
     "today_over": ("Today's allocation breaks the constraints (budget or cash floor); it is "
@@ -89,6 +90,11 @@ _TEXT: dict[str, tuple[str, str]] = {
                    "spent (one step: {move}).",
                    "Следующие деньги дают больше всего в «{name}»: {per} NPV на единицу "
                    "вложенных денег (один шаг: {move})."),
+    "next_money_none": ("No step tried pays for itself: the next money returns less than it "
+                        "costs wherever it goes (at best {per} of NPV per unit, in {name}).",
+                        "Ни один шаг не окупается: следующие деньги приносят меньше, чем "
+                        "стоят, куда их ни вложить (в лучшем случае {per} NPV на единицу, в "
+                        "«{name}»)."),
     "no_next_money": ("No variable costs money at the optimum; see the table of one-step "
                       "changes.",
                       "Ни одна переменная в оптимуме не требует денег; см. таблицу изменений "
@@ -357,7 +363,8 @@ def summary_lines(result: OptimisationResult, lang: Lang) -> list[str]:
     paying = [m for m in result.marginals if m.npv_per_money is not None and m.extra_spend > 0]
     if paying:
         best = max(paying, key=lambda m: m.npv_per_money or -math.inf)
-        lines.append(w("next_money", lang, name=_variable_words(result, best.variable, lang),
+        lines.append(w("next_money" if (best.npv_per_money or 0) > 0 else "next_money_none",
+                       lang, name=_variable_words(result, best.variable, lang),
                        per=number(best.npv_per_money, lang, 2),
                        move=_move_text(result, best.variable, best.move, lang)))
     else:
