@@ -315,6 +315,9 @@ class Marginal:
     npv_hi: float
     objective: float  # change of the objective as the owner reads it
     npv_per_money: float | None  # npv / extra_spend (None: the move costs nothing)
+    within_constraints: bool = True  # the moved allocation meets the budgets and the floor
+    better: bool = False  # within them and better on the objective beyond the noise (paired)
+    target: str | None = None  # a transfer: `move` taken from `variable` and given to this
 
 
 @dataclass
@@ -348,6 +351,12 @@ class OptimisationResult:
         """Is the winner better than the runner-up beyond the noise (paired interval)?"""
         runner = self.runner_up
         return runner is None or self.differences[runner]["ci_low"] > 0
+
+    @property
+    def converged(self) -> bool:
+        """No one-step move of the winner (within the constraints) beats it beyond the noise:
+        a local optimum of the grid as far as the final replications tell."""
+        return not any(m.better for m in self.marginals)
 
     @property
     def runner_up(self) -> str | None:
@@ -448,8 +457,11 @@ class OptimisationResult:
         frame = pd.DataFrame([m.__dict__ for m in self.marginals])
         if frame.empty:
             return frame
-        order = frame["npv_per_money"].astype(float).fillna(-math.inf)
-        return frame.iloc[np.argsort(-order.to_numpy(), kind="stable")].reset_index(drop=True)
+        # steps that cost money by their return on it, then transfers by their change of NPV
+        order = frame["npv_per_money"].astype(float).fillna(-math.inf).to_numpy()
+        moved = np.where(frame["target"].isna(), 0.0, frame["npv"].astype(float).to_numpy())
+        ranked = np.lexsort((-moved, -order))
+        return frame.iloc[ranked].reset_index(drop=True)
 
     def provenance(self) -> dict[str, Any]:
         from models.load import scenario_hash
@@ -472,6 +484,7 @@ class OptimisationResult:
             "today": dict(self.today.allocation),
             "today_within_constraints": self.today_feasible,
             "separated": self.separated,
+            "converged": self.converged,
             "runner_up": self.runner_up,
             "could_be_best": self.could_be_best,
             "allocations": {name: dict(ev.allocation) for name, ev in self.finalists},
@@ -585,7 +598,8 @@ def optimise(
     n_workers = resolve_workers(workers)
     pool = process_pool(n_workers) if executor is None and n_workers > 1 else None
     where = executor or pool
-    total = trials + finalists + 1 + len(variables) + len(choices)
+    n_money = sum(_is_money(v) for v in variables)
+    total = trials + finalists + 1 + len(variables) + len(choices) + n_money * (n_money - 1)
     done = 0
 
     def tick() -> None:
@@ -737,11 +751,17 @@ def optimise(
         marginals = []
         for v in variables:
             marginals.append(_marginal(goal, spec, variables, choices, winner, v.path, v,
-                                       run, final_draws, replications))
+                                       run, final_draws, replications, constraints))
             tick()
         for c in choices:
             marginals.append(_marginal(goal, spec, variables, choices, winner, f"bet:{c.name}",
-                                       c, run, final_draws, replications))
+                                       c, run, final_draws, replications, constraints))
+            tick()
+        # money moved from one budget to another: the moves a binding budget allows
+        for give, take in _transfers(variables, winner.allocation):
+            marginals.append(_marginal(goal, spec, variables, choices, winner, give.path,
+                                       give, run, final_draws, replications, constraints,
+                                       take))
             tick()
     finally:
         if pool is not None:
@@ -769,26 +789,29 @@ def _nothing_fits(constraints: Constraints) -> str:
             "lower the floor or widen the ranges downwards")
 
 
-def _separation(goal: Objective, named: list[tuple[str, Evaluation]], today_feasible: bool
-                ) -> tuple[dict[str, dict[str, float]], list[str]]:
-    """Winner minus each other finalist: the objective's paired difference over the final
-    replications, with a bootstrap 95% interval (resampling replications, the same for both)."""
-    best = goal.per_replication(named[0][1].scalars)
-    n = len(best)
+def _paired_interval(goal: Objective, a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """objective(a) - objective(b) (higher is better) over the same replications, with a
+    bootstrap 95% interval that resamples replications, the same for both."""
+    n = len(a)
     rng = np.random.default_rng(0)  # fixed: the interval is part of a reproducible report
     idx = rng.integers(0, n, size=(_BOOTSTRAP, n))
+    boot = np.array([goal.statistic(a[i]) - goal.statistic(b[i]) for i in idx])
+    lo, hi = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
+    return goal.statistic(a) - goal.statistic(b), lo, hi
+
+
+def _separation(goal: Objective, named: list[tuple[str, Evaluation]], today_feasible: bool
+                ) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """Winner minus each other finalist (how much worse it is; months to goal: months later),
+    with its paired bootstrap interval; and the finalists the interval cannot tell from the
+    winner."""
+    best = goal.per_replication(named[0][1].scalars)
     out: dict[str, dict[str, float]] = {}
     could = [named[0][0]]
     for name, ev in named[1:]:
-        other = goal.per_replication(ev.scalars)
-        boot = np.array([goal.statistic(best[i]) - goal.statistic(other[i]) for i in idx])
-        # higher is better, so this is how much worse the other is (months to goal: months later)
-        diff = goal.statistic(best) - goal.statistic(other)
-        lo, hi = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
+        diff, lo, hi = _paired_interval(goal, best, goal.per_replication(ev.scalars))
         out[name] = {"mean": diff, "ci_low": lo, "ci_high": hi}
-        separated = lo > 0
-        eligible = name != TODAY or today_feasible
-        if not separated and eligible:
+        if not lo > 0 and (name != TODAY or today_feasible):
             could.append(name)
     return out, could
 
@@ -810,14 +833,46 @@ def _comparison(spec: Scenario, seed: int, named: list[tuple[str, Evaluation]],
     return cmp
 
 
+def _is_money(v: Variable) -> bool:
+    return v.path.endswith(".budget_monthly") and not v.whole
+
+
+def _amount(v: Variable) -> float:
+    return v.resolution or (v.high - v.low) / 10
+
+
+def _transfers(variables: Sequence[Variable], allocation: Allocation
+               ) -> list[tuple[Variable, Variable]]:
+    """Pairs of budgets (give, take) between which one step of money can move within the
+    bounds: the smaller of the two steps leaves one and goes to the other."""
+    money = [v for v in variables if _is_money(v)]
+    out = []
+    for give in money:
+        for take in money:
+            if give is take:
+                continue
+            amount = min(_amount(give), _amount(take))
+            if (allocation[give.path] - amount >= give.low - 1e-9
+                    and allocation[take.path] + amount <= take.high + 1e-9):
+                out.append((give, take))
+    return out
+
+
 def _marginal(goal: Objective, spec: Scenario, variables: Sequence[Variable],
               choices: Sequence[BetChoice], winner: Evaluation, key: str,
               var: Variable | BetChoice, run: Callable[..., Evaluation],
-              final_draws: list[dict[str, float]], first: int) -> Marginal:
-    """Move one variable of the winner a step up (down at its upper bound; a bet switched) and
-    measure the change on the final replications."""
+              final_draws: list[dict[str, float]], first: int,
+              constraints: Constraints, take: Variable | None = None) -> Marginal:
+    """Move one variable of the winner a step up (down at its upper bound; a bet switched; with
+    `take`, a step of money from `var` to `take`) and measure the change on the final
+    replications."""
     moved = dict(winner.allocation)
-    if isinstance(var, BetChoice):
+    if take is not None:
+        assert isinstance(var, Variable)
+        move = min(_amount(var), _amount(take))
+        moved[key] -= move
+        moved[take.path] += move
+    elif isinstance(var, BetChoice):
         on = bool(moved.get(key))
         moved[key] = 0.0 if on else 1.0
         if not on and var.sized:
@@ -836,7 +891,13 @@ def _marginal(goal: Objective, spec: Scenario, variables: Sequence[Variable],
     t = t_critical(n)
     extra = float(ev.spend.sum() - winner.spend.sum())
     change = goal.value(ev.score) - goal.value(winner.score)
+    within = (all(v <= 0 for v in budget_excess(ev.spend, constraints).values())
+              and (constraints.cash_floor is None or ev.floor_breach <= constraints.floor_risk))
+    _, lo, _ = _paired_interval(goal, goal.per_replication(ev.scalars),
+                                goal.per_replication(winner.scalars))
     return Marginal(variable=key.removeprefix("bet:"), move=move, extra_spend=extra,
                     npv=float(d.mean()), npv_lo=float(d.mean() - t * se),
                     npv_hi=float(d.mean() + t * se), objective=change,
-                    npv_per_money=float(d.mean()) / extra if abs(extra) > 1e-9 else None)
+                    npv_per_money=float(d.mean()) / extra if abs(extra) > 1e-9 else None,
+                    within_constraints=within, better=within and lo > 0,
+                    target=None if take is None else take.path)

@@ -61,6 +61,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col_npv_change": ("Change of NPV", "Изменение NPV"),
     "col_per_money": ("NPV per unit of money", "NPV на единицу денег"),
     "col_objective_change": ("Change of the objective", "Изменение цели оптимизации"),
+    "transfer": ("move {amount}", "перенести {amount}"),
     "switch_on": ("switch on", "включить"),
     "switch_off": ("switch off", "выключить"),
     # sentences
@@ -82,6 +83,12 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "таблице."),
     "alone": ("Only one allocation fits the constraints.",
               "Ограничениям удовлетворяет только одно распределение."),
+    "not_converged": ("The search has not settled on a best allocation: one step of {name} "
+                      "({move}) stays within the constraints and does better by {diff}; try "
+                      "more trials or narrower ranges.",
+                      "Поиск ещё не нашёл лучшее распределение: один шаг в «{name}» ({move}) "
+                      "не нарушает ограничений и даёт лучше на {diff}; увеличьте число "
+                      "проверяемых распределений или сузьте диапазоны."),
     "today_over": ("Today's allocation breaks the constraints (budget or cash floor); it is "
                    "shown for reference only.",
                    "Текущее распределение нарушает ограничения (бюджет или минимум денег); оно "
@@ -303,14 +310,21 @@ def figures_view(result: OptimisationResult, lang: Lang) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _move_text(result: OptimisationResult, variable: str, move: float, lang: Lang) -> str:
+def _move_text(result: OptimisationResult, variable: str, move: float, lang: Lang,
+               target: str | None = None) -> str:
+    if target is not None:
+        return w("transfer", lang, amount=value_text(variable, move, result.spec.currency, lang))
     if any(c.name == variable for c in result.choices):
         return w("switch_on" if move > 0 else "switch_off", lang)
     sign = "+" if move > 0 else "−"
     return sign + value_text(variable, abs(move), result.spec.currency, lang)
 
 
-def _variable_words(result: OptimisationResult, variable: str, lang: Lang) -> str:
+def _variable_words(result: OptimisationResult, variable: str, lang: Lang,
+                    target: str | None = None) -> str:
+    if target is not None:
+        return (f"{variable_label(variable, result.spec, lang)} → "
+                f"{variable_label(target, result.spec, lang)}")
     if any(c.name == variable for c in result.choices):
         return bet_label(variable, result.spec, lang)
     return variable_label(variable, result.spec, lang)
@@ -325,9 +339,10 @@ def marginal_view(result: OptimisationResult, lang: Lang) -> pd.DataFrame:
 
     rows = []
     for r in result.marginal_table().to_dict(orient="records"):
+        target = None if _missing(r["target"]) else str(r["target"])
         rows.append({
-            w("col_variable", lang): _variable_words(result, r["variable"], lang),
-            w("col_move", lang): _move_text(result, r["variable"], r["move"], lang),
+            w("col_variable", lang): _variable_words(result, r["variable"], lang, target),
+            w("col_move", lang): _move_text(result, r["variable"], r["move"], lang, target),
             w("col_extra_spend", lang): cash(r["extra_spend"]),
             w("col_npv_change", lang): _ci(r["npv"], r["npv_lo"], r["npv_hi"], cash),
             w("col_per_money", lang): number(r["npv_per_money"], lang, 2),
@@ -360,6 +375,13 @@ def summary_lines(result: OptimisationResult, lang: Lang) -> list[str]:
                      w("unseparated", lang, n=len(result.could_be_best), **fmt))
     if not result.today_feasible:
         lines.append(w("today_over", lang))
+    for m in result.marginals:
+        if m.better:
+            lines.append(w("not_converged", lang,
+                           name=_variable_words(result, m.variable, lang, m.target),
+                           move=_move_text(result, m.variable, m.move, lang, m.target),
+                           diff=objective_text(result, abs(m.objective), lang, True)))
+            break
     paying = [m for m in result.marginals if m.npv_per_money is not None and m.extra_spend > 0]
     if paying:
         best = max(paying, key=lambda m: m.npv_per_money or -math.inf)
