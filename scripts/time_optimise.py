@@ -40,7 +40,8 @@ def main() -> None:
     print(f"optimise ({args.trials} trials x {args.reps} reps, finalists x {args.final_reps}): "
           f"{seconds:.1f} s, {result.evaluations} candidates simulated; "
           f"ratio {seconds / reference:.1f}")
-    print("recommended:", result.winner.allocation, "separated:", result.separated)
+    print("recommended:", result.winner.allocation, "separated:", result.separated,
+          "converged:", result.converged)
     print("today's NPV", round(result.objective.value(result.today.score)),
           "recommended", round(result.objective.value(result.winner.score)))
 
