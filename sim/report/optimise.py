@@ -77,10 +77,13 @@ _TEXT: dict[str, tuple[str, str]] = {
                   "Данных достаточно: следующий вариант хуже на {diff} (интервал 95\u00a0%: от "
                   "{lo} до {hi})."),
     "unseparated": ("Not settled: the runner-up is worse by {diff} (95% interval {lo} to {hi}); "
-                    "options that could be as good: {n}; their ranges are in the table.",
+                    "options that could be as good: {n}; their ranges are in the table. About "
+                    "{reps} replications of the check would tell them apart, if they differ "
+                    "enough to matter.",
                     "Пока не ясно: следующий вариант хуже на {diff} (интервал 95\u00a0%: от {lo} "
                     "до {hi}); вариантов, которые могут быть не хуже: {n}; их диапазоны — в "
-                    "таблице."),
+                    "таблице. Примерно {reps} прогонов проверки различат их, если разница "
+                    "существенна."),
     "alone": ("Only one allocation fits the constraints.",
               "Ограничениям удовлетворяет только одно распределение."),
     "not_converged": ("The search has not settled on a best allocation: one step of {name} "
@@ -372,7 +375,8 @@ def summary_lines(result: OptimisationResult, lang: Lang) -> list[str]:
         fmt = {k: objective_text(result, d[v], lang, True)
                for k, v in (("diff", "mean"), ("lo", "ci_low"), ("hi", "ci_high"))}
         lines.append(w("separated", lang, **fmt) if result.separated else
-                     w("unseparated", lang, n=len(result.could_be_best), **fmt))
+                     w("unseparated", lang, n=len(result.could_be_best),
+                       reps=number(4 * result.final_replications, lang), **fmt))
     if not result.today_feasible:
         lines.append(w("today_over", lang))
     for m in result.marginals:
