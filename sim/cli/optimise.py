@@ -88,8 +88,8 @@ def optimise(
                                          "(npv_quantile) or tail share (cvar)")] = 0.1,
     vary: Annotated[list[str] | None, typer.Option(
         "--vary", help="a parameter to decide: PATH=LOW:HIGH[:STEP] (repeatable), e.g. --vary "
-        "channels.yandex_direct.budget_monthly=0:1000000:50000 (default: each paid channel's "
-        "budget from 0 to twice today's, and the managers)")] = None,
+        "sales.managers=2:8 (default: each paid channel's budget from 0 to twice today's, and "
+        "the managers)")] = None,
     bet: Annotated[list[str] | None, typer.Option(
         "--bet", help="a bet of the scenario to switch on or off: NAME, or NAME=LOW:HIGH[:STEP] "
         "to size its first change too (repeatable)")] = None,
