@@ -231,6 +231,20 @@ def test_a_cash_floor_nothing_meets_is_said_plainly(spec: Scenario) -> None:
                  trials=3, replications=2, finalists=1, final_replications=2, workers=1)
 
 
+def test_a_switch_is_decided_on_or_off() -> None:
+    raw = two_channels()
+    raw["retention"] = {"enabled": False, "cost_per_client_month": 500.0,
+                        "churn_reduction": 0.5}
+    spec = load_scenario(raw)
+    result = optimise(spec, [parse_vary("retention.enabled=0:1")], trials=2, replications=2,
+                      finalists=1, final_replications=2, workers=1)
+    assert result.variables[0].switch
+    assert set(result.trials["retention.enabled"]) <= {0.0, 1.0}
+    view = report.allocation_view(result, "ru")
+    assert view.iloc[0, 0] == "Программа удержания"
+    assert set(view.iloc[0, 1:3]) <= {"да", "нет"}
+
+
 def test_bad_decisions_are_named() -> None:
     spec = load_scenario(two_channels())
     with pytest.raises(ValueError, match="needs a goal"):

@@ -90,9 +90,12 @@ class Variable:
     high: float
     step: float | None = None
 
+    switch: bool = False  # an on/off field (`retention.enabled`), varied as 0 or 1
+
     @property
     def whole(self) -> bool:
-        return is_whole_number(self.path)
+        """Moves by whole steps: whole-number fields, and switches."""
+        return is_whole_number(self.path) or self.switch
 
     @property
     def resolution(self) -> float:
@@ -165,12 +168,24 @@ def _today_raw(spec: Scenario) -> dict[str, Any]:
 
 
 def today_value(spec: Scenario, path: str) -> float:
-    """A variable's value in the scenario as written (an uncertain one at its mean)."""
+    """A variable's value in the scenario as written (an uncertain one at its mean; a switch
+    such as `retention.enabled` as 0 or 1)."""
     value = get_value(_today_raw(spec), path)
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise ValueError(f"--vary {path}: not a number in this scenario; the optimiser varies "
-                         "numeric parameters")
+    if not isinstance(value, int | float):
+        raise ValueError(f"--vary {path}: not a number or a switch in this scenario; the "
+                         "optimiser varies numbers and on/off switches")
     return float(value)
+
+
+def is_switch(spec: Scenario, path: str) -> bool:
+    """Is the parameter an on/off switch (true/false), varied as 0 or 1?"""
+    return isinstance(get_value(_today_raw(spec), path), bool)
+
+
+def _switches(spec: Scenario, variables: Sequence[Variable]) -> list[Variable]:
+    """Switches vary over {0, 1} by whole steps, whatever range was written."""
+    return [Variable(v.path, 0.0, 1.0, 1.0, switch=True) if is_switch(spec, v.path) else v
+            for v in variables]
 
 
 def default_variables(spec: Scenario) -> list[Variable]:
@@ -211,8 +226,9 @@ def allocation_bets(spec: Scenario, variables: Sequence[Variable], choices: Sequ
     the bets switched on, sized where asked (a later bet's change of a variable overrides)."""
     out: list[Bet] = []
     if variables:
-        out.append(Bet(name=ALLOCATION, changes=[{"path": v.path, "set": allocation[v.path]}
-                                                 for v in variables]))
+        out.append(Bet(name=ALLOCATION, changes=[
+            {"path": v.path, "set": allocation[v.path] >= 0.5 if v.switch
+             else allocation[v.path]} for v in variables]))
     known = {b.name: b for b in spec.bets}
     for c in choices:
         if not allocation.get(f"bet:{c.name}"):
@@ -541,6 +557,8 @@ def _check(spec: Scenario, variables: Sequence[Variable], choices: Sequence[BetC
             except PathError as err2:
                 raise ValueError(f"--vary {err2}") from None
             raise ValueError(f"--vary {err}") from None
+        if is_switch(spec, v.path):
+            continue  # true or false, both valid
         for end in (v.low, v.high):
             bet = Bet(name=ALLOCATION, changes=[{"path": v.path, "set": end}])
             problems = check_bet(spec, bet)
@@ -589,6 +607,7 @@ def optimise(
     variables = list(default_variables(spec) if variables is None else variables)
     choices = list(bets)
     _check(spec, variables, choices, objective, constraints)
+    variables = _switches(spec, variables)
     if replications < 2 or final_replications < 2:
         raise ValueError("replications must be at least 2 (paired intervals need two)")
     if trials < 1 or finalists < 1:

@@ -36,6 +36,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "rank": ("option {n}", "вариант {n}"),
     "on": ("yes", "да"),
     "off": ("no", "нет"),
+    "retention.enabled": ("Retention programme", "Программа удержания"),
+    "win_back.enabled": ("Win-back campaign", "Кампания возврата клиентов"),
     "spend_monthly_max": ("Spend in the dearest month", "Расходы в самый дорогой месяц"),
     "spend_total": ("Spend over the horizon", "Расходы за горизонт"),
     "bet_size": ("{bet}: size", "{bet}: размер"),
@@ -175,6 +177,8 @@ def _missing(x: object) -> bool:
 def variable_label(path: str, spec: Scenario, lang: Lang) -> str:
     """A variable in words: 'Yandex Direct ads: budget a month', 'Managers'; a path without
     words of its own stays as code."""
+    if path in _TEXT:
+        return w(path, lang)
     parts = path.split(".")
     last = parts[-1]
     try:
@@ -207,6 +211,8 @@ def value_text(path: str, value: float | None, currency: str, lang: Lang) -> str
     assert value is not None
     if path.rsplit(".", 1)[-1] in _MONEY:
         return money(value, currency, lang)
+    if path.endswith(".enabled"):  # a switch, varied as 0 or 1
+        return w("on" if value >= 0.5 else "off", lang)
     return number(value, lang, 0 if float(value).is_integer() else 3)
 
 
@@ -317,7 +323,7 @@ def _move_text(result: OptimisationResult, variable: str, move: float, lang: Lan
                target: str | None = None) -> str:
     if target is not None:
         return w("transfer", lang, amount=value_text(variable, move, result.spec.currency, lang))
-    if any(c.name == variable for c in result.choices):
+    if any(c.name == variable for c in result.choices) or variable.endswith(".enabled"):
         return w("switch_on" if move > 0 else "switch_off", lang)
     sign = "+" if move > 0 else "−"
     return sign + value_text(variable, abs(move), result.spec.currency, lang)
