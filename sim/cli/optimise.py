@@ -13,27 +13,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.engines import ENGINE_NAMES
+# the engines `--engine` offers, as `sensitivity` and `stress` offer them (not `main`'s enum:
+# this module is imported by `main`)
+from sim.cli.investor import EngineName, console, errors
 from sim.report.i18n import Lang
-
-console = Console()
-errors = Console(stderr=True)
-
-
-class EngineName(StrEnum):
-    """The engines `--engine` offers (as `sim.cli.main.Engine`; kept here so that this module
-    does not import `main` at import time)."""
-
-    agent = "agent"
-    fast = "fast"
-
-
-assert tuple(EngineName) == ENGINE_NAMES, "the CLI offers every engine, no other"
 
 
 class ObjectiveName(StrEnum):
