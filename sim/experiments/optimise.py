@@ -63,6 +63,7 @@ from sim.experiments.compare import (
     run_alternative_task,
     select_bets,
 )
+from sim.experiments.goalseek import _resized as resized
 from sim.experiments.parallel import map_tasks, process_pool, resolve_workers
 from sim.experiments.replications import Replication, stack
 from sim.experiments.statistics import (
@@ -234,11 +235,8 @@ def allocation_bets(spec: Scenario, variables: Sequence[Variable], choices: Sequ
         if not allocation.get(f"bet:{c.name}"):
             continue
         bet = known[c.name]
-        if c.sized:
-            raw = bet.model_dump(by_alias=True, exclude_none=True)
-            op = bet.changes[0].operation
-            raw["changes"][0] = {"path": bet.changes[0].path, op: allocation[f"size:{c.name}"]}
-            bet = Bet.model_validate(raw)
+        if c.sized:  # the value of its first change, as `seek` sizes a bet
+            bet = resized(bet, 0, allocation[f"size:{c.name}"])
         out.append(bet)
     return tuple(out)
 
