@@ -20,6 +20,8 @@
 - `seek_size(spec, bet, high, ...)` -> `SeekResult`: the smallest size of a bet that reaches the
   goal with the probability asked.
 - `stress_shocks(spec, ...)`: the investor's standard shocks, as bets to compare.
+- `optimise(spec, variables, bets, objective, constraints, ...)` -> `OptimisationResult`: how to
+  split the money (channels' budgets, managers, bets) under uncertainty (README "Optimiser").
 - `sensitivity.sobol(spec, n, ...)`, `sensitivity.morris(...)`, `sensitivity.tornado(...)`: which
   assumptions carry the plan; `stress.preset(spec, name, ...)`, `stress.custom_shock(...)`,
   `stress.stress_test(spec, shocks, ...)`, `stress.reverse_stress(spec, ...)`: what the plan
@@ -70,6 +72,8 @@ _WHERE = {
     "run_monte_carlo": "sim.experiments.montecarlo",
     "TrackResult": "sim.experiments.track",
     "track": "sim.experiments.track",
+    "OptimisationResult": "sim.experiments.optimise",
+    "optimise": "sim.experiments.optimise",
 }
 _MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress"}
 
@@ -91,6 +95,7 @@ if TYPE_CHECKING:
     from sim.experiments.compare import Comparison, compare_bets
     from sim.experiments.goalseek import SeekResult, seek_size
     from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
+    from sim.experiments.optimise import OptimisationResult, optimise
     from sim.experiments.track import TrackResult, track
 
 
@@ -126,6 +131,7 @@ __all__ = [
     "CompiledScenario",
     "Ledger",
     "MonteCarloResult",
+    "OptimisationResult",
     "Scenario",
     "ScenarioError",
     "SeekResult",
@@ -136,6 +142,7 @@ __all__ = [
     "compare_bets",
     "compile_scenario",
     "load_scenario",
+    "optimise",
     "read_actuals",
     "read_leads",
     "read_transactions",

@@ -486,3 +486,16 @@ def test_fast_engine_quick_answer_has_at_least_200_replications() -> None:
     _ok(at)
     assert any("200 replications · seed 1 · " in c.value and "fast engine" in c.value
                for c in at.caption)
+def test_optimise_page_recommends_an_allocation_in_both_languages() -> None:
+    at = _page(_app(), "optimise")
+    assert not at.dataframe  # nothing runs before the button is pressed
+    _number(at, "Allocations to try").set_value(5)
+    _click(at, "Find the allocation")
+    assert len(at.dataframe) == 3  # allocation, the finalists' figures, the marginal returns
+    assert list(at.dataframe[0].value.columns)[:3] == ["What is decided", "Today", "Recommended"]
+    assert any("Managers" in v for v in at.dataframe[0].value["What is decided"])
+    assert len(at.get("plotly_chart")) == 3
+    assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
+    _lang(at, "ru")  # the cached answer, in Russian words
+    assert at.dataframe
+    _no_english(at, "optimise page")

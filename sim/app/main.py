@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sim.app.pages import compare, dashboard, scenario, sensitivity, stress
+from sim.app.pages import compare, dashboard, optimise, scenario, sensitivity, stress
 from sim.app.pages import track as track_page
 from sim.app.state import MIN_REPS, PAGES, current_scenario, init_state, state
 from sim.app.widgets import show_problems
@@ -66,5 +66,5 @@ def main() -> None:
             show_problems(problems, lang)
             return
         {"dashboard": dashboard.page, "compare": compare.page,
-         "stress": stress.page,
-         "sensitivity": sensitivity.page, "track": track_page.page}[page](spec, lang)
+         "stress": stress.page, "sensitivity": sensitivity.page, "track": track_page.page,
+         "optimise": optimise.page}[page](spec, lang)

@@ -24,7 +24,7 @@ from sim.report.i18n import (
 HERE = Path(__file__).resolve().parents[2]  # the project folder
 EXAMPLES = {p.stem: p for p in sorted((HERE / "scenarios").glob("*.yaml"))}
 DEFAULT_EXAMPLE = "b2b_services"
-PAGES = ("scenario", "dashboard", "compare", "stress", "sensitivity", "track")
+PAGES = ("scenario", "dashboard", "compare", "stress", "sensitivity", "track", "optimise")
 # The quick first answer, by engine: few enough to come in seconds, enough for Iman-Conover
 # correlations (which need more draws than uncertain parameters) and a P10-P90 that does not
 # mislead; the fast engine (the app's default) affords 200 in about the time the agent model

@@ -25,6 +25,7 @@ from models.spec.paths import PathError
 from models.spec.scenario import Scenario
 from sim.cli import batch as batch_cli
 from sim.cli import investor
+from sim.cli import optimise as optimise_cli
 from sim.cli import track as track_cli
 from sim.cli.calibrate import app as calibrate_app
 from sim.engines import ENGINE_NAMES, get_engine
@@ -318,6 +319,7 @@ def seek(
 app.command()(investor.sensitivity)
 app.command()(investor.stress)
 app.command()(track_cli.track)
+app.command()(optimise_cli.optimise)
 
 
 @app.command()

@@ -30,6 +30,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "page_stress": ("Stress test", "Стресс-тест"),
     "page_sensitivity": ("For investors", "Для инвестора"),
     "page_track": ("Plan vs actual", "План и факт"),
+    "page_optimise": ("Where to put the money", "Куда вложить деньги"),
     "scenario": ("Scenario", "Сценарий"),
     "seed": ("Random series", "Номер случайной серии"),
     "seed_help": ("The random seed: the same scenario and series number give the same numbers; "

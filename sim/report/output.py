@@ -333,3 +333,14 @@ def write_files(out_dir: Path, unit: str, files: dict[str, Any]) -> list[Path]:
         else:
             writers[name] = _json_writer(data)
     return write_unit(out_dir, unit, writers)
+
+
+def write_optimise(data: dict[str, Any], figures: pd.DataFrame, trials: pd.DataFrame,
+                   out_dir: Path) -> list[Path]:
+    """`optimise.json`, `optimise_figures.parquet` and `optimise_trials.parquet`, one unit
+    (`growthsim optimise`; see `sim.report.optimise`)."""
+    return write_unit(out_dir, "optimise", {
+        "optimise.json": _json_writer(data),
+        "optimise_figures.parquet": _parquet_writer(figures),
+        "optimise_trials.parquet": _parquet_writer(trials),
+    })

@@ -1,0 +1,100 @@
+"""The optimiser's page: how to split the money to reach the goal soonest, most surely or with
+the most NPV (`sim.experiments.optimise`, worded by `sim.report.optimise`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+import streamlit as st
+
+from models.load import scenario_hash
+from models.spec.scenario import Scenario
+from sim.app.running import cached_run, requested
+from sim.app.state import state, synced
+from sim.app.widgets import cols, provenance
+from sim.experiments.optimise import (
+    OBJECTIVES,
+    BetChoice,
+    Constraints,
+    OptimisationResult,
+    default_variables,
+    optimise,
+)
+from sim.report import optimise as report
+from sim.report.i18n import Lang, t
+
+SCREEN_REPS = 10  # replications per trial; the sidebar's replications check the finalists
+
+
+def _escaped(text: str) -> str:
+    return text.replace("$", "\\$")  # "$" would start LaTeX in Streamlit's markdown
+
+
+def render(result: OptimisationResult, lang: Lang) -> None:
+    provenance(result.spec, result.final_replications, result.seed, lang)
+    lines = report.summary_lines(result, lang)
+    (st.success if result.separated else st.info)("\n\n".join(_escaped(x) for x in lines))
+    st.subheader(report.w("sub_allocation", lang))
+    st.dataframe(report.allocation_view(result, lang), hide_index=True, key="opt-allocation")
+    st.plotly_chart(report.allocation_chart(result, lang), key="opt-allocation-chart")
+    st.subheader(report.w("sub_figures", lang))
+    st.dataframe(report.figures_view(result, lang), hide_index=True, key="opt-figures")
+    st.subheader(report.w("sub_marginal", lang))
+    st.dataframe(report.marginal_view(result, lang), hide_index=True, key="opt-marginal")
+    c = cols(2)
+    c[0].plotly_chart(report.marginal_chart(result, lang), key="opt-marginal-chart")
+    c[1].plotly_chart(report.trials_chart(result, lang), key="opt-trials-chart")
+
+
+def page(spec: Scenario, lang: Lang) -> None:
+    st.header(t("page_optimise", lang))
+    st.caption(report.w("ui_intro", lang))
+    variables = {v.path: v for v in default_variables(spec)}
+    objectives = [o for o in OBJECTIVES if spec.goal is not None or o not in
+                  ("p_goal", "months_to_goal")]
+    bets = [b.name for b in spec.bets]
+    # settings per scenario (another scenario has other channels and bets)
+    sfx = scenario_hash(spec)
+    keys = (f"opt_objective:{sfx}", f"opt_budget:{sfx}", f"opt_trials:{sfx}",
+            f"opt_vars:{sfx}", f"opt_bets:{sfx}")
+    for k, default in zip(keys, ("npv", 0.0, 30, list(variables), []), strict=True):
+        state().setdefault(k, default)
+    c = cols(3)
+    with c[0]:
+        synced(st.selectbox, keys[0], lang, label=report.w("ui_objective", lang),
+               options=objectives, index=objectives.index(state()[keys[0]])
+               if state()[keys[0]] in objectives else 0,
+               format_func=lambda o: report.w(o, lang))
+    with c[1]:
+        synced(st.number_input, keys[1], lang, label=report.w("ui_budget", lang),
+               min_value=0.0, value=float(state()[keys[1]]), step=100000.0, format="%.0f")
+    with c[2]:
+        synced(st.number_input, keys[2], lang, label=report.w("ui_trials", lang), min_value=5,
+               max_value=500, value=int(state()[keys[2]]), step=5)
+    synced(st.multiselect, keys[3], lang, label=report.w("ui_variables", lang),
+           options=list(variables), default=[p for p in state()[keys[3]] if p in variables],
+           format_func=lambda p: report.variable_label(p, spec, lang).strip("`"))
+    if bets:
+        synced(st.multiselect, keys[4], lang, label=report.w("ui_bets", lang), options=bets,
+               default=[b for b in state()[keys[4]] if b in bets],
+               format_func=lambda b: report.bet_label(b, spec, lang))
+    settings = requested(f"optimise_settings:{sfx}", keys, report.w("ui_run", lang), lang)
+    if settings is None:
+        return
+    objective, budget, trials, chosen, chosen_bets = settings
+    if not chosen and not chosen_bets:
+        st.warning(report.w("ui_choose", lang))
+        return
+
+    def run(reps: int, seed: int, progress: Callable[[int, int], None],
+            pool: Executor) -> OptimisationResult:
+        return optimise(spec, [variables[p] for p in chosen if p in variables],
+                        [BetChoice(b) for b in chosen_bets if b in bets], objective,
+                        Constraints(budget_monthly=budget or None), trials=int(trials),
+                        replications=SCREEN_REPS, final_replications=reps, seed=seed,
+                        executor=pool, progress=progress, engine="fast")
+
+    result = cached_run(("optimise", sfx, settings), int(state()["reps"]), int(state()["seed"]),
+                        lang, run, report.w("ui_running", lang), stoppable=True)
+    render(result, lang)
