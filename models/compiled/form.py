@@ -27,6 +27,7 @@ from models.compiled.units import (
     monthly_discount_rate,
     whole_number,
 )
+from models.compiled.worth import chance_to_pay
 
 __all__ = ["MAX_TOUCHES"]  # the most follow-up touches a lead can have: engines size rows by it
 from models.spec.distributions import _Dist
@@ -42,6 +43,13 @@ class ChannelParams:
     paid_leads: float  # per month, from the saturation curve
     organic_leads: float  # per month
     conversion_multiplier: float
+
+    @property
+    def cost_per_lead(self) -> float:
+        """The advertising money behind one of the channel's leads: its month's budget over the
+        leads it brings (paid and organic); 0 when it brings none."""
+        leads = self.paid_leads + self.organic_leads
+        return self.budget / leads if leads > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +152,8 @@ class Params:
     win_back_delay_days: float
     win_back_cost: float
     overhead_monthly: float
-    # revenue a lost lead would have brought before the horizon, [segment][months left]
+    # revenue a new client of the segment brings before the horizon, [segment][months left]:
+    # the value of a client in what a lost lead is worth (`loss_worth`)
     lead_value: tuple[tuple[float, ...], ...]
     bet_costs: float = 0.0  # one-off and running costs of the bets active this month
 
@@ -173,6 +182,17 @@ class Params:
         return {"marketing": sum(ch.budget for ch in self.channels),
                 "salaries": self.managers * self.salary_monthly,
                 "bets": self.bet_costs}
+
+    def loss_worth(self, stage: int, quality: float, segment: int, months_left: int) -> float:
+        """What a lead lost at `stage` (an index of `models.compiled.worth.LEAD_STAGES`) this
+        month is worth: the chance it would have paid had it not been lost there, times a
+        client's value in the months left (`models.compiled.worth`)."""
+        chance = chance_to_pay(stage, quality, self.base_response_days,
+                               self.response_half_life_days, self.first_contact_conversion,
+                               self.first_contact_drop, self.max_touches,
+                               self.conversion_per_touch, self.invoice_paid_probability,
+                               self.reminders, self.reminder_success)
+        return chance * self.lead_value[segment][months_left]
 
     def churn(self, tier: int, onboarded: bool, segment: int) -> float:
         t = self.tiers[tier]
@@ -422,8 +442,9 @@ def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, m
 
 
 def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
-    """Revenue a lost lead of this segment takes away, indexed by the months left in the horizon:
-    what it would have brought, had it become a client, before the horizon."""
+    """A client's value for what a lost lead is worth, indexed by the months left in the horizon:
+    the revenue a new client of this segment brings before the horizon (entry tiers and onboarding
+    at their shares). A lost lead is worth this times its chance to have paid (`loss_worth`)."""
     values = []
     for months_left in range(horizon + 1):
         value = 0.0

@@ -52,6 +52,8 @@ from models.compiled.form import (
     client_revenue_within,
 )
 from models.compiled.units import DAYS_PER_MONTH, discount_per_day
+from models.compiled.worth import FIRST_CONTACT, LATE, UNPAID, UNPROCESSED
+from models.compiled.worth import FOLLOW_UP as W_FOLLOW_UP
 from sim.engines.recorder import Recorder
 
 # Slots of a lead's row of uniforms.
@@ -289,8 +291,8 @@ class _Lead(_Scheduled):
     waits on the same events. A lead that says yes hands over to the `deal` process.
     """
 
-    __slots__ = ("_value", "channel", "handling", "quality", "row", "run", "seg", "touch",
-                 "value")
+    __slots__ = ("_value", "ad_cost", "channel", "handling", "quality", "row", "run", "seg",
+                 "touch")
     _value: float  # days the lead waited for its contact (set by `_Team`)
 
     def __init__(self, run: _Run, c: int, row: list[float], touches_done: int = 0,
@@ -301,7 +303,9 @@ class _Lead(_Scheduled):
         now, m = run.env._now, run.month
         p = run.timeline[m]
         self.seg = seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
-        self.value = p.lead_value[seg][run.horizon - m]  # revenue lost if it leaks
+        # what its advertising cost (booked with it if it leaks; a starting lead's was spent
+        # before the horizon)
+        self.ad_cost = 0.0 if existing else run.cost_per_lead(p, c)
         quality = (p.referral_conversion_multiplier if c == run.referral_channel
                    else p.channels[c].conversion_multiplier)
         self.quality = quality * p.segments[seg].conversion_multiplier
@@ -336,12 +340,16 @@ class _Lead(_Scheduled):
         if p.response_half_life_days < math.inf and (
             row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
         ):
-            ledger.lose(IN_CONTACT, "lost_late", self.value, now, m)
+            ledger.lose(IN_CONTACT, "lost_late",
+                        p.loss_worth(LATE, self.quality, self.seg, run.horizon - m), now, m,
+                        self.ad_cost)
             run._record(row, "lost_late")
         elif row[_SLOT_CLOSE] < p.first_contact_conversion * self.quality:
-            _Agent(run.deal(row, IN_CONTACT, self.seg, self.channel))
+            _Agent(run.deal(row, IN_CONTACT, self.seg, self.channel, ad_cost=self.ad_cost))
         elif row[_SLOT_DROP] < p.first_contact_drop:
-            ledger.lose(IN_CONTACT, "lost_first_contact", self.value, now, m)
+            ledger.lose(IN_CONTACT, "lost_first_contact",
+                        p.loss_worth(FIRST_CONTACT, self.quality, self.seg, run.horizon - m),
+                        now, m, self.ad_cost)
             run._record(row, "lost_first_contact")
         else:
             self._follow_up(p, IN_CONTACT)
@@ -350,7 +358,10 @@ class _Lead(_Scheduled):
         """The next follow-up touch after the interval, or lost when they have run out."""
         run = self.run
         if self.touch >= p.max_touches:
-            run.ledger.lose(state, "lost_follow_up", self.value, run.env._now, run.month)
+            m = run.month
+            run.ledger.lose(state, "lost_follow_up", run.timeline[m].loss_worth(
+                W_FOLLOW_UP, self.quality, self.seg, run.horizon - m), run.env._now, m,
+                self.ad_cost)
             run._record(self.row, "lost_follow_up")
             return
         if state != FOLLOW_UP:
@@ -373,7 +384,8 @@ class _Lead(_Scheduled):
             run._record(self.row, "touch", self.touch)
         p = run.timeline[run.month]
         if self.row[_SLOT_TOUCH + 2 * self.touch + 1] < p.conversion_per_touch * self.quality:
-            _Agent(run.deal(self.row, IN_CONTACT, self.seg, self.channel))
+            _Agent(run.deal(self.row, IN_CONTACT, self.seg, self.channel,
+                            ad_cost=self.ad_cost))
         else:
             self._follow_up(p, IN_CONTACT)
 
@@ -694,13 +706,22 @@ class _Run:
         if row[_SLOT_LOST] < p.lost_unprocessed:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
             self._record(row, "lost_unprocessed")
-            ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
+            quality = (p.referral_conversion_multiplier if c == self.referral_channel
+                       else p.channels[c].conversion_multiplier)
+            ledger.lose(NEW, "lost_unprocessed", p.loss_worth(
+                UNPROCESSED, quality * p.segments[seg].conversion_multiplier, seg,
+                self.horizon - m), now, m, self.cost_per_lead(p, c))
         else:
             _Lead(self, c, row)
 
+    def cost_per_lead(self, p: Params, c: int) -> float:
+        """The advertising money behind one lead of channel `c` this month (referrals: none)."""
+        return 0.0 if c == self.referral_channel else p.channels[c].cost_per_lead
+
     def deal(self, row: list[float], state: int, seg: int, c: int,
-             tier: int = -1) -> Generator[Event, Any, None]:
-        """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak)."""
+             tier: int = -1, ad_cost: float = 0.0) -> Generator[Event, Any, None]:
+        """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak). `ad_cost`: what
+        the lead's advertising cost."""
         env, ledger = self.env, self.ledger
         p = self.timeline[self.month]
         committee = p.segments[seg].committee_delay_days
@@ -737,7 +758,9 @@ class _Run:
         now = env.now
         m = self.month
         if not paid:
-            ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg][self.horizon - m], now, m)
+            # worth a client with the terms of the month it is lost in (not the invoice's)
+            ledger.lose(INVOICED, "lost_unpaid", self.timeline[m].loss_worth(
+                UNPAID, 1.0, seg, self.horizon - m), now, m, ad_cost)
             self._record(row, "lost_unpaid")
             return
         p = self.timeline[m]
