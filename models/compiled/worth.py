@@ -18,7 +18,10 @@ what plugging each leak alone would bring.
   is followed up;
 - `lost_first_contact`: it does not drop out: the follow-ups close with
   1 - (1 - `conversion_per_touch` × quality) ** `max_touches`;
-- `lost_follow_up`: the deal is made;
+- `lost_follow_up`: the follow-ups do not stop: they go on at the scenario's cadence and
+  `conversion_per_touch` × quality up to the most touches a journey may have (`MAX_TOUCHES`, 15),
+  closing with 1 - (1 - `conversion_per_touch` × quality) ** (15 - `max_touches`); a lead that
+  had them all is worth nothing more (the journey allows no more);
 - and after every deal the invoice is paid with `paid_probability`, or after one of the
   reminders (`lost_unpaid`: it is paid, so the chance is 1).
 
@@ -28,6 +31,8 @@ same function with numba: the rule is written once.
 """
 
 from __future__ import annotations
+
+from models.spec.params import MAX_TOUCHES
 
 # The stages where a lead (not yet a client) is lost, in the order of the journey; the ledger's
 # LEAKS are these and then `lost_client`. An engine passes a stage's index.
@@ -45,9 +50,11 @@ def chance_to_pay(stage: int, quality: float, base_response_days: float, half_li
     paid = paid_probability
     if reminders > 0 and reminder_success > 0:
         paid += (1.0 - paid) * (1.0 - (1.0 - min(reminder_success, 1.0)) ** reminders)
-    if stage >= FOLLOW_UP:  # the deal is made (or, UNPAID, the invoice paid)
-        return 1.0 if stage == UNPAID else paid
+    if stage == UNPAID:
+        return 1.0
     touch = min(conversion_per_touch * quality, 1.0)
+    if stage == FOLLOW_UP:  # followed up on, as far as a journey may go
+        return (1.0 - (1.0 - touch) ** max(MAX_TOUCHES - max_touches, 0.0)) * paid
     follow_up = 1.0 - (1.0 - touch) ** max_touches
     if stage == FIRST_CONTACT:
         return follow_up * paid
