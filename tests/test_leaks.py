@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,7 @@ from models.compiled.form import CompiledScenario, compile_scenario
 from models.load import load_scenario
 from sim.engines import ENGINE_NAMES, get_engine
 
+ROOT = Path(__file__).resolve().parents[1]
 Z = 4.0  # |mean - theory| < Z SE: with R = 16 (Student t) a false alarm < 1 in 300 per check
 R = 16
 PRICE = 1000.0
@@ -189,3 +192,80 @@ def test_a_lost_invoice_is_worth_a_client_on_the_terms_of_the_month_it_is_lost_i
         np.testing.assert_allclose(value, lost * price, rtol=1e-9)
         crossed += int(lost[cut])
     assert crossed > 0, "no invoice lost in the month the price changed: the case tests nothing"
+
+
+def test_each_stage_lists_the_bets_that_target_it() -> None:
+    """b2b_services' options, by what each changes (ads and referrals bring leads: no stage)."""
+    from sim.report.owner import stage_bets
+
+    spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
+    assert stage_bets(spec) == {
+        "lost_unprocessed": ["two_more_managers", "follow_up_and_crm"],
+        "lost_late": ["two_more_managers"],
+        "lost_first_contact": [],
+        "lost_follow_up": ["follow_up_and_crm"],
+        "lost_unpaid": ["invoice_collection"],
+        "lost_client": ["onboarding_to_result"],
+    }
+
+
+def test_the_leak_table_is_worded_in_both_languages() -> None:
+    """Every word of the leak table in English and Russian; the Russian table has no English
+    (bets' titles in Russian, money in ₽); the CLI's table fits 80 columns."""
+    from rich.console import Console
+
+    from sim.experiments.montecarlo import run_monte_carlo
+    from sim.report import leaks as report
+    from sim.report.terminal import leak_options, leak_table
+
+    for key, (en, ru) in report.words().items():
+        assert en.strip() and ru.strip(), key
+        assert en != ru or key == "none", key
+    spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
+    result = run_monte_carlo(spec, 2, seed=1, engine="fast", workers=1)
+    ru = report.leak_rows(result, "ru")
+    assert list(ru.columns) == [report.w(k, "ru") for k in
+                                ("stage", "lost", "worth", "share", "ad_spend", "bets")]
+    cells = [str(c) for c in ru.columns] + [str(v) for col in ru for v in ru[col]]
+    assert not [c for c in cells if re.search(r"[A-Za-z]", c.replace("CRM", ""))], cells
+    assert ru.iloc[1, 5] == "Ещё два менеджера по продажам"  # called too late: more managers
+    console = Console(width=80, record=True)
+    for lang in ("en", "ru"):
+        console.print(leak_table(result, lang))
+        for line in leak_options(result, lang):
+            console.print(line)
+    assert max(len(line) for line in console.export_text().splitlines()) <= 80
+
+
+def test_both_engines_value_the_leaks_alike() -> None:
+    """A scenario with every lead stage leaking, two channels (one paid, one free) of different
+    quality, two segments, referrals, a busy sales team and churn: each stage's worth and
+    advertising agree between the engines within Z standard errors of their difference."""
+    cs = compile_scenario(load_scenario({
+        "name": "leaks, both engines",
+        "horizon_months": 6,
+        "channels": [{"name": "ads", "budget_monthly": BUDGET, "max_leads": 300.0,
+                      "half_saturation_budget": HALF, "conversion_multiplier": 1.3},
+                     {"name": "organic", "organic_leads": 60.0, "conversion_multiplier": 0.7}],
+        "segments": [{"name": "small", "share": 0.7},
+                     {"name": "large", "share": 0.3, "conversion_multiplier": 0.5,
+                      "price_multiplier": 3.0}],
+        "referrals": {"leads_per_client_month": 0.2},
+        "sales": {"managers": 2, "handling_minutes": 40.0},
+        "journey": JOURNEY,
+        "tiers": [{"name": "monthly", "price": PRICE, "entry_share": 1.0, "monthly_churn": 0.1,
+                   "regular": True, "purchase_interval_months": 1}],
+    }))
+    runs = {e: [run_metrics(led, cs) for led in replicate(e, cs, root=1103)]
+            for e in ENGINE_NAMES}
+    for leak in LEAKS:
+        for what in ("revenue", "ad_spend"):
+            a, b = (np.array([r[f"{leak}_{what}"] for r in runs[e]]) for e in ENGINE_NAMES)
+            if leak == "lost_client" and what == "ad_spend":
+                assert a.sum() == b.sum() == 0  # a client's loss carries no lead's advertising
+                continue
+            se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+            assert se > 0 and a.mean() > 0, f"{leak} {what}: the case tests nothing"
+            assert abs(a.mean() - b.mean()) < Z * se, (
+                f"{leak} {what}: {ENGINE_NAMES[0]} {a.mean():.6g}, {ENGINE_NAMES[1]} "
+                f"{b.mean():.6g}, SE of the difference {se:.3g}")

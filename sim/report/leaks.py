@@ -25,7 +25,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "ad_spend": ("Advertising spent on them", "Реклама, потраченная на них"),
     "bets": ("Options that target it", "Варианты вложений против этой потери"),
     "none": ("—", "—"),
-    "options": ("options: {names}", "варианты: {names}"),
+    "options_heading": ("Investment options against each leak",
+                        "Варианты вложений против каждой потери"),
     "caption": (
         "A lost lead is worth the revenue it would have brought had it not been lost at that "
         "stage: its chance to have gone on to pay through the stages after it, at the scenario's "
