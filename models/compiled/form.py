@@ -156,6 +156,9 @@ class Params:
     # the value of a client in what a lost lead is worth (`loss_worth`)
     lead_value: tuple[tuple[float, ...], ...]
     bet_costs: float = 0.0  # one-off and running costs of the bets active this month
+    # revenue an active client brings before the horizon, upsell included,
+    # [segment][onboarded][tier][months left] (`client_revenue_within`)
+    client_value: tuple[tuple[tuple[tuple[float, ...], ...], ...], ...] = ()
 
     def price(self, tier: int, segment: int) -> float:
         """What a client of this segment pays for one purchase of the tier."""
@@ -367,7 +370,11 @@ def compile_params(spec: Scenario) -> Params:
         overhead_monthly=_f(spec.overhead_monthly),
         lead_value=(),
     )
-    values = tuple(_lead_values(params, s, spec.horizon_months) for s in range(len(segments)))
+    horizon = spec.horizon_months
+    params = replace_params(params, client_value=tuple(
+        tuple(_client_values(params, s, onboarded, horizon) for onboarded in (False, True))
+        for s in range(len(segments))))
+    values = tuple(_lead_values(params, s, horizon) for s in range(len(segments)))
     return replace_params(params, lead_value=values)
 
 
@@ -427,18 +434,47 @@ def expected_months_within(churn: float, months: int) -> float:
 
 def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, months: int,
                           first_purchase: bool) -> float:
-    """Expected revenue, within the next `months`, of a client of this tier (upsell and win-back
-    left out): the first purchase if `first_purchase`, then purchases at the tier's frequency
-    while active."""
-    t = p.tiers[tier]
-    active = expected_months_within(p.churn(tier, onboarded, segment), months)
-    rate = p.purchase_rate(tier, segment)
-    if first_purchase:
-        repeats = max(rate * active - 1.0, 0.0) if t.regular else rate * active
-        count = 1.0 + repeats
-    else:
-        count = rate * active
-    return count * p.price(tier, segment)
+    """Expected revenue, within the next `months`, of a client of this tier (win-back left out):
+    the first purchase if `first_purchase`, then purchases at the tier's frequency while active,
+    moving up the pyramid (`_client_values`). A subscription's first payment covers its first
+    period: it adds to the value only what the purchases at the tier's frequency would not."""
+    if months <= 0:
+        return 0.0
+    by_month = p.client_value[segment][int(onboarded)][tier]
+    value = by_month[min(months, len(by_month) - 1)]
+    if not first_purchase:
+        return value
+    price = p.price(tier, segment)
+    return max(value, price) if p.tiers[tier].regular else price + value
+
+
+def _client_values(p: Params, segment: int, onboarded: bool, horizon: int
+                   ) -> tuple[tuple[float, ...], ...]:
+    """[tier][months]: the expected revenue, within the next `months`, of a client active on the
+    tier at an anniversary: month by month, the month's purchases at the tier's frequency and
+    price, then churn at the anniversary, then a move up to the next tier with the chance that
+    one of the next month's purchases is an upsell (a subscription's: purchases a month ×
+    upsell_probability, exactly that for a monthly one; Poisson purchases':
+    1 - exp(-purchases a month × upsell_probability)). Without upsell this is purchases a month
+    × price × `expected_months_within`."""
+    n = len(p.tiers)
+    revenue = [p.purchase_rate(i, segment) * p.price(i, segment) for i in range(n)]
+
+    def move_up(i: int) -> float:
+        if i + 1 >= n:
+            return 0.0
+        upsells = p.purchase_rate(i, segment) * p.tiers[i].upsell_probability
+        return min(upsells, 1.0) if p.tiers[i].regular else -math.expm1(-upsells)
+
+    up = [move_up(i) for i in range(n)]
+    keep = [1.0 - p.churn(i, onboarded, segment) for i in range(n)]
+    values = [[0.0] * (horizon + 1) for _ in range(n)]
+    for k in range(1, horizon + 1):
+        for i in range(n):
+            higher = values[i + 1][k - 1] if i + 1 < n else 0.0
+            values[i][k] = revenue[i] + keep[i] * ((1.0 - up[i]) * values[i][k - 1]
+                                                   + up[i] * higher)
+    return tuple(tuple(v) for v in values)
 
 
 def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
