@@ -4,8 +4,9 @@ brought had it not been lost at its stage, on average.
 A lead lost at a stage is not a certain client: had it passed that stage it would still have
 faced the stages after it at the scenario's own rates. Its worth is the chance it would then have
 gone on to pay (`chance_to_pay`) times the value of a client of its segment
-(`Params.lead_value`: revenue within the months left in the horizon). The sum over stages is
-what plugging each leak alone would bring.
+(`Params.lead_value`: revenue within the months left in the horizon, moves up the pyramid
+included; `models.compiled.form.client_revenue_within`). The sum over stages is what plugging
+each leak alone would bring.
 
 "Not lost at the stage" means, stage by stage (the counterfactual each leak's owner controls):
 
