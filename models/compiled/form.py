@@ -156,9 +156,9 @@ class Params:
     # the value of a client in what a lost lead is worth (`loss_worth`)
     lead_value: tuple[tuple[float, ...], ...]
     bet_costs: float = 0.0  # one-off and running costs of the bets active this month
-    # revenue an active client brings before the horizon, upsell included,
-    # [segment][onboarded][tier][months left] (`client_revenue_within`)
-    client_value: tuple[tuple[tuple[tuple[float, ...], ...], ...], ...] = ()
+    # revenue an active client brings before the horizon, upsell included, by
+    # [(segment * 2 + onboarded) * tiers + tier][months left] (`client_revenue_within`)
+    client_value: tuple[tuple[float, ...], ...] = ()
 
     def price(self, tier: int, segment: int) -> float:
         """What a client of this segment pays for one purchase of the tier."""
@@ -372,8 +372,8 @@ def compile_params(spec: Scenario) -> Params:
     )
     horizon = spec.horizon_months
     params = replace_params(params, client_value=tuple(
-        tuple(_client_values(params, s, onboarded, horizon) for onboarded in (False, True))
-        for s in range(len(segments))))
+        by_tier for s in range(len(segments)) for onboarded in (False, True)
+        for by_tier in _client_values(params, s, onboarded, horizon)))
     values = tuple(_lead_values(params, s, horizon) for s in range(len(segments)))
     return replace_params(params, lead_value=values)
 
@@ -440,7 +440,7 @@ def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, m
     period: it adds to the value only what the purchases at the tier's frequency would not."""
     if months <= 0:
         return 0.0
-    by_month = p.client_value[segment][int(onboarded)][tier]
+    by_month = p.client_value[(segment * 2 + int(onboarded)) * len(p.tiers) + tier]
     value = by_month[min(months, len(by_month) - 1)]
     if not first_purchase:
         return value
