@@ -25,6 +25,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "ad_spend": ("Advertising spent on them", "Реклама, потраченная на них"),
     "bets": ("Options that target it", "Варианты вложений против этой потери"),
     "none": ("—", "—"),
+    "worth_help": (
+        "A lead: its chance to have paid, had it passed this stage, × what a client brings "
+        "before the horizon. A client who left: what they would have bought had they stayed.",
+        "Лид: шанс, что он заплатил бы, пройди он этот этап, × то, что клиент приносит до конца "
+        "горизонта. Ушедший клиент: то, что он купил бы, если бы остался."),
+    "ad_help": ("Each lost lead's channel budget ÷ its leads, in the month the lead came.",
+                "Для каждого потерянного лида: бюджет его канала ÷ число лидов канала в месяц, "
+                "когда лид пришёл."),
     "options_heading": ("Investment options against each leak",
                         "Варианты вложений против каждой потери"),
     "caption": (
@@ -59,6 +67,11 @@ def bet_titles(result: MonteCarloResult, names: tuple[str, ...], lang: Lang) -> 
     """The bets' names for people, in `lang` (their `title`, else their name)."""
     titles = {b.name: text_in(b.title, lang, b.name) for b in result.spec.bets}
     return [titles.get(n, n) for n in names]
+
+
+def column_help(lang: Lang) -> dict[str, str]:
+    """Help for the leak table's columns whose meaning is not in their heading."""
+    return {w("worth", lang): w("worth_help", lang), w("ad_spend", lang): w("ad_help", lang)}
 
 
 def leak_rows(result: MonteCarloResult, lang: Lang, compact: bool = False) -> pd.DataFrame:

@@ -80,7 +80,9 @@ def page(spec: Scenario, lang: Lang) -> None:
                         key=f"leaks-{tag}")
         st.caption(leak_words.w("caption", lang))
         st.dataframe(leak_words.leak_rows(result, lang), hide_index=True,
-                     key=f"leaktable-{tag}", width="stretch")
+                     key=f"leaktable-{tag}", width="stretch",
+                     column_config={name: st.column_config.Column(help=text)
+                                    for name, text in leak_words.column_help(lang).items()})
 
         st.subheader(t("dash_levers", lang))
         st.caption(t("dash_levers_caption", lang))
