@@ -193,8 +193,11 @@ def test_dashboard_shows_the_library_numbers() -> None:
     assert {"All costs", "Profit", "Cumulative profit"} <= set(monthly.columns)
     assert len(monthly.columns) <= 8
     assert leaks["Stage"].iloc[0] == "Lost in the CRM (never processed)"
-    assert leaks["Revenue they would have brought"].iloc[2] == money(
+    assert leaks["Revenue had they not been lost there"].iloc[2] == money(
         s["lost_first_contact_revenue"]["mean"], "RUB", "en")
+    assert leaks["Advertising spent on them"].iloc[0] == money(
+        s["lost_unprocessed_ad_spend"]["mean"], "RUB", "en")
+    assert leaks["Options that target it"].iloc[1] == "Two more sales managers"
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(charts) == 5
     # New clients on their own axis beside leads; "Where money leaks" once (the heading).

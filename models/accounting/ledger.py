@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.compiled.worth import LEAD_STAGES
+
 STATES = (
     "new",  # arrived, not yet in the sales queue (routing / off-hours delay)
     "waiting",  # in the queue for a manager
@@ -33,8 +35,25 @@ S = {name: i for i, name in enumerate(STATES)}
 N_STATES = len(STATES)
 OPEN_LEAD_STATES = tuple(S[n] for n in ("new", "waiting", "in_contact", "follow_up", "deciding",
                                           "invoiced"))
-LEAKS = ("lost_unprocessed", "lost_late", "lost_first_contact", "lost_follow_up", "lost_unpaid",
-         "lost_client")
+LEAKS = (*LEAD_STAGES, "lost_client")  # the lead stages in the journey's order, then clients
+# The scenario's parameters each leak turns on (parameter paths as bets write them, `*` any
+# item or the rest of the path): a bet changing one of them targets that stage. The sales team's
+# capacity is both leaks of processing (seed 001, stage 2: called late or never).
+_SALES_CAPACITY = ("sales.managers", "sales.hours_per_day", "sales.working_days_per_month",
+                   "sales.handling_minutes", "sales.handling_distribution")
+LEAK_LEVERS: dict[str, tuple[str, ...]] = {
+    "lost_unprocessed": ("journey.lost_unprocessed", *_SALES_CAPACITY),
+    "lost_late": ("journey.base_response_hours", "journey.response_half_life_hours",
+                  *_SALES_CAPACITY),
+    "lost_first_contact": ("journey.first_contact_conversion", "journey.first_contact_drop",
+                           "channels.*.conversion_multiplier", "referrals.conversion_multiplier",
+                           "segments.*.conversion_multiplier"),
+    "lost_follow_up": ("journey.follow_up", "journey.follow_up.*"),
+    "lost_unpaid": ("journey.invoice", "journey.invoice.*"),
+    "lost_client": ("tiers.*.monthly_churn", "tiers.*.monthly_churn_no_result",
+                    "tiers.*.onboarding_probability", "segments.*.churn_multiplier",
+                    "retention", "retention.*", "win_back", "win_back.*"),
+}
 COSTS = ("marketing", "salaries", "commission", "cost_of_goods", "onboarding", "retention",
          "development", "win_back", "overhead", "bets")
 C = {name: i for i, name in enumerate(COSTS)}
@@ -61,7 +80,12 @@ class Ledger:
     # leads and clients
     leads: list[list[float]] = field(init=False)  # (month, channel, referral, existing)
     new_clients: list[list[float]] = field(init=False)  # (month, channel incl. referral)
-    lost_value: list[list[float]] = field(init=False)  # (month, leak): revenue lost
+    # (month, leak): what the losses are worth (`models.compiled.worth`; a client: what they
+    # would have bought had they stayed)
+    lost_value: list[list[float]] = field(init=False)
+    # (month, leak): the advertising money spent on the leads lost (their channel's cost per
+    # lead in the month they arrived; referrals and the starting state's leads cost none)
+    lost_ad: list[list[float]] = field(init=False)
     # money
     revenue: list[list[float]] = field(init=False)  # (month, tier * 2 + repeat)
     recurring_revenue: list[float] = field(init=False)  # paid by clients who paid before
@@ -98,6 +122,7 @@ class Ledger:
         self.leads = _zeros(h, ch)
         self.new_clients = _zeros(h, ch)
         self.lost_value = _zeros(h, len(LEAKS))
+        self.lost_ad = _zeros(h, len(LEAKS))
         self.revenue = _zeros(h, self.n_tiers * 2)
         self.recurring_revenue = [0.0] * h
         self.costs = _zeros(h, len(COSTS))
@@ -158,16 +183,19 @@ class Ledger:
             self._closed_integral[s] = self._integral[s]
             self.state_end[month][s] = self.count[s]
 
-    def lose(self, state_from: int, leak: str, value: float, now: float, month: int) -> None:
+    def lose(self, state_from: int, leak: str, value: float, now: float, month: int,
+             ad_cost: float = 0.0) -> None:
+        """One agent lost at `leak`, worth `value`, whose lead cost `ad_cost` in advertising."""
         state, index = _LEAK_STATE_INDEX[leak]
         self.move(state_from, state, now, month)
         self.lost_value[month][index] += value
+        self.lost_ad[month][index] += ad_cost
 
     # -- output -------------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         """Every record as a numpy array whose first axis is the month (cohorts: cohort month)."""
         names = ("state_end", "occupancy", "flows", "leads", "new_clients", "lost_value",
-                 "revenue", "recurring_revenue", "costs", "marketing_by_channel",
+                 "lost_ad", "revenue", "recurring_revenue", "costs", "marketing_by_channel",
                  "gross_profit_by_channel", "purchases", "base_purchases", "base_revenue",
                  "upsells", "win_backs", "requests", "waited", "wait_days", "cohort_clients",
                  "cohort_value", "cohort_tail")

@@ -39,7 +39,7 @@ MONTHLY_METRICS: dict[str, str] = {
     "profit": "revenue - total costs",
     "cumulative_profit": "profit summed from month 1",
     "cumulative_revenue": "revenue summed from month 1",
-    "lost_revenue": "potential revenue the month's leaks took away (before the horizon)",
+    "lost_revenue": "what the month's losses are worth: the revenue they would have brought",
     "churned": "clients who left in the month",
     "mean_wait_hours": "mean wait of a lead for a manager, hours",
 }
@@ -76,7 +76,10 @@ SCALAR_METRICS: dict[str, str] = {
 }
 for _leak in LEAKS:
     SCALAR_METRICS[f"{_leak}_count"] = f"agents lost at stage {_leak}"
-    SCALAR_METRICS[f"{_leak}_revenue"] = f"revenue lost at stage {_leak}"
+    SCALAR_METRICS[f"{_leak}_revenue"] = (f"what the losses at stage {_leak} are worth: the "
+                                          "revenue they would have brought had they not been "
+                                          "lost there")
+    SCALAR_METRICS[f"{_leak}_ad_spend"] = f"advertising spent on the leads lost at stage {_leak}"
 
 def _ratio(a: float, b: float) -> float:
     """a / b, or NaN where it is not defined: a zero denominator, or one so small (rounding
@@ -183,9 +186,11 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
         out["goal_by_deadline"] = reached_by_deadline(reached, goal)
     flows = a["flows"].sum(axis=0)
     lost = a["lost_value"].sum(axis=0)
+    lost_ad = a["lost_ad"].sum(axis=0)
     for i, leak in enumerate(LEAKS):
         out[f"{leak}_count"] = float(flows[:, S[leak]].sum())
         out[f"{leak}_revenue"] = float(lost[i])
+        out[f"{leak}_ad_spend"] = float(lost_ad[i])
     out.update(channel_metrics(a, compiled))
     return out
 

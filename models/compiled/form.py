@@ -27,6 +27,7 @@ from models.compiled.units import (
     monthly_discount_rate,
     whole_number,
 )
+from models.compiled.worth import chance_to_pay
 
 __all__ = ["MAX_TOUCHES"]  # the most follow-up touches a lead can have: engines size rows by it
 from models.spec.distributions import _Dist
@@ -42,6 +43,13 @@ class ChannelParams:
     paid_leads: float  # per month, from the saturation curve
     organic_leads: float  # per month
     conversion_multiplier: float
+
+    @property
+    def cost_per_lead(self) -> float:
+        """The advertising money behind one of the channel's leads: its month's budget over the
+        leads it brings (paid and organic); 0 when it brings none."""
+        leads = self.paid_leads + self.organic_leads
+        return self.budget / leads if leads > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +152,13 @@ class Params:
     win_back_delay_days: float
     win_back_cost: float
     overhead_monthly: float
-    # revenue a lost lead would have brought before the horizon, [segment][months left]
+    # revenue a new client of the segment brings before the horizon, [segment][months left]:
+    # the value of a client in what a lost lead is worth (`loss_worth`)
     lead_value: tuple[tuple[float, ...], ...]
     bet_costs: float = 0.0  # one-off and running costs of the bets active this month
+    # revenue an active client brings before the horizon, upsell included, by
+    # [(segment * 2 + onboarded) * tiers + tier][months left] (`client_revenue_within`)
+    client_value: tuple[tuple[float, ...], ...] = ()
 
     def price(self, tier: int, segment: int) -> float:
         """What a client of this segment pays for one purchase of the tier."""
@@ -183,6 +195,17 @@ class Params:
         return {"marketing": sum(ch.budget for ch in self.channels),
                 "salaries": self.managers * self.salary_monthly,
                 "bets": self.bet_costs}
+
+    def loss_worth(self, stage: int, quality: float, segment: int, months_left: int) -> float:
+        """What a lead lost at `stage` (an index of `models.compiled.worth.LEAD_STAGES`) this
+        month is worth: the chance it would have paid had it not been lost there, times a
+        client's value in the months left (`models.compiled.worth`)."""
+        chance = chance_to_pay(stage, quality, self.base_response_days,
+                               self.response_half_life_days, self.first_contact_conversion,
+                               self.first_contact_drop, self.max_touches,
+                               self.conversion_per_touch, self.invoice_paid_probability,
+                               self.reminders, self.reminder_success)
+        return chance * self.lead_value[segment][months_left]
 
     def churn(self, tier: int, onboarded: bool, segment: int) -> float:
         t = self.tiers[tier]
@@ -357,7 +380,11 @@ def compile_params(spec: Scenario) -> Params:
         overhead_monthly=_f(spec.overhead_monthly),
         lead_value=(),
     )
-    values = tuple(_lead_values(params, s, spec.horizon_months) for s in range(len(segments)))
+    horizon = spec.horizon_months
+    params = replace_params(params, client_value=tuple(
+        by_tier for s in range(len(segments)) for onboarded in (False, True)
+        for by_tier in _client_values(params, s, onboarded, horizon)))
+    values = tuple(_lead_values(params, s, horizon) for s in range(len(segments)))
     return replace_params(params, lead_value=values)
 
 
@@ -417,18 +444,47 @@ def expected_months_within(churn: float, months: int) -> float:
 
 def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, months: int,
                           first_purchase: bool) -> float:
-    """Expected revenue, within the next `months`, of a client of this tier (upsell and win-back
-    left out): the first purchase if `first_purchase`, then purchases at the tier's frequency
-    while active."""
-    t = p.tiers[tier]
-    active = expected_months_within(p.churn(tier, onboarded, segment), months)
-    rate = p.purchase_rate(tier, segment)
-    if first_purchase:
-        repeats = max(rate * active - 1.0, 0.0) if t.regular else rate * active
-        count = 1.0 + repeats
-    else:
-        count = rate * active
-    return count * p.price(tier, segment)
+    """Expected revenue, within the next `months`, of a client of this tier (win-back left out):
+    the first purchase if `first_purchase`, then purchases at the tier's frequency while active,
+    moving up the pyramid (`_client_values`). A subscription's first payment covers its first
+    period: it adds to the value only what the purchases at the tier's frequency would not."""
+    if months <= 0:
+        return 0.0
+    by_month = p.client_value[(segment * 2 + int(onboarded)) * len(p.tiers) + tier]
+    value = by_month[min(months, len(by_month) - 1)]
+    if not first_purchase:
+        return value
+    price = p.price(tier, segment)
+    return max(value, price) if p.tiers[tier].regular else price + value
+
+
+def _client_values(p: Params, segment: int, onboarded: bool, horizon: int
+                   ) -> tuple[tuple[float, ...], ...]:
+    """[tier][months]: the expected revenue, within the next `months`, of a client active on the
+    tier at an anniversary: month by month, the month's purchases at the tier's frequency and
+    price, then churn at the anniversary, then a move up to the next tier with the chance that
+    one of the next month's purchases is an upsell (a subscription's: purchases a month ×
+    upsell_probability, exactly that for a monthly one; Poisson purchases':
+    1 - exp(-purchases a month × upsell_probability)). Without upsell this is purchases a month
+    × price × `expected_months_within`."""
+    n = len(p.tiers)
+    revenue = [p.purchase_rate(i, segment) * p.price(i, segment) for i in range(n)]
+
+    def move_up(i: int) -> float:
+        if i + 1 >= n:
+            return 0.0
+        upsells = p.purchase_rate(i, segment) * p.tiers[i].upsell_probability
+        return min(upsells, 1.0) if p.tiers[i].regular else -math.expm1(-upsells)
+
+    up = [move_up(i) for i in range(n)]
+    keep = [1.0 - p.churn(i, onboarded, segment) for i in range(n)]
+    values = [[0.0] * (horizon + 1) for _ in range(n)]
+    for k in range(1, horizon + 1):
+        for i in range(n):
+            higher = values[i + 1][k - 1] if i + 1 < n else 0.0
+            values[i][k] = revenue[i] + keep[i] * ((1.0 - up[i]) * values[i][k - 1]
+                                                   + up[i] * higher)
+    return tuple(tuple(v) for v in values)
 
 
 LIFETIME_CAP_MONTHS = 120  # horizon of a client's tail value (after the horizon) when churn is 0
@@ -451,8 +507,9 @@ def tail_value_at_anniversary(p: Params, tier: int, onboarded: bool, segment: in
 
 
 def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
-    """Revenue a lost lead of this segment takes away, indexed by the months left in the horizon:
-    what it would have brought, had it become a client, before the horizon."""
+    """A client's value for what a lost lead is worth, indexed by the months left in the horizon:
+    the revenue a new client of this segment brings before the horizon (entry tiers and onboarding
+    at their shares). A lost lead is worth this times its chance to have paid (`loss_worth`)."""
     values = []
     for months_left in range(horizon + 1):
         value = 0.0

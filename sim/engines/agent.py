@@ -52,6 +52,8 @@ from models.compiled.form import (
     client_revenue_within,
 )
 from models.compiled.units import DAYS_PER_MONTH, discount_per_day
+from models.compiled.worth import FIRST_CONTACT, LATE, UNPAID, UNPROCESSED
+from models.compiled.worth import FOLLOW_UP as W_FOLLOW_UP
 from sim.engines.recorder import Recorder
 
 # Slots of a lead's row of uniforms.
@@ -311,9 +313,17 @@ class _Run:
         if row[_SLOT_LOST] < p.lost_unprocessed:
             seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
             self._record(row, "lost_unprocessed")
-            ledger.lose(NEW, "lost_unprocessed", p.lead_value[seg][self.horizon - m], now, m)
+            quality = (p.referral_conversion_multiplier if c == self.referral_channel
+                       else p.channels[c].conversion_multiplier)
+            ledger.lose(NEW, "lost_unprocessed", p.loss_worth(
+                UNPROCESSED, quality * p.segments[seg].conversion_multiplier, seg,
+                self.horizon - m), now, m, self.cost_per_lead(p, c))
         else:
             self.env.process(self.lead(c, row))
+
+    def cost_per_lead(self, p: Params, c: int) -> float:
+        """The advertising money behind one lead of channel `c` this month (referrals: none)."""
+        return 0.0 if c == self.referral_channel else p.channels[c].cost_per_lead
 
     @staticmethod
     def _handling(p: Params, row: list[float], slot: int) -> float:
@@ -357,7 +367,9 @@ class _Run:
         now, m = env.now, self.month
         p = self.timeline[m]
         seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
-        value = p.lead_value[seg][self.horizon - m]  # revenue lost if it leaks
+        # what its advertising cost (booked with it if it leaks; a starting lead's was spent
+        # before the horizon)
+        ad_cost = 0.0 if existing else self.cost_per_lead(p, c)
         quality = (p.referral_conversion_multiplier if c == self.referral_channel
                    else p.channels[c].conversion_multiplier) * p.segments[seg].conversion_multiplier
         channel = self.existing_channel if existing else c  # credited with a new client
@@ -377,14 +389,17 @@ class _Run:
             if p.response_half_life_days < math.inf and (
                 row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
             ):
-                ledger.lose(IN_CONTACT, "lost_late", value, now, m)
+                ledger.lose(IN_CONTACT, "lost_late",
+                            p.loss_worth(LATE, quality, seg, self.horizon - m), now, m, ad_cost)
                 self._record(row, "lost_late")
                 return
             if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
-                yield from self.deal(row, IN_CONTACT, seg, channel)
+                yield from self.deal(row, IN_CONTACT, seg, channel, ad_cost=ad_cost)
                 return
             if row[_SLOT_DROP] < p.first_contact_drop:
-                ledger.lose(IN_CONTACT, "lost_first_contact", value, now, m)
+                ledger.lose(IN_CONTACT, "lost_first_contact",
+                            p.loss_worth(FIRST_CONTACT, quality, seg, self.horizon - m), now, m,
+                            ad_cost)
                 self._record(row, "lost_first_contact")
                 return
             state = IN_CONTACT
@@ -393,7 +408,9 @@ class _Run:
             state = FOLLOW_UP
         while True:  # follow-up touches, each after the interval, until a yes or none is left
             if touch >= p.max_touches:
-                ledger.lose(state, "lost_follow_up", value, env.now, self.month)
+                m = self.month
+                ledger.lose(state, "lost_follow_up", self.timeline[m].loss_worth(
+                    W_FOLLOW_UP, quality, seg, self.horizon - m), env.now, m, ad_cost)
                 self._record(row, "lost_follow_up")
                 return
             if state != FOLLOW_UP:
@@ -409,13 +426,14 @@ class _Run:
                 self._record(row, "touch", touch)
             p = self.timeline[self.month]
             if row[_SLOT_TOUCH + 2 * touch + 1] < p.conversion_per_touch * quality:
-                yield from self.deal(row, IN_CONTACT, seg, channel)
+                yield from self.deal(row, IN_CONTACT, seg, channel, ad_cost=ad_cost)
                 return
             state = IN_CONTACT
 
     def deal(self, row: list[float], state: int, seg: int, c: int,
-             tier: int = -1) -> Process:
-        """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak)."""
+             tier: int = -1, ad_cost: float = 0.0) -> Process:
+        """From 'yes' to a paid invoice (a new client) or an unpaid one (a leak). `ad_cost`: what
+        the lead's advertising cost."""
         env, ledger = self.env, self.ledger
         p = self.timeline[self.month]
         committee = p.segments[seg].committee_delay_days
@@ -452,7 +470,9 @@ class _Run:
         now = env.now
         m = self.month
         if not paid:
-            ledger.lose(INVOICED, "lost_unpaid", p.lead_value[seg][self.horizon - m], now, m)
+            # worth a client with the terms of the month it is lost in (not the invoice's)
+            ledger.lose(INVOICED, "lost_unpaid", self.timeline[m].loss_worth(
+                UNPAID, 1.0, seg, self.horizon - m), now, m, ad_cost)
             self._record(row, "lost_unpaid")
             return
         p = self.timeline[m]

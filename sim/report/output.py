@@ -35,6 +35,7 @@ from models.spec.errors import Message
 from models.spec.messages import msg
 from sim.experiments.compare import Comparison
 from sim.experiments.montecarlo import MonteCarloResult
+from sim.report import owner
 
 Writer = Callable[[Path], None]
 
@@ -291,7 +292,12 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
 
 
 def summary_document(result: MonteCarloResult) -> dict[str, Any]:
-    return {"provenance": result.provenance(), "metrics": result.summary()}
+    """Provenance, every metric's summary, and where money leaks per stage
+    (`sim.report.owner.leaks`: lost, worth, share of potential, advertising, targeting bets)."""
+    table = owner.leaks(result)
+    return {"provenance": result.provenance(), "metrics": result.summary(),
+            "leaks": [{**row, "bets": list(row["bets"])}
+                      for row in table.to_dict(orient="records")]}
 
 
 def write_results(result: MonteCarloResult, out_dir: Path) -> list[Path]:

@@ -7,12 +7,15 @@ The app and a notebook read the same numbers the CLI prints: everything here is 
 from __future__ import annotations
 
 import math
+from fnmatch import fnmatchcase
 
 import numpy as np
 import pandas as pd
 
-from models.accounting.ledger import LEAKS
+from models.accounting.ledger import LEAK_LEVERS, LEAKS
 from models.accounting.metrics import CHANNEL_EXTRA, channel_metric
+from models.compiled.worth import LEAD_STAGES
+from models.spec.scenario import Scenario
 from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.report.i18n import Lang
@@ -30,7 +33,7 @@ MONEY = frozenset({"total_revenue", "total_profit", "npv_profit", "cac", "cltv",
                    "cltv_with_tail", "recurring_revenue_last_month", "nmc", "customer_equity",
                    "revenue", "recurring_revenue", "marketing", "total_costs", "profit",
                    "cumulative_profit", "marketing_per_new_client", "average_check",
-                   "lost_revenue", "cumulative_revenue"})
+                   "lost_revenue", "cumulative_revenue", "ad_spend"})
 RATIOS = frozenset({"romi", "ros", "conversion", "recurring_revenue_share", "goal_by_deadline"})
 
 # Revenue = leads x conversion x average check x purchases per client (seed 002).
@@ -60,27 +63,56 @@ def headline(result: MonteCarloResult) -> pd.DataFrame:
 
 
 def leaks(result: MonteCarloResult) -> pd.DataFrame:
-    """Where money leaks: per stage, the mean agents lost and the revenue they would have
-    brought before the horizon, and that revenue's share of the potential (earned + leaked)."""
+    """Where money leaks, stage by stage (means over the replications):
+
+    - `count`: leads or clients lost there;
+    - `revenue`: what they are worth: the revenue they would have brought had they not been
+      lost there (a lead: its chance to have paid through the stages after it × a client's value,
+      `models.compiled.worth`; a client: what they would have bought had they stayed). The sum
+      over stages is what plugging each leak alone would bring, not a promise that every lead
+      could be won;
+    - `share`: that worth's share of the potential revenue (earned + every stage's worth);
+    - `ad_spend`: the advertising money spent on the leads lost there (their channel's cost per
+      lead; NaN for clients, whose loss is not a lead's);
+    - `bets`: the names of the scenario's bets that target the stage (`stage_bets`).
+    """
     s = result.summary()
 
     def mean(name: str) -> float:
         value = s[name]["mean"]
         return float("nan") if value is None else float(value)
 
-    rows = [{"stage": leak, "count": mean(f"{leak}_count"), "revenue": mean(f"{leak}_revenue")}
+    targeted = stage_bets(result.spec)
+    rows = [{"stage": leak, "count": mean(f"{leak}_count"), "revenue": mean(f"{leak}_revenue"),
+             "ad_spend": mean(f"{leak}_ad_spend") if leak in LEAD_STAGES else float("nan"),
+             "bets": tuple(targeted[leak])}
             for leak in LEAKS]
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=["stage", "count", "revenue", "ad_spend", "bets"])
     potential = potential_revenue(result)
-    table["share"] = table["revenue"] / potential if potential else np.nan
+    table.insert(3, "share", table["revenue"] / potential if potential else np.nan)
     return table
 
 
 def potential_revenue(result: MonteCarloResult) -> float:
-    """Revenue earned plus every leak's lost revenue (means): the top of the waterfall."""
+    """Revenue earned plus what every stage's losses are worth (means): the top of the
+    waterfall, what the business would earn if each leak were plugged alone and the gains added.
+    """
     s = result.summary()
     lost = sum(s[f"{leak}_revenue"]["mean"] or 0.0 for leak in LEAKS)
     return float((s["total_revenue"]["mean"] or 0.0) + lost)
+
+
+def stage_bets(spec: Scenario) -> dict[str, list[str]]:
+    """Each leak stage and the names of the scenario's bets that target it: those with a change
+    to a parameter the stage turns on (`models.accounting.ledger.LEAK_LEVERS`), in the scenario's
+    order. A bet may target several stages."""
+    out: dict[str, list[str]] = {leak: [] for leak in LEAKS}
+    for bet in spec.bets:
+        for leak in LEAKS:
+            if any(fnmatchcase(change.path, pattern) for change in bet.changes
+                   for pattern in LEAK_LEVERS[leak]):
+                out[leak].append(bet.name)
+    return out
 
 
 def levers(result: MonteCarloResult) -> pd.DataFrame:

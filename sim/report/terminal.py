@@ -26,6 +26,7 @@ from models.spec.scenario import text_in
 from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.goalseek import SeekResult
 from sim.experiments.montecarlo import MonteCarloResult
+from sim.report import leaks as leak_words
 from sim.report import owner
 from sim.report.decision import decide, summary_lines
 from sim.report.i18n import Lang, metric_label, money, number, percent
@@ -89,14 +90,37 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
                       f"P = {share(status['p_goal'])}\nmonth P10/P50/P90: {months}")
     console.print(table)
 
-    leaks = Table(title="where money leaks (over the horizon)")
-    leaks.add_column("stage")
-    leaks.add_column("lost", justify="right")
-    leaks.add_column("revenue they would have brought", justify="right")
-    for row in owner.leaks(result).to_dict(orient="records"):
-        leaks.add_row(metric_label(str(row["stage"]), lang), count(row["count"]),
-                      cash(row["revenue"]))
-    console.print(leaks)
+    console.print(leak_table(result, lang))
+    for line in leak_options(result, lang):
+        console.print(line)
+    console.print(escape(leak_words.w("caption", lang)), style="dim")
+
+
+def leak_table(result: MonteCarloResult, lang: Lang = "en") -> Table:
+    """Where money leaks, per stage: lost, what they are worth, its share of the potential, the
+    advertising spent on them (80 columns; the options that target a stage: `leak_options`)."""
+    rows = leak_words.leak_rows(result, lang, compact=True)
+    stage, lost, worth, share, ad, _ = rows.columns
+    table = Table(title=leak_words.w("title", lang))
+    table.add_column(stage)
+    table.add_column(lost, justify="right", no_wrap=True)
+    for name in (worth, share, ad):  # long headings wrap; the numbers do not
+        table.add_column(name, justify="right", max_width=14)
+    for row in rows.to_dict(orient="records"):
+        table.add_row(escape(row[stage]), str(row[lost]), str(row[worth]), str(row[share]),
+                      str(row[ad]))
+    return table
+
+
+def leak_options(result: MonteCarloResult, lang: Lang = "en") -> list[str]:
+    """One line per stage that the scenario's bets target: the stage, then those bets."""
+    rows = leak_words.leak_rows(result, lang, compact=True)
+    stage, bets = rows.columns[0], rows.columns[-1]
+    none = leak_words.w("none", lang)
+    lines = [f"[bold]{escape(leak_words.w('options_heading', lang))}[/]"]
+    lines += [f"  {escape(row[stage])}: {escape(row[bets])}"
+              for row in rows.to_dict(orient="records") if row[bets] != none]
+    return lines if len(lines) > 1 else []
 
 
 def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool = False) -> None:

@@ -15,10 +15,10 @@ from sim.app.running import progressive
 from sim.app.widgets import downloads, engine_choice, fmt, metric_card, provenance
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
 from sim.report import charts, export, owner
+from sim.report import leaks as leak_words
 from sim.report.i18n import (
     Lang,
     metric_label,
-    money,
     number,
     percent,
     t,
@@ -81,17 +81,17 @@ def page(spec: Scenario, lang: Lang) -> None:
             st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"monthly-{part}-{tag}",
                          column_config=helps, width="stretch")
 
+        # Where money leaks: the waterfall, then per stage what the losses are worth, the
+        # advertising spent on them and the options of the scenario that target the stage.
         st.subheader(t("dash_leaks", lang))
         leaks = owner.leaks(result)
         st.plotly_chart(charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang),
                         key=f"leaks-{tag}")
-        st.caption(t("dash_leaks_caption", lang))
-        st.dataframe(pd.DataFrame({
-            t("stage", lang): [metric_label(x, lang) for x in leaks["stage"]],
-            t("lost_count", lang): [number(x, lang) for x in leaks["count"]],
-            t("lost_money", lang): [money(x, cur, lang) for x in leaks["revenue"]],
-            t("share_of_potential", lang): [percent(x, lang, 1) for x in leaks["share"]],
-        }), hide_index=True, key=f"leaktable-{tag}")
+        st.caption(leak_words.w("caption", lang))
+        st.dataframe(leak_words.leak_rows(result, lang), hide_index=True,
+                     key=f"leaktable-{tag}", width="stretch",
+                     column_config={name: st.column_config.Column(help=text)
+                                    for name, text in leak_words.column_help(lang).items()})
 
         st.subheader(t("dash_levers", lang))
         st.caption(t("dash_levers_caption", lang))

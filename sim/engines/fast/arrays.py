@@ -48,6 +48,7 @@ from sim.engines.fast.layout import (
     O_GP,
     O_LEADS,
     O_LOST,
+    O_LOST_AD,
     O_N,
     O_NEW_CLIENTS,
     O_PURCHASES,
@@ -60,6 +61,7 @@ from sim.engines.fast.layout import (
     O_WIDTH,
     O_WIN_BACKS,
     PC_CONV,
+    PC_CPL,
     PC_N,
     PC_RATE,
     PM_BASE_RESPONSE,
@@ -169,6 +171,7 @@ def _month(p: Params, horizon: int, n_tiers: int, n_seg: int, n_ch: int
     for c, ch in enumerate(p.channels):
         pc[c, PC_RATE] = (ch.paid_leads + ch.organic_leads) / DAYS_PER_MONTH  # leads per day
         pc[c, PC_CONV] = ch.conversion_multiplier
+        pc[c, PC_CPL] = ch.cost_per_lead
     ps = np.zeros((n_seg, PS_N))
     for s, seg in enumerate(p.segments):
         ps[s, PS_CUM] = p.segment_cumulative[s]
@@ -253,7 +256,7 @@ def build(cs: CompiledScenario) -> Arrays:
               O_PURCHASES: 1, O_BASE_P: 1, O_BASE_R: 1, O_UPSELLS: 1, O_WIN_BACKS: 1,
               O_REQUESTS: 1, O_WAITED: 1, O_WAIT_DAYS: 1, O_COHORT_CLIENTS: 1,
               O_COHORT_VALUE: 1, O_COHORT_TAIL: 1, O_LEADS: n_ch + 2, O_NEW_CLIENTS: n_ch + 2,
-              O_LOST: 6}
+              O_LOST: 6, O_LOST_AD: 6}
     OF = np.zeros(O_N, dtype=np.int64)
     at = 0
     for k in range(O_WIDTH):

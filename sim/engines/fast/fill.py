@@ -18,6 +18,7 @@ from sim.engines.fast.layout import (
     O_GP,
     O_LEADS,
     O_LOST,
+    O_LOST_AD,
     O_NEW_CLIENTS,
     O_PURCHASES,
     O_RECURRING,
@@ -59,6 +60,7 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, F: np.ndarray, FL: np.ndarr
     led.leads = F[:, o[O_LEADS]:o[O_LEADS] + ch].tolist()
     led.new_clients = F[:, o[O_NEW_CLIENTS]:o[O_NEW_CLIENTS] + ch].tolist()
     led.lost_value = F[:, o[O_LOST]:o[O_LOST] + 6].tolist()
+    led.lost_ad = F[:, o[O_LOST_AD]:o[O_LOST_AD] + 6].tolist()
     led.revenue = F[:, o[O_REVENUE]:o[O_REVENUE] + 2 * n_tiers].tolist()
     costs = F[:, o[O_COSTS]:o[O_COSTS] + len(COSTS)].copy()
     costs[:, _MARKETING] += a.marketing_by_channel.sum(axis=1)

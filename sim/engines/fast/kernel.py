@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit
 
 from models.compiled.units import DAYS_PER_MONTH
+from models.compiled.worth import chance_to_pay
 from sim.engines.fast.layout import (
     ACTIVE,
     C_COGS,
@@ -85,6 +86,7 @@ from sim.engines.fast.layout import (
     O_GP,
     O_LEADS,
     O_LOST,
+    O_LOST_AD,
     O_NEW_CLIENTS,
     O_PURCHASES,
     O_RECURRING,
@@ -95,6 +97,7 @@ from sim.engines.fast.layout import (
     O_WAITED,
     O_WIN_BACKS,
     PC_CONV,
+    PC_CPL,
     PC_RATE,
     PM_BASE_RESPONSE,
     PM_COMMISSION,
@@ -208,7 +211,7 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 # lead slot columns (LI: ints, LF: floats)
 LI_SEG, LI_CHANNEL, LI_TOUCH, LI_UID = 0, 1, 2, 3
-LF_VALUE, LF_QUALITY, LF_HANDLING, LF_WAIT = 0, 1, 2, 3
+LF_AD, LF_QUALITY, LF_HANDLING, LF_WAIT = 0, 1, 2, 3  # LF_AD: what its advertising cost
 
 
 # -- random numbers --------------------------------------------------------------------------
@@ -299,6 +302,29 @@ def lose(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a: int,
          leak: int, value: float, t: float, m: int) -> None:
     move(FL, OCC, a, leak_state, t, m)
     F[m, OF[O_LOST] + leak] += value
+
+
+@helper(inline=True)
+def lose_lead(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a: int,
+              leak_state: int, leak: int, value: float, ad: float, t: float, m: int) -> None:
+    """A lead lost at `leak`, worth `value`, whose advertising cost `ad`."""
+    lose(FL, OCC, F, OF, a, leak_state, leak, value, t, m)
+    F[m, OF[O_LOST_AD] + leak] += ad
+
+
+# What a lost lead is worth: the one rule of `models.compiled.worth`, compiled.
+_chance_to_pay = njit(cache=True)(chance_to_pay)
+
+
+@helper(inline=True)
+def worth(PM: np.ndarray, LV: np.ndarray, m: int, horizon: int, leak: int, quality: float,
+          seg: int) -> float:
+    """A lead lost at `leak` (its LEAKS index: the lead stages come first, in the order of
+    `models.compiled.worth.LEAD_STAGES`) in month m: `Params.loss_worth`."""
+    chance = _chance_to_pay(leak, quality, PM[m, PM_BASE_RESPONSE], PM[m, PM_HALF_LIFE],
+                            PM[m, PM_FCC], PM[m, PM_FCD], PM[m, PM_MAX_TOUCHES], PM[m, PM_CPT],
+                            PM[m, PM_PAID], PM[m, PM_REMINDERS], PM[m, PM_REMINDER_SUCCESS])
+    return chance * LV[m, seg, horizon - m]
 
 
 @helper(inline=True)
@@ -669,12 +695,12 @@ def new_buyer(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int,
 # -- deals -------------------------------------------------------------------------------------
 @helper()
 def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: int, t0: float,
-         PM: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray, LV: np.ndarray,
+         ad: float, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray, LV: np.ndarray,
          LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, OF: np.ndarray,
          FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray, HT: np.ndarray,
          HI: np.ndarray, REC: np.ndarray, PREC: np.ndarray) -> None:
     """From 'yes' to a paid invoice (a new client, whose life is drawn at once) or an unpaid one
-    (a leak), all drawn now (agent: `_Run.deal`)."""
+    (a leak), all drawn now (agent: `_Run.deal`). `ad`: what the lead's advertising cost."""
     end = G[G_END]
     horizon = int(G[G_HORIZON])
     rec = G[G_RECORD] > 0
@@ -713,7 +739,6 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
             delay += (failures + 1) * PM[m, PM_REMINDER_INTERVAL]
     if not paid:
         delay += reminders * PM[m, PM_REMINDER_INTERVAL]
-    m_invoice = m
     if delay > 0:
         t = t + delay
         if t >= end:
@@ -721,7 +746,9 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
         ST[ST_EVENTS] += 1
     m = month_of(t, horizon)
     if not paid:
-        lose(FL, OCC, F, OF, INVOICED, S_UNPAID, L_UNPAID, LV[m_invoice, seg, horizon - m], t, m)
+        # worth a client with the terms of the month it is lost in (not the invoice's)
+        lose_lead(FL, OCC, F, OF, INVOICED, S_UNPAID, L_UNPAID,
+                  worth(PM, LV, m, horizon, L_UNPAID, 1.0, seg), ad, t, m)
         if rec and uid >= 0:
             record(REC, ST, uid, R_LOST_UNPAID, t, 0.0)
         if G[G_MARKET] < math.inf:
@@ -858,7 +885,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             seg = bisect_right(PS[0, :, PS_CUM], unif(seed, SLOT_SEGMENT + 1))
             LI[slot, LI_SEG], LI[slot, LI_CHANNEL], LI[slot, LI_TOUCH] = seg, existing_ch, touches
             LI[slot, LI_UID] = -1  # leads of the starting state send no records
-            LF[slot, LF_VALUE] = LV[0, seg, horizon]
+            LF[slot, LF_AD] = 0.0  # spent before the horizon
             LF[slot, LF_QUALITY] = PC[0, c, PC_CONV] * PS[0, seg, PS_CONV]
             LF[slot, LF_WAIT] = 0.0
             if touches == 0:
@@ -888,7 +915,8 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                 enter(FL, OCC, FOLLOW_UP, 0.0, 0)
                 if touches >= PM[0, PM_MAX_TOUCHES]:
                     lose(FL, OCC, F, OF, FOLLOW_UP, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
-                         LF[slot, LF_VALUE], 0.0, 0)
+                         worth(PM, LV, 0, horizon, L_FOLLOW_UP, LF[slot, LF_QUALITY], seg),
+                         0.0, 0)
                     used -= 1
                     FREE[ST[ST_FREE]] = slot
                     ST[ST_FREE] += 1
@@ -914,8 +942,8 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             seg = bisect_right(PS[0, :, PS_CUM], unif(seed, SLOT_SEGMENT + 1))
             enter(FL, OCC, INVOICED, 0.0, 0)
             used += 1
-            deal(seed, INVOICED, seg, existing_ch, tier, -1, 0.0, PM, PS, PT, CT, LV, LC, HV, G,
-                 F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC)
+            deal(seed, INVOICED, seg, existing_ch, tier, -1, 0.0, 0.0, PM, PS, PT, CT, LV, LC, HV,
+                 G, F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC)
     kb += II.shape[0]
     if cb_tier >= 0:
         for i in range(CB.shape[0]):
@@ -1056,7 +1084,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     lseed = LSEED[slot]
                     touch = LI[slot, LI_TOUCH]
                     uid = LI[slot, LI_UID]
-                    value = LF[slot, LF_VALUE]
+                    ad = LF[slot, LF_AD]
                     quality = LF[slot, LF_QUALITY]
                     ask = False
                     follow = False
@@ -1084,17 +1112,22 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                         else:
                             follow = True
                     if leak == L_LATE:
-                        lose(FL, OCC, F, OF, IN_CONTACT, S_LATE, L_LATE, value, now, m)
+                        lose_lead(FL, OCC, F, OF, IN_CONTACT, S_LATE, L_LATE,
+                                  worth(PM, LV, m, horizon, L_LATE, quality, LI[slot, LI_SEG]),
+                                  ad, now, m)
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_LOST_LATE, now, 0.0)
                     elif leak == L_FIRST:
-                        lose(FL, OCC, F, OF, IN_CONTACT, S_FIRST, L_FIRST, value, now, m)
+                        lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FIRST, L_FIRST,
+                                  worth(PM, LV, m, horizon, L_FIRST, quality, LI[slot, LI_SEG]),
+                                  ad, now, m)
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_LOST_FIRST_CONTACT, now, 0.0)
                     elif follow:  # agent: `_follow_up`
                         if touch >= PM[m, PM_MAX_TOUCHES]:
-                            lose(FL, OCC, F, OF, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP, value,
-                                 now, m)
+                            lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
+                                      worth(PM, LV, m, horizon, L_FOLLOW_UP, quality,
+                                            LI[slot, LI_SEG]), ad, now, m)
                             if rec and uid >= 0:
                                 record(REC, ST, uid, R_LOST_FOLLOW_UP, now, 0.0)
                             leak = L_FOLLOW_UP
@@ -1115,7 +1148,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                                 push(HT, HI, ST, ST_HEAP, due, EV_TOUCH_DUE, slot)
                     if done:
                         deal(lseed, IN_CONTACT, LI[slot, LI_SEG], LI[slot, LI_CHANNEL], -1, uid,
-                             now, PM, PS, PT, CT, LV, LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI,
+                             now, ad, PM, PS, PT, CT, LV, LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI,
                              REC, PREC)
                     if leak >= 0:
                         used -= 1
@@ -1156,8 +1189,10 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
         if unif(seed, SLOT_LOST + 1) < PM[m, PM_LOST_UNPROC]:
             if rec:
                 record(REC, ST, uid, R_LOST_UNPROCESSED, now, 0.0)
-            lose(FL, OCC, F, OF, NEW, S_UNPROCESSED, L_UNPROCESSED, LV[m, seg, horizon - m], now,
-                 m)
+            quality = PM[m, PM_REFERRAL_CONV] if c == referral_ch else PC[m, c, PC_CONV]
+            lose_lead(FL, OCC, F, OF, NEW, S_UNPROCESSED, L_UNPROCESSED,
+                      worth(PM, LV, m, horizon, L_UNPROCESSED, quality * PS[m, seg, PS_CONV], seg),
+                      PC[m, c, PC_CPL] if c < n_ch else 0.0, now, m)
             used -= 1
             continue
         if ST[ST_FREE] == 0:
@@ -1170,7 +1205,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
         LSEED[slot] = seed
         LI[slot, LI_SEG], LI[slot, LI_CHANNEL], LI[slot, LI_TOUCH], LI[slot, LI_UID] = (
             seg, c, 0, uid)
-        LF[slot, LF_VALUE] = LV[m, seg, horizon - m]
+        LF[slot, LF_AD] = PC[m, c, PC_CPL] if c < n_ch else 0.0
         quality = PM[m, PM_REFERRAL_CONV] if c == referral_ch else PC[m, c, PC_CONV]
         LF[slot, LF_QUALITY] = quality * PS[m, seg, PS_CONV]
         h = PM[m, PM_HANDLING]

@@ -22,8 +22,8 @@ REFERRAL_STREAM = 0xFFFF
  PM_COMMISSION) = range(25)
 PM_N = 25
 # PC[m, channel, :]
-PC_RATE, PC_CONV = 0, 1
-PC_N = 2
+PC_RATE, PC_CONV, PC_CPL = 0, 1, 2  # leads per day, conversion multiplier, cost per lead
+PC_N = 3
 # PS[m, segment, :]
 PS_CUM, PS_CONV, PS_PRICE, PS_COMMITTEE = 0, 1, 2, 3
 PS_N = 4
@@ -46,8 +46,8 @@ G_N = 9
 # O: column offsets in the monthly output F[m, :]
 (O_REVENUE, O_RECURRING, O_COSTS, O_GP, O_PURCHASES, O_BASE_P, O_BASE_R, O_UPSELLS, O_WIN_BACKS,
  O_REQUESTS, O_WAITED, O_WAIT_DAYS, O_COHORT_CLIENTS, O_COHORT_VALUE, O_COHORT_TAIL, O_LEADS,
- O_NEW_CLIENTS, O_LOST, O_WIDTH) = range(19)
-O_N = 19
+ O_NEW_CLIENTS, O_LOST, O_LOST_AD, O_WIDTH) = range(20)
+O_N = 20
 
 # ST: the run's integer state
 (ST_HEAP, ST_SEQ, ST_OVERFLOW, ST_EVENTS, ST_USED, ST_UID, ST_REC, ST_PREC, ST_FREE,
