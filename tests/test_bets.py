@@ -474,7 +474,7 @@ def test_goal_seek_reports_resamples_that_need_more_than_high() -> None:
                                                 "set": 1000}]}])
     data["goal"]["target"] = 15000
     result = seek_size(load_scenario(data), "ads", high=3900, target=0.8, replications=8,
-                       seed=3, workers=1)
+                       seed=3, workers=1, engine="agent")
     # 3900 is just enough: 7 of the 8 replications reach the goal there (P = 0.875 >= 0.8)
     assert result.evaluations[-1] == (3900, 0.875)
     assert result.size is not None and result.size <= 3900 and result.p_goal == 0.875

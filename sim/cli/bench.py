@@ -256,7 +256,7 @@ import json, resource, sys
 from models.load import load_scenario
 from sim.experiments.montecarlo import run_monte_carlo
 spec = load_scenario(sys.argv[1])
-result = run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=2)
+result = run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=2, engine="agent")
 result.summary(); result.monthly_quantiles()
 print(json.dumps({
     "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -293,10 +293,10 @@ def run_benchmarks(
         "replication_over_raw": eng_seconds / raw_seconds,
     }
     start = time.perf_counter()
-    one = run_monte_carlo(spec, reps, seed=1, workers=1)
+    one = run_monte_carlo(spec, reps, seed=1, workers=1, engine="agent")
     t1 = time.perf_counter() - start
     start = time.perf_counter()
-    two = run_monte_carlo(spec, reps, seed=1, workers=2)
+    two = run_monte_carlo(spec, reps, seed=1, workers=2, engine="agent")
     t2 = time.perf_counter() - start
     assert np.array_equal(one.scalars["total_revenue"], two.scalars["total_revenue"])
     figures["seconds_1_worker"], figures["seconds_2_workers"] = t1, t2
