@@ -145,6 +145,22 @@ def fast_peak_memory(scenario_path: str, reps: int, workers: int = 2) -> dict[st
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def fast_worker_scaling(spec: Scenario, reps: int) -> dict[str, float]:
+    """Seconds of a fast-engine Monte Carlo of `reps` replications on 1 worker and on 2 (the
+    pool's start included, as a user waits for it); both give the same results."""
+    from sim.engines.fast import simulate as fast_simulate
+
+    fast_simulate(compile_scenario(spec), 0)  # (load the kernel before timing either)
+    seconds = []
+    results = []
+    for workers in (1, 2):
+        start = time.perf_counter()
+        results.append(run_monte_carlo(spec, reps, seed=1, workers=workers, engine="fast"))
+        seconds.append(time.perf_counter() - start)
+    assert np.array_equal(results[0].scalars["total_revenue"], results[1].scalars["total_revenue"])
+    return {"reps": float(reps), "one": seconds[0], "two": seconds[1]}
+
+
 def fast_engine_figures(spec: Scenario, scenario_path: str, agent_seconds: float,
                         quick: bool = False) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
     """The fast engine's figures and their table rows (see the module docstring)."""
@@ -155,6 +171,7 @@ def fast_engine_figures(spec: Scenario, scenario_path: str, agent_seconds: float
     fast_rate, heap_rate = events / seconds, events / heap_seconds
     reps = 200 if quick else 10_000
     memory = fast_peak_memory(scenario_path, reps)
+    scaling = fast_worker_scaling(spec, 200 if quick else 1000)
     cached = first_call(scenario_path)
     figures = {
         "fast_seconds_per_replication": seconds,
@@ -166,6 +183,9 @@ def fast_engine_figures(spec: Scenario, scenario_path: str, agent_seconds: float
         f"fast_peak_parent_mib_{reps}": memory["parent_mib"],
         f"fast_peak_worker_mib_{reps}": memory["worker_mib"],
         f"fast_monte_carlo_seconds_{reps}": memory["seconds"],
+        "fast_seconds_1_worker": scaling["one"],
+        "fast_seconds_2_workers": scaling["two"],
+        "fast_speedup_2_workers": scaling["one"] / scaling["two"],
         "fast_first_call_cached_s": cached["first"],
         "fast_later_call_s": cached["second"],
     }
@@ -179,6 +199,9 @@ def fast_engine_figures(spec: Scenario, scenario_path: str, agent_seconds: float
         (f"fast Monte Carlo, {reps:,} reps: peak memory parent / worker, MiB",
          f"{memory['parent_mib']:.0f} / {memory['worker_mib']:.0f}", "<= 1024"),
         (f"fast Monte Carlo, {reps:,} reps (2 workers), s", f"{memory['seconds']:.0f}", ""),
+        (f"fast Monte Carlo, {scaling['reps']:.0f} reps: 1 worker / 2 workers, s",
+         f"{scaling['one']:.1f} / {scaling['two']:.1f}", ""),
+        ("speed-up of 2 workers (fast)", f"{scaling['one'] / scaling['two']:.2f}", ">= 1.7"),
         ("fast engine, first call in a new process (cache warm) / later call, s",
          f"{cached['first']:.3f} / {cached['second']:.3f}", ""),
     ]
@@ -327,12 +350,15 @@ def run_benchmarks(
     rows = [
         ("raw SimPy loop, events/s (2,000 procs x 500 timeouts)", f"{raw_rate:,.0f}", ""),
         ("agent engine, events/s", f"{eng_rate:,.0f}", ""),
-        ("engine / raw events per second", f"{eng_rate / raw_rate:.2f}", ">= 0.35"),
+        # (the agent engine's events-per-second targets are retired by issue 10: it is the
+        # readable reference on SimPy's public API; speed is the fast engine's job)
+        ("engine / raw events per second", f"{eng_rate / raw_rate:.2f}", "(retired)"),
         ("engine events per replication", f"{eng_events:,}", ""),
         ("seconds per replication", f"{eng_seconds:.2f}", ""),
-        ("replication / raw 1M-timeout seconds", f"{eng_seconds / raw_seconds:.2f}", "<= 1.0"),
+        ("replication / raw 1M-timeout seconds", f"{eng_seconds / raw_seconds:.2f}",
+         "(retired)"),
         (f"{reps} reps: 1 worker / 2 workers, s", f"{t1:.1f} / {t2:.1f}", ""),
-        ("speed-up of 2 workers", f"{t1 / t2:.2f}", ">= 1.7"),
+        ("speed-up of 2 workers (agent)", f"{t1 / t2:.2f}", ">= 1.7"),
         (f"peak memory, {small} reps (parent), MiB", f"{m_small['parent_mib']:.0f}", ""),
         (f"peak memory, {large} reps (parent), MiB", f"{m_large['parent_mib']:.0f}", "<= 1024"),
         (f"peak memory, largest worker at {large} reps, MiB", f"{m_large['worker_mib']:.0f}",
