@@ -112,6 +112,10 @@ class Ledger:
     _integral: list[float] = field(init=False)
     _last: list[float] = field(init=False)
     _closed_integral: list[float] = field(init=False)
+    # `arrays()` of a ledger booked at once (the fast engine's, `sim.engines.fast.fill`): set
+    # with the lists, so that reading them does not convert the lists back
+    _arrays: dict[str, np.ndarray] | None = field(default=None, init=False, repr=False,
+                                                   compare=False)
 
     def __post_init__(self) -> None:
         h, ch = self.horizon, self.n_channels + 2
@@ -194,6 +198,8 @@ class Ledger:
     # -- output -------------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         """Every record as a numpy array whose first axis is the month (cohorts: cohort month)."""
+        if self._arrays is not None:
+            return dict(self._arrays)
         names = ("state_end", "occupancy", "flows", "leads", "new_clients", "lost_value",
                  "lost_ad", "revenue", "recurring_revenue", "costs", "marketing_by_channel",
                  "gross_profit_by_channel", "purchases", "base_purchases", "base_revenue",

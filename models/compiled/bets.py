@@ -32,7 +32,6 @@ from models.compiled.form import (
     Params,
     assemble,
     compile_params,
-    compile_scenario,
     entry_shares,
     point_values,
     realise,
@@ -181,6 +180,17 @@ def _phase_in_items(raw: dict[str, Any], added: list[tuple[int, str, int, int | 
                 raw["tiers"][below]["upsell_probability"] *= s
 
 
+def _copy_raw(node: Any) -> Any:
+    """A copy of a raw scenario (dicts and lists of plain values): what `copy.deepcopy` gives,
+    several times faster (it runs for every month variant of every replication of a
+    comparison)."""
+    if isinstance(node, dict):
+        return {key: _copy_raw(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_copy_raw(value) for value in node]
+    return node
+
+
 def month_scenario(base: dict[str, Any], bets: Sequence[Bet],
                    added: list[tuple[int, str, int, int | None]],
                    strengths: Sequence[float],
@@ -188,7 +198,7 @@ def month_scenario(base: dict[str, Any], bets: Sequence[Bet],
     """The raw scenario of a month in which each bet acts at the given strength. Bets apply in
     the order given (a later `set` of a parameter overrides an earlier bet's change of it);
     `paths[(bet, change)]` are the change's concrete paths."""
-    raw = copy.deepcopy(base)
+    raw = _copy_raw(base)
     _phase_in_items(raw, added, strengths)
     for b, (bet, s) in enumerate(zip(bets, strengths, strict=True)):
         if s <= 0:
@@ -243,22 +253,47 @@ def compile_alternative(spec: Scenario, bets: Sequence[Bet], values: dict[str, f
 
     `values` is the baseline's parameter draw (None: means), `bet_values` each bet's own draw
     (None: means). With no bets this is exactly `compile_scenario`."""
-    if not bets:
-        return compile_scenario(spec, values)
-    problem = check_portfolio(bets)
-    if problem:
-        raise ValueError(problem)
+    return compile_alternatives(spec, [bets], values,
+                                None if bet_values is None else [bet_values])[0]
+
+
+def compile_alternatives(spec: Scenario, alternatives: Sequence[Sequence[Bet]],
+                         values: dict[str, float] | None = None,
+                         bet_values: Sequence[Sequence[dict[str, float]]] | None = None
+                         ) -> list[CompiledScenario]:
+    """`compile_alternative` of each alternative (a sequence of bets; empty: the baseline) on
+    one draw of the baseline's parameters, sharing the work they have in common: the draw is
+    realised and the baseline compiled once, and a month in which none of an alternative's bets
+    acts yet (and which no bet gives a new channel or tier) is the baseline's month, the same
+    object. `bet_values[k]` are alternative k's bets' own draws (None: means)."""
     concrete = realise(spec, point_values(spec) if values is None else values)
-    if bet_values is None:
-        bet_values = [bet_means(b) for b in bets]
-    bets = [realise_bet(b, v) for b, v in zip(bets, bet_values, strict=True)]
+    horizon = spec.horizon_months
+    baseline = compile_params(concrete)
+    out = []
+    for k, bets in enumerate(alternatives):
+        if not bets:
+            out.append(assemble(concrete, (baseline,) * horizon))
+            continue
+        problem = check_portfolio(bets)
+        if problem:
+            raise ValueError(problem)
+        drawn = [bet_means(b) for b in bets] if bet_values is None else bet_values[k]
+        concrete_bets = [realise_bet(b, v) for b, v in zip(bets, drawn, strict=True)]
+        out.append(_compile_bets(concrete, baseline, concrete_bets))
+    return out
+
+
+def _compile_bets(concrete: Scenario, baseline: Params, bets: Sequence[Bet]) -> CompiledScenario:
+    """The timeline of concrete bets acting on a concrete baseline (`baseline`: its Params)."""
     base = _base_raw(concrete)
     paths = _expansions(base, bets)
     added = _appended(base, bets)
-    compiled: dict[tuple[float, ...], Params] = {}
+    compiled: dict[Any, Params] = {}  # by strengths, and by (strengths, the month's bet costs)
+    if not added:  # nothing acts at strength 0: the baseline's month
+        compiled[(0.0,) * len(bets)] = baseline
     timeline = []
-    structure: Scenario | None = None
-    for m in range(spec.horizon_months):
+    structure: Scenario | None = None if added else concrete
+    for m in range(concrete.horizon_months):
         strengths = tuple(strength(b, m) for b in bets)
         if strengths not in compiled:
             raw = month_scenario(base, bets, added, strengths, paths)
@@ -275,8 +310,9 @@ def compile_alternative(spec: Scenario, bets: Sequence[Bet], values: dict[str, f
             structure = structure or month_spec
             compiled[strengths] = compile_params(month_spec)
         cost = sum(bet_cost_in_month(b, m) for b in bets)
-        timeline.append(replace_params(compiled[strengths], bet_costs=cost) if cost
-                        else compiled[strengths])
+        if cost and (strengths, cost) not in compiled:  # months of equal costs share one object
+            compiled[(strengths, cost)] = replace_params(compiled[strengths], bet_costs=cost)
+        timeline.append(compiled[(strengths, cost)] if cost else compiled[strengths])
     assert structure is not None
     return assemble(structure, tuple(timeline))
 

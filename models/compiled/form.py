@@ -458,6 +458,17 @@ def client_revenue_within(p: Params, tier: int, onboarded: bool, segment: int, m
     return max(value, price) if p.tiers[tier].regular else price + value
 
 
+def client_revenue_table(p: Params, months: np.ndarray) -> np.ndarray:
+    """`client_revenue_within(p, tier, onboarded, segment, k, first_purchase=False)` (the revenue
+    a client who churns for good takes away) for each k of `months` and every tier, onboarding
+    and segment at once: shape (len(months), tiers, 2, segments). The fast engine reads it."""
+    n_tiers, n_seg = len(p.tiers), len(p.segments)
+    rows = np.asarray(p.client_value, dtype=float).reshape(n_seg, 2, n_tiers, -1)
+    k = np.asarray(months)
+    table = rows[:, :, :, np.minimum(k, rows.shape[3] - 1)].transpose(3, 2, 1, 0)
+    return np.where((k > 0)[:, None, None, None], table, 0.0)
+
+
 def _client_values(p: Params, segment: int, onboarded: bool, horizon: int
                    ) -> tuple[tuple[float, ...], ...]:
     """[tier][months]: the expected revenue, within the next `months`, of a client active on the
@@ -478,13 +489,16 @@ def _client_values(p: Params, segment: int, onboarded: bool, horizon: int
 
     up = [move_up(i) for i in range(n)]
     keep = [1.0 - p.churn(i, onboarded, segment) for i in range(n)]
-    values = [[0.0] * (horizon + 1) for _ in range(n)]
-    for k in range(1, horizon + 1):
-        for i in range(n):
-            higher = values[i + 1][k - 1] if i + 1 < n else 0.0
-            values[i][k] = revenue[i] + keep[i] * ((1.0 - up[i]) * values[i][k - 1]
-                                                   + up[i] * higher)
-    return tuple(tuple(v) for v in values)
+    values: list[tuple[float, ...]] = [()] * n
+    above = (0.0,) * (horizon + 1)  # (above the top tier: nothing)
+    for i in reversed(range(n)):  # a tier's values need only the next tier up's
+        r, kp, u = revenue[i], keep[i], up[i]
+        row, value = [0.0], 0.0
+        for k in range(1, horizon + 1):
+            value = r + kp * ((1.0 - u) * value + u * above[k - 1])
+            row.append(value)
+        values[i] = above = tuple(row)
+    return tuple(values)
 
 
 LIFETIME_CAP_MONTHS = 120  # horizon of a client's tail value (after the horizon) when churn is 0
@@ -509,21 +523,25 @@ def tail_value_at_anniversary(p: Params, tier: int, onboarded: bool, segment: in
 def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
     """A client's value for what a lost lead is worth, indexed by the months left in the horizon:
     the revenue a new client of this segment brings before the horizon (entry tiers and onboarding
-    at their shares). A lost lead is worth this times its chance to have paid (`loss_worth`)."""
-    values = []
-    for months_left in range(horizon + 1):
-        value = 0.0
-        for i, t in enumerate(p.tiers):
-            if t.entry_share <= 0 or months_left == 0:
-                continue
-            value += t.entry_share * (
-                t.onboarding_probability
-                * client_revenue_within(p, i, True, segment, months_left, True)
-                + (1 - t.onboarding_probability)
-                * client_revenue_within(p, i, False, segment, months_left, True)
-            )
-        values.append(value)
-    return tuple(values)
+    at their shares). A lost lead is worth this times its chance to have paid (`loss_worth`).
+    (`client_revenue_within` of a first purchase, unrolled: this runs for every month variant of
+    every replication of a comparison.)"""
+    n = len(p.tiers)
+    months = np.minimum(np.arange(horizon + 1), len(p.client_value[0]) - 1)
+    value = np.zeros(horizon + 1)
+    for i, t in enumerate(p.tiers):
+        if t.entry_share <= 0:
+            continue
+        price = p.price(i, segment)
+        a, b = (np.asarray(p.client_value[(segment * 2 + onboarded) * n + i])[months]
+                for onboarded in (1, 0))
+        if t.regular:  # a subscription's first payment covers its first period
+            a, b = np.maximum(a, price), np.maximum(b, price)
+        else:
+            a, b = price + a, price + b
+        value += t.entry_share * (t.onboarding_probability * a + (1 - t.onboarding_probability) * b)
+    value[0] = 0.0  # no month left: nothing
+    return tuple(value.tolist())
 
 
 def entry_shares(shares: list[float]) -> list[float]:

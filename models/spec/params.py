@@ -145,6 +145,11 @@ def _ranged(low: float, high: float, *, low_open: bool = False, high_open: bool 
         return above and below
 
     def validate(value: Any) -> float | _Dist:
+        if type(value) is float or type(value) is int:  # the common case, checked at once (bets
+            number = float(value)  # validate every month variant of every replication)
+            if (inside(number) and abs(number) <= MAX_AMOUNT
+                    and (not integer or number == int(number))):
+                return number
         parsed = _parse(value)
         if isinstance(parsed, _Dist):
             a, b = parsed.support()

@@ -41,7 +41,7 @@ import pandas as pd
 
 from models.accounting.goal import month_or_never
 from models.accounting.metrics import LEVERS, lever_factors, lever_split
-from models.compiled.bets import compile_alternative, draw_bet_values
+from models.compiled.bets import compile_alternative, compile_alternatives, draw_bet_values
 from models.compiled.form import CompiledScenario, compile_scenario
 from models.compiled.units import month_discount_factors, monthly_discount_rate
 from models.load import scenario_hash
@@ -131,8 +131,17 @@ def run_alternative(spec: Scenario, bets: tuple[Bet, ...], index: int, values: d
                     seed: int, engine: str = DEFAULT_ENGINE) -> Replication:
     """Replication `index` of an alternative: the baseline's draw `values`, each bet's own draw,
     the engine on the replication's stream."""
-    bet_values = [draw_bet_values(b, seed, index) for b in bets]
-    return run_compiled(compile_alternative(spec, bets, values, bet_values), index, seed, engine)
+    return run_alternatives(spec, (bets,), index, values, seed, engine)[0]
+
+
+def run_alternatives(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], index: int,
+                     values: dict[str, float], seed: int, engine: str = DEFAULT_ENGINE
+                     ) -> list[Replication]:
+    """Replication `index` of each alternative (`run_alternative` of each), compiled together
+    (`compile_alternatives`: the draw realised and the baseline compiled once)."""
+    bet_values = [[draw_bet_values(b, seed, index) for b in bets] for bets in alternatives]
+    compiled = compile_alternatives(spec, alternatives, values, bet_values)
+    return [run_compiled(cs, index, seed, engine) for cs in compiled]
 
 
 AlternativeTask = tuple[Scenario, tuple[Bet, ...], int, dict[str, float], int, str]
@@ -141,6 +150,31 @@ AlternativeTask = tuple[Scenario, tuple[Bet, ...], int, dict[str, float], int, s
 def run_alternative_task(task: AlternativeTask) -> Replication:
     """`run_alternative` of one task tuple: what experiments map over workers."""
     return run_alternative(*task)
+
+
+# (spec, alternatives, first replication, the baseline's draws of replications first, first+1,
+# ..., seed, engine): consecutive replications of every alternative, one task for a worker, so
+# that the spec travels to it once for all of them
+ReplicationsTask = tuple[Scenario, tuple[tuple[Bet, ...], ...], int, list[dict[str, float]], int,
+                         str]
+
+
+def run_replications_task(task: ReplicationsTask) -> list[list[Replication]]:
+    """Each replication of the task: the list of its alternatives' replications."""
+    spec, alternatives, first, draws, seed, engine = task
+    return [run_alternatives(spec, alternatives, first + i, values, seed, engine)
+            for i, values in enumerate(draws)]
+
+
+def replication_tasks(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], first: int,
+                      draws: list[dict[str, float]], seed: int, engine: str, workers: int
+                      ) -> list[ReplicationsTask]:
+    """Tasks of a few consecutive replications each: enough tasks to keep every worker busy to
+    the end (and progress moving), few enough that sending them costs little. Results do not
+    depend on the split: every replication has its own streams."""
+    size = max(1, min(8, len(draws) // (8 * max(1, workers))))
+    return [(spec, alternatives, first + i, draws[i:i + size], seed, engine)
+            for i in range(0, len(draws), size)]
 
 
 @dataclass
@@ -442,13 +476,17 @@ def compare_bets(
 
     def run_round(first: int, draws: list[dict[str, float]]) -> None:
         sizes.append(len(draws))
-        tasks: list[AlternativeTask] = [(spec, a.bets, first + i, draws[i], seed, engine)
-                                        for i in range(len(draws)) for a in alts]
+        tasks = replication_tasks(spec, tuple(a.bets for a in alts), first, draws, seed, engine,
+                                  n_workers)
         total = (first + len(draws)) * len(alts)
-        for k, rep in enumerate(map_tasks(run_alternative_task, tasks, n_workers, executor)):
-            runs[alts[k % len(alts)].name].append(rep)
-            if progress is not None:
-                progress(first * len(alts) + k + 1, total)
+        done = first * len(alts)
+        for chunk in map_tasks(run_replications_task, tasks, n_workers, executor):
+            for reps in chunk:
+                for a, rep in zip(alts, reps, strict=True):
+                    runs[a.name].append(rep)
+                done += len(reps)
+                if progress is not None:
+                    progress(done, total)
 
     def settled() -> bool:
         return separation(comparison(list(sizes)))[0]

@@ -17,7 +17,7 @@ import numpy as np
 from models.compiled.form import (
     CompiledScenario,
     Params,
-    client_revenue_within,
+    client_revenue_table,
     tail_value_at_anniversary,
 )
 from models.compiled.units import DAYS_PER_MONTH, discount_per_day
@@ -220,6 +220,7 @@ def build(cs: CompiledScenario) -> Arrays:
     marketing = np.zeros((horizon, n_ch))
     fixed = np.zeros((horizon, 3))
     done: dict[int, int] = {}
+    months_of: dict[int, list[int]] = {}
     for m, p in enumerate(cs.timeline):
         first = done.get(id(p))
         if first is not None:
@@ -228,16 +229,14 @@ def build(cs: CompiledScenario) -> Arrays:
         else:
             done[id(p)] = m
             PM[m], PC[m], PS[m], PT[m], CT[m], LV[m] = _month(p, horizon, n_tiers, n_seg, n_ch)
-        # a churned client's lost revenue depends on the months left, so on m itself
-        for i in range(n_tiers):
-            for s in range(n_seg):
-                for onb in (0, 1):
-                    # (revenue a client who churns for good takes away before the horizon)
-                    LC[m, i, onb, s] = client_revenue_within(p, i, bool(onb), s, horizon - m,
-                                                             first_purchase=False)
+        months_of.setdefault(id(p), []).append(m)
         for c, ch in enumerate(p.channels):
             marketing[m, c] = ch.budget
         fixed[m] = (p.managers * p.salary_monthly, p.overhead_monthly, p.bet_costs)
+    # A churned client's lost revenue depends on the months left, so on m itself: read for all
+    # the months that share a parameter set at once.
+    for ms in months_of.values():
+        LC[ms] = client_revenue_table(cs.timeline[ms[0]], horizon - np.asarray(ms))
     last = cs.timeline[-1]
     HV = np.zeros((n_tiers, 2, n_seg, 2))
     for i in range(n_tiers):

@@ -51,27 +51,34 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, F: np.ndarray, FL: np.ndarr
     net, part = OCC[:, 0, :], OCC[:, 1, :]
     end_counts = np.cumsum(net, axis=0)
     start_counts = end_counts - net
-    led.state_end = end_counts.tolist()
-    led.occupancy = (start_counts * DAYS_PER_MONTH + part).tolist()
-    led.count = [round(x) for x in end_counts[-1]]
-    led.flows = FL.tolist()
     o = a.OF
     ch = n_channels + 2
-    led.leads = F[:, o[O_LEADS]:o[O_LEADS] + ch].tolist()
-    led.new_clients = F[:, o[O_NEW_CLIENTS]:o[O_NEW_CLIENTS] + ch].tolist()
-    led.lost_value = F[:, o[O_LOST]:o[O_LOST] + 6].tolist()
-    led.lost_ad = F[:, o[O_LOST_AD]:o[O_LOST_AD] + 6].tolist()
-    led.revenue = F[:, o[O_REVENUE]:o[O_REVENUE] + 2 * n_tiers].tolist()
     costs = F[:, o[O_COSTS]:o[O_COSTS] + len(COSTS)].copy()
     costs[:, _MARKETING] += a.marketing_by_channel.sum(axis=1)
     costs[:, _SALARIES] += a.fixed_costs[:, 0]
     costs[:, _OVERHEAD] += a.fixed_costs[:, 1]
     costs[:, _BETS] += a.fixed_costs[:, 2]
-    led.costs = costs.tolist()
-    led.marketing_by_channel = a.marketing_by_channel.tolist()
-    led.gross_profit_by_channel = F[:, o[O_GP]:o[O_GP] + ch].tolist()
-    for name, col in _SCALARS.items():
-        setattr(led, name, F[:, o[col]].tolist())
+    records = {  # each field as a (month, ...) array; the ledger's lists are these
+        "state_end": end_counts,
+        "occupancy": start_counts * DAYS_PER_MONTH + part,
+        "flows": FL,
+        "leads": F[:, o[O_LEADS]:o[O_LEADS] + ch],
+        "new_clients": F[:, o[O_NEW_CLIENTS]:o[O_NEW_CLIENTS] + ch],
+        "lost_value": F[:, o[O_LOST]:o[O_LOST] + 6],
+        "lost_ad": F[:, o[O_LOST_AD]:o[O_LOST_AD] + 6],
+        "revenue": F[:, o[O_REVENUE]:o[O_REVENUE] + 2 * n_tiers],
+        "costs": costs,
+        "marketing_by_channel": a.marketing_by_channel,
+        "gross_profit_by_channel": F[:, o[O_GP]:o[O_GP] + ch],
+        **{name: F[:, o[col]] for name, col in _SCALARS.items()},
+    }
+    for name, values in records.items():
+        setattr(led, name, values.tolist())
+    led.count = [round(x) for x in end_counts[-1]]
+    arrays = {name: np.array(values, dtype=float) for name, values in records.items()}
+    arrays["flows"] = arrays["flows"].reshape(horizon, N_STATES, N_STATES)
+    arrays["revenue"] = arrays["revenue"].reshape(horizon, n_tiers, 2)
+    led._arrays = arrays
     led.customer_equity = float(customer_equity)
     led.events = int(events)
     # The ledger's running integrals, as `close_month` leaves them at the horizon.
