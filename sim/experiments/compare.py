@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -144,14 +144,6 @@ def run_alternatives(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], 
     return [run_compiled(cs, index, seed, engine) for cs in compiled]
 
 
-AlternativeTask = tuple[Scenario, tuple[Bet, ...], int, dict[str, float], int, str]
-
-
-def run_alternative_task(task: AlternativeTask) -> Replication:
-    """`run_alternative` of one task tuple: what experiments map over workers."""
-    return run_alternative(*task)
-
-
 # (spec, alternatives, first replication, the baseline's draws of replications first, first+1,
 # ..., seed, engine): consecutive replications of every alternative, one task for a worker, so
 # that the spec travels to it once for all of them
@@ -175,6 +167,16 @@ def replication_tasks(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...],
     size = max(1, min(8, len(draws) // (8 * max(1, workers))))
     return [(spec, alternatives, first + i, draws[i:i + size], seed, engine)
             for i in range(0, len(draws), size)]
+
+
+def run_replications(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], first: int,
+                     draws: list[dict[str, float]], seed: int, engine: str, workers: int,
+                     executor: Executor | None = None) -> Iterator[list[Replication]]:
+    """Replications first, first + 1, ... (the baseline's draws `draws`) of every alternative,
+    on `workers` or `executor`: for each replication in order, its alternatives' replications."""
+    tasks = replication_tasks(spec, alternatives, first, draws, seed, engine, workers)
+    for chunk in map_tasks(run_replications_task, tasks, workers, executor):
+        yield from chunk
 
 
 @dataclass
@@ -476,17 +478,15 @@ def compare_bets(
 
     def run_round(first: int, draws: list[dict[str, float]]) -> None:
         sizes.append(len(draws))
-        tasks = replication_tasks(spec, tuple(a.bets for a in alts), first, draws, seed, engine,
-                                  n_workers)
         total = (first + len(draws)) * len(alts)
         done = first * len(alts)
-        for chunk in map_tasks(run_replications_task, tasks, n_workers, executor):
-            for reps in chunk:
-                for a, rep in zip(alts, reps, strict=True):
-                    runs[a.name].append(rep)
-                done += len(reps)
-                if progress is not None:
-                    progress(done, total)
+        for reps in run_replications(spec, tuple(a.bets for a in alts), first, draws, seed,
+                                     engine, n_workers, executor):
+            for a, rep in zip(alts, reps, strict=True):
+                runs[a.name].append(rep)
+            done += len(reps)
+            if progress is not None:
+                progress(done, total)
 
     def settled() -> bool:
         return separation(comparison(list(sizes)))[0]

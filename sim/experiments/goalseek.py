@@ -22,9 +22,9 @@ from models.compiled.streams import parameter_draws
 from models.compiled.units import is_whole_number
 from models.spec.paths import expand_path, get_value
 from models.spec.scenario import Bet, Change, Scenario
-from sim.experiments.compare import AlternativeTask, run_alternative_task, select_bets
-from sim.experiments.parallel import map_tasks, resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE, Replication
+from sim.experiments.compare import run_replications, select_bets
+from sim.experiments.parallel import resolve_workers
+from sim.experiments.replications import DEFAULT_ENGINE
 from sim.experiments.statistics import proportion_ci
 
 _BOOTSTRAP = 1000
@@ -114,10 +114,8 @@ def seek_size(
 
     def evaluate(size: float) -> float:
         sized = _resized(bet, change, size)
-        tasks: list[AlternativeTask] = [(spec, (sized,), i, values[i], seed, engine)
-                                        for i in range(replications)]
-        reps: list[Replication] = list(map_tasks(run_alternative_task, tasks, n_workers,
-                                                 executor))
+        reps = [one for (one,) in run_replications(spec, ((sized,),), 0, values, seed, engine,
+                                                   n_workers, executor)]
         hits = np.array([r.scalars["goal_by_deadline"] for r in reps])
         reached[size] = hits
         p = float(hits.mean())

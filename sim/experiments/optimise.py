@@ -57,15 +57,14 @@ from models.spec.scenario import Bet, Scenario
 from sim.experiments.compare import (
     BASELINE,
     Alternative,
-    AlternativeTask,
     Comparison,
     nominal_cost,
-    run_alternative_task,
+    run_replications,
     select_bets,
 )
 from sim.experiments.goalseek import _resized as resized
-from sim.experiments.parallel import map_tasks, process_pool, resolve_workers
-from sim.experiments.replications import Replication, stack
+from sim.experiments.parallel import process_pool, resolve_workers
+from sim.experiments.replications import stack
 from sim.experiments.statistics import (
     describe_time_to_goal,
     lhs_standard_error,
@@ -630,9 +629,8 @@ def optimise(
 
     def run(allocation: Allocation, bets_: tuple[Bet, ...], draws: list[dict[str, float]],
             first: int) -> Evaluation:
-        tasks: list[AlternativeTask] = [(spec, bets_, first + i, draws[i], seed, engine)
-                                        for i in range(len(draws))]
-        reps: list[Replication] = list(map_tasks(run_alternative_task, tasks, n_workers, where))
+        reps = [one for (one,) in run_replications(spec, (bets_,), first, draws, seed, engine,
+                                                   n_workers, where)]
         stacked = stack(reps)
         return Evaluation(allocation, bets_, monthly_spend(spec, bets_), stacked.monthly,
                           stacked.scalars, goal.score(stacked.scalars),

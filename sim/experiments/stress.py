@@ -43,13 +43,12 @@ from models.spec.errors import Message
 from models.spec.scenario import Bet, Scenario, text_in
 from sim.experiments.compare import (
     BASELINE,
-    AlternativeTask,
     Comparison,
     compare_bets,
-    run_alternative_task,
+    run_replications,
 )
-from sim.experiments.parallel import map_tasks, resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE, Replication
+from sim.experiments.parallel import resolve_workers
+from sim.experiments.replications import DEFAULT_ENGINE
 from sim.experiments.statistics import proportion_ci
 
 PRESETS = ("recession", "cac_spike", "churn_spike", "payments_delayed", "manager_leaves",
@@ -468,10 +467,8 @@ def reverse_stress(
             else:
                 shock = _bet(spec, target.name, target.name, target.changes(x), start_month,
                              duration_months)
-                tasks: list[AlternativeTask] = [(spec, (shock,), i, draws[i], seed, engine)
-                                                for i in range(replications)]
-                reps: list[Replication] = list(map_tasks(run_alternative_task, tasks,
-                                                         n_workers, executor))
+                reps = [one for (one,) in run_replications(spec, ((shock,),), 0, draws, seed,
+                                                           engine, n_workers, executor)]
                 out = np.array([r.scalars[metric] for r in reps])
             if progress is not None:
                 progress(target.name, x, float(np.mean(out)))
