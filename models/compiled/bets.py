@@ -198,7 +198,10 @@ def month_scenario(base: dict[str, Any], bets: Sequence[Bet],
     """The raw scenario of a month in which each bet acts at the given strength. Bets apply in
     the order given (a later `set` of a parameter overrides an earlier bet's change of it);
     `paths[(bet, change)]` are the change's concrete paths."""
-    raw = _copy_raw(base)
+    # copied where this month changes it (the rest is shared with `base`, never written)
+    touched = {"tiers"} | {kind for _, kind, _, _ in added} | {
+        path.split(".", 1)[0] for concrete in paths.values() for path in concrete}
+    raw = {key: _copy_raw(value) if key in touched else value for key, value in base.items()}
     _phase_in_items(raw, added, strengths)
     for b, (bet, s) in enumerate(zip(bets, strengths, strict=True)):
         if s <= 0:
@@ -269,6 +272,7 @@ def compile_alternatives(spec: Scenario, alternatives: Sequence[Sequence[Bet]],
     concrete = realise(spec, point_values(spec) if values is None else values)
     horizon = spec.horizon_months
     baseline = compile_params(concrete)
+    base: dict[str, Any] | None = None
     out = []
     for k, bets in enumerate(alternatives):
         if not bets:
@@ -279,13 +283,18 @@ def compile_alternatives(spec: Scenario, alternatives: Sequence[Sequence[Bet]],
             raise ValueError(problem)
         drawn = [bet_means(b) for b in bets] if bet_values is None else bet_values[k]
         concrete_bets = [realise_bet(b, v) for b, v in zip(bets, drawn, strict=True)]
-        out.append(_compile_bets(concrete, baseline, concrete_bets))
+        base = base or _base_raw(concrete)
+        out.append(_compile_bets(concrete, baseline, base, concrete_bets))
     return out
 
 
-def _compile_bets(concrete: Scenario, baseline: Params, bets: Sequence[Bet]) -> CompiledScenario:
-    """The timeline of concrete bets acting on a concrete baseline (`baseline`: its Params)."""
-    base = _base_raw(concrete)
+def _compile_bets(concrete: Scenario, baseline: Params, base_raw: dict[str, Any],
+                  bets: Sequence[Bet]) -> CompiledScenario:
+    """The timeline of concrete bets acting on a concrete baseline (`baseline`: its Params,
+    `base_raw`: its `_base_raw`, left unchanged)."""
+    # the lists that bets append items to are this alternative's own
+    base = {key: _copy_raw(value) if key in _ITEM_MODEL else value
+            for key, value in base_raw.items()}
     paths = _expansions(base, bets)
     added = _appended(base, bets)
     compiled: dict[Any, Params] = {}  # by strengths, and by (strengths, the month's bet costs)
