@@ -378,6 +378,9 @@ def test_quick_answer_first_then_refined_and_stop_keeps_it() -> None:
     at.sidebar.number_input(key="reps").set_value(30).run()
     _ok(at)
     assert any("20 replications · seed 1" in c.value for c in at.caption)  # the quick answer
+    # stopped there, the quick answer is the page's answer: it can be taken away
+    stopped_downloads = [b.proto.label for b in at.get("download_button")]
+    assert any("HTML" in label for label in stopped_downloads), stopped_downloads
     # Refine sits at the top of the page, above the results.
     assert at.main.children[0].label == "Refine to 30 replications"
     _click(at, "Refine to 30 replications")

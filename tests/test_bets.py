@@ -536,3 +536,23 @@ def test_stress_shock_stays_valid_for_every_draw_of_a_high_uncertain_churn() -> 
     values = {"tiers.basic.monthly_churn": rare, "journey.first_contact_conversion": 0.2}
     timeline = compile_alternative(spec, [shock], values=values).timeline
     assert timeline[1].tiers[0].churn <= 1
+
+
+def test_run_time_errors_of_bets_come_in_both_languages() -> None:
+    from models.spec.errors import error_text
+
+    tier = {"price": 300, "monthly_churn": 0.05, "purchase_interval_months": 1}
+    spec = load_scenario(small([
+        {"name": "gold", "changes": [{"path": "tiers", "append": {"name": "gold", **tier}}]},
+        {"name": "silver", "changes": [{"path": "tiers", "append": {"name": "silver", **tier}}]},
+        {"name": "ads", "one_off_cost": 5000,
+         "changes": [{"path": "channels.ads.budget_monthly", "scale": 2}]}]))
+    with pytest.raises(ValueError) as two_tops:
+        compile_alternative(spec, spec.bets[:2])
+    en, ru = error_text(two_tops.value, "en"), error_text(two_tops.value, "ru")
+    assert "gold and silver" not in ru and "`gold`" in ru and "пирамиды" in ru, ru
+    assert "each add a tier on top of the pyramid" in en, en
+    with pytest.raises(ValueError) as no_fit:
+        compare_bets(spec, ["ads"], replications=2, budget=100, workers=1)
+    ru = error_text(no_fit.value, "ru")
+    assert ru.startswith("ни один вариант не укладывается в бюджет 100") and "\u00a0" in ru, ru

@@ -40,7 +40,8 @@ from models.compiled.form import (
 from models.compiled.streams import bet_draws
 from models.compiled.units import is_whole_number, whole_number
 from models.spec.distributions import _Dist
-from models.spec.messages import msg
+from models.spec.errors import Message
+from models.spec.messages import msg, names
 from models.spec.messages_ru import bilingual
 from models.spec.paths import PathError, expand_path, get_value, iter_distributions, set_path
 from models.spec.scenario import Bet, Change, Channel, Scenario, Tier
@@ -239,14 +240,13 @@ def _expansions(raw: dict[str, Any], bets: Sequence[Bet]) -> dict[tuple[int, int
             if change.append is None}
 
 
-def check_portfolio(bets: Sequence[Bet]) -> str | None:
+def check_portfolio(bets: Sequence[Bet]) -> Message | None:
     """Why these bets cannot act together, or None. The engine upsells to the next tier up, so
     two bets each adding a tier on top of the pyramid would fight over it."""
     adding = [b.name for b in bets if any(c.append is not None and c.path == "tiers"
                                           for c in b.changes)]
     if len(adding) > 1:
-        return (f"{' and '.join(adding)} each add a tier on top of the pyramid; combine them "
-                "into one bet to compare them together")
+        return msg("portfolio_two_tiers", bets=names(adding))
     return None
 
 
@@ -311,11 +311,10 @@ def _compile_bets(concrete: Scenario, baseline: Params, base_raw: dict[str, Any]
             except ValidationError as err:
                 first = err.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                msg = str(first["msg"]).removeprefix("Value error, ")
-                raise ValueError(f"bets {', '.join(b.name for b in bets)} in month {m + 1}: "
-                                 f"{where + ': ' if where else ''}{msg}; the bets push a value "
-                                 "out of its range for this draw: make the change smaller"
-                                 ) from None
+                why = bilingual(str(first["msg"]).removeprefix("Value error, "))
+                raise ValueError(msg("bets_push_out_of_range", bets=names([b.name for b in bets]),
+                                     month=m + 1, where=f"{where}: " if where else "",
+                                     why=why)) from None
             structure = structure or month_spec
             compiled[strengths] = compile_params(month_spec)
         cost = sum(bet_cost_in_month(b, m) for b in bets)

@@ -30,6 +30,13 @@ def localized(text: str, lang: Literal["en", "ru"]) -> str:
     return text.text(lang) if isinstance(text, Message) else text
 
 
+def error_text(err: BaseException, lang: Literal["en", "ru"]) -> str:
+    """An error's message in `lang`: raised with a `Message`, it carries both languages (its
+    `str` is the English one)."""
+    first = err.args[0] if err.args else None
+    return first.text(lang) if isinstance(first, Message) else str(err)
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used, with one line per problem: where, what, how to fix."""
 

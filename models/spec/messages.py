@@ -204,7 +204,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "extremes makes {field} invalid: {why}; change the bet",
         "на краю своего диапазона и при крайних значениях неопределённых параметров сценария "
         "этот вариант делает `{field}` недопустимым: {why}; измените вариант"),
+    # -- bets at run time (models.compiled.bets, sim.experiments) ------------------------------
+    "bets_push_out_of_range": (
+        "bets {bets} in month {month}: {where}{why}; the bets push a value out of its range for "
+        "this draw: make the change smaller",
+        "варианты {bets} в {month}-м месяце: {where}{why}; при этих значениях варианты выводят "
+        "параметр за допустимые пределы: уменьшите изменение"),
+    "portfolio_two_tiers": (
+        "{bets} each add a tier on top of the pyramid; combine them into one bet to compare "
+        "them together",
+        "варианты {bets} оба добавляют ступень на вершину пирамиды; объедините их в один "
+        "вариант, чтобы сравнить вместе"),
+    "bet_cannot_run": (
+        "bet {bet}: {why}",
+        "вариант `{bet}`: {why}"),
+    "no_bet_fits_budget": (
+        "no bet fits the budget of {budget} (the cheapest costs {cheapest} over the horizon); "
+        "raise the budget",
+        "ни один вариант не укладывается в бюджет {budget} (самый дешёвый стоит {cheapest} за "
+        "горизонт); увеличьте бюджет"),
+    "allocation_cannot_run": (
+        "the allocation {allocation} cannot run: {why}; narrow the ranges",
+        "распределение {allocation} невозможно: {why}; сузьте диапазоны"),
+    "nothing_fits_constraints": (
+        "no allocation tried fits the constraints (budget {monthly} a month, {total} over the "
+        "horizon, cash floor {floor}): raise the budget, lower the floor or widen the ranges "
+        "downwards",
+        "ни одно из проверенных распределений не укладывается в ограничения (бюджет {monthly} "
+        "в месяц, {total} за горизонт, минимум денег {floor}): увеличьте бюджет, снизьте "
+        "минимум или расширьте диапазоны вниз"),
 }
+
+
+def amount(value: float | None) -> Message:
+    """A sum of money in a message: 1,234,567 in English, 1 234 567 in Russian; None: a dash."""
+    if value is None or value == 0:
+        return Message("-", "—")
+    text = f"{value:,.0f}"
+    return Message(text, text.replace(",", "\u00a0"))
 
 
 def names(items: list[str]) -> Message:

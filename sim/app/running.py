@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from models.spec.errors import localized
+from models.spec.errors import error_text
 from sim.app.state import QUICK_REPS, state
 from sim.experiments.parallel import default_workers, process_pool
 from sim.report.i18n import (
@@ -103,13 +103,24 @@ def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, 
         result = run(replications, seed, progress, pool)
     except ValueError as err:  # e.g. bets that push a drawn value out of its range
         top_slot().empty()
-        st.error(localized(str(err), lang))
+        st.error(error_text(err, lang))
         st.stop()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     top_slot().empty()
     result_store().put(full_key, result)
     return result
+
+
+# What a page's `render(result, tag)` shows: the quick answer while it is refined (no downloads:
+# it is about to be replaced), the quick answer the owner stopped at, or the full answer. The
+# last two are the page's answer and offer its downloads (`final`).
+QUICK, STOPPED, FULL = "quick", "stopped", "full"
+
+
+def final(tag: str) -> bool:
+    """Whether a rendered answer is the one the page ends with (its downloads are offered)."""
+    return tag != QUICK
 
 
 def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], None],
@@ -126,9 +137,10 @@ def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], 
     quick = min(QUICK_REPS[engine], reps)
     if result_store().get((*key, reps, seed)) is None and quick < reps:
         result = cached_run(key, quick, seed, lang, run, what)
-        with holder.container():
-            render(result, "quick")
-        if state().get("stopped"):
+        stopped = bool(state().get("stopped"))
+        with holder.container():  # stopped: the quick answer is the answer, with its downloads
+            render(result, STOPPED if stopped else QUICK)
+        if stopped:
             top_slot().button(t("refine", lang, total=reps), on_click=state().__setitem__,
                           args=("stopped", False))
             return
@@ -137,7 +149,7 @@ def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], 
     else:
         result = cached_run(key, reps, seed, lang, run, what)
     with holder.container():
-        render(result, "full")
+        render(result, FULL)
 
 
 

@@ -45,6 +45,8 @@ from models.compiled.bets import compile_alternative, compile_alternatives, draw
 from models.compiled.form import CompiledScenario, compile_scenario
 from models.compiled.units import month_discount_factors, monthly_discount_rate
 from models.load import scenario_hash
+from models.spec.messages import amount, msg
+from models.spec.messages_ru import bilingual
 from models.spec.scenario import Bet, Scenario
 from sim.experiments.parallel import map_tasks, resolve_workers
 from sim.experiments.replications import DEFAULT_ENGINE, Replication, in_rounds, run_compiled, stack
@@ -118,9 +120,11 @@ def alternatives(spec: Scenario, bets: Sequence[Bet], budget: float | None = Non
                 cost = nominal_cost(spec, combo)
             except ValueError as err:
                 if k == 1:  # a single bet that cannot run is the user's to fix
-                    raise ValueError(f"bet {name}: {err}") from None
+                    raise ValueError(msg("bet_cannot_run", bet=name,
+                                         why=bilingual(err.args[0] if err.args else str(err)))
+                                     ) from None
                 if skipped is not None:
-                    skipped.append((name, str(err)))
+                    skipped.append((name, err.args[0] if err.args else str(err)))
                 continue
             if budget is None or cost <= budget:
                 out.append(Alternative(name, combo))
@@ -462,8 +466,8 @@ def compare_bets(
     alts = alternatives(spec, chosen, budget, max_bets, skipped)
     if chosen and len(alts) == 1:
         cheapest = min(nominal_cost(spec, [b]) for b in chosen)
-        raise ValueError(f"no bet fits the budget of {budget:,.0f} (the cheapest costs "
-                         f"{cheapest:,.0f} over the horizon); raise the budget")
+        raise ValueError(msg("no_bet_fits_budget", budget=amount(budget),
+                             cheapest=amount(cheapest)))
     costs = {a.name: (nominal_cost(spec, a.bets) if a.bets else 0.0) for a in alts}
     n_workers = resolve_workers(workers)
     start = time.perf_counter()

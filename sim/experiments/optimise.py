@@ -52,6 +52,9 @@ from models.compiled.form import point_values, realise
 from models.compiled.sampling import draw_parameters
 from models.compiled.streams import parameter_draws
 from models.compiled.units import is_whole_number, whole_number
+from models.spec.errors import Message
+from models.spec.messages import amount, msg
+from models.spec.messages_ru import bilingual
 from models.spec.paths import PathError, get_value, set_path
 from models.spec.scenario import Bet, Scenario
 from sim.experiments.compare import (
@@ -651,8 +654,11 @@ def optimise(
                 try:
                     spends[key] = monthly_spend(spec, bets_)
                 except (ValueError, ValidationError) as err:
-                    raise ValueError(f"the allocation {_describe(allocation)} cannot run: "
-                                     f"{str(err).splitlines()[0]}; narrow the ranges") from None
+                    first = err.args[0] if err.args else None
+                    why = (first if isinstance(first, Message)
+                           else bilingual(str(err).splitlines()[0]))
+                    raise ValueError(msg("allocation_cannot_run",
+                                         allocation=_describe(allocation), why=why)) from None
             return bets_, spends[key]
 
         def trial_objective(trial: optuna.Trial) -> float:
@@ -797,11 +803,9 @@ def _describe(allocation: Allocation) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in allocation.items())
 
 
-def _nothing_fits(constraints: Constraints) -> str:
-    return ("no allocation tried fits the constraints (budget "
-            f"{constraints.budget_monthly or '-'} a month, {constraints.budget_total or '-'} "
-            f"over the horizon, cash floor {constraints.cash_floor or '-'}): raise the budget, "
-            "lower the floor or widen the ranges downwards")
+def _nothing_fits(constraints: Constraints) -> Message:
+    return msg("nothing_fits_constraints", monthly=amount(constraints.budget_monthly),
+               total=amount(constraints.budget_total), floor=amount(constraints.cash_floor))
 
 
 def _paired_interval(goal: Objective, a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:

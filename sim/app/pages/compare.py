@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from models.load import scenario_hash
-from models.spec.errors import localized
+from models.spec.errors import error_text
 from models.spec.scenario import Scenario, text_in
-from sim.app.running import progressive, requested
+from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import (
     alt_name,
@@ -153,7 +153,7 @@ def page(spec: Scenario, lang: Lang) -> None:
     try:
         fits = alternatives(spec, select_bets(spec, list(bets)), budget or None, max_bets)
     except ValueError as err:  # a bet that cannot run at all
-        st.error(localized(str(err), lang))
+        st.error(error_text(err, lang))
         return
     if len(fits) < 2:
         st.warning(t("no_alternatives", lang))
@@ -193,7 +193,7 @@ def page(spec: Scenario, lang: Lang) -> None:
                         key=f"incprofit-{tag}")
         st.plotly_chart(charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
                         key=f"levers-{tag}")
-        if tag == "full":
+        if final(tag):
             downloads((*key, cmp.replications, cmp.seed), lang,
                       lambda: export.comparison_report(cmp, lang))
 

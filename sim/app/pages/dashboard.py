@@ -11,7 +11,7 @@ import streamlit as st
 
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
-from sim.app.running import progressive
+from sim.app.running import final, progressive
 from sim.app.widgets import downloads, engine_choice, fmt, metric_card, provenance
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
 from sim.report import charts, export, owner
@@ -98,7 +98,7 @@ def page(spec: Scenario, lang: Lang) -> None:
         cols = st.columns(4)
         for i, row in enumerate(owner.levers(result).itertuples(index=False)):
             metric_card(cols[i], row.metric, row.mean, cur, lang, (row.p10, row.p90))
-        if tag == "full":
+        if final(tag):
             downloads((*key, result.replications, result.seed), lang,
                       lambda: export.forecast_report(result, lang))
 

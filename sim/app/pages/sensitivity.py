@@ -19,7 +19,7 @@ import streamlit as st
 
 from models.compiled.bets import compile_alternative
 from models.load import scenario_hash
-from models.spec.errors import Message, localized
+from models.spec.errors import error_text
 from models.spec.scenario import Bet, Scenario
 from sim.app.running import cached_run, progressive, requested, result_store, top_slot
 from sim.app.state import scenario_title, state, synced
@@ -59,8 +59,7 @@ def _defaults(keys: tuple[str, ...], values: tuple[Any, ...]) -> None:
 
 def _error(err: ValueError, lang: Lang) -> None:
     """The library's message in `lang` (a `Message` carries both; `str(err)` is English)."""
-    text = err.args[0] if err.args and isinstance(err.args[0], Message) else str(err)
-    st.error(localized(text, lang))
+    st.error(error_text(err, lang))
 
 
 # --- what carries the plan: Sobol and Morris ---------------------------------------------------

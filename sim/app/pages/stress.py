@@ -12,7 +12,7 @@ from models.compiled.bets import stress_shocks
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
 from sim.app import widgets
-from sim.app.running import progressive, requested
+from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import alt_name, ci_text, cols, months_text, provenance, renamed
 from sim.experiments.compare import Comparison, compare_bets
@@ -98,7 +98,7 @@ def page(spec: Scenario, lang: Lang) -> None:
         c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang,
                                          t("cum_profit_per_shock", lang), group="bet",
                                          currency=cur), key=f"stressfan-{tag}")
-        if tag == "full":  # the page's tables and charts to take away (sim.report.export)
+        if final(tag):  # the page's tables and charts to take away (sim.report.export)
             widgets.downloads(("stress", scenario_hash(spec), settings, engine, cmp.replications,
                        cmp.seed), lang, lambda: export.stress_report(cmp, lang))
 
