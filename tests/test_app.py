@@ -185,7 +185,8 @@ def test_dashboard_shows_the_library_numbers() -> None:
     assert _metric(at, "CAC") == money(s["cac"]["mean"], "RUB", "en")
     assert _metric(at, "ROMI") == percent(s["romi"]["mean"], "en")
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
-    counts, monthly, leaks = (at.dataframe[i].value for i in range(2, 5))  # after costs, channels
+    # after the costs, channels and segments tables
+    counts, monthly, leaks = (at.dataframe[i].value for i in range(3, 6))
     assert len(monthly) == len(counts) == spec.horizon_months
     # Every column of the month-by-month view, costs and profit included, in two tables
     # narrow enough for the page.
@@ -223,7 +224,7 @@ def test_dashboard_follows_the_edits() -> None:
     _field(at, "horizon_months").set_value(12).run()
     _field(at, "goal.deadline_month").set_value(12).run()
     at = _page(at, "dashboard")
-    assert len(at.dataframe[2].value) == 12  # month by month, after costs and channels
+    assert len(at.dataframe[3].value) == 12  # month by month, after costs, channels, segments
     # The first visit's hint is gone once results were seen.
     at.sidebar.radio(key="page@en").set_value("scenario").run()
     assert not any(i.value.startswith("**Start here.**") for i in at.info)
@@ -334,6 +335,16 @@ def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
     assert shown.loc["Yandex Direct ads", "Advertising per new client"] == money(
         library.loc["yandex_direct", "cac_channel"], "RUB", "en", compact=True)
     assert "Referrals" in shown.index
+    assert shown.loc["Yandex Direct ads", "Revenue of its clients"] == money(
+        library.loc["yandex_direct", "revenue"], "RUB", "en", compact=True)
+    # per segment: who came, bought, for how much, at what acquisition cost, what was lost
+    segments = at.dataframe[2].value.set_index("Segment")
+    by_segment = owner.segments(result).set_index("segment")
+    assert list(segments.index) == ["Small and medium businesses", "Large companies"]
+    assert segments.loc["Large companies", "New paying clients"] == number(
+        by_segment.loc["enterprise", "new_clients"], "en")
+    assert segments.loc["Small and medium businesses", "Money lost (leads and clients)"] == money(
+        by_segment.loc["smb", "lost_value"], "RUB", "en", compact=True)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
 

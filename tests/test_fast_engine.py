@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from models.accounting.ledger import LEAKS, Ledger, S
+from models.accounting.ledger import LEAKS, SEGMENT_RECORDS, Ledger, S
 from models.accounting.metrics import monthly_metrics, run_metrics
 from models.compiled.bets import compile_alternative
 from models.compiled.form import (
@@ -75,6 +75,9 @@ def _summary(led: Ledger, cs: CompiledScenario) -> dict[str, np.ndarray]:
     flows = np.asarray(led.flows).reshape(h, len(S), len(S))
     out["leaks"] = np.array([flows[:, :, S[leak]].sum() for leak in LEAKS])
     scalars = run_metrics(led, cs, monthly)
+    a = led.arrays()  # by segment and by channel, over the horizon (the dashboard's tables)
+    out["segments"] = np.concatenate([a[name].sum(axis=0) for name in SEGMENT_RECORDS])
+    out["revenue_by_channel"] = a["revenue_by_channel"].sum(axis=0)
     out["end_revenue"] = np.array([np.asarray(monthly["revenue"])[-1]])
     out["npv"] = np.array([scalars["npv_profit"]])
     return out

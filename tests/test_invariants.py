@@ -664,3 +664,40 @@ def test_budget_a_bet_sets_mid_horizon_is_what_marketing_spends() -> None:
     np.testing.assert_allclose(m["decided_spend"], budget + 600 + bet_costs)
     np.testing.assert_allclose(m["revenue"], base["revenue"])
     np.testing.assert_allclose(base["profit"] - m["profit"], budget - 1000 + bet_costs)
+
+
+# -- by segment and by channel (the dashboard's tables), on both engines -----------------------
+
+
+@pytest.mark.parametrize("engine", ["agent", "fast"])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(raw=scenarios(), seed=SEEDS)
+def test_segments_and_channels_split_the_totals(engine: str, raw: dict[str, Any],
+                                                seed: int) -> None:
+    from sim.engines import get_engine
+
+    compiled = compile_scenario(load_scenario(raw))
+    a = get_engine(engine)(compiled, seed).arrays()
+    n_segments = len(compiled.timeline[0].segments)
+    assert a["segment_leads"].shape == (compiled.horizon_months, n_segments)
+    scale = 1 + np.abs(a["revenue"]).sum()
+    # every lead, client, purchase and loss is booked to exactly one segment, each month
+    np.testing.assert_array_equal(a["segment_leads"].sum(axis=1), a["leads"].sum(axis=1))
+    np.testing.assert_array_equal(a["segment_new_clients"].sum(axis=1),
+                                  a["new_clients"].sum(axis=1))
+    revenue = a["revenue"].sum(axis=(1, 2))
+    assert _close(a["segment_revenue"].sum(axis=1), revenue, scale)
+    assert _close(a["revenue_by_channel"].sum(axis=1), revenue, scale)
+    assert _close(a["segment_gross_profit"].sum(axis=1),
+                  a["gross_profit_by_channel"].sum(axis=1), scale)
+    assert _close(a["segment_lost_value"].sum(axis=1), a["lost_value"].sum(axis=1),
+                  1 + np.abs(a["lost_value"]).sum())
+    # the advertising behind the leads: each paid channel's leads at its month's cost per lead
+    ads = np.array([sum(a["leads"][m, c] * ch.cost_per_lead for c, ch in enumerate(p.channels))
+                    for m, p in enumerate(compiled.timeline)])
+    assert _close(a["segment_ad_spend"].sum(axis=1), ads, 1 + ads.sum())
+    # a segment's clients came from its leads (or the starting state), never more than arrived
+    clients0, leads0, invoices0 = _starting(raw)
+    assert np.all(np.cumsum(a["segment_new_clients"], axis=0)
+                  <= np.cumsum(a["segment_leads"], axis=0) + leads0 + invoices0)

@@ -63,6 +63,11 @@ DECIDED_SPEND = ("marketing", "salaries", "bets")
 _LEAK_STATE_INDEX = {leak: (S[leak], i) for i, leak in enumerate(LEAKS)}  # leak: (state, index)
 
 
+# The records by (month, segment), in the order the fast engine's output keeps them.
+SEGMENT_RECORDS = ("segment_leads", "segment_new_clients", "segment_revenue",
+                   "segment_gross_profit", "segment_ad_spend", "segment_lost_value")
+
+
 def _zeros(rows: int, cols: int) -> list[list[float]]:
     return [[0.0] * cols for _ in range(rows)]
 
@@ -72,6 +77,7 @@ class Ledger:
     horizon: int
     n_channels: int  # the scenario's channels; then "referral", then "existing" (starting state)
     n_tiers: int
+    n_segments: int = 1
     # counts and time in state
     count: list[int] = field(init=False)
     state_end: list[list[float]] = field(init=False)  # (month, state) at month end
@@ -92,6 +98,7 @@ class Ledger:
     costs: list[list[float]] = field(init=False)  # (month, cost bucket)
     marketing_by_channel: list[list[float]] = field(init=False)
     gross_profit_by_channel: list[list[float]] = field(init=False)  # by acquisition channel
+    revenue_by_channel: list[list[float]] = field(init=False)  # by acquisition channel
     # events
     purchases: list[float] = field(init=False)
     # of which by clients of the starting state (their revenue is not the leads' doing)
@@ -107,6 +114,13 @@ class Ledger:
     cohort_clients: list[float] = field(init=False)
     cohort_value: list[float] = field(init=False)
     cohort_tail: list[float] = field(init=False)
+    # by (month, segment): a lead's segment, a client's (starting clients' too)
+    segment_leads: list[list[float]] = field(init=False)  # leads that arrived
+    segment_new_clients: list[list[float]] = field(init=False)
+    segment_revenue: list[list[float]] = field(init=False)
+    segment_gross_profit: list[list[float]] = field(init=False)  # revenue less cost of goods
+    segment_ad_spend: list[list[float]] = field(init=False)  # the advertising behind its leads
+    segment_lost_value: list[list[float]] = field(init=False)  # its leads' and clients' losses
     customer_equity: float = 0.0
     events: int = 0
     _integral: list[float] = field(init=False)
@@ -132,10 +146,13 @@ class Ledger:
         self.costs = _zeros(h, len(COSTS))
         self.marketing_by_channel = _zeros(h, self.n_channels)
         self.gross_profit_by_channel = _zeros(h, ch)
+        self.revenue_by_channel = _zeros(h, ch)
         for name in ("purchases", "base_purchases", "base_revenue", "upsells", "win_backs",
                      "requests", "waited", "wait_days", "cohort_clients", "cohort_value",
                      "cohort_tail"):
             setattr(self, name, [0.0] * h)
+        for name in SEGMENT_RECORDS:
+            setattr(self, name, _zeros(h, self.n_segments))
         self._integral = [0.0] * N_STATES
         self._last = [0.0] * N_STATES
         self._closed_integral = [0.0] * N_STATES
@@ -188,12 +205,14 @@ class Ledger:
             self.state_end[month][s] = self.count[s]
 
     def lose(self, state_from: int, leak: str, value: float, now: float, month: int,
-             ad_cost: float = 0.0) -> None:
-        """One agent lost at `leak`, worth `value`, whose lead cost `ad_cost` in advertising."""
+             segment: int, ad_cost: float = 0.0) -> None:
+        """One agent of `segment` lost at `leak`, worth `value`, whose lead cost `ad_cost` in
+        advertising."""
         state, index = _LEAK_STATE_INDEX[leak]
         self.move(state_from, state, now, month)
         self.lost_value[month][index] += value
         self.lost_ad[month][index] += ad_cost
+        self.segment_lost_value[month][segment] += value
 
     # -- output -------------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -204,7 +223,7 @@ class Ledger:
                  "lost_ad", "revenue", "recurring_revenue", "costs", "marketing_by_channel",
                  "gross_profit_by_channel", "purchases", "base_purchases", "base_revenue",
                  "upsells", "win_backs", "requests", "waited", "wait_days", "cohort_clients",
-                 "cohort_value", "cohort_tail")
+                 "cohort_value", "cohort_tail", "revenue_by_channel", *SEGMENT_RECORDS)
         out = {name: np.asarray(getattr(self, name), dtype=float) for name in names}
         out["flows"] = out["flows"].reshape(self.horizon, N_STATES, N_STATES)
         out["revenue"] = out["revenue"].reshape(self.horizon, self.n_tiers, 2)

@@ -192,15 +192,19 @@ def run_metrics(ledger: Ledger, compiled: CompiledScenario,
         out[f"{leak}_revenue"] = float(lost[i])
         out[f"{leak}_ad_spend"] = float(lost_ad[i])
     out.update(channel_metrics(a, compiled))
+    out.update(segment_metrics(a, compiled))
     return out
 
 
 # Per acquisition channel (the scenario's, then referrals, then the starting state's clients),
-# what both engines' ledgers record: leads, new paying clients, advertising, and the gross
-# profit of the clients the channel brought. Named `channel:<name>:<what>`; the ledger has no
-# revenue by channel and nothing by segment.
-CHANNEL_METRICS = ("leads", "new_clients", "marketing", "gross_profit")
+# what both engines' ledgers record: leads, new paying clients, advertising, and the revenue and
+# gross profit of the clients the channel brought. Named `channel:<name>:<what>`.
+CHANNEL_METRICS = ("leads", "new_clients", "marketing", "gross_profit", "revenue")
 CHANNEL_EXTRA = ("referral", "existing")
+# Per segment (a lead's, a client's: starting clients too): leads that arrived, new paying
+# clients, their revenue and gross profit, the advertising money behind the segment's leads, and
+# what its lost leads and clients were worth (`models.compiled.worth`). `segment:<name>:<what>`.
+SEGMENT_METRICS = ("leads", "new_clients", "revenue", "gross_profit", "ad_spend", "lost_value")
 
 
 def channel_metric(channel: str, what: str) -> str:
@@ -213,11 +217,28 @@ def channel_metrics(a: Mapping[str, np.ndarray], compiled: CompiledScenario) -> 
     leads, clients = a["leads"].sum(axis=0), a["new_clients"].sum(axis=0)
     marketing = a["marketing_by_channel"].sum(axis=0)
     gross = a["gross_profit_by_channel"].sum(axis=0)
+    revenue = a["revenue_by_channel"].sum(axis=0)
     out: dict[str, float] = {}
     for i, name in enumerate(names):
-        values = (leads[i], clients[i], marketing[i] if i < len(marketing) else 0.0, gross[i])
+        values = (leads[i], clients[i], marketing[i] if i < len(marketing) else 0.0, gross[i],
+                  revenue[i])
         for what, value in zip(CHANNEL_METRICS, values, strict=True):
             out[channel_metric(name, what)] = float(value)
+    return out
+
+
+def segment_metric(segment: str, what: str) -> str:
+    return f"segment:{segment}:{what}"
+
+
+def segment_metrics(a: Mapping[str, np.ndarray], compiled: CompiledScenario) -> dict[str, float]:
+    """Totals over the horizon per segment (see SEGMENT_METRICS), from `Ledger.arrays()`."""
+    names = [s.name for s in compiled.timeline[0].segments]
+    out: dict[str, float] = {}
+    for what in SEGMENT_METRICS:
+        totals = a[f"segment_{what}"].sum(axis=0)
+        for i, name in enumerate(names):
+            out[segment_metric(name, what)] = float(totals[i])
     return out
 
 

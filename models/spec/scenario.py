@@ -54,6 +54,7 @@ class Segment(_Spec):
     """A customer segment (e.g. SMB or enterprise): its share of leads and how it differs."""
 
     name: str
+    title: Text | None = Field(None, description="the segment's name for people (default: name)")
     share: Probability = Field(description="share of incoming leads in this segment")
     conversion_multiplier: Multiplier = Field(1.0, description="scales every conversion")
     price_multiplier: Multiplier = Field(1.0, description="scales every price (average check)")

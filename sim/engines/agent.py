@@ -196,7 +196,8 @@ class _Run:
         n_channels = len(cs.channel_names)
         self.referral_channel = n_channels
         self.existing_channel = n_channels + 1  # the starting state's clients, leads, invoices
-        self.ledger = Ledger(self.horizon, n_channels, len(cs.tier_names))
+        self.ledger = Ledger(self.horizon, n_channels, len(cs.tier_names),
+                             len(cs.timeline[0].segments))
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self.entropy = [int(x) for x in ss.generate_state(2, np.uint32)]
         self.discount_per_day = discount_per_day(cs.monthly_discount_rate)
@@ -308,18 +309,21 @@ class _Run:
         ledger = self.ledger
         ledger.enter(NEW, now, m)
         ledger.leads[m][c] += 1
+        seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+        ad_cost = self.cost_per_lead(p, c)
+        ledger.segment_leads[m][seg] += 1
+        ledger.segment_ad_spend[m][seg] += ad_cost
         if self.recorder is not None:
             self._record(row, "created", c)
         if row[_SLOT_LOST] < p.lost_unprocessed:
-            seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
             self._record(row, "lost_unprocessed")
             quality = (p.referral_conversion_multiplier if c == self.referral_channel
                        else p.channels[c].conversion_multiplier)
             ledger.lose(NEW, "lost_unprocessed", p.loss_worth(
                 UNPROCESSED, quality * p.segments[seg].conversion_multiplier, seg,
-                self.horizon - m), now, m, self.cost_per_lead(p, c))
+                self.horizon - m), now, m, seg, ad_cost)
         else:
-            self.env.process(self.lead(c, row))
+            self.env.process(self.lead(c, row, seg=seg))
 
     def cost_per_lead(self, p: Params, c: int) -> float:
         """The advertising money behind one lead of channel `c` this month (referrals: none)."""
@@ -358,7 +362,7 @@ class _Run:
         return wait
 
     def lead(self, c: int, row: list[float], touches_done: int = 0,
-             existing: bool = False) -> Process:
+             existing: bool = False, seg: int | None = None) -> Process:
         """One lead's journey from arrival to a deal or a leak: the first contact, then
         follow-up touches. A lead of channel `c` arrives now; one of the starting state
         (`existing`) is not counted as a new lead and, if `touches_done` > 0, goes on with its
@@ -366,7 +370,8 @@ class _Run:
         env, ledger = self.env, self.ledger
         now, m = env.now, self.month
         p = self.timeline[m]
-        seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+        if seg is None:  # (a new lead's segment was drawn on arrival, and booked)
+            seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
         # what its advertising cost (booked with it if it leaks; a starting lead's was spent
         # before the horizon)
         ad_cost = 0.0 if existing else self.cost_per_lead(p, c)
@@ -390,7 +395,8 @@ class _Run:
                 row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
             ):
                 ledger.lose(IN_CONTACT, "lost_late",
-                            p.loss_worth(LATE, quality, seg, self.horizon - m), now, m, ad_cost)
+                            p.loss_worth(LATE, quality, seg, self.horizon - m), now, m, seg,
+                            ad_cost)
                 self._record(row, "lost_late")
                 return
             if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
@@ -399,7 +405,7 @@ class _Run:
             if row[_SLOT_DROP] < p.first_contact_drop:
                 ledger.lose(IN_CONTACT, "lost_first_contact",
                             p.loss_worth(FIRST_CONTACT, quality, seg, self.horizon - m), now, m,
-                            ad_cost)
+                            seg, ad_cost)
                 self._record(row, "lost_first_contact")
                 return
             state = IN_CONTACT
@@ -410,7 +416,7 @@ class _Run:
             if touch >= p.max_touches:
                 m = self.month
                 ledger.lose(state, "lost_follow_up", self.timeline[m].loss_worth(
-                    W_FOLLOW_UP, quality, seg, self.horizon - m), env.now, m, ad_cost)
+                    W_FOLLOW_UP, quality, seg, self.horizon - m), env.now, m, seg, ad_cost)
                 self._record(row, "lost_follow_up")
                 return
             if state != FOLLOW_UP:
@@ -472,7 +478,7 @@ class _Run:
         if not paid:
             # worth a client with the terms of the month it is lost in (not the invoice's)
             ledger.lose(INVOICED, "lost_unpaid", self.timeline[m].loss_worth(
-                UNPAID, 1.0, seg, self.horizon - m), now, m, ad_cost)
+                UNPAID, 1.0, seg, self.horizon - m), now, m, seg, ad_cost)
             self._record(row, "lost_unpaid")
             return
         p = self.timeline[m]
@@ -485,6 +491,7 @@ class _Run:
         self.clients_ever += 1
         self.active[id(client)] = client
         ledger.new_clients[m][c] += 1
+        ledger.segment_new_clients[m][seg] += 1
         ledger.cohort_clients[m] += 1
         ledger.costs[m][C["onboarding"]] += t.onboarding_cost
         ledger.cohort_value[m] -= t.onboarding_cost
@@ -593,6 +600,9 @@ class _Run:
         costs[_COGS] += t.cost_of_goods
         margin = terms.margin
         ledger.gross_profit_by_channel[m][cl.channel] += margin
+        ledger.revenue_by_channel[m][cl.channel] += price
+        ledger.segment_revenue[m][cl.segment] += price
+        ledger.segment_gross_profit[m][cl.segment] += margin
         if not repeat:
             commission = p.commission_rate * price
             costs[_COMMISSION] += commission
@@ -629,7 +639,7 @@ class _Run:
         they stayed, is the leak."""
         lost = client_revenue_within(p, cl.tier, cl.onboarded, cl.segment, self.horizon - m,
                                      first_purchase=False)
-        self.ledger.lose(CHURNED, "lost_client", lost, now, m)
+        self.ledger.lose(CHURNED, "lost_client", lost, now, m, cl.segment)
 
     # -- the starting state --------------------------------------------------------------------
     def start(self) -> None:
@@ -720,7 +730,8 @@ class _Run:
                 ledger.move(ACTIVE, CHURNED, now, m)
                 del self.active[id(cl)]
                 mean = shape / nu if shape > 0 else t.price
-                ledger.lose(CHURNED, "lost_client", rate * (self.end - now) * mean, now, m)
+                ledger.lose(CHURNED, "lost_client", rate * (self.end - now) * mean, now, m,
+                            cl.segment)
                 return
 
     def _book_buyer_purchase(self, cl: _Client, t: TierParams, amount: float, now: float,
@@ -731,6 +742,9 @@ class _Run:
             ledger.recurring_revenue[m] += amount
         ledger.costs[m][C["cost_of_goods"]] += t.cost_of_goods
         ledger.gross_profit_by_channel[m][cl.channel] += amount - t.cost_of_goods
+        ledger.revenue_by_channel[m][cl.channel] += amount
+        ledger.segment_revenue[m][cl.segment] += amount
+        ledger.segment_gross_profit[m][cl.segment] += amount - t.cost_of_goods
         ledger.purchases[m] += 1
         if cl.cohort >= 0:
             ledger.cohort_value[cl.cohort] += (amount - t.cost_of_goods) * self._discount(

@@ -275,13 +275,28 @@ def channel_table(result: MonteCarloResult, lang: Lang) -> Table:
     titles = {c.name: text_in(c.title, lang, c.name) for c in spec.channels}
     data = owner.channels(result)
     kinds: dict[str, Kind] = {"leads": "count", "new_clients": "count", "conversion": "share",
-                              "marketing": "money", "cac_channel": "money",
+                              "marketing": "money", "cac_channel": "money", "revenue": "money",
                               "gross_profit": "money", "net": "money"}
     shown = pd.DataFrame({owner.w("channel", lang): [
         titles.get(c) or owner.w(c, lang) for c in data["channel"]]})
     for column in kinds:
         shown[owner.w(column, lang)] = data[column].to_numpy()
     return Table(owner.w("per_channel", lang), shown,
+                 {owner.w(c, lang): k for c, k in kinds.items()})
+
+
+def segment_table(result: MonteCarloResult, lang: Lang) -> Table:
+    """`owner.segments` in the language's words (segments by their titles)."""
+
+    titles = {s.name: text_in(s.title, lang, s.name) for s in result.spec.segments}
+    data = owner.segments(result)
+    kinds: dict[str, Kind] = {"leads": "count", "new_clients": "count", "conversion": "share",
+                              "ad_spend": "money", "cac_segment": "money", "revenue": "money",
+                              "gross_profit": "money", "lost_value": "money"}
+    shown = pd.DataFrame({owner.w("segment", lang): [titles[s] for s in data["segment"]]})
+    for column in kinds:
+        shown[owner.w(column, lang)] = data[column].to_numpy()
+    return Table(owner.w("per_segment", lang), shown,
                  {owner.w(c, lang): k for c, k in kinds.items()})
 
 
@@ -316,6 +331,7 @@ def forecast_report(result: MonteCarloResult, lang: Lang) -> Report:
     r.tables.append(_rowwise(headline, [kind(m) for m in head["metric"]], r))
     r.tables.append(client_cost_table(result, lang))
     r.tables.append(channel_table(result, lang))
+    r.tables.append(segment_table(result, lang))
     view = owner.monthly_view(result)
     monthly = pd.DataFrame({t("month", lang): view["month"].astype(int)})
     kinds: dict[str, Kind] = {t("month", lang): "month"}

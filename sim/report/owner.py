@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from models.accounting.ledger import LEAK_LEVERS, LEAKS
-from models.accounting.metrics import CHANNEL_EXTRA, channel_metric
+from models.accounting.metrics import CHANNEL_EXTRA, channel_metric, segment_metric
 from models.compiled.worth import LEAD_STAGES
 from models.spec.scenario import Scenario
 from sim.experiments.compare import BASELINE, Comparison
@@ -183,9 +183,38 @@ def channels(result: MonteCarloResult) -> pd.DataFrame:
                      "conversion": clients / leads if leads else math.nan,
                      "marketing": marketing,
                      "cac_channel": marketing / clients if clients and marketing else math.nan,
+                     "revenue": mean(name, "revenue"),
                      "gross_profit": gross, "net": gross - marketing})
     return pd.DataFrame(rows, columns=["channel", "leads", "new_clients", "conversion",
-                                       "marketing", "cac_channel", "gross_profit", "net"])
+                                       "marketing", "cac_channel", "revenue", "gross_profit",
+                                       "net"])
+
+
+def segments(result: MonteCarloResult) -> pd.DataFrame:
+    """Per segment, means over the replications: leads that arrived, new paying clients,
+    conversion, the advertising money behind its leads and per new client, the revenue and gross
+    profit of its clients (the starting clients' too), and what its lost leads and clients were
+    worth (`Where money leaks`, by segment)."""
+    s = result.summary()
+
+    def mean(name: str, what: str) -> float:
+        entry = s.get(segment_metric(name, what))
+        value = None if entry is None else entry["mean"]
+        return 0.0 if value is None else float(value)
+
+    rows = []
+    for segment in result.spec.segments:
+        name = segment.name
+        leads, clients, ad = mean(name, "leads"), mean(name, "new_clients"), mean(name, "ad_spend")
+        rows.append({"segment": name, "leads": leads, "new_clients": clients,
+                     "conversion": clients / leads if leads else math.nan,
+                     "ad_spend": ad, "cac_segment": ad / clients if clients and ad else math.nan,
+                     "revenue": mean(name, "revenue"),
+                     "gross_profit": mean(name, "gross_profit"),
+                     "lost_value": mean(name, "lost_value")})
+    return pd.DataFrame(rows, columns=["segment", "leads", "new_clients", "conversion",
+                                       "ad_spend", "cac_segment", "revenue", "gross_profit",
+                                       "lost_value"])
 
 
 def incremental(cmp: Comparison, metric: str = "profit") -> pd.DataFrame:
@@ -217,18 +246,30 @@ _TEXT: dict[str, tuple[str, str]] = {
     "marketing": ("Advertising", "Реклама"),
     "cac_channel": ("Advertising per new client", "Реклама на нового клиента"),
     "gross_profit": ("Gross profit of its clients", "Валовая прибыль его клиентов"),
+    "revenue": ("Revenue of its clients", "Выручка его клиентов"),
+    "segment": ("Segment", "Сегмент"),
+    "ad_spend": ("Advertising behind its leads", "Реклама на его лиды"),
+    "cac_segment": ("Advertising per new client", "Реклама на нового клиента"),
+    "lost_value": ("Money lost (leads and clients)", "Потеряно денег (лиды и клиенты)"),
+    "per_segment": ("Per segment: who came, who bought, what it cost, earned and lost",
+                    "По сегментам: сколько пришло и купило, сколько стоило, принесло и потеряно"),
+    "per_segment_caption": (
+        "Means over the horizon. A lead's advertising is its channel's cost per lead in the "
+        "month it came; money lost is what its lost leads and clients would have brought "
+        "(see Where money leaks). Revenue includes the clients you had at the start.",
+        "Средние за горизонт. Реклама лида — стоимость лида его канала в месяце, когда он "
+        "пришёл; потеряно — сколько принесли бы потерянные лиды и клиенты (см. «Где утекают "
+        "деньги»). Выручка включает клиентов, которые были на старте."),
     "net": ("Gross profit less advertising", "Валовая прибыль минус реклама"),
     "per_channel": ("Per channel: who came, who bought, what it cost and earned",
                     "По каналам: сколько пришло и купило, сколько стоило и принесло"),
     "per_channel_caption": (
         "Means over the horizon. Acquisition cost here is advertising only (salaries are not "
         "split by channel; the CAC above includes them). A negative last column: the channel's "
-        "clients have not yet paid back its advertising. The simulation does not record "
-        "revenue by channel or anything by segment.",
+        "clients have not yet paid back its advertising.",
         "Средние за горизонт. Стоимость привлечения здесь — только реклама (зарплаты по каналам "
         "не делятся; CAC выше их включает). Отрицательная последняя колонка: клиенты канала "
-        "ещё не окупили его рекламу. Выручку по каналам и что-либо по сегментам модель не "
-        "записывает."),
+        "ещё не окупили его рекламу."),
     "client_costs": ("What a client costs and brings", "Во что обходится клиент и что приносит"),
     "cac": ("To win (CAC)", "Привлечь (CAC)"),
     "onboarding_cost_per_client": ("To bring to a result (onboarding)",

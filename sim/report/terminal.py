@@ -94,6 +94,26 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     for line in leak_options(result, lang):
         console.print(line)
     console.print(escape(leak_words.w("caption", lang)), style="dim")
+    if len(result.spec.segments) > 1:
+        console.print(segment_table(result, lang))
+
+
+def segment_table(result: MonteCarloResult, lang: Lang = "en") -> Table:
+    """Per segment (`sim.report.owner.segments`), the columns that fit 80 columns: leads, new
+    clients, revenue, advertising per new client and money lost, as the app shows them."""
+    cur = result.spec.currency
+    data = owner.segments(result)
+    titles = {s.name: text_in(s.title, lang, s.name) for s in result.spec.segments}
+    table = Table(title=owner.w("per_segment", lang), show_header=True, expand=False)
+    columns = ("leads", "new_clients", "revenue", "cac_segment", "lost_value")
+    table.add_column(owner.w("segment", lang))
+    for column in columns:
+        table.add_column(owner.w(column, lang), justify="right")
+    for row in data.to_dict(orient="records"):
+        table.add_row(escape(titles[str(row["segment"])]),
+                      *(number(row[c], lang) if c in ("leads", "new_clients")
+                        else money(row[c], cur, lang, compact=True) for c in columns))
+    return table
 
 
 def leak_table(result: MonteCarloResult, lang: Lang = "en") -> Table:

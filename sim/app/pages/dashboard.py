@@ -113,14 +113,16 @@ def _owner_questions(result: MonteCarloResult, lang: Lang, tag: str) -> None:
     """What a client costs at each stage and what it brings (CLTV to the horizon and with its
     tail); per channel, who came and bought, what it cost and earned (`sim.report.owner`)."""
     for table, part in ((export.client_cost_table(result, lang), "costs"),
-                        (export.channel_table(result, lang), "channels")):
+                        (export.channel_table(result, lang), "channels"),
+                        (export.segment_table(result, lang), "segments")):
         st.subheader(table.title)
-        # the channels' money in millions ('RUB 15.0M'), so that every column fits the page
-        st.dataframe(export.shown(table, result.spec.currency, lang, compact=part == "channels"),
+        # the channels' and segments' money in millions ('RUB 15.0M'), so that every column
+        # fits the page
+        st.dataframe(export.shown(table, result.spec.currency, lang, compact=part != "costs"),
                      hide_index=True,
                      key=f"{part}-{tag}", width="stretch")
-        if part == "channels":
-            st.caption(w("per_channel_caption", lang))
+        if part != "costs":
+            st.caption(w(f"per_{part[:-1]}_caption", lang))
 
 
 _COUNT_COLUMNS = ("leads", "new_clients", "active_clients")

@@ -129,7 +129,8 @@ def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
             if overflow & (1 << k):
                 caps[k] *= 2
     _caps[shape] = caps
-    led = _fill.ledger(a, n_ch, n_tiers, F, FL, OCC, float(SC[0]), int(ST[ST_EVENTS]))
+    led = _fill.ledger(a, n_ch, n_tiers, a.PS.shape[1], F, FL, OCC, float(SC[0]),
+                       int(ST[ST_EVENTS]))
     if recorder is not None:
         from sim.engines.fast.layout import ST_PREC, ST_REC
 

@@ -54,7 +54,9 @@ from sim.engines.fast.layout import (
     O_PURCHASES,
     O_RECURRING,
     O_REQUESTS,
+    O_REV_CH,
     O_REVENUE,
+    O_SEGMENT,
     O_UPSELLS,
     O_WAIT_DAYS,
     O_WAITED,
@@ -255,7 +257,7 @@ def build(cs: CompiledScenario) -> Arrays:
               O_PURCHASES: 1, O_BASE_P: 1, O_BASE_R: 1, O_UPSELLS: 1, O_WIN_BACKS: 1,
               O_REQUESTS: 1, O_WAITED: 1, O_WAIT_DAYS: 1, O_COHORT_CLIENTS: 1,
               O_COHORT_VALUE: 1, O_COHORT_TAIL: 1, O_LEADS: n_ch + 2, O_NEW_CLIENTS: n_ch + 2,
-              O_LOST: 6, O_LOST_AD: 6}
+              O_LOST: 6, O_LOST_AD: 6, **{o: n_seg for o in O_SEGMENT}, O_REV_CH: n_ch + 2}
     OF = np.zeros(O_N, dtype=np.int64)
     at = 0
     for k in range(O_WIDTH):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.accounting.ledger import COSTS, N_STATES, Ledger
+from models.accounting.ledger import COSTS, N_STATES, SEGMENT_RECORDS, Ledger
 from models.compiled.units import DAYS_PER_MONTH
 from sim.engines.fast.arrays import Arrays
 from sim.engines.fast.layout import (
@@ -23,7 +23,9 @@ from sim.engines.fast.layout import (
     O_PURCHASES,
     O_RECURRING,
     O_REQUESTS,
+    O_REV_CH,
     O_REVENUE,
+    O_SEGMENT,
     O_UPSELLS,
     O_WAIT_DAYS,
     O_WAITED,
@@ -41,13 +43,13 @@ _SCALARS = {"recurring_revenue": O_RECURRING, "purchases": O_PURCHASES,
             "cohort_value": O_COHORT_VALUE, "cohort_tail": O_COHORT_TAIL}
 
 
-def ledger(a: Arrays, n_channels: int, n_tiers: int, F: np.ndarray, FL: np.ndarray,
-           OCC: np.ndarray, customer_equity: float, events: int) -> Ledger:
+def ledger(a: Arrays, n_channels: int, n_tiers: int, n_segments: int, F: np.ndarray,
+           FL: np.ndarray, OCC: np.ndarray, customer_equity: float, events: int) -> Ledger:
     """Month-end counts and occupancy from the booked changes: the count at a month's start is
     the sum of the earlier months' net changes; a month's agent-days are the count at its start
     times its length plus the booked agent-days to its end of the changes within it."""
     horizon = F.shape[0]
-    led = Ledger(horizon, n_channels, n_tiers)
+    led = Ledger(horizon, n_channels, n_tiers, n_segments)
     net, part = OCC[:, 0, :], OCC[:, 1, :]
     end_counts = np.cumsum(net, axis=0)
     start_counts = end_counts - net
@@ -70,7 +72,10 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, F: np.ndarray, FL: np.ndarr
         "costs": costs,
         "marketing_by_channel": a.marketing_by_channel,
         "gross_profit_by_channel": F[:, o[O_GP]:o[O_GP] + ch],
+        "revenue_by_channel": F[:, o[O_REV_CH]:o[O_REV_CH] + ch],
         **{name: F[:, o[col]] for name, col in _SCALARS.items()},
+        **{name: F[:, o[col]:o[col] + n_segments]
+           for name, col in zip(SEGMENT_RECORDS, O_SEGMENT, strict=True)},
     }
     for name, values in records.items():
         setattr(led, name, values.tolist())

@@ -91,7 +91,14 @@ from sim.engines.fast.layout import (
     O_PURCHASES,
     O_RECURRING,
     O_REQUESTS,
+    O_REV_CH,
     O_REVENUE,
+    O_SEG_AD,
+    O_SEG_GP,
+    O_SEG_LEADS,
+    O_SEG_LOST,
+    O_SEG_NEW,
+    O_SEG_REVENUE,
     O_UPSELLS,
     O_WAIT_DAYS,
     O_WAITED,
@@ -299,16 +306,18 @@ def move(FL: np.ndarray, OCC: np.ndarray, a: int, b: int, t: float, m: int) -> N
 
 @helper(inline=True)
 def lose(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a: int, leak_state: int,
-         leak: int, value: float, t: float, m: int) -> None:
+         leak: int, value: float, t: float, m: int, seg: int) -> None:
     move(FL, OCC, a, leak_state, t, m)
     F[m, OF[O_LOST] + leak] += value
+    F[m, OF[O_SEG_LOST] + seg] += value
 
 
 @helper(inline=True)
 def lose_lead(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a: int,
-              leak_state: int, leak: int, value: float, ad: float, t: float, m: int) -> None:
-    """A lead lost at `leak`, worth `value`, whose advertising cost `ad`."""
-    lose(FL, OCC, F, OF, a, leak_state, leak, value, t, m)
+              leak_state: int, leak: int, value: float, ad: float, t: float, m: int, seg: int
+              ) -> None:
+    """A lead of segment `seg` lost at `leak`, worth `value`, whose advertising cost `ad`."""
+    lose(FL, OCC, F, OF, a, leak_state, leak, value, t, m, seg)
     F[m, OF[O_LOST_AD] + leak] += ad
 
 
@@ -452,6 +461,9 @@ def purchase(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: 
     F[m, OF[O_COSTS] + C_COGS] += cogs
     margin = price - cogs
     F[m, OF[O_GP] + channel] += margin
+    F[m, OF[O_REV_CH] + channel] += price
+    F[m, OF[O_SEG_REVENUE] + seg] += price
+    F[m, OF[O_SEG_GP] + seg] += margin
     if not repeat:
         commission = PM[m, PM_COMMISSION] * price
         F[m, OF[O_COSTS] + C_COMMISSION] += commission
@@ -592,7 +604,7 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
                     won_back = True
             if not won_back:
                 lost = LC[m, tier, onboarded, seg]
-                lose(FL, OCC, F, OF, CHURNED, S_CLIENT, L_CLIENT, lost, A, m)
+                lose(FL, OCC, F, OF, CHURNED, S_CLIENT, L_CLIENT, lost, A, m, seg)
                 ST[ST_EVENTS] += events
                 return
             events += 1
@@ -649,6 +661,9 @@ def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, co
             F[m, OF[O_RECURRING]] += amount
         F[m, OF[O_COSTS] + C_COGS] += cogs
         F[m, OF[O_GP] + channel] += amount - cogs
+        F[m, OF[O_REV_CH] + channel] += amount
+        F[m, OF[O_SEG_REVENUE] + seg] += amount
+        F[m, OF[O_SEG_GP] + seg] += amount - cogs
         F[m, OF[O_PURCHASES]] += 1.0
         if cohort >= 0:
             F[cohort, OF[O_COHORT_VALUE]] += (amount - cogs) * math.exp(
@@ -668,7 +683,8 @@ def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, co
         if u < drop:
             move(FL, OCC, ACTIVE, CHURNED, now, m)
             mean = shape / nu if shape > 0 else PT[m, tier, PT_PRICE]
-            lose(FL, OCC, F, OF, CHURNED, S_CLIENT, L_CLIENT, rate * (end - now) * mean, now, m)
+            lose(FL, OCC, F, OF, CHURNED, S_CLIENT, L_CLIENT, rate * (end - now) * mean, now, m,
+                 seg)
             return
     # active at the horizon; a buyer's anniversary stays at day 0 (the agent's default)
     tail(F, OF, PT, HV, G, SC, tier, onboarded, seg, cohort, acquired, 0.0)
@@ -748,7 +764,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
     if not paid:
         # worth a client with the terms of the month it is lost in (not the invoice's)
         lose_lead(FL, OCC, F, OF, INVOICED, S_UNPAID, L_UNPAID,
-                  worth(PM, LV, m, horizon, L_UNPAID, 1.0, seg), ad, t, m)
+                  worth(PM, LV, m, horizon, L_UNPAID, 1.0, seg), ad, t, m, seg)
         if rec and uid >= 0:
             record(REC, ST, uid, R_LOST_UNPAID, t, 0.0)
         if G[G_MARKET] < math.inf:
@@ -759,6 +775,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
     if rec and uid >= 0:
         record(REC, ST, uid, R_PAID, t, 0.0)
     F[m, OF[O_NEW_CLIENTS] + channel] += 1.0
+    F[m, OF[O_SEG_NEW] + seg] += 1.0
     F[m, OF[O_COHORT_CLIENTS]] += 1.0
     cost = PT[m, tier, PT_ONB_COST]
     F[m, OF[O_COSTS] + C_ONBOARDING] += cost
@@ -916,7 +933,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                 if touches >= PM[0, PM_MAX_TOUCHES]:
                     lose(FL, OCC, F, OF, FOLLOW_UP, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
                          worth(PM, LV, 0, horizon, L_FOLLOW_UP, LF[slot, LF_QUALITY], seg),
-                         0.0, 0)
+                         0.0, 0, seg)
                     used -= 1
                     FREE[ST[ST_FREE]] = slot
                     ST[ST_FREE] += 1
@@ -1114,20 +1131,20 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     if leak == L_LATE:
                         lose_lead(FL, OCC, F, OF, IN_CONTACT, S_LATE, L_LATE,
                                   worth(PM, LV, m, horizon, L_LATE, quality, LI[slot, LI_SEG]),
-                                  ad, now, m)
+                                  ad, now, m, LI[slot, LI_SEG])
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_LOST_LATE, now, 0.0)
                     elif leak == L_FIRST:
                         lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FIRST, L_FIRST,
                                   worth(PM, LV, m, horizon, L_FIRST, quality, LI[slot, LI_SEG]),
-                                  ad, now, m)
+                                  ad, now, m, LI[slot, LI_SEG])
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_LOST_FIRST_CONTACT, now, 0.0)
                     elif follow:  # agent: `_follow_up`
                         if touch >= PM[m, PM_MAX_TOUCHES]:
                             lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
                                       worth(PM, LV, m, horizon, L_FOLLOW_UP, quality,
-                                            LI[slot, LI_SEG]), ad, now, m)
+                                            LI[slot, LI_SEG]), ad, now, m, LI[slot, LI_SEG])
                             if rec and uid >= 0:
                                 record(REC, ST, uid, R_LOST_FOLLOW_UP, now, 0.0)
                             leak = L_FOLLOW_UP
@@ -1186,13 +1203,15 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
         if rec:
             record(REC, ST, uid, R_CREATED, now, float(c))
         seg = bisect_right(PS[m, :, PS_CUM], unif(seed, SLOT_SEGMENT + 1))
+        F[m, OF[O_SEG_LEADS] + seg] += 1.0
+        F[m, OF[O_SEG_AD] + seg] += PC[m, c, PC_CPL] if c < n_ch else 0.0
         if unif(seed, SLOT_LOST + 1) < PM[m, PM_LOST_UNPROC]:
             if rec:
                 record(REC, ST, uid, R_LOST_UNPROCESSED, now, 0.0)
             quality = PM[m, PM_REFERRAL_CONV] if c == referral_ch else PC[m, c, PC_CONV]
             lose_lead(FL, OCC, F, OF, NEW, S_UNPROCESSED, L_UNPROCESSED,
                       worth(PM, LV, m, horizon, L_UNPROCESSED, quality * PS[m, seg, PS_CONV], seg),
-                      PC[m, c, PC_CPL] if c < n_ch else 0.0, now, m)
+                      PC[m, c, PC_CPL] if c < n_ch else 0.0, now, m, seg)
             used -= 1
             continue
         if ST[ST_FREE] == 0:
