@@ -698,6 +698,6 @@ def test_segments_and_channels_split_the_totals(engine: str, raw: dict[str, Any]
                     for m, p in enumerate(compiled.timeline)])
     assert _close(a["segment_ad_spend"].sum(axis=1), ads, 1 + ads.sum())
     # a segment's clients came from its leads (or the starting state), never more than arrived
-    clients0, leads0, invoices0 = _starting(raw)
+    _, leads0, invoices0 = _starting(raw)
     assert np.all(np.cumsum(a["segment_new_clients"], axis=0)
                   <= np.cumsum(a["segment_leads"], axis=0) + leads0 + invoices0)
