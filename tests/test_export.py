@@ -141,3 +141,22 @@ def test_html_report_is_self_contained_with_the_decision_and_figures() -> None:
     ru = export.stress_report(cmp, "ru").html()
     assert '<html lang="ru">' in ru and "план (без изменений)" in ru
     assert BASELINE not in ru.split("<script")[0]  # names in words, not identifiers
+
+
+def test_forecast_report_carries_the_leak_waterfall_and_segments_in_both_languages() -> None:
+    result = _forecast()
+    leaks = owner.leaks(result)
+    for lang, heading, stage in (("en", "Where money leaks", "Lost in the CRM"),
+                                 ("ru", "Где теряются деньги", "Потеряны в CRM")):
+        page = export.forecast_report(result, lang).html()
+        figures = page.split('class="plotly-graph-div"')
+        assert len(figures) - 1 == 5, lang  # counts, the waterfall, three fans
+        waterfall = [f for f in figures if '"type":"waterfall"' in f]
+        assert len(waterfall) == 1 and _in_figure(heading, waterfall[0]), lang
+        assert _in_figure(stage, waterfall[0]) and len(leaks) >= 6
+        assert owner.w("per_segment", lang) in page
+
+
+def _in_figure(text: str, figure: str) -> bool:
+    """Whether a figure's HTML shows `text` (plotly's JSON writes Cyrillic as \\u escapes)."""
+    return text in figure or json.dumps(text)[1:-1] in figure

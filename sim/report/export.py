@@ -352,6 +352,9 @@ def forecast_report(result: MonteCarloResult, lang: Lang) -> Report:
     r.tables.append(_rowwise(lev_table, [kind(m) for m in lev["metric"]], r))
     q = result.monthly_quantiles()
     r.figures += [charts.counts_chart(view, lang),
+                  # titled here: on the page, its heading above it says what it is
+                  charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang)
+                  .update_layout(title=t("dash_leaks", lang)),
                   *(charts.fan_chart(q, m, lang, currency=cur)
                     for m in ("revenue", "profit", "cumulative_profit"))]
     return r

@@ -258,7 +258,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "month it came; money lost is what its lost leads and clients would have brought "
         "(see Where money leaks). Revenue includes the clients you had at the start.",
         "Средние за горизонт. Реклама лида — стоимость лида его канала в месяце, когда он "
-        "пришёл; потеряно — сколько принесли бы потерянные лиды и клиенты (см. «Где утекают "
+        "пришёл; потеряно — сколько принесли бы потерянные лиды и клиенты (см. «Где теряются "
         "деньги»). Выручка включает клиентов, которые были на старте."),
     "net": ("Gross profit less advertising", "Валовая прибыль минус реклама"),
     "per_channel": ("Per channel: who came, who bought, what it cost and earned",
