@@ -51,14 +51,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Останавливает расчёт: ещё не начатые прогоны отменяются, ничего не кэшируется; уже "
         "показанный быстрый ответ остаётся."),
     # total: replications x alternatives when bets are compared
-    "simulating": ("Simulating: {done} of {total} runs…",
-                   "Моделирование: {done} из {total} прогонов…"),
     "quick_answer": ("Quick answer from {n} replications; refining to {total}…",
                      "Быстрый ответ по {n} прогонам; уточняем до {total}…"),
     "provenance": ("{name} · {reps} replications · seed {seed} · scenario `{hash}`",
                    "{name} · прогонов: {reps} · серия {seed} · сценарий `{hash}`"),
-    "no_scenario": ("Choose or upload a scenario on the Scenario page first.",
-                    "Сначала выберите или загрузите сценарий на странице «Сценарий»."),
     "scenario_invalid": ("The scenario has problems; fix them on the Scenario page.",
                          "В сценарии есть ошибки; исправьте их на странице «Сценарий»."),
     # growthsim batch / growthsim results (sim/cli/batch.py)
@@ -112,15 +108,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                           "папку --out команды growthsim batch"),
     "written": ("written: {files}", "записано: {files}"),
     # scenario page
-    "source": ("Start from", "Основа"),
-    "source_example": ("an example", "пример"),
-    "source_upload": ("my YAML file", "мой YAML-файл"),
     "example": ("Example scenario", "Пример сценария"),
     "upload": ("Upload a scenario (YAML)", "Загрузите сценарий (YAML)"),
     "upload_problems": ("{source}: {n} problem(s) in the file; nothing was loaded.",
                         "{source}: проблем в файле: {n}; файл не загружен."),
-    "edit_problems": ("The edited scenario has {n} problem(s):",
-                      "В изменённом сценарии проблем: {n}:"),
     "scenario_ok": ("{name}: {months} months, {channels} channels, {tiers} tiers, currency: "
                     "{currency}.",
                     "{name}: {months} мес., каналов: {channels}, ступеней: {tiers}, валюта: "
@@ -184,13 +175,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "dash_month_by_month": ("Month by month", "По месяцам"),
     "dash_headline": ("Totals over {months} months", "Итоги за {months} мес."),
     "dash_leaks": ("Where money leaks", "Где теряются деньги"),
-    "dash_leaks_caption": (
-        "Potential revenue = revenue earned + revenue the lost leads and clients would have "
-        "brought before the horizon; each bar is what one stage took away (means over "
-        "replications).",
-        "Потенциальная выручка = полученная выручка + выручка, которую принесли бы потерянные "
-        "лиды и клиенты до конца горизонта; каждый столбец — потери на этапе (средние по "
-        "прогонам)."),
     "dash_levers": ("The four levers of revenue", "Четыре рычага выручки"),
     "dash_levers_caption": ("Revenue = leads × conversion × average check × purchases per "
                             "client.",
@@ -202,7 +186,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "stage": ("Stage", "Этап"),
     "lost_count": ("Lost leads / clients", "Потеряно лидов / клиентов"),
     "lost_money": ("Revenue they would have brought", "Выручка, которую они принесли бы"),
-    "share_of_potential": ("Share of potential", "Доля потенциала"),
     "goal_line": ("Goal: {metric} ≥ {target} by month {month}",
                   "Цель: {metric} ≥ {target} к месяцу {month}"),
     "p_goal_value": ("Chance to reach the goal by the deadline: **{p}**. Month it is reached "
@@ -210,7 +193,6 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "Вероятность достичь цели к сроку: **{p}**. Месяц достижения "
                      "(P10 / P50 / P90): {m}"),
     "never": ("never", "никогда"),
-    "band_caption": ("Mean; P10 … P90 below.", "Среднее; ниже P10 … P90."),
     # compare / stress
     "bets": ("Investment options", "Варианты вложений"),
     "budget": ("Budget (total cost of the chosen options, 0 = no limit)",
@@ -222,15 +204,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "ranked": ("Options ranked by NPV", "Варианты по убыванию NPV"),
     "roi_vs_time": ("ROI against months to goal (P10–P90)",
                     "ROI и месяцы до цели (P10–P90)"),
-    "fan_revenue": ("Revenue per month, P10–P90", "Выручка по месяцам, P10–P90"),
-    "fan_profit": ("Profit per month, P10–P90", "Прибыль по месяцам, P10–P90"),
     "lever_split": ("Where the extra revenue comes from (four levers)",
                     "Откуда дополнительная выручка (четыре рычага)"),
     "shock_start": ("Shock starts in month", "Начало шока, месяц"),
     "shock_duration": ("Lasts, months", "Длительность, мес."),
     "severity": ("Severity", "Сила шока"),
     "stress_run": ("Run the stress test", "Запустить стресс-тест"),
-    "stress_outcome": ("Outcome under each shock", "Результат при каждом шоке"),
     "stress_table": ("Chance of the goal and outcome per shock",
                      "Вероятность цели и результат при каждом шоке"),
     "shock": ("Shock", "Шок"),
@@ -300,8 +279,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "dist_uniform": ("anywhere between {low} and {high}", "любое значение от {low} до {high}"),
     "dist_beta": ("on average {mean}, typically ± {sd}", "в среднем {mean}, обычно ± {sd}"),
     "dist_lognormal": ("on average {mean}, typically ± {sd}", "в среднем {mean}, обычно ± {sd}"),
-    "not_a_number": ("not a number: {text!r}; write digits, e.g. 27 000 000",
-                     "не число: {text!r}; пишите цифрами, например 27 000 000"),
     "clients_unit": ("clients", "клиентов"),
     "leads_axis": ("leads a month", "лидов в месяц"),
     "clients_axis": ("new clients a month", "новых клиентов в месяц"),
