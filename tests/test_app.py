@@ -412,7 +412,7 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 def latin_words(text: str) -> list[str]:
     """Latin words of a text outside code spans (`path`, file names, YAML) and the allowed
     terms; quantiles (P10, P50, P90) are terms too."""
-    plain = re.sub(r"`[^`]*`", "", text)
+    plain = re.sub(r"`[^`]*`|<br>", "", text)  # (a chart title's line break is markup)
     return [w for w in _LATIN.findall(plain)
             if w not in _ALLOWED and not re.fullmatch(r"P\d+", w)]
 

@@ -172,6 +172,57 @@ def test_app_in_a_browser(server: str, shots: Path) -> None:
             browser.close()
 
 
+# The investor's pages: (sidebar label, what to press first in English, the button that runs,
+# the page's heading in Russian, the screenshot's name). Their answers are shown in both
+# languages from one run (the language switch reruns nothing).
+INVESTOR_PAGES = (
+    ("For investors", "Tornado", "Build the tornado", "Для инвестора", "sensitivity"),
+    ("Plan vs actual", "Use the example actuals of the B2B services plan",
+     "Compare with the plan", "План и факт", "track"),
+    ("Where to put the money", None, "Find the allocation", "Куда вложить деньги", "optimise"),
+)
+
+
+def test_investor_pages_in_a_browser(server: str, shots: Path) -> None:
+    """The tornado, plan vs actual and the optimiser run in the browser and show their charts in
+    both languages, with no error on the page; a screenshot of each in each language."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 3000})
+            page.set_default_timeout(TIMEOUT_MS)
+            expect.set_options(timeout=TIMEOUT_MS)
+            page.goto(server)
+            main = page.get_by_test_id("stMain")
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(page.get_by_text("Start here.")).to_be_visible()
+            _type(sidebar.get_by_role("spinbutton", name="Replications"), "10")
+            for label, first, run, heading_ru, name in INVESTOR_PAGES:
+                sidebar.get_by_text(label, exact=True).click()
+                if first is not None:
+                    main.get_by_text(first, exact=True).click()
+                main.get_by_role("button", name=run).click()
+                expect(main.locator(".js-plotly-plot").first).to_be_visible()
+                _settle(page)
+                expect(main.get_by_test_id("stException")).to_have_count(0)
+                expect(main.get_by_test_id("stAlertContentError")).to_have_count(0)
+                page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+                sidebar.get_by_text("Русский").click()
+                expect(main.get_by_text(heading_ru, exact=True).first).to_be_visible()
+                expect(main.locator(".js-plotly-plot").first).to_be_visible()
+                _settle(page)
+                expect(main.get_by_test_id("stException")).to_have_count(0)
+                page.screenshot(path=str(shots / f"{name}-ru.png"), full_page=True)
+                sidebar.get_by_text("English").click()
+                _settle(page)
+        finally:
+            browser.close()
+
+
 def _type(box: object, text: str) -> None:
     from playwright.sync_api import Locator
 

@@ -25,6 +25,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "app_title": ("GrowthSim", "GrowthSim"),
     "language": ("Language", "Язык"),
     "page_scenario": ("Scenario", "Сценарий"),
+    "choose": ("Choose…", "Выберите…"),  # an empty multiple choice
     "page_dashboard": ("Owner's dashboard", "Панель собственника"),
     "page_compare": ("Compare options", "Сравнение вариантов вложений"),
     "page_stress": ("Stress test", "Стресс-тест"),
@@ -66,7 +67,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                    "выполнено задач: {ran} за {seconds:.1f} с (уже были готовы: {already})"),
     "batch_task_failed": ("task failed: variant {variant} ({params}), {alternative}, seed {seed}, "
                           "replications {first}-{last}: {error}",
-                          "сбой задачи: вариант {variant} ({params}), {alternative}, зерно "
+                          "сбой задачи: вариант {variant} ({params}), {alternative}, серия "
                           "{seed}, прогоны {first}-{last}: {error}"),
     "batch_failed_hint": ("{n} task(s) failed; fix the cause and run the same command with "
                           "--retry-failed (details in {folder})",

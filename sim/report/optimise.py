@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from models.spec.scenario import Scenario, text_in
 from sim.experiments.optimise import TODAY, OptimisationResult
-from sim.report.i18n import Lang, money, number, percent
+from sim.report.i18n import Lang, money, money_ticks, number, percent
 from sim.report.i18n import t as shared_t
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -114,7 +115,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "how": ("{trials} allocations tried on {reps} simulated futures each; the best {k} and "
             "today's checked again on {final} new ones (seed {seed}, {seconds}).",
             "Проверено {trials} распределений, каждое на {reps} смоделированных вариантах "
-            "будущего; лучшие {k} и текущее перепроверены на {final} новых (зерно {seed}, "
+            "будущего; лучшие {k} и текущее перепроверены на {final} новых (серия {seed}, "
             "{seconds})."),
     # the app's page
     "ui_intro": ("Which split of the money (channels' budgets, managers, the options on the "
@@ -434,8 +435,24 @@ def trials_chart(result: OptimisationResult, lang: Lang) -> go.Figure:
                         y=[float(ok["objective"].min()) if len(ok) else 0.0] * len(over),
                         mode="markers", marker={"symbol": "x", "color": "#999"},
                         name=w("fig_over_budget", lang))
-    return _layout(fig, lang, w("fig_trials", lang), w("fig_trial", lang),
-                   objective_name(result, lang))
+    fig = _layout(fig, lang, w("fig_trials", lang), w("fig_trial", lang),
+                  objective_name(result, lang))
+    if result.objective.name in ("npv", "npv_quantile", "cvar") and len(ok):  # money
+        _money_axis(fig, ok["objective"].to_numpy(dtype=float), result.spec.currency, lang,
+                    "yaxis")
+    return fig
+
+
+def _money_axis(fig: go.Figure, values: np.ndarray, currency: str, lang: Lang,
+                axis: str) -> None:
+    """The axis' ticks in the language's money format ('40 млн ₽', 'RUB 40M'), over the values
+    and zero: plotly's own '40M' reads as English in either language."""
+    finite = values[np.isfinite(values)]
+    if finite.size:
+        vals, text = money_ticks(min(float(finite.min()), 0.0), max(float(finite.max()), 0.0),
+                                 currency, lang)
+        if vals:
+            fig.update_layout({axis: {"tickmode": "array", "tickvals": vals, "ticktext": text}})
 
 
 def allocation_chart(result: OptimisationResult, lang: Lang) -> go.Figure:
@@ -449,7 +466,11 @@ def allocation_chart(result: OptimisationResult, lang: Lang) -> go.Figure:
                     name=(w("today", lang) if name == TODAY else w("col_recommended", lang)),
                     text=[money(v, result.spec.currency, lang, compact=True) for v in values])
     fig.update_layout(barmode="group")
-    return _layout(fig, lang, w("fig_allocation", lang))
+    fig = _layout(fig, lang, w("fig_allocation", lang))
+    _money_axis(fig, np.array([ev.allocation[p] for ev in (result.today, result.winner)
+                               for p in money_vars], dtype=float), result.spec.currency, lang,
+                "xaxis")
+    return fig
 
 
 def marginal_chart(result: OptimisationResult, lang: Lang) -> go.Figure:
@@ -459,7 +480,8 @@ def marginal_chart(result: OptimisationResult, lang: Lang) -> go.Figure:
         frame = frame[frame["npv_per_money"].notna()]
         fig.add_bar(y=[_variable_words(result, v, lang) for v in frame["variable"]],
                     x=frame["npv_per_money"].astype(float).tolist(), orientation="h")
-    return _layout(fig, lang, w("fig_marginal", lang))
+    # (the chart sits in half the page: its title on two lines)
+    return _layout(fig, lang, w("fig_marginal", lang).replace(": ", ":<br>", 1))
 
 
 # -- files --------------------------------------------------------------------------------------

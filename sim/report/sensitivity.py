@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from models.spec.scenario import Scenario, text_in
 from sim.experiments.sensitivity import SensitivityResult, Tornado
 from sim.experiments.stress import ReverseResult, StressResult
-from sim.report.i18n import Lang, all_keys, money, number, percent, t
+from sim.report.i18n import Lang, all_keys, money, money_ticks, number, percent, t
 
 _TEXT: dict[str, tuple[str, str]] = {
     "sobol_title": ("What carries the plan: Sobol indices of {metric}",
@@ -198,7 +198,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Правее — допущение сильно двигает показатель; выше — его влияние зависит от других."),
     "sens_provenance": ("{name} · N = {n} · {reps} run(s) per point · {runs} runs · seed {seed}",
                         "{name} · выборка {n} · прогонов на точку: {reps} · всего прогонов: "
-                        "{runs} · зерно {seed}"),
+                        "{runs} · серия {seed}"),
     "quick_sample": ("Quick answer from N = {n}; refining to N = {total}…",
                      "Быстрый ответ по выборке {n}; уточняем до выборки {total}…"),
     "refine_sample": ("Refine to N = {total}", "Уточнить до выборки {total}"),
@@ -422,7 +422,16 @@ def tornado_figure(tornado: Tornado, metric: str, lang: Lang,
     fig.add_vline(x=base, line_dash="dot", line_color="#555")
     fig.update_layout(title=w("tornado_title", lang, metric=w(metric, lang)), barmode="overlay",
                       template="plotly_white", hovermode="closest",
+                      separators=", " if lang == "ru" else ".,",
                       legend={"orientation": "h", "y": -0.15})
+    if metric != "time_to_goal" and len(frame):  # money: ticks in the language ('40 млн ₽')
+        spread = np.concatenate([frame[k].to_numpy(dtype=float) for k in ("at_low", "at_high")])
+        spread = spread[np.isfinite(spread)]
+        if spread.size:
+            vals, text = money_ticks(float(min(spread.min(), base)), float(max(spread.max(), base)),
+                                     spec.currency if spec is not None else "", lang)
+            if vals:
+                fig.update_xaxes(tickmode="array", tickvals=vals, ticktext=text)
     return fig
 
 

@@ -132,7 +132,8 @@ def page(spec: Scenario, lang: Lang) -> None:
     keys = (f"cmp_bets:{sfx}", f"cmp_budget:{sfx}", f"cmp_max:{sfx}")
     for k, default in zip(keys, (names, 0.0, 1), strict=True):
         state().setdefault(k, default)
-    synced(st.multiselect, keys[0], lang, label=t("bets", lang), options=names,
+    synced(st.multiselect, keys[0], lang, placeholder=t("choose", lang),
+            label=t("bets", lang), options=names,
             default=[b for b in state()[keys[0]] if b in names],
             format_func=lambda b: alt_name(b, spec, lang))
     c = cols(2)

@@ -72,11 +72,13 @@ def page(spec: Scenario, lang: Lang) -> None:
     with c[2]:
         synced(st.number_input, keys[2], lang, label=report.w("ui_trials", lang), min_value=5,
                max_value=500, value=int(state()[keys[2]]), step=5)
-    synced(st.multiselect, keys[3], lang, label=report.w("ui_variables", lang),
+    synced(st.multiselect, keys[3], lang, placeholder=t("choose", lang),
+           label=report.w("ui_variables", lang),
            options=list(variables), default=[p for p in state()[keys[3]] if p in variables],
            format_func=lambda p: report.variable_label(p, spec, lang).strip("`"))
     if bets:
-        synced(st.multiselect, keys[4], lang, label=report.w("ui_bets", lang), options=bets,
+        synced(st.multiselect, keys[4], lang, placeholder=t("choose", lang),
+               label=report.w("ui_bets", lang), options=bets,
                default=[b for b in state()[keys[4]] if b in bets],
                format_func=lambda b: report.bet_label(b, spec, lang))
     settings = requested(f"optimise_settings:{sfx}", keys, report.w("ui_run", lang), lang)

@@ -191,8 +191,11 @@ def _tornado(spec: Scenario, lang: Lang) -> None:
     def render(torn: sa.Tornado, tag: str) -> None:
         provenance(spec, torn.replications, torn.seed, lang)
         st.plotly_chart(report.tornado_figure(torn, metric, lang, spec), key=f"tornado-{tag}")
-        st.dataframe(report.tornado_table(torn, metric, lang, spec, spec.currency),
-                     hide_index=True, key=f"tornado-table-{tag}")
+        table = report.tornado_table(torn, metric, lang, spec, spec.currency)
+        # the assumption's long name in a medium column, so that the outcomes fit the page
+        st.dataframe(table, hide_index=True, key=f"tornado-table-{tag}", width="stretch",
+                     column_config={table.columns[0]: st.column_config.TextColumn(
+                         width="medium")})
 
     progressive(("tornado", sfx), lang, run, render, w("what_tornado", lang))
 
@@ -262,7 +265,8 @@ def _stress(spec: Scenario, lang: Lang) -> None:
     keys = (*timing, f"inv_presets:{sfx}", f"inv_own:{sfx}", f"inv_combine:{sfx}")
     options = _shock_options(spec)
     _defaults(keys[3:], (["recession", "churn_spike"], "", False))
-    synced(st.multiselect, keys[3], lang, label=w("presets", lang), options=options,
+    synced(st.multiselect, keys[3], lang, placeholder=t("choose", lang),
+           label=w("presets", lang), options=options,
            default=[o for o in state()[keys[3]] if o in options],
            format_func=lambda o: report.shock_label(o, lang, spec))
     synced(st.text_area, keys[4], lang, label=w("custom_shocks", lang),
@@ -327,7 +331,8 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
                max_value=95, value=int(state()[keys[2]]), step=5)
     # Besides the levers: any uncertain assumption, pushed down or up.
     options = [f"{f.path}:{d}" for f in sa.factors(spec) for d in ("down", "up")]
-    synced(st.multiselect, keys[3], lang, label=w("break_parameters", lang), options=options,
+    synced(st.multiselect, keys[3], lang, placeholder=t("choose", lang),
+           label=w("break_parameters", lang), options=options,
            default=[o for o in state()[keys[3]] if o in options],
            format_func=lambda o: report.target_label(o, lang, spec))
     settings = requested(f"inv_reverse_settings:{sfx}", keys, w("run_reverse", lang), lang)
