@@ -338,12 +338,12 @@ def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
     assert shown.loc["Yandex Direct ads", "Revenue of its clients"] == money(
         library.loc["yandex_direct", "revenue"], "RUB", "en", compact=True)
     # per segment: who came, bought, for how much, at what acquisition cost, what was lost
-    segments = at.dataframe[2].value.set_index("Segment")
+    segments = at.dataframe[2].value.set_index("What")  # a column per segment
     by_segment = owner.segments(result).set_index("segment")
-    assert list(segments.index) == ["Small and medium businesses", "Large companies"]
-    assert segments.loc["Large companies", "New paying clients"] == number(
+    assert list(segments.columns) == ["Small and medium businesses", "Large companies"]
+    assert segments.loc["New paying clients", "Large companies"] == number(
         by_segment.loc["enterprise", "new_clients"], "en")
-    assert segments.loc["Small and medium businesses", "Money lost (leads and clients)"] == money(
+    assert segments.loc["Money lost (leads and clients)", "Small and medium businesses"] == money(
         by_segment.loc["smb", "lost_value"], "RUB", "en", compact=True)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]

@@ -178,7 +178,7 @@ def test_app_in_a_browser(server: str, shots: Path) -> None:
 INVESTOR_PAGES = (
     ("For investors", "Tornado", "Build the tornado", "Для инвестора", "sensitivity"),
     ("Plan vs actual", "Use the example actuals of the B2B services plan",
-     "Compare with the plan", "План и факт", "track"),
+     "Compare with the plan", "План и факт", "track-page"),
     ("Where to put the money", None, "Find the allocation", "Куда вложить деньги", "optimise"),
 )
 

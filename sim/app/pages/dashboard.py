@@ -118,9 +118,10 @@ def _owner_questions(result: MonteCarloResult, lang: Lang, tag: str) -> None:
         st.subheader(table.title)
         # the channels' and segments' money in millions ('RUB 15.0M'), so that every column
         # fits the page
-        st.dataframe(export.shown(table, result.spec.currency, lang, compact=part != "costs"),
-                     hide_index=True,
-                     key=f"{part}-{tag}", width="stretch")
+        shown = export.shown(table, result.spec.currency, lang, compact=part != "costs")
+        if part == "segments":  # a few segments, many figures: a column per segment fits
+            shown = shown.set_index(shown.columns[0]).T.rename_axis(w("what", lang)).reset_index()
+        st.dataframe(shown, hide_index=True, key=f"{part}-{tag}", width="stretch")
         if part != "costs":
             st.caption(w(f"per_{part[:-1]}_caption", lang))
 
