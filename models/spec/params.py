@@ -145,8 +145,10 @@ def _ranged(low: float, high: float, *, low_open: bool = False, high_open: bool 
         return above and below
 
     def validate(value: Any) -> float | _Dist:
-        if type(value) is float or type(value) is int:  # the common case, checked at once (bets
-            number = float(value)  # validate every month variant of every replication)
+        # the common case, checked at once (bets validate every month variant of every
+        # replication); a huge integer goes the long way, to its own message
+        if type(value) is float or (type(value) is int and abs(value) <= MAX_AMOUNT):
+            number = float(value)
             if (inside(number) and abs(number) <= MAX_AMOUNT
                     and (not integer or number == int(number))):
                 return number
