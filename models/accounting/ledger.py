@@ -10,9 +10,11 @@ add up to everyone ever created.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from models.compiled.units import DAYS_PER_MONTH
 from models.compiled.worth import LEAD_STAGES
 
 STATES = (
@@ -219,12 +221,59 @@ class Ledger:
         """Every record as a numpy array whose first axis is the month (cohorts: cohort month)."""
         if self._arrays is not None:
             return dict(self._arrays)
-        names = ("state_end", "occupancy", "flows", "leads", "new_clients", "lost_value",
-                 "lost_ad", "revenue", "recurring_revenue", "costs", "marketing_by_channel",
-                 "gross_profit_by_channel", "purchases", "base_purchases", "base_revenue",
-                 "upsells", "win_backs", "requests", "waited", "wait_days", "cohort_clients",
-                 "cohort_value", "cohort_tail", "revenue_by_channel", *SEGMENT_RECORDS)
-        out = {name: np.asarray(getattr(self, name), dtype=float) for name in names}
+        out = {name: np.asarray(getattr(self, name), dtype=float) for name in RECORDS}
         out["flows"] = out["flows"].reshape(self.horizon, N_STATES, N_STATES)
         out["revenue"] = out["revenue"].reshape(self.horizon, self.n_tiers, 2)
         return out
+
+
+# Every record of a ledger (its lists by month), in the order `arrays()` gives them.
+RECORDS = ("state_end", "occupancy", "flows", "leads", "new_clients", "lost_value", "lost_ad",
+           "revenue", "recurring_revenue", "costs", "marketing_by_channel",
+           "gross_profit_by_channel", "purchases", "base_purchases", "base_revenue", "upsells",
+           "win_backs", "requests", "waited", "wait_days", "cohort_clients", "cohort_value",
+           "cohort_tail", "revenue_by_channel", *SEGMENT_RECORDS)
+
+
+class BookedLedger(Ledger):
+    """A closed ledger booked at once (the fast engine's, `sim.engines.fast.fill`): its records
+    are read-only arrays, as `arrays()` gives them, and a record read as a list (`led.leads`) is
+    made from its array when first read. Making every list of every replication was most of
+    the engine's Python time in a comparison (and its many small lists woke the garbage
+    collector); metrics read the arrays."""
+
+    def __init__(self, horizon: int, n_channels: int, n_tiers: int, n_segments: int,
+                 records: dict[str, np.ndarray], count: list[int], customer_equity: float,
+                 events: int) -> None:
+        missing = [name for name in RECORDS if name not in records]
+        if missing:
+            raise ValueError(f"a booked ledger needs every record; missing: {missing}")
+        self.horizon, self.n_channels, self.n_tiers = horizon, n_channels, n_tiers
+        self.n_segments = n_segments
+        self.count, self.customer_equity, self.events = count, customer_equity, events
+        self._records = {name: records[name] for name in RECORDS}  # by month, as the lists
+        self._lists: dict[str, list[Any]] = {}
+        arrays = dict(self._records)
+        arrays["flows"] = arrays["flows"].reshape(horizon, N_STATES, N_STATES)
+        arrays["revenue"] = arrays["revenue"].reshape(horizon, n_tiers, 2)
+        for value in arrays.values():
+            value.flags.writeable = False  # shared by every reader: none may change it
+        self._arrays = arrays
+        # the running integrals, as `close_month` leaves them at the horizon
+        total = arrays["occupancy"].sum(axis=0).tolist()
+        self._integral, self._closed_integral = list(total), list(total)
+        self._last = [horizon * DAYS_PER_MONTH] * N_STATES
+
+    def _list(self, name: str) -> list[Any]:
+        value = self._lists.get(name)
+        if value is None:
+            value = self._lists[name] = self._records[name].tolist()
+        return value
+
+
+def _record_list(name: str) -> property:
+    return property(lambda self: self._list(name), doc=f"the ledger's {name}, as lists")
+
+
+for _name in RECORDS:
+    setattr(BookedLedger, _name, _record_list(_name))

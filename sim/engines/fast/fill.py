@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.accounting.ledger import COSTS, N_STATES, SEGMENT_RECORDS, Ledger
+from models.accounting.ledger import COSTS, SEGMENT_RECORDS, BookedLedger, Ledger
 from models.compiled.units import DAYS_PER_MONTH
 from sim.engines.fast.arrays import Arrays
 from sim.engines.fast.layout import (
@@ -49,7 +49,6 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, n_segments: int, F: np.ndar
     the sum of the earlier months' net changes; a month's agent-days are the count at its start
     times its length plus the booked agent-days to its end of the changes within it."""
     horizon = F.shape[0]
-    led = Ledger(horizon, n_channels, n_tiers, n_segments)
     net, part = OCC[:, 0, :], OCC[:, 1, :]
     end_counts = np.cumsum(net, axis=0)
     start_counts = end_counts - net
@@ -60,7 +59,7 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, n_segments: int, F: np.ndar
     costs[:, _SALARIES] += a.fixed_costs[:, 0]
     costs[:, _OVERHEAD] += a.fixed_costs[:, 1]
     costs[:, _BETS] += a.fixed_costs[:, 2]
-    records = {  # each field as a (month, ...) array; the ledger's lists are these
+    records = {  # each record by month, shaped as the agent engine's lists
         "state_end": end_counts,
         "occupancy": start_counts * DAYS_PER_MONTH + part,
         "flows": FL,
@@ -70,28 +69,16 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, n_segments: int, F: np.ndar
         "lost_ad": F[:, o[O_LOST_AD]:o[O_LOST_AD] + 6],
         "revenue": F[:, o[O_REVENUE]:o[O_REVENUE] + 2 * n_tiers],
         "costs": costs,
-        "marketing_by_channel": a.marketing_by_channel,
+        "marketing_by_channel": a.marketing_by_channel.copy(),
         "gross_profit_by_channel": F[:, o[O_GP]:o[O_GP] + ch],
         "revenue_by_channel": F[:, o[O_REV_CH]:o[O_REV_CH] + ch],
         **{name: F[:, o[col]] for name, col in _SCALARS.items()},
         **{name: F[:, o[col]:o[col] + n_segments]
            for name, col in zip(SEGMENT_RECORDS, O_SEGMENT, strict=True)},
     }
-    for name, values in records.items():
-        setattr(led, name, values.tolist())
-    led.count = [round(x) for x in end_counts[-1]]
-    arrays = {name: np.array(values, dtype=float) for name, values in records.items()}
-    arrays["flows"] = arrays["flows"].reshape(horizon, N_STATES, N_STATES)
-    arrays["revenue"] = arrays["revenue"].reshape(horizon, n_tiers, 2)
-    led._arrays = arrays
-    led.customer_equity = float(customer_equity)
-    led.events = int(events)
-    # The ledger's running integrals, as `close_month` leaves them at the horizon.
-    total = (start_counts * DAYS_PER_MONTH + part).sum(axis=0).tolist()
-    led._integral = list(total)
-    led._closed_integral = list(total)
-    led._last = [horizon * DAYS_PER_MONTH] * N_STATES
-    return led
+    # (F, FL and OCC are this run's own: the records are views of them)
+    return BookedLedger(horizon, n_channels, n_tiers, n_segments, records,
+                        [round(x) for x in end_counts[-1]], float(customer_equity), int(events))
 
 
 def replay(recorder: Recorder, rec: np.ndarray, prec: np.ndarray) -> None:
