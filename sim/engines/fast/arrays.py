@@ -212,33 +212,29 @@ def build(cs: CompiledScenario) -> Arrays:
     horizon = cs.horizon_months
     n_ch, n_tiers = len(cs.channel_names), len(cs.tier_names)
     n_seg = len(cs.timeline[0].segments)
-    PM = np.zeros((horizon, PM_N))
-    PC = np.zeros((horizon, n_ch, PC_N))
-    PS = np.zeros((horizon, n_seg, PS_N))
-    PT = np.zeros((horizon, n_tiers, PT_N))
-    CT = np.zeros((horizon, n_tiers, n_seg, CT_N))
-    LV = np.zeros((horizon, n_seg, horizon + 1))
-    LC = np.zeros((horizon, n_tiers, 2, n_seg))
-    marketing = np.zeros((horizon, n_ch))
-    fixed = np.zeros((horizon, 3))
-    done: dict[int, int] = {}
-    months_of: dict[int, list[int]] = {}
+    # Months sharing one parameter set (`CompiledScenario.timeline`: equal months share one
+    # object) are converted once and copied by index.
+    distinct: dict[int, int] = {}
+    months: list[list[int]] = []
     for m, p in enumerate(cs.timeline):
-        first = done.get(id(p))
-        if first is not None:
-            for a in (PM, PC, PS, PT, CT, LV):
-                a[m] = a[first]
-        else:
-            done[id(p)] = m
-            PM[m], PC[m], PS[m], PT[m], CT[m], LV[m] = _month(p, horizon, n_tiers, n_seg, n_ch)
-        months_of.setdefault(id(p), []).append(m)
-        for c, ch in enumerate(p.channels):
-            marketing[m, c] = ch.budget
-        fixed[m] = (p.managers * p.salary_monthly, p.overhead_monthly, p.bet_costs)
-    # A churned client's lost revenue depends on the months left, so on m itself: read for all
-    # the months that share a parameter set at once.
-    for ms in months_of.values():
-        LC[ms] = client_revenue_table(cs.timeline[ms[0]], horizon - np.asarray(ms))
+        k = distinct.setdefault(id(p), len(months))
+        if k == len(months):
+            months.append([])
+        months[k].append(m)
+    firsts = [cs.timeline[ms[0]] for ms in months]
+    which = np.empty(horizon, dtype=np.int64)
+    for k, ms in enumerate(months):
+        which[ms] = k
+    parts = [_month(p, horizon, n_tiers, n_seg, n_ch) for p in firsts]
+    PM, PC, PS, PT, CT, LV = (np.stack([part[j] for part in parts])[which] for j in range(6))
+    marketing = np.array([[ch.budget for ch in p.channels] for p in firsts],
+                         dtype=float).reshape(len(firsts), n_ch)[which]
+    fixed = np.array([(p.managers * p.salary_monthly, p.overhead_monthly, p.bet_costs)
+                      for p in firsts], dtype=float)[which]
+    # A churned client's lost revenue depends on the months left, so on m itself.
+    LC = np.zeros((horizon, n_tiers, 2, n_seg))
+    for p, ms in zip(firsts, months, strict=True):
+        LC[ms] = client_revenue_table(p, horizon - np.asarray(ms))
     last = cs.timeline[-1]
     HV = np.zeros((n_tiers, 2, n_seg, 2))
     for i in range(n_tiers):
