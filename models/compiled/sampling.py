@@ -55,6 +55,12 @@ def correlation_matrix(spec: Scenario, paths: list[str]) -> np.ndarray:
     return target
 
 
+def normal_score_correlation(rank_correlation: np.ndarray) -> np.ndarray:
+    """The Pearson correlation of normal scores whose Spearman rank correlation is
+    `rank_correlation` (for a Gaussian copula: rho_s = 6/pi asin(r/2))."""
+    return 2 * np.sin(np.pi * np.asarray(rank_correlation, dtype=float) / 6)
+
+
 def iman_conover(u: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Reorder each column of `u` so the columns' rank correlation approaches `target`, keeping
     every column's values (and so its marginal distribution and its Latin hypercube strata)."""
@@ -65,9 +71,7 @@ def iman_conover(u: np.ndarray, target: np.ndarray, rng: np.random.Generator) ->
         return u
     scores = stats.norm.ppf(np.arange(1, n + 1) / (n + 1))
     x = np.column_stack([rng.permutation(scores) for _ in range(k)])
-    # Spearman's rho -> Pearson correlation of normal scores
-    pearson = 2 * np.sin(np.pi * target / 6)
-    p = np.linalg.cholesky(pearson)
+    p = np.linalg.cholesky(normal_score_correlation(target))
     try:
         q = np.linalg.cholesky(np.corrcoef(x, rowvar=False))
     except np.linalg.LinAlgError:  # a degenerate permutation of few draws

@@ -53,7 +53,7 @@ from scipy import stats
 
 from models.accounting.goal import month_or_never
 from models.compiled.form import CompiledScenario, compile_scenario, point_values, realise
-from models.compiled.sampling import uncertain_parameters
+from models.compiled.sampling import normal_score_correlation, uncertain_parameters
 from models.load import scenario_hash
 from models.spec.errors import Message
 from models.spec.paths import PathError, get_value, set_path
@@ -414,9 +414,8 @@ def impose_correlations(u: np.ndarray, target: np.ndarray, blocks: Sequence[str]
         cols = [j for j, b in enumerate(blocks) if b == block]
         if len(cols) < 2:
             continue
-        # Spearman's rho -> the Pearson correlation of normal scores giving it (as
-        # models.compiled.sampling.iman_conover does for Monte Carlo draws)
-        pearson = 2 * np.sin(np.pi * target[np.ix_(cols, cols)] / 6)
+        # (the Monte Carlo draws' rule: models.compiled.sampling)
+        pearson = normal_score_correlation(target[np.ix_(cols, cols)])
         z = stats.norm.ppf(np.clip(out[:, cols], _EDGE, 1 - _EDGE))
         out[:, cols] = stats.norm.cdf(z @ np.linalg.cholesky(pearson).T)
     return out
