@@ -168,7 +168,7 @@ def replication_tasks(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...],
     """Tasks of a few consecutive replications each: enough tasks to keep every worker busy to
     the end (and progress moving), few enough that sending them costs little. Results do not
     depend on the split: every replication has its own streams."""
-    size = max(1, min(8, len(draws) // (8 * max(1, workers))))
+    size = max(1, min(4, len(draws) // (8 * max(1, workers))))
     return [(spec, alternatives, first + i, draws[i:i + size], seed, engine)
             for i in range(0, len(draws), size)]
 
