@@ -208,6 +208,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _CLIENT_SALT = np.uint64(0xC11E47C11E47C11E)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_LN2 = math.log(2.0)
 
 # lead slot columns (LI: ints, LF: floats)
 LI_SEG, LI_CHANNEL, LI_TOUCH, LI_UID = 0, 1, 2, 3
@@ -225,8 +226,9 @@ def mix(z: np.uint64) -> np.uint64:
 
 @helper(inline=True)
 def unif(key: np.uint64, counter: int) -> float:
-    """Uniform [0, 1) number `counter` of the stream `key`."""
-    return float(mix(key + GOLDEN * np.uint64(counter)) >> _S11) * _TO_UNIT
+    """Uniform [0, 1) number `counter` of the stream `key`. (The top 53 bits go through int64:
+    a signed conversion to float is one instruction, an unsigned one a branch and several.)"""
+    return float(np.int64(mix(key + GOLDEN * np.uint64(counter)) >> _S11)) * _TO_UNIT
 
 
 @helper(inline=True)
@@ -317,14 +319,34 @@ _chance_to_pay = njit(cache=True)(chance_to_pay)
 
 
 @helper(inline=True)
-def worth(PM: np.ndarray, LV: np.ndarray, m: int, horizon: int, leak: int, quality: float,
-          seg: int) -> float:
+def worth(PM: np.ndarray, LV: np.ndarray, WM: np.ndarray, m: int, horizon: int, leak: int,
+          quality: float, seg: int) -> float:
     """A lead lost at `leak` (its LEAKS index: the lead stages come first, in the order of
-    `models.compiled.worth.LEAD_STAGES`) in month m: `Params.loss_worth`."""
+    `models.compiled.worth.LEAD_STAGES`) in month m: `Params.loss_worth`. WM[m, leak, seg]
+    keeps the last quality asked and its answer (NaN at first): most losses repeat the month's
+    few qualities, and the rule costs several powers."""
+    if WM[m, leak, seg, 0] == quality:
+        return WM[m, leak, seg, 1]
     chance = _chance_to_pay(leak, quality, PM[m, PM_BASE_RESPONSE], PM[m, PM_HALF_LIFE],
                             PM[m, PM_FCC], PM[m, PM_FCD], PM[m, PM_MAX_TOUCHES], PM[m, PM_CPT],
                             PM[m, PM_PAID], PM[m, PM_REMINDERS], PM[m, PM_REMINDER_SUCCESS])
-    return chance * LV[m, seg, horizon - m]
+    value = chance * LV[m, seg, horizon - m]
+    WM[m, leak, seg, 0], WM[m, leak, seg, 1] = quality, value
+    return value
+
+
+@helper(inline=True)
+def gone(u: float, x: float) -> bool:
+    """u >= 0.5 ** x (x >= 0: a lead's interest after x half-lives), the power computed only
+    when u falls between its bounds 1 - y <= 0.5 ** x <= 1 - y + y * y / 2 (y = x ln 2), widened
+    far beyond rounding: for the usual short delays almost never, and the answer is the same."""
+    y = x * _LN2
+    low = 1.0 - y
+    if u < low - 1e-12:
+        return False
+    if u >= low + 0.5 * y * y + 1e-12:
+        return True
+    return u >= 0.5 ** x
 
 
 @helper(inline=True)
@@ -345,6 +367,13 @@ def record(REC: np.ndarray, ST: np.ndarray, uid: int, code: int, t: float, value
         return
     REC[i, 0], REC[i, 1], REC[i, 2], REC[i, 3] = uid, code, t, value
     ST[ST_REC] = i + 1
+
+
+@helper(inline=True)
+def wrap(i: int, n: int) -> int:
+    """i % n for 0 <= i < 2n, the position in a ring buffer of n: without the integer division
+    `%` costs (several per contact)."""
+    return i - n if i >= n else i
 
 
 # -- the heap ----------------------------------------------------------------------------------
@@ -698,7 +727,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
          ad: float, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray, LV: np.ndarray,
          LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, OF: np.ndarray,
          FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray, HT: np.ndarray,
-         HI: np.ndarray, REC: np.ndarray, PREC: np.ndarray) -> None:
+         HI: np.ndarray, REC: np.ndarray, PREC: np.ndarray, WM: np.ndarray) -> None:
     """From 'yes' to a paid invoice (a new client, whose life is drawn at once) or an unpaid one
     (a leak), all drawn now (agent: `_Run.deal`). `ad`: what the lead's advertising cost."""
     end = G[G_END]
@@ -748,7 +777,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
     if not paid:
         # worth a client with the terms of the month it is lost in (not the invoice's)
         lose_lead(FL, OCC, F, OF, INVOICED, S_UNPAID, L_UNPAID,
-                  worth(PM, LV, m, horizon, L_UNPAID, 1.0, seg), ad, t, m)
+                  worth(PM, LV, WM, m, horizon, L_UNPAID, 1.0, seg), ad, t, m)
         if rec and uid >= 0:
             record(REC, ST, uid, R_LOST_UNPAID, t, 0.0)
         if G[G_MARKET] < math.inf:
@@ -810,9 +839,10 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
     row_ctr = np.zeros(n_ch, dtype=np.int64)
     next_arr = np.full(n_ch, math.inf)
     redraw = np.zeros(n_ch, dtype=np.bool_)
+    WM = np.full((int(G[G_HORIZON]), L_UNPAID + 1, PS.shape[1], 2), math.nan)
     _run(PM, PC, PS, PT, CT, LV, LC, HV, G, OF, KEYS, IC, IL, II, CB, cb_tier, CAP, F, FL, OCC,
          SC, ST, REC, PREC, LI, LF, LSEED, FREE, QL, QT, QH, HT, HI, RT, RI, TQT, TQS, arr_ctr,
-         row_ctr, next_arr, redraw)
+         row_ctr, next_arr, redraw, WM)
 
 
 @helper()
@@ -824,9 +854,9 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
          LF: np.ndarray, LSEED: np.ndarray, FREE: np.ndarray, QL: np.ndarray, QT: np.ndarray,
          QH: np.ndarray, HT: np.ndarray, HI: np.ndarray, RT: np.ndarray, RI: np.ndarray,
          TQT: np.ndarray, TQS: np.ndarray, arr_ctr: np.ndarray, row_ctr: np.ndarray,
-         next_arr: np.ndarray, redraw: np.ndarray) -> None:
+         next_arr: np.ndarray, redraw: np.ndarray, WM: np.ndarray) -> None:
     """The replication `run` describes, on the working arrays it made (all zero, FREE the
-    stack of free lead slots, next_arr infinite)."""
+    stack of free lead slots, next_arr infinite, WM NaN: `worth`'s memo)."""
     horizon = int(G[G_HORIZON])
     end = G[G_END]
     market = G[G_MARKET]
@@ -908,14 +938,14 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     if q >= QL.shape[0]:
                         ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
                         return
-                    i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
+                    i = wrap(ST[ST_Q_HEAD] + q, QL.shape[0])
                     QL[i], QT[i], QH[i] = slot, 0.0, h
                     ST[ST_Q_SIZE] = q + 1
             else:
                 enter(FL, OCC, FOLLOW_UP, 0.0, 0)
                 if touches >= PM[0, PM_MAX_TOUCHES]:
                     lose(FL, OCC, F, OF, FOLLOW_UP, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
-                         worth(PM, LV, 0, horizon, L_FOLLOW_UP, LF[slot, LF_QUALITY], seg),
+                         worth(PM, LV, WM, 0, horizon, L_FOLLOW_UP, LF[slot, LF_QUALITY], seg),
                          0.0, 0)
                     used -= 1
                     FREE[ST[ST_FREE]] = slot
@@ -928,8 +958,8 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                         h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 2 * touch + 1))
                     LF[slot, LF_HANDLING] = h
                     due = PM[0, PM_TOUCH_INTERVAL]
-                    if tq_n == 0 or due >= TQT[(tq_h + tq_n - 1) % L]:
-                        i = (tq_h + tq_n) % L
+                    if tq_n == 0 or due >= TQT[wrap(tq_h + tq_n - 1, L)]:
+                        i = wrap(tq_h + tq_n, L)
                         TQT[i], TQS[i] = due, slot
                         tq_n += 1
                     else:
@@ -943,7 +973,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             enter(FL, OCC, INVOICED, 0.0, 0)
             used += 1
             deal(seed, INVOICED, seg, existing_ch, tier, -1, 0.0, 0.0, PM, PS, PT, CT, LV, LC, HV,
-                 G, F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC)
+                 G, F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC, WM)
     kb += II.shape[0]
     if cb_tier >= 0:
         for i in range(CB.shape[0]):
@@ -1000,7 +1030,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     ST[ST_BUSY] += 1
                     i = ST[ST_Q_HEAD]
                     slot, since, h = QL[i], QT[i], QH[i]
-                    ST[ST_Q_HEAD] = (i + 1) % QL.shape[0]
+                    ST[ST_Q_HEAD] = wrap(i + 1, QL.shape[0])
                     ST[ST_Q_SIZE] -= 1
                     F[month, OF[O_REQUESTS]] += 1.0
                     wait = now - since
@@ -1045,7 +1075,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                 _, kind, slot = pop(HT, HI, ST, ST_HEAP)
             elif t_fifo <= t_ref:
                 kind, slot = EV_TOUCH_DUE, TQS[tq_h]
-                tq_h = (tq_h + 1) % L
+                tq_h = wrap(tq_h + 1, L)
                 tq_n -= 1
             else:
                 _, kind, slot = pop(RT, RI, ST, ST_HEAP2)
@@ -1069,7 +1099,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     if ST[ST_Q_SIZE] > 0 and ST[ST_BUSY] <= ST[ST_CAPACITY]:
                         i = ST[ST_Q_HEAD]
                         s2, since, h2 = QL[i], QT[i], QH[i]
-                        ST[ST_Q_HEAD] = (i + 1) % QL.shape[0]
+                        ST[ST_Q_HEAD] = wrap(i + 1, QL.shape[0])
                         ST[ST_Q_SIZE] -= 1
                         F[m, OF[O_REQUESTS]] += 1.0
                         wait = now - since
@@ -1095,8 +1125,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_FIRST_RESPONSE, now, delay)
                         hl = PM[m, PM_HALF_LIFE]
-                        if hl < math.inf and unif(lseed, SLOT_INTEREST + 1) >= 0.5 ** (
-                                delay / hl):
+                        if hl < math.inf and gone(unif(lseed, SLOT_INTEREST + 1), delay / hl):
                             leak = L_LATE
                         elif unif(lseed, SLOT_CLOSE + 1) < PM[m, PM_FCC] * quality:
                             done = True
@@ -1113,20 +1142,20 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                             follow = True
                     if leak == L_LATE:
                         lose_lead(FL, OCC, F, OF, IN_CONTACT, S_LATE, L_LATE,
-                                  worth(PM, LV, m, horizon, L_LATE, quality, LI[slot, LI_SEG]),
+                                  worth(PM, LV, WM, m, horizon, L_LATE, quality, LI[slot, LI_SEG]),
                                   ad, now, m)
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_LOST_LATE, now, 0.0)
                     elif leak == L_FIRST:
                         lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FIRST, L_FIRST,
-                                  worth(PM, LV, m, horizon, L_FIRST, quality, LI[slot, LI_SEG]),
+                                  worth(PM, LV, WM, m, horizon, L_FIRST, quality, LI[slot, LI_SEG]),
                                   ad, now, m)
                         if rec and uid >= 0:
                             record(REC, ST, uid, R_LOST_FIRST_CONTACT, now, 0.0)
                     elif follow:  # agent: `_follow_up`
                         if touch >= PM[m, PM_MAX_TOUCHES]:
                             lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
-                                      worth(PM, LV, m, horizon, L_FOLLOW_UP, quality,
+                                      worth(PM, LV, WM, m, horizon, L_FOLLOW_UP, quality,
                                             LI[slot, LI_SEG]), ad, now, m)
                             if rec and uid >= 0:
                                 record(REC, ST, uid, R_LOST_FOLLOW_UP, now, 0.0)
@@ -1140,8 +1169,8 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                                 h = -h * math.log(1.0 - unif(lseed, SLOT_TOUCH + 2 * touch + 1))
                             LF[slot, LF_HANDLING] = h
                             due = now + PM[m, PM_TOUCH_INTERVAL]
-                            if tq_n == 0 or due >= TQT[(tq_h + tq_n - 1) % L]:
-                                i = (tq_h + tq_n) % L
+                            if tq_n == 0 or due >= TQT[wrap(tq_h + tq_n - 1, L)]:
+                                i = wrap(tq_h + tq_n, L)
                                 TQT[i], TQS[i] = due, slot
                                 tq_n += 1
                             else:
@@ -1149,7 +1178,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     if done:
                         deal(lseed, IN_CONTACT, LI[slot, LI_SEG], LI[slot, LI_CHANNEL], -1, uid,
                              now, ad, PM, PS, PT, CT, LV, LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI,
-                             REC, PREC)
+                             REC, PREC, WM)
                     if leak >= 0:
                         used -= 1
                     if leak >= 0 or done:
@@ -1171,7 +1200,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                         if q >= QL.shape[0]:
                             ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
                             return
-                        i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
+                        i = wrap(ST[ST_Q_HEAD] + q, QL.shape[0])
                         QL[i], QT[i], QH[i] = slot, now, h
                         ST[ST_Q_SIZE] = q + 1
         if new_channel < 0:
@@ -1191,7 +1220,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                 record(REC, ST, uid, R_LOST_UNPROCESSED, now, 0.0)
             quality = PM[m, PM_REFERRAL_CONV] if c == referral_ch else PC[m, c, PC_CONV]
             lose_lead(FL, OCC, F, OF, NEW, S_UNPROCESSED, L_UNPROCESSED,
-                      worth(PM, LV, m, horizon, L_UNPROCESSED, quality * PS[m, seg, PS_CONV], seg),
+                      worth(PM, LV, WM, m, horizon, L_UNPROCESSED, quality * PS[m, seg, PS_CONV], seg),
                       PC[m, c, PC_CPL] if c < n_ch else 0.0, now, m)
             used -= 1
             continue
@@ -1226,7 +1255,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             if q >= QL.shape[0]:
                 ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
                 return
-            i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
+            i = wrap(ST[ST_Q_HEAD] + q, QL.shape[0])
             QL[i], QT[i], QH[i] = slot, now, h
             ST[ST_Q_SIZE] = q + 1
     ST[ST_EVENTS] += events
