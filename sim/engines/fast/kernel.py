@@ -3,9 +3,14 @@
 Exact agent semantics, a lead is a lead and the queue a queue, with three ideas for speed:
 - Only what interacts runs in time order. Leads interact through the sales team (one FIFO queue
   of contact requests, a month-by-month number of managers) and, with a finite market, through
-  the count of people already used: arrivals, contact ends, follow-up touches coming due and
-  referral arrivals are the events of one chronological loop (channel arrivals are drawn one
-  ahead per channel, off the heap; the rest on one small binary heap).
+  the count of people already used: arrivals, follow-up touches coming due, referral arrivals
+  and market releases are the events of one chronological loop (channel arrivals drawn one
+  ahead per channel; touches in a ring kept in time order; the rest on small binary heaps).
+  A contact is no event: requests come in time order, so the FIFO queue of c managers is the
+  recursion start = max(request time, earliest time a manager is free), exact while the team
+  stays the same; a contact's outcome at its end is settled and booked when it is asked for
+  (`request`, `contact`), and requests that would start after the team changes wait for that
+  month (`change_team`).
 - What does not interact is drawn at once: a lead that says yes runs its whole deal (committee,
   invoice, reminders) and, once paid, its whole life as a client (anniversaries, churn,
   win-back, purchases, upsells, retention fees, the tail at the horizon) at that moment, without
