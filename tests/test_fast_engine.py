@@ -401,3 +401,45 @@ def test_the_recorder_sees_every_lead_and_purchase() -> None:
         cs.horizon_months, len(S), len(S))[:, S["new"], S["lost_unprocessed"]].sum()
     assert log.in_order
     assert log.purchases > 0
+
+
+def test_the_kernels_touch_ring_and_interest_test_keep_their_order_and_answers() -> None:
+    """Follow-up touches scheduled out of order come out of the ring (or, far from its end, the
+    heap) in time order, ties in scheduling order; the interest test squeezed between bounds
+    answers exactly as u >= 0.5 ** x, also right at the power's value."""
+    from numba import njit
+
+    from sim.engines.fast.kernel import gone, pop, schedule_touch
+    from sim.engines.fast.layout import ST_HEAP, ST_N, ST_TQ_HEAD, ST_TQ_SIZE
+
+    rng = np.random.default_rng(5)
+    times = np.round(np.arange(200) * 0.5 + rng.random(200) * 8.0, 1)  # late ones, ties
+    times[150] = 1.0  # far behind the ring's end: goes on the heap
+    n = times.size
+    TQT, TQS = np.zeros(256), np.zeros(256, dtype=np.int64)
+    HT, HI, ST = np.zeros(256), np.zeros((256, 3), dtype=np.int64), np.zeros(ST_N, np.int64)
+    ST[ST_TQ_HEAD] = 250  # the ring wraps around
+    for i, t in enumerate(times):
+        schedule_touch(TQT, TQS, HT, HI, ST, float(t), i)
+    assert ST[ST_HEAP] >= 1
+    out = []
+    while ST[ST_TQ_SIZE] > 0 or ST[ST_HEAP] > 0:
+        ring_t = TQT[ST[ST_TQ_HEAD]] if ST[ST_TQ_SIZE] > 0 else np.inf
+        if ST[ST_HEAP] > 0 and HT[0] < ring_t:
+            out.append(int(pop(HT, HI, ST, ST_HEAP)[2]))
+        else:
+            out.append(int(TQS[ST[ST_TQ_HEAD]]))
+            ST[ST_TQ_HEAD] = (ST[ST_TQ_HEAD] + 1) % 256
+            ST[ST_TQ_SIZE] -= 1
+    assert out == sorted(range(n), key=lambda i: (times[i], i))
+
+    xs = np.concatenate([rng.random(2000) * 0.05, rng.random(2000) * 3.0, [0.0]])
+    us = rng.random(xs.size)
+    us[:500] = 0.5 ** xs[:500]  # exactly at the power
+    us[500:1000] = np.nextafter(0.5 ** xs[500:1000], 0.0)
+    @njit
+    def plain(u: float, x: float) -> bool:  # the test as written before, compiled alike
+        return u >= 0.5 ** x
+
+    assert [gone(float(u), float(x)) for u, x in zip(us, xs, strict=True)] == [
+        plain(float(u), float(x)) for u, x in zip(us, xs, strict=True)]

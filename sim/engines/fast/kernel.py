@@ -3,9 +3,14 @@
 Exact agent semantics, a lead is a lead and the queue a queue, with three ideas for speed:
 - Only what interacts runs in time order. Leads interact through the sales team (one FIFO queue
   of contact requests, a month-by-month number of managers) and, with a finite market, through
-  the count of people already used: arrivals, contact ends, follow-up touches coming due and
-  referral arrivals are the events of one chronological loop (channel arrivals are drawn one
-  ahead per channel, off the heap; the rest on one small binary heap).
+  the count of people already used: arrivals, follow-up touches coming due, referral arrivals
+  and market releases are the events of one chronological loop (channel arrivals drawn one
+  ahead per channel; touches in a ring kept in time order; the rest on small binary heaps).
+  A contact is no event: requests come in time order, so the FIFO queue of c managers is the
+  recursion start = max(request time, earliest time a manager is free), exact while the team
+  stays the same; a contact's outcome at its end is settled and booked when it is asked for
+  (`request`, `contact`), and requests that would start after the team changes wait for that
+  month (`change_team`).
 - What does not interact is drawn at once: a lead that says yes runs its whole deal (committee,
   invoice, reminders) and, once paid, its whole life as a client (anniversaries, churn,
   win-back, purchases, upsells, retention fees, the tail at the horizon) at that moment, without
@@ -54,7 +59,6 @@ from sim.engines.fast.layout import (
     CT_PER_DAY,
     CT_RATE,
     DECIDING,
-    EV_CONTACT_END,
     EV_REFERRAL,
     EV_RELEASE,
     EV_TOUCH_DUE,
@@ -177,8 +181,8 @@ from sim.engines.fast.layout import (
     SLOT_SEGMENT,
     SLOT_TIER,
     SLOT_TOUCH,
-    ST_BUSY,
     ST_CAPACITY,
+    ST_CHANGE,
     ST_EVENTS,
     ST_FREE,
     ST_HEAP,
@@ -190,12 +194,17 @@ from sim.engines.fast.layout import (
     ST_Q_SIZE,
     ST_REC,
     ST_SEQ,
+    ST_TQ_HEAD,
+    ST_TQ_SIZE,
     ST_UID,
     WAITING,
     N,
 )
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+# The parameters as one argument (PM, PS, PT, CT, LV, LC, HV, G)
+Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+               np.ndarray]
 
 
 def helper(inline: bool = False) -> Callable[[_F], _F]:
@@ -215,6 +224,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _CLIENT_SALT = np.uint64(0xC11E47C11E47C11E)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_LN2 = math.log(2.0)
 
 # lead slot columns (LI: ints, LF: floats)
 LI_SEG, LI_CHANNEL, LI_TOUCH, LI_UID = 0, 1, 2, 3
@@ -232,8 +242,9 @@ def mix(z: np.uint64) -> np.uint64:
 
 @helper(inline=True)
 def unif(key: np.uint64, counter: int) -> float:
-    """Uniform [0, 1) number `counter` of the stream `key`."""
-    return float(mix(key + GOLDEN * np.uint64(counter)) >> _S11) * _TO_UNIT
+    """Uniform [0, 1) number `counter` of the stream `key`. (The top 53 bits go through int64:
+    a signed conversion to float is one instruction, an unsigned one a branch and several.)"""
+    return float(np.int64(mix(key + GOLDEN * np.uint64(counter)) >> _S11)) * _TO_UNIT
 
 
 @helper(inline=True)
@@ -326,14 +337,34 @@ _chance_to_pay = njit(cache=True)(chance_to_pay)
 
 
 @helper(inline=True)
-def worth(PM: np.ndarray, LV: np.ndarray, m: int, horizon: int, leak: int, quality: float,
-          seg: int) -> float:
+def worth(PM: np.ndarray, LV: np.ndarray, WM: np.ndarray, m: int, horizon: int, leak: int,
+          quality: float, seg: int) -> float:
     """A lead lost at `leak` (its LEAKS index: the lead stages come first, in the order of
-    `models.compiled.worth.LEAD_STAGES`) in month m: `Params.loss_worth`."""
+    `models.compiled.worth.LEAD_STAGES`) in month m: `Params.loss_worth`. WM[m, leak, seg]
+    keeps the last quality asked and its answer (NaN at first): most losses repeat the month's
+    few qualities, and the rule costs several powers."""
+    if WM[m, leak, seg, 0] == quality:
+        return WM[m, leak, seg, 1]
     chance = _chance_to_pay(leak, quality, PM[m, PM_BASE_RESPONSE], PM[m, PM_HALF_LIFE],
                             PM[m, PM_FCC], PM[m, PM_FCD], PM[m, PM_MAX_TOUCHES], PM[m, PM_CPT],
                             PM[m, PM_PAID], PM[m, PM_REMINDERS], PM[m, PM_REMINDER_SUCCESS])
-    return chance * LV[m, seg, horizon - m]
+    value = chance * LV[m, seg, horizon - m]
+    WM[m, leak, seg, 0], WM[m, leak, seg, 1] = quality, value
+    return value
+
+
+@helper(inline=True)
+def gone(u: float, x: float) -> bool:
+    """u >= 0.5 ** x (x >= 0: a lead's interest after x half-lives), the power computed only
+    when u falls between its bounds 1 - y <= 0.5 ** x <= 1 - y + y * y / 2 (y = x ln 2), widened
+    far beyond rounding: for the usual short delays almost never, and the answer is the same."""
+    y = x * _LN2
+    low = 1.0 - y
+    if u < low - 1e-12:
+        return False
+    if u >= low + 0.5 * y * y + 1e-12:
+        return True
+    return u >= 0.5 ** x
 
 
 @helper(inline=True)
@@ -354,6 +385,13 @@ def record(REC: np.ndarray, ST: np.ndarray, uid: int, code: int, t: float, value
         return
     REC[i, 0], REC[i, 1], REC[i, 2], REC[i, 3] = uid, code, t, value
     ST[ST_REC] = i + 1
+
+
+@helper(inline=True)
+def wrap(i: int, n: int) -> int:
+    """i % n for 0 <= i < 2n, the position in a ring buffer of n: without the integer division
+    `%` costs (several per contact)."""
+    return i - n if i >= n else i
 
 
 # -- the heap ----------------------------------------------------------------------------------
@@ -714,7 +752,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
          ad: float, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.ndarray, LV: np.ndarray,
          LC: np.ndarray, HV: np.ndarray, G: np.ndarray, F: np.ndarray, OF: np.ndarray,
          FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray, HT: np.ndarray,
-         HI: np.ndarray, REC: np.ndarray, PREC: np.ndarray) -> None:
+         HI: np.ndarray, REC: np.ndarray, PREC: np.ndarray, WM: np.ndarray) -> None:
     """From 'yes' to a paid invoice (a new client, whose life is drawn at once) or an unpaid one
     (a leak), all drawn now (agent: `_Run.deal`). `ad`: what the lead's advertising cost."""
     end = G[G_END]
@@ -764,7 +802,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
     if not paid:
         # worth a client with the terms of the month it is lost in (not the invoice's)
         lose_lead(FL, OCC, F, OF, INVOICED, S_UNPAID, L_UNPAID,
-                  worth(PM, LV, m, horizon, L_UNPAID, 1.0, seg), ad, t, m, seg)
+                  worth(PM, LV, WM, m, horizon, L_UNPAID, 1.0, seg), ad, t, m, seg)
         if rec and uid >= 0:
             record(REC, ST, uid, R_LOST_UNPAID, t, 0.0)
         if G[G_MARKET] < math.inf:
@@ -791,6 +829,238 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
     else:
         client_life(key, tier, seg, onboarded, m, t, channel, next_due, t, t + D, PM, PS, PT,
                     CT, LC, HV, G, F, OF, FL, OCC, SC, ST, HT, HI)
+
+
+# -- the sales team ----------------------------------------------------------------------------
+@helper(inline=True)
+def schedule_touch(TQT: np.ndarray, TQS: np.ndarray, HT: np.ndarray, HI: np.ndarray,
+                   ST: np.ndarray, due: float, slot: int) -> None:
+    """A follow-up touch of lead `slot` comes due at `due`: into the ring of touches in order
+    of time (inserted from its end: touches are scheduled at their contacts' ends, nearly in
+    order), or, further than 32 places from the end, on the heap."""
+    n = ST[ST_TQ_SIZE]
+    L = TQT.shape[0]
+    tail_ = wrap(ST[ST_TQ_HEAD] + n, L)
+    k = 0
+    p = tail_
+    while k < n:
+        q = p - 1 if p > 0 else L - 1
+        if TQT[q] <= due:  # (a touch due at the same time as one in the ring goes after it)
+            break
+        k += 1
+        p = q
+        if k > 32:
+            push(HT, HI, ST, ST_HEAP, due, EV_TOUCH_DUE, slot)
+            return
+    j = tail_
+    for _ in range(k):
+        q = j - 1 if j > 0 else L - 1
+        TQT[j], TQS[j] = TQT[q], TQS[q]
+        j = q
+    TQT[j], TQS[j] = due, slot
+    ST[ST_TQ_SIZE] = n + 1
+
+
+@helper(inline=True)
+def contact(slot: int, state: int, t_req: float, start: float, h: float, P: Params,
+            F: np.ndarray, OF: np.ndarray, FL: np.ndarray,
+            OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray, HT: np.ndarray, HI: np.ndarray,
+            RT: np.ndarray, RI: np.ndarray, REC: np.ndarray, PREC: np.ndarray, WM: np.ndarray,
+            LI: np.ndarray, LF: np.ndarray, LSEED: np.ndarray, FREE: np.ndarray,
+            TQT: np.ndarray, TQS: np.ndarray) -> None:
+    """Lead `slot`, which asked for a manager at `t_req` from `state` (WAITING: it has been
+    waiting in the queue, booked), is taken at `start` for `h` days: the contact and its
+    outcome at its end (agent: `_Team.request`, `first_contact_over`, `touch_over`,
+    `_follow_up`), booked now, order-free. Nothing else can change it: its manager is
+    committed until its end, its decisions are its own row's, the month's parameters are
+    known. What others would see at its end, in a finite market, is the person released
+    (EV_RELEASE); a follow-up touch is scheduled at its time. P: the parameters (PM, PS, PT,
+    CT, LV, LC, HV, G; a tuple: numba inlines no function of more than 30 arguments)."""
+    PM, PS, PT, CT, LV, LC, HV, G = P
+    end = G[G_END]
+    horizon = int(G[G_HORIZON])
+    rec = G[G_RECORD] > 0
+    m0 = month_of(t_req, horizon)
+    ms = month_of(start, horizon)
+    F[ms, OF[O_REQUESTS]] += 1.0
+    wait = start - t_req
+    if state == WAITING:
+        move(FL, OCC, WAITING, IN_CONTACT, start, ms)
+    elif wait > 0:
+        move(FL, OCC, state, WAITING, t_req, m0)
+        move(FL, OCC, WAITING, IN_CONTACT, start, ms)
+    else:
+        FL[m0, state * N + WAITING] += 1.0
+        FL[m0, WAITING * N + IN_CONTACT] += 1.0
+        change(OCC, state, -1.0, t_req, m0)
+        change(OCC, IN_CONTACT, 1.0, t_req, m0)
+    if wait > 0:
+        F[ms, OF[O_WAITED]] += 1.0
+        F[ms, OF[O_WAIT_DAYS]] += wait
+    LF[slot, LF_WAIT] = wait
+    now = start + h
+    if now >= end:  # still in contact at the horizon
+        return
+    ST[ST_EVENTS] += 1
+    m = month_of(now, horizon)
+    lseed = LSEED[slot]
+    touch = LI[slot, LI_TOUCH]
+    uid = LI[slot, LI_UID]
+    seg = LI[slot, LI_SEG]
+    ad = LF[slot, LF_AD]
+    quality = LF[slot, LF_QUALITY]
+    follow = False
+    done = False
+    leak = -1
+    if touch == 0:  # the first contact (agent: `first_contact_over`)
+        delay = PM[m, PM_BASE_RESPONSE] + wait
+        if rec and uid >= 0:
+            record(REC, ST, uid, R_FIRST_RESPONSE, now, delay)
+        hl = PM[m, PM_HALF_LIFE]
+        if hl < math.inf and gone(unif(lseed, SLOT_INTEREST + 1), delay / hl):
+            leak = L_LATE
+        elif unif(lseed, SLOT_CLOSE + 1) < PM[m, PM_FCC] * quality:
+            done = True
+        elif unif(lseed, SLOT_DROP + 1) < PM[m, PM_FCD]:
+            leak = L_FIRST
+        else:
+            follow = True
+    else:  # a follow-up touch (agent: `touch_over`)
+        if rec and uid >= 0:
+            record(REC, ST, uid, R_TOUCH, now, float(touch))
+        if unif(lseed, SLOT_TOUCH + 2 * touch + 2) < PM[m, PM_CPT] * quality:
+            done = True
+        else:
+            follow = True
+    if leak == L_LATE:
+        lose_lead(FL, OCC, F, OF, IN_CONTACT, S_LATE, L_LATE,
+                  worth(PM, LV, WM, m, horizon, L_LATE, quality, seg), ad, now, m, seg)
+        if rec and uid >= 0:
+            record(REC, ST, uid, R_LOST_LATE, now, 0.0)
+    elif leak == L_FIRST:
+        lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FIRST, L_FIRST,
+                  worth(PM, LV, WM, m, horizon, L_FIRST, quality, seg), ad, now, m, seg)
+        if rec and uid >= 0:
+            record(REC, ST, uid, R_LOST_FIRST_CONTACT, now, 0.0)
+    elif follow:  # agent: `_follow_up`
+        if touch >= PM[m, PM_MAX_TOUCHES]:
+            lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
+                      worth(PM, LV, WM, m, horizon, L_FOLLOW_UP, quality, seg), ad, now, m,
+                      seg)
+            if rec and uid >= 0:
+                record(REC, ST, uid, R_LOST_FOLLOW_UP, now, 0.0)
+            leak = L_FOLLOW_UP
+        else:
+            move(FL, OCC, IN_CONTACT, FOLLOW_UP, now, m)
+            touch += 1
+            LI[slot, LI_TOUCH] = touch
+            hn = PM[m, PM_HANDLING]
+            if PM[m, PM_HANDLING_EXP] > 0:
+                hn = -hn * math.log(1.0 - unif(lseed, SLOT_TOUCH + 2 * touch + 1))
+            LF[slot, LF_HANDLING] = hn
+            schedule_touch(TQT, TQS, HT, HI, ST, now + PM[m, PM_TOUCH_INTERVAL], slot)
+    if done:
+        deal(lseed, IN_CONTACT, seg, LI[slot, LI_CHANNEL], -1, uid, now, ad, PM, PS, PT, CT, LV,
+             LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC, WM)
+    if leak >= 0 and G[G_MARKET] < math.inf:
+        push(RT, RI, ST, ST_HEAP2, now, EV_RELEASE, 0)  # the market counts it until then
+    if leak >= 0 or done:  # (its row is read no more: the slot is free at once)
+        FREE[ST[ST_FREE]] = slot
+        ST[ST_FREE] += 1
+
+
+@helper(inline=True)
+def earliest(V: np.ndarray, n: int) -> int:
+    """The manager (of the first n) free soonest."""
+    j = 0
+    for i in range(1, n):
+        if V[i] < V[j]:
+            j = i
+    return j
+
+
+@helper(inline=True)
+def request(slot: int, state: int, t: float, h: float, V: np.ndarray, QL: np.ndarray,
+            QT: np.ndarray, QH: np.ndarray, P: Params, F: np.ndarray, OF: np.ndarray,
+            FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray,
+            ST: np.ndarray, HT: np.ndarray, HI: np.ndarray, RT: np.ndarray, RI: np.ndarray,
+            REC: np.ndarray, PREC: np.ndarray, WM: np.ndarray, LI: np.ndarray, LF: np.ndarray,
+            LSEED: np.ndarray, FREE: np.ndarray, TQT: np.ndarray, TQS: np.ndarray) -> None:
+    """Lead `slot` asks for a manager at t for a contact of h days (agent: `_Team.request`):
+    the FIFO queue of a team of ST[ST_CAPACITY] managers, V their times free. Requests come
+    in time order, so the queue is the recursion start = max(t, earliest V), that manager
+    then free at start + h: exact while the team stays as it is, so up to the month it
+    changes (ST[ST_CHANGE]); a request that would start then or later waits in QL, QT, QH
+    for that month's start (`change_team`)."""
+    G = P[7]
+    if ST[ST_Q_SIZE] == 0:
+        n = ST[ST_CAPACITY]
+        start = math.inf
+        j = 0
+        if n > 0:
+            j = earliest(V, n)
+            start = t if V[j] <= t else V[j]
+        if start < ST[ST_CHANGE] * D:
+            V[j] = start + h
+            contact(slot, state, t, start, h, P, F, OF, FL, OCC, SC,
+                    ST, HT, HI, RT, RI, REC, PREC, WM, LI, LF, LSEED, FREE, TQT, TQS)
+            return
+    move(FL, OCC, state, WAITING, t, month_of(t, int(G[G_HORIZON])))
+    q = ST[ST_Q_SIZE]
+    if q >= QL.shape[0]:
+        ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
+        return
+    i = wrap(ST[ST_Q_HEAD] + q, QL.shape[0])
+    QL[i], QT[i], QH[i] = slot, t, h
+    ST[ST_Q_SIZE] = q + 1
+
+
+@helper()
+def change_team(month: int, V: np.ndarray, QL: np.ndarray, QT: np.ndarray, QH: np.ndarray,
+                P: Params, F: np.ndarray, OF: np.ndarray,
+                FL: np.ndarray, OCC: np.ndarray, SC: np.ndarray, ST: np.ndarray, HT: np.ndarray,
+                HI: np.ndarray, RT: np.ndarray, RI: np.ndarray, REC: np.ndarray,
+                PREC: np.ndarray, WM: np.ndarray, LI: np.ndarray, LF: np.ndarray,
+                LSEED: np.ndarray, FREE: np.ndarray, TQT: np.ndarray, TQS: np.ndarray) -> None:
+    """The team becomes PM[month, PM_MANAGERS] managers at the month's start T (agent: new
+    managers take waiting leads at once; when there are fewer, a manager who ends a contact
+    while more are busy than the team has leaves): those busy at T stay, the ones ending
+    last, up to the new number, and the rest of the places are free at T. Then the waiting
+    leads are taken in order, as `request` would, up to the next change."""
+    PM, G = P[0], P[7]
+    horizon = int(G[G_HORIZON])
+    T = month * D
+    n = ST[ST_CAPACITY]
+    new = int(PM[month, PM_MANAGERS])
+    # busy managers first, those ending last first (insertion sort: a team is small)
+    for i in range(1, n):
+        v = V[i]
+        k = i
+        while k > 0 and V[k - 1] < v:
+            V[k] = V[k - 1]
+            k -= 1
+        V[k] = v
+    for i in range(new):
+        if i >= n or V[i] <= T:
+            V[i] = T
+    ST[ST_CAPACITY] = new
+    nxt = month + 1
+    while nxt < horizon and int(PM[nxt, PM_MANAGERS]) == new:
+        nxt += 1
+    ST[ST_CHANGE] = nxt
+    limit = nxt * D
+    while ST[ST_Q_SIZE] > 0 and new > 0:
+        i = ST[ST_Q_HEAD]
+        j = earliest(V, new)
+        start = QT[i] if V[j] <= QT[i] else V[j]
+        if start >= limit:
+            break
+        slot, t, h = QL[i], QT[i], QH[i]
+        ST[ST_Q_HEAD] = wrap(i + 1, QL.shape[0])
+        ST[ST_Q_SIZE] -= 1
+        V[j] = start + h
+        contact(slot, WAITING, t, start, h, P, F, OF, FL, OCC, SC,
+                ST, HT, HI, RT, RI, REC, PREC, WM, LI, LF, LSEED, FREE, TQT, TQS)
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -827,9 +1097,11 @@ def run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.n
     row_ctr = np.zeros(n_ch, dtype=np.int64)
     next_arr = np.full(n_ch, math.inf)
     redraw = np.zeros(n_ch, dtype=np.bool_)
+    WM = np.full((int(G[G_HORIZON]), L_UNPAID + 1, PS.shape[1], 2), math.nan)
+    V = np.zeros(max(1, int(PM[:, PM_MANAGERS].max())))
     _run(PM, PC, PS, PT, CT, LV, LC, HV, G, OF, KEYS, IC, IL, II, CB, cb_tier, CAP, F, FL, OCC,
          SC, ST, REC, PREC, LI, LF, LSEED, FREE, QL, QT, QH, HT, HI, RT, RI, TQT, TQS, arr_ctr,
-         row_ctr, next_arr, redraw)
+         row_ctr, next_arr, redraw, WM, V)
 
 
 @helper()
@@ -841,9 +1113,10 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
          LF: np.ndarray, LSEED: np.ndarray, FREE: np.ndarray, QL: np.ndarray, QT: np.ndarray,
          QH: np.ndarray, HT: np.ndarray, HI: np.ndarray, RT: np.ndarray, RI: np.ndarray,
          TQT: np.ndarray, TQS: np.ndarray, arr_ctr: np.ndarray, row_ctr: np.ndarray,
-         next_arr: np.ndarray, redraw: np.ndarray) -> None:
+         next_arr: np.ndarray, redraw: np.ndarray, WM: np.ndarray, V: np.ndarray) -> None:
     """The replication `run` describes, on the working arrays it made (all zero, FREE the
-    stack of free lead slots, next_arr infinite)."""
+    stack of free lead slots, next_arr infinite, WM NaN: `worth`'s memo; V: the managers'
+    times free)."""
     horizon = int(G[G_HORIZON])
     end = G[G_END]
     market = G[G_MARKET]
@@ -853,15 +1126,19 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
     rec = G[G_RECORD] > 0
     L = CAP[CAP_LEADS]
     ST[ST_FREE] = L
-    # Three event queues besides the channels' next arrivals: contact ends (a heap of at most
-    # about as many entries as managers), follow-up touches coming due (a FIFO ring: they are
-    # due the constant interval after they are scheduled, so in order; one due earlier than
-    # the ring's last, after a change of interval, goes on the heap), and referral arrivals
-    # and market releases (a heap: clients' lives schedule them months ahead).
-    tq_h, tq_n = 0, 0
+    P = (PM, PS, PT, CT, LV, LC, HV, G)
+    # The events in time order: the channels' next arrivals, follow-up touches coming due (a
+    # ring in time order, `schedule_touch`; a few on the heap HT), referral arrivals and
+    # market releases (the heap RT: clients' lives schedule them months ahead), month ends.
+    # A contact is not an event: it is settled when it is asked for (`request`).
     ref_arr_key, ref_row_key = KEYS[2 * n_ch], KEYS[2 * n_ch + 1]
     ref_arr_ctr, ref_row_ctr = 0, 0
-    ST[ST_CAPACITY] = int(PM[0, PM_MANAGERS])
+    managers = int(PM[0, PM_MANAGERS])
+    ST[ST_CAPACITY] = managers
+    nxt = 1
+    while nxt < horizon and int(PM[nxt, PM_MANAGERS]) == managers:
+        nxt += 1
+    ST[ST_CHANGE] = nxt
     month = 0
     month_end = D
     events = 0
@@ -910,29 +1187,14 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                 h = PM[0, PM_HANDLING]
                 if PM[0, PM_HANDLING_EXP] > 0:
                     h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 1))
-                # (request, as below)
-                if ST[ST_BUSY] < ST[ST_CAPACITY]:
-                    ST[ST_BUSY] += 1
-                    F[0, OF[O_REQUESTS]] += 1.0
-                    FL[0, NEW * N + WAITING] += 1.0
-                    FL[0, WAITING * N + IN_CONTACT] += 1.0
-                    change(OCC, NEW, -1.0, 0.0, 0)
-                    change(OCC, IN_CONTACT, 1.0, 0.0, 0)
-                    push(HT, HI, ST, ST_HEAP, h, EV_CONTACT_END, slot)
-                else:
-                    move(FL, OCC, NEW, WAITING, 0.0, 0)
-                    q = ST[ST_Q_SIZE]
-                    if q >= QL.shape[0]:
-                        ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
-                        return
-                    i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
-                    QL[i], QT[i], QH[i] = slot, 0.0, h
-                    ST[ST_Q_SIZE] = q + 1
+                request(slot, NEW, 0.0, h, V, QL, QT, QH, P, F, OF,
+                        FL, OCC, SC, ST, HT, HI, RT, RI, REC, PREC, WM, LI, LF, LSEED, FREE,
+                        TQT, TQS)
             else:
                 enter(FL, OCC, FOLLOW_UP, 0.0, 0)
                 if touches >= PM[0, PM_MAX_TOUCHES]:
                     lose(FL, OCC, F, OF, FOLLOW_UP, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
-                         worth(PM, LV, 0, horizon, L_FOLLOW_UP, LF[slot, LF_QUALITY], seg),
+                         worth(PM, LV, WM, 0, horizon, L_FOLLOW_UP, LF[slot, LF_QUALITY], seg),
                          0.0, 0, seg)
                     used -= 1
                     FREE[ST[ST_FREE]] = slot
@@ -944,13 +1206,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     if PM[0, PM_HANDLING_EXP] > 0:
                         h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 2 * touch + 1))
                     LF[slot, LF_HANDLING] = h
-                    due = PM[0, PM_TOUCH_INTERVAL]
-                    if tq_n == 0 or due >= TQT[(tq_h + tq_n - 1) % L]:
-                        i = (tq_h + tq_n) % L
-                        TQT[i], TQS[i] = due, slot
-                        tq_n += 1
-                    else:
-                        push(HT, HI, ST, ST_HEAP, due, EV_TOUCH_DUE, slot)
+                    schedule_touch(TQT, TQS, HT, HI, ST, PM[0, PM_TOUCH_INTERVAL], slot)
     kb += IL.shape[0]
     for g in range(II.shape[0]):
         tier, count = int(II[g, 0]), int(II[g, 1])
@@ -960,7 +1216,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             enter(FL, OCC, INVOICED, 0.0, 0)
             used += 1
             deal(seed, INVOICED, seg, existing_ch, tier, -1, 0.0, 0.0, PM, PS, PT, CT, LV, LC, HV,
-                 G, F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC)
+                 G, F, OF, FL, OCC, SC, ST, RT, RI, REC, PREC, WM)
     kb += II.shape[0]
     if cb_tier >= 0:
         for i in range(CB.shape[0]):
@@ -999,7 +1255,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             if next_arr[c] < t_arr:
                 t_arr, c_next = next_arr[c], c
         t_heap = HT[0] if ST[ST_HEAP] > 0 else math.inf
-        t_fifo = TQT[tq_h] if tq_n > 0 else math.inf
+        t_fifo = TQT[ST[ST_TQ_HEAD]] if ST[ST_TQ_SIZE] > 0 else math.inf
         t_ref = RT[0] if ST[ST_HEAP2] > 0 else math.inf
         t_other = min(t_heap, t_fifo, t_ref)
         t_next = t_arr if t_arr < t_other else t_other
@@ -1009,33 +1265,18 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             month += 1
             month_end += D
             events += 1
-            managers = int(PM[month, PM_MANAGERS])
-            if managers != ST[ST_CAPACITY]:  # new managers take waiting leads at once
-                ST[ST_CAPACITY] = managers
-                now = month_end - D
-                while ST[ST_Q_SIZE] > 0 and ST[ST_BUSY] < managers:
-                    ST[ST_BUSY] += 1
-                    i = ST[ST_Q_HEAD]
-                    slot, since, h = QL[i], QT[i], QH[i]
-                    ST[ST_Q_HEAD] = (i + 1) % QL.shape[0]
-                    ST[ST_Q_SIZE] -= 1
-                    F[month, OF[O_REQUESTS]] += 1.0
-                    wait = now - since
-                    if wait > 0:
-                        F[month, OF[O_WAITED]] += 1.0
-                        F[month, OF[O_WAIT_DAYS]] += wait
-                    move(FL, OCC, WAITING, IN_CONTACT, now, month)
-                    LF[slot, LF_WAIT] = wait
-                    push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
+            if month == ST[ST_CHANGE]:  # a new team: new managers take waiting leads at once
+                change_team(month, V, QL, QT, QH, P, F, OF, FL, OCC,
+                            SC, ST, HT, HI, RT, RI, REC, PREC, WM, LI, LF, LSEED, FREE, TQT, TQS)
             continue
         events += 1
         m = month
         now = t_next
         new_channel = -1
         seed = np.uint64(0)
-        state = FOLLOW_UP
+        state = -1
+        slot = -1
         h = 0.0
-        ask = False
         if t_arr < t_other:  # ---- a channel's arrival
             c = c_next
             if redraw[c]:
@@ -1061,9 +1302,11 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             if t_heap <= t_fifo and t_heap <= t_ref:
                 _, kind, slot = pop(HT, HI, ST, ST_HEAP)
             elif t_fifo <= t_ref:
-                kind, slot = EV_TOUCH_DUE, TQS[tq_h]
-                tq_h = (tq_h + 1) % L
-                tq_n -= 1
+                kind = EV_TOUCH_DUE
+                i = ST[ST_TQ_HEAD]
+                slot = TQS[i]
+                ST[ST_TQ_HEAD] = wrap(i + 1, L)
+                ST[ST_TQ_SIZE] -= 1
             else:
                 _, kind, slot = pop(RT, RI, ST, ST_HEAP2)
             if kind == EV_REFERRAL:
@@ -1075,177 +1318,49 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     new_channel = referral_ch
             elif kind == EV_RELEASE:
                 used -= 1
-            else:
-                # ---- a contact ends or a follow-up touch comes due
-                if kind == EV_TOUCH_DUE:
-                    state = FOLLOW_UP
-                    h = LF[slot, LF_HANDLING]
-                    ask = True
-                else:
-                    # the manager takes the next waiting lead, or is free (or leaves)
-                    if ST[ST_Q_SIZE] > 0 and ST[ST_BUSY] <= ST[ST_CAPACITY]:
-                        i = ST[ST_Q_HEAD]
-                        s2, since, h2 = QL[i], QT[i], QH[i]
-                        ST[ST_Q_HEAD] = (i + 1) % QL.shape[0]
-                        ST[ST_Q_SIZE] -= 1
-                        F[m, OF[O_REQUESTS]] += 1.0
-                        wait = now - since
-                        if wait > 0:
-                            F[m, OF[O_WAITED]] += 1.0
-                            F[m, OF[O_WAIT_DAYS]] += wait
-                        move(FL, OCC, WAITING, IN_CONTACT, now, m)
-                        LF[s2, LF_WAIT] = wait
-                        push(HT, HI, ST, ST_HEAP, now + h2, EV_CONTACT_END, s2)
-                    else:
-                        ST[ST_BUSY] -= 1
-                    lseed = LSEED[slot]
-                    touch = LI[slot, LI_TOUCH]
-                    uid = LI[slot, LI_UID]
-                    ad = LF[slot, LF_AD]
-                    quality = LF[slot, LF_QUALITY]
-                    ask = False
-                    follow = False
-                    done = False
-                    leak = -1
-                    if touch == 0:  # the first contact (agent: `first_contact_over`)
-                        delay = PM[m, PM_BASE_RESPONSE] + LF[slot, LF_WAIT]
-                        if rec and uid >= 0:
-                            record(REC, ST, uid, R_FIRST_RESPONSE, now, delay)
-                        hl = PM[m, PM_HALF_LIFE]
-                        if hl < math.inf and unif(lseed, SLOT_INTEREST + 1) >= 0.5 ** (
-                                delay / hl):
-                            leak = L_LATE
-                        elif unif(lseed, SLOT_CLOSE + 1) < PM[m, PM_FCC] * quality:
-                            done = True
-                        elif unif(lseed, SLOT_DROP + 1) < PM[m, PM_FCD]:
-                            leak = L_FIRST
-                        else:
-                            follow = True
-                    else:  # a follow-up touch (agent: `touch_over`)
-                        if rec and uid >= 0:
-                            record(REC, ST, uid, R_TOUCH, now, float(touch))
-                        if unif(lseed, SLOT_TOUCH + 2 * touch + 2) < PM[m, PM_CPT] * quality:
-                            done = True
-                        else:
-                            follow = True
-                    if leak == L_LATE:
-                        lose_lead(FL, OCC, F, OF, IN_CONTACT, S_LATE, L_LATE,
-                                  worth(PM, LV, m, horizon, L_LATE, quality, LI[slot, LI_SEG]),
-                                  ad, now, m, LI[slot, LI_SEG])
-                        if rec and uid >= 0:
-                            record(REC, ST, uid, R_LOST_LATE, now, 0.0)
-                    elif leak == L_FIRST:
-                        lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FIRST, L_FIRST,
-                                  worth(PM, LV, m, horizon, L_FIRST, quality, LI[slot, LI_SEG]),
-                                  ad, now, m, LI[slot, LI_SEG])
-                        if rec and uid >= 0:
-                            record(REC, ST, uid, R_LOST_FIRST_CONTACT, now, 0.0)
-                    elif follow:  # agent: `_follow_up`
-                        if touch >= PM[m, PM_MAX_TOUCHES]:
-                            lose_lead(FL, OCC, F, OF, IN_CONTACT, S_FOLLOW_UP_LOST, L_FOLLOW_UP,
-                                      worth(PM, LV, m, horizon, L_FOLLOW_UP, quality,
-                                            LI[slot, LI_SEG]), ad, now, m, LI[slot, LI_SEG])
-                            if rec and uid >= 0:
-                                record(REC, ST, uid, R_LOST_FOLLOW_UP, now, 0.0)
-                            leak = L_FOLLOW_UP
-                        else:
-                            move(FL, OCC, IN_CONTACT, FOLLOW_UP, now, m)
-                            touch += 1
-                            LI[slot, LI_TOUCH] = touch
-                            h = PM[m, PM_HANDLING]
-                            if PM[m, PM_HANDLING_EXP] > 0:
-                                h = -h * math.log(1.0 - unif(lseed, SLOT_TOUCH + 2 * touch + 1))
-                            LF[slot, LF_HANDLING] = h
-                            due = now + PM[m, PM_TOUCH_INTERVAL]
-                            if tq_n == 0 or due >= TQT[(tq_h + tq_n - 1) % L]:
-                                i = (tq_h + tq_n) % L
-                                TQT[i], TQS[i] = due, slot
-                                tq_n += 1
-                            else:
-                                push(HT, HI, ST, ST_HEAP, due, EV_TOUCH_DUE, slot)
-                    if done:
-                        deal(lseed, IN_CONTACT, LI[slot, LI_SEG], LI[slot, LI_CHANNEL], -1, uid,
-                             now, ad, PM, PS, PT, CT, LV, LC, HV, G, F, OF, FL, OCC, SC, ST, RT, RI,
-                             REC, PREC)
-                    if leak >= 0:
-                        used -= 1
-                    if leak >= 0 or done:
-                        FREE[ST[ST_FREE]] = slot
-                        ST[ST_FREE] += 1
-                if ask:  # the lead asks for a manager (agent: `_Team.request`)
-                    if ST[ST_BUSY] < ST[ST_CAPACITY]:
-                        ST[ST_BUSY] += 1
-                        F[m, OF[O_REQUESTS]] += 1.0
-                        FL[m, state * N + WAITING] += 1.0
-                        FL[m, WAITING * N + IN_CONTACT] += 1.0
-                        change(OCC, state, -1.0, now, m)
-                        change(OCC, IN_CONTACT, 1.0, now, m)
-                        LF[slot, LF_WAIT] = 0.0
-                        push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
-                    else:
-                        move(FL, OCC, state, WAITING, now, m)
-                        q = ST[ST_Q_SIZE]
-                        if q >= QL.shape[0]:
-                            ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
-                            return
-                        i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
-                        QL[i], QT[i], QH[i] = slot, now, h
-                        ST[ST_Q_SIZE] = q + 1
-        if new_channel < 0:
-            continue
-        # ---- a new lead arrives (agent: `new_lead`, `_Lead.__init__`) ------------------------
-        c = new_channel
-        enter(FL, OCC, NEW, now, m)
-        F[m, OF[O_LEADS] + c] += 1.0
-        used += 1
-        uid = ST[ST_UID]
-        ST[ST_UID] = uid + 1
-        if rec:
-            record(REC, ST, uid, R_CREATED, now, float(c))
-        seg = bisect_right(PS[m, :, PS_CUM], unif(seed, SLOT_SEGMENT + 1))
-        F[m, OF[O_SEG_LEADS] + seg] += 1.0
-        F[m, OF[O_SEG_AD] + seg] += PC[m, c, PC_CPL] if c < n_ch else 0.0
-        if unif(seed, SLOT_LOST + 1) < PM[m, PM_LOST_UNPROC]:
+            else:  # a follow-up touch comes due: the lead asks for a manager
+                state = FOLLOW_UP
+                h = LF[slot, LF_HANDLING]
+        if new_channel >= 0:
+            # ---- a new lead arrives (agent: `new_lead`, `_Lead.__init__`) --------------------
+            c = new_channel
+            enter(FL, OCC, NEW, now, m)
+            F[m, OF[O_LEADS] + c] += 1.0
+            used += 1
+            uid = ST[ST_UID]
+            ST[ST_UID] = uid + 1
             if rec:
-                record(REC, ST, uid, R_LOST_UNPROCESSED, now, 0.0)
+                record(REC, ST, uid, R_CREATED, now, float(c))
+            seg = bisect_right(PS[m, :, PS_CUM], unif(seed, SLOT_SEGMENT + 1))
+            F[m, OF[O_SEG_LEADS] + seg] += 1.0
+            F[m, OF[O_SEG_AD] + seg] += PC[m, c, PC_CPL] if c < n_ch else 0.0
             quality = PM[m, PM_REFERRAL_CONV] if c == referral_ch else PC[m, c, PC_CONV]
-            lose_lead(FL, OCC, F, OF, NEW, S_UNPROCESSED, L_UNPROCESSED,
-                      worth(PM, LV, m, horizon, L_UNPROCESSED, quality * PS[m, seg, PS_CONV], seg),
-                      PC[m, c, PC_CPL] if c < n_ch else 0.0, now, m, seg)
-            used -= 1
-            continue
-        if ST[ST_FREE] == 0:
-            ST[ST_OVERFLOW] |= 1 << CAP_LEADS
-            return
-        ST[ST_FREE] -= 1
-        slot = FREE[ST[ST_FREE]]
-        if L - ST[ST_FREE] > ST[ST_LEADS_MAX]:
-            ST[ST_LEADS_MAX] = L - ST[ST_FREE]
-        LSEED[slot] = seed
-        LI[slot, LI_SEG], LI[slot, LI_CHANNEL], LI[slot, LI_TOUCH], LI[slot, LI_UID] = (
-            seg, c, 0, uid)
-        LF[slot, LF_AD] = PC[m, c, PC_CPL] if c < n_ch else 0.0
-        quality = PM[m, PM_REFERRAL_CONV] if c == referral_ch else PC[m, c, PC_CONV]
-        LF[slot, LF_QUALITY] = quality * PS[m, seg, PS_CONV]
-        h = PM[m, PM_HANDLING]
-        if PM[m, PM_HANDLING_EXP] > 0:
-            h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 1))
-        if ST[ST_BUSY] < ST[ST_CAPACITY]:  # a manager is free: no wait
-            ST[ST_BUSY] += 1
-            F[m, OF[O_REQUESTS]] += 1.0
-            FL[m, NEW * N + WAITING] += 1.0
-            FL[m, WAITING * N + IN_CONTACT] += 1.0
-            change(OCC, NEW, -1.0, now, m)
-            change(OCC, IN_CONTACT, 1.0, now, m)
-            LF[slot, LF_WAIT] = 0.0
-            push(HT, HI, ST, ST_HEAP, now + h, EV_CONTACT_END, slot)
-        else:
-            move(FL, OCC, NEW, WAITING, now, m)
-            q = ST[ST_Q_SIZE]
-            if q >= QL.shape[0]:
-                ST[ST_OVERFLOW] |= 1 << CAP_QUEUE
+            if unif(seed, SLOT_LOST + 1) < PM[m, PM_LOST_UNPROC]:
+                if rec:
+                    record(REC, ST, uid, R_LOST_UNPROCESSED, now, 0.0)
+                lose_lead(FL, OCC, F, OF, NEW, S_UNPROCESSED, L_UNPROCESSED,
+                          worth(PM, LV, WM, m, horizon, L_UNPROCESSED,
+                                quality * PS[m, seg, PS_CONV], seg),
+                          PC[m, c, PC_CPL] if c < n_ch else 0.0, now, m, seg)
+                used -= 1
+                continue
+            if ST[ST_FREE] == 0:
+                ST[ST_OVERFLOW] |= 1 << CAP_LEADS
                 return
-            i = (ST[ST_Q_HEAD] + q) % QL.shape[0]
-            QL[i], QT[i], QH[i] = slot, now, h
-            ST[ST_Q_SIZE] = q + 1
+            ST[ST_FREE] -= 1
+            slot = FREE[ST[ST_FREE]]
+            if L - ST[ST_FREE] > ST[ST_LEADS_MAX]:
+                ST[ST_LEADS_MAX] = L - ST[ST_FREE]
+            LSEED[slot] = seed
+            LI[slot, LI_SEG], LI[slot, LI_CHANNEL], LI[slot, LI_TOUCH], LI[slot, LI_UID] = (
+                seg, c, 0, uid)
+            LF[slot, LF_AD] = PC[m, c, PC_CPL] if c < n_ch else 0.0
+            LF[slot, LF_QUALITY] = quality * PS[m, seg, PS_CONV]
+            h = PM[m, PM_HANDLING]
+            if PM[m, PM_HANDLING_EXP] > 0:
+                h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 1))
+            state = NEW
+        if state >= 0:
+            request(slot, state, now, h, V, QL, QT, QH, P, F, OF, FL,
+                    OCC, SC, ST, HT, HI, RT, RI, REC, PREC, WM, LI, LF, LSEED, FREE, TQT, TQS)
     ST[ST_EVENTS] += events

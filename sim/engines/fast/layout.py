@@ -54,8 +54,9 @@ O_SEGMENT = (O_SEG_LEADS, O_SEG_NEW, O_SEG_REVENUE, O_SEG_GP, O_SEG_AD, O_SEG_LO
 
 # ST: the run's integer state
 (ST_HEAP, ST_SEQ, ST_OVERFLOW, ST_EVENTS, ST_USED, ST_UID, ST_REC, ST_PREC, ST_FREE,
- ST_Q_HEAD, ST_Q_SIZE, ST_BUSY, ST_CAPACITY, ST_LEADS_MAX, ST_HEAP2) = range(15)
-ST_N = 15
+ ST_Q_HEAD, ST_Q_SIZE, ST_BUSY, ST_CAPACITY, ST_LEADS_MAX, ST_HEAP2, ST_TQ_HEAD, ST_TQ_SIZE,
+ ST_CHANGE) = range(18)
+ST_N = 18
 # CAP: capacities of the kernel's buffers (a run that outgrows one is run again, larger)
 CAP_LEADS, CAP_QUEUE, CAP_HEAP, CAP_REC, CAP_PREC = range(5)
 CAP_N = 5
