@@ -246,11 +246,11 @@ def compare_speed(agent_seconds: float, scenario_path: str = COMPARE_SCENARIO,
         (f"compare {name}: {alternatives} alternatives x {first:,} reps, fast, {workers} "
          "workers, s", f"{seconds[first]:.1f}", ""),
         (f"  first answer / one agent replication of reference ({first:,} reps)",
-         f"{seconds[first] / agent_seconds:.1f}", "<= 1"),
+         f"{seconds[first] / agent_seconds:.2f}", "<= 1"),
         (f"compare {name}: {alternatives} alternatives x {reps:,} reps, fast, {workers} "
          "workers, s", f"{seconds[reps]:.1f}", ""),
         (f"  complete answer / one agent replication of reference ({reps:,} reps)",
-         f"{seconds[reps] / agent_seconds:.1f}", "<= 10"),
+         f"{seconds[reps] / agent_seconds:.2f}", "<= 10"),
     ]
     return figures, rows
 
