@@ -29,6 +29,7 @@ from sim.experiments.montecarlo import MonteCarloResult
 from sim.report import leaks as leak_words
 from sim.report import owner
 from sim.report.decision import decide, summary_lines
+from sim.report.export import alternative_name
 from sim.report.i18n import Lang, metric_label, money, number, percent
 
 # C0 controls but tab and newline, DEL, C1 controls (0x80-0x9f, e.g. the 8-bit CSI 0x9b), and
@@ -179,7 +180,7 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     for row in cmp.table().to_dict(orient="records"):
         base = row["bet"] == BASELINE
         cells = [
-            escape(row["bet"]), cash(row["cost"]),
+            escape(alternative_name(row["bet"], cmp.spec, lang)), cash(row["cost"]),
             "—" if base else cash(row["npv"]) + ci(row["npv_lo"], row["npv_hi"], cash),
             "—" if base else share(row["roi"]) + ci(row["roi_lo"], row["roi_hi"], share),
             "—" if base else month(row["payback_month"]),
@@ -200,7 +201,7 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
         for metric in shown:
             p = cmp.paired(name, metric)
             cells.append(cash(p["mean"]) + ci(p["ci_low"], p["ci_high"], cash))
-        changes.add_row(escape(name), *cells)
+        changes.add_row(escape(alternative_name(name, cmp.spec, lang)), *cells)
     console.print(changes)
 
     levers = Table(title="why: incremental revenue split into the four levers")
@@ -211,7 +212,8 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     for key in labels.values():
         levers.add_column(metric_label(key, lang), justify="right", overflow="fold")
     for row in cmp.levers().to_dict(orient="records"):
-        levers.add_row(escape(row["bet"]), *(cash(row[c]) for c in labels))
+        levers.add_row(escape(alternative_name(row["bet"], cmp.spec, lang)),
+                       *(cash(row[c]) for c in labels))
     console.print(levers)
 
     reduction = cmp.variance_reduction()
