@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from fnmatch import fnmatchcase
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -159,6 +160,14 @@ def client_value(result: MonteCarloResult) -> pd.DataFrame:
     return _band_rows(result, CLIENT_VALUE)
 
 
+def _mean_or_zero(summary: dict[str, Any], metric: str) -> float:
+    """A run metric's mean over the replications; 0 where nothing was booked (no such metric,
+    or no value)."""
+    entry = summary.get(metric)
+    value = None if entry is None else entry["mean"]
+    return 0.0 if value is None else float(value)
+
+
 def channels(result: MonteCarloResult) -> pd.DataFrame:
     """Per acquisition channel (the scenario's, then referrals, then the clients you had), means
     over the replications: leads, new paying clients, conversion, advertising, acquisition cost
@@ -169,9 +178,7 @@ def channels(result: MonteCarloResult) -> pd.DataFrame:
     names = [*(c.name for c in result.spec.channels), *CHANNEL_EXTRA]
 
     def mean(name: str, what: str) -> float:
-        entry = s.get(channel_metric(name, what))
-        value = None if entry is None else entry["mean"]
-        return 0.0 if value is None else float(value)
+        return _mean_or_zero(s, channel_metric(name, what))
 
     rows = []
     for name in names:
@@ -198,9 +205,7 @@ def segments(result: MonteCarloResult) -> pd.DataFrame:
     s = result.summary()
 
     def mean(name: str, what: str) -> float:
-        entry = s.get(segment_metric(name, what))
-        value = None if entry is None else entry["mean"]
-        return 0.0 if value is None else float(value)
+        return _mean_or_zero(s, segment_metric(name, what))
 
     rows = []
     for segment in result.spec.segments:
