@@ -128,10 +128,6 @@ class Ledger:
     _integral: list[float] = field(init=False)
     _last: list[float] = field(init=False)
     _closed_integral: list[float] = field(init=False)
-    # `arrays()` of a ledger booked at once (the fast engine's, `sim.engines.fast.fill`): set
-    # with the lists, so that reading them does not convert the lists back
-    _arrays: dict[str, np.ndarray] | None = field(default=None, init=False, repr=False,
-                                                   compare=False)
 
     def __post_init__(self) -> None:
         h, ch = self.horizon, self.n_channels + 2
@@ -219,8 +215,6 @@ class Ledger:
     # -- output -------------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         """Every record as a numpy array whose first axis is the month (cohorts: cohort month)."""
-        if self._arrays is not None:
-            return dict(self._arrays)
         out = {name: np.asarray(getattr(self, name), dtype=float) for name in RECORDS}
         out["flows"] = out["flows"].reshape(self.horizon, N_STATES, N_STATES)
         out["revenue"] = out["revenue"].reshape(self.horizon, self.n_tiers, 2)
@@ -263,6 +257,9 @@ class BookedLedger(Ledger):
         total = arrays["occupancy"].sum(axis=0).tolist()
         self._integral, self._closed_integral = list(total), list(total)
         self._last = [horizon * DAYS_PER_MONTH] * N_STATES
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return dict(self._arrays)
 
     def _list(self, name: str) -> list[Any]:
         value = self._lists.get(name)
