@@ -281,21 +281,37 @@ def test_every_numeric_field_is_enumerated() -> None:
     assert len(FIELD_CASES) > 60
 
 
+# A field that only rare agents read (a churn of clients of the top tier never brought to
+# result) may leave one seed's ledger unchanged by luck: a second seed decides.
+REACTION_SEEDS = (5, 6)
+
+
 @pytest.fixture(scope="module")
-def rich_baselines() -> tuple[CompiledScenario, Ledger, Ledger]:
-    cs = _rich_scenario()
-    return cs, agent(cs, 5), fast(cs, 5)
+def rich_baselines() -> tuple[CompiledScenario, dict[tuple[str, int], Ledger]]:
+    return _rich_scenario(), {}
+
+
+def _reacts(engine: str, cs: CompiledScenario, changed: CompiledScenario,
+            baselines: dict[tuple[str, int], Ledger]) -> bool:
+    run = agent if engine == "agent" else fast
+    for seed in REACTION_SEEDS:
+        if (engine, seed) not in baselines:
+            baselines[(engine, seed)] = run(cs, seed)
+        if not _same(run(changed, seed), baselines[(engine, seed)]):
+            return True
+    return False
 
 
 @pytest.mark.parametrize(("name", "path"), FIELD_CASES, ids=[
     f"{n}@{'.'.join(map(str, p))}" for n, p in FIELD_CASES])
 def test_both_engines_react_to_every_field(
-    rich_baselines: tuple[CompiledScenario, Ledger, Ledger], name: str, path: tuple
+    rich_baselines: tuple[CompiledScenario, dict[tuple[str, int], Ledger]], name: str,
+    path: tuple
 ) -> None:
-    cs, base_agent, base_fast = rich_baselines
+    cs, baselines = rich_baselines
     changed = _changed(cs, path)
-    agent_reacts = not _same(agent(changed, 5), base_agent)
-    fast_reacts = not _same(fast(changed, 5), base_fast)
+    agent_reacts = _reacts("agent", cs, changed, baselines)
+    fast_reacts = _reacts("fast", cs, changed, baselines)
     assert agent_reacts == fast_reacts, (
         f"{name}: the agent engine {'reacts' if agent_reacts else 'does not react'}, the fast "
         f"engine {'reacts' if fast_reacts else 'does not'}")

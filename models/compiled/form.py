@@ -12,6 +12,7 @@ one definition both engines and the lost-value arithmetic use.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -479,7 +480,7 @@ def _client_values(p: Params, segment: int, onboarded: bool, horizon: int
     1 - exp(-purchases a month × upsell_probability)). Without upsell this is purchases a month
     × price × `expected_months_within`."""
     n = len(p.tiers)
-    revenue = [p.purchase_rate(i, segment) * p.price(i, segment) for i in range(n)]
+    revenue = tuple(p.purchase_rate(i, segment) * p.price(i, segment) for i in range(n))
 
     def move_up(i: int) -> float:
         if i + 1 >= n:
@@ -487,8 +488,18 @@ def _client_values(p: Params, segment: int, onboarded: bool, horizon: int
         upsells = p.purchase_rate(i, segment) * p.tiers[i].upsell_probability
         return min(upsells, 1.0) if p.tiers[i].regular else -math.expm1(-upsells)
 
-    up = [move_up(i) for i in range(n)]
-    keep = [1.0 - p.churn(i, onboarded, segment) for i in range(n)]
+    up = tuple(move_up(i) for i in range(n))
+    keep = tuple(1.0 - p.churn(i, onboarded, segment) for i in range(n))
+    return _value_rows(revenue, up, keep, horizon)
+
+
+@functools.lru_cache(maxsize=1024)
+def _value_rows(revenue: tuple[float, ...], up: tuple[float, ...], keep: tuple[float, ...],
+                horizon: int) -> tuple[tuple[float, ...], ...]:
+    """`_client_values` from its numbers: a tier's revenue a month, chance to move up and chance
+    to stay at an anniversary. Remembered: the month variants of a comparison's replication
+    mostly leave them as they are (a bet on advertising changes none)."""
+    n = len(revenue)
     values: list[tuple[float, ...]] = [()] * n
     above = (0.0,) * (horizon + 1)  # (above the top tier: nothing)
     for i in reversed(range(n)):  # a tier's values need only the next tier up's
@@ -527,19 +538,29 @@ def _lead_values(p: Params, segment: int, horizon: int) -> tuple[float, ...]:
     (`client_revenue_within` of a first purchase, unrolled: this runs for every month variant of
     every replication of a comparison.)"""
     n = len(p.tiers)
-    months = np.minimum(np.arange(horizon + 1), len(p.client_value[0]) - 1)
+    tiers = tuple(
+        (t.entry_share, t.onboarding_probability, t.regular, p.price(i, segment),
+         p.client_value[(segment * 2 + 1) * n + i], p.client_value[segment * 2 * n + i])
+        for i, t in enumerate(p.tiers) if t.entry_share > 0)
+    return _entry_values(tiers, horizon)
+
+
+@functools.lru_cache(maxsize=1024)
+def _entry_values(tiers: tuple[tuple[float, float, bool, float, tuple[float, ...],
+                                     tuple[float, ...]], ...],
+                  horizon: int) -> tuple[float, ...]:
+    """`_lead_values` from its numbers: per entry tier its share, onboarding chance, whether it
+    is a subscription, its price and the value rows of an onboarded client and of one not.
+    Remembered, like `_value_rows`."""
     value = np.zeros(horizon + 1)
-    for i, t in enumerate(p.tiers):
-        if t.entry_share <= 0:
-            continue
-        price = p.price(i, segment)
-        a, b = (np.asarray(p.client_value[(segment * 2 + onboarded) * n + i])[months]
-                for onboarded in (1, 0))
-        if t.regular:  # a subscription's first payment covers its first period
+    for share, onboarding, regular, price, onboarded, not_onboarded in tiers:
+        months = np.minimum(np.arange(horizon + 1), len(onboarded) - 1)
+        a, b = np.asarray(onboarded)[months], np.asarray(not_onboarded)[months]
+        if regular:  # a subscription's first payment covers its first period
             a, b = np.maximum(a, price), np.maximum(b, price)
         else:
             a, b = price + a, price + b
-        value += t.entry_share * (t.onboarding_probability * a + (1 - t.onboarding_probability) * b)
+        value += share * (onboarding * a + (1 - onboarding) * b)
     value[0] = 0.0  # no month left: nothing
     return tuple(value.tolist())
 

@@ -21,15 +21,14 @@ import numpy as np
 import pandas as pd
 
 from models.accounting.goal import value_at_deadline
-from models.compiled.form import compile_scenario
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
-from sim.experiments.parallel import map_tasks, resolve_workers
+from sim.experiments.compare import run_replications
+from sim.experiments.parallel import resolve_workers
 from sim.experiments.replications import (
     DEFAULT_ENGINE,
     Replication,
     in_rounds,
-    run_compiled,
     stack,
 )
 from sim.experiments.statistics import (
@@ -38,16 +37,6 @@ from sim.experiments.statistics import (
     describe_time_to_goal,
     mean_ci_half_width,
 )
-
-
-def run_replication(spec: Scenario, index: int, values: dict[str, float], seed: int,
-                    engine: str = DEFAULT_ENGINE) -> Replication:
-    """One replication: compile the drawn parameters, simulate, reduce to metrics."""
-    return run_compiled(compile_scenario(spec, values), index, seed, engine)
-
-
-def _run_one(args: tuple[Scenario, int, dict[str, float], int, str]) -> Replication:
-    return run_replication(*args)
 
 
 @dataclass
@@ -135,8 +124,10 @@ def run_monte_carlo(
     def run_round(first: int, draws: list[dict[str, float]]) -> None:
         target[0] = first + len(draws)
         sizes.append(len(draws))
-        tasks = [(spec, first + i, draws[i], seed, engine) for i in range(len(draws))]
-        for rep in map_tasks(_run_one, tasks, n_workers, executor):
+        # a few replications a task, as a comparison's (the baseline alone): the spec travels
+        # to a worker once for all of them
+        for (rep,) in run_replications(spec, ((),), first, draws, seed, engine, n_workers,
+                                       executor):
             done.append(rep)
             if progress is not None:
                 progress(len(done), target[0])

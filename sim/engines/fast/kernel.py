@@ -26,6 +26,9 @@ with numpy's SeedSequence from the run seed and the agent engine's stream keys. 
 uniforms is a pure function of its channel's key and its number in the channel (slot k of lead
 i: mix(seed_i + k * golden)), so lead i of a channel makes the same choices in every run of the
 same seed (common random numbers across bets), and a client's stream is keyed by its lead's.
+Exponential waits are drawn by a ziggurat (`exponential`: no logarithm 98.9% of the time; in a
+lead's row on the slot's own stream, `row_exponential`), and a client's wait to its next Poisson
+event is carried from month to month (memoryless), not drawn again at each anniversary.
 """
 
 from __future__ import annotations
@@ -253,6 +256,64 @@ def sub_key(key: np.uint64, index: int) -> np.uint64:
     return mix(key + GOLDEN * np.uint64(index + 1)) ^ GOLDEN
 
 
+def _exponential_ziggurat() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Marsaglia and Tsang's 256-layer ziggurat for Exp(1) (J. Stat. Softw. 5(8), 2000), with
+    53-bit layer coordinates: KE the acceptance bounds, WE the scales, FE the densities at the
+    layers' edges. Layer 0 is the base strip with the tail beyond R."""
+    m = 2.0 ** 53
+    de = _ZIG_R
+    te = de
+    ve = 3.949659822581572e-3  # each layer's area
+    q = ve / math.exp(-de)
+    ke, we, fe = np.zeros(256), np.zeros(256), np.zeros(256)
+    ke[0], ke[1] = de / q * m, 0.0
+    we[0], we[255] = q / m, de / m
+    fe[0], fe[255] = 1.0, math.exp(-de)
+    for i in range(254, 0, -1):
+        de = -math.log(ve / de + math.exp(-de))
+        ke[i + 1] = de / te * m
+        te = de
+        fe[i] = math.exp(-de)
+        we[i] = de / m
+    return ke, we, fe
+
+
+_ZIG_R = 7.697117470131487  # where the tail starts
+_ZIG_KE, _ZIG_WE, _ZIG_FE = _exponential_ziggurat()
+_MASK8 = np.uint64(0xFF)
+
+
+@helper(inline=True)
+def exponential(key: np.uint64, ctr: int) -> tuple[float, int]:
+    """Exp(1) from the stream `key` at counter `ctr` by the ziggurat (`_exponential_ziggurat`):
+    one 64-bit word (8 bits pick the layer, 53 place the point) and no logarithm 98.9% of the
+    time, exact in distribution; returns the draw and the stream's next counter. Only for
+    streams read in sequence (a lead's row has fixed slots: there `-log(1 - u)`)."""
+    while True:
+        r = mix(key + GOLDEN * np.uint64(ctr))
+        ctr += 1
+        i = int(r & _MASK8)
+        ri = float(np.int64(r >> _S11))
+        x = ri * _ZIG_WE[i]
+        if ri < _ZIG_KE[i]:
+            return x, ctr
+        if i == 0:  # the tail beyond R: R plus an Exp(1)
+            u = unif(key, ctr)
+            return _ZIG_R - math.log(1.0 - u), ctr + 1
+        u = unif(key, ctr)
+        ctr += 1
+        if _ZIG_FE[i] + u * (_ZIG_FE[i - 1] - _ZIG_FE[i]) < math.exp(-x):
+            return x, ctr
+
+
+@helper(inline=True)
+def row_exponential(seed: np.uint64, slot: int) -> float:
+    """Exp(1) for slot `slot` of a lead's row: the ziggurat (`exponential`) on the slot's own
+    stream, since a row's slots are fixed and the ziggurat now and then reads a second word."""
+    x, _ = exponential(sub_key(seed, slot), 0)
+    return x
+
+
 @helper()
 def gamma(shape: float, key: np.uint64, ctr: int) -> tuple[float, int]:
     """Gamma(shape, 1) (Marsaglia-Tsang; shape < 1 boosted by U^(1/shape)); returns the draw and
@@ -473,17 +534,18 @@ def _plain_heap_core(events: int, size: int, seed: int, HT: np.ndarray, HI: np.n
 @helper(inline=True)
 def purchase(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: np.ndarray,
              G: np.ndarray, key: np.uint64, ctr: int, tier: int, seg: int, cohort: int,
-             first_month: int, acquired: float, channel: int, t: float, m: int, repeat: bool
+             first_month: int, disc: float, channel: int, t: float, m: int, repeat: bool
              ) -> tuple[int, int]:
-    """A purchase (agent: `_Run.purchase`): returns the client's tier (an upsell moves it up) and
-    the stream's next counter."""
+    """A purchase (agent: `_Run.purchase`) at t, where a cohort's money is discounted by
+    `disc` (`discount`): returns the client's tier (an upsell moves it up) and the stream's next
+    counter."""
     n_tiers = PT.shape[1]
     if repeat and tier + 1 < n_tiers:
         cost = PT[m, tier, PT_UPSELL_COST]
         if cost > 0:
             F[m, OF[O_COSTS] + C_DEVELOPMENT] += cost
             if cohort >= 0:
-                F[cohort, OF[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
+                F[cohort, OF[O_COHORT_VALUE]] -= cost * disc
         p_up = PT[m, tier, PT_UPSELL_P]
         if p_up > 0:
             u = unif(key, ctr)
@@ -508,7 +570,7 @@ def purchase(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: 
         margin -= commission
     F[m, OF[O_PURCHASES]] += 1.0
     if cohort >= 0:
-        F[cohort, OF[O_COHORT_VALUE]] += margin * math.exp(-G[G_DPD] * (t - acquired))
+        F[cohort, OF[O_COHORT_VALUE]] += margin * disc
     else:
         F[m, OF[O_BASE_P]] += 1.0
         F[m, OF[O_BASE_R]] += price
@@ -516,19 +578,25 @@ def purchase(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, PS: np.ndarray, PT: 
 
 
 @helper(inline=True)
-def charge_client(F: np.ndarray, OF: np.ndarray, G: np.ndarray, cohort: int, acquired: float,
-                  cost: float, t: float) -> None:
-    if cohort >= 0:
-        F[cohort, OF[O_COHORT_VALUE]] -= cost * math.exp(-G[G_DPD] * (t - acquired))
+def discount(G: np.ndarray, acquired: float, t: float) -> float:
+    """What money at t is worth at the acquisition of a client acquired at `acquired` (its
+    cohort's customer equity is valued there)."""
+    return math.exp(-G[G_DPD] * (t - acquired))
 
 
 @helper(inline=True)
-def charge_retention(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, G: np.ndarray, cohort: int,
-                     acquired: float, t: float, m: int) -> None:
+def charge_client(F: np.ndarray, OF: np.ndarray, cohort: int, disc: float, cost: float) -> None:
+    if cohort >= 0:
+        F[cohort, OF[O_COHORT_VALUE]] -= cost * disc
+
+
+@helper(inline=True)
+def charge_retention(F: np.ndarray, OF: np.ndarray, PM: np.ndarray, cohort: int, disc: float,
+                     m: int) -> None:
     fee = PM[m, PM_RETENTION_FEE]
     if PM[m, PM_RETENTION_ON] > 0 and fee > 0:
         F[m, OF[O_COSTS] + C_RETENTION] += fee
-        charge_client(F, OF, G, cohort, acquired, fee, t)
+        charge_client(F, OF, cohort, disc, fee)
 
 
 @helper(inline=True)
@@ -562,9 +630,19 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
     ctr = 0
     events = 0
     m = month_of(t_start, horizon)
-    charge_retention(F, OF, PM, G, cohort, acquired, t_start, m)
+    cohort_client = cohort >= 0
+    charge_retention(F, OF, PM, cohort, discount(G, acquired, t_start) if cohort_client else 0.0,
+                     m)
     now = t_start
     A = anniversary
+    # the discount of a cohort client's money at A (`discount`), stepped a month at a time
+    step = math.exp(-G[G_DPD] * D)
+    dA = discount(G, acquired, A) if cohort_client else 0.0
+    # The wait to the next Poisson event (a purchase or a referral) in units of 1 / per_day: an
+    # Exp(1) draw carried from pass to pass, rescaled when the rate changes; exact, since what is
+    # left of an exponential wait is exponential (memoryless), and it spares a logarithm a month.
+    # Negative: not drawn yet.
+    left = -1.0
     while True:
         # -- a pass: purchases and referrals from `now` to the anniversary A ----------------
         restart = False
@@ -575,8 +653,9 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
         interval = CT[m, tier, seg, CT_INTERVAL]
         when = math.inf
         if rate > 0:
-            when = now - math.log(1.0 - unif(key, ctr)) / per_day
-            ctr += 1
+            if left < 0.0:
+                left, ctr = exponential(key, ctr)
+            when = now + left / per_day
         due = next_due if (regular and next_due < A - 1e-9) else math.inf
         while True:
             poisson = when < A and when <= due
@@ -592,15 +671,17 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
             if poisson:
                 is_purchase = unif(key, ctr) * rate < buy
                 ctr += 1
-                when = t - math.log(1.0 - unif(key, ctr)) / per_day
-                ctr += 1
+                e, ctr = exponential(key, ctr)
+                when = t + e / per_day
             else:
                 is_purchase = True
                 due += interval
             if is_purchase:
                 old = tier
                 tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort,
-                                     first_month, acquired, channel, t, tm, True)
+                                     first_month,
+                                     discount(G, acquired, t) if cohort_client else 0.0,
+                                     channel, t, tm, True)
                 next_due = t + CT[tm, tier, seg, CT_INTERVAL] if PT[
                     tm, tier, PT_REGULAR] > 0 else math.inf
                 if tier != old:  # an upsell: the rest of the month drawn again for the new tier
@@ -609,6 +690,8 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
                     break
             else:
                 push(HT, HI, ST, ST_HEAP2, t, EV_REFERRAL, 0)
+        if rate > 0:  # what is left of the exponential wait, carried over (see `left`)
+            left = (when - now if restart else when - A) * per_day
         if restart:
             continue
         # -- the anniversary -----------------------------------------------------------------
@@ -628,14 +711,14 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
             if PM[m, PM_WB_ON] > 0:
                 cost = PM[m, PM_WB_COST]
                 F[m, OF[O_COSTS] + C_WIN_BACK] += cost
-                charge_client(F, OF, G, cohort, acquired, cost, A)
+                charge_client(F, OF, cohort, dA, cost)
                 u = unif(key, ctr)
                 ctr += 1
                 if u < PM[m, PM_WB_PROB]:
                     delay = PM[m, PM_WB_DELAY]
                     if delay > 0:
-                        W = A - delay * math.log(1.0 - unif(key, ctr))
-                        ctr += 1
+                        e, ctr = exponential(key, ctr)
+                        W = A + delay * e
                     if end <= W:  # still churned at the horizon, neither back nor lost
                         ST[ST_EVENTS] += events
                         return
@@ -649,22 +732,24 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
             m = month_of(W, horizon)
             move(FL, OCC, CHURNED, ACTIVE, W, m)
             F[m, OF[O_WIN_BACKS]] += 1.0
+            A = W
+            dA = discount(G, acquired, A) if cohort_client else 0.0
             tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort, first_month,
-                                 acquired, channel, W, m, True)
+                                 dA, channel, W, m, True)
             next_due = W + CT[m, tier, seg, CT_INTERVAL] if PT[
                 m, tier, PT_REGULAR] > 0 else math.inf
-            A = W
         else:
             if next_due <= A + 1e-9 and PT[m, tier, PT_REGULAR] > 0:
                 tier, ctr = purchase(F, OF, PM, PS, PT, G, key, ctr, tier, seg, cohort,
-                                     first_month, acquired, channel, A, m, True)
+                                     first_month, dA, channel, A, m, True)
                 next_due = A + CT[m, tier, seg, CT_INTERVAL] if PT[
                     m, tier, PT_REGULAR] > 0 else math.inf
         # next month (agent: `_next_month`)
         now = A
         A = now + D
         if PM[m, PM_RETENTION_ON] > 0:
-            charge_retention(F, OF, PM, G, cohort, acquired, now, m)
+            charge_retention(F, OF, PM, cohort, dA, m)
+        dA *= step
 
 
 @helper()
@@ -680,8 +765,8 @@ def buyer_life(key: np.uint64, ctr: int, tier: int, seg: int, onboarded: int, co
     horizon = int(G[G_HORIZON])
     now = t_start
     while rate > 0:
-        when = now - math.log(1.0 - unif(key, ctr)) / rate
-        ctr += 1
+        e, ctr = exponential(key, ctr)
+        when = now + e / rate
         if when >= end:
             break
         ST[ST_EVENTS] += 1
@@ -764,7 +849,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
     if committee > 0:
         move(FL, OCC, state, DECIDING, t, m)
         state = DECIDING
-        t = t - committee * math.log(1.0 - unif(seed, SLOT_COMMITTEE + 1))
+        t = t + committee * row_exponential(seed, SLOT_COMMITTEE + 1)
         if t >= end:
             return
         ST[ST_EVENTS] += 1
@@ -775,7 +860,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
         move(FL, OCC, state, INVOICED, t, m)
         if rec and uid >= 0:
             record(REC, ST, uid, R_INVOICED, t, 0.0)
-    delay = -PM[m, PM_INVOICE_DELAY] * math.log(1.0 - unif(seed, SLOT_PAY_DELAY + 1))
+    delay = PM[m, PM_INVOICE_DELAY] * row_exponential(seed, SLOT_PAY_DELAY + 1)
     u, q = unif(seed, SLOT_PAID + 1), PM[m, PM_PAID]
     paid = u < q
     reminders = int(PM[m, PM_REMINDERS])
@@ -819,7 +904,7 @@ def deal(seed: np.uint64, state: int, seg: int, channel: int, tier: int, uid: in
     F[m, OF[O_COSTS] + C_ONBOARDING] += cost
     F[m, OF[O_COHORT_VALUE]] -= cost
     key = mix(seed ^ _CLIENT_SALT)
-    tier, _ = purchase(F, OF, PM, PS, PT, G, key, 0, tier, seg, m, m, t, channel, t, m, False)
+    tier, _ = purchase(F, OF, PM, PS, PT, G, key, 0, tier, seg, m, m, 1.0, channel, t, m, False)
     next_due = math.inf
     if PT[m, tier, PT_REGULAR] > 0:
         next_due = t + CT[m, tier, seg, CT_INTERVAL]
@@ -956,7 +1041,7 @@ def contact(slot: int, state: int, t_req: float, start: float, h: float, P: Para
             LI[slot, LI_TOUCH] = touch
             hn = PM[m, PM_HANDLING]
             if PM[m, PM_HANDLING_EXP] > 0:
-                hn = -hn * math.log(1.0 - unif(lseed, SLOT_TOUCH + 2 * touch + 1))
+                hn = hn * row_exponential(lseed, SLOT_TOUCH + 2 * touch + 1)
             LF[slot, LF_HANDLING] = hn
             schedule_touch(TQT, TQS, HT, HI, ST, now + PM[m, PM_TOUCH_INTERVAL], slot)
     if done:
@@ -1186,7 +1271,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                 enter(FL, OCC, NEW, 0.0, 0)
                 h = PM[0, PM_HANDLING]
                 if PM[0, PM_HANDLING_EXP] > 0:
-                    h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 1))
+                    h = h * row_exponential(seed, SLOT_TOUCH + 1)
                 request(slot, NEW, 0.0, h, V, QL, QT, QH, P, F, OF,
                         FL, OCC, SC, ST, HT, HI, RT, RI, REC, PREC, WM, LI, LF, LSEED, FREE,
                         TQT, TQS)
@@ -1204,7 +1289,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
                     LI[slot, LI_TOUCH] = touch
                     h = PM[0, PM_HANDLING]
                     if PM[0, PM_HANDLING_EXP] > 0:
-                        h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 2 * touch + 1))
+                        h = h * row_exponential(seed, SLOT_TOUCH + 2 * touch + 1)
                     LF[slot, LF_HANDLING] = h
                     schedule_touch(TQT, TQS, HT, HI, ST, PM[0, PM_TOUCH_INTERVAL], slot)
     kb += IL.shape[0]
@@ -1237,8 +1322,8 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
         rate = PC[0, c, PC_RATE]
         a = math.inf
         if rate > 0:
-            a = -math.log(1.0 - unif(KEYS[2 * c], arr_ctr[c])) / rate
-            arr_ctr[c] += 1
+            e, arr_ctr[c] = exponential(KEYS[2 * c], arr_ctr[c])
+            a = e / rate
         if a >= month_end:
             next_arr[c] = month_end if month_end < end else math.inf
             redraw[c] = True
@@ -1291,8 +1376,8 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             rate = PC[m, c, PC_RATE]
             a = math.inf
             if rate > 0:
-                a = now - math.log(1.0 - unif(KEYS[2 * c], arr_ctr[c])) / rate
-                arr_ctr[c] += 1
+                e, arr_ctr[c] = exponential(KEYS[2 * c], arr_ctr[c])
+                a = now + e / rate
             if a >= month_end:
                 next_arr[c] = month_end if month_end < end else math.inf
                 redraw[c] = True
@@ -1358,7 +1443,7 @@ def _run(PM: np.ndarray, PC: np.ndarray, PS: np.ndarray, PT: np.ndarray, CT: np.
             LF[slot, LF_QUALITY] = quality * PS[m, seg, PS_CONV]
             h = PM[m, PM_HANDLING]
             if PM[m, PM_HANDLING_EXP] > 0:
-                h = -h * math.log(1.0 - unif(seed, SLOT_TOUCH + 1))
+                h = h * row_exponential(seed, SLOT_TOUCH + 1)
             state = NEW
         if state >= 0:
             request(slot, state, now, h, V, QL, QT, QH, P, F, OF, FL,
