@@ -248,7 +248,7 @@ def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
                        engine="fast")
     table = cmp.table()
     shown = at.dataframe[0].value
-    names = {"baseline": "the plan (no change)", "more_ads": "More Yandex Direct ads",
+    names = {"baseline": "The plan (no change)", "more_ads": "More Yandex Direct ads",
              "two_more_managers": "Two more sales managers"}
     assert list(shown["Option"]) == [names[b] for b in table["bet"]]
     assert list(shown["Goal by deadline"]) == [percent(p, "en") for p in table["p_goal"]]
@@ -261,8 +261,13 @@ def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
     assert list(intervals["Cost"]) == [money(c, "RUB", "en") for c in table["cost"]]
     ads = cmp.paired("more_ads", "customer_equity")
     row = changes.set_index("Option").loc["More Yandex Direct ads"]
-    assert row["Customer equity"].startswith(money(ads["mean"], "RUB", "en", compact=True))
+    assert row["Customer equity"] == money(ads["mean"], "RUB", "en", compact=True)
     assert {"CLTV with later years", "CAC"} <= set(changes.columns)
+    # the same with intervals, in the expander below
+    row = at.dataframe[3].value.set_index("Option").loc["More Yandex Direct ads"]
+    cell = row["Customer equity"]
+    assert cell.startswith(money(ads["mean"], "RUB", "en", compact=True) + " [")
+    assert money(ads["ci_high"], "RUB", "en", compact=True) + "]" in cell
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
@@ -302,7 +307,7 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
     shown = at.dataframe[0].value.set_index("Shock")
     assert shown.loc["Fewer leads (−30%)", "Chance of the goal"] == percent(
         table.loc["fewer_leads", "p_goal"], "en")
-    assert shown.loc["the plan (no change)", "Chance of the goal"] == percent(
+    assert shown.loc["The plan (no change)", "Chance of the goal"] == percent(
         table.loc["baseline", "p_goal"], "en")
     assert len(shown) == 6
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]

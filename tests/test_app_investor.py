@@ -125,7 +125,7 @@ def test_shocks_show_p_goal_of_each_preset_and_own_shock() -> None:
                                           name="custom:1"))
     table = stress_lib.stress_test(spec, shocks, REPS, 1, engine="fast", workers=1).table()
     shown = at.dataframe[0].value.set_index("shock")
-    assert list(shown.index) == ["the plan (no shock)", "recession", "churn spike",
+    assert list(shown.index) == ["The plan (no shock)", "recession", "churn spike",
                                  "own shock 1"]
     assert list(shown["P(goal)"]) == [percent(p, "en") for p in table["p_goal"]]
     assert len(_charts(at)) == 2

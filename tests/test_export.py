@@ -127,7 +127,7 @@ def test_csv_opens_in_a_russian_spreadsheet() -> None:
     assert raw.startswith("\ufeff".encode())  # the BOM: Excel then reads Cyrillic
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Вариант"
-    assert "план (без изменений)" in [r[0] for r in rows[1:]]
+    assert "План (без изменений)" in [r[0] for r in rows[1:]]
     assert any("," in cell for r in rows[1:] for cell in r[1:])  # decimal commas
 
 
@@ -139,7 +139,7 @@ def test_html_report_is_self_contained_with_the_decision_and_figures() -> None:
     assert "<script src=" not in page and page.count("<script") >= 4  # plotly.js inlined
     assert money(cmp.costs["more_ads"], "RUB", "en") in page
     ru = export.stress_report(cmp, "ru").html()
-    assert '<html lang="ru">' in ru and "план (без изменений)" in ru
+    assert '<html lang="ru">' in ru and "План (без изменений)" in ru
     assert BASELINE not in ru.split("<script")[0]  # names in words, not identifiers
 
 

@@ -245,6 +245,18 @@ def test_a_switch_is_decided_on_or_off() -> None:
     assert set(view.iloc[0, 1:3]) <= {"да", "нет"}
 
 
+def test_the_managers_range_is_in_whole_managers() -> None:
+    # a grid's best value is known to half a step, but managers come whole: "2 … 4", not
+    # "2,500 … 3,500"
+    spec = load_scenario(two_channels())
+    result = optimise(spec, [parse_vary("sales.managers=1:6")], trials=6, replications=2,
+                      finalists=3, final_replications=4, workers=1)
+    low, high = result.interval("sales.managers")
+    assert low.is_integer() and high.is_integer(), (low, high)
+    could = report.allocation_view(result, "ru").iloc[0, 3]
+    assert "," not in could, could
+
+
 def test_bad_decisions_are_named() -> None:
     spec = load_scenario(two_channels())
     with pytest.raises(ValueError, match="needs a goal"):

@@ -381,13 +381,14 @@ class OptimisationResult:
     def interval(self, key: str) -> tuple[float, float]:
         """The range of a variable over the finalists that could be best (the allocations the
         final replications cannot tell from the winner), widened by half the variable's step:
-        on a grid the best value is known to half a step at best."""
+        on a grid the best value is known to half a step at best. A whole-number variable (the
+        managers) takes only whole values: it is not widened."""
         values = [ev.allocation[key] for name, ev in self.finalists
                   if name in self.could_be_best and key in ev.allocation]
         if not values:
             return (math.nan, math.nan)
         var = next((v for v in self.variables if v.path == key), None)
-        half = var.resolution / 2 if var is not None else 0.0
+        half = var.resolution / 2 if var is not None and not var.whole else 0.0
         low, high = (var.low, var.high) if var is not None else (-math.inf, math.inf)
         return (max(low, min(values) - half), min(high, max(values) + half))
 

@@ -242,7 +242,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "higher_churn": ("Higher churn (+50%)", "Выше отток (+50%)"),
     "later_payments": ("Later, fewer payments", "Оплаты позже и реже"),
     "manager_leaves": ("A key manager leaves", "Уходит ключевой менеджер"),
-    "baseline": ("the plan (no change)", "план (без изменений)"),
+    "baseline": ("The plan (no change)", "План (без изменений)"),
     # progress at the top of a page (what runs, how far, how long is left)
     "run_forecast": ("Forecast", "Прогноз"),
     "run_compare": ("Comparing the options", "Сравнение вариантов"),

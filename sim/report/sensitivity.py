@@ -93,7 +93,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "by_parameter": ("by assumption", "по допущениям"),
     "by_lever": ("by lever", "по рычагам"),
     "by_stage": ("by journey stage", "по этапам пути клиента"),
-    "baseline": ("the plan (no shock)", "план (без шока)"),
+    "baseline": ("The plan (no shock)", "План (без шока)"),
     "by_block": ("by block of correlated assumptions (correlations imposed)",
                  "по блокам связанных допущений (с учётом корреляций)"),
     "block": ("block of correlated assumptions", "блок связанных допущений"),

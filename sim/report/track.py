@@ -73,7 +73,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "off_low": ("lower than planned", "ниже плана"),
     "off_high": ("higher than planned", "выше плана"),
     "as_planned": ("as planned", "по плану"),
-    "baseline": ("doing nothing", "ничего не менять"),
+    "baseline": ("The plan (no change)", "План (без изменений)"),
     "plan": ("plan", "план"),
     "reforecast": ("re-forecast", "новый прогноз"),
     "plan_band": ("plan P10–P90", "план P10–P90"),

@@ -76,17 +76,22 @@ def interval_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def changes_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
+def changes_table(cmp: Comparison, lang: Lang, intervals: bool = False) -> pd.DataFrame:
     """Per bet, the paired change against the plan in revenue, profit, CLTV, CAC and customer
-    equity: mean [95% interval] (what the CLI prints under the ranking)."""
+    equity (what the CLI prints under the ranking): the mean, so that the table fits a
+    1280-pixel screen, or with `intervals` mean [95% interval]."""
     cur = cmp.spec.currency
+
+    def fmt(x: float) -> str:
+        return money(x, cur, lang, compact=True)
+
     rows = []
     for name in cmp.names[1:]:
         row = {metric_label("bet", lang): alt_name(name, cmp.spec, lang)}
         for metric in export.CHANGED:
             p = cmp.paired(name, metric)
-            row[metric_label(metric, lang)] = ci_text(
-                p["mean"], p["ci_low"], p["ci_high"], lambda x: money(x, cur, lang, compact=True))
+            row[metric_label(metric, lang)] = (ci_text(p["mean"], p["ci_low"], p["ci_high"], fmt)
+                                               if intervals else fmt(p["mean"]))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -181,10 +186,14 @@ def page(spec: Scenario, lang: Lang) -> None:
                      key=f"ranked-{tag}")
         with st.expander(w("intervals", lang)):
             st.dataframe(interval_table(cmp, lang), hide_index=True, key=f"intervals-{tag}")
-        st.subheader(w("changes", lang))
+        st.subheader(w("changes_mean", lang))
+        helps = {metric_label(m, lang): st.column_config.Column(help=tooltip(m, lang))
+                 for m in export.CHANGED if tooltip(m, lang)}
         st.dataframe(changes_table(cmp, lang), hide_index=True, key=f"changes-{tag}",
-                     column_config={metric_label(m, lang): st.column_config.Column(
-                         help=tooltip(m, lang)) for m in export.CHANGED if tooltip(m, lang)})
+                     column_config=helps)
+        with st.expander(w("changes_intervals", lang)):
+            st.dataframe(changes_table(cmp, lang, intervals=True), hide_index=True,
+                         key=f"changes-ci-{tag}", column_config=helps)
         table = cmp.table()
         table = renamed(table[table["bet"] != BASELINE], spec, lang)
         st.plotly_chart(charts.roi_vs_time(table, lang), key=f"roi-{tag}")
