@@ -82,7 +82,7 @@ def changes_table(cmp: Comparison, lang: Lang, intervals: bool = False) -> pd.Da
     1280-pixel screen, or with `intervals` mean [95% interval]."""
     cur = cmp.spec.currency
 
-    def fmt(x: float) -> str:
+    def fmt(x: float | None) -> str:
         return money(x, cur, lang, compact=True)
 
     rows = []
