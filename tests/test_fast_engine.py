@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numba import njit
 from scipy import stats
 
 from models.accounting.ledger import LEAKS, SEGMENT_RECORDS, Ledger, S
@@ -38,6 +39,7 @@ from models.compiled.form import (
 )
 from models.load import load_scenario
 from sim.engines import get_engine
+from sim.engines.fast import kernel
 
 agent = get_engine("agent")
 fast = get_engine("fast")
@@ -459,3 +461,33 @@ def test_the_kernels_touch_ring_and_interest_test_keep_their_order_and_answers()
 
     assert [gone(float(u), float(x)) for u, x in zip(us, xs, strict=True)] == [
         plain(float(u), float(x)) for u, x in zip(us, xs, strict=True)]
+
+
+# -- the kernel's exponential draws --------------------------------------------------------------
+
+
+@njit
+def _exponential_draws(n: int, key: int, row: bool) -> np.ndarray:
+    out = np.empty(n)
+    ctr = 0
+    for i in range(n):
+        if row:  # slot i of a lead's row, each on its own stream
+            out[i] = kernel.row_exponential(np.uint64(key), i)
+        else:  # one stream read in sequence
+            out[i], ctr = kernel.exponential(np.uint64(key), ctr)
+    return out
+
+
+@pytest.mark.parametrize("row", [False, True], ids=["stream", "row slots"])
+def test_the_ziggurat_draws_are_exponential(row: bool) -> None:
+    """The kernel's waits (arrivals, handling, delays, a client's next purchase) are Exp(1)
+    draws by a ziggurat: its mean, its shape on 40 equally likely bins and its tail beyond the
+    base layer's edge, where it switches to a logarithm, are those of Exp(1)."""
+    x = _exponential_draws(400_000, 20261203, row)
+    n = len(x)
+    assert abs(x.mean() - 1.0) < 4.0 / math.sqrt(n)
+    edges = -np.log(1.0 - np.arange(1, 40) / 40)
+    counts = np.bincount(np.searchsorted(edges, x), minlength=40)
+    assert stats.chisquare(counts).pvalue > 1e-3
+    p = math.exp(-kernel._ZIG_R)
+    assert abs(np.mean(x > kernel._ZIG_R) - p) < 4.0 * math.sqrt(p * (1 - p) / n)

@@ -287,8 +287,8 @@ _MASK8 = np.uint64(0xFF)
 def exponential(key: np.uint64, ctr: int) -> tuple[float, int]:
     """Exp(1) from the stream `key` at counter `ctr` by the ziggurat (`_exponential_ziggurat`):
     one 64-bit word (8 bits pick the layer, 53 place the point) and no logarithm 98.9% of the
-    time, exact in distribution; returns the draw and the stream's next counter. Only for
-    streams read in sequence (a lead's row has fixed slots: there `-log(1 - u)`)."""
+    time, exact in distribution; returns the draw and the stream's next counter. For streams
+    read in sequence (a lead's row has fixed slots: there `row_exponential`)."""
     while True:
         r = mix(key + GOLDEN * np.uint64(ctr))
         ctr += 1
