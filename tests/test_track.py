@@ -87,6 +87,7 @@ def test_churn_one_and_a_half_times_the_plan_is_found(spec: Scenario, fan: Fan) 
     lead_flags = lead_cells = churn_off = 0
     moved: dict[str, float] = {}
     trajectories = 6
+    covered = 0  # trajectories whose 95% interval holds the true churn
     for k in range(trajectories):
         frame = simulate_actuals(truth, MONTHS, 100 + k, columns=COLUMNS)
         actuals = _actuals(frame, spec)
@@ -95,7 +96,7 @@ def test_churn_one_and_a_half_times_the_plan_is_found(spec: Scenario, fan: Fan) 
         # the update moves churn toward the truth, with an interval that covers it
         assert churn.plan == pytest.approx(plan_rate, rel=1e-9)
         assert abs(churn.posterior - true_rate) < abs(churn.plan - true_rate)
-        assert churn.low <= true_rate <= churn.high, (k, churn)
+        covered += churn.low <= true_rate <= churn.high
         for n, r in rates.items():  # how far each rate moved, in widths of its interval
             moved[n] = moved.get(n, 0.0) + abs(r.posterior - r.plan) / (r.high - r.low)
         churn_off += churn.off
@@ -106,6 +107,8 @@ def test_churn_one_and_a_half_times_the_plan_is_found(spec: Scenario, fan: Fan) 
         leads = pos[pos.metric.str.startswith("leads_") & (pos.metric != "leads_referral")]
         lead_flags += int((leads.flag != "").sum())
         lead_cells += len(leads)
+    # a 95% interval misses now and then: two misses of six would happen 3% of the time
+    assert covered >= trajectories - 1, covered
     # churn is the rate that moved most over the trajectories, and found off in most of them
     assert max(moved, key=moved.__getitem__) == "churn", moved
     assert churn_off > trajectories / 2
@@ -114,8 +117,9 @@ def test_churn_one_and_a_half_times_the_plan_is_found(spec: Scenario, fan: Fan) 
     # volumes, which churn does not touch, are flagged at the chance rate (20%).
     n = trajectories * MONTHS
     assert churned_flags["above"] / n > 0.1 + 3 * math.sqrt(0.1 * 0.9 / n), churned_flags
-    assert churned_flags["below"] <= 1 and active_flags["above"] == 0, (churned_flags,
-                                                                        active_flags)
+    # and below P10 at most half as often as the 10% a right plan gives
+    assert churned_flags["below"] / n <= 0.05 and active_flags["above"] == 0, (churned_flags,
+                                                                               active_flags)
     share = lead_flags / lead_cells
     assert abs(share - 0.2) < 3 * math.sqrt(0.2 * 0.8 / (lead_cells / MONTHS)), share
 
