@@ -491,3 +491,32 @@ def test_the_ziggurat_draws_are_exponential(row: bool) -> None:
     assert stats.chisquare(counts).pvalue > 1e-3
     p = math.exp(-kernel._ZIG_R)
     assert abs(np.mean(x > kernel._ZIG_R) - p) < 4.0 * math.sqrt(p * (1 - p) / n)
+
+
+def test_month_of_is_exact_at_every_months_edge() -> None:
+    """`month_of` multiplies by 1 / D and corrects its rounding: on a month's first day, just
+    before it and just after, it gives the month exact arithmetic gives, and the last month
+    for days past the horizon."""
+    from fractions import Fraction
+
+    horizon = 400
+    days = []
+    for m in range(horizon + 3):
+        edge = m * kernel.D
+        days += [edge, np.nextafter(edge, -np.inf), np.nextafter(edge, np.inf), edge + 0.5]
+    days += list(np.random.default_rng(3).random(5000) * horizon * kernel.D)
+    for t in days:
+        if t < 0:
+            continue
+        exact = int(Fraction(float(t)) // Fraction(kernel.D))
+        assert kernel.month_of(float(t), horizon) == min(exact, horizon - 1), t
+
+
+def test_the_manager_free_soonest_is_the_first_of_equals() -> None:
+    """`earliest` picks the manager free soonest, the first of several free at the same time
+    (the agent engine's queue hands a lead to the first free manager)."""
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        n = int(rng.integers(1, 9))
+        V = np.round(rng.random(12) * 4) / 4  # ties are common
+        assert kernel.earliest(V, n) == int(np.argmin(V[:n]))

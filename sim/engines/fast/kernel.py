@@ -228,6 +228,7 @@ _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _CLIENT_SALT = np.uint64(0xC11E47C11E47C11E)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 _LN2 = math.log(2.0)
+_INV_D = 1.0 / D
 
 # lead slot columns (LI: ints, LF: floats)
 LI_SEG, LI_CHANNEL, LI_TOUCH, LI_UID = 0, 1, 2, 3
@@ -350,9 +351,15 @@ def beta(a: float, b: float, key: np.uint64, ctr: int) -> tuple[float, int]:
 # -- booking -----------------------------------------------------------------------------------
 @helper(inline=True)
 def month_of(t: float, horizon: int) -> int:
-    m = int(t / D)  # (not t // D: numba's float floor division calls fmod)
-    if m * D > t:  # the quotient rounded up to a whole month t has not reached
+    """The month (0 … horizon - 1) of day t: the m with m * D <= t < (m + 1) * D, exactly.
+    (A multiplication by 1 / D, then corrected by one where its rounding crossed a month's
+    edge: a division costs several times a multiplication, and a contact asks for three
+    months; numba's float floor division `t // D` would call fmod.)"""
+    m = int(t * _INV_D)
+    if m * D > t:
         m -= 1
+    elif (m + 1) * D <= t:
+        m += 1
     return m if m < horizon else horizon - 1
 
 
@@ -1056,10 +1063,15 @@ def contact(slot: int, state: int, t_req: float, start: float, h: float, P: Para
 
 @helper(inline=True)
 def earliest(V: np.ndarray, n: int) -> int:
-    """The manager (of the first n) free soonest."""
+    """The manager (of the first n) free soonest, the first such. (The soonest time is carried
+    in a variable, not read again as V[j]: the compiler then picks by conditional moves, not
+    by a branch the processor guesses wrong about every other contact.)"""
     j = 0
+    soonest = V[0]
     for i in range(1, n):
-        if V[i] < V[j]:
+        v = V[i]
+        if v < soonest:
+            soonest = v
             j = i
     return j
 
