@@ -521,3 +521,13 @@ def test_optimise_page_recommends_an_allocation_in_both_languages() -> None:
     _lang(at, "ru")  # the cached answer, in Russian words
     assert at.dataframe
     _no_english(at, "optimise page")
+
+
+def test_the_payback_column_says_it_is_not_discounted() -> None:
+    """An option can pay back in month 34 and still lose money in NPV terms: the payback
+    column's help says payback adds profit up without discounting, in both languages."""
+    from sim.app.pages.compare import _column_help
+
+    for lang, word in (("en", "without discounting"), ("ru", "без дисконтирования")):
+        column = _column_help(lang)[owner.w("payback", lang)]
+        assert word in str(column), (lang, column)

@@ -395,6 +395,14 @@ _TOOLTIPS: dict[str, tuple[str, str]] = {
     "roi": (
         "ROI = incremental NPV of profit / the option's cost.",
         "ROI = прирост NPV прибыли / стоимость вложения."),
+    "payback_month": (
+        "The month from which the option's extra profit, added up month by month without "
+        "discounting, stays above zero to the horizon (the median over replications). NPV "
+        "discounts that profit, so an option that pays back late can still have a negative NPV.",
+        "Месяц, с которого дополнительная прибыль от вложения, сложенная по месяцам без "
+        "дисконтирования, остаётся выше нуля до конца горизонта (медиана по прогонам). NPV эту "
+        "прибыль дисконтирует, поэтому вложение, окупившееся поздно, может иметь "
+        "отрицательный NPV."),
     "customer_equity": (
         "Customer equity (capitalisation): expected future discounted margin of the clients "
         "active at the horizon.",

@@ -100,7 +100,7 @@ def _column_help(lang: Lang) -> dict[str, Any]:
     # Short headers, so that the decision columns fit; the tooltip says what each one means.
     names = {metric_label("npv", lang): "npv", metric_label("roi", lang): "roi",
              w("col_p_goal", lang): "p_goal", w("col_p_best_npv", lang): "p_best_npv",
-             w("col_p_best_time", lang): "p_best_time"}
+             w("col_p_best_time", lang): "p_best_time", w("payback", lang): "payback_month"}
     helps: dict[str, Any] = {}
     for label, key in names.items():
         text = tooltip(key, lang) or ""
