@@ -13,16 +13,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from models.calibration.transactions import TransactionsError, rows_text
-from models.compiled.units import days_to_months
 from models.spec.messages import msg
-from models.spec.scenario import Scenario
 from sim.report.terminal import escape
+
+# pandas, the fits and the scenario model load when a command runs (`growthsim --help` without
+# them).
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fit the baseline to a business's own data (purchases, leads).")
@@ -70,12 +69,17 @@ def _fail(problems: list[str], source: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-# A forecast's horizon is bounded like any scenario's (models/spec/scenario.py).
-MAX_HORIZON_MONTHS: int = next(m.le for m in Scenario.model_fields["horizon_months"].metadata
-                               if getattr(m, "le", None) is not None)
+def _max_horizon_months() -> int:
+    """A forecast's horizon is bounded like any scenario's (models/spec/scenario.py)."""
+    from models.spec.scenario import Scenario
+
+    return int(next(m.le for m in Scenario.model_fields["horizon_months"].metadata
+                    if getattr(m, "le", None) is not None))
 
 
 def _date(text: str | None, option: str) -> str | None:
+    import pandas as pd
+
     if text is None:
         return None
     try:
@@ -136,8 +140,11 @@ def transactions(
         "calibration"),
 ) -> None:
     """Fit BG/NBD (purchases and dropout) and Gamma-Gamma (spend) to a purchase export."""
+    import pandas as pd
+
     from models.calibration.calibrate import calibrate_transactions, forecast_scenario
-    from models.calibration.transactions import read_transactions
+    from models.calibration.transactions import TransactionsError, read_transactions
+    from models.compiled.units import days_to_months
 
     _writable(out)
     cal_end = _date(calibration_end, "--calibration-end")
@@ -171,8 +178,9 @@ def transactions(
     if holdout is not None:
         months = max(1, math.ceil(days_to_months(holdout["holdout_periods"]
                                                  * result.summary.period_days)))
-        if months > MAX_HORIZON_MONTHS:
-            skipped_forecast = msg("forecast_too_long", months=months, limit=MAX_HORIZON_MONTHS)
+        limit = _max_horizon_months()
+        if months > limit:
+            skipped_forecast = msg("forecast_too_long", months=months, limit=limit)
         else:
             unit["forecast.yaml"] = forecast_scenario(fragment, months,
                                                       f"forecast of {csv.name}")
@@ -222,6 +230,7 @@ def funnel(
 ) -> None:
     """Estimate the funnel per channel (with 95% intervals) from a lead export."""
     from models.calibration.funnel import calibrate_funnel, read_leads
+    from models.calibration.transactions import TransactionsError, rows_text
 
     _writable(out)
     try:

@@ -13,16 +13,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from models.load import ScenarioError, load_scenario
 from models.spec.messages import msg
-from models.spec.paths import PathError
-from models.spec.scenario import Scenario
 from sim.cli import batch as batch_cli
 from sim.cli import investor
 from sim.cli import optimise as optimise_cli
@@ -31,6 +28,11 @@ from sim.cli.calibrate import app as calibrate_app
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report import terminal
 from sim.report.terminal import escape
+
+# The scenario model (pydantic, scipy) and the engines load when a command runs, not when the
+# command line is parsed: `growthsim --help` and a bad option answer at once.
+if TYPE_CHECKING:
+    from models.spec.scenario import Scenario
 
 
 class Engine(StrEnum):
@@ -102,6 +104,9 @@ def _cluster(scheduler: str | None) -> Iterator[Executor | None]:
 
 
 def _load(path: Path, overrides: list[str] | None) -> Scenario:
+    from models.load import ScenarioError, load_scenario
+    from models.spec.paths import PathError
+
     try:
         return load_scenario(path, overrides)
     except ScenarioError as err:  # name the file, whatever label the loader used
@@ -165,6 +170,8 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files."""
+    from models.spec.scenario import Scenario
+
     console.print_json(json.dumps(Scenario.model_json_schema(by_alias=True)))
 
 

@@ -16,21 +16,22 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.markup import escape as _markup_escape
-from rich.panel import Panel
-from rich.table import Table
 
-from models.spec.scenario import text_in
-from sim.experiments.compare import BASELINE, Comparison
-from sim.experiments.goalseek import SeekResult
-from sim.experiments.montecarlo import MonteCarloResult
-from sim.report import leaks as leak_words
-from sim.report import owner
-from sim.report.decision import decide, summary_lines
-from sim.report.export import alternative_name
 from sim.report.i18n import Lang, metric_label, money, number, percent
+
+# Every command imports `escape` from here, `growthsim --help` included: the report's modules
+# (pandas, scipy, the engines) are imported by the functions that print a report, so that help
+# and bad-input messages come without them.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.experiments.compare import Comparison
+    from sim.experiments.goalseek import SeekResult
+    from sim.experiments.montecarlo import MonteCarloResult
 
 # C0 controls but tab and newline, DEL, C1 controls (0x80-0x9f, e.g. the 8-bit CSI 0x9b), and
 # the bidirectional overrides that reorder what a reader sees.
@@ -59,6 +60,11 @@ def _band(mean: float | None, lo: float | None, hi: float | None, fmt: object) -
 
 def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") -> None:
     """The owner's control panel (seed 001): leads, buyers, money, the goal, and where it leaks."""
+    from rich.table import Table
+
+    from sim.report import leaks as leak_words
+    from sim.report import owner
+
     cur = result.spec.currency
 
     def cash(x: float | None) -> str:
@@ -102,6 +108,11 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
 def segment_table(result: MonteCarloResult, lang: Lang = "en") -> Table:
     """Per segment (`sim.report.owner.segments`), the columns that fit 80 columns: leads, new
     clients, revenue, advertising per new client and money lost, as the app shows them."""
+    from rich.table import Table
+
+    from models.spec.scenario import text_in
+    from sim.report import owner
+
     cur = result.spec.currency
     data = owner.segments(result)
     titles = {s.name: text_in(s.title, lang, s.name) for s in result.spec.segments}
@@ -120,6 +131,10 @@ def segment_table(result: MonteCarloResult, lang: Lang = "en") -> Table:
 def leak_table(result: MonteCarloResult, lang: Lang = "en") -> Table:
     """Where money leaks, per stage: lost, what they are worth, its share of the potential, the
     advertising spent on them (80 columns; the options that target a stage: `leak_options`)."""
+    from rich.table import Table
+
+    from sim.report import leaks as leak_words
+
     rows = leak_words.leak_rows(result, lang, compact=True)
     stage, lost, worth, share, ad, _ = rows.columns
     table = Table(title=leak_words.w("title", lang))
@@ -135,6 +150,8 @@ def leak_table(result: MonteCarloResult, lang: Lang = "en") -> Table:
 
 def leak_options(result: MonteCarloResult, lang: Lang = "en") -> list[str]:
     """One line per stage that the scenario's bets target: the stage, then those bets."""
+    from sim.report import leaks as leak_words
+
     rows = leak_words.leak_rows(result, lang, compact=True)
     stage, bets = rows.columns[0], rows.columns[-1]
     none = leak_words.w("none", lang)
@@ -147,6 +164,14 @@ def leak_options(result: MonteCarloResult, lang: Lang = "en") -> list[str]:
 def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool = False) -> None:
     """The ranked bets, what changes against the baseline, the lever split, and what common
     random numbers bought. `wide` adds the columns that do not fit 80 columns."""
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from models.spec.scenario import text_in
+    from sim.experiments.compare import BASELINE
+    from sim.report.decision import decide, summary_lines
+    from sim.report.export import alternative_name
+
     cur = cmp.spec.currency
 
     def cash(x: float | None) -> str:
