@@ -1,0 +1,52 @@
+"""The choices several commands offer, declared once: the engine and the report's language.
+
+Imported before any command runs (Typer reads the choices to parse and to show `--help`), so it
+imports Typer and `sim.engines`' names only.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from sim.engines import ENGINE_NAMES
+from sim.report.i18n import LANGS, Lang
+
+
+class EngineName(StrEnum):
+    """The engines `--engine` offers (`sim.engines.ENGINE_NAMES`)."""
+
+    agent = "agent"
+    fast = "fast"
+
+
+assert tuple(EngineName) == ENGINE_NAMES, "the CLI offers every engine, no other"
+
+DEFAULT_ENGINE = EngineName.fast  # one default for every command
+
+EngineOpt = Annotated[EngineName, typer.Option(
+    "--engine", help="fast: the model compiled with numba; agent: the SimPy agent model (the "
+    "reference, slower)")]
+
+
+class LangName(StrEnum):
+    """The languages of a report (`sim.report.i18n.LANGS`)."""
+
+    en = "en"
+    ru = "ru"
+
+
+assert tuple(LangName) == LANGS, "the CLI offers every language of the reports"
+
+LANG_ENV = "GROWTHSIM_LANG"
+
+LangOpt = Annotated[LangName, typer.Option(
+    "--lang", envvar=LANG_ENV, show_envvar=False, show_default=False,
+    help=f"language of the report: en or ru (default: ${LANG_ENV}, else en)")]
+
+
+def lang_of(lang: LangName | str) -> Lang:
+    """The report layer's language code of a `--lang` choice."""
+    return "ru" if str(lang) == "ru" else "en"
