@@ -153,22 +153,24 @@ def test_set_override_changes_the_result(runner: CliRunner, tmp_path: Path) -> N
     assert doubled["provenance"]["scenario_hash"] != base["provenance"]["scenario_hash"]
 
 
-_PRECISION = re.compile(r"(\d+) replications in (\d+) round\(s\) \[([\d, ]*)\]")
+_PRECISION = re.compile(r"--precision [\d.]+%: (reached with|NOT reached:) (\d+) "
+                        r"replications \(rounds ([\d +]+)[,)]")
 
 
-def _precision_report(output: str) -> tuple[int, list[int]]:
-    match = _PRECISION.search(output)
+def _precision_report(output: str) -> tuple[bool, int, list[int]]:
+    """Whether `run --precision` says it reached the precision, the replications, the rounds."""
+    match = _PRECISION.search(" ".join(output.split()))
     assert match, output
-    rounds = [int(x) for x in match.group(3).split(",")]
-    assert len(rounds) == int(match.group(2))
-    return int(match.group(1)), rounds
+    rounds = [int(x) for x in match.group(3).split("+")]
+    return match.group(1) == "reached with", int(match.group(2)), rounds
 
 
 def test_precision_stops_at_the_cap(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     output, summary = _run(runner, _write(tmp_path, TINY), out, "--reps", "2",
                            "--precision", "0.01", "--max-reps", "5")
-    n, rounds = _precision_report(output)
+    reached, n, rounds = _precision_report(output)
+    assert not reached  # and says so
     assert sum(rounds) == n == summary["provenance"]["replications"]
     assert n <= 5
     assert n == 5  # 0.01% is out of reach with five replications
@@ -179,8 +181,8 @@ def test_precision_stops_at_the_cap(runner: CliRunner, tmp_path: Path) -> None:
 def test_precision_met_in_the_first_round(runner: CliRunner, tmp_path: Path) -> None:
     output, summary = _run(runner, _write(tmp_path, TINY), tmp_path / "out", "--reps", "3",
                            "--precision", "500", "--max-reps", "50")
-    n, rounds = _precision_report(output)
-    assert n == 3 and rounds == [3]
+    reached, n, rounds = _precision_report(output)
+    assert reached and n == 3 and rounds == [3]
     assert summary["provenance"]["replications"] == 3
 
 

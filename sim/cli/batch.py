@@ -24,16 +24,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report.i18n import Lang, number, percent, t
 
 console = Console()
 errors = Console(stderr=True)
 
-EngineOpt = Annotated[str, typer.Option(
-    "--engine", help=f"{' | '.join(ENGINE_NAMES)}: agent is the SimPy reference, fast the same "
-    "model compiled with numba")]
-LangOpt = Annotated[str, typer.Option("--lang", help="en | ru: language of the report")]
 _SHOWN = 12  # rows of the ranked table in the terminal (the files have every row)
 
 # Words added after the first batch release (key -> (English, Russian)); the older ones are in
@@ -81,12 +78,28 @@ def _lang(lang: str) -> Lang:
     return "ru" if lang == "ru" else "en"
 
 
-def _params(row: Any, parameters: dict[str, str]) -> str:
-    return ", ".join(f"{k}={_value(row[k])}" for k in parameters) or "-"
+def _params(row: Any, parameters: dict[str, str], lang: Lang = "en") -> str:
+    return ", ".join(f"{k}={_value(row[k], lang)}" for k in parameters) or "-"
 
 
-def _value(x: Any) -> str:
-    return f"{x:.6g}" if isinstance(x, float) else str(x)
+def _value(x: Any, lang: Lang = "en") -> str:
+    """A parameter's value as a number in `lang` (never in exponent notation)."""
+    from numbers import Real
+
+    from sim.report.terminal import size_text
+
+    if isinstance(x, str):  # a grid value kept as text ("1000000"): a number when it is one
+        try:
+            x = float(x)
+        except ValueError:
+            return x
+    return size_text(float(x), lang) if isinstance(x, Real) and not isinstance(x, bool) else str(x)
+
+
+def _path_heading(path: str) -> str:
+    """A parameter path as a column heading: one part a line (`channels.` / `search_ads.` /
+    `budget_monthly`), so that the column is as narrow as its figures allow."""
+    return escape(".\n".join(path.split(".")))
 
 
 def batch(
@@ -94,7 +107,7 @@ def batch(
                                           "scenarios/sweeps/budgets_managers.yaml")],
     out: Annotated[Path, typer.Option("--out", help="results folder (created; a run started "
                                       "again on it runs only the missing tasks)")],
-    engine: EngineOpt = "fast",
+    engine: EngineOpt = DEFAULT_ENGINE,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, help="local processes (default: all cores)")] = None,
     dask_workers: Annotated[int | None, typer.Option(
@@ -103,7 +116,7 @@ def batch(
         "--scheduler", help="join an existing Dask cluster: tcp://HOST:PORT")] = None,
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="run again the tasks that failed in an earlier run")] = False,
-    lang: LangOpt = "en",
+    lang: LangOpt = LangName.en,
 ) -> None:
     """Run a sweep (variants x bets x replications) into a crash-safe Parquet store."""
     from sim.experiments.batch import StoreMismatch, run_batch
@@ -142,8 +155,8 @@ def batch(
                                retry_failed, where.name, progress)
     except (StoreMismatch, ExecutorError) as err:
         raise _fail(str(err)) from None
-    console.print(t("batch_done", language, ran=report.ran, seconds=report.seconds,
-                    already=report.already))
+    console.print(t("batch_done", language, ran=report.ran,
+                    seconds=number(report.seconds, language, 1), already=report.already))
     _report(out, language)
     for record in report.failed:
         first, stop = record["replications"]
@@ -169,7 +182,7 @@ def _task_count(plan: Any) -> int:
 
 def results(
     folder: Annotated[Path, typer.Argument(help="the --out folder of growthsim batch")],
-    lang: LangOpt = "en",
+    lang: LangOpt = LangName.en,
     monthly: Annotated[str | None, typer.Option(
         "--monthly", help="also print this monthly series (e.g. revenue) month by month for "
         "the best variant and its baseline")] = None,
@@ -200,6 +213,7 @@ def _monthly(folder: Path, lang: Lang, metric: str, row: Any, parameters: dict[s
     """`metric` month by month for one variant: the mean, P10 and P90 of its baseline and of
     the alternative of `row` (its best)."""
     from sim.experiments import store
+    from sim.report.terminal import short_number
 
     series = store.monthly(folder, metric, int(row["variant"]))
     if series.empty:
@@ -208,19 +222,20 @@ def _monthly(folder: Path, lang: Lang, metric: str, row: Any, parameters: dict[s
     names = list(dict.fromkeys(["baseline", str(row["alternative"])]))
     series = series[series["alternative"].isin(names)]
     table = Table(title=escape(_t("monthly_title", lang, metric=metric, variant=row["variant"],
-                                  params=_params(row, parameters),
+                                  params=_params(row, parameters, lang),
                                   n=int(series["replications"].min()))))
     table.add_column(_t("monthly_month", lang), justify="right")
     for name in names:
-        table.add_column(escape(f"{name}: {_t('monthly_mean', lang)}"), justify="right")
-        table.add_column("P10-P90", justify="right")
+        table.add_column(escape(f"{name}: {_t('monthly_mean', lang)}"), justify="right",
+                         no_wrap=True)
+        table.add_column("P10-P90", justify="right", no_wrap=True)
     for month, group in series.groupby("month", sort=True):
         cells = [str(month)]
         by_alt = group.set_index("alternative")
         for name in names:
             r = by_alt.loc[name]
-            cells += [number(r["mean"], lang),
-                      f"{number(r['p10'], lang)}..{number(r['p90'], lang)}"]
+            cells += [short_number(r["mean"], lang),
+                      f"{short_number(r['p10'], lang)}..{short_number(r['p90'], lang)}"]
         table.add_row(*cells)
     console.print(table)
 
@@ -230,6 +245,7 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
     """Print the summary of the store at `folder` and write its tables; False when there is no
     store there (the message said so)."""
     from sim.experiments import store
+    from sim.report.terminal import fitted_tables, short_number, table_column
 
     manifest = store.read_manifest(folder)
     if manifest is None:
@@ -251,41 +267,48 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
     has_goal = bool(table["p_goal"].notna().any())
     keys = ["p_goal", "npv"] if has_goal else ["npv"]
     ranked = table.sort_values(keys, ascending=False, kind="stable", na_position="last")
-    grid = Table(title=escape(t("results_title", lang, name=manifest["sweep"]["name"],
-                                shown=min(_SHOWN, len(ranked)), rows=len(ranked))))
-    grid.add_column(t("results_variant", lang), justify="right")
-    for key in parameters:
-        grid.add_column(escape(key), justify="right")
-    grid.add_column(t("results_alternative", lang))
-    grid.add_column(t("results_npv", lang), justify="right")
-    bets = bool((table["alternative"] != "baseline").any())  # else every gain is 0: no column
-    if bets:
-        grid.add_column(t("results_gain", lang), justify="right")
-    grid.add_column(t("results_p_goal", lang), justify="right")
-    for _, row in ranked.head(_SHOWN).iterrows():
-        gain = [number(row["npv_gain"], lang)] if bets else []
-        grid.add_row(str(row["variant"]), *(_value(row[k]) for k in parameters),
-                     escape(str(row["alternative"])),
-                     f"{number(row['npv'], lang)} ± {number(row['npv_se'], lang)}",
-                     *gain, percent(row["p_goal"], lang))
-    console.print(grid)
+    # figures never wrap (a number is never split) and are written short; names wrap; a table
+    # too wide for the terminal goes on in a second one
+    shown = list(ranked.head(_SHOWN).to_dict(orient="records"))
+    columns = [
+        table_column(t("results_variant", lang), [str(r["variant"]) for r in shown], True),
+        table_column(t("results_alternative", lang), [escape(str(r["alternative"])) for r in shown],
+                False),
+        *(table_column(_path_heading(key), [_value(r[key], lang) for r in shown], True)
+          for key in parameters),
+        table_column(t("results_npv", lang), [f"{short_number(r['npv'], lang)}\n"
+                                         f"± {short_number(r['npv_se'], lang)}" for r in shown],
+                True),
+    ]
+    if bool((table["alternative"] != "baseline").any()):  # else every gain is 0: no column
+        columns.append(table_column(t("results_gain", lang),
+                               [short_number(r["npv_gain"], lang) for r in shown], True))
+    columns.append(table_column(t("results_p_goal", lang), [percent(r["p_goal"], lang)
+                                                       for r in shown], True))
+    title = escape(t("results_title", lang, name=manifest["sweep"]["name"],
+                     shown=min(_SHOWN, len(ranked)), rows=len(ranked)))
+    for grid in fitted_tables(title, columns, console.width, names=2):
+        console.print(grid)
     top = store.best(table)
-    values = {"variant": top["variant"], "params": escape(_params(top, parameters)),
-              "alternative": escape(str(top["alternative"])), "npv": number(top["npv"], lang),
+    values = {"variant": top["variant"], "params": escape(_params(top, parameters, lang)),
+              "alternative": escape(str(top["alternative"])),
+              "npv": short_number(top["npv"], lang),
               "p_goal": percent(top["p_goal"], lang)}
     console.print(t("results_best" if has_goal else "results_best_npv", lang, **values))
     base = sens[sens["alternative"] == "baseline"]
     if not base.empty:
-        effect = Table(title=t("results_sensitivity", lang))
-        for name in ("results_parameter", "results_value", "results_variants"):
-            effect.add_column(t(name, lang))
-        effect.add_column("NPV", justify="right")
-        effect.add_column(t("results_p_goal", lang), justify="right")
-        for _, row in base.iterrows():
-            effect.add_row(escape(str(row["parameter"])), escape(str(row["value"])),
-                           str(row["variants"]), number(row["npv"], lang),
-                           percent(row["p_goal"], lang))
-        console.print(effect)
+        rows = list(base.to_dict(orient="records"))
+        columns = [
+            table_column(t("results_parameter", lang), [escape(str(r["parameter"])) for r in rows],
+                    False),
+            table_column(t("results_value", lang), [_value(r["value"], lang) for r in rows], True),
+            table_column(t("results_variants", lang), [str(r["variants"]) for r in rows], True),
+            table_column("NPV", [short_number(r["npv"], lang) for r in rows], True),
+            table_column(t("results_p_goal", lang), [percent(r["p_goal"], lang) for r in rows],
+                         True),
+        ]
+        for effect in fitted_tables(t("results_sensitivity", lang), columns, console.width):
+            console.print(effect)
     if monthly is not None:
         mine = ranked[ranked["variant"] == variant]
         chosen = top if variant is None else (mine.iloc[0] if not mine.empty else None)

@@ -18,12 +18,13 @@ from rich.console import Console
 from rich.table import Table
 
 from models.spec.messages import msg
+from sim.cli import helptext
 from sim.report.terminal import escape
 
 # pandas, the fits and the scenario model load when a command runs (`growthsim --help` without
 # them).
 
-app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
+app = helptext.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fit the baseline to a business's own data (purchases, leads).")
 console = Console()
 errors = Console(stderr=True)
@@ -246,11 +247,9 @@ def funnel(
     result = calibrate_funnel(leads, settled_days)
     files = _write(out, "calibrate-funnel", {"funnel.json": result,
                                              "funnel_fragment.yaml": result["scenario_fragment"]})
-    table = Table(title=f"funnel estimates, {leads.rows_read} leads (95% intervals)")
-    table.add_column("estimate")
+    from sim.report.terminal import fitted_tables, table_column
+
     groups = {"all": result["all"], **result["channels"]}
-    for name in groups:
-        table.add_column(escape(name))
     keys = ("lost_unprocessed", "response_half_life_hours", "first_contact_conversion",
             "first_contact_drop", "conversion_per_touch", "invoice_paid_probability",
             "payment_delay_days")
@@ -261,7 +260,12 @@ def funnel(
         low, high = d["ci95"]
         return f"{d['estimate']:.3g} ({low:.3g}-{high:.3g})"
 
-    for key in keys:
-        table.add_row(key, *[cell(g[key]) for g in groups.values()])
-    console.print(table)
+    # the estimates never wrap (a number is never split); groups that do not fit 80 columns go
+    # on in a second table
+    columns = [table_column("estimate", list(keys), False)]
+    columns += [table_column(escape(name), [cell(g[key]) for key in keys], True)
+                for name, g in groups.items()]
+    for table in fitted_tables(f"funnel estimates, {leads.rows_read} leads (95% intervals)",
+                               columns, console.width):
+        console.print(table)
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))

@@ -9,28 +9,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from sim.engines import ENGINE_NAMES
+from sim.cli.options import DEFAULT_ENGINE, EngineName, EngineOpt, LangName, LangOpt, lang_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 console = Console()
 errors = Console(stderr=True)
 
-
-
-class EngineName(StrEnum):
-    """The engines `--engine` offers (as `sim.cli.main.Engine`, kept here so that this module
-    does not import `main` at import time)."""
-
-    agent = "agent"
-    fast = "fast"
-
-
-assert tuple(EngineName) == ENGINE_NAMES, "the CLI offers every engine, no other"
+__all__ = ["EngineName", "sensitivity", "stress"]  # EngineName: track's and optimise's import
 
 
 class Method(StrEnum):
@@ -45,9 +37,6 @@ class Criterion(StrEnum):
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file, e.g. "
                                              "scenarios/reference.yaml")]
-EngineOpt = Annotated[EngineName, typer.Option(
-    "--engine", help="agent: the SimPy agent model (the reference); fast: the same model "
-    "compiled with numba")]
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="override a parameter: path=value (repeatable)")]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="root random seed")]
@@ -55,16 +44,15 @@ WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1,
                                                 help="processes (default: all cores)")]
 
 
-def _print_table(frame: Any, title: str, digits: int = 3) -> None:
-    from sim.report.terminal import escape as safe
+def _print_table(frame: pd.DataFrame, title: str) -> None:
+    from sim.report.terminal import print_frame
 
-    table = Table(title=safe(title), show_lines=False)
-    for column in frame.columns:
-        table.add_column(safe(column), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(safe(f"{v:.{digits}g}" if isinstance(v, float) else
-                             "-" if v is None else v) for v in row))
-    console.print(table)
+    print_frame(console, frame, title)
+
+
+def _with_interval(mid: pd.Series, low: pd.Series, high: pd.Series) -> list[str]:
+    """ "12% (8–15%)": a figure and its 95% interval in one cell."""
+    return [f"{m} ({lo}–{hi})" for m, lo, hi in zip(mid, low, high, strict=True)]
 
 
 def sensitivity(
@@ -86,7 +74,8 @@ def sensitivity(
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for sensitivity.json and "
                                       "sensitivity.parquet")] = Path("out"),
-    engine: EngineOpt = EngineName.fast,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """Which assumptions carry the plan: Sobol or Morris indices of NPV, months to goal and
     profit, by parameter, lever and journey stage; and the tornado."""
@@ -94,8 +83,12 @@ def sensitivity(
 
     from sim.cli.main import Engine, _check_engine, _fail, _load
     from sim.experiments import sensitivity as sa
+    from sim.report import sensitivity as words
+    from sim.report.i18n import number, percent
     from sim.report.output import write_json, write_parquet
     from sim.report.sensitivity import note_text, w
+    from sim.report.terminal import say, size_text
+    from sim.report.terminal import w as tw
 
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
@@ -115,36 +108,45 @@ def sensitivity(
     json_path, parquet_path = out / "sensitivity.json", out / "sensitivity.parquet"
     write_json(json_path, doc)
     write_parquet(parquet_path, result.frame())
-    for metric in result.indices:
-        frame = result.indices[metric]
+    language = lang_of(lang)
+
+    def indices(metric: str, by: str) -> pd.DataFrame:
+        """Sobol's S1 and ST, or Morris's mu* and sigma, each with its 95% interval."""
         if method == Method.sobol:
-            frame = frame.sort_values("ST", ascending=False)
-            compact = pd.DataFrame({
-                "parameter": frame["name"],
-                "S1 [95%]": [f"{m:.2f} [{lo:.2f}, {hi:.2f}]" for m, lo, hi in
-                             frame[["S1", "S1_low", "S1_high"]].to_numpy()],
-                "ST [95%]": [f"{m:.2f} [{lo:.2f}, {hi:.2f}]" for m, lo, hi in
-                             frame[["ST", "ST_low", "ST_high"]].to_numpy()]})
+            frame = words.sobol_table(result, metric, language, by=by, spec=spec,
+                                      formatted=True)
+            cells = {w(k, language): _with_interval(frame[w(k, language)],
+                                                    frame[w(f"{k}_low", language)],
+                                                    frame[w(f"{k}_high", language)])
+                     for k in (("S1", "ST") if by == "parameter" else ("ST",))}
         else:
-            compact = frame[["name", "mu_star", "mu_star_low", "mu_star_high", "sigma"]]
-        _print_table(compact, w(metric, "en"))
+            frame = words.morris_table(result, metric, language, by=by, spec=spec)
+            fmt = {c: pd.Series([size_text(v, language) for v in frame[w(c, language)]])
+                   for c in ("mu_star", "mu_star_low", "mu_star_high", "sigma")}
+            cells = {w("mu_star", language): _with_interval(
+                fmt["mu_star"], fmt["mu_star_low"], fmt["mu_star_high"])}
+            if by == "parameter":
+                cells[w("sigma", language)] = list(fmt["sigma"])
+        return pd.DataFrame({w("name", language): list(frame[w("name", language)]), **cells})
+
+    for metric in result.indices:
+        _print_table(indices(metric, "parameter"), w(metric, language))
         noise = result.noise[metric]
-        console.print(w("noise_share", "en", share=f"{noise:.0%}" if noise == noise else
-                        "not measured (one replication per point)"))
-    for by, per_metric in result.groups.items():  # NPV's, by lever, stage, correlated block
-        frame = per_metric["npv_profit"]
-        column = "ST" if method == Method.sobol else "mu_star"
-        _print_table(frame.sort_values(column, ascending=False)[
-            ["name", column, f"{column}_low", f"{column}_high"]],
-            f"{w('npv_profit', 'en')}, {w(f'by_{by}', 'en')}", 2)
+        say(console, w("noise_share", language, share=percent(noise, language)
+                       if noise == noise else tw("noise_not_measured", language)))
+    for by in result.groups:  # NPV's, by lever, stage, correlated block
+        _print_table(indices("npv_profit", by),
+                     f"{w('npv_profit', language)}, {w(f'by_{by}', language)}")
     for note in result.notes:
-        console.print(note_text(note, "en"))
+        say(console, note_text(note, language))
     if torn is not None:
-        table = torn.table["npv_profit"]
-        _print_table(table[["factor", "low_value", "high_value", "at_low", "at_high", "swing"]],
-                     w("tornado_title", "en", metric=w("npv_profit", "en")), 4)
-    console.print(f"{result.runs} runs in {result.seconds:.1f} s; written: {json_path}, "
-                  f"{parquet_path}")
+        table = words.tornado_table(torn, "npv_profit", language, spec, spec.currency)
+        _print_table(table[[w(c, language) for c in ("factor", "low_value", "high_value",
+                                                       "at_low", "at_high", "swing")]],
+                     w("tornado_title", language, metric=w("npv_profit", language)))
+    say(console, tw("runs_written", language, runs=number(result.runs, language),
+                   seconds=number(result.seconds, language, 1),
+                   files=f"{json_path}, {parquet_path}"))
 
 
 def stress(
@@ -154,7 +156,7 @@ def stress(
         "channel_off or channel_off:NAME (repeatable; default: all that apply)")] = None,
     shock: Annotated[list[str] | None, typer.Option(
         "--shock", help="a custom shock path:op:value, op set/scale/add (repeatable; each one "
-        "its own shock), e.g. --shock tiers.*.monthly_churn:scale:1.5")] = None,
+        "its own shock), e.g. --shock sales.managers:add:-1")] = None,
     combine: Annotated[bool, typer.Option("--combine", help="also run every shock named "
                                           "acting together")] = False,
     severity: Annotated[float, typer.Option("--severity", min=0.01,
@@ -170,21 +172,28 @@ def stress(
     criterion: Annotated[Criterion | None, typer.Option(
         "--criterion", help="goal: P(goal by the deadline) below --threshold; npv: mean NPV "
         "below zero (default: goal if the scenario has one)")] = None,
-    threshold: Annotated[float, typer.Option("--threshold", min=0.01, max=0.99)] = 0.5,
+    threshold: Annotated[float, typer.Option(
+        "--threshold", min=0.01, max=0.99, help="with --criterion goal: the chance of the goal "
+        "below which the plan counts as broken")] = 0.5,
     reps: Annotated[int, typer.Option("--reps", min=2, help="replications per shock")] = 40,
     seed: SeedOpt = 1,
     workers: WorkersOpt = None,
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for stress.json and "
                                       "stress_monthly.parquet")] = Path("out"),
-    engine: EngineOpt = EngineName.fast,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """What shocks the plan survives (against the plan on common random numbers) and, with
     --reverse, how large a shock breaks it."""
     from sim.cli.main import Engine, _check_engine, _fail, _load
     from sim.experiments import stress as st
+    from sim.report import sensitivity as words
+    from sim.report.i18n import percent
     from sim.report.output import write_json, write_parquet
     from sim.report.sensitivity import w
+    from sim.report.terminal import say
+    from sim.report.terminal import w as tw
 
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
@@ -213,15 +222,30 @@ def stress(
     json_path, parquet_path = out / "stress.json", out / "stress_monthly.parquet"
     write_json(json_path, doc)
     write_parquet(parquet_path, result.comparison.monthly_quantiles())
-    # Short column names in the terminal (80 columns); the files and the app have them all.
-    frame = result.table()
-    _print_table(frame[["shock", "npv_mean", "npv_p10", "npv_p90", "p_goal", "delta_npv",
-                        "delta_p_goal"]], w("stress_title", "en"), 4)
+    # The columns that fit 80 columns, as the app words and formats them; the files have all.
+    language = lang_of(lang)
+    frame = words.stress_table(result, language, spec, formatted=True)
+    _print_table(frame[[w(c, language) for c in ("shock", "npv_mean", "npv_p10", "npv_p90",
+                                                  "p_goal", "delta_npv", "delta_p_goal")]],
+                 w("stress_title", language))
     if rev is not None:
-        _print_table(rev.table()[["target", "unit", "size", "size_low", "size_high",
-                                  "value_at_size", "value_unshocked"]],
-                     w("reverse_title", "en"), 3)
-    console.print(f"written: {json_path}, {parquet_path}")
+        table = words.reverse_table(rev, language, spec)
+        size, low, high = (table[w(c, language)] for c in ("size", "size_low", "size_high"))
+        shown = table[[w(c, language) for c in ("target", "unit", "size")]].copy()
+        shown[w("size", language)] = [
+            s if lo == s and hi == s else f"{s} ({lo}–{hi})"
+            for s, lo, hi in zip(size, low, high, strict=True)]
+        shown[w("value_at_size", language)] = table[w("value_at_size", language)]
+        broken = table[w("already_broken", language)] == w("yes", language)
+        if broken.any() and not broken.all():  # all broken: the sentence below says so
+            shown[w("already_broken", language)] = table[w("already_broken", language)]
+        _print_table(shown, w("reverse_title", language))
+        if broken.all():
+            # every size reads 0: the plan fails the criterion before any shock
+            say(console, tw("all_broken", language, value=table[w("value_unshocked", language)]
+                           .iloc[0], threshold=percent(rev.threshold, language)
+                           if rev.criterion == "goal" else "0"), style="bold yellow")
+    say(console, tw("written", language, files=f"{json_path}, {parquet_path}"))
 
 
 def _applies(spec: object, name: str) -> bool:

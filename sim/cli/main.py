@@ -11,7 +11,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,11 +20,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from models.spec.messages import msg
 from sim.cli import batch as batch_cli
-from sim.cli import investor
+from sim.cli import helptext, investor
 from sim.cli import optimise as optimise_cli
 from sim.cli import track as track_cli
 from sim.cli.calibrate import app as calibrate_app
-from sim.engines import ENGINE_NAMES, get_engine
+from sim.cli.options import DEFAULT_ENGINE, EngineName, EngineOpt, LangName, LangOpt, lang_of
+from sim.engines import get_engine
 from sim.report import terminal
 from sim.report.terminal import escape
 
@@ -35,16 +35,9 @@ if TYPE_CHECKING:
     from models.spec.scenario import Scenario
 
 
-class Engine(StrEnum):
-    """The engines `--engine` offers (`sim.engines.ENGINE_NAMES`)."""
+Engine = EngineName  # the name the commands' modules import
 
-    agent = "agent"
-    fast = "fast"
-
-
-assert tuple(Engine) == ENGINE_NAMES, "the CLI offers every engine, no other"
-
-app = typer.Typer(
+app = helptext.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="GrowthSim: simulate a business's customer journey and forecast its growth.",
@@ -59,13 +52,10 @@ errors = Console(stderr=True)
 ScenarioArg = Annotated[
     Path, typer.Argument(help="scenario YAML file, e.g. scenarios/reference.yaml")
 ]
-EngineOpt = Annotated[
-    Engine, typer.Option("--engine", help="agent: the SimPy agent model (the reference); fast: "
-                         "the same model compiled with numba")]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a parameter: path=value (repeatable), "
-                 "e.g. --set sales.managers=6 --set channels.search_ads.budget_monthly=800000"),
+                 "e.g. --set sales.managers=6"),
 ]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", help="run the replications on an existing Dask cluster: tcp://HOST:PORT")]
@@ -138,6 +128,11 @@ def _written(write: Callable[[], list[Path]], out: Path) -> list[Path]:
                            msg("interrupted_while_writing", path=out)) from None
 
 
+def _say_written(files: list[Path], lang: LangName) -> None:
+    terminal.say(console, terminal.w("written", lang_of(lang),
+                                     files=", ".join(str(f) for f in files)))
+
+
 def _interrupted(what: str, written: str) -> typer.Exit:
     """Ctrl-C: say what was interrupted and what was (not) written; exit 130 (128 + SIGINT)."""
     text = msg("interrupted", what=what, written=written)
@@ -184,14 +179,15 @@ def run(
                                                 help="processes (default: all cores)")] = None,
     set_: SetOpt = None,
     precision: Annotated[float | None, typer.Option(
-        "--precision", min=0.01, help="add replications until the 95%% CI half-width of the goal "
+        "--precision", min=0.01, help="add replications until the 95% CI half-width of the goal "
         "metric is below this percent of its mean")] = None,
     max_reps: Annotated[int, typer.Option("--max-reps", min=1,
                                           help="cap for --precision")] = 2000,
     out: Annotated[Path, typer.Option("--out", help="folder for summary.json and "
                                       "monthly.parquet")] = Path("out"),
-    engine: EngineOpt = Engine.fast,
+    engine: EngineOpt = DEFAULT_ENGINE,
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """Run the Monte Carlo forecast of a scenario and write its results."""
     from sim.experiments.montecarlo import run_monte_carlo
@@ -211,11 +207,10 @@ def run(
         result = run_monte_carlo(spec, reps, seed, workers, precision, max(max_reps, reps),
                                  progress, executor=executor, engine=_check_engine(engine))
     files = _written(lambda: write_results(result, out), out)
-    terminal.owner_view(result, console)
+    terminal.owner_view(result, console, lang_of(lang))
     if precision is not None:
-        console.print(f"--precision {precision}%: {result.replications} replications in "
-                      f"{len(result.rounds)} round(s) {result.rounds}")
-    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+        terminal.say(console, terminal.precision_line(result, precision, lang_of(lang)))
+    _say_written(files, lang)
 
 
 @app.command()
@@ -235,16 +230,17 @@ def compare(
                                                 help="processes (default: all cores)")] = None,
     until_settled: Annotated[bool, typer.Option(
         "--until-settled", help="double the replications until the best bet is separated from "
-        "the rest (paired 95%% intervals, Bonferroni), up to --max-reps")] = False,
+        "the rest (paired 95% intervals, Bonferroni), up to --max-reps")] = False,
     max_reps: Annotated[int, typer.Option("--max-reps", min=2,
                                           help="cap for --until-settled")] = 640,
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for compare.json and "
                                       "compare_monthly.parquet")] = Path("out"),
-    engine: EngineOpt = Engine.fast,
+    engine: EngineOpt = DEFAULT_ENGINE,
     wide: Annotated[bool, typer.Option("--wide", help="every column of the ranked table (wider "
                                        "than 80 columns)")] = False,
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """Compare the scenario's bets against its baseline on common random numbers."""
     from sim.experiments.compare import compare_bets, select_bets
@@ -278,8 +274,8 @@ def compare(
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range
             raise _fail(str(err)) from None
     files = _written(lambda: write_comparison(cmp, out), out)
-    terminal.comparison(cmp, console, wide=wide)
-    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+    terminal.comparison(cmp, console, lang_of(lang), wide=wide)
+    _say_written(files, lang)
 
 
 @app.command()
@@ -295,11 +291,13 @@ def seek(
                                           help="P(goal by deadline) to reach")] = 0.8,
     reps: Annotated[int, typer.Option("--reps", min=2, help="replications per size")] = 40,
     seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1,
+                                                help="processes (default: all cores)")] = None,
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for seek.json")] = Path("out"),
-    engine: EngineOpt = Engine.fast,
+    engine: EngineOpt = DEFAULT_ENGINE,
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""
     from sim.experiments.goalseek import seek_size
@@ -309,7 +307,9 @@ def seek(
     _writable(out)
 
     def progress(step: int, size: float, p: float) -> None:
-        errors.print(f"  step {step}: size {size:,.4g} -> P(goal) {p:.0%}")
+        terminal.say(errors, "  " + terminal.w(
+            "seek_step", lang_of(lang), step=step, size=terminal.size_text(size, lang_of(lang)),
+            p=terminal.percent(p, lang_of(lang))))
 
     try:
         with _interruptible(f"seeking the size of {bet}", out), _cluster(scheduler) as executor:
@@ -319,8 +319,8 @@ def seek(
     except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range
         raise _fail(str(err).split("\n    For further information")[0]) from None
     [path] = _written(lambda: write_seek(result.to_dict(), out), out)
-    terminal.seek(result, console)
-    console.print(escape(f"written: {path}"))
+    terminal.seek(result, console, lang_of(lang))
+    _say_written([path], lang)
 
 
 app.command()(investor.sensitivity)
@@ -337,7 +337,7 @@ def bench(
     quick: Annotated[bool, typer.Option(help="smaller memory runs (10 and 20 reps)")] = False,
     batch: Annotated[bool, typer.Option("--batch", help="only the batch figures: 2 local "
                                         "workers / 1 and Dask's per-task overhead")] = False,
-    engine: EngineOpt = Engine.agent,
+    engine: EngineOpt = DEFAULT_ENGINE,
     chunk: Annotated[int | None, typer.Option("--chunk", min=1, help="--batch: replications "
                                               "per task (default: a sweep's default)")] = None,
 ) -> None:

@@ -15,12 +15,9 @@ from typing import Annotated
 import typer
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-# the engines `--engine` offers, as `sensitivity` and `stress` offer them (not `main`'s enum:
-# this module is imported by `main`)
-from sim.cli.investor import EngineName, console, errors
-from sim.report.i18n import Lang
+from sim.cli.investor import console, errors
+from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 
 class ObjectiveName(StrEnum):
@@ -33,24 +30,14 @@ class ObjectiveName(StrEnum):
     cvar = "cvar"
 
 
-class LangName(StrEnum):
-    en = "en"
-    ru = "ru"
-
-
 def _print(frame: object, title: str) -> None:
-    """A report table in the terminal: every cell escaped (scenario text may hold markup)."""
+    """A report table in the terminal (`sim.report.terminal.print_frame`)."""
     import pandas as pd
 
-    from sim.report.terminal import escape
+    from sim.report.terminal import print_frame
 
     assert isinstance(frame, pd.DataFrame)
-    table = Table(title=escape(title), title_justify="left")
-    for column in frame.columns:
-        table.add_column(escape(str(column)), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(escape(str(v)) for v in row))
-    console.print(table)
+    print_frame(console, frame, title)
 
 
 def optimise(
@@ -94,18 +81,15 @@ def optimise(
     out: Annotated[Path, typer.Option("--out", help="folder for optimise.json, "
                                       "optimise_figures.parquet and optimise_trials.parquet")
                    ] = Path("out"),
-    engine: Annotated[EngineName, typer.Option(
-        "--engine", help="fast (default): the numba engine; agent: the SimPy reference")
-    ] = EngineName.fast,
-    lang: Annotated[LangName, typer.Option("--lang", help="words of the report: en or ru")
-                    ] = LangName.en,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """Optimise the allocation under uncertainty: where should the next money go?"""
     from sim.cli.main import Engine, _check_engine, _fail, _interruptible, _load, _writable
     from sim.cli.main import _written as written
     from sim.experiments import optimise as opt
     from sim.report import optimise as report
-    from sim.report.terminal import escape
+    from sim.report.terminal import escape, say, w
 
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
@@ -134,7 +118,7 @@ def optimise(
         except ValueError as err:
             raise _fail(str(err).split("\n    For further information")[0]) from None
     files = written(lambda: report.write_optimisation(result, out), out)
-    language: Lang = "ru" if lang == LangName.ru else "en"
+    language = lang_of(lang)
     lines = report.summary_lines(result, language)
     console.print(Panel("\n".join(escape(line) for line in lines), expand=False))
     _print(report.allocation_view(result, language).iloc[:, :4],
@@ -144,4 +128,4 @@ def optimise(
     marginal = report.marginal_view(result, language)
     if not marginal.empty:
         _print(marginal.iloc[:, [0, 1, 3, 4]], report.w("fig_marginal", language))
-    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+    say(console, w("written", language, files=", ".join(str(f) for f in files)))

@@ -14,10 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from sim.cli.investor import EngineName
-from sim.report.terminal import escape
+from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 console = Console()
 errors = Console(stderr=True)
@@ -48,9 +46,8 @@ def track(
         "--decimal", help="the decimal mark: '.' or ',' (default: detected)")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for track.json and the parquet "
                                       "tables")] = Path("out"),
-    engine: Annotated[EngineName, typer.Option(
-        "--engine", help="fast (default, numba) or agent (the SimPy reference)")
-    ] = EngineName.fast,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """Plan vs actual: each month's actuals in the plan's fan, the rates of the journey that are
     off, and the re-forecast from where the business is now (P(goal), the best bets)."""
@@ -66,6 +63,7 @@ def track(
     )
     from sim.experiments.track import track as run_track
     from sim.report import track as report
+    from sim.report.terminal import print_frame, say, w
 
     if decimal not in (None, ".", ","):
         raise _fail(f"--decimal {decimal!r}: use '.' or ','")
@@ -92,33 +90,28 @@ def track(
         except ValueError as err:  # e.g. actuals covering the whole horizon
             raise _fail(str(err)) from None
     files = _written(lambda: report.write_track(result, out), out)
-    for line in report.summary_lines(result, "en"):
-        console.print(escape(line))
-    # Short columns in the terminal (80 columns); track.json and the app have them all.
-    rates = report.rates_table(result, "en")
-    rates["Now [90%]"] = rates["Estimate now"] + " [" + rates["90% interval"] + "]"
-    _print(rates[["Rate", "Plan", "Actual", "Now [90%]", "Change"]], "Rates of the journey")
-    flagged = report.positions_table(result, "en", only_flagged=True)
+    language = lang_of(lang)
+
+    def col(key: str) -> str:
+        return report.w(key, language)
+
+    for line in report.summary_lines(result, language):
+        say(console, line)
+    # The columns that fit 80 columns; track.json and the app have them all.
+    rates = report.rates_table(result, language)
+    now = f"{col('col_now')} ({col('col_interval')})"
+    rates[now] = rates[col("col_now")] + " (" + rates[col("col_interval")] + ")"
+    print_frame(console, rates[[col("col_rate"), col("col_plan"), col("col_observed"), now,
+                                col("col_change")]], col("rates_title"))
+    flagged = report.positions_table(result, language, only_flagged=True)
     if len(flagged):
-        flagged["Plan P10-P90"] = flagged["Plan P10"] + " - " + flagged["Plan P90"]
-        _print(flagged[["Month", "Figure", "Actual", "Plan P10-P90", "Percentile in the plan"]]
-               .rename(columns={"Percentile in the plan": "Pct"}),
-               "Months outside the plan's P10-P90")
-    bets = report.bets_table(result, "en")
+        band = f"{col('col_p10')}–{col('col_p90')}"
+        flagged[band] = flagged[col("col_p10")] + " – " + flagged[col("col_p90")]
+        print_frame(console, flagged[[col("col_month"), col("col_figure"), col("col_actual"),
+                                      band, col("col_percentile")]],
+                    col("flagged_title"), names=2)
+    bets = report.bets_table(result, language)
     if bets is not None:
-        _print(bets[["Option", "Rank, now", "Rank, plan", "Extra NPV, now", "P(goal), now"]]
-               .rename(columns={"Rank, now": "Now", "Rank, plan": "Plan"}),
-               "Options: rank now and in the plan")
-    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
-
-
-def _print(frame: object, title: str) -> None:
-    import pandas as pd
-
-    assert isinstance(frame, pd.DataFrame)
-    table = Table(title=escape(title))
-    for column in frame.columns:
-        table.add_column(escape(str(column)), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(escape(str(v)) for v in row))
-    console.print(table)
+        print_frame(console, bets[[col("col_bet"), col("col_rank_now"), col("col_rank_plan"),
+                                   col("col_npv_now"), col("col_goal_now")]], col("bets_title"))
+    say(console, w("written", language, files=", ".join(str(f) for f in files)))

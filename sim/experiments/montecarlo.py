@@ -12,6 +12,7 @@ Memory stays bounded: a replication returns only its monthly metric series and s
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -99,6 +100,16 @@ def goal_value(result_monthly: dict[str, np.ndarray], spec: Scenario) -> np.ndar
     return value_at_deadline(result_monthly, spec.goal)
 
 
+def goal_half_width_percent(result_monthly: dict[str, np.ndarray], spec: Scenario,
+                            rounds: list[int]) -> float:
+    """The 95% confidence half-width of the goal metric's mean (at its deadline), in percent of
+    that mean: what `--precision` bounds. `rounds`: the replications added in each round (the
+    interval accounts for the rounds' sizes). Infinite when the mean is zero."""
+    goal = goal_value(result_monthly, spec)
+    mean = float(np.mean(goal))
+    return math.inf if not mean else mean_ci_half_width(goal, rounds) / abs(mean) * 100
+
+
 def run_monte_carlo(
     spec: Scenario,
     replications: int = 100,
@@ -133,10 +144,8 @@ def run_monte_carlo(
                 progress(len(done), target[0])
 
     def precise() -> bool:
-        goal = goal_value(stack(done).monthly, spec)
-        mean = float(np.mean(goal))
         assert precision is not None
-        return bool(mean) and mean_ci_half_width(goal, sizes) / abs(mean) * 100 <= precision
+        return goal_half_width_percent(stack(done).monthly, spec, sizes) <= precision
 
     rounds = in_rounds(spec, seed, replications, max(max_replications, replications), run_round,
                        None if precision is None else precise)

@@ -63,8 +63,8 @@ _TEXT: dict[str, tuple[str, str]] = {
                       "{name}: задач {total} (вариантов {variants}); где: {where}"),
     "batch_progress": ("tasks", "задачи"),
     "batch_failed_count": ("failed {n}", "сбоев {n}"),
-    "batch_done": ("{ran} tasks run in {seconds:.1f} s ({already} were already done)",
-                   "выполнено задач: {ran} за {seconds:.1f} с (уже были готовы: {already})"),
+    "batch_done": ("{ran} tasks run in {seconds} s ({already} were already done)",
+                   "выполнено задач: {ran} за {seconds} с (уже были готовы: {already})"),
     "batch_task_failed": ("task failed: variant {variant} ({params}), {alternative}, seed {seed}, "
                           "replications {first}-{last}: {error}",
                           "сбой задачи: вариант {variant} ({params}), {alternative}, серия "

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
+import textwrap
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape as _markup_escape
 
@@ -26,6 +27,7 @@ from sim.report.i18n import Lang, metric_label, money, number, percent
 # (pandas, scipy, the engines) are imported by the functions that print a report, so that help
 # and bad-input messages come without them.
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
     from rich.table import Table
 
@@ -47,6 +49,246 @@ def printable(text: str) -> str:
 def escape(text: object) -> str:
     """User text safe to print through Rich: no markup read into it, no control characters."""
     return _markup_escape(printable(str(text)))
+
+
+# The terminal's own words (key -> (English, Russian)); the tables' words come from the report
+# modules, as the app shows them. `words()` lists them for the completeness test.
+_TEXT: dict[str, tuple[str, str]] = {
+    "run_title": ("{name}: {months} months, {reps} replications, seed {seed}",
+                  "{name}: {months} мес., прогонов: {reps}, серия {seed}"),
+    "owner_view": ("owner's view", "для собственника"),
+    "mean_band": ("mean\n(P10 … P90)", "среднее\n(P10 … P90)"),
+    "never": ("never", "никогда"),
+    "goal_row": ("goal: {metric} ≥ {target} by month {month}",
+                 "цель: {metric} ≥ {target} к {month}-му месяцу"),
+    "goal_cell": ("P = {p}\nmonth P10/P50/P90:\n{months}",
+                  "P = {p}\nмесяц P10/P50/P90:\n{months}"),
+    "precision_reached": (
+        "--precision {precision}%: reached with {reps} replications (rounds {rounds}): the 95% "
+        "interval of the goal metric's mean is ±{achieved}% of it",
+        "--precision {precision}%: достигнута на {reps} прогонах (раунды {rounds}): 95%-ный "
+        "интервал среднего целевого показателя — ±{achieved}% от него"),
+    "precision_missed": (
+        "--precision {precision}%: NOT reached: {reps} replications (rounds {rounds}, the "
+        "--max-reps cap) give ±{achieved}% of the goal metric's mean; raise --max-reps or "
+        "accept this precision",
+        "--precision {precision}%: НЕ достигнута: {reps} прогонов (раунды {rounds}, предел "
+        "--max-reps) дают ±{achieved}% от среднего целевого показателя; увеличьте --max-reps "
+        "или примите эту точность"),
+    "decision": ("decision", "решение"),
+    "ranked_title": ("{name}: options ranked by extra NPV ({reps} paired replications, seed "
+                     "{seed})",
+                     "{name}: варианты по приросту NPV ({reps} парных прогонов, серия {seed})"),
+    "col_option": ("option", "вариант"),
+    "col_cost": ("cost", "затраты"),
+    "col_npv": ("NPV vs baseline\n(95% CI)", "NPV к базе\n(95% ДИ)"),
+    "col_roi": ("ROI\n(95% CI)", "ROI\n(95% ДИ)"),
+    "col_payback": ("payback\nmonth", "окупаемость,\nмесяц"),
+    "col_p_goal": ("P(goal)", "P(цель)"),
+    "col_p_best": ("P(best\nNPV)", "P(лучший\nпо NPV)"),
+    "col_goal_p50": ("months to\ngoal P50", "месяцев до\nцели, P50"),
+    "col_p_best_time": ("P(best\ntime)", "P(лучший\nпо сроку)"),
+    "changes_title": ("what changes against the baseline: mean (95% CI)",
+                      "что меняется относительно базы: среднее (95% ДИ)"),
+    "levers_title": ("why: extra revenue split into the four levers",
+                     "почему: прирост выручки по четырём рычагам"),
+    "crn": ("common random numbers: the paired standard error of NPV differences is {low}x to "
+            "{high}x smaller than independent runs'",
+            "общие случайные числа: парная стандартная ошибка разницы NPV в {low}–{high} раз "
+            "меньше, чем у независимых прогонов"),
+    "exact": ("exact differences (the same in every replication): {names}",
+              "точные разницы (одинаковые в каждом прогоне): {names}"),
+    "left_out": ("left out", "не рассчитано"),
+    "settled": ("settled: {name} is best{tie} ({rounds})",
+                "ответ устоялся: лучший — {name}{tie} ({rounds})"),
+    "tied": (", tied exactly with {names}", ", точно наравне с {names}"),
+    "rounds": ("{reps} replications in rounds {rounds}", "{reps} прогонов, раунды {rounds}"),
+    "not_settled": ("not settled at the cap ({rounds}); could still be best: {names}",
+                    "ответ не устоялся до предела ({rounds}); лучшим ещё может быть: {names}"),
+    "above_high": ("above --high", "выше --high"),
+    "seek_missed": ("not reached: even {what} = {size} gives P(goal) below {target}; raise "
+                    "--high or rethink the option",
+                    "не достигнуто: даже при {what} = {size} P(цель) ниже {target}; увеличьте "
+                    "--high или пересмотрите вариант"),
+    "seek_answer": ("{bet}: {what} = {size} reaches P(goal) = {p} (95% CI {lo}–{hi}) ≥ "
+                    "{target}; over replications the answer ranges P10 {p10} … P90 {p90}",
+                    "{bet}: {what} = {size} даёт P(цель) = {p} (95% ДИ {lo}–{hi}) ≥ {target}; "
+                    "по прогонам ответ лежит от P10 {p10} до P90 {p90}"),
+    "seek_unreached": ("in {share} of bootstrap resamples no size up to {size} reached the "
+                       "target",
+                       "в {share} бутстреп-выборок ни один размер до {size} не достиг цели"),
+    "seek_step": ("step {step}: size {size} -> P(goal) {p}",
+                  "шаг {step}: размер {size} -> P(цель) {p}"),
+    "written": ("written: {files}", "записано: {files}"),
+    "runs_written": ("{runs} runs in {seconds} s; written: {files}",
+                     "{runs} прогонов за {seconds} с; записано: {files}"),
+    "noise_not_measured": ("not measured (one replication per point)",
+                           "не измерена (один прогон на точку)"),
+    "all_broken": ("The plan already fails without any shock (criterion {value}, threshold "
+                   "{threshold}): every lever reads 0. Lower --threshold below the plan's own "
+                   "value, or use --criterion npv.",
+                   "План не проходит уже без шока (критерий {value}, порог {threshold}): у "
+                   "всех рычагов размер 0. Задайте --threshold ниже значения самого плана или "
+                   "--criterion npv."),
+}
+
+
+def words() -> dict[str, tuple[str, str]]:
+    """The terminal's own words, English and Russian (for the completeness test)."""
+    return dict(_TEXT)
+
+
+def w(key: str, lang: Lang, **values: object) -> str:
+    """A word of the terminal in `lang`, its `{placeholders}` filled."""
+    en, ru = _TEXT[key]
+    return (ru if lang == "ru" else en).format(**values)
+
+
+def size_text(x: float | None, lang: Lang) -> str:
+    """A size (a budget, a count, a rate) as a number in `lang`: whole above 100, else at most
+    three significant digits ("4,066,406", "0.35"); never in exponent notation."""
+    if _missing(x):
+        return "—"
+    assert x is not None
+    if abs(x) >= 100 or float(x).is_integer():
+        return number(round(x), lang)
+    digits = max(0, 2 - math.floor(math.log10(abs(x)))) if x else 0
+    text = number(x, lang, digits)
+    sep = "," if lang == "ru" else "."
+    return text.rstrip("0").rstrip(sep) if sep in text else text
+
+
+def short_number(x: float | None, lang: Lang) -> str:
+    """A large figure in millions or billions, as compact money writes it ("31.7M",
+    "31,7 млн"), for figures whose currency a table does not know; smaller ones whole."""
+    from sim.report.i18n import _SCALES
+
+    if _missing(x):
+        return "—"
+    assert x is not None
+    for scale, en, ru in _SCALES:
+        if abs(x) >= scale:
+            body = number(x / scale, lang, 1)
+            return f"{body}\u00a0{ru}" if lang == "ru" else f"{body}{en}"
+    return number(x, lang)
+
+
+# A cell is a figure when it holds a digit and nothing longer than a unit or a short word
+# ("RUB 1.2M", "1,2 млн ₽", "12 %", "P10 3 … P90 5"): such a column never wraps, so a number
+# is never split across lines (Rich breaks at any space, the no-break space included).
+_WORD = re.compile(r"[^\W\d_]{6,}")
+
+
+def _is_figure(cell: str) -> bool:
+    return any(c.isdigit() for c in cell) and not _WORD.search(cell)
+
+
+_NAME_WIDTH = 16  # a name column keeps at least this width: names wrap, they are not squeezed
+
+
+def table_column(header: str, cells: list[str], figure: bool) -> tuple[str, list[str], bool]:
+    """A column ready for a table (heading and cells markup-safe): a figure column's heading
+    wraps between words, as wide as its figures or its longest word."""
+    if figure:
+        width = max(8, *(len(line) for c in cells for line in _plain(c).split("\n")),
+                    *(len(x) for x in header.split()))
+        header = "\n".join(textwrap.wrap(header, width, break_long_words=False)) or header
+    return header, cells, figure
+
+
+def _plain(cell: str) -> str:
+    """A cell as the terminal shows it: without its markup (the [dim] of an interval)."""
+    return re.sub(r"\[/?[a-z ]*\]", "", cell).replace("\\[", "[")
+
+
+def _width(header: str, cells: list[str], figure: bool) -> int:
+    """A column's width: its widest line; a name column's at most `_NAME_WIDTH` (it wraps)."""
+    widest = max(len(line) for x in [header, *cells] for line in _plain(x).split("\n"))
+    return widest if figure else min(widest, _NAME_WIDTH)
+
+
+def _table(title: str, columns: list[tuple[str, list[str], bool]]) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for header, cells, figure in columns:
+        if figure:  # a figure never wraps: a number is never split across lines
+            table.add_column(header, justify="right", no_wrap=True)
+        else:
+            table.add_column(header, overflow="fold", min_width=_width(header, cells, False))
+    for row in zip(*(cells for _, cells, _ in columns), strict=True):
+        table.add_row(*row)
+    return table
+
+
+def fitted_tables(title: str, columns: list[tuple[str, list[str], bool]], width: int,
+                  names: int = 1) -> list[Table]:
+    """`columns` (heading, cells, is-a-figure; markup-safe) as tables no wider than `width`:
+    the first `names` columns in each, the other columns in as few tables as fit (a table too
+    wide for the terminal would cut its figures with "…")."""
+    def need(chunk: list[tuple[str, list[str], bool]]) -> int:
+        # a column: its widest line plus a space each side; a border before each and at the end
+        total = 1
+        for header, cells, figure in chunk:
+            total += 3 + _width(header, cells, figure)
+        return total
+
+    head, rest = columns[:names], columns[names:]
+    chunks: list[list[tuple[str, list[str], bool]]] = [[]]
+    for column in rest:
+        if chunks[-1] and need(head + chunks[-1] + [column]) > width:
+            chunks.append([column])
+        else:
+            chunks[-1].append(column)
+    return [_table(title if i == 0 else "", head + chunk) for i, chunk in enumerate(chunks)]
+
+
+def frame_columns(frame: pd.DataFrame, names: int = 1) -> list[tuple[str, list[str], bool]]:
+    """A report table's columns, escaped (scenario text may hold markup): the first `names`
+    are names or words; any other whose cells are all figures is a figure column."""
+    out = []
+    for i, column in enumerate(frame.columns):
+        cells = [_cell(v) for v in frame[column]]
+        figure = i >= names and bool(cells) and all(_is_figure(v) or v in ("", "—", "-")
+                                                    for v in cells)
+        out.append(table_column(escape(str(column)), [escape(c) for c in cells], figure))
+    return out
+
+
+def frame_table(frame: pd.DataFrame, title: str, names: int = 1) -> Table:
+    """A report table for the terminal in one table: names wrap, figures never do."""
+    return _table(escape(title), frame_columns(frame, names))
+
+
+def print_frame(console: Console, frame: pd.DataFrame, title: str, names: int = 1) -> None:
+    """A report table for the terminal, split into tables that fit its width if need be."""
+    for table in fitted_tables(escape(title), frame_columns(frame, names), console.width,
+                               names):
+        console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, float):  # a raw figure the report left unformatted: no exponent
+        text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+        return f"{value:.4f}" if "e" in text else text
+    return str(value)
+
+
+def _unbroken(figure: str) -> str:
+    """A figure whose spaces never break a line ("RUB 1.2M", "28 624 341")."""
+    return figure.replace(" ", "\u00a0")
+
+
+def say(console: Console, text: str, style: str | None = None) -> None:
+    """A sentence of plain text (no markup), wrapped at the terminal's width between words only:
+    a figure's no-break spaces hold (Rich would break at them, Python's `textwrap` does not)."""
+    # a word longer than a line (a long file path) is cut; a figure never is that long
+    lines = [textwrap.fill(part, console.width, break_on_hyphens=False)
+             for part in text.split("\n")]
+    console.print(printable("\n".join(lines)), soft_wrap=True, markup=False, highlight=False,
+                  style=style)
 
 
 def _missing(x: float | None) -> bool:
@@ -76,11 +318,11 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     def share(x: float | None) -> str:
         return percent(x, lang)
 
-    title = (f"{escape(result.spec.name)}: {result.spec.horizon_months} months, "
-             f"{result.replications} replications, seed {result.seed}")
+    title = w("run_title", lang, name=escape(result.spec.name),
+              months=result.spec.horizon_months, reps=result.replications, seed=result.seed)
     table = Table(title=title, show_header=True, expand=False)
-    table.add_column("owner's view")
-    table.add_column("mean (P10 … P90)", justify="right")
+    table.add_column(w("owner_view", lang))
+    table.add_column(w("mean_band", lang), justify="right", no_wrap=True)
     for row in owner.headline(result).to_dict(orient="records"):
         name = str(row["metric"])
         fmt = share if name in owner.RATIOS else cash if name in owner.MONEY else count
@@ -90,11 +332,11 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     if goal is not None and status is not None:
         target = (count(goal.target) if goal.metric == "active_clients"
                   else money(goal.target, cur, lang))
-        months = " / ".join("never" if _missing(status[k]) else f"{status[k]:.0f}"
+        months = " / ".join(w("never", lang) if _missing(status[k]) else f"{status[k]:.0f}"
                             for k in ("p10", "p50", "p90"))
-        table.add_row(f"goal: {goal.metric.replace('_', ' ')} ≥ {target} "
-                      f"by month {goal.deadline_month}",
-                      f"P = {share(status['p_goal'])}\nmonth P10/P50/P90: {months}")
+        table.add_row(w("goal_row", lang, metric=metric_label(goal.metric, lang).lower(),
+                        target=target, month=goal.deadline_month),
+                      w("goal_cell", lang, p=share(status["p_goal"]), months=months))
     console.print(table)
 
     console.print(leak_table(result, lang))
@@ -105,47 +347,44 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
         console.print(segment_table(result, lang))
 
 
+def precision_line(result: MonteCarloResult, precision: float, lang: Lang = "en") -> str:
+    """Whether `run --precision` reached its target: the half-width it reached, the rounds."""
+    from sim.experiments.montecarlo import goal_half_width_percent
+
+    achieved = goal_half_width_percent(result.monthly, result.spec, result.rounds)
+    key = "precision_reached" if achieved <= precision else "precision_missed"
+    return w(key, lang, precision=number(precision, lang, 2).rstrip("0").rstrip(",."),
+             reps=number(result.replications, lang),
+             rounds=" + ".join(number(r, lang) for r in result.rounds),
+             achieved=number(achieved, lang, 1))
+
+
 def segment_table(result: MonteCarloResult, lang: Lang = "en") -> Table:
     """Per segment (`sim.report.owner.segments`), the columns that fit 80 columns: leads, new
     clients, revenue, advertising per new client and money lost, as the app shows them."""
-    from rich.table import Table
-
     from models.spec.scenario import text_in
     from sim.report import owner
 
     cur = result.spec.currency
     data = owner.segments(result)
     titles = {s.name: text_in(s.title, lang, s.name) for s in result.spec.segments}
-    table = Table(title=owner.w("per_segment", lang), show_header=True, expand=False)
+    import pandas as pd
+
     columns = ("leads", "new_clients", "revenue", "cac_segment", "lost_value")
-    table.add_column(owner.w("segment", lang))
-    for column in columns:
-        table.add_column(owner.w(column, lang), justify="right")
-    for row in data.to_dict(orient="records"):
-        table.add_row(escape(titles[str(row["segment"])]),
-                      *(number(row[c], lang) if c in ("leads", "new_clients")
-                        else money(row[c], cur, lang, compact=True) for c in columns))
-    return table
+    shown = pd.DataFrame({owner.w("segment", lang): [titles[str(s)] for s in data["segment"]]})
+    for c in columns:
+        shown[owner.w(c, lang)] = [number(v, lang) if c in ("leads", "new_clients")
+                                   else money(v, cur, lang, compact=True) for v in data[c]]
+    return frame_table(shown, owner.w("per_segment", lang))
 
 
 def leak_table(result: MonteCarloResult, lang: Lang = "en") -> Table:
     """Where money leaks, per stage: lost, what they are worth, its share of the potential, the
     advertising spent on them (80 columns; the options that target a stage: `leak_options`)."""
-    from rich.table import Table
-
     from sim.report import leaks as leak_words
 
     rows = leak_words.leak_rows(result, lang, compact=True)
-    stage, lost, worth, share, ad, _ = rows.columns
-    table = Table(title=leak_words.w("title", lang))
-    table.add_column(stage)
-    table.add_column(lost, justify="right", no_wrap=True)
-    for name in (worth, share, ad):  # long headings wrap; the numbers do not
-        table.add_column(name, justify="right", max_width=14)
-    for row in rows.to_dict(orient="records"):
-        table.add_row(escape(row[stage]), str(row[lost]), str(row[worth]), str(row[share]),
-                      str(row[ad]))
-    return table
+    return frame_table(rows.iloc[:, :5], leak_words.w("title", lang))
 
 
 def leak_options(result: MonteCarloResult, lang: Lang = "en") -> list[str]:
@@ -165,7 +404,6 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     """The ranked bets, what changes against the baseline, the lever split, and what common
     random numbers bought. `wide` adds the columns that do not fit 80 columns."""
     from rich.panel import Panel
-    from rich.table import Table
 
     from models.spec.scenario import text_in
     from sim.experiments.compare import BASELINE
@@ -181,106 +419,114 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
         return percent(x, lang)
 
     def month(x: float | None) -> str:
-        return "never" if _missing(x) else f"{x:.0f}"
+        return w("never", lang) if _missing(x) else f"{x:.0f}"
 
     def ci(lo: float | None, hi: float | None, fmt: object) -> str:
+        # the interval's ends on lines of their own: a column of figures never wraps
         assert callable(fmt)
-        return f"\n[dim]({fmt(lo)} … {fmt(hi)})[/]"
+        return f"\n[dim]({fmt(lo)} …\n{fmt(hi)})[/]"
 
     decision = decide(cmp)
     titles = {b.name: text_in(b.title, lang, b.name) for a in cmp.alternatives for b in a.bets
               if len(a.bets) == 1}
     lines = summary_lines(decision, cur, lang, titles)
-    console.print(Panel("\n".join(escape(line) for line in lines), title="decision",
+    console.print(Panel("\n".join(escape(line) for line in lines), title=w("decision", lang),
                         title_align="left", expand=False))
 
-    table = Table(title=f"{escape(cmp.spec.name)}: bets ranked by incremental NPV "
-                  f"({cmp.replications} paired replications, seed {cmp.seed})")
-    columns = ["bet", "cost", "NPV vs baseline\n(95% CI)", "ROI\n(95% CI)", "payback\nmonth",
-               "P(goal)", "P(best\nNPV)"]
-    if wide:
-        columns += ["months to\ngoal P50", "P(best\ntime)"]
-    for col in columns:  # names wrap rather than lose their ends ("follo…")
-        table.add_column(col, justify="left" if col == "bet" else "right", overflow="fold")
-    for row in cmp.table().to_dict(orient="records"):
-        base = row["bet"] == BASELINE
-        cells = [
-            escape(alternative_name(row["bet"], cmp.spec, lang)), cash(row["cost"]),
-            "—" if base else cash(row["npv"]) + ci(row["npv_lo"], row["npv_hi"], cash),
-            "—" if base else share(row["roi"]) + ci(row["roi_lo"], row["roi_hi"], share),
-            "—" if base else month(row["payback_month"]),
-            share(row["p_goal"]), share(row["p_best_npv"]),
-        ]
-        if wide:
-            cells += [month(row["months_to_goal_p50"]), share(row["p_best_time"])]
-        table.add_row(*cells)
-    console.print(table)
+    def show(title: str, columns: list[tuple[str, list[str], bool]]) -> None:
+        for table in fitted_tables(title, columns, console.width):
+            console.print(table)
 
-    changes = Table(title="what changes against the baseline: mean (95% CI)")
+    rows = cmp.table().to_dict(orient="records")
+    alt = [r["bet"] != BASELINE for r in rows]
+    ranked = [
+        table_column(w("col_option", lang),
+                [escape(alternative_name(r["bet"], cmp.spec, lang)) for r in rows], False),
+        table_column(w("col_cost", lang), [cash(r["cost"]) for r in rows], True),
+        table_column(w("col_npv", lang), [cash(r["npv"]) + ci(r["npv_lo"], r["npv_hi"], cash)
+                                     if a else "—" for r, a in zip(rows, alt, strict=True)],
+                True),
+        # the decision's columns first: a table too wide for the terminal goes on below
+        table_column(w("col_p_goal", lang), [share(r["p_goal"]) for r in rows], True),
+        table_column(w("col_p_best", lang), [share(r["p_best_npv"]) for r in rows], True),
+        table_column(w("col_roi", lang), [share(r["roi"]) + ci(r["roi_lo"], r["roi_hi"], share)
+                                     if a else "—" for r, a in zip(rows, alt, strict=True)],
+                True),
+        table_column(w("col_payback", lang), [month(r["payback_month"]) if a else "—"
+                                         for r, a in zip(rows, alt, strict=True)], True),
+    ]
+    if wide:
+        ranked += [table_column(w("col_goal_p50", lang),
+                           [month(r["months_to_goal_p50"]) for r in rows], True),
+                   table_column(w("col_p_best_time", lang), [share(r["p_best_time"]) for r in rows],
+                           True)]
+    show(w("ranked_title", lang, name=escape(cmp.spec.name), reps=cmp.replications,
+           seed=cmp.seed), ranked)
+
     shown = ("total_revenue", "total_profit", "cltv_with_tail", "cac", "customer_equity")
-    changes.add_column("bet", overflow="fold")
+    others = cmp.names[1:]
+    changes = [table_column(w("col_option", lang),
+                       [escape(alternative_name(n, cmp.spec, lang)) for n in others], False)]
     for metric in shown:
-        changes.add_column(metric_label(metric, lang), justify="right", overflow="fold")
-    for name in cmp.names[1:]:
         cells = []
-        for metric in shown:
+        for name in others:
             p = cmp.paired(name, metric)
             cells.append(cash(p["mean"]) + ci(p["ci_low"], p["ci_high"], cash))
-        changes.add_row(escape(alternative_name(name, cmp.spec, lang)), *cells)
-    console.print(changes)
+        changes.append(table_column(escape(metric_label(metric, lang)), cells, True))
+    show(w("changes_title", lang), changes)
 
-    levers = Table(title="why: incremental revenue split into the four levers")
     labels = {"leads": "total_leads", "conversion": "conversion_lever",
               "average_check": "average_check", "frequency": "frequency",
               "starting_clients": "starting_clients_lever", "total": "total"}
-    levers.add_column("bet", overflow="fold")
-    for key in labels.values():
-        levers.add_column(metric_label(key, lang), justify="right", overflow="fold")
-    for row in cmp.levers().to_dict(orient="records"):
-        levers.add_row(escape(alternative_name(row["bet"], cmp.spec, lang)),
-                       *(cash(row[c]) for c in labels))
-    console.print(levers)
+    split = cmp.levers().to_dict(orient="records")
+    levers = [table_column(w("col_option", lang),
+                      [escape(alternative_name(r["bet"], cmp.spec, lang)) for r in split], False)]
+    levers += [table_column(escape(metric_label(key, lang)), [cash(r[c]) for r in split], True)
+               for c, key in labels.items()]
+    show(w("levers_title", lang), levers)
 
     reduction = cmp.variance_reduction()
     gains = [v for v in reduction.values() if v == v and v != math.inf]
     exact = [escape(n) for n, v in reduction.items() if v == math.inf]
     if gains:
-        console.print(f"common random numbers: the paired standard error of NPV differences is "
-                      f"{min(gains):.1f}x to {max(gains):.1f}x smaller than independent runs'")
+        console.print(w("crn", lang, low=number(min(gains), lang, 1),
+                        high=number(max(gains), lang, 1)))
     if exact:
-        console.print(f"exact differences (the same in every replication): {', '.join(exact)}")
+        console.print(w("exact", lang, names=", ".join(exact)))
     for name, why in cmp.skipped:
-        console.print(f"[yellow]left out[/] {escape(name)}: {escape(why)}")
+        console.print(f"[yellow]{w('left_out', lang)}[/] {escape(name)}: {escape(why)}")
     if cmp.settled is not None:
-        rounds = f"{cmp.replications} replications in rounds {cmp.rounds}"
+        rounds = w("rounds", lang, reps=number(cmp.replications, lang),
+                   rounds=" + ".join(number(r, lang) for r in cmp.rounds))
         if cmp.settled:
             tied = cmp.could_be_best[1:]
-            tie = f", tied exactly with {escape(', '.join(tied))}" if tied else ""
-            console.print(f"settled: {escape(cmp.could_be_best[0])} is best{tie} ({rounds})")
+            tie = w("tied", lang, names=escape(", ".join(tied))) if tied else ""
+            console.print(w("settled", lang, name=escape(cmp.could_be_best[0]), tie=tie,
+                            rounds=rounds))
         else:
-            console.print(f"not settled at the cap ({rounds}); could still be best: "
-                          + escape(", ".join(cmp.could_be_best)))
-
+            console.print(w("not_settled", lang, rounds=rounds,
+                            names=escape(", ".join(cmp.could_be_best))))
 
 
 def seek(result: SeekResult, console: Console, lang: Lang = "en") -> None:
     """A goal seek's answer: the size that reaches the target, its spread, or why none does."""
 
     def size(x: float | None) -> str:
-        return "above --high" if x is None else number(x, lang, 0 if float(x).is_integer() else 3)
+        return w("above_high", lang) if x is None else _unbroken(size_text(x, lang))
 
-    what = f"{result.operation} {escape(result.path)}"
-    target = percent(result.target, lang)
+    what = f"{result.operation} {result.path}"
+    target = _unbroken(percent(result.target, lang))
     if result.size is None:
         tried = result.evaluations[-1][0] if result.evaluations else math.nan
-        console.print(f"[bold red]not reached[/]: even {what} = {size(tried)} gives P(goal) "
-                      f"below {target}; raise --high or rethink the bet")
+        say(console, w("seek_missed", lang, what=what, size=size(tried), target=target),
+            style="bold red")
         return
     lo, hi = result.p_goal_ci or (0.0, 1.0)
-    console.print(f"[bold]{escape(result.bet)}[/]: {what} = [bold]{size(result.size)}[/] reaches "
-                  f"P(goal) = {percent(result.p_goal, lang)} (95% CI {percent(lo, lang)}–"
-                  f"{percent(hi, lang)}) >= {target}; over replications the answer ranges "
-                  f"P10 {size(result.size_p10)} … P90 {size(result.size_p90)}")
+    say(console, w("seek_answer", lang, bet=result.bet, what=what, size=size(result.size),
+                   p=_unbroken(percent(result.p_goal, lang)), lo=_unbroken(percent(lo, lang)),
+                   hi=_unbroken(percent(hi, lang)), target=target, p10=size(result.size_p10),
+                   p90=size(result.size_p90)))
     if result.unreached_share:
-        console.print(f"in {percent(result.unreached_share, lang)} of bootstrap resamples no "
-                      f"size up to {size(result.evaluations[-1][0])} reached the target")
+        say(console, w("seek_unreached", lang,
+                       share=_unbroken(percent(result.unreached_share, lang)),
+                       size=size(result.evaluations[-1][0])))
