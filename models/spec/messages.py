@@ -136,6 +136,105 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_rows": (
         "{what} in {rows}: {fix}, or pass --skip-bad-rows to leave these rows out",
         "{what} в {rows}: {fix}, или передайте --skip-bad-rows, чтобы пропустить эти строки"),
+    # -- retention tables (models.calibration.retention) -------------------------------------
+    "sbg_not_positive": (
+        "{name} of the sBG churn must be above 0 (the shapes of the Beta distribution of "
+        "clients' churn probabilities), got {got}",
+        "{name} для sBG-оттока должен быть больше 0 (параметры формы бета-распределения "
+        "вероятностей оттока клиентов), получено {got}"),
+    "table_empty": (
+        "the file is empty; export the table again with a header row ({columns})",
+        "файл пуст; выгрузите таблицу заново со строкой заголовка ({columns})"),
+    "table_no_rows": (
+        "the file has a header but no rows; add the table's rows ({columns})",
+        "в файле есть заголовок, но нет строк; добавьте строки таблицы ({columns})"),
+    "table_missing_columns": (
+        "the columns {missing} are missing (the header has {found}); the table needs the "
+        "columns {needed}",
+        "нет столбцов {missing} (в заголовке: {found}); в таблице нужны столбцы {needed}"),
+    "table_not_number": (
+        "{column} in {rows} is not a number (e.g. {example!r}); write a whole number",
+        "{column} в {rows} — не число (например, {example!r}); впишите целое число"),
+    "table_not_whole": (
+        "{column} in {rows} is not a whole number (e.g. {example}); it counts clients: if "
+        "the table holds shares or percentages, multiply them by the cohort's size",
+        "{column} в {rows} — не целое число (например, {example}); это число клиентов: если в "
+        "таблице доли или проценты, умножьте их на размер когорты"),
+    "table_negative": (
+        "{column} in {rows} is below 0 (e.g. {example}); it counts clients or periods",
+        "{column} в {rows} меньше 0 (например, {example}); это число клиентов или периодов"),
+    "retention_period_repeated": (
+        "period {period} appears more than once ({rows}); keep one row per period",
+        "период {period} встречается больше одного раза ({rows}); оставьте по одной строке на "
+        "период"),
+    "retention_periods_gap": (
+        "the periods must run 0, 1, 2, ... without gaps; period {missing} is missing (the "
+        "table has {periods}); add its row",
+        "периоды должны идти 0, 1, 2, ... без пропусков; нет периода {missing} (в таблице: "
+        "{periods}); добавьте его строку"),
+    "retention_empty_cohort": (
+        "survivors in period 0 (row {row}) is the cohort's size and must be above 0, got {got}",
+        "survivors в периоде 0 (строка {row}) — размер когорты, он должен быть больше 0, "
+        "получено {got}"),
+    "retention_survivors_increase": (
+        "survivors increase from {before} in period {p0} to {after} in period {p1} (row "
+        "{row}): a cohort can only lose clients, so each period's survivors must be at most the "
+        "previous period's; check the row (new clients belong to a new cohort)",
+        "survivors растёт с {before} в периоде {p0} до {after} в периоде {p1} (строка {row}): "
+        "когорта может только терять клиентов, поэтому в каждом периоде клиентов не больше, "
+        "чем в предыдущем; проверьте строку (новые клиенты — это новая когорта)"),
+    "retention_too_short": (
+        "the table has {got} period(s) after period 0; fitting the two sBG parameters needs at "
+        "least 2 (periods 0, 1, 2): add later periods",
+        "в таблице {got} период(а) после периода 0; для оценки двух параметров sBG нужно не "
+        "меньше 2 (периоды 0, 1, 2): добавьте более поздние периоды"),
+    "retention_fit_periods": (
+        "--fit-periods {got} must be between 2 and {last} (the table's last period); give a "
+        "number in that range or leave it out to fit all periods",
+        "--fit-periods {got} должен быть от 2 до {last} (последний период таблицы); укажите "
+        "число в этих пределах или не указывайте, чтобы использовать все периоды"),
+    "retention_no_churn": (
+        "no client left in periods 1..{k}: with no churn at all the sBG parameters are not "
+        "determined; fit more periods, or churn is zero and needs no model",
+        "в периодах 1..{k} не ушёл ни один клиент: без оттока параметры sBG не определяются; "
+        "используйте больше периодов, либо оттока нет и модель не нужна"),
+    "retention_all_left": (
+        "every client left by period {period}: the sBG parameters are not determined when "
+        "nobody survives; check the table, or fit on a longer-lived cohort",
+        "к периоду {period} ушли все клиенты: когда не остаётся никого, параметры sBG не "
+        "определяются; проверьте таблицу или возьмите когорту, которая живёт дольше"),
+    "retention_not_fitted": (
+        "the {model} fit did not converge (an estimate ran to the edge of its range); the "
+        "table does not determine the parameters: check it, or add periods or customers",
+        "оценка {model} не сошлась (параметр ушёл на край допустимого диапазона); таблица не "
+        "определяет параметры: проверьте её или добавьте периоды или клиентов"),
+    "retention_periods_are_months": (
+        "fragment.yaml takes each period (or opportunity) of the table as a month; a table by "
+        "years or weeks gives the churn of a year or a week, not a monthly churn",
+        "fragment.yaml считает каждый период (или возможность) таблицы месяцем; таблица по "
+        "годам или неделям даёт отток за год или неделю, а не месячный отток"),
+    "bgbb_frequency_above_recency": (
+        "frequency is above recency in {rows}: recency is the last opportunity with a "
+        "transaction, so it is at least the number of transactions; check these rows",
+        "frequency больше recency в {rows}: recency — последняя возможность с покупкой, "
+        "поэтому она не меньше числа покупок; проверьте эти строки"),
+    "bgbb_recency_above_n": (
+        "recency is above n in {rows}: the last transaction cannot come after the last "
+        "opportunity; check these rows",
+        "recency больше n в {rows}: последняя покупка не может быть позже последней "
+        "возможности; проверьте эти строки"),
+    "bgbb_recency_without_frequency": (
+        "recency is above 0 with frequency 0 in {rows}: a customer with no transactions has "
+        "recency 0; check these rows",
+        "recency больше 0 при frequency 0 в {rows}: у клиента без покупок recency равна 0; "
+        "проверьте эти строки"),
+    "bgbb_no_opportunities": (
+        "n is 0 in {rows}: every customer has at least one opportunity; check these rows",
+        "n равно 0 в {rows}: у каждого клиента есть хотя бы одна возможность; проверьте эти "
+        "строки"),
+    "bgbb_no_customers": (
+        "the counts add up to 0 customers; the table needs customers to fit",
+        "сумма count равна 0 клиентов; для оценки нужны клиенты"),
     # -- parameter paths (models.spec.paths, overrides) -----------------------------------
     "path_empty": (
         "empty parameter path; write it like sales.managers",
