@@ -213,6 +213,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "years or weeks gives the churn of a year or a week, not a monthly churn",
         "fragment.yaml считает каждый период (или возможность) таблицы месяцем; таблица по "
         "годам или неделям даёт отток за год или неделю, а не месячный отток"),
+    "retention_fit_periods_bgbb": (
+        "--fit-periods applies to --model sbg only (a BG/BB table has no periods to hold out); "
+        "leave it out",
+        "--fit-periods относится только к --model sbg (в таблице BG/BB нет периодов, которые "
+        "можно отложить); не указывайте его"),
     "bgbb_frequency_above_recency": (
         "frequency is above recency in {rows}: recency is the last opportunity with a "
         "transaction, so it is at least the number of transactions; check these rows",
