@@ -119,3 +119,42 @@ def test_bgbb_expectations_match_hardies_spreadsheet(donations_fit: bgbb.BGBBFit
 def test_bgbb_refuses_parameters_not_above_zero() -> None:
     with pytest.raises(ValueError, match="gamma"):
         bgbb.BGBBParams(1.0, 1.0, 0.0, 1.0)
+
+
+def test_bdw_with_c_one_is_the_sbg() -> None:
+    t = np.arange(13)
+    np.testing.assert_allclose(sbg.bdw_survival(0.7, 1.2, 1.0, t), sbg.survival(0.7, 1.2, t),
+                               rtol=1e-12)
+    survivors = FH["regular"].to_numpy()[:8]
+    assert sbg.bdw_log_likelihood(0.7, 1.2, 1.0, survivors) == pytest.approx(
+        sbg.log_likelihood(0.7, 1.2, survivors), rel=1e-12)
+
+
+@pytest.mark.parametrize("segment", ["regular", "high_end"])
+def test_bdw_nests_the_sbg(segment: str) -> None:
+    """One more parameter never fits worse: the BdW's maximum is at least the sBG's."""
+    survivors = FH[segment].to_numpy()
+    plain, bdw = sbg.fit(survivors, 7), sbg.fit(survivors, 7, model="bdw")
+    assert bdw.fit.converged and bdw.model == "bdw" and bdw.fit.names == ("alpha", "beta", "c")
+    assert bdw.fit.log_likelihood >= plain.fit.log_likelihood - 1e-6
+    report = bdw.report()
+    assert set(report) >= {"alpha", "beta", "c", "projection"} and report["model"] == "bdw"
+
+
+def test_bdw_fit_recovers_simulated_duration_dependence() -> None:
+    """Clients who grow more loyal with tenure (c = 0.6): P(T > t | theta) = (1 - theta)^(t^c),
+    so T is the first whole t above (ln U / ln(1 - theta))^(1 / c)."""
+    rng = np.random.default_rng(7)
+    alpha, beta, c, n = 1.5, 4.0, 0.6, 30_000
+    theta = rng.beta(alpha, beta, n)
+    lifetimes = np.floor((np.log(rng.random(n)) / np.log1p(-theta)) ** (1 / c)) + 1
+    survivors = np.array([(lifetimes > t).sum() for t in range(13)])
+    result = sbg.fit(survivors, model="bdw")
+    log_se = (np.log(result.high) - np.log(result.low)) / (2 * 1.959963984540054)
+    z = np.abs(np.log(result.fit.estimate) - np.log([alpha, beta, c])) / log_se
+    assert np.all(z < 3), (result.fit.estimate, z)
+
+
+def test_bdw_refuses_c_not_above_zero() -> None:
+    with pytest.raises(ValueError, match="c of the beta-discrete-Weibull churn must be above 0"):
+        sbg.bdw_survival(1.0, 1.0, 0.0, 3)

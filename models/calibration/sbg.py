@@ -14,6 +14,12 @@ so the retention rate of a cohort rises with tenure: the likely leavers leave fi
 are a cohort's survivors at the end of periods 0, 1, ..., K (period 0 is the cohort's size);
 the n_t = s_(t-1) - s_t clients lost in period t contribute ln P(T = t) each and the s_K still
 there ln S(K) each (the paper's eq. 6, with the right-censored survivors).
+
+The beta-discrete-Weibull (BdW) extension (Fader, Hardie, Liu, Davin & Steenburgh 2018, "'How to
+project customer retention' revisited: the role of duration dependence", Journal of Interactive
+Marketing 43) lets each client's own churn change with tenure: P(T > t | theta) =
+(1 - theta)^(t^c), so S(t) = B(alpha, beta + t^c) / B(alpha, beta). c = 1 is the sBG; c < 1 a
+client grows more loyal with tenure, c > 1 less. `fit(..., model="bdw")` estimates c too.
 """
 
 from __future__ import annotations
@@ -30,8 +36,12 @@ from models.calibration.mle import FitResult, hessian_standard_errors, log_scale
 
 Array = NDArray[np.float64]
 PARAM_NAMES = ("alpha", "beta")
+BDW_PARAM_NAMES = ("alpha", "beta", "c")
 REFERENCE = ("Fader, P. S. & Hardie, B. G. S. (2007). How to project customer retention. "
              "Journal of Interactive Marketing, 21(1), 76-90.")
+BDW_REFERENCE = ("Fader, P. S., Hardie, B. G. S., Liu, Y., Davin, J. & Steenburgh, T. (2018). "
+                 "\"How to project customer retention\" revisited: the role of duration "
+                 "dependence. Journal of Interactive Marketing, 43, 1-16.")
 _LOG_BOUND = 12.0  # the optimiser's box in log parameters: exp(+-12), far beyond real values
 
 
@@ -91,9 +101,39 @@ def log_likelihood(alpha: float, beta: float, survivors: ArrayLike) -> float:
     return float(terms.sum() + (s[-1] * log_s if s[-1] > 0 else 0.0))
 
 
+def bdw_survival(alpha: float, beta: float, c: float, t: ArrayLike) -> Array:
+    """S(t) of the beta-discrete-Weibull: B(alpha, beta + t^c) / B(alpha, beta); with c = 1 the
+    sBG's S(t)."""
+    _check_positive(alpha, beta)
+    if not np.isfinite(c) or c <= 0:
+        from models.spec.messages import msg
+
+        raise ValueError(msg("bdw_c_not_positive", got=c))
+    t_ = np.asarray(t, dtype=float)
+    return np.asarray(np.exp(special.betaln(alpha, beta + t_ ** c)
+                             - special.betaln(alpha, beta)), dtype=float)
+
+
+def bdw_log_likelihood(alpha: float, beta: float, c: float, survivors: ArrayLike) -> float:
+    """The BdW log-likelihood of survivors s_0..s_K: the lost of period t contribute
+    ln(S(t - 1) - S(t)) each, the s_K still there ln S(K)."""
+    s = np.asarray(survivors, dtype=float)
+    t = np.arange(len(s), dtype=float)
+    lb = special.betaln(alpha, beta)
+    log_s = special.betaln(alpha, beta + t ** c) - lb
+    # ln(S(t-1) - S(t)) = ln S(t-1) + ln(1 - S(t)/S(t-1)), exact where S is tiny.
+    # (Rounding can make S(t) a hair above S(t-1) where both are flat: a zero probability.)
+    with np.errstate(divide="ignore"):
+        log_p = log_s[:-1] + np.log(np.maximum(-np.expm1(log_s[1:] - log_s[:-1]), 0.0))
+    lost = s[:-1] - s[1:]
+    terms = np.where(lost > 0, lost * log_p, 0.0)
+    return float(terms.sum() + (s[-1] * log_s[-1] if s[-1] > 0 else 0.0))
+
+
 @dataclass(frozen=True)
 class SBGFit:
-    """A fitted sBG: the estimates, their 95% intervals, and the data they came from."""
+    """A fitted sBG (or BdW, with its c): the estimates, their 95% intervals, and the data they
+    came from."""
 
     fit: FitResult
     low: Array  # 95% interval, symmetric in the log parameters
@@ -109,8 +149,17 @@ class SBGFit:
     def beta(self) -> float:
         return float(self.fit.estimate[1])
 
+    @property
+    def c(self) -> float:
+        """The BdW's duration dependence; 1 for the sBG."""
+        return float(self.fit.estimate[2]) if len(self.fit.estimate) > 2 else 1.0
+
+    @property
+    def model(self) -> str:
+        return "bdw" if len(self.fit.estimate) > 2 else "sbg"
+
     def survival(self, t: ArrayLike) -> Array:
-        return survival(self.alpha, self.beta, t)
+        return bdw_survival(self.alpha, self.beta, self.c, t)
 
     def projection(self) -> Array:
         """Expected survivors of every period of the table: s_0 S(t)."""
@@ -120,30 +169,33 @@ class SBGFit:
         """For retention.json: each parameter with its 95% interval under the paper's name, the
         log-likelihood and the projection of every period of the table."""
         params = {name: {"estimate": float(est), "low": float(lo), "high": float(hi)}
-                  for name, est, lo, hi in zip(PARAM_NAMES, self.fit.estimate, self.low,
+                  for name, est, lo, hi in zip(self.fit.names, self.fit.estimate, self.low,
                                                self.high, strict=True)}
         expected = self.projection()
+        s = self.survival(np.arange(len(self.survivors)))
+        sbg = self.model == "sbg"
         return {
-            "model": "sbg",
-            "reference": REFERENCE,
+            "model": self.model,
+            "reference": REFERENCE if sbg else BDW_REFERENCE,
             **params,
             "interval": "95%, symmetric in the log parameters (Hessian of the log-likelihood)",
             "log_likelihood": self.fit.log_likelihood,
             "cohort_size": float(self.survivors[0]),
             "fit_periods": self.fit_periods,
             "mean_churn": self.alpha / (self.alpha + self.beta),
-            "expected_lifetime_periods": expected_lifetime(self.alpha, self.beta),
+            "expected_lifetime_periods": (expected_lifetime(self.alpha, self.beta) if sbg
+                                          else None),
             "projection": [
-                {"period": t, "survivors": float(s), "expected": float(e),
+                {"period": t, "survivors": float(n), "expected": float(e),
                  "fitted": bool(1 <= t <= self.fit_periods),
-                 "retention_rate": None if t == 0 else float(retention_rate(
-                     self.alpha, self.beta, t))}
-                for t, (s, e) in enumerate(zip(self.survivors, expected, strict=True))],
+                 "retention_rate": None if t == 0 else float(s[t] / s[t - 1])}
+                for t, (n, e) in enumerate(zip(self.survivors, expected, strict=True))],
         }
 
 
-def fit(survivors: ArrayLike, fit_periods: int | None = None) -> SBGFit:
-    """Maximum-likelihood sBG fit to a cohort's survivors at the end of periods 0, 1, ..., K.
+def fit(survivors: ArrayLike, fit_periods: int | None = None, model: str = "sbg") -> SBGFit:
+    """Maximum-likelihood sBG (or BdW) fit to a cohort's survivors at the end of periods 0, 1,
+    ..., K.
 
     Parameters
     ----------
@@ -152,6 +204,8 @@ def fit(survivors: ArrayLike, fit_periods: int | None = None) -> SBGFit:
         not shares: the intervals depend on how many clients the table is about.
     fit_periods
         Fit on periods 1..fit_periods only (default: all); the later ones are projected.
+    model
+        "sbg" (alpha, beta) or "bdw" (alpha, beta, c).
 
     Returns
     -------
@@ -165,24 +219,36 @@ def fit(survivors: ArrayLike, fit_periods: int | None = None) -> SBGFit:
     if not 2 <= k <= len(s) - 1:
         raise ValueError(f"fit_periods must be between 2 and {len(s) - 1}, got {k}")
     used = s[:k + 1]
+    if model not in ("sbg", "bdw"):
+        raise ValueError(f"model must be 'sbg' or 'bdw', got {model!r}")
+    names = PARAM_NAMES if model == "sbg" else BDW_PARAM_NAMES
+
+    def ll(p: Array) -> float:
+        if model == "sbg":
+            return log_likelihood(float(p[0]), float(p[1]), used)
+        return bdw_log_likelihood(float(p[0]), float(p[1]), float(p[2]), used)
 
     def negative(log_params: Array) -> float:
-        a, b = np.exp(log_params)
-        value = log_likelihood(a, b, used)
+        with np.errstate(all="ignore"):
+            value = ll(np.exp(log_params))
         return -value if np.isfinite(value) else 1e300
 
     began = time.perf_counter()
-    res = optimize.minimize(negative, np.zeros(2), method="L-BFGS-B",
-                            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2)
+    if model == "sbg":
+        res = optimize.minimize(negative, np.zeros(2), method="L-BFGS-B",
+                                bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2)
+    else:
+        # From the sBG's estimates with c = 1 (the BdW nests the sBG), by the simplex: the BdW
+        # surface is flat along c where few periods are fitted, and gradient steps overshoot.
+        start = np.append(np.log(fit(s, k).fit.estimate), 0.0)
+        res = optimize.minimize(negative, start, method="Nelder-Mead",
+                                options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 20_000,
+                                         "maxfev": 20_000})
     seconds = time.perf_counter() - began
     estimate = np.exp(res.x)
     at_edge = bool(np.any(np.abs(res.x) > _LOG_BOUND - 0.5))
-
-    def ll(p: Array) -> float:
-        return log_likelihood(float(p[0]), float(p[1]), used)
-
     se = hessian_standard_errors(ll, estimate)
     low, high = log_scale_intervals(ll, estimate)
-    result = FitResult(PARAM_NAMES, estimate, se, -float(res.fun), int(used[0]),
+    result = FitResult(names, estimate, se, -float(res.fun), int(used[0]),
                        bool(res.success) and not at_edge, int(res.nfev), seconds)
     return SBGFit(result, low, high, s, k)

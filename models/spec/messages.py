@@ -142,6 +142,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "clients' churn probabilities), got {got}",
         "{name} для sBG-оттока должен быть больше 0 (параметры формы бета-распределения "
         "вероятностей оттока клиентов), получено {got}"),
+    "bdw_c_not_positive": (
+        "c of the beta-discrete-Weibull churn must be above 0 (1: a client's churn does not "
+        "change with tenure), got {got}",
+        "c для оттока по бета-дискретному Вейбуллу должен быть больше 0 (1: отток клиента не "
+        "меняется со стажем), получено {got}"),
     "table_empty": (
         "the file is empty; export the table again with a header row ({columns})",
         "файл пуст; выгрузите таблицу заново со строкой заголовка ({columns})"),
