@@ -151,3 +151,16 @@ def test_problems_read_in_russian() -> None:
     with pytest.raises(TransactionsError) as err:
         read_survivors(path)  # the columns are regular, high_end: not survivors
     assert "нет столбцов survivors" in err.value.problems[0].ru  # type: ignore[attr-defined]
+
+
+def test_a_table_that_hardly_determines_the_churn_says_so(tmp_path: Path) -> None:
+    """Half the cohort leaves each period: nothing shows mixed churn, alpha and beta run off
+    together and their intervals cannot be computed; the fit is written with a note."""
+    code, out = _run(tmp_path, _table([1024, 512, 256, 128, 64]))
+    assert code == 0, out
+    assert "the table hardly determines alpha" in out and "could not be computed" in out
+    report = json.loads((tmp_path / "out" / "retention.json").read_text())
+    mean = report["alpha"]["estimate"] / (report["alpha"]["estimate"]
+                                          + report["beta"]["estimate"])
+    assert mean == pytest.approx(0.5, abs=0.01)  # its standard error, ~1,980 exposures: 0.011
+    assert any("hardly determines" in note for note in report["data"]["notes"])

@@ -93,4 +93,5 @@ def log_scale_intervals(log_likelihood: Callable[[NDArray[np.float64]], float],
     Hessian is not invertible."""
     log_estimate = np.log(estimate)
     se = hessian_standard_errors(lambda v: log_likelihood(np.exp(v)), log_estimate)
-    return estimate * np.exp(-z * se), estimate * np.exp(z * se)
+    with np.errstate(over="ignore"):  # an interval as wide as infinity is reported as such
+        return estimate * np.exp(-z * se), estimate * np.exp(z * se)

@@ -196,7 +196,8 @@ def calibrate_survivors(table: SurvivorTable, fit_periods: int | None = None,
     if not result.fit.converged:
         raise _not_fitted(source, "sBG")
     report = result.report()
-    report["data"] = {"rows_read": table.rows_read, "notes": list(table.notes)}
+    report["data"] = {"rows_read": table.rows_read,
+                      "notes": list(table.notes) + _weak(report, sbg.PARAM_NAMES)}
     return report, _fragment(result.alpha, result.beta)
 
 
@@ -210,9 +211,27 @@ def calibrate_histories(table: HistoryTable, source: str = "table"
     if not result.fit.converged:
         raise _not_fitted(source, "BG/BB")
     report = result.report()
-    report["data"] = {"rows_read": table.rows_read, "notes": list(table.notes)}
+    report["data"] = {"rows_read": table.rows_read,
+                      "notes": list(table.notes) + _weak(report, bgbb.PARAM_NAMES)}
     p = result.params
     return report, _fragment(p.gamma, p.delta)
+
+
+# An interval wider than this factor (high / low) says the table hardly determines the parameter.
+WEAK_INTERVAL_RATIO = 100.0
+
+
+def _weak(report: dict[str, Any], names: tuple[str, ...]) -> list[str]:
+    """A note for each parameter whose 95% interval is missing (the Hessian is not invertible,
+    as when the table shows no sign of mixed churn) or spans more than `WEAK_INTERVAL_RATIO`."""
+    notes: list[str] = []
+    for name in names:
+        low, high = report[name]["low"], report[name]["high"]
+        if not (np.isfinite(low) and np.isfinite(high)) or high > WEAK_INTERVAL_RATIO * low:
+            interval = (f"{low:.3g} to {high:.3g}" if np.isfinite(low) and np.isfinite(high)
+                        else Message("could not be computed", "не удалось вычислить"))
+            notes.append(msg("retention_weak_parameter", name=name, interval=interval))
+    return notes
 
 
 def _fragment(alpha: float, beta: float) -> dict[str, Any]:

@@ -223,6 +223,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "leave it out",
         "--fit-periods относится только к --model sbg (в таблице BG/BB нет периодов, которые "
         "можно отложить); не указывайте его"),
+    "retention_weak_parameter": (
+        "the table hardly determines {name} (its 95% interval {interval}); treat the fitted "
+        "churn with care: a longer table or more clients narrows it",
+        "таблица почти не определяет {name} (его 95%-й интервал {interval}); относитесь к "
+        "оценке оттока осторожно: более длинная таблица или больше клиентов сузят его"),
     "bgbb_frequency_above_recency": (
         "frequency is above recency in {rows}: recency is the last opportunity with a "
         "transaction, so it is at least the number of transactions; check these rows",
