@@ -45,6 +45,14 @@ def test_sbg_projection_of_years_8_to_12(segment: str) -> None:
     assert np.all(np.abs(result.projection()[8:] - FH[segment][8:]) < 20)
 
 
+def test_sbg_projection_matches_an_independent_implementation() -> None:
+    """The README of jdmaturen/shifted_beta_geometric_py (an independent Python sBG) prints its
+    projection of the high-end cohort's years 8-12 from years 1-7, as shares to three digits."""
+    result = sbg.fit(FH["high_end"].to_numpy(), fit_periods=7)
+    shares = result.projection()[8:] / 1000
+    assert [round(float(v), 3) for v in shares] == [0.460, 0.436, 0.414, 0.395, 0.378]
+
+
 def test_sbg_closed_forms() -> None:
     # alpha = beta = 1: theta uniform, S(t) = 1 / (1 + t), P(T = t) = 1 / (t (t + 1)).
     t = np.arange(0, 6)
