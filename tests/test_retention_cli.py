@@ -164,3 +164,34 @@ def test_a_table_that_hardly_determines_the_churn_says_so(tmp_path: Path) -> Non
                                           + report["beta"]["estimate"])
     assert mean == pytest.approx(0.5, abs=0.01)  # its standard error, ~1,980 exposures: 0.011
     assert any("hardly determines" in note for note in report["data"]["notes"])
+
+
+TRIANGLE = ("cohort,period,survivors\n"
+            + "".join(f"2024-01,{t},{s}\n" for t, s in enumerate(REGULAR[:8]))
+            + "".join(f"2024-02,{t},{s}\n" for t, s in enumerate([500, 320, 240, 190, 165]))
+            + "2024-03,0,700\n2024-03,1,440\n")
+
+
+def test_a_triangle_of_cohorts_is_fitted_together(tmp_path: Path) -> None:
+    code, out = _run(tmp_path, TRIANGLE)
+    assert code == 0, out
+    report = json.loads((tmp_path / "out" / "retention.json").read_text())
+    assert report["cohorts"] == 3 and report["cohort_size"] == 2200
+    rows = report["projection"]
+    assert [r["cohort"] for r in rows] == ["2024-01"] * 8 + ["2024-02"] * 5 + ["2024-03"] * 2
+    assert rows[8] == {**rows[8], "period": 0, "survivors": 500, "expected": 500}
+    assert "2024-03" in out
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (TRIANGLE.replace("2024-02,3,190", "2024-02,3,250"),
+     "survivors increase from 240 in period 2 to 250 in period 3 of cohort '2024-02' (row 13)"),
+    (TRIANGLE.replace("2024-03,1,440", "2024-03,2,440"),
+     "period 1 of cohort '2024-03' is missing"),
+    (TRIANGLE.replace("2024-02,0,500", ",0,500"), "cohort is blank in row 10"),
+])
+def test_bad_triangles_name_the_cohort_and_the_row(tmp_path: Path, text: str,
+                                                   expected: str) -> None:
+    code, out = _run(tmp_path, text)
+    assert code == 2, out
+    assert expected in out, out

@@ -166,3 +166,31 @@ def test_bdw_fit_recovers_simulated_duration_dependence() -> None:
 def test_bdw_refuses_c_not_above_zero() -> None:
     with pytest.raises(ValueError, match="c of the beta-discrete-Weibull churn must be above 0"):
         sbg.bdw_survival(1.0, 1.0, 0.0, 3)
+
+
+def test_two_copies_of_a_cohort_give_the_same_estimates_and_narrower_intervals() -> None:
+    """Cohorts add their log-likelihoods: two identical cohorts double it, so the estimates stay
+    and the standard errors shrink by the square root of 2."""
+    survivors = FH["regular"].to_numpy()[:8]
+    one, two = sbg.fit(survivors), sbg.fit_cohorts([survivors, survivors])
+    np.testing.assert_allclose(two.fit.estimate, one.fit.estimate, rtol=1e-4)
+    assert two.fit.log_likelihood == pytest.approx(2 * one.fit.log_likelihood, rel=1e-9)
+    width = np.log(one.high / one.low)
+    np.testing.assert_allclose(np.log(two.high / two.low), width / np.sqrt(2), rtol=1e-2)
+
+
+def test_a_triangle_of_cohorts_recovers_simulated_parameters() -> None:
+    """Four monthly cohorts observed for 12, 9, 6 and 3 months, as a business sees them."""
+    rng = np.random.default_rng(11)
+    alpha, beta = 0.8, 3.0
+    cohorts = []
+    for months in (12, 9, 6, 3):
+        lifetimes = rng.geometric(rng.beta(alpha, beta, 3000))
+        cohorts.append([(lifetimes > t).sum() for t in range(months + 1)])
+    result = sbg.fit_cohorts(cohorts, labels=["2024-01", "2024-04", "2024-07", "2024-10"])
+    log_se = (np.log(result.high) - np.log(result.low)) / (2 * 1.959963984540054)
+    z = np.abs(np.log(result.fit.estimate) - np.log([alpha, beta])) / log_se
+    assert np.all(z < 3), z
+    rows = result.report()["projection"]
+    assert len(rows) == 13 + 10 + 7 + 4 and rows[-1]["cohort"] == "2024-10"
+    assert result.fit.n == 12_000

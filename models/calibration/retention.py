@@ -3,10 +3,11 @@
 `models.calibration.bgbb`).
 
 `read_survivors(path)` reads a CSV with the columns `period, survivors` (period 0 is the cohort's
-size); `read_histories(path)` one with `frequency, recency, n, count`. Both use the calibration's
-CSV reading (UTF-8 or cp1251, `,` `;` tab or `|` between columns, decimal commas; see
-`models.calibration.transactions.read_csv_table`) and stop with a `TransactionsError` naming the
-rows and the fix: row numbers are line numbers in the file (the header is line 1).
+size; an optional `cohort` column holds several cohorts); `read_histories(path)` one with
+`frequency, recency, n, count`. Both use the calibration's CSV reading (UTF-8 or cp1251, `,` `;`
+tab or `|` between columns, decimal commas; see `models.calibration.transactions.read_csv_table`)
+and stop with a `TransactionsError` naming the rows and the fix: row numbers are line numbers in
+the file (the header is line 1).
 `calibrate_survivors` and `calibrate_histories` fit and return what `growthsim calibrate
 retention` writes: the report (retention.json) and a tier's churn for a scenario
 (fragment.yaml).
@@ -42,6 +43,7 @@ class NumberTable:
     frame: pd.DataFrame  # the columns asked for, as floats holding whole numbers
     lines: np.ndarray  # line number in the file of each row (the header is line 1)
     notes: tuple[str, ...]
+    cohort: np.ndarray | None = None  # the `cohort` column's labels, if the table has one
 
 
 def _read_numbers(path: str | Path, columns: tuple[str, ...], delimiter: str | None,
@@ -85,54 +87,92 @@ def _read_numbers(path: str | Path, columns: tuple[str, ...], delimiter: str | N
                                 example=f"{value[fractional].iloc[0]:g}"))
             continue
         frame[col] = value.astype(float)
+    cohort = None
+    if "cohort" in raw.columns:
+        cohort = raw["cohort"].astype(str).str.strip().to_numpy()
+        blank = cohort == ""
+        if blank.any():
+            problems.append(msg("table_blank_cohort", rows=rows_text(lines[blank].tolist())))
     if problems:
         raise TransactionsError(source, problems)
-    return NumberTable(frame.reset_index(drop=True), lines, (str(fmt.note()),))
+    return NumberTable(frame.reset_index(drop=True), lines, (str(fmt.note()),), cohort)
 
 
 @dataclass(frozen=True)
 class SurvivorTable:
-    survivors: np.ndarray  # survivors at the end of periods 0, 1, ..., K
+    cohorts: tuple[np.ndarray, ...]  # each cohort's survivors at the end of periods 0..K_i
+    labels: tuple[str, ...]  # the cohorts' names; none for a table without a `cohort` column
     rows_read: int
     notes: tuple[str, ...]
 
+    @property
+    def survivors(self) -> np.ndarray:
+        """The first (or only) cohort's survivors."""
+        return self.cohorts[0]
 
-def read_survivors(path: str | Path, delimiter: str | None = None,
-                   decimal: str | None = None) -> SurvivorTable:
-    """Read and check a cohort's survivors by period (columns `period, survivors`, any order
-    of rows): periods 0, 1, ..., K each once, survivors counts that never increase, at least
-    periods 0..2. Raises `TransactionsError` naming the rows and the fix."""
-    source = str(path)
-    table = _read_numbers(path, SURVIVOR_COLUMNS, delimiter, decimal)
-    f, lines = table.frame, table.lines
-    period = f["period"].to_numpy().astype(int)
+
+def _cohort_text(label: str | None) -> Message:
+    return (Message("", "") if label is None
+            else Message(f" of cohort {label!r}", f" когорты {label!r}"))
+
+
+def _one_cohort(source: str, period: np.ndarray, survivors: np.ndarray, lines: np.ndarray,
+                label: str | None) -> np.ndarray:
+    """One cohort's survivors in period order, checked: periods 0..K each once, a cohort of
+    at least one client, survivors that never increase."""
+    where = _cohort_text(label)
     for p in np.unique(period):
         at = lines[period == p]
         if len(at) > 1:
             raise TransactionsError(source, [msg("retention_period_repeated", period=int(p),
-                                                 rows=rows_text(at.tolist()))])
+                                                 cohort=where, rows=rows_text(at.tolist()))])
     order = np.argsort(period, kind="stable")
-    period, lines = period[order], lines[order]
-    survivors = f["survivors"].to_numpy()[order]
+    period, lines, survivors = period[order], lines[order], survivors[order]
     expected = np.arange(len(period))
     if not np.array_equal(period, expected):
         gap = int(expected[np.argmax(period != expected)])
         shown = ", ".join(str(p) for p in period[:12]) + (", ..." if len(period) > 12 else "")
-        raise TransactionsError(source, [msg("retention_periods_gap", missing=gap,
+        raise TransactionsError(source, [msg("retention_periods_gap", missing=gap, cohort=where,
                                              periods=shown)])
     if survivors[0] <= 0:
         raise TransactionsError(source, [msg("retention_empty_cohort", row=int(lines[0]),
-                                             got=f"{survivors[0]:g}")])
+                                             cohort=where, got=f"{survivors[0]:g}")])
     rises = np.flatnonzero(np.diff(survivors) > 0)
     if rises.size:
-        problems: list[str] = [
+        raise TransactionsError(source, [
             msg("retention_survivors_increase", before=f"{survivors[i]:g}", p0=int(i),
-                after=f"{survivors[i + 1]:g}", p1=int(i + 1), row=int(lines[i + 1]))
-            for i in rises[:10]]
-        raise TransactionsError(source, problems)
-    if len(survivors) < 3:
-        raise TransactionsError(source, [msg("retention_too_short", got=len(survivors) - 1)])
-    return SurvivorTable(survivors, len(f), table.notes)
+                after=f"{survivors[i + 1]:g}", p1=int(i + 1), cohort=where,
+                row=int(lines[i + 1]))
+            for i in rises[:10]])
+    return np.asarray(survivors, dtype=float)
+
+
+def read_survivors(path: str | Path, delimiter: str | None = None,
+                   decimal: str | None = None) -> SurvivorTable:
+    """Read and check survivors by period (columns `period, survivors`, rows in any order):
+    periods 0, 1, ..., K each once, survivors counts that never increase, at least periods
+    0..2. With a `cohort` column the table holds several cohorts (a triangle: each its own
+    periods 0..K_i), fitted together. Raises `TransactionsError` naming the rows and the fix."""
+    source = str(path)
+    table = _read_numbers(path, SURVIVOR_COLUMNS, delimiter, decimal)
+    f, lines = table.frame, table.lines
+    period = f["period"].to_numpy().astype(np.int64)
+    survivors = f["survivors"].to_numpy()
+    if table.cohort is None:
+        cohorts: tuple[np.ndarray, ...] = (_one_cohort(source, period, survivors, lines, None),)
+        labels: tuple[str, ...] = ()
+    else:
+        names = table.cohort
+        labels = tuple(dict.fromkeys(names))  # in the order of the file
+        cohorts = tuple(_one_cohort(source, period[names == name], survivors[names == name],
+                                    lines[names == name], name) for name in labels)
+    longest = max(len(c) for c in cohorts)
+    if longest < 3:
+        label = None if not labels else labels[0]
+        raise TransactionsError(source, [msg("retention_too_short", got=longest - 1,
+                                             cohort=_cohort_text(label if len(cohorts) == 1
+                                                                 else None))])
+    return SurvivorTable(cohorts, labels, len(f), table.notes)
 
 
 @dataclass(frozen=True)
@@ -174,14 +214,14 @@ def _not_fitted(source: str, model: str) -> TransactionsError:
 def check_fit_periods(table: SurvivorTable, fit_periods: int | None, source: str) -> int:
     """The number of periods to fit (default: all), or a `TransactionsError` saying why the
     table cannot be fitted on them (a count outside 2..K, no churn, or nobody left)."""
-    last = len(table.survivors) - 1
+    last = max(len(c) for c in table.cohorts) - 1
     k = last if fit_periods is None else fit_periods
     if not 2 <= k <= last:
         raise TransactionsError(source, [msg("retention_fit_periods", got=k, last=last)])
-    used = table.survivors[:k + 1]
-    if used[-1] == used[0]:
+    used = [c[:k + 1] for c in table.cohorts if len(c) > 1]
+    if all(c[-1] == c[0] for c in used):
         raise TransactionsError(source, [msg("retention_no_churn", k=k)])
-    if used[1] == 0:
+    if all(c[1] == 0 for c in used):
         raise TransactionsError(source, [msg("retention_all_left", period=1)])
     return k
 
@@ -192,7 +232,7 @@ def calibrate_survivors(table: SurvivorTable, fit_periods: int | None = None,
     period, and a tier's churn `monthly_churn: {sbg: {alpha, beta}}` (the table's periods are
     taken as months)."""
     k = check_fit_periods(table, fit_periods, source)
-    result = sbg.fit(table.survivors, k)
+    result = sbg.fit_cohorts(table.cohorts, k, labels=table.labels)
     if not result.fit.converged:
         raise _not_fitted(source, "sBG")
     report = result.report()

@@ -25,6 +25,7 @@ client grows more loyal with tenure, c > 1 less. `fit(..., model="bdw")` estimat
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,14 +133,20 @@ def bdw_log_likelihood(alpha: float, beta: float, c: float, survivors: ArrayLike
 
 @dataclass(frozen=True)
 class SBGFit:
-    """A fitted sBG (or BdW, with its c): the estimates, their 95% intervals, and the data they
-    came from."""
+    """A fitted sBG (or BdW, with its c): the estimates, their 95% intervals, and the cohorts
+    they came from (one, or several sharing alpha and beta)."""
 
     fit: FitResult
     low: Array  # 95% interval, symmetric in the log parameters
     high: Array
-    survivors: Array  # the whole table, periods 0..len-1
+    cohorts: tuple[Array, ...]  # each cohort's whole table, periods 0..len-1
     fit_periods: int  # periods 1..fit_periods were fitted; the rest is a holdout
+    labels: tuple[str, ...] = ()  # the cohorts' names; none for a single unnamed cohort
+
+    @property
+    def survivors(self) -> Array:
+        """The first (or only) cohort's table."""
+        return self.cohorts[0]
 
     @property
     def alpha(self) -> float:
@@ -161,9 +168,10 @@ class SBGFit:
     def survival(self, t: ArrayLike) -> Array:
         return bdw_survival(self.alpha, self.beta, self.c, t)
 
-    def projection(self) -> Array:
-        """Expected survivors of every period of the table: s_0 S(t)."""
-        return self.survivors[0] * self.survival(np.arange(len(self.survivors)))
+    def projection(self, cohort: int = 0) -> Array:
+        """Expected survivors of every period of a cohort's table: s_0 S(t)."""
+        table = self.cohorts[cohort]
+        return table[0] * self.survival(np.arange(len(table)))
 
     def report(self) -> dict[str, Any]:
         """For retention.json: each parameter with its 95% interval under the paper's name, the
@@ -171,31 +179,37 @@ class SBGFit:
         params = {name: {"estimate": float(est), "low": float(lo), "high": float(hi)}
                   for name, est, lo, hi in zip(self.fit.names, self.fit.estimate, self.low,
                                                self.high, strict=True)}
-        expected = self.projection()
-        s = self.survival(np.arange(len(self.survivors)))
+        longest = max(len(c) for c in self.cohorts)
+        s = self.survival(np.arange(longest))
         sbg = self.model == "sbg"
+
+        def rows(i: int) -> list[dict[str, Any]]:
+            named = {"cohort": self.labels[i]} if self.labels else {}
+            return [{**named, "period": t, "survivors": float(n), "expected": float(e),
+                     "fitted": bool(1 <= t <= self.fit_periods),
+                     "retention_rate": None if t == 0 else float(s[t] / s[t - 1])}
+                    for t, (n, e) in enumerate(zip(self.cohorts[i], self.projection(i),
+                                                   strict=True))]
+
         return {
             "model": self.model,
             "reference": REFERENCE if sbg else BDW_REFERENCE,
             **params,
             "interval": "95%, symmetric in the log parameters (Hessian of the log-likelihood)",
             "log_likelihood": self.fit.log_likelihood,
-            "cohort_size": float(self.survivors[0]),
+            "cohort_size": float(sum(c[0] for c in self.cohorts)),
+            "cohorts": len(self.cohorts),
             "fit_periods": self.fit_periods,
             "mean_churn": self.alpha / (self.alpha + self.beta),
             "expected_lifetime_periods": (expected_lifetime(self.alpha, self.beta) if sbg
                                           else None),
-            "projection": [
-                {"period": t, "survivors": float(n), "expected": float(e),
-                 "fitted": bool(1 <= t <= self.fit_periods),
-                 "retention_rate": None if t == 0 else float(s[t] / s[t - 1])}
-                for t, (n, e) in enumerate(zip(self.survivors, expected, strict=True))],
+            "projection": [row for i in range(len(self.cohorts)) for row in rows(i)],
         }
 
 
 def fit(survivors: ArrayLike, fit_periods: int | None = None, model: str = "sbg") -> SBGFit:
     """Maximum-likelihood sBG (or BdW) fit to a cohort's survivors at the end of periods 0, 1,
-    ..., K.
+    ..., K (`fit_cohorts` for several cohorts).
 
     Parameters
     ----------
@@ -214,19 +228,41 @@ def fit(survivors: ArrayLike, fit_periods: int | None = None, model: str = "sbg"
         when the optimiser failed or an estimate ran into the edge of its range (no client
         left, or all left in the first period: then the data do not identify alpha and beta).
     """
-    s = np.asarray(survivors, dtype=float)
-    k = len(s) - 1 if fit_periods is None else int(fit_periods)
-    if not 2 <= k <= len(s) - 1:
-        raise ValueError(f"fit_periods must be between 2 and {len(s) - 1}, got {k}")
-    used = s[:k + 1]
+    return fit_cohorts([survivors], fit_periods, model)
+
+
+def fit_cohorts(cohorts: Sequence[ArrayLike], fit_periods: int | None = None,
+                model: str = "sbg", labels: Sequence[str] = ()) -> SBGFit:
+    """Maximum-likelihood sBG (or BdW) fit to several cohorts sharing alpha and beta (and c):
+    the log-likelihood is the sum of the cohorts', each over its own periods (a triangle: later
+    cohorts have fewer periods).
+
+    Parameters
+    ----------
+    cohorts
+        Each cohort's survivors at the end of periods 0, 1, ..., K_i (K_i >= 0).
+    fit_periods
+        Fit on periods 1..fit_periods of each cohort (default: all); between 2 and the longest
+        cohort's last period.
+    model
+        "sbg" (alpha, beta) or "bdw" (alpha, beta, c).
+    labels
+        The cohorts' names, for the report (none: one unnamed cohort).
+    """
+    tables = tuple(np.asarray(c, dtype=float) for c in cohorts)
+    last = max(len(c) for c in tables) - 1
+    k = last if fit_periods is None else int(fit_periods)
+    if not 2 <= k <= last:
+        raise ValueError(f"fit_periods must be between 2 and {last}, got {k}")
+    parts = [c[:k + 1] for c in tables if len(c) > 1]  # a lone period 0 tells nothing
     if model not in ("sbg", "bdw"):
         raise ValueError(f"model must be 'sbg' or 'bdw', got {model!r}")
     names = PARAM_NAMES if model == "sbg" else BDW_PARAM_NAMES
 
     def ll(p: Array) -> float:
         if model == "sbg":
-            return log_likelihood(float(p[0]), float(p[1]), used)
-        return bdw_log_likelihood(float(p[0]), float(p[1]), float(p[2]), used)
+            return sum(log_likelihood(float(p[0]), float(p[1]), c) for c in parts)
+        return sum(bdw_log_likelihood(float(p[0]), float(p[1]), float(p[2]), c) for c in parts)
 
     def negative(log_params: Array) -> float:
         with np.errstate(all="ignore"):
@@ -240,7 +276,7 @@ def fit(survivors: ArrayLike, fit_periods: int | None = None, model: str = "sbg"
     else:
         # From the sBG's estimates with c = 1 (the BdW nests the sBG), by the simplex: the BdW
         # surface is flat along c where few periods are fitted, and gradient steps overshoot.
-        start = np.append(np.log(fit(s, k).fit.estimate), 0.0)
+        start = np.append(np.log(fit_cohorts(tables, k).fit.estimate), 0.0)
         res = optimize.minimize(negative, start, method="Nelder-Mead",
                                 options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 20_000,
                                          "maxfev": 20_000})
@@ -249,6 +285,6 @@ def fit(survivors: ArrayLike, fit_periods: int | None = None, model: str = "sbg"
     at_edge = bool(np.any(np.abs(res.x) > _LOG_BOUND - 0.5))
     se = hessian_standard_errors(ll, estimate)
     low, high = log_scale_intervals(ll, estimate)
-    result = FitResult(names, estimate, se, -float(res.fun), int(used[0]),
+    result = FitResult(names, estimate, se, -float(res.fun), int(sum(c[0] for c in parts)),
                        bool(res.success) and not at_edge, int(res.nfev), seconds)
-    return SBGFit(result, low, high, s, k)
+    return SBGFit(result, low, high, tables, k, tuple(labels))

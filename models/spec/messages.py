@@ -168,31 +168,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "table_negative": (
         "{column} in {rows} is below 0 (e.g. {example}); it counts clients or periods",
         "{column} в {rows} меньше 0 (например, {example}); это число клиентов или периодов"),
+    "table_blank_cohort": (
+        "cohort is blank in {rows}; name each row's cohort (e.g. its first month, 2024-01)",
+        "cohort не заполнен в {rows}; укажите когорту каждой строки (например, её первый "
+        "месяц, 2024-01)"),
     "retention_period_repeated": (
-        "period {period} appears more than once ({rows}); keep one row per period",
-        "период {period} встречается больше одного раза ({rows}); оставьте по одной строке на "
-        "период"),
+        "period {period}{cohort} appears more than once ({rows}); keep one row per period",
+        "период {period}{cohort} встречается больше одного раза ({rows}); оставьте по одной "
+        "строке на период"),
     "retention_periods_gap": (
-        "the periods must run 0, 1, 2, ... without gaps; period {missing} is missing (the "
-        "table has {periods}); add its row",
-        "периоды должны идти 0, 1, 2, ... без пропусков; нет периода {missing} (в таблице: "
-        "{periods}); добавьте его строку"),
+        "the periods must run 0, 1, 2, ... without gaps; period {missing}{cohort} is missing "
+        "(the table has {periods}); add its row",
+        "периоды должны идти 0, 1, 2, ... без пропусков; нет периода {missing}{cohort} (в "
+        "таблице: {periods}); добавьте его строку"),
     "retention_empty_cohort": (
-        "survivors in period 0 (row {row}) is the cohort's size and must be above 0, got {got}",
-        "survivors в периоде 0 (строка {row}) — размер когорты, он должен быть больше 0, "
-        "получено {got}"),
+        "survivors in period 0{cohort} (row {row}) is the cohort's size and must be above 0, "
+        "got {got}",
+        "survivors в периоде 0{cohort} (строка {row}) — размер когорты, он должен быть больше "
+        "0, получено {got}"),
     "retention_survivors_increase": (
-        "survivors increase from {before} in period {p0} to {after} in period {p1} (row "
-        "{row}): a cohort can only lose clients, so each period's survivors must be at most the "
-        "previous period's; check the row (new clients belong to a new cohort)",
-        "survivors растёт с {before} в периоде {p0} до {after} в периоде {p1} (строка {row}): "
-        "когорта может только терять клиентов, поэтому в каждом периоде клиентов не больше, "
-        "чем в предыдущем; проверьте строку (новые клиенты — это новая когорта)"),
+        "survivors increase from {before} in period {p0} to {after} in period {p1}{cohort} "
+        "(row {row}): a cohort can only lose clients, so each period's survivors must be at "
+        "most the previous period's; check the row (new clients belong to a new cohort)",
+        "survivors растёт с {before} в периоде {p0} до {after} в периоде {p1}{cohort} (строка "
+        "{row}): когорта может только терять клиентов, поэтому в каждом периоде клиентов не "
+        "больше, чем в предыдущем; проверьте строку (новые клиенты — это новая когорта)"),
     "retention_too_short": (
-        "the table has {got} period(s) after period 0; fitting the two sBG parameters needs at "
-        "least 2 (periods 0, 1, 2): add later periods",
-        "в таблице {got} период(а) после периода 0; для оценки двух параметров sBG нужно не "
-        "меньше 2 (периоды 0, 1, 2): добавьте более поздние периоды"),
+        "the table has {got} period(s) after period 0{cohort}; fitting the two sBG parameters "
+        "needs at least 2 (periods 0, 1, 2): add later periods",
+        "в таблице {got} период(а) после периода 0{cohort}; для оценки двух параметров sBG "
+        "нужно не меньше 2 (периоды 0, 1, 2): добавьте более поздние периоды"),
     "retention_fit_periods": (
         "--fit-periods {got} must be between 2 and {last} (the table's last period); give a "
         "number in that range or leave it out to fit all periods",

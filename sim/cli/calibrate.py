@@ -266,8 +266,8 @@ class RetentionModel(StrEnum):
 @app.command()
 def retention(
     csv: Annotated[Path, typer.Argument(help="a retention table with a header: period, "
-                                        "survivors (sbg) or frequency, recency, n, count "
-                                        "(bgbb)")],
+                                        "survivors and optionally cohort (sbg) or frequency, "
+                                        "recency, n, count (bgbb)")],
     model: Annotated[RetentionModel, typer.Option(
         help="sbg: a cohort's survivors by period (period 0 is the cohort's size); bgbb: "
         "customers' transactions at repeat opportunities")] = RetentionModel.sbg,
@@ -318,10 +318,12 @@ def retention(
     if model is RetentionModel.sbg:
         proj = Table(title=f"survivors: actual and expected (fitted on periods 1.."
                      f"{report['fit_periods']})")
-        for col in ("period", "actual", "expected", ""):
+        named = any("cohort" in row for row in report["projection"])
+        for col in (("cohort",) if named else ()) + ("period", "actual", "expected", ""):
             proj.add_column(col)
         for row in report["projection"]:
-            proj.add_row(str(row["period"]), f"{row['survivors']:,.0f}",
+            proj.add_row(*((escape(row["cohort"]),) if named else ()), str(row["period"]),
+                         f"{row['survivors']:,.0f}",
                          f"{row['expected']:,.1f}",
                          "" if row["fitted"] or row["period"] == 0 else "projected")
         console.print(proj)
