@@ -30,7 +30,7 @@ def test_sbg_fitted_on_seven_years_gives_the_papers_estimates(segment: str) -> N
 
 @pytest.mark.parametrize("segment", ["regular", "high_end"])
 def test_sbg_projection_of_years_8_to_12(segment: str) -> None:
-    """The paper shows its projections for years 8-12 in a figure, not as numbers, so the
+    """The paper's projections for years 8-12 were not available as numbers to type in, so the
     check is against the closed form S(t) = B(alpha, beta + t) / B(alpha, beta) at the
     published (rounded) estimates: the projection agrees to a tenth of a customer in 1,000."""
     from scipy.special import beta as B
