@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from models.calibration import bgbb, sbg
+from models.calibration.mle import Z95
 
 DATA = Path(__file__).parent / "data"
 FH = pd.read_csv(DATA / "fader_hardie_2007_retention.csv")
@@ -77,7 +78,7 @@ def test_sbg_fit_recovers_simulated_parameters_within_its_interval() -> None:
     lifetimes = rng.geometric(rng.beta(alpha, beta, n))
     survivors = np.array([(lifetimes > t).sum() for t in range(11)])
     result = sbg.fit(survivors)
-    log_se = (np.log(result.high) - np.log(result.low)) / (2 * 1.959963984540054)
+    log_se = (np.log(result.high) - np.log(result.low)) / (2 * Z95)
     z = np.abs(np.log(result.fit.estimate) - np.log([alpha, beta])) / log_se
     assert np.all(z < 3), z
 
@@ -158,7 +159,7 @@ def test_bdw_fit_recovers_simulated_duration_dependence() -> None:
     lifetimes = np.floor((np.log(rng.random(n)) / np.log1p(-theta)) ** (1 / c)) + 1
     survivors = np.array([(lifetimes > t).sum() for t in range(13)])
     result = sbg.fit(survivors, model="bdw")
-    log_se = (np.log(result.high) - np.log(result.low)) / (2 * 1.959963984540054)
+    log_se = (np.log(result.high) - np.log(result.low)) / (2 * Z95)
     z = np.abs(np.log(result.fit.estimate) - np.log([alpha, beta, c])) / log_se
     assert np.all(z < 3), (result.fit.estimate, z)
 
@@ -188,7 +189,7 @@ def test_a_triangle_of_cohorts_recovers_simulated_parameters() -> None:
         lifetimes = rng.geometric(rng.beta(alpha, beta, 3000))
         cohorts.append([(lifetimes > t).sum() for t in range(months + 1)])
     result = sbg.fit_cohorts(cohorts, labels=["2024-01", "2024-04", "2024-07", "2024-10"])
-    log_se = (np.log(result.high) - np.log(result.low)) / (2 * 1.959963984540054)
+    log_se = (np.log(result.high) - np.log(result.low)) / (2 * Z95)
     z = np.abs(np.log(result.fit.estimate) - np.log([alpha, beta])) / log_se
     assert np.all(z < 3), z
     rows = result.report()["projection"]
