@@ -1,0 +1,192 @@
+"""Value of information (sim/experiments/voi.py): the estimators against closed forms on
+synthetic samples (no simulation), their standard errors against the spread of repeated
+estimates, the cases with a known answer (a parameter nothing depends on, a dominant bet, no
+decision), and the parameter values a comparison exposes being the ones it ran on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from scipy.stats import norm
+
+from models.load import load_scenario
+from sim.experiments import compare as compare_module
+from sim.experiments.compare import compare_bets
+from sim.experiments.voi import evpi, evppi, from_comparison, value_of_information
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _two_option_evpi(mu: float, sigma: float) -> float:
+    """EVPI of choosing between 0 and D ~ N(mu, sigma^2)."""
+    return sigma * norm.pdf(mu / sigma) - abs(mu) * norm.cdf(-abs(mu) / sigma)
+
+
+@pytest.mark.parametrize(("mu", "sigma", "seed"), [(0.3, 1.3, 1), (-0.8, 2.0, 2), (0.0, 1.0, 3),
+                                                   (2.5, 1.0, 4)])
+def test_evpi_of_two_gaussian_options_is_the_closed_form(mu: float, sigma: float,
+                                                         seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    d = rng.normal(mu, sigma, 4000)
+    base = rng.normal(10.0, 3.0, 4000)  # a level both options share: EVPI does not see it
+    got = evpi(np.column_stack([base, base + d]))
+    truth = _two_option_evpi(mu, sigma)
+    assert got.se > 0
+    assert abs(got.estimate - truth) < 3 * got.se, (got, truth)
+
+
+def test_evpi_standard_error_matches_the_spread_of_repeated_estimates() -> None:
+    rng = np.random.default_rng(7)
+    estimates, ses = [], []
+    for _ in range(40):
+        d = rng.normal(0.2, 1.0, 800)
+        e = evpi(np.column_stack([np.zeros_like(d), d]), resamples=100)
+        estimates.append(e.estimate)
+        ses.append(e.se)
+    ratio = np.std(estimates, ddof=1) / np.mean(ses)
+    # the SD of 40 estimates is itself uncertain by about 11%: 0.65-1.5 holds a right SE
+    assert 0.65 < ratio < 1.5, ratio
+
+
+def _sample(n: int = 2000, seed: int = 5) -> dict[str, np.ndarray]:
+    """B - A = theta1 + noise; theta2 moves nothing; C is worse by 1 and noisier."""
+    rng = np.random.default_rng(seed)
+    theta1, theta2 = rng.normal(0.3, 1.0, n), rng.uniform(0.0, 10.0, n)
+    a = rng.normal(5.0, 1.0, n)
+    b = a + theta1 + rng.normal(0.0, 1.0, n)
+    c = a - 1.0 + rng.normal(0.0, 2.0, n)
+    return {"npv": np.column_stack([a, b, c]), "theta1": theta1, "theta2": theta2}
+
+
+def test_evppi_of_the_parameter_the_choice_hangs_on_is_its_closed_form() -> None:
+    s = _sample()
+    got = evppi(s["npv"][:, :2], s["theta1"])
+    # E[B - A | theta1] = theta1 ~ N(0.3, 1): the two-option formula with sigma 1
+    truth = _two_option_evpi(0.3, 1.0)
+    assert abs(got.estimate - truth) < 3 * got.se, (got, truth)
+    # and learning theta1 alone is worth less than learning everything (the noise too)
+    assert got.estimate < evpi(s["npv"][:, :2]).estimate
+
+
+def test_evppi_of_a_parameter_no_outcome_depends_on_is_zero_within_its_error() -> None:
+    for seed in (5, 6, 7):
+        s = _sample(seed=seed)
+        got = evppi(s["npv"], s["theta2"])
+        assert 0.0 <= got.estimate <= 3 * got.se + 1e-12, (seed, got)
+        assert got.estimate < 0.05 * evpi(s["npv"]).estimate
+
+
+def test_evppi_never_exceeds_evpi_beyond_its_error() -> None:
+    s = _sample(seed=11)
+    total = evpi(s["npv"])
+    cases = {"theta1": s["theta1"], "theta2": s["theta2"],
+             "both": np.column_stack([s["theta1"], s["theta2"]]),
+             # a parameter that is the whole difference: EVPPI = EVPI
+             "everything": s["npv"][:, 1] - s["npv"][:, 0]}
+    for name, theta in cases.items():
+        got = evppi(s["npv"][:, :2] if name == "everything" else s["npv"], theta)
+        bound = evpi(s["npv"][:, :2]) if name == "everything" else total
+        assert got.estimate <= bound.estimate + 3 * np.hypot(got.se, bound.se), name
+    whole = evppi(s["npv"][:, :2], cases["everything"])
+    assert whole.estimate == pytest.approx(evpi(s["npv"][:, :2]).estimate, rel=0.05)
+
+
+def test_a_group_with_the_parameter_is_worth_what_the_parameter_is() -> None:
+    s = _sample(seed=12)
+    one = evppi(s["npv"], s["theta1"])
+    group = evppi(s["npv"], np.column_stack([s["theta1"], s["theta2"]]))
+    assert abs(group.estimate - one.estimate) < 3 * np.hypot(group.se, one.se)
+    assert group.estimate > 10 * group.se  # and clearly worth something
+
+
+def test_a_bet_best_in_every_draw_leaves_nothing_to_learn() -> None:
+    rng = np.random.default_rng(3)
+    a = rng.normal(0.0, 5.0, 500)
+    theta = rng.normal(size=500)
+    npv = np.column_stack([a, a + 2.0 + rng.exponential(1.0, 500) + theta ** 2, a - 1.0])
+    assert evpi(npv).estimate == 0.0
+    assert evpi(npv).se == 0.0
+    assert evppi(npv, theta).estimate == 0.0
+
+
+def test_one_alternative_is_no_decision() -> None:
+    npv = np.random.default_rng(1).normal(size=(100, 1))
+    assert evpi(npv).estimate == 0.0
+    assert evppi(npv, np.arange(100.0)).estimate == 0.0
+    raw = yaml.safe_load((ROOT / "scenarios" / "b2b_services.yaml").read_text("utf-8"))
+    raw["bets"] = []
+    spec = load_scenario(raw)
+    result = value_of_information(spec, replications=20)
+    assert not result.decision and "no_decision" in result.notes
+    assert result.evpi.estimate == 0.0 and result.replications == 0  # nothing was run
+    assert set(result.evppi) == {
+        "segments.enterprise.committee_delay_days", "channels.yandex_direct.max_leads",
+        "journey.first_contact_conversion", "journey.follow_up.conversion_per_touch",
+        "tiers.monthly_service.monthly_churn"}
+    assert all(e.estimate == 0.0 for e in result.evppi.values())
+
+
+def test_bad_input_to_the_estimators_is_named() -> None:
+    with pytest.raises(ValueError, match="theta has 3 rows, npv 4"):
+        evppi(np.zeros((4, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match="missing or infinite"):
+        evpi(np.array([[1.0, np.nan], [0.0, 1.0]]))
+    spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
+    with pytest.raises(ValueError, match="at least 20"):
+        value_of_information(spec, replications=5)
+
+
+def _short_b2b() -> Any:
+    raw = yaml.safe_load((ROOT / "scenarios" / "b2b_services.yaml").read_text("utf-8"))
+    raw["horizon_months"] = 6
+    raw["goal"]["deadline_month"] = 6
+    return load_scenario(raw)
+
+
+def test_the_parameter_values_exposed_are_those_the_comparison_ran_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = _short_b2b()
+    seen: dict[int, dict[str, float]] = {}
+    own: dict[tuple[int, str], dict[str, float]] = {}
+    run, draw = compare_module.run_alternatives, compare_module.draw_bet_values
+
+    def recording_run(spec: Any, alts: Any, index: int, values: dict[str, float], *args: Any,
+                      **kwargs: Any) -> Any:
+        seen[index] = dict(values)
+        return run(spec, alts, index, values, *args, **kwargs)
+
+    def recording_draw(bet: Any, seed: int, index: int) -> dict[str, float]:
+        out = draw(bet, seed, index)
+        own[(index, bet.name)] = out
+        return out
+
+    monkeypatch.setattr(compare_module, "run_alternatives", recording_run)
+    monkeypatch.setattr(compare_module, "draw_bet_values", recording_draw)
+    # two rounds (3 then 6 replications): the second round's draws come from its own stream
+    cmp = compare_bets(spec, ["more_ads", "follow_up_and_crm"], 3, seed=4, workers=1,
+                       until_settled=True, max_replications=6)
+    monkeypatch.undo()
+    frame = cmp.parameter_values()
+    assert len(frame) == cmp.replications == len(seen)
+    assert cmp.rounds == [3, 3]
+    for i, values in seen.items():
+        for path, value in values.items():
+            assert frame.loc[i, path] == value
+        assert frame.loc[i, "bets.follow_up_and_crm.changes.2.scale"] == own[
+            (i, "follow_up_and_crm")]["changes.2.scale"]
+    # the baseline's draws vary, and the bet's own uncertain effect is a parameter too
+    assert frame["journey.follow_up.conversion_per_touch"].nunique() == cmp.replications
+    voi = from_comparison(cmp, resamples=20)
+    assert voi.parameters["bets.follow_up_and_crm.changes.2.scale"] == {
+        "lever": "conversion", "stage": "follow_up",
+        "acts_on": "journey.follow_up.conversion_per_touch"}
+    assert set(voi.groups) == {"lever", "stage"}
+    assert {"conversion", "leads", "frequency"} <= set(voi.groups["lever"])
+    # and recording changed nothing: the same comparison again gives the same table
+    again = compare_bets(spec, ["more_ads", "follow_up_and_crm"], 3, seed=4, workers=1,
+                         until_settled=True, max_replications=6)
+    assert again.table().equals(cmp.table())
