@@ -5,6 +5,7 @@ decision), and the parameter values a comparison exposes being the ones it ran o
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,67 @@ def test_the_parameter_values_exposed_are_those_the_comparison_ran_on(
     again = compare_bets(spec, ["more_ads", "follow_up_and_crm"], 3, seed=4, workers=1,
                          until_settled=True, max_replications=6)
     assert again.table().equals(cmp.table())
+
+
+def test_the_command_writes_voi_json_and_says_what_is_wrong_with_bad_input(
+        tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli.main import app
+
+    raw = yaml.safe_load((ROOT / "scenarios" / "b2b_services.yaml").read_text("utf-8"))
+    raw["horizon_months"] = 6
+    raw["goal"]["deadline_month"] = 6
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    runner = CliRunner()
+    out = tmp_path / "out"
+
+    def run(*extra: str, target: Path = out, path: Path = scenario) -> Any:
+        return runner.invoke(app, ["value-of-information", str(path), "--workers", "1",
+                                   "--seed", "3", "--out", str(target), *extra])
+
+    done = run("--bets", "more_ads,follow_up_and_crm", "--reps", "20", "--lang", "ru")
+    assert done.exit_code == 0, done.output
+    assert "Сколько стоит узнать больше до выбора" in done.output
+    doc = json.loads((out / "voi.json").read_text(encoding="utf-8"))
+    assert doc["alternatives"] == ["baseline", "more_ads", "follow_up_and_crm"]
+    assert doc["currency"] == "RUB" and doc["provenance"]["replications"] == 20
+    assert set(doc["evpi"]) == {"estimate", "se"}
+    uncertain = {"segments.enterprise.committee_delay_days", "channels.yandex_direct.max_leads",
+                 "journey.first_contact_conversion", "journey.follow_up.conversion_per_touch",
+                 "tiers.monthly_service.monthly_churn", "bets.follow_up_and_crm.changes.2.scale"}
+    assert set(doc["evppi"]) == uncertain
+    assert set(doc["groups"]) == {"lever", "stage"}
+    assert "follow_up" in doc["groups"]["stage"] and "leads" in doc["groups"]["lever"]
+    evpi_value = doc["evpi"]["estimate"]
+    for entry in [*doc["evppi"].values(), *doc["groups"]["lever"].values(),
+                  *doc["groups"]["stage"].values()]:
+        assert set(entry) == {"estimate", "se"} and entry["se"] >= 0
+        assert 0 <= entry["estimate"] <= evpi_value + 3 * (entry["se"] + doc["evpi"]["se"])
+    assert any("Знать" in line or "допущение" in line for line in doc["summary"]["ru"])
+    assert doc["names"]["journey.follow_up.conversion_per_touch"]["ru"] == "Конверсия касания"
+    # the same seed gives the same file
+    again = run("--bets", "more_ads,follow_up_and_crm", "--reps", "20", target=tmp_path / "b")
+    assert again.exit_code == 0, again.output
+    twin = json.loads((tmp_path / "b" / "voi.json").read_text(encoding="utf-8"))
+    assert twin["evpi"] == doc["evpi"] and twin["evppi"] == doc["evppi"]
+
+    # bad input: exit 2, a message naming what and how to fix, nothing written
+    bad = tmp_path / "bad"
+    unknown = run("--bets", "more_ads,no_such_bet", target=bad)
+    assert unknown.exit_code == 2
+    assert "no_such_bet" in unknown.output and "known bets" in unknown.output
+    few = run("--reps", "5", target=bad)
+    assert few.exit_code == 2 and "--reps" in few.output
+    raw["bets"] = []
+    lonely = tmp_path / "no_bets.yaml"
+    lonely.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    alone = run(path=lonely, target=bad)
+    assert alone.exit_code == 2
+    assert "only one option" in alone.output and "is 0" in alone.output
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    unwritable = run("--reps", "20", "--bets", "more_ads", target=blocked)
+    assert unwritable.exit_code == 2 and "a_file" in unwritable.output
+    assert not bad.exists()

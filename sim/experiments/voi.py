@@ -21,10 +21,11 @@ NPV of profit of alternative a in a replication:
   better (so a parameter nothing depends on gets 0). A group: a quadratic in the group's
   parameters with their pairwise products, ridge-penalised the same way.
 
-Monte Carlo standard errors are bootstrap standard deviations over replications (the whole
-estimate, smoothing choice included, recomputed on each resample of the replications, with a
-fixed stream: the report is reproducible). A regression estimate of EVPPI is biased upwards by
-the regression's own noise by about its standard error; EVPPI <= EVPI holds up to that error.
+Monte Carlo standard errors are Bayesian-bootstrap standard deviations over replications (the
+whole estimate, smoothing choice included, recomputed with the replications weighted by Exp(1)
+draws, from a fixed stream: the report is reproducible). A regression estimate of EVPPI is
+biased upwards by the regression's own noise, by about its standard error; EVPPI <= EVPI holds
+up to that error.
 
 Every figure is in the scenario's money, on NPV of profit, per decision (not per month).
 """
@@ -85,19 +86,23 @@ def _relative(values: np.ndarray) -> np.ndarray:
     return values - values[:, [int(np.argmax(values.mean(axis=0)))]]
 
 
-def _value(gains: np.ndarray) -> float:
+def _value(gains: np.ndarray, weights: np.ndarray | None = None) -> float:
     """mean max(0, max_a gain_a) - max(0, max_a mean gain_a): the expected gain of choosing
-    per row over choosing once on the means (rows: replications, columns: alternatives)."""
+    per row over choosing once on the means (rows: replications, columns: alternatives; means
+    weighted by `weights` when given)."""
     if gains.shape[1] == 0:
         return 0.0
-    per_row = np.maximum(gains.max(axis=1), 0.0).mean()
-    now = max(0.0, float(gains.mean(axis=0).max()))
+    per_row = np.average(np.maximum(gains.max(axis=1), 0.0), weights=weights)
+    now = max(0.0, float(np.average(gains, axis=0, weights=weights).max()))
     return max(0.0, float(per_row) - now)
 
 
 def _resamples(n: int, resamples: int) -> np.ndarray:
+    """Weights of the Bayesian bootstrap (Rubin 1981): each resample weighs the replications
+    by independent Exp(1) draws. Unlike resampling rows it makes no tied copies, which would
+    lead cross-validation to follow the noise of the duplicated rows."""
     rng = np.random.default_rng(_BOOTSTRAP_STREAM)
-    return rng.integers(0, n, size=(resamples, n))
+    return rng.exponential(1.0, size=(resamples, n))
 
 
 def evpi(npv: np.ndarray, resamples: int = RESAMPLES) -> Estimate:
@@ -121,7 +126,7 @@ def evpi(npv: np.ndarray, resamples: int = RESAMPLES) -> Estimate:
         return Estimate(0.0, 0.0)
     gains = _relative(values)
     estimate = _value(gains)
-    boot = [_value(gains[idx]) for idx in _resamples(len(gains), resamples)]
+    boot = [_value(gains, weights) for weights in _resamples(len(gains), resamples)]
     return Estimate(estimate, float(np.std(boot, ddof=1)) if resamples > 1 else math.nan)
 
 
@@ -167,18 +172,22 @@ def group_design(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return design, penalty
 
 
-def _smoothed(design: np.ndarray, penalty: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The fitted values of each column of `y` on `design`: penalised least squares with the
-    penalty chosen by generalised cross-validation among `_LAMBDAS`, or the column's mean when
-    that has the lower GCV score."""
+def _smoothed(design: np.ndarray, penalty: np.ndarray, y: np.ndarray,
+              weights: np.ndarray | None = None) -> np.ndarray:
+    """The fitted values of each column of `y` on `design`: penalised (weighted) least squares
+    with the penalty chosen by generalised cross-validation among `_LAMBDAS`, or the column's
+    mean when that has the lower GCV score."""
     n, m = design.shape
-    mean = y.mean(axis=0)
+    wts = np.ones(n) if weights is None else np.asarray(weights, dtype=float) * n / np.sum(
+        weights)
+    mean = np.average(y, axis=0, weights=wts)
     scale = y.std(axis=0)
     scale[scale == 0] = 1.0
     yc = (y - mean) / scale  # standardised: the residual sums below keep their precision
-    xtx = design.T @ design
-    xty = design.T @ yc
-    yty = (yc ** 2).sum(axis=0)
+    xw = design * wts[:, None]
+    xtx = xw.T @ design
+    xty = xw.T @ yc
+    yty = (wts[:, None] * yc ** 2).sum(axis=0)
     size = np.trace(xtx) / max(float(np.trace(penalty)), 1e-300)
     lambdas = size * _LAMBDAS
     # a whisper of ridge keeps a basis column with no data under it solvable
@@ -206,8 +215,8 @@ def _evppi_on(gains: np.ndarray, design: tuple[np.ndarray, np.ndarray] | None,
         return Estimate(0.0, 0.0)
     x, penalty = design
     estimate = _value(_smoothed(x, penalty, gains))
-    boot = [_value(_smoothed(x[idx], penalty, gains[idx]))
-            for idx in _resamples(len(gains), resamples)]
+    boot = [_value(_smoothed(x, penalty, gains, weights), weights)
+            for weights in _resamples(len(gains), resamples)]
     return Estimate(estimate, float(np.std(boot, ddof=1)) if resamples > 1 else math.nan)
 
 
