@@ -230,7 +230,8 @@ def test_the_command_writes_voi_json_and_says_what_is_wrong_with_bad_input(
         assert set(entry) == {"estimate", "se"} and entry["se"] >= 0
         assert 0 <= entry["estimate"] <= evpi_value + 3 * (entry["se"] + doc["evpi"]["se"])
     assert any("Знать" in line or "допущение" in line for line in doc["summary"]["ru"])
-    assert doc["names"]["journey.follow_up.conversion_per_touch"]["ru"] == "Конверсия касания"
+    assert doc["names"]["journey.follow_up.conversion_per_touch"]["ru"] == (
+        "Конверсия касания — дожим")
     # the same seed gives the same file
     again = run("--bets", "more_ads,follow_up_and_crm", "--reps", "20", target=tmp_path / "b")
     assert again.exit_code == 0, again.output
@@ -255,3 +256,66 @@ def test_the_command_writes_voi_json_and_says_what_is_wrong_with_bad_input(
     unwritable = run("--reps", "20", "--bets", "more_ads", target=blocked)
     assert unwritable.exit_code == 2 and "a_file" in unwritable.output
     assert not bad.exists()
+
+
+def _result(evppi: dict[str, float], evpi_value: float = 4.0e6) -> Any:
+    from sim.experiments.sensitivity import lever_of, stage_of
+    from sim.experiments.voi import Estimate, ValueOfInformation
+
+    paths = list(evppi)
+    return ValueOfInformation(
+        evpi=Estimate(evpi_value, 2.0e5),
+        evppi={p: Estimate(v, 1.0e5) for p, v in evppi.items()},
+        groups={"lever": {lever_of(p): Estimate(v, 1.0e5) for p, v in evppi.items()},
+                "stage": {stage_of(p): Estimate(v, 1.0e5) for p, v in evppi.items()}},
+        all_parameters=Estimate(3.5e6, 2.0e5),
+        parameters={p: {"lever": lever_of(p), "stage": stage_of(p), "acts_on": p}
+                    for p in paths},
+        alternatives=["baseline", "follow_up_and_crm"], chosen="follow_up_and_crm",
+        expected_npv={"baseline": 1.0e7, "follow_up_and_crm": 1.2e7}, currency="RUB",
+        replications=200, seed=1, resamples=200, provenance={"scenario": "s[bold]x"})
+
+
+def test_the_owners_sentence_in_both_languages() -> None:
+    from sim.report import voi as report
+
+    spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
+    result = _result({"journey.follow_up.conversion_per_touch": 3.1e6,
+                      "channels.yandex_direct.max_leads": 2.0e5})
+    en, ru = (report.summary_lines(result, lang, spec) for lang in ("en", "ru"))
+    assert ("Knowing conversion per touch — follow-up before choosing is worth up to RUB 3.1M; "
+            "a test that costs less than that is worth running.") in en
+    assert ("Знать «Конверсия касания — дожим» до выбора стоит до 3,1\u00a0млн\u00a0₽; "
+            "проверку, которая обходится дешевле, стоит провести.") in ru
+    assert any("CRM and a follow-up script" in line for line in en)  # the choice now
+    # an EVPPI within two standard errors of nothing is not sold as worth a test
+    vague = _result({"journey.follow_up.conversion_per_touch": 1.5e5})
+    line = report.summary_lines(vague, "en", spec)[-2]
+    assert line.startswith("No single assumption is clearly worth learning")
+    assert report.summary_lines(_result({}, 0.0), "en", spec)[1].startswith(
+        "The same option is best in every simulated future")
+
+
+def test_report_words_in_both_languages_and_the_terminal_view_fits_80_columns() -> None:
+    import io
+    import re
+
+    from rich.console import Console
+
+    from sim.report import voi as report
+
+    for key, (en, ru) in report.words().items():
+        assert en.strip() and ru.strip(), key
+        assert en != ru or key == "col_se", key
+        assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", ru)), key
+    spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
+    result = _result({"journey.follow_up.conversion_per_touch": 3.1e6,
+                      "segments.enterprise.committee_delay_days": 2.0e5})
+    for lang in ("en", "ru"):
+        buffer = io.StringIO()
+        report.show(result, Console(file=buffer, width=80, color_system=None), lang, spec)
+        text = buffer.getvalue()
+        assert max(len(line) for line in text.splitlines()) <= 80
+        assert "s[bold]x" in text  # the scenario's own text printed as written, not as markup
+        fig = report.evppi_figure(result, lang, spec)
+        assert fig.data[0].x[-1] == 3.1e6  # largest on top

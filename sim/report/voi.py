@@ -20,7 +20,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from models.spec.scenario import Scenario, text_in
+from sim.experiments.sensitivity import stage_of
 from sim.experiments.voi import Estimate, ValueOfInformation
+from sim.report import export
 from sim.report import sensitivity as words_of
 from sim.report.export import alternative_name
 from sim.report.i18n import LANGS, Lang, money, money_ticks, percent
@@ -104,6 +106,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "run": ("Find what is worth learning", "Найти, что стоит узнать"),
     "running": ("Valuing information", "Оценка ценности информации"),
     "bets": ("Options to choose among", "Из каких вариантов выбираем"),
+    "min_reps": ("The value of information needs at least {n} replications of each option: set "
+                 "Replications in the sidebar to {n} or more.",
+                 "Для оценки ценности информации нужно не меньше {n} прогонов каждого варианта: "
+                 "укажите в боковой панели «Число прогонов» не меньше {n}."),
     "choose_bets": ("Choose at least one option to compare with the plan.",
                     "Выберите хотя бы один вариант для сравнения с планом."),
 }
@@ -129,7 +135,7 @@ def parameter_name(path: str, result: ValueOfInformation, lang: Lang,
     """An uncertain parameter in words: the baseline's by its field and item, a bet's own
     value by the parameter it acts on and the bet's title, a bet's uncertain cost as such."""
     if not path.startswith("bets."):
-        return words_of.param_label(path, lang, spec)
+        return _label(path, lang, spec)
     bets = {b.name: b for b in spec.bets} if spec is not None else {}
     name = next((n for n in bets if path.startswith(f"bets.{n}.")), path.split(".")[1])
     bet = bets.get(name)
@@ -137,7 +143,24 @@ def parameter_name(path: str, result: ValueOfInformation, lang: Lang,
     target = result.parameters.get(path, {}).get("acts_on", path)
     if target == path or "." not in target:
         return w("bet_cost", lang, bet=title)
-    return w("with_bet", lang, what=words_of.param_label(target, lang, spec), bet=title)
+    return w("with_bet", lang, what=_label(target, lang, spec), bet=title)
+
+
+def _label(path: str, lang: Lang, spec: Scenario | None) -> str:
+    """`param_label`, and for a journey's field its stage ("Conversion per touch — follow-up"):
+    the field alone does not say which contact it is."""
+    label = words_of.param_label(path, lang, spec)
+    if path.startswith("journey.") and path.count(".") >= 2 and "*" not in path:
+        label = f"{label} — {group_name(stage_of(path), lang)}"
+    return label
+
+
+def _in_sentence(name: str, lang: Lang) -> str:
+    """A name inside an English sentence starts in lower case ("knowing conversion per
+    touch"), an abbreviation stays as it is; Russian quotes it as written."""
+    if lang == "en" and len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
 
 
 def group_name(name: str, lang: Lang) -> str:
@@ -176,7 +199,7 @@ def summary_lines(result: ValueOfInformation, lang: Lang,
     elif result.evpi.estimate > 0:
         path = max(result.evppi, key=lambda p: result.evppi[p].estimate)
         top = result.evppi[path]
-        what = parameter_name(path, result, lang, spec)
+        what = _in_sentence(parameter_name(path, result, lang, spec), lang)
         if _clear(top):
             lines.append(w("owner", lang, what=what, value=_cash(top.estimate, result, lang)))
         else:
@@ -234,9 +257,10 @@ def evppi_figure(result: ValueOfInformation, lang: Lang,
     mid = frame["evppi"].to_numpy(dtype=float)
     half = Z95 * frame["se"].to_numpy(dtype=float)
     fig = go.Figure(go.Bar(
-        y=names, x=mid, orientation="h", marker_color="#1f77b4",
-        error_x={"type": "data", "symmetric": False, "array": half,
-                 "arrayminus": [min(m, h) for m, h in zip(mid, half, strict=True)]},
+        y=names, x=mid.tolist(), orientation="h", marker_color="#1f77b4",
+        error_x={"type": "data", "symmetric": False, "array": half.tolist(),
+                 "arrayminus": [min(m, h) for m, h in zip(mid.tolist(), half.tolist(),
+                                                          strict=True)]},
         hovertext=[_cash(m, result, lang) for m in mid], hoverinfo="y+text"))
     top = max([result.evpi.estimate, *(mid + half)], default=0.0)
     if result.evpi.estimate > 0:
@@ -250,6 +274,26 @@ def evppi_figure(result: ValueOfInformation, lang: Lang,
         if vals:
             fig.update_xaxes(tickmode="array", tickvals=vals, ticktext=text)
     return fig
+
+
+def export_report(result: ValueOfInformation, lang: Lang,
+                  spec: Scenario) -> export.Report:
+    """The app's downloads (Excel, CSV, one HTML page; `sim.report.export`): the sentences,
+    EVPPI by assumption, lever and journey stage as numbers, and the figure."""
+    title = f"{text_in(spec.title, lang, spec.name)}: {w('section', lang)}"
+    r = export.Report(title, lang, result.currency)
+    r.lines.append(export.provenance_line(spec, result.replications, result.seed,
+                                          str(result.provenance.get("engine", "fast")), lang))
+    r.lines += summary_lines(result, lang, spec)
+    kinds: dict[str, export.Kind] = {w("col_evppi", lang): "money", w("col_se", lang): "money",
+                                     w("col_share", lang): "share"}
+    r.tables.append(export.Table(w("col_evppi", lang),
+                                 parameter_table(result, lang, spec, formatted=False), kinds))
+    for by in ("lever", "stage"):
+        r.tables.append(export.Table(w(f"by_{by}", lang),
+                                     group_table(result, by, lang, formatted=False), kinds))
+    r.figures.append(evppi_figure(result, lang, spec))
+    return r
 
 
 def document(result: ValueOfInformation, spec: Scenario | None = None) -> dict[str, Any]:
