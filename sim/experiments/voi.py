@@ -21,11 +21,12 @@ NPV of profit of alternative a in a replication:
   better (so a parameter nothing depends on gets 0). A group: a quadratic in the group's
   parameters with their pairwise products, ridge-penalised the same way.
 
-Monte Carlo standard errors are Bayesian-bootstrap standard deviations over replications (the
-whole estimate, smoothing choice included, recomputed with the replications weighted by Exp(1)
-draws, from a fixed stream: the report is reproducible). A regression estimate of EVPPI is
-biased upwards by the regression's own noise, by about its standard error; EVPPI <= EVPI holds
-up to that error.
+Monte Carlo standard errors come from the Bayesian bootstrap over replications (the whole
+estimate, smoothing choice included, recomputed with the replications weighted by Exp(1) draws,
+from a fixed stream: the report is reproducible), as half the 16th-84th percentile range of the
+resampled estimates (a standard deviation that a few wild resamples do not inflate). A
+regression estimate of EVPPI is biased upwards by the regression's own noise, by about its
+standard error; EVPPI <= EVPI holds up to that error.
 
 Every figure is in the scenario's money, on NPV of profit, per decision (not per month).
 """
@@ -105,6 +106,16 @@ def _resamples(n: int, resamples: int) -> np.ndarray:
     return rng.exponential(1.0, size=(resamples, n))
 
 
+def _spread(boot: Sequence[float]) -> float:
+    """The standard error from bootstrap estimates: half their 16th-84th percentile range (the
+    standard deviation of a normal spread, but not blown up by the few resamples in which a
+    regression on few replications follows their noise)."""
+    if len(boot) < 2:
+        return math.nan
+    low, high = np.percentile(boot, [15.865, 84.135])
+    return float(high - low) / 2
+
+
 def evpi(npv: np.ndarray, resamples: int = RESAMPLES) -> Estimate:
     """EVPI of choosing among alternatives, from paired per-replication values.
 
@@ -127,7 +138,7 @@ def evpi(npv: np.ndarray, resamples: int = RESAMPLES) -> Estimate:
     gains = _relative(values)
     estimate = _value(gains)
     boot = [_value(gains, weights) for weights in _resamples(len(gains), resamples)]
-    return Estimate(estimate, float(np.std(boot, ddof=1)) if resamples > 1 else math.nan)
+    return Estimate(estimate, _spread(boot))
 
 
 def spline_design(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -217,7 +228,7 @@ def _evppi_on(gains: np.ndarray, design: tuple[np.ndarray, np.ndarray] | None,
     estimate = _value(_smoothed(x, penalty, gains))
     boot = [_value(_smoothed(x, penalty, gains, weights), weights)
             for weights in _resamples(len(gains), resamples)]
-    return Estimate(estimate, float(np.std(boot, ddof=1)) if resamples > 1 else math.nan)
+    return Estimate(estimate, _spread(boot))
 
 
 def _gains(npv: np.ndarray) -> np.ndarray:
