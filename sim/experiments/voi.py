@@ -19,7 +19,8 @@ NPV of profit of alternative a in a replication:
   One parameter: a penalised cubic regression spline (a P-spline, Eilers & Marx 1996) with its
   smoothness chosen by generalised cross-validation, or the mean alone when that validates
   better (so a parameter nothing depends on gets 0). A group: a quadratic in the group's
-  parameters with their pairwise products, ridge-penalised the same way.
+  parameters with their pairwise products, ridge-penalised the same way, or one member's
+  spline, whichever validates best.
 
 Monte Carlo standard errors come from the Bayesian bootstrap over replications (the whole
 estimate, smoothing choice included, recomputed with the replications weighted by Exp(1) draws,
@@ -183,18 +184,28 @@ def group_design(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return design, penalty
 
 
-def _smoothed(design: np.ndarray, penalty: np.ndarray, y: np.ndarray,
-              weights: np.ndarray | None = None) -> np.ndarray:
-    """The fitted values of each column of `y` on `design`: penalised (weighted) least squares
-    with the penalty chosen by generalised cross-validation among `_LAMBDAS`, or the column's
-    mean when that has the lower GCV score."""
+Design = tuple[np.ndarray, np.ndarray]  # (basis, penalty)
+
+
+def group_designs(theta: np.ndarray) -> list[Design]:
+    """The regressions tried for a group: the quadratic (`group_design`) and each member's
+    spline alone (`spline_design`), so that a group is never worth less than the member that
+    explains the choice best merely because the quadratic is too stiff or too many-sided for
+    the sample; cross-validation chooses."""
+    theta = np.asarray(theta, dtype=float)
+    if theta.ndim == 1:
+        theta = theta[:, None]
+    found = [group_design(theta)] if theta.shape[1] > 1 else []
+    found += [spline_design(theta[:, j]) for j in range(theta.shape[1])]
+    return [d for d in found if d is not None]
+
+
+def _fit(design: np.ndarray, penalty: np.ndarray, yc: np.ndarray,
+         wts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Penalised weighted least squares of each column of `yc` (centred, standardised) on
+    `design`, the penalty chosen by generalised cross-validation among `_LAMBDAS`: the fitted
+    values and each column's GCV score."""
     n, m = design.shape
-    wts = np.ones(n) if weights is None else np.asarray(weights, dtype=float) * n / np.sum(
-        weights)
-    mean = np.average(y, axis=0, weights=wts)
-    scale = y.std(axis=0)
-    scale[scale == 0] = 1.0
-    yc = (y - mean) / scale  # standardised: the residual sums below keep their precision
     xw = design * wts[:, None]
     xtx = xw.T @ design
     xty = xw.T @ yc
@@ -203,7 +214,7 @@ def _smoothed(design: np.ndarray, penalty: np.ndarray, y: np.ndarray,
     lambdas = size * _LAMBDAS
     # a whisper of ridge keeps a basis column with no data under it solvable
     systems = xtx[None] + lambdas[:, None, None] * penalty[None] + 1e-10 * size * np.eye(m)
-    beta = np.linalg.solve(systems, np.broadcast_to(xty, (len(lambdas), m, y.shape[1])))
+    beta = np.linalg.solve(systems, np.broadcast_to(xty, (len(lambdas), m, yc.shape[1])))
     rss = (yty - 2 * np.einsum("lmk,mk->lk", beta, xty)
            + np.einsum("lmk,mj,ljk->lk", beta, xtx, beta))
     edf = np.trace(np.linalg.solve(systems, np.broadcast_to(xtx, systems.shape)), axis1=1,
@@ -211,22 +222,38 @@ def _smoothed(design: np.ndarray, penalty: np.ndarray, y: np.ndarray,
     left = n - edf
     with np.errstate(divide="ignore", invalid="ignore"):
         gcv = np.where(left[:, None] > 0.5, n * np.maximum(rss, 0) / left[:, None] ** 2, np.inf)
-    gcv_mean = n * yty / (n - 1) ** 2
     best = gcv.argmin(axis=0)
+    columns = np.arange(yc.shape[1])
+    fitted = design @ beta[best, :, columns].T
+    return fitted, gcv[best, columns]
+
+
+def _smoothed(designs: Sequence[Design], y: np.ndarray,
+              weights: np.ndarray | None = None) -> np.ndarray:
+    """The fitted values of each column of `y`: of the regressions on `designs` (each with its
+    penalty chosen by GCV) and the column's mean, the one with the lowest GCV score."""
+    n = len(y)
+    wts = np.ones(n) if weights is None else np.asarray(weights, dtype=float) * n / np.sum(
+        weights)
+    mean = np.average(y, axis=0, weights=wts)
+    scale = y.std(axis=0)
+    scale[scale == 0] = 1.0
+    yc = (y - mean) / scale  # standardised: the residual sums keep their precision
+    best_gcv = n * (wts[:, None] * yc ** 2).sum(axis=0) / (n - 1) ** 2  # the mean's
     fitted = np.zeros_like(yc)
-    for j in range(y.shape[1]):
-        if gcv[best[j], j] < gcv_mean[j]:
-            fitted[:, j] = design @ beta[best[j], :, j]
+    for design, penalty in designs:
+        fit, gcv = _fit(design, penalty, yc, wts)
+        better = gcv < best_gcv
+        fitted[:, better] = fit[:, better]
+        best_gcv = np.where(better, gcv, best_gcv)
     return fitted * scale + mean
 
 
-def _evppi_on(gains: np.ndarray, design: tuple[np.ndarray, np.ndarray] | None,
-              resamples: int) -> Estimate:
-    if design is None or gains.shape[1] == 0:
+def _evppi_on(gains: np.ndarray, designs: Sequence[Design], resamples: int) -> Estimate:
+    if not designs or gains.shape[1] == 0:
         return Estimate(0.0, 0.0)
-    x, penalty = design
-    estimate = _value(_smoothed(x, penalty, gains))
-    boot = [_value(_smoothed(x, penalty, gains, weights), weights)
+    estimate = _value(_smoothed(designs, gains))
+    boot = [_value(_smoothed(designs, gains, weights), weights)
             for weights in _resamples(len(gains), resamples)]
     return Estimate(estimate, _spread(boot))
 
@@ -262,11 +289,7 @@ def evppi(npv: np.ndarray, theta: np.ndarray, resamples: int = RESAMPLES) -> Est
     values = np.asarray(theta, dtype=float)
     if len(values) != len(gains):
         raise ValueError(f"theta has {len(values)} rows, npv {len(gains)}")
-    if values.ndim == 1 or values.shape[1] == 1:
-        design = spline_design(values.reshape(-1))
-    else:
-        design = group_design(values)
-    return _evppi_on(gains, design, resamples)
+    return _evppi_on(gains, group_designs(values), resamples)
 
 
 # -- the decision of a comparison of bets ------------------------------------------------------
@@ -385,7 +408,7 @@ def from_comparison(cmp: Comparison, resamples: int = RESAMPLES) -> ValueOfInfor
         notes.append("no_uncertainty")
     gains = _gains(npv)
     theta = frame.to_numpy(dtype=float)
-    single = {p: _evppi_on(gains, spline_design(theta[:, j]), resamples)
+    single = {p: _evppi_on(gains, group_designs(theta[:, j]), resamples)
               for j, p in enumerate(paths)}
     groups: dict[str, dict[str, Estimate]] = {}
     for by in GROUPINGS:
@@ -393,9 +416,9 @@ def from_comparison(cmp: Comparison, resamples: int = RESAMPLES) -> ValueOfInfor
         for name in dict.fromkeys(parameters[p][by] for p in paths):
             members = [j for j, p in enumerate(paths) if parameters[p][by] == name]
             per[name] = (single[paths[members[0]]] if len(members) == 1 else
-                         _evppi_on(gains, group_design(theta[:, members]), resamples))
+                         _evppi_on(gains, group_designs(theta[:, members]), resamples))
         groups[by] = per
-    together = (_evppi_on(gains, group_design(theta), resamples) if len(paths) > 1 else
+    together = (_evppi_on(gains, group_designs(theta), resamples) if len(paths) > 1 else
                 single[paths[0]] if paths else Estimate(0.0, 0.0))
     return ValueOfInformation(
         evpi=evpi(npv, resamples), evppi=single, groups=groups, all_parameters=together,
