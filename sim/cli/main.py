@@ -27,6 +27,7 @@ from sim.cli import batch as batch_cli
 from sim.cli import investor
 from sim.cli import optimise as optimise_cli
 from sim.cli import track as track_cli
+from sim.cli import voi as voi_cli
 from sim.cli.calibrate import app as calibrate_app
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report import terminal
@@ -320,6 +321,7 @@ app.command()(investor.sensitivity)
 app.command()(investor.stress)
 app.command()(track_cli.track)
 app.command()(optimise_cli.optimise)
+app.command("value-of-information")(voi_cli.value_of_information)
 
 
 @app.command()
