@@ -76,6 +76,103 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "interrupted_nothing_written": (
         "nothing of this run was written; earlier results in {path} are unchanged",
         "из этого прогона ничего не записано; прежние результаты в {path} не изменились"),
+    # -- options of every command (sim.cli.common) ---------------------------------------------
+    "option_not_finite": (
+        "{option} {value}: not a number; give a finite number, e.g. {option} {example}",
+        "{option} {value}: это не число; укажите конечное число, например {option} {example}"),
+    "option_part_not_finite": (
+        "{option} {text!r}: {part} is not a number; write finite numbers there (not nan or "
+        "inf)",
+        "{option} {text!r}: {part} — это не число; запишите там конечные числа (не nan и не "
+        "inf)"),
+    "option_too_long": (
+        "{what} is {length:,} characters long; at most {limit:,} are shown: shorten it",
+        "{what} длиной {length:,} символов; показывается не больше {limit:,}: сократите его"),
+    "work_too_long": (
+        "{what}: {runs:,} runs, about {estimate} on this machine, more than the limit of a day; "
+        "make it smaller ({fix}) or pass --no-time-limit to run it anyway",
+        "{what}: {runs:,} прогонов, около {estimate} на этой машине, больше предела в сутки; "
+        "уменьшите объём ({fix}) или передайте --no-time-limit, чтобы всё же запустить"),
+    "work_estimate": (
+        "{what}: {runs:,} runs, about {estimate}",
+        "{what}: {runs:,} прогонов, около {estimate}"),
+    # -- the results store of a batch (sim.experiments.store) --------------------------------
+    "store_file_damaged": (
+        "{path} is damaged ({why}); {fix}",
+        "файл {path} повреждён ({why}); {fix}"),
+    "store_fix_rerun": (
+        "run the same growthsim batch again with this --out: it recomputes what is missing",
+        "запустите тот же growthsim batch снова с этим --out: он досчитает недостающее"),
+    "store_fix_manifest": (
+        "the store's description is lost: run the same growthsim batch again with this --out "
+        "(finished tasks are kept), or delete the folder",
+        "описание хранилища утрачено: запустите тот же growthsim batch снова с этим --out "
+        "(готовые задачи сохранятся) или удалите папку"),
+    "store_foreign_parts": (
+        "{folder}: {n} result file(s) in parts/ belong to no task of its manifest.json (e.g. "
+        "{example}): the manifest is another sweep's, or files were copied in; run the batch "
+        "that made these results again with this --out, or delete the folder",
+        "{folder}: {n} файл(ов) результатов в parts/ не относятся ни к одной задаче из "
+        "manifest.json (например, {example}): описание от другого перебора или файлы "
+        "скопированы сюда; запустите заново перебор, который их создал, с этим --out, или "
+        "удалите папку"),
+    "store_empty": (
+        "{folder} holds no finished task yet; run growthsim batch with --out {folder} first",
+        "в {folder} ещё нет ни одной готовой задачи; сначала запустите growthsim batch с "
+        "--out {folder}"),
+    "store_locked": (
+        "{folder} is in use by another growthsim batch (process {pid}, started {started}); "
+        "wait for it to finish, or give another --out",
+        "папку {folder} использует другой growthsim batch (процесс {pid}, запущен {started}); "
+        "дождитесь его окончания или укажите другую папку в --out"),
+    # -- a Dask cluster (sim.experiments.executors) ---------------------------------------------
+    "scheduler_address": (
+        "--scheduler {address}: {why}; write it as tcp://HOST:PORT with a port from 1 to 65535, "
+        "e.g. tcp://127.0.0.1:8786",
+        "--scheduler {address}: {why}; запишите адрес как tcp://ХОСТ:ПОРТ с портом от 1 до "
+        "65535, например tcp://127.0.0.1:8786"),
+    "scheduler_unreachable": (
+        "--scheduler {address}: cannot reach the Dask scheduler ({why}); check the address and "
+        "that `dask scheduler` runs there",
+        "--scheduler {address}: Dask-планировщик недоступен ({why}); проверьте адрес и что там "
+        "запущен `dask scheduler`"),
+    "scheduler_silent": (
+        "--scheduler {address}: something accepts connections there but no Dask scheduler "
+        "answered within {seconds:g} s; check the address and port (the scheduler's port, "
+        "usually 8786, not its dashboard's)",
+        "--scheduler {address}: по этому адресу принимают соединения, но Dask-планировщик не "
+        "ответил за {seconds:g} с; проверьте адрес и порт (порт планировщика, обычно 8786, а "
+        "не его панели)"),
+    "scheduler_not_dask": (
+        "--scheduler {address}: what answered there is not a Dask scheduler ({why}); check the "
+        "address and port (the scheduler's port, usually 8786)",
+        "--scheduler {address}: по этому адресу ответил не Dask-планировщик ({why}); проверьте "
+        "адрес и порт (порт планировщика, обычно 8786)"),
+    "scheduler_no_workers": (
+        "--scheduler {address}: the scheduler has no workers (none joined within {seconds:g} "
+        "s); start some with `dask worker {address}`",
+        "--scheduler {address}: у планировщика нет исполнителей (ни один не подключился за "
+        "{seconds:g} с); запустите их: `dask worker {address}`"),
+    "cluster_lost": (
+        "the Dask cluster was lost during the batch ({why}); the finished tasks are in {folder} "
+        "and the ones in flight are not recorded as failed: run the same command again when "
+        "the cluster is back and it completes the store",
+        "связь с кластером Dask потеряна во время перебора ({why}); готовые задачи сохранены в "
+        "{folder}, а выполнявшиеся не записаны как неудачные: запустите ту же команду снова, "
+        "когда кластер вернётся, и она допишет хранилище"),
+    # -- plan vs actual and calibration --------------------------------------------------------
+    "actuals_empty": (
+        "{path}: every figure is empty; fill in at least one month's figures (leads, "
+        "new_clients, revenue, active_clients ...)",
+        "{path}: все показатели пусты; заполните показатели хотя бы за один месяц (leads, "
+        "new_clients, revenue, active_clients ...)"),
+    "start_before_data": (
+        "--start {start} is {months} months before the export's first record ({first}); those "
+        "months would count as zero; give the first day of the plan's month 1, e.g. --start "
+        "{suggest}",
+        "--start {start} на {months} мес. раньше первой записи выгрузки ({first}); эти месяцы "
+        "считались бы нулевыми; укажите первый день 1-го месяца плана, например --start "
+        "{suggest}"),
     # -- calibration exports -----------------------------------------------------------------
     "csv_is_folder": (
         "is a folder, not a CSV file; give the path of the exported .csv file",

@@ -223,6 +223,9 @@ def funnel(
     """Estimate the funnel per channel (with 95% intervals) from a lead export."""
     from models.calibration.funnel import calibrate_funnel, read_leads
 
+    if not math.isfinite(settled_days):
+        raise _fail([str(msg("option_not_finite", option="--settled-days", value=settled_days,
+                             example=30))], "--settled-days")
     _writable(out)
     try:
         leads = read_leads(csv, None, "skip" if skip_bad_rows else "error", _delimiter(delimiter),

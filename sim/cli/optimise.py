@@ -19,6 +19,7 @@ from rich.table import Table
 
 # the engines `--engine` offers, as `sensitivity` and `stress` offer them (not `main`'s enum:
 # this module is imported by `main`)
+from sim.cli import common
 from sim.cli.investor import EngineName, console, errors
 from sim.report.i18n import Lang
 
@@ -107,6 +108,10 @@ def optimise(
     from sim.report import optimise as report
     from sim.report.terminal import escape
 
+    common.check_finite(("--budget", budget), ("--budget-total", budget_total),
+                        ("--cash-floor", cash_floor))
+    common.check_finite_parts("--vary", vary)
+    common.check_finite_parts("--bet", bet)
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
     try:
