@@ -323,3 +323,12 @@ def test_report_words_in_both_languages_and_the_terminal_view_fits_80_columns() 
         assert "s[bold]x" in buffer.getvalue()  # a scenario's own text as written, not markup
         fig = report.evppi_figure(result, lang, spec)
         assert fig.data[0].x[-1] == 3.1e6  # largest on top
+
+
+def test_the_same_seed_gives_the_same_answer_whatever_the_workers() -> None:
+    spec = _short_b2b()
+    serial = value_of_information(spec, ["more_ads", "follow_up_and_crm"], 20, seed=2,
+                                  workers=1, resamples=50)
+    pooled = value_of_information(spec, ["more_ads", "follow_up_and_crm"], 20, seed=2,
+                                  workers=2, resamples=50)
+    assert pooled.to_dict() == serial.to_dict()
