@@ -302,6 +302,7 @@ def test_report_words_in_both_languages_and_the_terminal_view_fits_80_columns() 
 
     from rich.console import Console
 
+    from models.spec.scenario import text_in
     from sim.report import voi as report
 
     for key, (en, ru) in report.words().items():
@@ -316,6 +317,18 @@ def test_report_words_in_both_languages_and_the_terminal_view_fits_80_columns() 
         report.show(result, Console(file=buffer, width=80, color_system=None), lang, spec)
         text = buffer.getvalue()
         assert max(len(line) for line in text.splitlines()) <= 80
-        assert "s[bold]x" in text  # the scenario's own text printed as written, not as markup
+        assert text_in(spec.title, lang, spec.name) in text
+        buffer = io.StringIO()
+        report.show(result, Console(file=buffer, width=80, color_system=None), lang)
+        assert "s[bold]x" in buffer.getvalue()  # a scenario's own text as written, not markup
         fig = report.evppi_figure(result, lang, spec)
         assert fig.data[0].x[-1] == 3.1e6  # largest on top
+
+
+def test_the_same_seed_gives_the_same_answer_whatever_the_workers() -> None:
+    spec = _short_b2b()
+    serial = value_of_information(spec, ["more_ads", "follow_up_and_crm"], 20, seed=2,
+                                  workers=1, resamples=50)
+    pooled = value_of_information(spec, ["more_ads", "follow_up_and_crm"], 20, seed=2,
+                                  workers=2, resamples=50)
+    assert pooled.to_dict() == serial.to_dict()

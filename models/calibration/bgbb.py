@@ -8,7 +8,7 @@ probability theta. Across customers p ~ Beta(alpha, beta) and theta ~ Beta(gamma
 customer's data are x transactions in n opportunities, the last at opportunity t_x (0 if none);
 a table of (x, t_x, n, count) holds every customer with the same history once.
 
-Equation numbers refer to the paper. Every function is vectorised over histories.
+Every function is vectorised over histories.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _arrays(*xs: ArrayLike) -> list[Array]:
 
 def _terms(params: BGBBParams, x: Array, t_x: Array, n: Array) -> tuple[Array, Array]:
     """(alive, died): the log of the likelihood's first term (alive through opportunity n), and
-    the log of the sum over the opportunities the customer may have died after t_x (eq. 5);
+    the log of the sum over the opportunities the customer may have died after t_x;
     -inf where there is no such opportunity (t_x = n)."""
     a, b, g, d = params.alpha, params.beta, params.gamma, params.delta
     lb = special.betaln
@@ -63,7 +63,7 @@ def _terms(params: BGBBParams, x: Array, t_x: Array, n: Array) -> tuple[Array, A
     alive = base + lb(g, d + n) - lb(g, d)
     longest = int(np.max(n - t_x)) if n.size else 0
     i = np.arange(max(longest, 1))
-    # Term i: alive through opportunity t_x + i, dead at the next one (paper, eq. 5).
+    # Term i: alive through opportunity t_x + i, dead at the next one.
     each = (lb(a + x[..., None], b + t_x[..., None] - x[..., None] + i) - lb(a, b)
             + lb(g + 1, d + t_x[..., None] + i) - lb(g, d))
     each = np.where(i < (n - t_x)[..., None], each, -np.inf)
@@ -72,7 +72,7 @@ def _terms(params: BGBBParams, x: Array, t_x: Array, n: Array) -> tuple[Array, A
 
 
 def log_likelihood(params: BGBBParams, x: ArrayLike, t_x: ArrayLike, n: ArrayLike) -> Array:
-    """Each history's log-likelihood (eq. 5)."""
+    """Each history's log-likelihood."""
     x_, tx_, n_ = _arrays(x, t_x, n)
     alive, died = _terms(params, x_, tx_, n_)
     return np.asarray(np.logaddexp(alive, died), dtype=float)
@@ -80,7 +80,7 @@ def log_likelihood(params: BGBBParams, x: ArrayLike, t_x: ArrayLike, n: ArrayLik
 
 def conditional_probability_alive(params: BGBBParams, x: ArrayLike, t_x: ArrayLike,
                                   n: ArrayLike) -> Array:
-    """P(alive at opportunity n + 1 | x, t_x, n) (eq. 11)."""
+    """P(alive at opportunity n + 1 | x, t_x, n)."""
     x_, tx_, n_ = _arrays(x, t_x, n)
     g, d = params.gamma, params.delta
     alive, died = _terms(params, x_, tx_, n_)
@@ -90,7 +90,7 @@ def conditional_probability_alive(params: BGBBParams, x: ArrayLike, t_x: ArrayLi
 
 
 def expected_number_of_transactions(params: BGBBParams, n: ArrayLike) -> Array:
-    """E[X(n)]: expected transactions of a new customer in n opportunities (eq. 7)."""
+    """E[X(n)]: expected transactions of a new customer in n opportunities."""
     a, b, g, d = params.alpha, params.beta, params.gamma, params.delta
     (n_,) = _arrays(n)
     gl = special.gammaln
@@ -99,7 +99,7 @@ def expected_number_of_transactions(params: BGBBParams, n: ArrayLike) -> Array:
 
 
 def probability_of_n_transactions(params: BGBBParams, x: ArrayLike, n: int) -> Array:
-    """P(X(n) = x): the chance a new customer transacts x times in n opportunities (eq. 8)."""
+    """P(X(n) = x): the chance a new customer transacts x times in n opportunities."""
     a, b, g, d = params.alpha, params.beta, params.gamma, params.delta
     (x_,) = _arrays(x)
     lb = special.betaln
@@ -122,7 +122,7 @@ def probability_of_n_transactions(params: BGBBParams, x: ArrayLike, n: int) -> A
 def conditional_expected_number_of_transactions(
         params: BGBBParams, m: ArrayLike, x: ArrayLike, t_x: ArrayLike, n: ArrayLike) -> Array:
     """E[X(n, n + m) | x, t_x, n]: expected transactions in the next m opportunities of a
-    customer with this history (eq. 13)."""
+    customer with this history."""
     a, b, g, d = params.alpha, params.beta, params.gamma, params.delta
     m_, x_, tx_, n_ = _arrays(m, x, t_x, n)
     gl, lb = special.gammaln, special.betaln

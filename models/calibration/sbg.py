@@ -6,14 +6,14 @@ Each client renews at the end of every period with their own probability 1 - the
 with probability theta, until they leave for good: their lifetime T (in periods) is geometric,
 P(T = t | theta) = theta (1 - theta)^(t - 1). Across clients theta ~ Beta(alpha, beta). Then
 
-    P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)        (paper, eq. 4)
-    S(t) = P(T > t) = B(alpha, beta + t) / B(alpha, beta)          (eq. 5)
-    r_t = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)   (eq. 8)
+    P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)
+    S(t) = P(T > t) = B(alpha, beta + t) / B(alpha, beta)
+    r_t = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)
 
 so the retention rate of a cohort rises with tenure: the likely leavers leave first. The data
 are a cohort's survivors at the end of periods 0, 1, ..., K (period 0 is the cohort's size);
 the n_t = s_(t-1) - s_t clients lost in period t contribute ln P(T = t) each and the s_K still
-there ln S(K) each (the paper's eq. 6, with the right-censored survivors).
+there ln S(K) each (the paper's likelihood, with the right-censored survivors).
 
 The beta-discrete-Weibull (BdW) extension (Fader, Hardie, Liu, Davin & Steenburgh 2018, "'How to
 project customer retention' revisited: the role of duration dependence", Journal of Interactive
@@ -55,7 +55,7 @@ def _check_positive(alpha: float, beta: float) -> None:
 
 
 def survival(alpha: float, beta: float, t: ArrayLike) -> Array:
-    """S(t): the share of a cohort still there after t periods (eq. 5); S(0) = 1.
+    """S(t): the share of a cohort still there after t periods; S(0) = 1.
 
     Raises `ValueError` for alpha or beta not above zero."""
     _check_positive(alpha, beta)
@@ -65,7 +65,7 @@ def survival(alpha: float, beta: float, t: ArrayLike) -> Array:
 
 
 def churn_probability(alpha: float, beta: float, t: ArrayLike) -> Array:
-    """P(T = t): the share of a cohort that leaves in period t = 1, 2, ... (eq. 4)."""
+    """P(T = t): the share of a cohort that leaves in period t (t = 1, 2, ...)."""
     _check_positive(alpha, beta)
     t_ = np.asarray(t, dtype=float)
     return np.asarray(np.exp(special.betaln(alpha + 1, beta + t_ - 1)
@@ -73,8 +73,8 @@ def churn_probability(alpha: float, beta: float, t: ArrayLike) -> Array:
 
 
 def retention_rate(alpha: float, beta: float, t: ArrayLike) -> Array:
-    """r_t = S(t) / S(t - 1): the share of period t - 1's survivors still there after period t
-    (eq. 8); it rises with t towards 1."""
+    """r_t = S(t) / S(t - 1): the share of period t - 1's survivors still there after period t;
+    it rises with t towards 1."""
     _check_positive(alpha, beta)
     t_ = np.asarray(t, dtype=float)
     return np.asarray((beta + t_ - 1) / (alpha + beta + t_ - 1), dtype=float)
@@ -89,7 +89,7 @@ def expected_lifetime(alpha: float, beta: float) -> float:
 
 
 def log_likelihood(alpha: float, beta: float, survivors: ArrayLike) -> float:
-    """The log-likelihood of a cohort's survivors s_0, s_1, ..., s_K (eq. 6 with the
+    """The log-likelihood of a cohort's survivors s_0, s_1, ..., s_K (with the
     right-censored s_K): sum over t of (s_(t-1) - s_t) ln P(T = t), plus s_K ln S(K)."""
     s = np.asarray(survivors, dtype=float)
     t = np.arange(1, len(s))

@@ -320,8 +320,10 @@ def show(result: ValueOfInformation, console: Console, lang: Lang = "en",
                         title=escape(w("title", lang)), title_align="left", expand=False))
     if not result.decision or not result.evppi:
         return
+    name = (text_in(spec.title, lang, spec.name) if spec is not None
+            else str(result.provenance.get("scenario", "")))
     _print(console, parameter_table(result, lang, spec).drop(columns=w("col_lever", lang)),
-           f"{result.provenance.get('scenario', '')}: {w('col_evppi', lang)}")
+           f"{name}: {w('col_evppi', lang)}")
     for by in ("lever", "stage"):
         _print(console, group_table(result, by, lang), w(f"by_{by}", lang))
 
