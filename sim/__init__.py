@@ -31,6 +31,10 @@
 - `read_actuals(path, spec)`, `track(spec, actuals, replications, seed, ...)` -> `TrackResult`:
   plan vs actual (each month in the plan's fan, the journey's rates that are off, with
   intervals) and the re-forecast from where the business is now (README "Plan vs actual").
+- `value_of_information(spec, bets, replications, seed, ...)` -> `ValueOfInformation`: what it is
+  worth to learn each uncertain assumption (EVPPI, by lever and journey stage) or everything
+  (EVPI) before choosing among the bets, in the scenario's money (docs/how-to/
+  value-of-information.md).
 - `simulate(compiled, seed, engine=...)`: one run of an engine on a compiled scenario
   (`compile_scenario(spec)`), returning its `Ledger`; `ENGINE_NAMES` lists the engines.
 
@@ -74,6 +78,8 @@ _WHERE = {
     "track": "sim.experiments.track",
     "OptimisationResult": "sim.experiments.optimise",
     "optimise": "sim.experiments.optimise",
+    "ValueOfInformation": "sim.experiments.voi",
+    "value_of_information": "sim.experiments.voi",
 }
 _MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress"}
 
@@ -97,6 +103,7 @@ if TYPE_CHECKING:
     from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
     from sim.experiments.optimise import OptimisationResult, optimise
     from sim.experiments.track import TrackResult, track
+    from sim.experiments.voi import ValueOfInformation, value_of_information
 
 
 def __getattr__(name: str) -> Any:
@@ -137,6 +144,7 @@ __all__ = [
     "SeekResult",
     "TrackResult",
     "TransactionsCalibration",
+    "ValueOfInformation",
     "calibrate_funnel",
     "calibrate_transactions",
     "compare_bets",
@@ -153,4 +161,5 @@ __all__ = [
     "stress",
     "stress_shocks",
     "track",
+    "value_of_information",
 ]

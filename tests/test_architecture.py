@@ -19,12 +19,14 @@ from models.accounting.metrics import LEVER_METRICS
 ROOT = Path(__file__).resolve().parents[1]
 
 # Each layer may import only the layers to its left (and itself). The purchase models of
-# `models.calibration` (BG/NBD, Gamma-Gamma and their fitting) are the model's own mathematics:
-# the compiled form reads a customer base's posterior from them. Calibrating a business (reading
-# its exports, writing a scenario) uses the compiled form's units, so it sits above.
+# `models.calibration` (BG/NBD, Gamma-Gamma, sBG, BG/BB and their fitting) are the model's own
+# mathematics: the compiled form reads a customer base's posterior from them. Calibrating a
+# business (reading its exports, writing a scenario) uses the compiled form's units, so it sits
+# above.
 LAYERS = [
     ("models.spec",),
-    ("models.calibration.mle", "models.calibration.bgnbd", "models.calibration.gamma_gamma"),
+    ("models.calibration.mle", "models.calibration.bgnbd", "models.calibration.gamma_gamma",
+     "models.calibration.sbg", "models.calibration.bgbb"),
     ("models.compiled",),
     ("models.accounting", "models.calibration", "models.load"),
     ("sim.engines",),

@@ -152,7 +152,7 @@ OUT_CASES = ["a file", "below a file"] + (["/proc"] if LINUX else [])
 
 @pytest.mark.parametrize("where", OUT_CASES)
 @pytest.mark.parametrize("command", ["run", "compare", "seek", "calibrate transactions",
-                                     "calibrate funnel"])
+                                     "calibrate funnel", "calibrate retention"])
 def test_unwritable_out_is_refused_before_any_work(
         command: str, where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sim.experiments.compare as compare
@@ -173,6 +173,7 @@ def test_unwritable_out_is_refused_before_any_work(
         "seek": ["seek", str(scenario), "--bet", "x", "--high", "2"],
         "calibrate transactions": ["calibrate", "transactions", str(tmp_path / "none.csv")],
         "calibrate funnel": ["calibrate", "funnel", str(tmp_path / "none.csv")],
+        "calibrate retention": ["calibrate", "retention", str(tmp_path / "none.csv")],
     }[command]
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 2, result.output

@@ -50,6 +50,7 @@ from models.calibration.transactions import (
 )
 from models.compiled.units import days_to_months
 from models.spec.errors import Message
+from models.spec.messages import msg
 from models.spec.scenario import Scenario
 
 STAGES = tuple(leak for leak in LEAKS if leak != "lost_client")  # a lead's leaks, by stage
@@ -266,11 +267,24 @@ def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
                 problems.append(_m(key, column=column, rows=rows_text(rownum[mask].tolist()),
                                    **extra))
         values[column] = number
+    if not problems and data and not any(values[c].notna().any() for c in data):
+        # months without a single figure: nothing to compare or re-forecast from
+        problems.append(msg("actuals_empty", path=source))
     if problems:
         raise ActualsError(source, problems)
     frame = pd.DataFrame({c: values[c].to_numpy(dtype=float) for c in data},
                          index=pd.Index(months.astype(int), name="month"))
     return frame.sort_index()
+
+
+def _check_start(first: pd.Timestamp, earliest: pd.Timestamp, source: str) -> None:
+    """Refuse a --start a whole month or more before the export's first record: the export
+    says nothing of those months, which would count as months of zero leads or sales."""
+    before = math.floor(days_to_months((earliest - first).total_seconds() / 86400.0))
+    if before >= 1:
+        raise ActualsError(source, [msg("start_before_data", start=first.date(), months=before,
+                                        first=earliest.date(),
+                                        suggest=earliest.replace(day=1).date())])
 
 
 # -- actuals from a CRM export of leads (`models.calibration.funnel.read_leads`) -----------------
@@ -299,6 +313,8 @@ def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
         days = (dates - first).dt.total_seconds() / 86400.0
         return np.floor(days.map(days_to_months)) + 1
 
+    if len(frame):
+        _check_start(first, frame["created"].min(), source)
     months = math.floor(days_to_months((leads.export_end - first).total_seconds() / 86400.0))
     months = min(months, spec.horizon_months)
     if months < 1:
@@ -336,6 +352,8 @@ def actuals_from_purchases(log: TransactionLog, start: str | None, horizon: int,
         raise ActualsError(source, [_m("bad_start", start=start)]) from None
     frame = log.frame
     end = frame["date"].max()
+    if len(frame):
+        _check_start(first, frame["date"].min(), source)
     months = min(math.floor(days_to_months((end - first).total_seconds() / 86400.0)), horizon)
     if months < 1:
         raise ActualsError(source, [_m("no_whole_month", start=first.date(), end=end.date())])

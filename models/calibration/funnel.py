@@ -151,6 +151,14 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None,
     created = dates("created", True)
     invoice = dates("invoice_date", False)
     payment = dates("payment_date", False)
+    # as the purchase export: a date after today is a typo (2097 for 2024), never evidence
+    today = pd.Timestamp.now().normalize()
+    later = today + pd.Timedelta(days=1)  # a day's grace for time zones
+    flag2("date in the future", "дата в будущем",
+          ((created > later) | (invoice > later) | (payment > later)).to_numpy(), Message(
+              f"these dates are after today ({today.date()}); fix the year (a typo such as 2097 "
+              "for 2024)", f"эти даты позже сегодняшней ({today.date()}); исправьте год "
+              "(опечатка вроде 2097 вместо 2024)"))
     outcome = col("outcome").str.lower()
     flag("unknown outcome", (~outcome.isin(OUTCOMES)).to_numpy(),
          f"unknown outcome in {{rows}}: use one of {', '.join(OUTCOMES)}")

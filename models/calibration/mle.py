@@ -1,8 +1,7 @@
 """What a maximum-likelihood fit returns, and standard errors from the Hessian.
 
-Shared by `models.calibration.bgnbd` and `models.calibration.gamma_gamma`: both maximise a sum of
-per-customer
-log-likelihoods over positive parameters with scipy and report the same things."""
+Shared by `models.calibration.bgnbd`, `gamma_gamma`, `sbg` and `bgbb`: each maximises a sum
+of per-customer log-likelihoods over positive parameters with scipy and reports the same things."""
 
 from __future__ import annotations
 
@@ -80,3 +79,19 @@ def hessian_standard_errors(log_likelihood: Callable[[NDArray[np.float64]], floa
         return np.full(len(estimate), np.nan)
     diag = np.diag(cov)
     return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
+
+
+def log_scale_intervals(log_likelihood: Callable[[NDArray[np.float64]], float],
+                        estimate: NDArray[np.float64], z: float = Z95
+                        ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(low, high): intervals of positive parameters, symmetric in their logarithms.
+
+    The standard errors of the log parameters come from the Hessian of the log-likelihood as a
+    function of the log parameters, and the interval is `estimate * exp(+-z se)`. Why the log
+    scale: shape parameters of mixing distributions are skewed, a Wald interval in the
+    parameters themselves can reach below zero, and one in the logs cannot. NaN where the
+    Hessian is not invertible."""
+    log_estimate = np.log(estimate)
+    se = hessian_standard_errors(lambda v: log_likelihood(np.exp(v)), log_estimate)
+    with np.errstate(over="ignore"):  # an interval as wide as infinity is reported as such
+        return estimate * np.exp(-z * se), estimate * np.exp(z * se)

@@ -76,6 +76,103 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "interrupted_nothing_written": (
         "nothing of this run was written; earlier results in {path} are unchanged",
         "из этого прогона ничего не записано; прежние результаты в {path} не изменились"),
+    # -- options of every command (sim.cli.common) ---------------------------------------------
+    "option_not_finite": (
+        "{option} {value}: not a number; give a finite number, e.g. {option} {example}",
+        "{option} {value}: это не число; укажите конечное число, например {option} {example}"),
+    "option_part_not_finite": (
+        "{option} {text!r}: {part} is not a number; write finite numbers there (not nan or "
+        "inf)",
+        "{option} {text!r}: {part} — это не число; запишите там конечные числа (не nan и не "
+        "inf)"),
+    "option_too_long": (
+        "{what} is {length:,} characters long; at most {limit:,} are shown: shorten it",
+        "{what} длиной {length:,} символов; показывается не больше {limit:,}: сократите его"),
+    "work_too_long": (
+        "{what}: {runs:,} runs, about {estimate} on this machine, more than the limit of a day; "
+        "make it smaller ({fix}) or pass --no-time-limit to run it anyway",
+        "{what}: {runs:,} прогонов, около {estimate} на этой машине, больше предела в сутки; "
+        "уменьшите объём ({fix}) или передайте --no-time-limit, чтобы всё же запустить"),
+    "work_estimate": (
+        "{what}: {runs:,} runs, about {estimate}",
+        "{what}: {runs:,} прогонов, около {estimate}"),
+    # -- the results store of a batch (sim.experiments.store) --------------------------------
+    "store_file_damaged": (
+        "{path} is damaged ({why}); {fix}",
+        "файл {path} повреждён ({why}); {fix}"),
+    "store_fix_rerun": (
+        "run the same growthsim batch again with this --out: it recomputes what is missing",
+        "запустите тот же growthsim batch снова с этим --out: он досчитает недостающее"),
+    "store_fix_manifest": (
+        "the store's description is lost: run the same growthsim batch again with this --out "
+        "(finished tasks are kept), or delete the folder",
+        "описание хранилища утрачено: запустите тот же growthsim batch снова с этим --out "
+        "(готовые задачи сохранятся) или удалите папку"),
+    "store_foreign_parts": (
+        "{folder}: {n} result file(s) in parts/ belong to no task of its manifest.json (e.g. "
+        "{example}): the manifest is another sweep's, or files were copied in; run the batch "
+        "that made these results again with this --out, or delete the folder",
+        "{folder}: {n} файл(ов) результатов в parts/ не относятся ни к одной задаче из "
+        "manifest.json (например, {example}): описание от другого перебора или файлы "
+        "скопированы сюда; запустите заново перебор, который их создал, с этим --out, или "
+        "удалите папку"),
+    "store_empty": (
+        "{folder} holds no finished task yet; run growthsim batch with --out {folder} first",
+        "в {folder} ещё нет ни одной готовой задачи; сначала запустите growthsim batch с "
+        "--out {folder}"),
+    "store_locked": (
+        "{folder} is in use by another growthsim batch (process {pid}, started {started}); "
+        "wait for it to finish, or give another --out",
+        "папку {folder} использует другой growthsim batch (процесс {pid}, запущен {started}); "
+        "дождитесь его окончания или укажите другую папку в --out"),
+    # -- a Dask cluster (sim.experiments.executors) ---------------------------------------------
+    "scheduler_address": (
+        "--scheduler {address}: {why}; write it as tcp://HOST:PORT with a port from 1 to 65535, "
+        "e.g. tcp://127.0.0.1:8786",
+        "--scheduler {address}: {why}; запишите адрес как tcp://ХОСТ:ПОРТ с портом от 1 до "
+        "65535, например tcp://127.0.0.1:8786"),
+    "scheduler_unreachable": (
+        "--scheduler {address}: cannot reach the Dask scheduler ({why}); check the address and "
+        "that `dask scheduler` runs there",
+        "--scheduler {address}: Dask-планировщик недоступен ({why}); проверьте адрес и что там "
+        "запущен `dask scheduler`"),
+    "scheduler_silent": (
+        "--scheduler {address}: something accepts connections there but no Dask scheduler "
+        "answered within {seconds:g} s; check the address and port (the scheduler's port, "
+        "usually 8786, not its dashboard's)",
+        "--scheduler {address}: по этому адресу принимают соединения, но Dask-планировщик не "
+        "ответил за {seconds:g} с; проверьте адрес и порт (порт планировщика, обычно 8786, а "
+        "не его панели)"),
+    "scheduler_not_dask": (
+        "--scheduler {address}: what answered there is not a Dask scheduler ({why}); check the "
+        "address and port (the scheduler's port, usually 8786)",
+        "--scheduler {address}: по этому адресу ответил не Dask-планировщик ({why}); проверьте "
+        "адрес и порт (порт планировщика, обычно 8786)"),
+    "scheduler_no_workers": (
+        "--scheduler {address}: the scheduler has no workers (none joined within {seconds:g} "
+        "s); start some with `dask worker {address}`",
+        "--scheduler {address}: у планировщика нет исполнителей (ни один не подключился за "
+        "{seconds:g} с); запустите их: `dask worker {address}`"),
+    "cluster_lost": (
+        "the Dask cluster was lost during the batch ({why}); the finished tasks are in {folder} "
+        "and the ones in flight are not recorded as failed: run the same command again when "
+        "the cluster is back and it completes the store",
+        "связь с кластером Dask потеряна во время перебора ({why}); готовые задачи сохранены в "
+        "{folder}, а выполнявшиеся не записаны как неудачные: запустите ту же команду снова, "
+        "когда кластер вернётся, и она допишет хранилище"),
+    # -- plan vs actual and calibration --------------------------------------------------------
+    "actuals_empty": (
+        "{path}: every figure is empty; fill in at least one month's figures (leads, "
+        "new_clients, revenue, active_clients ...)",
+        "{path}: все показатели пусты; заполните показатели хотя бы за один месяц (leads, "
+        "new_clients, revenue, active_clients ...)"),
+    "start_before_data": (
+        "--start {start} is {months} months before the export's first record ({first}); those "
+        "months would count as zero; give the first day of the plan's month 1, e.g. --start "
+        "{suggest}",
+        "--start {start} на {months} мес. раньше первой записи выгрузки ({first}); эти месяцы "
+        "считались бы нулевыми; укажите первый день 1-го месяца плана, например --start "
+        "{suggest}"),
     # -- calibration exports -----------------------------------------------------------------
     "csv_is_folder": (
         "is a folder, not a CSV file; give the path of the exported .csv file",
@@ -136,6 +233,125 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_rows": (
         "{what} in {rows}: {fix}, or pass --skip-bad-rows to leave these rows out",
         "{what} в {rows}: {fix}, или передайте --skip-bad-rows, чтобы пропустить эти строки"),
+    # -- retention tables (models.calibration.retention) -------------------------------------
+    "sbg_not_positive": (
+        "{name} of the sBG churn must be above 0 (the shapes of the Beta distribution of "
+        "clients' churn probabilities), got {got}",
+        "{name} для sBG-оттока должен быть больше 0 (параметры формы бета-распределения "
+        "вероятностей оттока клиентов), получено {got}"),
+    "bdw_c_not_positive": (
+        "c of the beta-discrete-Weibull churn must be above 0 (1: a client's churn does not "
+        "change with tenure), got {got}",
+        "c для оттока по бета-дискретному Вейбуллу должен быть больше 0 (1: отток клиента не "
+        "меняется со стажем), получено {got}"),
+    "table_empty": (
+        "the file is empty; export the table again with a header row ({columns})",
+        "файл пуст; выгрузите таблицу заново со строкой заголовка ({columns})"),
+    "table_no_rows": (
+        "the file has a header but no rows; add the table's rows ({columns})",
+        "в файле есть заголовок, но нет строк; добавьте строки таблицы ({columns})"),
+    "table_missing_columns": (
+        "the columns {missing} are missing (the header has {found}); the table needs the "
+        "columns {needed}",
+        "нет столбцов {missing} (в заголовке: {found}); в таблице нужны столбцы {needed}"),
+    "table_not_number": (
+        "{column} in {rows} is not a number (e.g. {example!r}); write a whole number",
+        "{column} в {rows} — не число (например, {example!r}); впишите целое число"),
+    "table_not_whole": (
+        "{column} in {rows} is not a whole number (e.g. {example}); it counts clients: if "
+        "the table holds shares or percentages, multiply them by the cohort's size",
+        "{column} в {rows} — не целое число (например, {example}); это число клиентов: если в "
+        "таблице доли или проценты, умножьте их на размер когорты"),
+    "table_negative": (
+        "{column} in {rows} is below 0 (e.g. {example}); it counts clients or periods",
+        "{column} в {rows} меньше 0 (например, {example}); это число клиентов или периодов"),
+    "table_blank_cohort": (
+        "cohort is blank in {rows}; name each row's cohort (e.g. its first month, 2024-01)",
+        "cohort не заполнен в {rows}; укажите когорту каждой строки (например, её первый "
+        "месяц, 2024-01)"),
+    "retention_period_repeated": (
+        "period {period}{cohort} appears more than once ({rows}); keep one row per period",
+        "период {period}{cohort} встречается больше одного раза ({rows}); оставьте по одной "
+        "строке на период"),
+    "retention_periods_gap": (
+        "the periods must run 0, 1, 2, ... without gaps; period {missing}{cohort} is missing "
+        "(the table has {periods}); add its row",
+        "периоды должны идти 0, 1, 2, ... без пропусков; нет периода {missing}{cohort} (в "
+        "таблице: {periods}); добавьте его строку"),
+    "retention_empty_cohort": (
+        "survivors in period 0{cohort} (row {row}) is the cohort's size and must be above 0, "
+        "got {got}",
+        "survivors в периоде 0{cohort} (строка {row}) — размер когорты, он должен быть больше "
+        "0, получено {got}"),
+    "retention_survivors_increase": (
+        "survivors increase from {before} in period {p0} to {after} in period {p1}{cohort} "
+        "(row {row}): a cohort can only lose clients, so each period's survivors must be at "
+        "most the previous period's; check the row (new clients belong to a new cohort)",
+        "survivors растёт с {before} в периоде {p0} до {after} в периоде {p1}{cohort} (строка "
+        "{row}): когорта может только терять клиентов, поэтому в каждом периоде клиентов не "
+        "больше, чем в предыдущем; проверьте строку (новые клиенты — это новая когорта)"),
+    "retention_too_short": (
+        "the table has {got} period(s) after period 0{cohort}; fitting the two sBG parameters "
+        "needs at least 2 (periods 0, 1, 2): add later periods",
+        "в таблице {got} период(а) после периода 0{cohort}; для оценки двух параметров sBG "
+        "нужно не меньше 2 (периоды 0, 1, 2): добавьте более поздние периоды"),
+    "retention_fit_periods": (
+        "--fit-periods {got} must be between 2 and {last} (the table's last period); give a "
+        "number in that range or leave it out to fit all periods",
+        "--fit-periods {got} должен быть от 2 до {last} (последний период таблицы); укажите "
+        "число в этих пределах или не указывайте, чтобы использовать все периоды"),
+    "retention_no_churn": (
+        "no client left in periods 1..{k}: with no churn at all the sBG parameters are not "
+        "determined; fit more periods, or churn is zero and needs no model",
+        "в периодах 1..{k} не ушёл ни один клиент: без оттока параметры sBG не определяются; "
+        "используйте больше периодов, либо оттока нет и модель не нужна"),
+    "retention_all_left": (
+        "every client left by period {period}: the sBG parameters are not determined when "
+        "nobody survives; check the table, or fit on a longer-lived cohort",
+        "к периоду {period} ушли все клиенты: когда не остаётся никого, параметры sBG не "
+        "определяются; проверьте таблицу или возьмите когорту, которая живёт дольше"),
+    "retention_not_fitted": (
+        "the {model} fit did not converge (an estimate ran to the edge of its range); the "
+        "table does not determine the parameters: check it, or add periods or customers",
+        "оценка {model} не сошлась (параметр ушёл на край допустимого диапазона); таблица не "
+        "определяет параметры: проверьте её или добавьте периоды или клиентов"),
+    "retention_periods_are_months": (
+        "fragment.yaml takes each period (or opportunity) of the table as a month; a table by "
+        "years or weeks gives the churn of a year or a week, not a monthly churn",
+        "fragment.yaml считает каждый период (или возможность) таблицы месяцем; таблица по "
+        "годам или неделям даёт отток за год или неделю, а не месячный отток"),
+    "retention_fit_periods_bgbb": (
+        "--fit-periods applies to --model sbg only (a BG/BB table has no periods to hold out); "
+        "leave it out",
+        "--fit-periods относится только к --model sbg (в таблице BG/BB нет периодов, которые "
+        "можно отложить); не указывайте его"),
+    "retention_weak_parameter": (
+        "the table hardly determines {name} (its 95% interval {interval}); treat the fitted "
+        "churn with care: a longer table or more clients narrows it",
+        "таблица почти не определяет {name} (его 95%-й интервал {interval}); относитесь к "
+        "оценке оттока осторожно: более длинная таблица или больше клиентов сузят его"),
+    "bgbb_frequency_above_recency": (
+        "frequency is above recency in {rows}: recency is the last opportunity with a "
+        "transaction, so it is at least the number of transactions; check these rows",
+        "frequency больше recency в {rows}: recency — последняя возможность с покупкой, "
+        "поэтому она не меньше числа покупок; проверьте эти строки"),
+    "bgbb_recency_above_n": (
+        "recency is above n in {rows}: the last transaction cannot come after the last "
+        "opportunity; check these rows",
+        "recency больше n в {rows}: последняя покупка не может быть позже последней "
+        "возможности; проверьте эти строки"),
+    "bgbb_recency_without_frequency": (
+        "recency is above 0 with frequency 0 in {rows}: a customer with no transactions has "
+        "recency 0; check these rows",
+        "recency больше 0 при frequency 0 в {rows}: у клиента без покупок recency равна 0; "
+        "проверьте эти строки"),
+    "bgbb_no_opportunities": (
+        "n is 0 in {rows}: every customer has at least one opportunity; check these rows",
+        "n равно 0 в {rows}: у каждого клиента есть хотя бы одна возможность; проверьте эти "
+        "строки"),
+    "bgbb_no_customers": (
+        "the counts add up to 0 customers; the table needs customers to fit",
+        "сумма count равна 0 клиентов; для оценки нужны клиенты"),
     # -- parameter paths (models.spec.paths, overrides) -----------------------------------
     "path_empty": (
         "empty parameter path; write it like sales.managers",

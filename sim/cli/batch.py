@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,9 +23,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from sim.cli import common
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report.i18n import Lang, number, percent, t
+from sim.report.terminal import escape  # also shows control characters (escape sequences)
 
 console = Console()
 errors = Console(stderr=True)
@@ -51,6 +52,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "monthly_no_variant": ("--variant {n}: no such variant in this store; use 0 to {last}",
                            "--variant {n}: такого варианта в хранилище нет; укажите от 0 до "
                            "{last}"),
+    "checking_variants": ("checking the sweep's variants", "проверка вариантов перебора"),
     "skipped_portfolios": ("{n} portfolio(s) left out: their bets cannot act together (see "
                            "manifest.json)",
                            "{n} портфель(ей) не рассчитано: их ставки несовместимы (см. "
@@ -67,9 +69,8 @@ def _t(key: str, lang: Lang, **values: object) -> str:
     return (ru if lang == "ru" else en).format(**values)
 
 
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+def _fail(message: object) -> typer.Exit:
+    return common.fail(message)
 
 
 def _lang(lang: str) -> Lang:
@@ -117,10 +118,14 @@ def batch(
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="run again the tasks that failed in an earlier run")] = False,
     lang: LangOpt = LangName.en,
+    no_time_limit: Annotated[bool, typer.Option(
+        "--no-time-limit", help="run even when the estimate is over a day")] = False,
 ) -> None:
     """Run a sweep (variants x bets x replications) into a crash-safe Parquet store."""
-    from sim.experiments.batch import StoreMismatch, run_batch
+    from models.spec.messages import msg
+    from sim.experiments.batch import ClusterLost, StoreMismatch, run_batch
     from sim.experiments.executors import ExecutorError, open_executor
+    from sim.experiments.store import StoreError
     from sim.experiments.sweep import SweepError, plan_sweep
 
     language = _lang(lang)
@@ -133,10 +138,22 @@ def batch(
         get_engine(engine)
     except ValueError as err:
         raise _fail(f"--engine {engine}: {err}") from None
+    common.check_out(out, create=False)
     try:
-        plan = plan_sweep(sweep)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=errors, transient=True) as checking:
+            check = checking.add_task(_t("checking_variants", language), total=None)
+            plan = plan_sweep(sweep, lambda done, total: checking.update(
+                check, completed=done, total=total))
     except SweepError as err:
         raise _fail(str(err)) from None
+    if scheduler is None:  # a cluster's size is known once joined: no estimate there
+        runs = sum(len(v.alternatives) for v in plan.variants) * plan.spec.replications
+        errors.print(escape(common.check_work(
+            f"batch of {len(plan.variants):,} variants", runs,
+            common.seconds_per_run(plan.variants[0].spec, engine),
+            dask_workers or workers or _cores(), "fewer variants, replications or bets",
+            no_time_limit)))
     try:
         with open_executor(workers, dask_workers, scheduler) as where, Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -148,13 +165,16 @@ def batch(
                 label = t("batch_failed_count", language, n=failed) if failed else ""
                 bar.update(bar_task, completed=done + failed, total=total, failed=label)
 
-            errors.print(escape(t("batch_running", language, name=plan.spec.name,
+            errors.print(escape(t("batch_running", language,
+                                  name=common.shorten(plan.spec.name, "the sweep's name"),
                                   total=_task_count(plan), variants=len(plan.variants),
                                   where=where.name)))
             report = run_batch(plan, out, engine, where.executor, where.parallelism,
-                               retry_failed, where.name, progress)
-    except (StoreMismatch, ExecutorError) as err:
+                               retry_failed, where.name, progress, where.alive)
+    except (StoreMismatch, ExecutorError, StoreError) as err:
         raise _fail(str(err)) from None
+    except ClusterLost as err:  # not the tasks' fault: none is recorded as failed
+        raise common.fault(msg("cluster_lost", why=err, folder=out)) from None
     console.print(t("batch_done", language, ran=report.ran,
                     seconds=number(report.seconds, language, 1), already=report.already))
     _report(out, language)
@@ -175,6 +195,12 @@ def batch(
         raise typer.Exit(code=1)
 
 
+def _cores() -> int:
+    from sim.experiments.parallel import resolve_workers
+
+    return resolve_workers(None)
+
+
 def _task_count(plan: Any) -> int:
     chunks = -(-plan.spec.replications // plan.spec.chunk)
     return sum(len(v.alternatives) for v in plan.variants) * chunks
@@ -192,9 +218,17 @@ def results(
     """Summarise a batch's store: variants ranked, the best for the goal, each parameter's
     effect on NPV and P(goal); writes summary.parquet, summary.csv, sensitivity.csv and the
     monthly series' summary monthly.parquet, monthly.csv."""
+    from sim.experiments.store import StoreError, check_readable, read_manifest
+
     language = _lang(lang)
     if variant is not None and monthly is None:
         raise _fail("--variant chooses whose series --monthly prints; give --monthly too")
+    try:
+        manifest = read_manifest(folder)
+        if manifest is not None:  # else `_report` says it is not a store
+            check_readable(folder, manifest)
+    except StoreError as err:
+        raise _fail(err.message) from None
     if monthly is not None:
         from sim.experiments import store
 
@@ -247,9 +281,13 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
     from sim.experiments import store
     from sim.report.terminal import fitted_tables, short_number, table_column
 
-    manifest = store.read_manifest(folder)
+    try:
+        manifest = store.read_manifest(folder)
+    except store.StoreError as err:
+        common.fail(err.message)
+        return False
     if manifest is None:
-        errors.print(f"[bold red]error:[/] {escape(t('results_not_store', lang, folder=folder))}")
+        common.fail(t('results_not_store', lang, folder=folder))
         return False
     table = store.summary(folder)
     if table.empty:
@@ -272,21 +310,22 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
     shown = list(ranked.head(_SHOWN).to_dict(orient="records"))
     columns = [
         table_column(t("results_variant", lang), [str(r["variant"]) for r in shown], True),
-        table_column(t("results_alternative", lang), [escape(str(r["alternative"])) for r in shown],
-                False),
-        *(table_column(_path_heading(key), [_value(r[key], lang) for r in shown], True)
+        table_column(t("results_alternative", lang),
+                     [escape(str(r["alternative"])) for r in shown], False),
+        *(table_column(_path_heading(key), [escape(_value(r[key], lang)) for r in shown], True)
           for key in parameters),
         table_column(t("results_npv", lang), [f"{short_number(r['npv'], lang)}\n"
-                                         f"± {short_number(r['npv_se'], lang)}" for r in shown],
-                True),
+                                              f"± {short_number(r['npv_se'], lang)}"
+                                              for r in shown], True),
     ]
     if bool((table["alternative"] != "baseline").any()):  # else every gain is 0: no column
         columns.append(table_column(t("results_gain", lang),
-                               [short_number(r["npv_gain"], lang) for r in shown], True))
-    columns.append(table_column(t("results_p_goal", lang), [percent(r["p_goal"], lang)
-                                                       for r in shown], True))
-    title = escape(t("results_title", lang, name=manifest["sweep"]["name"],
-                     shown=min(_SHOWN, len(ranked)), rows=len(ranked)))
+                                    [short_number(r["npv_gain"], lang) for r in shown], True))
+    columns.append(table_column(t("results_p_goal", lang),
+                                [percent(r["p_goal"], lang) for r in shown], True))
+    name = common.shorten(str(manifest["sweep"].get("name", "?")), "the sweep's name")
+    title = escape(t("results_title", lang, name=name, shown=min(_SHOWN, len(ranked)),
+                     rows=len(ranked)))
     for grid in fitted_tables(title, columns, console.width, names=2):
         console.print(grid)
     top = store.best(table)

@@ -233,6 +233,9 @@ def funnel(
     from models.calibration.funnel import calibrate_funnel, read_leads
     from models.calibration.transactions import TransactionsError, rows_text
 
+    if not math.isfinite(settled_days):
+        raise _fail([str(msg("option_not_finite", option="--settled-days", value=settled_days,
+                             example=30))], "--settled-days")
     _writable(out)
     try:
         leads = read_leads(csv, None, "skip" if skip_bad_rows else "error", _delimiter(delimiter),
@@ -268,4 +271,78 @@ def funnel(
     for table in fitted_tables(f"funnel estimates, {leads.rows_read} leads (95% intervals)",
                                columns, console.width):
         console.print(table)
+    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+
+
+class RetentionModel(StrEnum):
+    sbg = "sbg"
+    bgbb = "bgbb"
+
+
+@app.command()
+def retention(
+    csv: Annotated[Path, typer.Argument(help="a retention table with a header: period, "
+                                        "survivors and optionally cohort (sbg) or frequency, "
+                                        "recency, n, count (bgbb)")],
+    model: Annotated[RetentionModel, typer.Option(
+        help="sbg: a cohort's survivors by period (period 0 is the cohort's size); bgbb: "
+        "customers' transactions at repeat opportunities")] = RetentionModel.sbg,
+    fit_periods: Annotated[int | None, typer.Option(
+        help="sbg: fit on periods 1..K only and project the rest (default: all periods)")
+    ] = None,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
+    out: Annotated[Path, typer.Option(help="folder for retention.json and fragment.yaml")
+                   ] = Path("calibration"),
+) -> None:
+    """Fit heterogeneous churn (sBG, or BG/BB) to a retention table, with 95% intervals."""
+    from models.calibration.retention import (
+        calibrate_histories,
+        calibrate_survivors,
+        period_note,
+        read_histories,
+        read_survivors,
+    )
+    from models.calibration.transactions import TransactionsError
+
+    _writable(out)
+    if fit_periods is not None and model is RetentionModel.bgbb:
+        raise _fail([msg("retention_fit_periods_bgbb")], "--fit-periods")
+    sep, dec = _delimiter(delimiter), decimal.value if decimal else None
+    try:
+        if model is RetentionModel.sbg:
+            table = read_survivors(csv, sep, dec)
+            report, fragment = calibrate_survivors(table, fit_periods, str(csv))
+        else:
+            histories = read_histories(csv, sep, dec)
+            report, fragment = calibrate_histories(histories, str(csv))
+    except TransactionsError as err:
+        raise _fail(err.problems, err.source) from None
+    files = _write(out, "calibrate-retention", {"retention.json": report,
+                                                "fragment.yaml": fragment})
+    for note in report["data"]["notes"]:
+        console.print(f"  note: {escape(note)}")
+    names = ("alpha", "beta") if model is RetentionModel.sbg else (
+        "alpha", "beta", "gamma", "delta")
+    table_out = Table(title=f"{model.value} fit (maximum likelihood, 95% intervals)")
+    for col in ("parameter", "estimate", "low", "high"):
+        table_out.add_column(col)
+    for name in names:
+        p = report[name]
+        table_out.add_row(name, _fmt(p["estimate"]), _fmt(p["low"]), _fmt(p["high"]))
+    table_out.add_row("log-likelihood", f"{report['log_likelihood']:.1f}", "", "")
+    console.print(table_out)
+    if model is RetentionModel.sbg:
+        proj = Table(title=f"survivors: actual and expected (fitted on periods 1.."
+                     f"{report['fit_periods']})")
+        named = any("cohort" in row for row in report["projection"])
+        for col in (("cohort",) if named else ()) + ("period", "actual", "expected", ""):
+            proj.add_column(col)
+        for row in report["projection"]:
+            proj.add_row(*((escape(row["cohort"]),) if named else ()), str(row["period"]),
+                         f"{row['survivors']:,.0f}",
+                         f"{row['expected']:,.1f}",
+                         "" if row["fitted"] or row["period"] == 0 else "projected")
+        console.print(proj)
+    console.print(f"note: {escape(period_note())}", highlight=False)
     console.print(escape(f"written: {', '.join(str(f) for f in files)}"))

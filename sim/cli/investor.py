@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from sim.cli import common
 from sim.cli.options import DEFAULT_ENGINE, EngineName, EngineOpt, LangName, LangOpt, lang_of
+from sim.experiments.parallel import resolve_workers
+from sim.report.terminal import escape
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,6 +79,8 @@ def sensitivity(
     out: Annotated[Path, typer.Option("--out", help="folder for sensitivity.json and "
                                       "sensitivity.parquet")] = Path("out"),
     engine: EngineOpt = DEFAULT_ENGINE,
+    no_time_limit: Annotated[bool, typer.Option(
+        "--no-time-limit", help="run even when the estimate is over a day")] = False,
     lang: LangOpt = LangName.en,
 ) -> None:
     """Which assumptions carry the plan: Sobol or Morris indices of NPV, months to goal and
@@ -90,16 +96,36 @@ def sensitivity(
     from sim.report.terminal import say, size_text
     from sim.report.terminal import w as tw
 
+    common.check_finite_parts("--range", range_)
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
+    common.check_out(out)
     try:
         ranges = [sa.parse_range(r) for r in range_ or []]
-        if method == Method.sobol:
-            result = sa.sobol(spec, n, reps, seed, ranges, workers=workers, engine=engine_name)
-        else:
-            result = sa.morris(spec, n, reps, seed, ranges, workers=workers, engine=engine_name)
-        torn = (sa.tornado(spec, tornado_reps, seed, ranges, workers=workers, engine=engine_name)
-                if tornado_reps else None)
+        runs = sa.planned_runs(spec, method.value, n, reps, ranges=ranges)
+        if tornado_reps:
+            runs += 2 * len(sa.factors(spec, ranges)) * tornado_reps + tornado_reps
+        errors.print(escape(common.check_work(
+            f"sensitivity ({method.value}, --n {n}, --reps {reps})", runs,
+            common.seconds_per_run(spec, engine_name), resolve_workers(workers),
+            "a smaller --n or --reps", no_time_limit)))
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=errors, transient=True) as bar:
+            task = bar.add_task("sensitivity", total=runs)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            if method == Method.sobol:
+                result = sa.sobol(spec, n, reps, seed, ranges, workers=workers,
+                                  engine=engine_name, progress=progress)
+            else:
+                result = sa.morris(spec, n, reps, seed, ranges, workers=workers,
+                                   engine=engine_name, progress=progress)
+            bar.update(task, description="tornado", completed=0, total=None)
+            torn = (sa.tornado(spec, tornado_reps, seed, ranges, workers=workers,
+                               engine=engine_name, progress=progress)
+                    if tornado_reps else None)
     except ValueError as err:
         raise _fail(str(err)) from None
     doc = result.to_dict()
@@ -195,8 +221,11 @@ def stress(
     from sim.report.terminal import say
     from sim.report.terminal import w as tw
 
+    common.check_finite(("--severity", severity))
+    common.check_finite_parts("--shock", shock)
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
+    common.check_out(out)
     try:
         breaks = [st.parameter_target(b) for b in break_ or []]
         for target in breaks:

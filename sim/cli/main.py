@@ -20,9 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from models.spec.messages import msg
 from sim.cli import batch as batch_cli
-from sim.cli import helptext, investor
+from sim.cli import common, helptext, investor
 from sim.cli import optimise as optimise_cli
 from sim.cli import track as track_cli
+from sim.cli import voi as voi_cli
 from sim.cli.calibrate import app as calibrate_app
 from sim.cli.options import DEFAULT_ENGINE, EngineName, EngineOpt, LangName, LangOpt, lang_of
 from sim.engines import get_engine
@@ -62,11 +63,8 @@ SchedulerOpt = Annotated[str | None, typer.Option(
 
 
 def _fail(message: str) -> typer.Exit:
-    # The message quotes the user's own text (values, names, paths), which may hold square
-    # brackets: escape it so Rich shows it as written and never reads it as markup.
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True,
-                 soft_wrap=True)
-    return typer.Exit(code=2)
+    # one way of refusing for every command (sim.cli.common): the message escaped, exit 2
+    return common.fail(message)
 
 
 def _check_engine(engine: Engine) -> str:
@@ -106,13 +104,8 @@ def _load(path: Path, overrides: list[str] | None) -> Scenario:
 
 
 def _writable(out: Path) -> None:
-    """Refuse an --out folder that cannot be written before simulating (issue 12)."""
-    from sim.report.output import OutputError, check_writable
-
-    try:
-        check_writable(out)
-    except OutputError as err:
-        raise _fail(str(err.message)) from None
+    """Refuse an --out folder that cannot be written before simulating."""
+    common.check_out(out)
 
 
 def _written(write: Callable[[], list[Path]], out: Path) -> list[Path]:
@@ -156,7 +149,8 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     from models.compiled.sampling import uncertain_parameters
 
     n = len(uncertain_parameters(spec))
-    console.print(f"[green]ok[/]: {escape(str(scenario))} ({escape(repr(spec.name))}, "
+    name = common.shorten(repr(spec.name), "the scenario's name")
+    console.print(f"[green]ok[/]: {escape(str(scenario))} ({escape(name)}, "
                   f"{spec.horizon_months} months, "
                   f"{len(spec.channels)} channels, {len(spec.tiers)} tiers, "
                   f"{n} uncertain parameters)")
@@ -246,6 +240,7 @@ def compare(
     from sim.experiments.compare import compare_bets, select_bets
     from sim.report.output import write_comparison
 
+    common.check_finite(("--budget", budget))
     spec = _load(scenario, set_)
     names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
     if names == []:
@@ -303,6 +298,7 @@ def seek(
     from sim.experiments.goalseek import seek_size
     from sim.report.output import write_seek
 
+    common.check_finite(("--high", high), ("--low", low))
     spec = _load(scenario, set_)
     _writable(out)
 
@@ -327,6 +323,7 @@ app.command()(investor.sensitivity)
 app.command()(investor.stress)
 app.command()(track_cli.track)
 app.command()(optimise_cli.optimise)
+app.command("value-of-information")(voi_cli.value_of_information)
 
 
 @app.command()

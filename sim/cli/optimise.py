@@ -16,6 +16,7 @@ import typer
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from sim.cli import common
 from sim.cli.investor import console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
@@ -91,6 +92,10 @@ def optimise(
     from sim.report import optimise as report
     from sim.report.terminal import escape, say, w
 
+    common.check_finite(("--budget", budget), ("--budget-total", budget_total),
+                        ("--cash-floor", cash_floor))
+    common.check_finite_parts("--vary", vary)
+    common.check_finite_parts("--bet", bet)
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
     try:

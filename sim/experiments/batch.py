@@ -190,13 +190,27 @@ def run_task(task: Task) -> Outcome:
     return Outcome(task.hash, data, seconds=time.perf_counter() - start, monthly=series)
 
 
+class ClusterLost(RuntimeError):
+    """The executor's cluster went away (a Dask scheduler killed or unreachable): the tasks in
+    flight are not failures of theirs, and are not recorded as failed."""
+
+
 def stream(fn: Callable[[Task], Outcome], tasks: Iterable[Task], executor: Executor | None,
-           window: int) -> Iterator[tuple[Task, Outcome]]:
-    """`fn` over `tasks`, results as they finish, at most `window` in flight."""
+           window: int, alive: Callable[[], str | None] | None = None,
+           poll: float = 1.0) -> Iterator[tuple[Task, Outcome]]:
+    """`fn` over `tasks`, results as they finish, at most `window` in flight. `alive()`: None
+    while the executor's cluster is there, else why it is gone (then `ClusterLost` is raised,
+    checked every `poll` seconds and before a task's error is taken as the task's own)."""
     if executor is None:
         for task in tasks:
             yield task, fn(task)
         return
+
+    def lost() -> None:
+        why = alive() if alive is not None else None
+        if why is not None:
+            raise ClusterLost(why)
+
     pending: dict[Future[Outcome], Task] = {}
     todo = iter(tasks)
     try:
@@ -205,6 +219,7 @@ def stream(fn: Callable[[Task], Outcome], tasks: Iterable[Task], executor: Execu
                 try:
                     pending[executor.submit(fn, task)] = task
                 except Exception as err:  # a broken pool takes no more tasks: each is reported
+                    lost()
                     yield task, Outcome(task.hash, None, f"{type(err).__name__}: {err}",
                                         traceback.format_exc())
                     continue
@@ -212,14 +227,23 @@ def stream(fn: Callable[[Task], Outcome], tasks: Iterable[Task], executor: Execu
                     break
             if not pending:
                 return
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished: set[Future[Outcome]] = set()
+            while not finished:  # a lost cluster may never resolve its futures: look at it
+                finished, _ = wait(pending, timeout=poll if alive is not None else None,
+                                   return_when=FIRST_COMPLETED)
+                if not finished:
+                    lost()
             for future in sorted(finished, key=lambda f: pending[f].hash):
                 task = pending.pop(future)
                 try:
-                    yield task, future.result()
-                except Exception as err:  # the worker itself died (killed, out of memory)
-                    yield task, Outcome(task.hash, None, f"{type(err).__name__}: {err}",
-                                        traceback.format_exc())
+                    outcome = future.result()
+                except BaseException as err:  # the worker died (killed, out of memory), or
+                    if isinstance(err, KeyboardInterrupt | SystemExit):  # the cluster did
+                        raise
+                    lost()
+                    outcome = Outcome(task.hash, None, f"{type(err).__name__}: {err}",
+                                      traceback.format_exc())
+                yield task, outcome
     finally:
         for future in pending:
             future.cancel()
@@ -293,26 +317,48 @@ def _now() -> str:
 def run_batch(sweep: Sweep, out: Path, engine: str = DEFAULT_ENGINE,
               executor: Executor | None = None, parallelism: int = 1,
               retry_failed: bool = False, executor_name: str = "serial",
-              progress: Callable[[int, int, int], None] | None = None) -> BatchReport:
+              progress: Callable[[int, int, int], None] | None = None,
+              alive: Callable[[], str | None] | None = None) -> BatchReport:
     """Run the sweep's missing tasks into the store at `out`. `progress(done, failed, total)`
-    is called as each task finishes (and once at the start)."""
+    is called as each task finishes (and once at the start). One run at a time writes a store
+    (`store.locked`: a second raises `store.StoreError`). A damaged partition (cut short) counts
+    as missing and is run again. `alive`: see `stream`; a lost cluster raises `ClusterLost`
+    with every finished task in the store and none recorded as failed."""
     tasks = make_tasks(sweep, engine)
     plan = _plan(sweep, tasks, engine)
-    old = store.read_manifest(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with store.locked(out):
+        return _run_locked(sweep, out, engine, executor, parallelism, retry_failed,
+                           executor_name, progress, alive, tasks, plan)
+
+
+def _run_locked(sweep: Sweep, out: Path, engine: str, executor: Executor | None,
+                parallelism: int, retry_failed: bool, executor_name: str,
+                progress: Callable[[int, int, int], None] | None,
+                alive: Callable[[], str | None] | None, tasks: list[Task],
+                plan: dict[str, Any]) -> BatchReport:
+    try:
+        old = store.read_manifest(out)
+    except store.StoreError:  # a manifest cut short: rewritten below, the partitions kept
+        old = None
     if old is not None and old.get("plan_hash") != plan["plan_hash"]:
         raise StoreMismatch(
             f"{out} holds the results of another sweep (or engine, or code version: "
             f"{old.get('sweep', {}).get('file')}, engine {old.get('engine')}, version "
             f"{old.get('code_version', old.get('package_version'))}, this one "
             f"{plan['code_version']}); give another --out folder or delete it")
-    out.mkdir(parents=True, exist_ok=True)
     store.clean_temporary(out)
+    for path in store.damaged(out):  # cut short (a full disk, a copy): run its task again
+        path.unlink(missing_ok=True)
     runs = (old or {}).get("runs", [])
     started = _now()
     store.write_json(out / store.MANIFEST, {**plan, "runs": runs})
     store.write_atomic(out / "variants.parquet", store.parquet_bytes(variants_table(sweep)))
 
     done = store.done_parts(out)
+    if plan["monthly"]:  # a task is done with both of its partitions
+        monthly = store.listed(out / store.MONTHLY)
+        done = {h: p for h, p in done.items() if h in monthly}
     failed_before = store.failures(out)
     todo = [t for t in tasks if t.hash not in done
             and (retry_failed or t.hash not in failed_before)]
@@ -323,7 +369,7 @@ def run_batch(sweep: Sweep, out: Path, engine: str = DEFAULT_ENGINE,
     clock = time.perf_counter()
     if progress is not None:
         progress(report.already, 0, report.total)
-    for task, outcome in stream(run_task, todo, executor, max(2, 2 * parallelism)):
+    for task, outcome in stream(run_task, todo, executor, max(2, 2 * parallelism), alive):
         failure_file = out / store.FAILURES / f"{task.hash}.json"
         if outcome.data is not None:
             # the monthly partition first: the scalar one marks the task done (a kill between

@@ -41,7 +41,12 @@ import pandas as pd
 
 from models.accounting.goal import month_or_never
 from models.accounting.metrics import LEVERS, lever_factors, lever_split
-from models.compiled.bets import compile_alternative, compile_alternatives, draw_bet_values
+from models.compiled.bets import (
+    bet_distributions,
+    compile_alternative,
+    compile_alternatives,
+    draw_bet_values,
+)
 from models.compiled.form import CompiledScenario, compile_scenario
 from models.compiled.units import month_discount_factors, monthly_discount_rate
 from models.load import scenario_hash
@@ -199,6 +204,9 @@ class Comparison:
     could_be_best: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # portfolios that cannot run
     engine: str = DEFAULT_ENGINE
+    # the baseline's draw of its uncertain parameters in each replication, in order (what
+    # `run_alternatives` received; empty for a comparison assembled elsewhere)
+    draws: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -250,6 +258,26 @@ class Comparison:
             se, ind = p["se"], p["se_independent"]
             out[name] = math.inf if se == 0 and ind else (ind / se if se and ind else math.nan)
         return out
+
+    def parameter_values(self) -> pd.DataFrame:
+        """The realised value of every uncertain parameter, one row per replication: the
+        baseline's (columns named by their paths, shared by every alternative) and each bet's
+        own (`bets.NAME.KEY`, e.g. `bets.crm.changes.0.scale`, the same alone and in any
+        portfolio). Recorded or re-drawn from the same streams, so nothing is simulated again
+        and no result changes."""
+        if len(self.draws) != self.replications:
+            raise ValueError("this comparison did not record its parameter draws "
+                             "(run it with compare_bets)")
+        frame = pd.DataFrame(self.draws, index=range(self.replications))
+        seen: set[str] = set()
+        for bet in (b for a in self.alternatives for b in a.bets):
+            if bet.name in seen or not bet_distributions(bet):
+                continue
+            seen.add(bet.name)
+            own = pd.DataFrame([draw_bet_values(bet, self.seed, i)
+                                for i in range(self.replications)])
+            frame = pd.concat([frame, own.add_prefix(f"bets.{bet.name}.")], axis=1)
+        return frame
 
     def _discount(self) -> np.ndarray:
         return month_discount_factors(monthly_discount_rate(self.spec.discount_rate_annual),
@@ -472,16 +500,18 @@ def compare_bets(
     n_workers = resolve_workers(workers)
     start = time.perf_counter()
     runs: dict[str, list[Replication]] = {a.name: [] for a in alts}
+    drawn: list[dict[str, float]] = []  # the baseline's draw of each replication, in order
 
     def comparison(rounds: list[int]) -> Comparison:
         cmp = _assemble(spec, seed, alts, runs, costs, rounds, time.perf_counter() - start)
-        cmp.skipped, cmp.engine = skipped, engine
+        cmp.skipped, cmp.engine, cmp.draws = skipped, engine, list(drawn)
         return cmp
 
     sizes: list[int] = []  # replications in each round so far
 
     def run_round(first: int, draws: list[dict[str, float]]) -> None:
         sizes.append(len(draws))
+        drawn.extend(draws)
         total = (first + len(draws)) * len(alts)
         done = first * len(alts)
         for reps in run_replications(spec, tuple(a.bets for a in alts), first, draws, seed,

@@ -93,27 +93,143 @@ def part_name(variant: int, alternative: int, first: int, task_hash: str) -> str
     return f"v{variant:05d}-a{alternative:03d}-r{first:07d}-{task_hash}.parquet"
 
 
-def done_parts(root: Path) -> dict[str, Path]:
-    """Task hash -> its partition, for every complete partition in the store."""
-    folder = root / PARTS
+LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold the store's lock (`root/.lock`, an advisory `flock`) while writing it, so that two
+    batches on one folder do not both run every task; the operating system releases it when
+    the process ends, however it ends. Raises `StoreError` when another process holds it."""
+    from datetime import UTC, datetime
+
+    from models.spec.messages import msg
+
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock (Windows): no lock
+        yield
+        return
+    path = root / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").split()
+            pid, started = [*holder, "?", "?"][:2]
+            raise StoreError(msg("store_locked", folder=root, pid=pid, started=started)
+                             ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {datetime.now(UTC).isoformat(timespec='seconds')}\n"
+                  .encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+class StoreError(ValueError):
+    """A store that cannot be read as it is: a damaged file, a manifest of another sweep, no
+    finished task. `message` is the `Message` in both languages."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+        super().__init__(str(message))
+
+
+def readable(path: Path) -> bool:
+    """Is `path` a whole Parquet file (its footer reads)? A file cut short by a full disk or a
+    copy, or an empty one, is not: its task counts as not done."""
+    try:
+        pq.read_metadata(path)
+    except Exception:  # pyarrow raises OSError or ArrowInvalid, by version
+        return False
+    return True
+
+
+def listed(folder: Path) -> dict[str, Path]:
+    """Task hash -> file, for the Parquet files of `folder` (`parts/` or `monthly/`)."""
+    # the folder's files listed, never globbed as a pattern: a folder named run[1] or a* is a
+    # name, not a pattern (the pattern "*.parquet" applies to the names inside only)
     if not folder.is_dir():
         return {}
-    return {p.stem.rsplit("-", 1)[1]: p for p in sorted(folder.glob("*.parquet"))}
+    return {p.stem.rsplit("-", 1)[-1]: p for p in sorted(folder.iterdir())
+            if p.suffix == ".parquet" and not p.name.startswith(_TMP)}
+
+
+def done_parts(root: Path) -> dict[str, Path]:
+    """Task hash -> its partition, for every whole partition in the store (a damaged one is
+    left out: the task is run again)."""
+    return {h: p for h, p in listed(root / PARTS).items() if readable(p)}
+
+
+def damaged(root: Path) -> list[Path]:
+    """The store's partitions (scalar and monthly) that are not whole Parquet files."""
+    return [p for folder in (PARTS, MONTHLY) for p in listed(root / folder).values()
+            if not readable(p)]
 
 
 def failures(root: Path) -> dict[str, dict[str, Any]]:
     folder = root / FAILURES
     if not folder.is_dir():
         return {}
-    return {p.stem: json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted(folder.glob("*.json"))}
+    out = {}
+    for p in sorted(folder.iterdir()):
+        if p.suffix != ".json" or p.name.startswith(_TMP):
+            continue
+        try:
+            out[p.stem] = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # a damaged record: the task is simply not done
+            continue
+    return out
 
 
 def read_manifest(root: Path) -> dict[str, Any] | None:
+    """The store's manifest; None when there is none (not a store). A manifest that is not
+    whole JSON of a store raises `StoreError` naming it and the fix."""
+    from models.spec.messages import msg
+
     path = root / MANIFEST
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise StoreError(msg("store_file_damaged", path=path, why=str(err).split("\n")[0],
+                             fix=msg("store_fix_manifest"))) from None
+    keys = ("plan_hash", "sweep", "parameters", "tasks", "variants")
+    if not isinstance(data, dict) or any(k not in data for k in keys) or not isinstance(
+            data["tasks"], list):
+        missing = ", ".join(k for k in keys if not isinstance(data, dict) or k not in data)
+        raise StoreError(msg("store_file_damaged", path=path,
+                             why=f"fields missing: {missing or 'tasks'}",
+                             fix=msg("store_fix_manifest")))
+    return data  # type: ignore[no-any-return]
+
+
+def check_readable(root: Path, manifest: dict[str, Any]) -> None:
+    """Raise `StoreError` for what would make a summary wrong or fail: a damaged partition or
+    variants.parquet, partitions of tasks the manifest does not list (another sweep's manifest,
+    files copied in), no finished task."""
+    from models.spec.messages import msg
+
+    bad = damaged(root)
+    variants = root / "variants.parquet"
+    if not variants.is_file() or not readable(variants):
+        bad.insert(0, variants)
+    if bad:
+        why = "missing" if not bad[0].exists() else (
+            "empty" if bad[0].stat().st_size == 0 else "not a whole Parquet file")
+        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+        raise StoreError(msg("store_file_damaged", path=f"{bad[0]}{more}", why=why,
+                             fix=msg("store_fix_rerun")))
+    known = {task.get("hash") for task in manifest["tasks"] if isinstance(task, dict)}
+    foreign = [p for h, p in done_parts(root).items() if h not in known]
+    if foreign:
+        raise StoreError(msg("store_foreign_parts", folder=root, n=len(foreign),
+                             example=foreign[0].name))
+    if not done_parts(root):
+        raise StoreError(msg("store_empty", folder=root))
 
 
 def iter_tables(root: Path) -> Iterator[pa.Table]:
@@ -159,7 +275,7 @@ def monthly_table(columns: dict[str, tuple[Any, str]], replications: np.ndarray,
 # Standard errors hold under Latin hypercube sampling: a variant's replications share one LHS
 # design, whose mean's variance is at most sigma^2 / (n - 1) (`sim.experiments.statistics`).
 SUMMARY_SQL = """
-WITH r AS (SELECT * FROM read_parquet({parts})),
+WITH r AS (SELECT * FROM parts),
 b AS (SELECT variant, replication, npv_profit AS b_npv, goal_by_deadline AS b_goal
       FROM r WHERE alternative = 'baseline'),
 s AS (
@@ -178,13 +294,18 @@ s AS (
   GROUP BY r.variant, r.alternative
 )
 SELECT v.*, s.* EXCLUDE (variant)
-FROM s JOIN read_parquet({variants}) v USING (variant)
+FROM s JOIN variants v USING (variant)
 ORDER BY s.variant, s.alternative <> 'baseline', s.alternative
 """
 
 
-def _sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _register(con: Any, name: str, files: list[Path]) -> None:
+    """`files` as the table `name` of `con`: a pyarrow dataset of exactly these files, in this
+    order. DuckDB's `read_parquet` would read a path as a glob pattern (a folder named run[1]
+    or a* would match other files, or none)."""
+    import pyarrow.dataset as ds
+
+    con.register(name, ds.dataset([str(f) for f in files], format="parquet"))
 
 
 def connect() -> Any:
@@ -204,16 +325,18 @@ def summary(root: Path) -> Any:
     DataFrame; empty when no partition is written yet."""
     import pandas as pd
 
-    if not done_parts(root):
+    parts = done_parts(root)
+    if not parts:
         return pd.DataFrame()
-    sql = SUMMARY_SQL.format(parts=_sql_path(root / PARTS / "*.parquet"),
-                             variants=_sql_path(root / "variants.parquet"))
-    frame = connect().execute(sql).df()
+    con = connect()
+    _register(con, "parts", list(parts.values()))
+    _register(con, "variants", [root / "variants.parquet"])
+    frame = con.execute(SUMMARY_SQL).df()
     return frame.drop(columns=["scenario_hash", "variant_hash"])
 
 
 MONTHLY_SQL = """
-WITH m AS (UNPIVOT (SELECT * EXCLUDE (scenario) FROM read_parquet({parts}))
+WITH m AS (UNPIVOT (SELECT * EXCLUDE (scenario) FROM parts)
            ON {metrics} INTO NAME metric VALUE value)
 SELECT variant, alternative, metric, month, count(*) AS replications, avg(value) AS mean,
        quantile_cont(value, 0.1) AS p10, quantile_cont(value, 0.5) AS p50,
@@ -243,14 +366,17 @@ def monthly(root: Path, metric: str | None = None, variant: int | None = None) -
             raise ValueError(f"{metric}: not a monthly series of this store; it keeps "
                              f"{', '.join(metrics) or 'none (the sweep said monthly: none)'}")
         metrics = [metric]
-    folder = root / MONTHLY
-    if not metrics or not folder.is_dir() or not any(folder.glob("*.parquet")):
+    # the monthly partitions of finished tasks only (a task's monthly file is written first)
+    done = set(done_parts(root))
+    files = [p for h, p in listed(root / MONTHLY).items() if h in done and readable(p)]
+    if not metrics or not files:
         return pd.DataFrame(columns=["variant", "alternative", "metric", "month",
                                      "replications", "mean", "p10", "p50", "p90"])
     where = "" if variant is None else f"WHERE variant = {int(variant)}"
-    sql = MONTHLY_SQL.format(parts=_sql_path(folder / "*.parquet"),
-                             metrics=", ".join(f'"{m}"' for m in metrics), where=where)
-    return connect().execute(sql).df()
+    con = connect()
+    _register(con, "parts", files)
+    sql = MONTHLY_SQL.format(metrics=", ".join(f'"{m}"' for m in metrics), where=where)
+    return con.execute(sql).df()
 
 
 def sensitivity(table: Any, parameters: dict[str, str], bins: int = 4) -> Any:

@@ -27,6 +27,7 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -157,10 +158,9 @@ class SweepSpec(BaseModel):
         if overlap:
             raise ValueError(f"{', '.join(sorted(overlap))}: both in grid and lhs.ranges; keep "
                              "one")
-        size = math.prod(len(v) for v in self.grid.values()) * (self.lhs.samples if self.lhs
-                                                                 else 1)
-        if size * len(self.scenarios) > _MAX_VARIANTS:
-            raise ValueError(f"{size * len(self.scenarios):,} variants is more than "
+        size = variant_count(self)
+        if size > _MAX_VARIANTS:
+            raise ValueError(f"{size:,} variants is more than "
                              f"{_MAX_VARIANTS:,}; make the grid or lhs.samples smaller")
         return self
 
@@ -219,7 +219,13 @@ def read_sweep(path: Path) -> tuple[SweepSpec, str]:
     label = str(path)
     if not path.is_file():
         raise SweepError(label, [("", "file not found; check the path")])
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:  # as the scenario loader says it (models.load)
+        raise SweepError(label, [("", "not UTF-8 text; save it as UTF-8")]) from None
+    except OSError as err:
+        raise SweepError(label, [("", f"cannot read the file ({err.strerror or err}); check its "
+                                      "permissions")]) from None
     try:
         raw = read_yaml(text, label)
     except ScenarioError as err:
@@ -261,13 +267,22 @@ def _kind(values: list[Value]) -> str:
     return "str"
 
 
-def plan_sweep(path: Path) -> Sweep:
-    """Read and expand a sweep file; every variant is validated before anything runs."""
+def variant_count(spec: SweepSpec) -> int:
+    """How many variants the sweep expands to (before checking any)."""
+    size = math.prod(len(v) for v in spec.grid.values())
+    return size * (spec.lhs.samples if spec.lhs else 1) * len(spec.scenarios)
+
+
+def plan_sweep(path: Path, progress: Callable[[int, int], None] | None = None) -> Sweep:
+    """Read and expand a sweep file; every variant is validated before anything runs.
+    `progress(checked, total)` is called as the variants are checked (a large sweep takes
+    minutes)."""
     spec, content = read_sweep(path)
     label = str(path)
     grid_points = [dict(zip(spec.grid, combo, strict=True))
                    for combo in itertools.product(*spec.grid.values())]
     points = [{**g, **h} for g in grid_points for h in _lhs_points(spec)]
+    total = variant_count(spec)
     variants: list[Variant] = []
     for s, ref in enumerate(spec.scenarios):
         file = (path.parent / ref.path) if not Path(ref.path).is_absolute() else Path(ref.path)
@@ -306,6 +321,8 @@ def plan_sweep(path: Path) -> Sweep:
             variants.append(Variant(len(variants), ref.path, scenario_hash(base), point, variant,
                                     tuple(a.name for a in alts), tuple(a.bets for a in alts),
                                     tuple(skipped)))
+            if progress is not None:
+                progress(len(variants), total)
     columns = {key: _kind([v.params[key] for v in variants]) for key in points[0]}
     return Sweep(spec, label, content, variants, columns)
 

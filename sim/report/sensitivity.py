@@ -127,6 +127,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "section_tornado": ("Tornado", "Торнадо"),
     "section_stress": ("Shocks", "Шоки"),
     "section_reverse": ("What breaks the plan", "Что ломает план"),
+    "section_voi": ("What is worth learning first", "Что стоит узнать до выбора"),
     "method": ("Method", "Метод"),
     "method_sobol": ("Sobol indices (precise)", "индексы Соболя (точно)"),
     "method_morris": ("Morris screening (cheap)", "отсев Морриса (быстро)"),

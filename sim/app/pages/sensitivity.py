@@ -21,6 +21,7 @@ from models.compiled.bets import compile_alternative
 from models.load import scenario_hash
 from models.spec.errors import error_text
 from models.spec.scenario import Bet, Scenario
+from sim.app.pages import voi as voi_page
 from sim.app.running import cached_run, progressive, requested, result_store, top_slot
 from sim.app.state import scenario_title, state, synced
 from sim.app.widgets import cols, provenance
@@ -30,7 +31,7 @@ from sim.report import sensitivity as report
 from sim.report.i18n import Lang, t
 
 ENGINE = "fast"  # thousands of runs: the numba engine, the same model as the agent engine
-SECTIONS = ("sobol", "tornado", "stress", "reverse")
+SECTIONS = ("sobol", "tornado", "stress", "reverse", "voi")
 METHODS = ("sobol", "morris")
 SAMPLE_SIZES = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
 QUICK_SAMPLE = 8  # Sobol's and Morris's quick answer: N = 8 comes in seconds
@@ -49,7 +50,7 @@ def page(spec: Scenario, lang: Lang) -> None:
            index=SECTIONS.index(state()["inv_section"]), horizontal=True,
            format_func=lambda s: w(f"section_{s}", lang))
     {"sobol": _sobol, "tornado": _tornado, "stress": _stress,
-     "reverse": _reverse}[state()["inv_section"]](spec, lang)
+     "reverse": _reverse, "voi": voi_page.section}[state()["inv_section"]](spec, lang)
 
 
 def _defaults(keys: tuple[str, ...], values: tuple[Any, ...]) -> None:

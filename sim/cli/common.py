@@ -1,0 +1,133 @@
+"""Checks every command makes of its options before any work, and how it refuses.
+
+One place for what every command of `growthsim` refuses the same way: an `--out` folder that
+cannot be written (checked before simulating, never after), numbers that are not numbers (nan,
+inf), user text too long to print, and work whose estimated time is beyond a day. Messages come
+from `models.spec.messages` (English and Russian); the CLI prints English. Exit codes: 2 for bad
+input (`fail`), 1 for a fault that is not the user's input (`fault`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from models.spec.messages import msg
+from sim.report.terminal import escape
+
+errors = Console(stderr=True)
+
+# User text (a scenario's or a sweep's name) printed at most this long: a 3 MB name would
+# otherwise fill the terminal.
+SHOWN_CHARS = 200
+# Work estimated beyond this many seconds is refused unless the user passes --no-time-limit.
+DAY_SECONDS = 24 * 3600.0
+
+
+def fail(message: object, code: int = 2) -> typer.Exit:
+    """Print `error: message` (escaped: it quotes the user's text) and return the exit to raise:
+    code 2, bad input."""
+    errors.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, markup=True,
+                 soft_wrap=True)
+    return typer.Exit(code=code)
+
+
+def fault(message: object) -> typer.Exit:
+    """`fail` with exit code 1: a fault that is not the user's input (a lost cluster)."""
+    return fail(message, code=1)
+
+
+def check_out(out: Path, create: bool = True) -> None:
+    """Refuse an --out folder that cannot be written (a file, below a file, read-only, /proc),
+    before any work: a file is written and removed there. `create=False`: a folder that does
+    not exist yet is not made (a command that may still refuse its input leaves nothing); its
+    nearest existing parent is probed instead."""
+    from sim.report.output import OutputError, check_writable
+
+    out = Path(out)
+    if not create and not out.exists() and not out.is_symlink():
+        parent = out.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if parent.is_dir():
+            try:  # a folder made and removed where `out` will be made
+                os.rmdir(tempfile.mkdtemp(prefix=".growthsim-probe.", dir=parent))
+                return
+            except OSError:
+                pass  # check_writable below says why, naming --out
+        # else a file stands where a parent folder must be: said below
+    try:
+        check_writable(out)
+    except OutputError as err:
+        raise fail(err.message) from None
+
+
+def check_finite(*options: tuple[str, float | None]) -> None:
+    """Refuse an option whose value is nan or infinite (`("--budget", value)` pairs; None is
+    an option left out). Click reads "nan" and "inf" as floats; no command means them."""
+    for option, value in options:
+        if value is not None and not math.isfinite(value):
+            raise fail(msg("option_not_finite", option=option, value=value, example=1000))
+
+
+def check_finite_parts(option: str, texts: list[str] | None) -> None:
+    """Refuse a compound option (`--vary PATH=LOW:HIGH`, `--range`, `--shock PATH:OP:VALUE`,
+    `--bet NAME=LOW:HIGH`) one of whose numbers is nan or infinite, naming the option as the
+    user wrote it. The first part (the path or name) is not a number and is not looked at."""
+    for text in texts or []:
+        for part in re.split("[=:]", text)[1:]:
+            try:
+                value = float(part)
+            except ValueError:
+                continue  # not a number: the option's own parser says what to write
+            if not math.isfinite(value):
+                raise fail(msg("option_part_not_finite", option=option, text=text, part=part))
+
+
+def shorten(text: str, what: str, limit: int = SHOWN_CHARS) -> str:
+    """`text` as it is when short; else its start, an ellipsis and a note of its length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({msg('option_too_long', what=what, length=len(text), limit=limit)})"
+
+
+def duration(seconds: float) -> str:
+    """A rough duration for an estimate: 40 s, 12 min, 3.5 h, 2.0 days."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.1f} days"
+
+
+def seconds_per_run(spec: object, engine: str) -> float:
+    """One replication of `spec`'s plan timed on `engine` (the second of two: the first may
+    load compiled kernels), in this process."""
+    from models.compiled.form import compile_scenario
+    from sim.experiments.replications import run_compiled
+
+    compiled = compile_scenario(spec)  # type: ignore[arg-type]
+    run_compiled(compiled, 0, 1, engine)
+    start = time.perf_counter()
+    run_compiled(compiled, 1, 1, engine)
+    return time.perf_counter() - start
+
+
+def check_work(what: str, runs: int, seconds_each: float, workers: int, fix: str,
+               no_limit: bool) -> str:
+    """The line stating the work (`runs` replications, the estimated time on `workers`
+    processes); refuses (exit 2) what would take more than a day unless `no_limit`."""
+    estimate = runs * seconds_each / max(1, workers)
+    if estimate > DAY_SECONDS and not no_limit:
+        raise fail(msg("work_too_long", what=what, runs=runs, estimate=duration(estimate),
+                       fix=fix))
+    return str(msg("work_estimate", what=what, runs=runs, estimate=duration(estimate)))

@@ -1,0 +1,83 @@
+"""`growthsim value-of-information`: what it is worth to learn each assumption before choosing
+among the scenario's bets (`sim.experiments.voi`), written to voi.json.
+
+Registered in `sim.cli.main` with one line. The helpers of `sim.cli.main` (loading a scenario
+with a clear message and exit code 2, the engine check, writable output, Ctrl-C) are imported
+when the command runs, so this module and `main` can import each other in either order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+# the engines and languages the options offer, as `optimise` offers them (not `main`'s enum:
+# this module is imported by `main`)
+from sim.cli.investor import EngineName, console, errors
+from sim.cli.optimise import LangName
+
+
+def value_of_information(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file, e.g. "
+                                             "scenarios/b2b_services.yaml")],
+    bets: Annotated[str | None, typer.Option(
+        "--bets", help="comma-separated bet names to choose among (default: all bets of the "
+        "scenario); the baseline always competes")] = None,
+    reps: Annotated[int, typer.Option(
+        "--reps", min=20, help="replications of each option (the regressions need 20 or more; "
+        "a few hundred give useful precision)")] = 200,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
+    workers: Annotated[int | None, typer.Option("--workers", min=1,
+                                                help="processes (default: all cores)")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="override a parameter first: path=value (repeatable)")] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for voi.json")] = Path("out"),
+    engine: Annotated[EngineName, typer.Option(
+        "--engine", help="fast (default): the numba engine; agent: the SimPy reference")
+    ] = EngineName.fast,
+    lang: Annotated[LangName, typer.Option("--lang", help="words of the report: en or ru")
+                    ] = LangName.en,
+) -> None:
+    """What it is worth to know each assumption before choosing a bet (EVPI, EVPPI)."""
+    from models.spec.errors import error_text
+    from sim.cli.main import Engine, _check_engine, _fail, _interruptible, _load, _writable
+    from sim.cli.main import _written as written
+    from sim.experiments.compare import select_bets
+    from sim.experiments.voi import value_of_information as analyse
+    from sim.report import voi as report
+    from sim.report.i18n import Lang, t
+    from sim.report.terminal import escape
+
+    language: Lang = "ru" if lang == LangName.ru else "en"
+    spec = _load(scenario, set_)
+    names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
+    if names == []:
+        raise _fail("--bets: no bet named; write names separated by commas, e.g. --bets a,b")
+    try:
+        chosen = select_bets(spec, names)
+    except ValueError as err:
+        raise _fail(f"--bets: {error_text(err, language)}") from None
+    if not chosen:  # no decision: nothing to value, nothing to run
+        raise _fail(f"{scenario}: {report.w('no_decision', language)}")
+    engine_name = _check_engine(Engine(engine.value))
+    _writable(out)
+    with _interruptible(f"valuing information on {spec.name}", out), Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=errors, transient=True) as bar:
+        task = bar.add_task(escape(f"{report.w('running', language)}: {spec.name}"),
+                            total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = analyse(spec, names, reps, seed, workers, engine=engine_name,
+                             progress=progress)
+        except ValueError as err:  # bets that push a drawn value out of its range
+            raise _fail(error_text(err, language)) from None
+    files = written(lambda: report.write_voi(result, out, spec), out)
+    report.show(result, console, language, spec)
+    console.print(escape(t("written", language, files=", ".join(str(f) for f in files))))
