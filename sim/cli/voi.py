@@ -14,10 +14,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-# the engines and languages the options offer, as `optimise` offers them (not `main`'s enum:
-# this module is imported by `main`)
-from sim.cli.investor import EngineName, console, errors
-from sim.cli.optimise import LangName
+from sim.cli.investor import console, errors
+from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 
 def value_of_information(
@@ -35,11 +33,8 @@ def value_of_information(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a parameter first: path=value (repeatable)")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for voi.json")] = Path("out"),
-    engine: Annotated[EngineName, typer.Option(
-        "--engine", help="fast (default): the numba engine; agent: the SimPy reference")
-    ] = EngineName.fast,
-    lang: Annotated[LangName, typer.Option("--lang", help="words of the report: en or ru")
-                    ] = LangName.en,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """What it is worth to know each assumption before choosing a bet (EVPI, EVPPI)."""
     from models.spec.errors import error_text
@@ -48,10 +43,10 @@ def value_of_information(
     from sim.experiments.compare import select_bets
     from sim.experiments.voi import value_of_information as analyse
     from sim.report import voi as report
-    from sim.report.i18n import Lang, t
+    from sim.report.i18n import t
     from sim.report.terminal import escape
 
-    language: Lang = "ru" if lang == LangName.ru else "en"
+    language = lang_of(lang)
     spec = _load(scenario, set_)
     names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
     if names == []:
