@@ -144,6 +144,15 @@ def leak_options(result: MonteCarloResult, lang: Lang = "en") -> list[str]:
     return lines if len(lines) > 1 else []
 
 
+def decision_panel(cmp: Comparison, lang: Lang = "en") -> Panel:
+    """The decision box (`sim.report.decision`), options named as the table names them: by their
+    titles, portfolios too."""
+    titles = {n: alternative_name(n, cmp.spec, lang) for n in cmp.names}
+    lines = summary_lines(decide(cmp), cmp.spec.currency, lang, titles)
+    return Panel("\n".join(escape(line) for line in lines), title="decision",
+                 title_align="left", expand=False)
+
+
 def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool = False) -> None:
     """The ranked bets, what changes against the baseline, the lever split, and what common
     random numbers bought. `wide` adds the columns that do not fit 80 columns."""
@@ -162,12 +171,7 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
         assert callable(fmt)
         return f"\n[dim]({fmt(lo)} … {fmt(hi)})[/]"
 
-    decision = decide(cmp)
-    titles = {b.name: text_in(b.title, lang, b.name) for a in cmp.alternatives for b in a.bets
-              if len(a.bets) == 1}
-    lines = summary_lines(decision, cur, lang, titles)
-    console.print(Panel("\n".join(escape(line) for line in lines), title="decision",
-                        title_align="left", expand=False))
+    console.print(decision_panel(cmp, lang))
 
     table = Table(title=f"{escape(cmp.spec.name)}: bets ranked by incremental NPV "
                   f"({cmp.replications} paired replications, seed {cmp.seed})")
