@@ -170,7 +170,10 @@ def stress(
     criterion: Annotated[Criterion | None, typer.Option(
         "--criterion", help="goal: P(goal by the deadline) below --threshold; npv: mean NPV "
         "below zero (default: goal if the scenario has one)")] = None,
-    threshold: Annotated[float, typer.Option("--threshold", min=0.01, max=0.99)] = 0.5,
+    threshold: Annotated[float | None, typer.Option(
+        "--threshold", min=0.01, max=0.99, help="with --reverse and --criterion goal: the "
+        "chance of the goal below which the plan counts as broken (default: half the plan's "
+        "own chance)")] = None,
     reps: Annotated[int, typer.Option("--reps", min=2, help="replications per shock")] = 40,
     seed: SeedOpt = 1,
     workers: WorkersOpt = None,
@@ -184,7 +187,8 @@ def stress(
     from sim.cli.main import Engine, _check_engine, _fail, _load
     from sim.experiments import stress as st
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import w
+    from sim.report.sensitivity import reverse_note, w
+    from sim.report.terminal import escape
 
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
@@ -221,6 +225,9 @@ def stress(
         _print_table(rev.table()[["target", "unit", "size", "size_low", "size_high",
                                   "value_at_size", "value_unshocked"]],
                      w("reverse_title", "en"), 3)
+        note = reverse_note(rev, "en", spec.currency)
+        if note is not None:  # a plan broken before any shock is said, not left to zeros
+            console.print(escape(note), style="yellow" if rev.plan_broken else None)
     console.print(f"written: {json_path}, {parquet_path}")
 
 
