@@ -170,6 +170,15 @@ _TEXT: dict[str, tuple[str, str]] = {
                       "matter.",
                       "Не ясно: {others} ещё может оказаться лучше; возможно, разница слишком "
                       "мала, чтобы иметь значение."),
+    "over_budget": ("Left out by the budget of {budget} (a total over the horizon): {names}.",
+                    "Не вошли в бюджет {budget} (сумма за весь горизонт): {names}."),
+    "over_budget_combos": ("Also left out: {n} combinations of options that cost more than "
+                           "the budget together.",
+                           "Также не вошли сочетания вариантов, которые вместе дороже бюджета: "
+                           "{n}."),
+    "costs": ("{name} (costs {cost})", "{name} (стоит {cost})"),
+    "cannot_combine": ("Left out: {name}, whose options cannot act together.",
+                       "Не вошло: {name} — эти варианты не могут действовать вместе."),
     "search_open": ("Not settled: the search has not finished; {why}",
                     "Пока не ясно: поиск не закончен; {why}"),
 }
@@ -270,4 +279,25 @@ def summary_lines(decision: Decision, currency: str, lang: Lang,
     rest = None if _missing(p_best) or p_best >= 0.995 else 1.0 - float(p_best)
     lines.append(verdict_line(kind, lang, others=others, n=decision.suggested_replications,
                               p=share(p_best), q=share(rest) if rest is not None else ""))
+    return lines
+
+
+def left_out_lines(cmp: Comparison, lang: Lang, titles: dict[str, str] | None = None
+                   ) -> list[str]:
+    """What the comparison left out and why, in `lang`: the options and combinations that cost
+    more than the budget (a total over the horizon; single options named with their cost,
+    combinations counted), and the combinations whose options cannot act together."""
+    titles = titles or {}
+    cur = cmp.spec.currency
+    lines: list[str] = []
+    singles = [(n, c) for n, c in cmp.over_budget if " + " not in n]
+    combos = [n for n, _ in cmp.over_budget if " + " in n]
+    if singles:
+        names = ", ".join(_t("costs", lang, name=titles.get(n, n),
+                             cost=money(c, cur, lang, compact=True)) for n, c in singles)
+        lines.append(_t("over_budget", lang, budget=money(cmp.budget, cur, lang, compact=True),
+                        names=names))
+    if combos:
+        lines.append(_t("over_budget_combos", lang, n=len(combos)))
+    lines += [_t("cannot_combine", lang, name=titles.get(n, n)) for n, _ in cmp.skipped]
     return lines

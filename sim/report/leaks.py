@@ -12,6 +12,7 @@ import math
 import pandas as pd
 
 from models.spec.scenario import text_in
+from sim.experiments.compare import Comparison
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.report import owner
 from sim.report.i18n import Lang, metric_label, money, number, percent
@@ -50,7 +51,46 @@ _TEXT: dict[str, tuple[str, str]] = {
         "бы устранение каждой потери по отдельности, а не обещание выиграть каждого лида. "
         "Потенциальная выручка = полученная выручка + эта сумма. Реклама — деньги, потраченные "
         "на потерянных лидов (стоимость лида их канала). Средние по прогонам."),
+    "recovery_title": ("What the options recover of the leaks they target",
+                       "Сколько из целевых потерь возвращают варианты вложений"),
+    "recovery_option": ("Option", "Вариант"),
+    "recovery_stages": ("Leaks it targets", "Потери, против которых он"),
+    "recovery_worth": ("Their worth", "Их стоимость"),
+    "recovery_gain": ("Extra revenue of the option", "Доп. выручка варианта"),
+    "recovery_share": ("Recovered", "Возвращает"),
+    "recovery_caption": (
+        "Recovered = the option's extra revenue over the horizon (paired with the plan, mean) "
+        "÷ what the losses at the stages it targets are worth in the plan. A lead lost after "
+        "the follow-ups is valued as if followed up to 5 contacts in all, the cadence the "
+        "sources name; a plan that already follows up that far loses nothing there by this "
+        "rule.",
+        "Возвращает = дополнительная выручка варианта за горизонт (в паре с планом, среднее) ÷ "
+        "стоимость потерь на этапах, против которых он направлен, в плане. Лид, потерянный "
+        "после повторных контактов, оценивается так, как если бы с ним связались до 5 раз в "
+        "сумме, — столько называют источники; если план уже делает столько контактов, по этому "
+        "правилу там ничего не теряется."),
 }
+
+
+def recovery_rows(cmp: Comparison, lang: Lang, compact: bool = True) -> pd.DataFrame:
+    """`sim.report.owner.leak_recovery` in `lang`: option, the leaks it targets, their worth,
+    its extra revenue (mean), the share recovered."""
+    cur = cmp.spec.currency
+    table = owner.leak_recovery(cmp)
+
+    def cash(x: float | None) -> str:
+        return money(None if x is None or math.isnan(x) else x, cur, lang, compact=compact)
+
+    titles = {b.name: text_in(b.title, lang, b.name) for b in cmp.spec.bets}
+    return pd.DataFrame({
+        w("recovery_option", lang): [titles.get(str(b), str(b)) for b in table["bet"]],
+        w("recovery_stages", lang): [", ".join(metric_label(s, lang) for s in stages)
+                                     for stages in table["stages"]],
+        w("recovery_worth", lang): [cash(float(x)) for x in table["worth"]],
+        w("recovery_gain", lang): [cash(None if x is None else float(x))
+                                   for x in table["gain"]],
+        w("recovery_share", lang): [percent(float(x), lang) for x in table["recovered"]],
+    })
 
 
 def words() -> dict[str, tuple[str, str]]:

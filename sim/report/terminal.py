@@ -28,7 +28,7 @@ from sim.experiments.goalseek import SeekResult
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.report import leaks as leak_words
 from sim.report import owner
-from sim.report.decision import decide, summary_lines
+from sim.report.decision import decide, left_out_lines, summary_lines
 from sim.report.export import alternative_name
 from sim.report.i18n import Lang, metric_label, money, number, percent
 
@@ -220,6 +220,17 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
                        *(cash(row[c]) for c in labels))
     console.print(levers)
 
+    rows = leak_words.recovery_rows(cmp, lang)
+    if not rows.empty:  # how much of the leaks it targets each option recovers
+        recovery = Table(title=leak_words.w("recovery_title", lang))
+        for i, column in enumerate(rows.columns):
+            recovery.add_column(escape(column), justify="left" if i < 2 else "right",
+                                overflow="fold")
+        for row in rows.itertuples(index=False):
+            recovery.add_row(*(escape(str(v)) for v in row))
+        console.print(recovery)
+        console.print(f"[dim]{escape(leak_words.w('recovery_caption', lang))}[/]")
+
     reduction = cmp.variance_reduction()
     gains = [v for v in reduction.values() if v == v and v != math.inf]
     exact = [escape(n) for n, v in reduction.items() if v == math.inf]
@@ -228,8 +239,13 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
                       f"{min(gains):.1f}x to {max(gains):.1f}x smaller than independent runs'")
     if exact:
         console.print(f"exact differences (the same in every replication): {', '.join(exact)}")
+    titles = {n: alternative_name(n, cmp.spec, lang) for n in cmp.names}
+    titles.update({n: alternative_name(n, cmp.spec, lang)
+                   for n, _ in (*cmp.over_budget, *cmp.skipped)})
+    for line in left_out_lines(cmp, lang, titles):
+        console.print(f"[yellow]{escape(line)}[/]")
     for name, why in cmp.skipped:
-        console.print(f"[yellow]left out[/] {escape(name)}: {escape(why)}")
+        console.print(f"[yellow]{escape(name)}[/]: {escape(why)}")
     if cmp.settled is not None:
         rounds = f"{cmp.replications} replications in rounds {cmp.rounds}"
         if cmp.settled:
