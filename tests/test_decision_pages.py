@@ -136,3 +136,11 @@ def test_plan_vs_actual_ranks_the_options_on_the_page_s_replications_with_one_pl
     assert tracked and all(r.bets_plan is not None and r.bets_plan.replications == 24
                            and r.bets_now is not None and r.bets_now.replications == 24
                            for r in tracked)
+
+
+def test_the_dashboard_says_the_levers_multiply_to_the_clients_won_not_the_total() -> None:
+    at = _page("dashboard")
+    at.sidebar.number_input(key="reps").set_value(10).run()
+    assert not at.exception, [e.value for e in at.exception]
+    caption = next(c.value for c in at.caption if "multiply to the revenue" in c.value)
+    assert "clients won during the horizon" in caption and "not to the total revenue" in caption

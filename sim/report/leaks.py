@@ -61,14 +61,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "recovery_caption": (
         "Recovered = the option's extra revenue over the horizon (paired with the plan, mean) "
         "÷ what the losses at the stages it targets are worth in the plan. A lead lost after "
-        "the follow-ups is valued as if followed up to 5 contacts in all, the cadence the "
-        "sources name; a plan that already follows up that far loses nothing there by this "
-        "rule.",
+        "the follow-ups is valued as if followed up one more round of the cadence the sources "
+        "name (at most 5 more contacts), not to the 15th. An option can earn beyond the leaks "
+        "it plugs (the clients it wins refer others), so this share is a check, not a promise.",
         "Возвращает = дополнительная выручка варианта за горизонт (в паре с планом, среднее) ÷ "
         "стоимость потерь на этапах, против которых он направлен, в плане. Лид, потерянный "
-        "после повторных контактов, оценивается так, как если бы с ним связались до 5 раз в "
-        "сумме, — столько называют источники; если план уже делает столько контактов, по этому "
-        "правилу там ничего не теряется."),
+        "после повторных контактов, оценивается так, как если бы с ним связались ещё один круг "
+        "— столько, сколько называют источники (не больше 5 контактов), а не до 15-го. Вариант "
+        "может принести больше, чем закрытые им потери (привлечённые клиенты приводят других), "
+        "поэтому эта доля — проверка, а не обещание."),
 }
 
 
