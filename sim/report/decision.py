@@ -247,8 +247,8 @@ def summary_lines(decision: Decision, currency: str, lang: Lang,
         lines.append(_t("npv", lang, npv=cash(r["npv"]), half=cash(half),
                         p10=cash(r.get("npv_p10")), p90=cash(r.get("npv_p90"))))
         cost = r.get("cost")
-        lines.append(_t("cost", lang, cost=cash(cost)) if not _missing(cost) and cost > 0
-                     else _t("cost_none", lang))
+        costs = cost is not None and not _missing(cost) and float(cost) > 0
+        lines.append(_t("cost", lang, cost=cash(cost)) if costs else _t("cost_none", lang))
         roi = dict(roi=share(r["roi"]), lo=share(r["roi_lo"]), hi=share(r["roi_hi"]))
         if _missing(r["payback_month"]):
             lines.append(_t("roi_never", lang, **roi))

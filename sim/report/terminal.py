@@ -249,12 +249,13 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     if cmp.settled is not None:
         rounds = f"{cmp.replications} replications in rounds {cmp.rounds}"
         if cmp.settled:
-            tied = cmp.could_be_best[1:]
+            tied = [titles.get(n, n) for n in cmp.could_be_best[1:]]
             tie = f", tied exactly with {escape(', '.join(tied))}" if tied else ""
-            console.print(f"settled: {escape(cmp.could_be_best[0])} is best{tie} ({rounds})")
+            best = titles.get(cmp.could_be_best[0], cmp.could_be_best[0])
+            console.print(f"settled: {escape(best)} is best{tie} ({rounds})")
         else:
             console.print(f"not settled at the cap ({rounds}); could still be best: "
-                          + escape(", ".join(cmp.could_be_best)))
+                          + escape(", ".join(titles.get(n, n) for n in cmp.could_be_best)))
 
 
 
