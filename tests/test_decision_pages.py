@@ -144,3 +144,16 @@ def test_the_dashboard_says_the_levers_multiply_to_the_clients_won_not_the_total
     assert not at.exception, [e.value for e in at.exception]
     caption = next(c.value for c in at.caption if "multiply to the revenue" in c.value)
     assert "clients won during the horizon" in caption and "not to the total revenue" in caption
+
+
+def test_the_optimiser_finds_the_option_compare_recommends(tmp_path: Path) -> None:
+    """Compare recommends the CRM and follow-up script on the B2B example; the optimiser, with
+    its defaults (the options switched on or off), recommends an allocation with it, whatever
+    few trials it is given: each option alone is among the trials."""
+    from sim.experiments.optimise import optimise
+
+    spec = load_scenario(B2B)
+    result = optimise(spec, None, default_choices(spec, default_variables(spec)), "npv",
+                      trials=6, replications=4, finalists=2, final_replications=8, seed=1,
+                      workers=1)
+    assert result.winner.allocation["bet:follow_up_and_crm"] == 1.0

@@ -19,7 +19,8 @@ estimated from the replications).
 Method, in three steps:
 1. screening: optuna's TPE sampler (seeded, one trial at a time so that the same seed gives the
    same trials) proposes allocations; each is run on the same `replications` (round 0 of the
-   baseline's draws, replications 0..R-1). Today's allocation is the first trial.
+   baseline's draws, replications 0..R-1). Today's allocation is the first trial, then each bet
+   switched on alone on today's allocation (the alternatives `compare` compares).
 2. ranking and selection: the `finalists` best distinct feasible allocations and today's are run
    again on `final_replications` fresh replications (round 1 of the draws, the next indices: the
    winner is not picked on the noise it was found with). The best by the objective wins; the
@@ -767,6 +768,11 @@ def optimise(
             for c in choices:
                 first[f"bet:{c.name}"] = False
             study.enqueue_trial(first)  # today's allocation (on the grid) is the first trial
+            # then each option alone on today's allocation: what `compare` compares, so that
+            # the search never misses the option compare would recommend (unsized ones; a
+            # sized one is searched over its sizes)
+            for c in [c for c in choices if not c.sized][:max(0, trials - 1)]:
+                study.enqueue_trial({**first, f"bet:{c.name}": True})
             study.optimize(trial_objective, n_trials=trials, n_jobs=1)  # one at a time: seeded
         trial_frame = pd.DataFrame(rows)
 

@@ -383,7 +383,9 @@ def summary_lines(result: OptimisationResult, lang: Lang) -> list[str]:
     # the verdict: the one rule of the comparison's summary (`sim.report.decision`)
     kind = verdict_kind(result.separated, result.converged)
     why = ""
-    better = next((m for m in result.marginals if m.better), None)
+    # the move that does best beyond the noise is the one named
+    better = max((m for m in result.marginals if m.better), key=lambda m: abs(m.objective),
+                 default=None)
     if better is not None:
         why = w("not_converged", lang,
                 name=_variable_words(result, better.variable, lang, better.target),
