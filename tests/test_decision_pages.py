@@ -103,14 +103,14 @@ def test_a_budget_lists_what_it_leaves_out_with_the_cost() -> None:
     singles = {n for n, _ in over if " + " not in n}
     assert singles == {n for n, c in costs.items() if c > budget} and len(singles) == 4
     cmp = _comparison({"baseline": np.zeros(40), "a": np.ones(40)})
-    cmp.over_budget, cmp.budget = over, budget
+    cmp.spec, cmp.over_budget, cmp.budget = spec, over, budget
     lines = left_out_lines(cmp, "en", {"more_ads": "More Yandex Direct ads"})
     assert lines[0].startswith("Left out by the budget of") and "a total over the horizon" in (
         lines[0])
     assert "More Yandex Direct ads (costs" in lines[0]
     assert "combinations of options that cost more than the budget" in lines[1]
-    ru = left_out_lines(cmp, "ru")
-    assert ru[0].startswith("Не вошли в бюджет")
+    ru = left_out_lines(cmp, "ru")  # by default options are named by their titles
+    assert ru[0].startswith("Не вошли в бюджет") and "Больше рекламы в Директе (стоит" in ru[0]
 
 
 def test_plan_vs_actual_ranks_the_options_on_the_page_s_replications_with_one_plan_chance(

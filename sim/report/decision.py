@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from models.spec.scenario import text_in
 from sim.experiments.compare import BASELINE, Comparison, separation
 from sim.report.i18n import Lang, money, percent
 
@@ -287,7 +288,10 @@ def left_out_lines(cmp: Comparison, lang: Lang, titles: dict[str, str] | None = 
     """What the comparison left out and why, in `lang`: the options and combinations that cost
     more than the budget (a total over the horizon; single options named with their cost,
     combinations counted), and the combinations whose options cannot act together."""
-    titles = titles or {}
+    if titles is None:  # options by their titles, portfolios 'a + b' too
+        own = {b.name: text_in(b.title, lang, b.name) for b in cmp.spec.bets}
+        titles = {n: " + ".join(own.get(part, part) for part in n.split(" + "))
+                  for n, _ in (*cmp.over_budget, *cmp.skipped)}
     cur = cmp.spec.currency
     lines: list[str] = []
     singles = [(n, c) for n, c in cmp.over_budget if " + " not in n]
