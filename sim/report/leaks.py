@@ -43,14 +43,19 @@ _TEXT: dict[str, tuple[str, str]] = {
         "would have bought had they stayed. The sum over stages is what plugging each leak alone "
         "would bring, not a promise that every lead could be won. Potential revenue = revenue "
         "earned + that sum. Advertising: the money spent on the lost leads (their channel's "
-        "cost per lead). Means over the runs.",
+        "cost per lead). Means over the runs. A lead lost after the follow-ups is valued at one "
+        "more round of the cadence the sources name (at most 5 more contacts). How much of each "
+        "leak the scenario's options recover: on the Compare options page.",
         "Потерянный лид стоит той выручки, которую он принёс бы, если бы его не потеряли на этом "
         "этапе: шанс, что он затем прошёл бы остальные этапы и заплатил (по ставкам конверсии "
         "самого сценария), умноженный на то, что клиент приносит до конца горизонта; ушедший "
         "клиент — то, что он купил бы, если бы остался. Сумма по этапам — это то, что принесло "
         "бы устранение каждой потери по отдельности, а не обещание выиграть каждого лида. "
         "Потенциальная выручка = полученная выручка + эта сумма. Реклама — деньги, потраченные "
-        "на потерянных лидов (стоимость лида их канала). Средние по прогонам."),
+        "на потерянных лидов (стоимость лида их канала). Средние по прогонам. Лид, потерянный "
+        "после повторных контактов, оценивается как при ещё одном круге контактов, который "
+        "называют источники (не больше 5). Сколько каждой потери возвращают варианты вложений "
+        "сценария — на странице «Сравнение вариантов вложений»."),
     "recovery_title": ("What the options recover of the leaks they target",
                        "Сколько из целевых потерь возвращают варианты вложений"),
     "recovery_option": ("Option", "Вариант"),
