@@ -291,7 +291,7 @@ def test_compare_bets_shows_the_ranked_table_of_the_library() -> None:
     assert at.dataframe  # back to the first scenario: its cached comparison
 
     # A budget that fits no bet says so instead of running.
-    _number(at, "Budget (total cost").set_value(1000.0)
+    _number(at, "Budget: a total over the whole horizon").set_value(1000.0)
     _click(at, "Compare")
     assert at.warning
 

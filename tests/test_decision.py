@@ -55,7 +55,7 @@ def test_a_clear_winner_is_recommended_and_settled() -> None:
     assert 45_000 < d.reasons["npv_lo"] < d.reasons["npv"] < d.reasons["npv_hi"] < 55_000
     assert d.reasons["equity"] > 0  # capitalisation reported for the pick
     text = " ".join(summary_lines(d, "RUB", "en"))
-    assert "Recommended: good" in text and "settles it" in text
+    assert "Recommended: good" in text and "Settled on average" in text
 
 
 def test_two_options_too_close_to_tell_are_not_settled() -> None:
@@ -99,3 +99,83 @@ def test_the_summary_is_in_russian_in_russian_mode() -> None:
         words = re.findall(r"[A-Za-z]{2,}", line)
         assert set(words) <= {"NPV", "ROI"}, f"English words in Russian mode: {line}"
     assert "больше рекламы" in lines[0] and "₽" in lines[1]
+
+
+def test_the_summary_gives_the_precision_of_the_average_and_the_spread_of_outcomes() -> None:
+    """'on average X, known to ±Y; in 8 futures of 10 between A and B', and the option's cost:
+    the interval of the average is not mistaken for the range of outcomes."""
+    rng = np.random.default_rng(8)
+    base = rng.normal(1e6, 3e5, N)
+    d = decide(_comparison({BASELINE: base, "wide": base + 50_000 + rng.normal(0, 40_000, N)}))
+    r = d.reasons
+    # outcomes spread much wider than the average is known
+    assert r["npv_p90"] - r["npv_p10"] > 3 * (r["npv_hi"] - r["npv_lo"])
+    assert r["npv_p10"] < r["npv_lo"] < r["npv_hi"] < r["npv_p90"]
+    text = " ".join(summary_lines(d, "RUB", "en"))
+    assert "on average" in text and "known to ±" in text and "in 8 futures of 10 between" in text
+    assert f"It costs RUB {1000 * H / 1000:.0f}" in text.replace(",", "")  # 1,000 a month
+    ru = " ".join(summary_lines(d, "RUB", "ru"))
+    assert "в 8 вариантах будущего из 10" in ru and "Он стоит" in ru
+
+
+def test_an_option_best_in_more_futures_is_named_with_how_both_are_true() -> None:
+    """The rule (highest average NPV) is stated; an option that is best more often and reaches
+    the goal in every future is named beside it, with why the rule still picks the other."""
+    rng = np.random.default_rng(9)
+    base = rng.normal(1e6, 3e5, N)
+    wins = rng.random(N) < 0.4
+    bold = base + np.where(wins, 400_000.0, -50_000.0)  # wins big in 40% of futures
+    steady = base + 20_000.0 + rng.normal(0, 100, N)  # a little better in the rest
+    months = {BASELINE: np.full(N, np.nan), "bold": np.where(wins, 6.0, np.nan),
+              "steady": np.full(N, 8.0)}
+    d = decide(_comparison({BASELINE: base, "bold": bold, "steady": steady}, months))
+    assert d.recommended == "bold"
+    assert d.reasons["p_best_npv"] < 0.5
+    assert d.more_often_best is not None and d.more_often_best[0] == "steady"
+    assert d.more_often_goal is not None and d.more_often_goal[1] == 1.0
+    lines = summary_lines(d, "RUB", "en", {"bold": "Bold", "steady": "Steady"})
+    text = " ".join(lines)
+    assert "highest extra NPV of profit on average" in lines[0]
+    assert "Steady is the best in more futures" in text and "The rule follows the average" in text
+    assert "Steady reaches the goal by the deadline more often (100%" in text
+
+
+def test_settled_beside_a_share_of_futures_below_all_says_how_both_are_true() -> None:
+    """'best in 67% of futures' and 'settled at 95% confidence' are both true: the summary says
+    the second is about the average."""
+    rng = np.random.default_rng(10)
+    base = rng.normal(1e6, 3e5, N)
+    other = base + 40_000 + rng.normal(0, 1_000, N)
+    ahead = other + 5_000 + rng.normal(0, 10_000, N)  # ahead on average, not in every future
+    d = decide(_comparison({BASELINE: base, "ahead": ahead, "other": other}))
+    assert d.recommended == "ahead" and d.settled and d.reasons["p_best_npv"] < 0.95
+    text = " ".join(summary_lines(d, "RUB", "en"))
+    assert "Settled on average" in text and "That is about the average" in text
+
+
+def test_the_cli_decision_box_names_portfolios_by_their_titles() -> None:
+    """The box names options as the table does (titles), never by identifiers."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from sim.report.terminal import decision_panel
+
+    rng = np.random.default_rng(11)
+    base = rng.normal(1e6, 3e5, N)
+    pair = "more_search_ads + follow_up_script"
+    cmp = _comparison({BASELINE: base, pair: base + 60_000 + rng.normal(0, 20_000, N),
+                       "two_more_managers": base + 59_000 + rng.normal(0, 20_000, N)})
+    out = StringIO()
+    Console(file=out, width=200).print(decision_panel(cmp, "en"))
+    text = out.getvalue()
+    assert "More search ads + A follow-up script" in text and "Two more sales managers" in text
+    assert "more_search_ads" not in text and "two_more_managers" not in text
+
+
+def test_every_text_of_the_summary_is_in_both_languages_with_the_same_values() -> None:
+    from sim.report.decision import words
+
+    for key, (en, ru) in words().items():
+        assert en and ru and re.search("[а-яА-Я]", ru), key
+        assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", ru)), key

@@ -33,7 +33,7 @@ R = 16
 PRICE = 1000.0
 BUDGET, MAX_LEADS, HALF = 300_000.0, 600.0, 300_000.0  # 300 paid leads a month, 1,000 a lead
 COST_PER_LEAD = 1000.0
-ARRIVAL_MONTHS, DRAIN_MONTHS = 6, 4  # 4 silent months: the longest journey (15 touches) ends
+ARRIVAL_MONTHS, DRAIN_MONTHS = 6, 4  # 4 silent months: the longest journey (9 touches) ends
 JOURNEY: dict[str, Any] = {
     "lost_unprocessed": 0.10,
     "base_response_hours": 24.0,
@@ -56,8 +56,8 @@ def chances(j: dict[str, Any]) -> dict[str, float]:
                + (1 - j["first_contact_conversion"]) * (1 - j["first_contact_drop"]) * follow_up)
     half_life = j["response_half_life_hours"]
     interested = 1.0 if half_life is None else 0.5 ** (j["base_response_hours"] / half_life)
-    # followed up on as far as a journey may go: 15 touches (the spec's bound)
-    more = 1 - (1 - f["conversion_per_touch"]) ** (15 - f["max_touches"])
+    # followed up one more round of the sources' cadence: 5 more touches (not to the 15th)
+    more = 1 - (1 - f["conversion_per_touch"]) ** 5
     return {"lost_unprocessed": interested * contact * paid, "lost_late": contact * paid,
             "lost_first_contact": follow_up * paid, "lost_follow_up": more * paid,
             "lost_unpaid": 1.0}
@@ -149,12 +149,12 @@ def test_advertising_on_the_lost_leads_is_their_channels_cost_per_lead(
 
 
 # Plugging one leak alone: the parameter change that lets every lead lost there pass the stage
-# (the follow-ups: as many touches as a journey may have).
+# (the follow-ups: one more round of the sources' cadence, 5 more touches).
 PLUGS: dict[str, dict[str, Any]] = {
     "lost_unprocessed": {"lost_unprocessed": 0.0},
     "lost_late": {"response_half_life_hours": None},
     "lost_first_contact": {"first_contact_drop": 0.0},
-    "lost_follow_up": {"follow_up": {**JOURNEY["follow_up"], "max_touches": 15}},
+    "lost_follow_up": {"follow_up": {**JOURNEY["follow_up"], "max_touches": 9}},
     "lost_unpaid": {"invoice": {**JOURNEY["invoice"], "paid_probability": 1.0}},
 }
 
@@ -173,8 +173,10 @@ def test_plugging_a_leak_alone_brings_what_its_losses_were_worth(
         assert gaps == pytest.approx([0.0] * R, abs=1e-6 * PRICE)
     else:
         assert_matches(gaps, 0.0, f"extra revenue of plugging {leak} - its worth")
-    # nothing left to plug (a lead that had every touch a journey may have is worth no more)
-    assert all(p[f"{leak}_revenue"] == 0 for p in plugged)
+    # nothing left to plug; but a lead lost after the longer follow-ups is again valued at one
+    # more round of the cadence (the rule), so that stage still has a worth
+    if leak != "lost_follow_up":
+        assert all(p[f"{leak}_revenue"] == 0 for p in plugged)
 
 
 def test_a_lost_invoice_is_worth_a_client_on_the_terms_of_the_month_it_is_lost_in(

@@ -124,7 +124,16 @@ def test_a_sampled_search_never_claims_a_converged_answer_that_misses_the_truth(
             if m.target is not None:  # money moved towards the better split
                 towards_a = m.target == "channels.a.budget_monthly"
                 assert towards_a == (truth > here), (m, here, truth)
-        assert any("has not settled" in line for line in report.summary_lines(result, "en"))
+        lines = report.summary_lines(result, "en")
+        assert any("Not settled: the search has not finished" in line for line in lines)
+        assert not any("Settled" in line for line in lines)  # one verdict, never both
+    # the verdict follows the one rule of the comparison's summary, whatever it is
+    from sim.report.decision import verdict_kind, verdict_line
+
+    verdict = verdict_line(verdict_kind(result.separated, result.converged), "en", why="",
+                           others="", n=0)
+    assert sum(line.startswith(verdict[:12]) for line in report.summary_lines(result, "en")) == 1
+    assert result.settled == (result.separated and result.converged)
 
 
 def test_the_budget_is_never_violated(known: OptimisationResult) -> None:

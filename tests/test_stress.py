@@ -19,6 +19,7 @@ from sim.experiments.stress import (
     ReverseTarget,
     combined,
     custom_shock,
+    default_threshold,
     find_break,
     lever_targets,
     parse_shock,
@@ -133,6 +134,36 @@ def test_reverse_stress_finds_the_churn_at_which_the_base_falls_below_the_goal()
     assert found.value_unshocked == 1.0 and not found.already_broken
 
 
+def test_the_default_threshold_is_below_the_plan_s_own_chance_and_a_broken_plan_is_said(
+        ) -> None:
+    """With no threshold the plan is not broken before any shock (the default is below its own
+    chance); with a threshold above the plan's chance the result says the plan already misses
+    it, in both languages, instead of a table of zeros alone."""
+    from sim.report.i18n import t
+
+    for chance in (0.45, 0.3, 0.07, 1.0):
+        assert 0 < default_threshold(chance) < chance
+    assert default_threshold(0.0) == 0.01
+    spec = load_scenario(tiny())
+    churn = next(t_ for t_ in lever_targets(spec) if t_.name == "churn")
+
+    def model(target: Any, size: float, replication: int, draw: Any) -> float:
+        return float(replication % 20 < 9)  # the plan reaches the goal in 45% of the futures
+
+    auto = reverse_stress(spec, [churn], replications=40, model=model)
+    assert auto.plan_value == pytest.approx(0.45) and auto.threshold_default
+    assert auto.threshold < 0.45 and not auto.plan_broken
+    assert not auto.breaks[0].already_broken
+    assert report.reverse_note(auto, "en") == t("reverse_auto_threshold", "en",
+                                                threshold="20%", plan="45%")
+    fixed = reverse_stress(spec, [churn], threshold=0.5, replications=40, model=model)
+    assert fixed.plan_broken and fixed.breaks[0].already_broken
+    note = report.reverse_note(fixed, "en")
+    assert note is not None and "already misses" in note and "45%" in note and "50%" in note
+    ru = report.reverse_note(fixed, "ru")
+    assert ru is not None and "уже" in ru and "45" in ru
+
+
 def test_find_break_says_when_the_plan_holds_or_is_already_broken() -> None:
     holds = find_break(lambda x: np.ones(10), lambda v: v.mean() < 0.5, 1.0, 0.01)
     assert holds.size is None and holds.low is None
@@ -145,7 +176,8 @@ def test_reverse_stress_on_the_simulation_brackets_its_answer() -> None:
     below it (the same replications at every size make P fall with the size)."""
     spec = load_scenario(tiny())
     leads = next(t for t in lever_targets(spec) if t.name == "leads")
-    result = reverse_stress(spec, [leads], replications=6, seed=2, workers=1, tolerance=0.05)
+    result = reverse_stress(spec, [leads], threshold=0.5, replications=6, seed=2, workers=1,
+                            tolerance=0.05)
     (found,) = result.breaks
     assert found.size is not None and 0 < found.size < 1
     for size, p in found.evaluations:

@@ -19,10 +19,12 @@ each leak alone would bring.
   is followed up;
 - `lost_first_contact`: it does not drop out: the follow-ups close with
   1 - (1 - `conversion_per_touch` × quality) ** `max_touches`;
-- `lost_follow_up`: the follow-ups do not stop: they go on at the scenario's cadence and
-  `conversion_per_touch` × quality up to the most touches a journey may have (`MAX_TOUCHES`, 15),
-  closing with 1 - (1 - `conversion_per_touch` × quality) ** (15 - `max_touches`); a lead that
-  had them all is worth nothing more (the journey allows no more);
+- `lost_follow_up`: the follow-ups do not stop yet: they go on for one more round of the cadence
+  the sources name, most sales happening by the 5th contact (seed 001): at most
+  `CADENCE_CONTACTS` (5) more touches at the scenario's `conversion_per_touch` × quality (and
+  never past the most a journey may have, `MAX_TOUCHES`, 15), closing with
+  1 - (1 - `conversion_per_touch` × quality) ** min(5, 15 - `max_touches`). Not "until the
+  15th touch": a sale on the 15th weekly call is not what an owner loses by stopping at the 5th;
 - and after every deal the invoice is paid with `paid_probability`, or after one of the
   reminders (`lost_unpaid`: it is paid, so the chance is 1).
 
@@ -40,6 +42,9 @@ from models.spec.params import MAX_TOUCHES
 LEAD_STAGES = ("lost_unprocessed", "lost_late", "lost_first_contact", "lost_follow_up",
                "lost_unpaid")
 UNPROCESSED, LATE, FIRST_CONTACT, FOLLOW_UP, UNPAID = range(len(LEAD_STAGES))
+# The most touches a lead lost at follow-up is valued as still having: one round of the cadence
+# the sources name, "most sales happen on the 2nd to the 5th contact" (seed 001; MODEL.md).
+CADENCE_CONTACTS = 5
 
 
 def chance_to_pay(stage: int, quality: float, base_response_days: float, half_life_days: float,
@@ -54,8 +59,9 @@ def chance_to_pay(stage: int, quality: float, base_response_days: float, half_li
     if stage == UNPAID:
         return 1.0
     touch = min(conversion_per_touch * quality, 1.0)
-    if stage == FOLLOW_UP:  # followed up on, as far as a journey may go
-        return (1.0 - (1.0 - touch) ** max(MAX_TOUCHES - max_touches, 0.0)) * paid
+    if stage == FOLLOW_UP:  # followed up one more round of the sources' cadence
+        more = max(min(CADENCE_CONTACTS, MAX_TOUCHES - max_touches), 0.0)
+        return (1.0 - (1.0 - touch) ** more) * paid
     follow_up = 1.0 - (1.0 - touch) ** max_touches
     if stage == FIRST_CONTACT:
         return follow_up * paid

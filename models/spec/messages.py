@@ -442,6 +442,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "allocation_cannot_run": (
         "the allocation {allocation} cannot run: {why}; narrow the ranges",
         "распределение {allocation} невозможно: {why}; сузьте диапазоны"),
+    "bet_sets_variable": (
+        "--bet {bet} changes {path}, which the optimiser already varies (--vary, or the "
+        "defaults: each paid channel's budget and the managers); the two would fight over the "
+        "same parameter: leave out --bet {bet}, or give --vary without {path}",
+        "вариант `{bet}` меняет {path}, а этот параметр оптимизатор уже перебирает сам (--vary "
+        "или по умолчанию: бюджет каждого платного канала и число менеджеров); они спорили бы "
+        "за один параметр: уберите вариант `{bet}` или задайте --vary без {path}"),
     "nothing_fits_constraints": (
         "no allocation tried fits the constraints (budget {monthly} a month, {total} over the "
         "horizon, cash floor {floor}): raise the budget, lower the floor or widen the ranges "

@@ -198,9 +198,10 @@ def stress(
     criterion: Annotated[Criterion | None, typer.Option(
         "--criterion", help="goal: P(goal by the deadline) below --threshold; npv: mean NPV "
         "below zero (default: goal if the scenario has one)")] = None,
-    threshold: Annotated[float, typer.Option(
-        "--threshold", min=0.01, max=0.99, help="with --criterion goal: the chance of the goal "
-        "below which the plan counts as broken")] = 0.5,
+    threshold: Annotated[float | None, typer.Option(
+        "--threshold", min=0.01, max=0.99, help="with --reverse and --criterion goal: the "
+        "chance of the goal below which the plan counts as broken (default: half the plan's "
+        "own chance)")] = None,
     reps: Annotated[int, typer.Option("--reps", min=2, help="replications per shock")] = 40,
     seed: SeedOpt = 1,
     workers: WorkersOpt = None,
@@ -215,9 +216,8 @@ def stress(
     from sim.cli.main import Engine, _check_engine, _fail, _load
     from sim.experiments import stress as st
     from sim.report import sensitivity as words
-    from sim.report.i18n import percent
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import w
+    from sim.report.sensitivity import reverse_note, w
     from sim.report.terminal import say
     from sim.report.terminal import w as tw
 
@@ -269,11 +269,9 @@ def stress(
         if broken.any() and not broken.all():  # all broken: the sentence below says so
             shown[w("already_broken", language)] = table[w("already_broken", language)]
         _print_table(shown, w("reverse_title", language))
-        if broken.all():
-            # every size reads 0: the plan fails the criterion before any shock
-            say(console, tw("all_broken", language, value=table[w("value_unshocked", language)]
-                           .iloc[0], threshold=percent(rev.threshold, language)
-                           if rev.criterion == "goal" else "0"), style="bold yellow")
+        note = reverse_note(rev, language, spec.currency)
+        if note is not None:  # a plan broken before any shock is said, not left to zeros
+            say(console, note, style="bold yellow" if rev.plan_broken else None)
     say(console, tw("written", language, files=f"{json_path}, {parquet_path}"))
 
 

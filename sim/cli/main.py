@@ -213,8 +213,9 @@ def compare(
     bets: Annotated[str | None, typer.Option(
         "--bets", help="comma-separated bet names (default: all bets of the scenario)")] = None,
     budget: Annotated[float | None, typer.Option(
-        "--budget", min=0, help="evaluate portfolios (combinations of up to --max-bets bets) "
-        "whose cost over the horizon fits this budget")] = None,
+        "--budget", min=0, help="a TOTAL over the horizon: evaluate the bets and portfolios "
+        "(combinations of up to --max-bets bets) whose cost over the horizon fits it; what it "
+        "leaves out is listed (optimise's --budget is a month's)")] = None,
     max_bets: Annotated[int | None, typer.Option(
         "--max-bets", min=1, max=3, help="bets per portfolio (default: 3 with --budget, else 1)")
     ] = None,

@@ -45,8 +45,9 @@ def optimise(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file, e.g. "
                                              "scenarios/b2b_services.yaml")],
     budget: Annotated[float | None, typer.Option(
-        "--budget", help="money decided a month (advertising + salaries + the bets' own costs) "
-        "at most this in every month")] = None,
+        "--budget", help="a MONTH's budget: money decided (advertising + salaries + the bets' "
+        "own costs) at most this in every month (compare's --budget is a total over the "
+        "horizon)")] = None,
     budget_total: Annotated[float | None, typer.Option(
         "--budget-total", help="the same over the whole horizon at most this")] = None,
     cash_floor: Annotated[float | None, typer.Option(
@@ -67,7 +68,11 @@ def optimise(
         "the managers)")] = None,
     bet: Annotated[list[str] | None, typer.Option(
         "--bet", help="a bet of the scenario to switch on or off: NAME, or NAME=LOW:HIGH[:STEP] "
-        "to size its first change too (repeatable)")] = None,
+        "to size its first change too (repeatable; default: every bet of the scenario, as "
+        "compare compares them, except those that set a parameter --vary decides)")] = None,
+    no_bets: Annotated[bool, typer.Option(
+        "--no-bets", help="switch no bet on or off: decide only the --vary parameters")
+    ] = False,
     trials: Annotated[int, typer.Option("--trials", min=1, help="allocations to try")] = 40,
     reps: Annotated[int, typer.Option("--reps", min=2, help="replications per trial")] = 20,
     finalists: Annotated[int, typer.Option(
@@ -103,6 +108,9 @@ def optimise(
         choices = [opt.parse_bet(b) for b in bet or []]
         if variables is None and choices:  # bets named alone: decide only them
             variables = []
+        if bet is None and not no_bets:  # the options compare compares, as compare does
+            choices = opt.default_choices(
+                spec, opt.default_variables(spec) if variables is None else variables)
         constraints = opt.Constraints(budget, budget_total, cash_floor, floor_risk)
     except ValueError as err:
         raise _fail(str(err)) from None

@@ -111,10 +111,12 @@ def nominal_cost(spec: Scenario, bets: Sequence[Bet]) -> float:
 
 def alternatives(spec: Scenario, bets: Sequence[Bet], budget: float | None = None,
                  max_bets: int = 1,
-                 skipped: list[tuple[str, str]] | None = None) -> list[Alternative]:
+                 skipped: list[tuple[str, str]] | None = None,
+                 over_budget: list[tuple[str, float]] | None = None) -> list[Alternative]:
     """The baseline, then every combination of up to `max_bets` bets whose nominal cost fits
     the budget (no budget: every combination). A combination whose bets cannot act together is
-    left out, with the reason appended to `skipped`."""
+    left out, with the reason appended to `skipped`; one that costs more than the budget, with
+    its cost appended to `over_budget` (so that what a budget left out can be said)."""
     if not 1 <= max_bets <= 3:
         raise ValueError(f"max_bets must be 1, 2 or 3 (got {max_bets})")
     out = [Alternative(BASELINE, ())]
@@ -133,6 +135,8 @@ def alternatives(spec: Scenario, bets: Sequence[Bet], budget: float | None = Non
                 continue
             if budget is None or cost <= budget:
                 out.append(Alternative(name, combo))
+            elif over_budget is not None:
+                over_budget.append((name, cost))
     return out
 
 
@@ -203,6 +207,9 @@ class Comparison:
     settled: bool | None = None  # None: not asked (`until_settled` off)
     could_be_best: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # portfolios that cannot run
+    # (alternative, its nominal cost) left out because it costs more than `budget`
+    over_budget: list[tuple[str, float]] = field(default_factory=list)
+    budget: float | None = None  # the total over the horizon the alternatives had to fit
     engine: str = DEFAULT_ENGINE
     # the baseline's draw of its uncertain parameters in each replication, in order (what
     # `run_alternatives` received; empty for a comparison assembled elsewhere)
@@ -429,6 +436,8 @@ class Comparison:
         out["settled"] = self.settled
         out["could_be_best"] = self.could_be_best
         out["skipped_portfolios"] = [{"portfolio": n, "why": why} for n, why in self.skipped]
+        out["budget"] = self.budget
+        out["over_budget"] = [{"alternative": n, "cost": c} for n, c in self.over_budget]
         return out
 
     def provenance(self) -> dict[str, Any]:
@@ -491,7 +500,8 @@ def compare_bets(
         raise ValueError("replications must be at least 2 (paired intervals need two)")
     chosen = select_bets(spec, bets)
     skipped: list[tuple[str, str]] = []
-    alts = alternatives(spec, chosen, budget, max_bets, skipped)
+    over: list[tuple[str, float]] = []
+    alts = alternatives(spec, chosen, budget, max_bets, skipped, over)
     if chosen and len(alts) == 1:
         cheapest = min(nominal_cost(spec, [b]) for b in chosen)
         raise ValueError(msg("no_bet_fits_budget", budget=amount(budget),
@@ -505,6 +515,7 @@ def compare_bets(
     def comparison(rounds: list[int]) -> Comparison:
         cmp = _assemble(spec, seed, alts, runs, costs, rounds, time.perf_counter() - start)
         cmp.skipped, cmp.engine, cmp.draws = skipped, engine, list(drawn)
+        cmp.over_budget, cmp.budget = over, budget
         return cmp
 
     sizes: list[int] = []  # replications in each round so far

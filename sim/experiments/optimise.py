@@ -19,7 +19,8 @@ estimated from the replications).
 Method, in three steps:
 1. screening: optuna's TPE sampler (seeded, one trial at a time so that the same seed gives the
    same trials) proposes allocations; each is run on the same `replications` (round 0 of the
-   baseline's draws, replications 0..R-1). Today's allocation is the first trial.
+   baseline's draws, replications 0..R-1). Today's allocation is the first trial, then each bet
+   switched on alone on today's allocation (the alternatives `compare` compares).
 2. ranking and selection: the `finalists` best distinct feasible allocations and today's are run
    again on `final_replications` fresh replications (round 1 of the draws, the next indices: the
    winner is not picked on the noise it was found with). The best by the objective wins; the
@@ -34,6 +35,7 @@ Method, in three steps:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
@@ -205,6 +207,27 @@ def default_variables(spec: Scenario) -> list[Variable]:
     return out
 
 
+def _sets(bet: Bet, path: str) -> bool:
+    """Does one of the bet's changes set the parameter at `path` (or a part of it, or all of
+    it)?"""
+    return any(c.path == path or c.path.startswith(path + ".") or path.startswith(c.path + ".")
+               for c in bet.changes)
+
+
+def covered_bets(spec: Scenario, variables: Sequence[Variable]) -> list[str]:
+    """The scenario's bets that change a parameter one of `variables` already decides (e.g.
+    'more ads' and the channel's budget): switching them on would fight the variable over the
+    same parameter, so the optimiser decides the variable, not the bet."""
+    return [b.name for b in spec.bets if any(_sets(b, v.path) for v in variables)]
+
+
+def default_choices(spec: Scenario, variables: Sequence[Variable]) -> list[BetChoice]:
+    """What the optimiser switches on or off when nothing is said: every bet of the scenario
+    (the options `compare` compares), except those a variable decides (`covered_bets`)."""
+    covered = set(covered_bets(spec, variables))
+    return [BetChoice(b.name) for b in spec.bets if b.name not in covered]
+
+
 def _grid(var: Variable | BetChoice, value: float) -> float:
     """A value put on the variable's grid (whole numbers for whole-number fields)."""
     low, high = float(var.low or 0.0), float(var.high or 0.0)
@@ -357,6 +380,13 @@ class OptimisationResult:
     today_feasible: bool
     seconds: float = 0.0
     evaluations: int = 0  # candidates simulated
+    covered: list[str] = dataclasses.field(default_factory=list)  # bets a variable decides
+
+    @property
+    def settled(self) -> bool:
+        """The verdict's one rule (`sim.report.decision.verdict_kind`): separated from the
+        runner-up and no one-step move better beyond the noise."""
+        return self.separated and self.converged
 
     @property
     def winner(self) -> Evaluation:
@@ -501,6 +531,8 @@ class OptimisationResult:
             "today": dict(self.today.allocation),
             "today_within_constraints": self.today_feasible,
             "separated": self.separated,
+            "settled": self.settled,
+            "bets_decided_by_variables": list(self.covered),
             "converged": self.converged,
             "runner_up": self.runner_up,
             "could_be_best": self.could_be_best,
@@ -566,6 +598,11 @@ def _check(spec: Scenario, variables: Sequence[Variable], choices: Sequence[BetC
             if problems:
                 raise ValueError(f"--vary {v.path}={end:g}: {problems[0][1]}")
     select_bets(spec, [c.name for c in choices])
+    for c in choices:
+        bet = next(b for b in spec.bets if b.name == c.name)
+        clash = [v.path for v in variables if _sets(bet, v.path)]
+        if clash:
+            raise ValueError(msg("bet_sets_variable", bet=c.name, path=clash[0]))
     for c in choices:
         if c.sized:
             bet = next(b for b in spec.bets if b.name == c.name)
@@ -731,6 +768,11 @@ def optimise(
             for c in choices:
                 first[f"bet:{c.name}"] = False
             study.enqueue_trial(first)  # today's allocation (on the grid) is the first trial
+            # then each option alone on today's allocation: what `compare` compares, so that
+            # the search never misses the option compare would recommend (unsized ones; a
+            # sized one is searched over its sizes)
+            for c in [c for c in choices if not c.sized][:max(0, trials - 1)]:
+                study.enqueue_trial({**first, f"bet:{c.name}": True})
             study.optimize(trial_objective, n_trials=trials, n_jobs=1)  # one at a time: seeded
         trial_frame = pd.DataFrame(rows)
 
@@ -797,7 +839,8 @@ def optimise(
         comparison=comparison, differences=differences, could_be_best=could_be_best,
         marginals=marginals, trials=trial_frame, today_feasible=today_feasible,
         seconds=time.perf_counter() - start,
-        evaluations=len(screened) + len(evaluated) + 1 + len(marginals))
+        evaluations=len(screened) + len(evaluated) + 1 + len(marginals),
+        covered=covered_bets(spec, variables))
 
 
 def _describe(allocation: Allocation) -> str:

@@ -345,6 +345,17 @@ class Break:
     evaluations: list[tuple[float, float]] = field(default_factory=list)
 
 
+def default_threshold(plan_chance: float) -> float:
+    """The threshold when none is given: half the plan's own chance of the goal, down to a
+    multiple of 5% (what halves the plan's chance), so that the plan itself is above it and
+    every lever has room to break it; a plan with under a 10% chance gets half of it exactly,
+    and one that never reaches the goal 1% (nothing can break it: it is broken already)."""
+    half = math.floor(plan_chance / 2 * 20 + 1e-9) / 20
+    if half > 0:
+        return half
+    return plan_chance / 2 if plan_chance > 0 else 0.01
+
+
 @dataclass
 class ReverseResult:
     criterion: str  # "goal" or "npv"
@@ -353,6 +364,18 @@ class ReverseResult:
     seed: int
     breaks: list[Break]
     provenance: dict[str, Any] = field(default_factory=dict)
+    plan_value: float | None = None  # the plan's own P(goal) or mean NPV, unshocked
+    threshold_default: bool = False  # the threshold is `default_threshold` of the plan's chance
+
+    @property
+    def plan_broken(self) -> bool:
+        """Is the plan broken without any shock (its own P(goal) below the threshold, or its
+        mean NPV below zero)? Then every lever reads "broken without a shock" at size 0."""
+        if self.plan_value is None:
+            return bool(self.breaks) and all(b.already_broken for b in self.breaks)
+        if self.criterion == "goal":
+            return self.plan_value < self.threshold
+        return self.plan_value < 0
 
     def table(self) -> pd.DataFrame:
         """What breaks the plan: one row per target, smallest breaking shock first."""
@@ -367,7 +390,8 @@ class ReverseResult:
     def to_dict(self) -> dict[str, Any]:
         return {"provenance": {**self.provenance, "criterion": self.criterion,
                                "threshold": self.threshold, "replications": self.replications,
-                               "seed": self.seed},
+                               "seed": self.seed, "threshold_default": self.threshold_default},
+                "plan_value": self.plan_value, "plan_broken": self.plan_broken,
                 "breaks": _records(self.table()),
                 "evaluations": {b.target: [{"size": s, "value": v} for s, v in b.evaluations]
                                 for b in self.breaks}}
@@ -426,7 +450,7 @@ def reverse_stress(
     spec: Scenario,
     targets: Sequence[ReverseTarget] | None = None,
     criterion: str | None = None,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     replications: int = 40,
     seed: int = 1,
     start_month: int = 1,
@@ -440,24 +464,41 @@ def reverse_stress(
 ) -> ReverseResult:
     """For each target (default: `lever_targets`), the smallest shock that brings P(goal by the
     deadline) below `threshold` (criterion "goal", the default when the scenario has a goal) or
-    the mean NPV below zero (criterion "npv"). Sizes are searched to `tolerance` (relative to
-    the target's range). `model(target, size, replication, draw)` replaces the simulation."""
+    the mean NPV below zero (criterion "npv"). `threshold` None: `default_threshold` of the
+    plan's own chance (so the plan is not broken before any shock). Sizes are searched to
+    `tolerance` (relative to the target's range). `model(target, size, replication, draw)`
+    replaces the simulation."""
     criterion = criterion or ("goal" if spec.goal is not None else "npv")
     if criterion not in ("goal", "npv"):
         raise ValueError(f"criterion is goal or npv, got {criterion!r}")
     if criterion == "goal" and spec.goal is None:
         raise ValueError("the scenario has no goal: add one (metric, target, deadline_month) "
                          "or use the NPV criterion (--criterion npv)")
-    if not 0 < threshold < 1:
+    if threshold is not None and not 0 < threshold < 1:
         raise ValueError(f"threshold is a probability in (0, 1), got {threshold:g}")
     chosen = list(targets) if targets is not None else lever_targets(spec)
     draws = draw_parameters(spec, replications, parameter_draws(seed, 0))
     n_workers = resolve_workers(workers)
     metric = "goal_by_deadline" if criterion == "goal" else "npv_profit"
 
+    def plan_values(target: ReverseTarget | None) -> np.ndarray:
+        """The plan unshocked (a model: its target at size 0), on the same replications."""
+        if model is not None and target is not None:
+            return np.array([model(target, 0.0, i, draws[i]) for i in range(replications)])
+        reps = [one for (one,) in run_replications(spec, ((),), 0, draws, seed, engine,
+                                                   n_workers, executor)]
+        return np.array([r.scalars[metric] for r in reps])
+
+    automatic = threshold is None
+    plan: float | None = None
+    if threshold is None and criterion == "goal":  # the plan's own chance sets it
+        plan = float(np.mean(plan_values(chosen[0] if chosen else None)))
+        threshold = default_threshold(plan)
+    limit = threshold = 0.5 if threshold is None else threshold  # (npv: not used)
+
     def broken(values: np.ndarray) -> bool:
         mean = float(np.mean(values))
-        return mean < threshold if criterion == "goal" else mean < 0
+        return mean < limit if criterion == "goal" else mean < 0
 
     breaks = []
     for target in chosen:
@@ -479,4 +520,6 @@ def reverse_stress(
     return ReverseResult(criterion, threshold, replications, seed, breaks,
                          {"scenario": spec.name, "scenario_hash": scenario_hash(spec),
                           "engine": engine, "start_month": start_month,
-                          "duration_months": duration_months})
+                          "duration_months": duration_months},
+                         plan if plan is not None or not breaks else breaks[0].value_unshocked,
+                         automatic and criterion == "goal")

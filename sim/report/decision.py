@@ -1,12 +1,21 @@
 """Which bet to pick, and why: the decision summary that opens a comparison.
 
 The methodology chooses bets by speed to the goal, return on investment and capitalisation
-(seed 000). The summary recommends the alternative with the highest incremental NPV of profit and
-gives the reasons an owner weighs: that NPV with its paired 95% interval, ROI, payback, months to
-the goal, P(goal by the deadline), P(best), and the change in customer equity (capitalisation).
-It says whether the evidence settles it: the leader is *settled* only when its paired intervals
-against every other alternative (Bonferroni-corrected) lie above zero; otherwise it names the
-alternatives that could still be best and how many replications to try next.
+(seed 000). The summary recommends by one rule, `RULE`: the alternative with the highest average
+(mean) incremental NPV of profit; it says so, and names any other option that is best in more
+futures or reaches the goal more often, with how both are true (the average weighs how much an
+option wins by, the share of futures only whether it wins). It gives the reasons an owner weighs:
+the extra NPV on average with the precision of that average (±, the 95% interval's half-width)
+and the spread of outcomes (8 futures of 10 between the paired difference's P10 and P90), what
+the option costs, ROI, payback, months to the goal, P(goal by the deadline), P(best) and the
+change in customer equity (capitalisation).
+
+The verdict (`verdict_kind`, `verdict_line`) is one rule for the comparison and the optimiser:
+an answer is *settled* only when its paired intervals against every other alternative
+(Bonferroni-corrected) lie above zero and, for a search, no one-step move beats it beyond the
+noise; otherwise it names what could still be better and how many replications to try next.
+Settled is a statement about the average: an option can be settled as best on average and still
+lose in some futures, and the summary says so when it does.
 
 `decide(cmp)` is the library call; `summary_lines(decision, lang)` words it for the app, the CLI or
 a report, in English or Russian.
@@ -18,11 +27,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from models.spec.scenario import text_in
 from sim.experiments.compare import BASELINE, Comparison, separation
 from sim.report.i18n import Lang, money, percent
 
 # Replications beyond which more are not suggested (the comparison is then as settled as it gets).
 MAX_SUGGESTED_REPLICATIONS = 20_000
+RULE = "highest_mean_npv"  # the one rule: the highest average incremental NPV of profit
+SPREAD = (10, 90)  # the outcomes' range shown: 8 futures of 10 fall between these percentiles
 
 
 @dataclass(frozen=True)
@@ -33,11 +47,15 @@ class Decision:
     runner_up: str | None  # the next by incremental NPV
     reasons: dict[str, Any] = field(default_factory=dict)
     suggested_replications: int | None = None  # when not settled: the next round to run
+    # another option best in more futures than the recommended one: (name, its P(best), its
+    # mean incremental NPV); and one more likely to reach the goal: (name, its P(goal), NPV)
+    more_often_best: tuple[str, float, float] | None = None
+    more_often_goal: tuple[str, float, float] | None = None
 
 
 def decide(cmp: Comparison) -> Decision:
-    """The recommended alternative of a comparison and the figures behind it."""
-    table = cmp.table()  # best incremental NPV first
+    """The recommended alternative of a comparison (by `RULE`) and the figures behind it."""
+    table = cmp.table()  # best incremental NPV first: the rule
     leader = str(table.iloc[0]["bet"])
     runner_up = str(table.iloc[1]["bet"]) if len(table) > 1 else None
     settled, could_be_best = separation(cmp)
@@ -56,20 +74,50 @@ def decide(cmp: Comparison) -> Decision:
         equity = cmp.paired(leader, "customer_equity")
         reasons.update(equity=equity["mean"], equity_lo=equity["ci_low"],
                        equity_hi=equity["ci_high"])
+        # the spread of outcomes: the paired difference's own percentiles, not its mean's
+        d = cmp.delta(leader, "npv_profit")
+        d = d[~np.isnan(d)]
+        if d.size:
+            lo, hi = np.percentile(d, SPREAD)
+            reasons.update(npv_p10=float(lo), npv_p90=float(hi))
+    others = table[table["bet"] != leader]
+    more_best = more_goal = None
+    if len(others):
+        best = others.loc[others["p_best_npv"].idxmax()]
+        if best["p_best_npv"] > row["p_best_npv"]:
+            more_best = (str(best["bet"]), float(best["p_best_npv"]), float(best["npv"]))
+        goals = others[others["p_goal"].notna()]
+        if len(goals) and not _missing(row["p_goal"]):
+            goal = goals.loc[goals["p_goal"].idxmax()]
+            if goal["p_goal"] > row["p_goal"]:
+                more_goal = (str(goal["bet"]), float(goal["p_goal"]), float(goal["npv"]))
     suggested = None
     if not settled and cmp.replications < MAX_SUGGESTED_REPLICATIONS:
         suggested = min(MAX_SUGGESTED_REPLICATIONS, cmp.replications * 4)
-    return Decision(leader, settled, could_be_best, runner_up, reasons, suggested)
+    return Decision(leader, settled, could_be_best, runner_up, reasons, suggested, more_best,
+                    more_goal)
 
 
 _TEXT: dict[str, tuple[str, str]] = {
     "baseline": ("doing nothing", "ничего не менять"),
-    "pick": ("Recommended: {name}.", "Рекомендуем: {name}."),
-    "keep": ("Recommended: keep the business as it is; no option beats doing nothing.",
-             "Рекомендуем: оставить всё как есть; ни один вариант не лучше, чем ничего не "
-             "менять."),
-    "npv": ("Extra NPV of profit {npv} (95% interval {lo} to {hi}).",
-            "Дополнительная NPV прибыли {npv} (интервал 95\u00a0%: от {lo} до {hi})."),
+    "pick": ("Recommended: {name}, the option with the highest extra NPV of profit on average "
+             "(the rule of this summary).",
+             "Рекомендуем: {name} — вариант с наибольшей дополнительной NPV прибыли в среднем "
+             "(правило этой сводки)."),
+    "keep": ("Recommended: keep the business as it is; no option adds NPV of profit on average "
+             "(the rule of this summary).",
+             "Рекомендуем: оставить всё как есть; ни один вариант не добавляет NPV прибыли в "
+             "среднем (правило этой сводки)."),
+    "npv": ("Extra NPV of profit: on average {npv}, known to ±{half} (95% confidence in the "
+            "average); in 8 futures of 10 between {p10} and {p90}.",
+            "Дополнительная NPV прибыли: в среднем {npv}, с точностью ±{half} (уверенность "
+            "95\u00a0% в среднем); в 8 вариантах будущего из 10 — от {p10} до {p90}."),
+    "cost": ("It costs {cost} over the horizon (its own costs and the extra advertising and "
+             "salaries it decides).",
+             "Он стоит {cost} за горизонт (его собственные расходы и дополнительные реклама и "
+             "зарплаты, которые он требует)."),
+    "cost_none": ("It costs nothing extra over the horizon.",
+                  "Дополнительных расходов за горизонт он не требует."),
     "roi": ("Return on what it costs: ROI {roi} ({lo} to {hi}); it pays back in month "
             "{payback}.",
             "Отдача на вложенное: ROI {roi} (от {lo} до {hi}); окупается на {payback}-м "
@@ -91,10 +139,30 @@ _TEXT: dict[str, tuple[str, str]] = {
                "{hi})."),
     "best": ("It is the best option in {p} of the simulated futures.",
              "Он лучший в {p} смоделированных вариантов будущего."),
-    "settled": ("The evidence settles it: its advantage over every other option holds at 95% "
-                "confidence.",
-                "Данных достаточно: его преимущество над каждым другим вариантом держится с "
-                "уверенностью 95\u00a0%."),
+    "more_often_best": ("{other} is the best in more futures ({p}), yet adds less on average "
+                        "({npv} against {ours}): where it wins it wins by less, and where it "
+                        "loses it loses by more. The rule follows the average.",
+                        "{other} лучший в большем числе вариантов будущего ({p}), но в среднем "
+                        "добавляет меньше ({npv} против {ours}): где он выигрывает, то с малым "
+                        "отрывом, а где проигрывает — с большим. Правило следует среднему."),
+    "more_often_goal": ("{other} reaches the goal by the deadline more often ({p} against "
+                        "{ours_p}) but adds less NPV on average ({npv} against {ours}); if the "
+                        "goal matters more to you than the money, choose it.",
+                        "{other} чаще достигает цели к сроку ({p} против {ours_p}), но в "
+                        "среднем добавляет меньше NPV ({npv} против {ours}); если цель для вас "
+                        "важнее денег, выбирайте его."),
+    "settled": ("Settled on average: its average advantage over every other option holds at "
+                "95% confidence.",
+                "Ясно в среднем: его среднее преимущество над каждым другим вариантом держится "
+                "с уверенностью 95\u00a0%."),
+    "settled_not_always": ("Settled on average: its average advantage over every other option "
+                           "holds at 95% confidence. That is about the average: in {q} of the "
+                           "futures another option does better, which is how it can be best in "
+                           "only {p} of them.",
+                           "Ясно в среднем: его среднее преимущество над каждым другим "
+                           "вариантом держится с уверенностью 95\u00a0%. Это о среднем: в {q} "
+                           "вариантов будущего другой вариант оказывается лучше, поэтому он "
+                           "лучший лишь в {p} из них."),
     "unsettled": ("Not settled yet: {others} could still be better. Run {n} replications to "
                   "tell them apart.",
                   "Пока не ясно: {others} ещё может оказаться лучше. Запустите {n} прогонов, "
@@ -103,7 +171,23 @@ _TEXT: dict[str, tuple[str, str]] = {
                       "matter.",
                       "Не ясно: {others} ещё может оказаться лучше; возможно, разница слишком "
                       "мала, чтобы иметь значение."),
+    "over_budget": ("Left out by the budget of {budget} (a total over the horizon): {names}.",
+                    "Не вошли в бюджет {budget} (сумма за весь горизонт): {names}."),
+    "over_budget_combos": ("Also left out: {n} combinations of options that cost more than "
+                           "the budget together.",
+                           "Также не вошли сочетания вариантов, которые вместе дороже бюджета: "
+                           "{n}."),
+    "costs": ("{name} (costs {cost})", "{name} (стоит {cost})"),
+    "cannot_combine": ("Left out: {name}, whose options cannot act together.",
+                       "Не вошло: {name} — эти варианты не могут действовать вместе."),
+    "search_open": ("Not settled: the search has not finished; {why}",
+                    "Пока не ясно: поиск не закончен; {why}"),
 }
+
+
+def words() -> dict[str, tuple[str, str]]:
+    """Every text of this module: key -> (English, Russian), for the completeness test."""
+    return dict(_TEXT)
 
 
 def _t(key: str, lang: Lang, **values: object) -> str:
@@ -115,10 +199,33 @@ def _missing(x: object) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def verdict_kind(separated: bool, converged: bool = True, can_run_more: bool = True) -> str:
+    """The verdict's one rule, for a comparison and for the optimiser: "settled" only when the
+    answer is separated from every other beyond the noise and (a search) no one-step move beats
+    it; "search_open" when a move does; else "unsettled" (more replications would tell) or
+    "unsettled_cap" (as many as it is worth running)."""
+    if not converged:
+        return "search_open"
+    if separated:
+        return "settled"
+    return "unsettled" if can_run_more else "unsettled_cap"
+
+
+def verdict_line(kind: str, lang: Lang, **values: object) -> str:
+    """The verdict's words (`verdict_kind`) in `lang`: "settled" takes `p` and `q` (the share of
+    futures the answer is best in, and the rest) to say how both are true when `q` is given."""
+    if kind == "settled" and values.get("q"):
+        return _t("settled_not_always", lang, **values)
+    if kind == "settled":
+        return _t("settled", lang)
+    return _t(kind, lang, **values)
+
+
 def summary_lines(decision: Decision, currency: str, lang: Lang,
                   titles: dict[str, str] | None = None) -> list[str]:
     """The decision in sentences an owner reads, in `lang`. `titles` maps alternatives' names to
-    the words to show (e.g. bets' titles in the language); names stand for themselves."""
+    the words to show (e.g. bets' titles in the language, portfolios 'a + b' by their titles:
+    `sim.report.export.alternative_name`); names stand for themselves."""
     titles = titles or {}
     r = decision.reasons
 
@@ -136,8 +243,13 @@ def summary_lines(decision: Decision, currency: str, lang: Lang,
         lines.append(_t("keep", lang))
     else:
         lines.append(_t("pick", lang, name=name(decision.recommended)))
-        lines.append(_t("npv", lang, npv=cash(r["npv"]), lo=cash(r["npv_lo"]),
-                        hi=cash(r["npv_hi"])))
+        half = (None if _missing(r["npv_hi"]) or _missing(r["npv_lo"])
+                else (float(r["npv_hi"]) - float(r["npv_lo"])) / 2)
+        lines.append(_t("npv", lang, npv=cash(r["npv"]), half=cash(half),
+                        p10=cash(r.get("npv_p10")), p90=cash(r.get("npv_p90"))))
+        cost = r.get("cost")
+        costs = cost is not None and not _missing(cost) and float(cost) > 0
+        lines.append(_t("cost", lang, cost=cash(cost)) if costs else _t("cost_none", lang))
         roi = dict(roi=share(r["roi"]), lo=share(r["roi_lo"]), hi=share(r["roi_hi"]))
         if _missing(r["payback_month"]):
             lines.append(_t("roi_never", lang, **roi))
@@ -152,11 +264,44 @@ def summary_lines(decision: Decision, currency: str, lang: Lang,
         lines.append(_t("equity", lang, equity=cash(r["equity"]), lo=cash(r["equity_lo"]),
                         hi=cash(r["equity_hi"])))
     lines.append(_t("best", lang, p=share(r["p_best_npv"])))
+    ours = cash(r["npv"])
+    if decision.more_often_best is not None:
+        other, p_other, npv_other = decision.more_often_best
+        lines.append(_t("more_often_best", lang, other=name(other), p=share(p_other),
+                        npv=cash(npv_other), ours=ours))
+    if decision.more_often_goal is not None:
+        other, p_other, npv_other = decision.more_often_goal
+        lines.append(_t("more_often_goal", lang, other=name(other), p=share(p_other),
+                        ours_p=share(r["p_goal"]), npv=cash(npv_other), ours=ours))
     others = ", ".join(name(n) for n in decision.could_be_best if n != decision.recommended)
-    if decision.settled:
-        lines.append(_t("settled", lang))
-    elif decision.suggested_replications is not None:
-        lines.append(_t("unsettled", lang, others=others, n=decision.suggested_replications))
-    else:
-        lines.append(_t("unsettled_cap", lang, others=others))
+    kind = verdict_kind(decision.settled,
+                        can_run_more=decision.suggested_replications is not None)
+    p_best = r["p_best_npv"]
+    rest = None if _missing(p_best) or p_best >= 0.995 else 1.0 - float(p_best)
+    lines.append(verdict_line(kind, lang, others=others, n=decision.suggested_replications,
+                              p=share(p_best), q=share(rest) if rest is not None else ""))
+    return lines
+
+
+def left_out_lines(cmp: Comparison, lang: Lang, titles: dict[str, str] | None = None
+                   ) -> list[str]:
+    """What the comparison left out and why, in `lang`: the options and combinations that cost
+    more than the budget (a total over the horizon; single options named with their cost,
+    combinations counted), and the combinations whose options cannot act together."""
+    if titles is None:  # options by their titles, portfolios 'a + b' too
+        own = {b.name: text_in(b.title, lang, b.name) for b in cmp.spec.bets}
+        titles = {n: " + ".join(own.get(part, part) for part in n.split(" + "))
+                  for n, _ in (*cmp.over_budget, *cmp.skipped)}
+    cur = cmp.spec.currency
+    lines: list[str] = []
+    singles = [(n, c) for n, c in cmp.over_budget if " + " not in n]
+    combos = [n for n, _ in cmp.over_budget if " + " in n]
+    if singles:
+        names = ", ".join(_t("costs", lang, name=titles.get(n, n),
+                             cost=money(c, cur, lang, compact=True)) for n, c in singles)
+        lines.append(_t("over_budget", lang, budget=money(cmp.budget, cur, lang, compact=True),
+                        names=names))
+    if combos:
+        lines.append(_t("over_budget_combos", lang, n=len(combos)))
+    lines += [_t("cannot_combine", lang, name=titles.get(n, n)) for n, _ in cmp.skipped]
     return lines

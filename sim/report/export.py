@@ -38,7 +38,7 @@ from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult, goal_value
 from sim.experiments.statistics import describe
 from sim.report import charts, owner
-from sim.report.decision import decide, summary_lines
+from sim.report.decision import decide, left_out_lines, summary_lines
 from sim.report.i18n import Lang, metric_label, money, number, percent, t
 from sim.report.owner import w
 
@@ -439,6 +439,8 @@ def comparison_report(cmp: Comparison, lang: Lang) -> Report:
     r = Report(f"{_title_of(spec, lang)}: {t('page_compare', lang)}", lang, cur)
     r.lines.append(provenance_line(spec, cmp.replications, cmp.seed, cmp.engine, lang))
     r.lines += summary_lines(decide(cmp), cur, lang, names)
+    r.lines += left_out_lines(cmp, lang, {n: alternative_name(n, spec, lang)
+                                          for n, _ in (*cmp.over_budget, *cmp.skipped)})
     r.tables += [ranking_table(cmp, lang), changes_table(cmp, lang)]
     levers = cmp.levers()
     lever_names = {"leads": "leads", "conversion": "conversion_lever",

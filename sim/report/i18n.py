@@ -180,6 +180,30 @@ _TEXT: dict[str, tuple[str, str]] = {
     "dash_levers_caption": ("Revenue = leads × conversion × average check × purchases per "
                             "client.",
                             "Выручка = лиды × конверсия × средний чек × покупок на клиента."),
+    "dash_levers_won": ("They multiply to the revenue of the clients won during the horizon "
+                        "({won}), not to the total revenue ({total}): the total also holds what "
+                        "the clients there at the start bought ({start}).",
+                        "Их произведение — выручка клиентов, привлечённых за горизонт ({won}), а "
+                        "не вся выручка ({total}): в неё входит и то, что купили клиенты, "
+                        "которые были в начале ({start})."),
+    "reverse_plan_broken": ("The plan already misses the threshold: its own chance of the "
+                            "goal is {plan}, below {threshold}, so every lever reads as broken "
+                            "without a shock (size 0). Set the threshold below {plan} to see "
+                            "what breaks it.",
+                            "План уже не дотягивает до порога: его собственная вероятность "
+                            "цели {plan} — ниже {threshold}, поэтому каждый рычаг выглядит "
+                            "сломанным и без шока (размер 0). Задайте порог ниже {plan}, чтобы "
+                            "увидеть, что его ломает."),
+    "reverse_plan_broken_npv": ("The plan already loses money: its own mean NPV is {plan}, "
+                                "below zero, so every lever reads as broken without a shock.",
+                                "План уже убыточен: его собственная средняя NPV {plan} — ниже "
+                                "нуля, поэтому каждый рычаг выглядит сломанным и без шока."),
+    "reverse_auto_threshold": ("Threshold: {threshold}, half the plan's own chance of the goal "
+                               "({plan}), so that the plan holds before any shock.",
+                               "Порог: {threshold} — половина собственной вероятности цели "
+                               "плана ({plan}), чтобы без шока план держался."),
+    "threshold_auto": ("0 = half the plan's own chance", "0 = половина собственной "
+                       "вероятности плана"),
     "month": ("Month", "Месяц"),
     "mean_p10_p90": ("mean, band P10–P90", "среднее, полоса P10–P90"),
     "potential_revenue": ("Potential revenue", "Потенциальная выручка"),
@@ -196,8 +220,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "never": ("never", "никогда"),
     # compare / stress
     "bets": ("Investment options", "Варианты вложений"),
-    "budget": ("Budget (total cost of the chosen options, 0 = no limit)",
-               "Бюджет (общая стоимость выбранных вариантов, 0 = без ограничения)"),
+    "budget": ("Budget: a total over the whole horizon, what the chosen options may cost "
+               "together (0 = no limit)",
+               "Бюджет: сумма за весь горизонт, сколько выбранные варианты могут стоить вместе "
+               "(0 = без ограничения)"),
     "max_bets": ("Options combined at most", "Сколько вариантов сочетать, не более"),
     "compare_run": ("Compare", "Сравнить"),
     "no_bets": ("This scenario has no investment options: add a `bets:` list to its YAML.",

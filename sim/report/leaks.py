@@ -12,6 +12,7 @@ import math
 import pandas as pd
 
 from models.spec.scenario import text_in
+from sim.experiments.compare import Comparison
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.report import owner
 from sim.report.i18n import Lang, metric_label, money, number, percent
@@ -42,15 +43,60 @@ _TEXT: dict[str, tuple[str, str]] = {
         "would have bought had they stayed. The sum over stages is what plugging each leak alone "
         "would bring, not a promise that every lead could be won. Potential revenue = revenue "
         "earned + that sum. Advertising: the money spent on the lost leads (their channel's "
-        "cost per lead). Means over the runs.",
+        "cost per lead). Means over the runs. A lead lost after the follow-ups is valued at one "
+        "more round of the cadence the sources name (at most 5 more contacts). How much of each "
+        "leak the scenario's options recover: on the Compare options page.",
         "Потерянный лид стоит той выручки, которую он принёс бы, если бы его не потеряли на этом "
         "этапе: шанс, что он затем прошёл бы остальные этапы и заплатил (по ставкам конверсии "
         "самого сценария), умноженный на то, что клиент приносит до конца горизонта; ушедший "
         "клиент — то, что он купил бы, если бы остался. Сумма по этапам — это то, что принесло "
         "бы устранение каждой потери по отдельности, а не обещание выиграть каждого лида. "
         "Потенциальная выручка = полученная выручка + эта сумма. Реклама — деньги, потраченные "
-        "на потерянных лидов (стоимость лида их канала). Средние по прогонам."),
+        "на потерянных лидов (стоимость лида их канала). Средние по прогонам. Лид, потерянный "
+        "после повторных контактов, оценивается как при ещё одном круге контактов, который "
+        "называют источники (не больше 5). Сколько каждой потери возвращают варианты вложений "
+        "сценария — на странице «Сравнение вариантов вложений»."),
+    "recovery_title": ("What the options recover of the leaks they target",
+                       "Сколько из целевых потерь возвращают варианты вложений"),
+    "recovery_option": ("Option", "Вариант"),
+    "recovery_stages": ("Leaks it targets", "Потери, против которых он"),
+    "recovery_worth": ("Their worth", "Их стоимость"),
+    "recovery_gain": ("Extra revenue of the option", "Доп. выручка варианта"),
+    "recovery_share": ("Recovered", "Возвращает"),
+    "recovery_caption": (
+        "Recovered = the option's extra revenue over the horizon (paired with the plan, mean) "
+        "÷ what the losses at the stages it targets are worth in the plan. A lead lost after "
+        "the follow-ups is valued as if followed up one more round of the cadence the sources "
+        "name (at most 5 more contacts), not to the 15th. An option can earn beyond the leaks "
+        "it plugs (the clients it wins refer others), so this share is a check, not a promise.",
+        "Возвращает = дополнительная выручка варианта за горизонт (в паре с планом, среднее) ÷ "
+        "стоимость потерь на этапах, против которых он направлен, в плане. Лид, потерянный "
+        "после повторных контактов, оценивается так, как если бы с ним связались ещё один круг "
+        "— столько, сколько называют источники (не больше 5 контактов), а не до 15-го. Вариант "
+        "может принести больше, чем закрытые им потери (привлечённые клиенты приводят других), "
+        "поэтому эта доля — проверка, а не обещание."),
 }
+
+
+def recovery_rows(cmp: Comparison, lang: Lang, compact: bool = True) -> pd.DataFrame:
+    """`sim.report.owner.leak_recovery` in `lang`: option, the leaks it targets, their worth,
+    its extra revenue (mean), the share recovered."""
+    cur = cmp.spec.currency
+    table = owner.leak_recovery(cmp)
+
+    def cash(x: float | None) -> str:
+        return money(None if x is None or math.isnan(x) else x, cur, lang, compact=compact)
+
+    titles = {b.name: text_in(b.title, lang, b.name) for b in cmp.spec.bets}
+    return pd.DataFrame({
+        w("recovery_option", lang): [titles.get(str(b), str(b)) for b in table["bet"]],
+        w("recovery_stages", lang): [", ".join(metric_label(s, lang) for s in stages)
+                                     for stages in table["stages"]],
+        w("recovery_worth", lang): [cash(float(x)) for x in table["worth"]],
+        w("recovery_gain", lang): [cash(None if x is None else float(x))
+                                   for x in table["gain"]],
+        w("recovery_share", lang): [percent(float(x), lang) for x in table["recovered"]],
+    })
 
 
 def words() -> dict[str, tuple[str, str]]:

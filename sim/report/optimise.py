@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from models.spec.scenario import Scenario, text_in
 from sim.experiments.optimise import TODAY, OptimisationResult
+from sim.report.decision import verdict_kind, verdict_line
 from sim.report.i18n import Lang, money, money_ticks, number, percent
 from sim.report.i18n import t as shared_t
 
@@ -75,26 +76,19 @@ _TEXT: dict[str, tuple[str, str]] = {
              "({value}).",
              "Оставить как есть: ни один из {n} проверенных вариантов не лучше по критерию "
              "«{objective}» ({value})."),
-    "separated": ("The evidence settles it: the runner-up is worse by {diff} (95% interval "
-                  "{lo} to {hi}).",
-                  "Данных достаточно: следующий вариант хуже на {diff} (интервал 95\u00a0%: от "
-                  "{lo} до {hi})."),
-    "unseparated": ("Not settled: the runner-up is worse by {diff} (95% interval {lo} to {hi}); "
-                    "options that could be as good: {n}; their ranges are in the table. About "
-                    "{reps} replications of the check would tell them apart, if they differ "
-                    "enough to matter.",
-                    "Пока не ясно: следующий вариант хуже на {diff} (интервал 95\u00a0%: от {lo} "
-                    "до {hi}); вариантов, которые могут быть не хуже: {n}; их диапазоны — в "
-                    "таблице. Примерно {reps} прогонов проверки различат их, если разница "
-                    "существенна."),
+    "runner_up": ("The runner-up is worse by {diff} (95% interval {lo} to {hi}).",
+                  "Следующий вариант хуже на {diff} (интервал 95\u00a0%: от {lo} до {hi})."),
     "alone": ("Only one allocation fits the constraints.",
               "Ограничениям удовлетворяет только одно распределение."),
-    "not_converged": ("The search has not settled on a best allocation: one step of {name} "
-                      "({move}) stays within the constraints and does better by {diff}; try "
-                      "more trials or narrower ranges.",
-                      "Поиск ещё не нашёл лучшее распределение: один шаг в «{name}» ({move}) "
-                      "не нарушает ограничений и даёт лучше на {diff}; увеличьте число "
-                      "проверяемых распределений или сузьте диапазоны."),
+    # the reason of the verdict "search_open" (`sim.report.decision.verdict_line`)
+    "not_converged": ("one step of {name} ({move}) stays within the constraints and does better "
+                      "by {diff}; try more trials or narrower ranges.",
+                      "один шаг в «{name}» ({move}) не нарушает ограничений и даёт лучше на "
+                      "{diff}; увеличьте число проверяемых распределений или сузьте диапазоны."),
+    "bets_covered": ("Options not switched on or off here because a parameter above decides "
+                     "what they change: {names}.",
+                     "Варианты, которые здесь не включаются и не выключаются, потому что то, "
+                     "что они меняют, решает параметр выше: {names}."),
     "today_over": ("Today's allocation breaks the constraints (budget or cash floor); it is "
                    "shown for reference only.",
                    "Текущее распределение нарушает ограничения (бюджет или минимум денег); оно "
@@ -127,8 +121,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                  "моделируется на одних и тех же вариантах будущего; лучшие перепроверяются на "
                  "новых."),
     "ui_objective": ("What to optimise", "Что оптимизировать"),
-    "ui_budget": ("Money a month at most (advertising, salaries, options; 0 = no limit)",
-                  "Денег в месяц не более (реклама, зарплаты, варианты; 0 = без ограничения)"),
+    "ui_budget": ("Budget: a month's, money decided in any month at most (advertising, "
+                  "salaries, options; 0 = no limit)",
+                  "Бюджет: месячный, денег в любой месяц не более (реклама, зарплаты, варианты; "
+                  "0 = без ограничения)"),
     "ui_trials": ("Allocations to try", "Сколько распределений проверить"),
     "ui_variables": ("What may change (from zero to twice today's budget; managers from two "
                      "fewer to three more)",
@@ -381,18 +377,26 @@ def summary_lines(result: OptimisationResult, lang: Lang) -> list[str]:
         d = result.differences[runner]
         fmt = {k: objective_text(result, d[v], lang, True)
                for k, v in (("diff", "mean"), ("lo", "ci_low"), ("hi", "ci_high"))}
-        lines.append(w("separated", lang, **fmt) if result.separated else
-                     w("unseparated", lang, n=len(result.could_be_best),
-                       reps=number(4 * result.final_replications, lang), **fmt))
+        lines.append(w("runner_up", lang, **fmt))
     if not result.today_feasible:
         lines.append(w("today_over", lang))
-    for m in result.marginals:
-        if m.better:
-            lines.append(w("not_converged", lang,
-                           name=_variable_words(result, m.variable, lang, m.target),
-                           move=_move_text(result, m.variable, m.move, lang, m.target),
-                           diff=objective_text(result, abs(m.objective), lang, True)))
-            break
+    # the verdict: the one rule of the comparison's summary (`sim.report.decision`)
+    kind = verdict_kind(result.separated, result.converged)
+    why = ""
+    # the move that does best beyond the noise is the one named
+    better = max((m for m in result.marginals if m.better), key=lambda m: abs(m.objective),
+                 default=None)
+    if better is not None:
+        why = w("not_converged", lang,
+                name=_variable_words(result, better.variable, lang, better.target),
+                move=_move_text(result, better.variable, better.move, lang, better.target),
+                diff=objective_text(result, abs(better.objective), lang, True))
+    others = ", ".join(allocation_name(n, lang) for n in result.could_be_best[1:])
+    lines.append(verdict_line(kind, lang, why=why, others=others,
+                              n=number(4 * result.final_replications, lang)))
+    if result.covered:
+        lines.append(w("bets_covered", lang, names=", ".join(
+            bet_label(b, result.spec, lang) for b in result.covered)))
     paying = [m for m in result.marginals if m.npv_per_money is not None and m.extra_spend > 0]
     if paying:
         best = max(paying, key=lambda m: m.npv_per_money or -math.inf)

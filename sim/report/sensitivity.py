@@ -526,6 +526,26 @@ def _size(x: Any, lang: Lang, missing: str) -> str:
     return number(float(x), lang, 2)
 
 
+def reverse_note(reverse: ReverseResult, lang: Lang, currency: str | None = None
+                 ) -> str | None:
+    """What to read first above the reverse stress table: that the plan already misses the
+    threshold (then every size reads 0), or the default threshold the plan's chance set."""
+    if reverse.plan_value is None:
+        return None
+    if reverse.plan_broken:
+        if reverse.criterion == "npv":
+            plan = (money(reverse.plan_value, currency, lang, compact=True) if currency
+                    else number(reverse.plan_value, lang))
+            return t("reverse_plan_broken_npv", lang, plan=plan)
+        return t("reverse_plan_broken", lang, plan=percent(reverse.plan_value, lang),
+                        threshold=percent(reverse.threshold, lang))
+    if reverse.threshold_default:
+        return t("reverse_auto_threshold", lang,
+                        threshold=percent(reverse.threshold, lang),
+                        plan=percent(reverse.plan_value, lang))
+    return None
+
+
 def reverse_table(reverse: ReverseResult, lang: Lang, spec: Scenario | None = None
                   ) -> pd.DataFrame:
     """What breaks the plan: per lever (or parameter) the smallest shock that breaks it, with

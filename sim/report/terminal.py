@@ -29,6 +29,7 @@ from sim.report.i18n import Lang, metric_label, money, number, percent
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
+    from rich.panel import Panel
     from rich.table import Table
 
     from sim.experiments.compare import Comparison
@@ -124,12 +125,6 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "{runs} прогонов за {seconds} с; записано: {files}"),
     "noise_not_measured": ("not measured (one replication per point)",
                            "не измерена (один прогон на точку)"),
-    "all_broken": ("The plan already fails without any shock (criterion {value}, threshold "
-                   "{threshold}): every lever reads 0. Lower --threshold below the plan's own "
-                   "value, or use --criterion npv.",
-                   "План не проходит уже без шока (критерий {value}, порог {threshold}): у "
-                   "всех рычагов размер 0. Задайте --threshold ниже значения самого плана или "
-                   "--criterion npv."),
 }
 
 
@@ -400,14 +395,26 @@ def leak_options(result: MonteCarloResult, lang: Lang = "en") -> list[str]:
     return lines if len(lines) > 1 else []
 
 
+def decision_panel(cmp: Comparison, lang: Lang = "en") -> Panel:
+    """The decision box (`sim.report.decision`), options named as the table names them: by their
+    titles, portfolios too."""
+    from rich.panel import Panel
+
+    from sim.report.decision import decide, summary_lines
+    from sim.report.export import alternative_name
+
+    titles = {n: alternative_name(n, cmp.spec, lang) for n in cmp.names}
+    lines = summary_lines(decide(cmp), cmp.spec.currency, lang, titles)
+    return Panel("\n".join(escape(line) for line in lines), title=w("decision", lang),
+                 title_align="left", expand=False)
+
+
 def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool = False) -> None:
     """The ranked bets, what changes against the baseline, the lever split, and what common
     random numbers bought. `wide` adds the columns that do not fit 80 columns."""
-    from rich.panel import Panel
-
-    from models.spec.scenario import text_in
     from sim.experiments.compare import BASELINE
-    from sim.report.decision import decide, summary_lines
+    from sim.report import leaks as leak_words
+    from sim.report.decision import left_out_lines
     from sim.report.export import alternative_name
 
     cur = cmp.spec.currency
@@ -426,12 +433,7 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
         assert callable(fmt)
         return f"\n[dim]({fmt(lo)} …\n{fmt(hi)})[/]"
 
-    decision = decide(cmp)
-    titles = {b.name: text_in(b.title, lang, b.name) for a in cmp.alternatives for b in a.bets
-              if len(a.bets) == 1}
-    lines = summary_lines(decision, cur, lang, titles)
-    console.print(Panel("\n".join(escape(line) for line in lines), title=w("decision", lang),
-                        title_align="left", expand=False))
+    console.print(decision_panel(cmp, lang))
 
     def show(title: str, columns: list[tuple[str, list[str], bool]]) -> None:
         for table in fitted_tables(title, columns, console.width):
@@ -485,6 +487,13 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
                for c, key in labels.items()]
     show(w("levers_title", lang), levers)
 
+    rows = leak_words.recovery_rows(cmp, lang)
+    if not rows.empty:  # how much of the leaks it targets each option recovers
+        show(leak_words.w("recovery_title", lang),
+             [table_column(escape(str(column)), [escape(str(v)) for v in rows[column]], i >= 2)
+              for i, column in enumerate(rows.columns)])
+        console.print(f"[dim]{escape(leak_words.w('recovery_caption', lang))}[/]")
+
     reduction = cmp.variance_reduction()
     gains = [v for v in reduction.values() if v == v and v != math.inf]
     exact = [escape(n) for n, v in reduction.items() if v == math.inf]
@@ -493,19 +502,25 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
                         high=number(max(gains), lang, 1)))
     if exact:
         console.print(w("exact", lang, names=", ".join(exact)))
+    titles = {n: alternative_name(n, cmp.spec, lang) for n in cmp.names}
+    titles.update({n: alternative_name(n, cmp.spec, lang)
+                   for n, _ in (*cmp.over_budget, *cmp.skipped)})
+    for line in left_out_lines(cmp, lang, titles):
+        console.print(f"[yellow]{escape(line)}[/]")
     for name, why in cmp.skipped:
-        console.print(f"[yellow]{w('left_out', lang)}[/] {escape(name)}: {escape(why)}")
+        console.print(f"[yellow]{w('left_out', lang)}[/] {escape(titles.get(name, name))}: "
+                      f"{escape(why)}")
     if cmp.settled is not None:
         rounds = w("rounds", lang, reps=number(cmp.replications, lang),
                    rounds=" + ".join(number(r, lang) for r in cmp.rounds))
         if cmp.settled:
-            tied = cmp.could_be_best[1:]
+            tied = [titles.get(n, n) for n in cmp.could_be_best[1:]]
             tie = w("tied", lang, names=escape(", ".join(tied))) if tied else ""
-            console.print(w("settled", lang, name=escape(cmp.could_be_best[0]), tie=tie,
-                            rounds=rounds))
+            best = titles.get(cmp.could_be_best[0], cmp.could_be_best[0])
+            console.print(w("settled", lang, name=escape(best), tie=tie, rounds=rounds))
         else:
-            console.print(w("not_settled", lang, rounds=rounds,
-                            names=escape(", ".join(cmp.could_be_best))))
+            console.print(w("not_settled", lang, rounds=rounds, names=escape(
+                ", ".join(titles.get(n, n) for n in cmp.could_be_best))))
 
 
 def seek(result: SeekResult, console: Console, lang: Lang = "en") -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from models.spec.scenario import Scenario, text_in
+from sim.experiments.compare import BASELINE
 from sim.experiments.track import Rate, TrackResult
 from sim.report.i18n import Lang, money, number, percent
 
@@ -246,10 +247,14 @@ def bets_table(result: TrackResult, lang: Lang) -> pd.DataFrame | None:
     titles = {b.name: text_in(b.title, lang, b.name) for b in result.spec.bets}
     plan_rank = {b: i + 1 for i, b in enumerate(plan["bet"])}
     by_plan = plan.set_index("bet")
+    # the plan's own chance is one figure on the page: the fans' (the metrics above), also in
+    # the plan's row here, whatever replications ranked the bets
+    fan_goal = {"now": result.reforecast.p_goal()[0], "plan": result.plan.p_goal()[0]}
     rows = []
     for i, r in enumerate(now.itertuples(index=False)):
         name = str(r.bet)
         p = by_plan.loc[name] if name in by_plan.index else None
+        base = name == BASELINE
         rows.append({
             w("col_bet", lang): titles.get(name, w("baseline", lang)),
             w("col_rank_now", lang): i + 1,
@@ -258,9 +263,11 @@ def bets_table(result: TrackResult, lang: Lang) -> pd.DataFrame | None:
                                           compact=True),
             w("col_npv_plan", lang): money(None if p is None else float(p["npv"]),
                                            result.spec.currency, lang, compact=True),
-            w("col_goal_now", lang): percent(_nan_none(r.p_goal), lang),
-            w("col_goal_plan", lang): percent(None if p is None else _nan_none(p["p_goal"]),
-                                              lang),
+            w("col_goal_now", lang): percent(_nan_none(fan_goal["now"] if base else r.p_goal),
+                                             lang),
+            w("col_goal_plan", lang): percent(
+                _nan_none(fan_goal["plan"]) if base else
+                None if p is None else _nan_none(p["p_goal"]), lang),
         })
     return pd.DataFrame(rows)
 

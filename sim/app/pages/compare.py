@@ -26,7 +26,8 @@ from sim.app.widgets import (
 )
 from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
 from sim.report import charts, export, owner
-from sim.report.decision import decide, summary_lines
+from sim.report import leaks as leak_words
+from sim.report.decision import decide, left_out_lines, summary_lines
 from sim.report.i18n import (
     Lang,
     metric_label,
@@ -181,6 +182,10 @@ def page(spec: Scenario, lang: Lang) -> None:
         lines = summary_lines(decision, cur, lang, names)
         (st.success if decision.settled else st.info)(
             "\n\n".join(line.replace("$", "\\$") for line in lines))
+        left_out = left_out_lines(cmp, lang, {n: alt_name(n, spec, lang) for n, _ in
+                                              (*cmp.over_budget, *cmp.skipped)})
+        if left_out:  # what the budget (or a clash) left out, and why
+            st.warning("\n\n".join(line.replace("$", "\\$") for line in left_out))
         st.subheader(t("ranked", lang))
         st.dataframe(ranked_table(cmp, lang), hide_index=True, column_config=_column_help(lang),
                      key=f"ranked-{tag}")
@@ -203,6 +208,11 @@ def page(spec: Scenario, lang: Lang) -> None:
                         key=f"incprofit-{tag}")
         st.plotly_chart(charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
                         key=f"levers-{tag}")
+        recovery = leak_words.recovery_rows(cmp, lang)
+        if not recovery.empty:  # how much of the leaks it targets each option recovers
+            st.subheader(leak_words.w("recovery_title", lang))
+            st.dataframe(recovery, hide_index=True, key=f"recovery-{tag}", width="stretch")
+            st.caption(leak_words.w("recovery_caption", lang))
         if final(tag):
             downloads((*key, cmp.replications, cmp.seed), lang,
                       lambda: export.comparison_report(cmp, lang))

@@ -19,6 +19,7 @@ from sim.report import leaks as leak_words
 from sim.report.i18n import (
     Lang,
     metric_label,
+    money,
     number,
     percent,
     t,
@@ -94,7 +95,12 @@ def page(spec: Scenario, lang: Lang) -> None:
                                     for name, text in leak_words.column_help(lang).items()})
 
         st.subheader(t("dash_levers", lang))
-        st.caption(t("dash_levers_caption", lang))
+        summary = result.summary()
+        st.caption(t("dash_levers_caption", lang) + " " + t(
+            "dash_levers_won", lang, **{k: money(summary[m]["mean"], cur, lang, compact=True)
+                                        for k, m in (("won", "new_clients_revenue"),
+                                                     ("total", "total_revenue"),
+                                                     ("start", "starting_clients_revenue"))}))
         cols = st.columns(4)
         for i, row in enumerate(owner.levers(result).itertuples(index=False)):
             metric_card(cols[i], row.metric, row.mean, cur, lang, (row.p10, row.p90))

@@ -18,6 +18,7 @@ from sim.experiments.optimise import (
     BetChoice,
     Constraints,
     OptimisationResult,
+    covered_bets,
     default_variables,
     optimise,
 )
@@ -34,7 +35,7 @@ def _escaped(text: str) -> str:
 def render(result: OptimisationResult, lang: Lang) -> None:
     provenance(result.spec, result.final_replications, result.seed, lang)
     lines = report.summary_lines(result, lang)
-    (st.success if result.separated else st.info)("\n\n".join(_escaped(x) for x in lines))
+    (st.success if result.settled else st.info)("\n\n".join(_escaped(x) for x in lines))
     st.subheader(report.w("sub_allocation", lang))
     st.dataframe(report.allocation_view(result, lang), hide_index=True, key="opt-allocation")
     st.plotly_chart(report.allocation_chart(result, lang), key="opt-allocation-chart")
@@ -53,12 +54,15 @@ def page(spec: Scenario, lang: Lang) -> None:
     variables = {v.path: v for v in default_variables(spec)}
     objectives = [o for o in OBJECTIVES if spec.goal is not None or o not in
                   ("p_goal", "months_to_goal")]
-    bets = [b.name for b in spec.bets]
+    # the options compare compares, switched on or off by default, except those a parameter
+    # above decides (`covered_bets`: 'more ads' is the channel's budget)
+    covered = covered_bets(spec, list(variables.values()))
+    bets = [b.name for b in spec.bets if b.name not in covered]
     # settings per scenario (another scenario has other channels and bets)
     sfx = scenario_hash(spec)
     keys = (f"opt_objective:{sfx}", f"opt_budget:{sfx}", f"opt_trials:{sfx}",
             f"opt_vars:{sfx}", f"opt_bets:{sfx}")
-    for k, default in zip(keys, ("npv", 0.0, 30, list(variables), []), strict=True):
+    for k, default in zip(keys, ("npv", 0.0, 30, list(variables), list(bets)), strict=True):
         state().setdefault(k, default)
     c = cols(3)
     with c[0]:
@@ -81,6 +85,9 @@ def page(spec: Scenario, lang: Lang) -> None:
                label=report.w("ui_bets", lang), options=bets,
                default=[b for b in state()[keys[4]] if b in bets],
                format_func=lambda b: report.bet_label(b, spec, lang))
+    if covered:
+        st.caption(report.w("bets_covered", lang, names=", ".join(
+            report.bet_label(b, spec, lang) for b in covered)))
     settings = requested(f"optimise_settings:{sfx}", keys, report.w("ui_run", lang), lang)
     if settings is None:
         return
@@ -91,8 +98,11 @@ def page(spec: Scenario, lang: Lang) -> None:
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> OptimisationResult:
-        return optimise(spec, [variables[p] for p in chosen if p in variables],
-                        [BetChoice(b) for b in chosen_bets if b in bets], objective,
+        chosen_vars = [variables[p] for p in chosen if p in variables]
+        clash = set(covered_bets(spec, chosen_vars))  # never two settings of one parameter
+        return optimise(spec, chosen_vars,
+                        [BetChoice(b) for b in chosen_bets if b in bets and b not in clash],
+                        objective,
                         Constraints(budget_monthly=budget or None), trials=int(trials),
                         replications=SCREEN_REPS, final_replications=reps, seed=seed,
                         executor=pool, progress=progress, engine="fast")

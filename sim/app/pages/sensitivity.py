@@ -316,7 +316,7 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
     criteria = ("goal", "npv") if spec.goal is not None else ("npv",)
     start_key = f"inv_rv_start:{sfx}"
     keys = (start_key, f"inv_criterion:{sfx}", f"inv_threshold:{sfx}", f"inv_breaks:{sfx}")
-    _defaults(keys, (1, criteria[0], 50, []))
+    _defaults(keys, (1, criteria[0], 0, []))  # threshold 0: half the plan's own chance
     if state()[keys[1]] not in criteria:
         state()[keys[1]] = criteria[0]
     c = cols(3)
@@ -328,7 +328,8 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
                index=criteria.index(state()[keys[1]]),
                format_func=lambda k: w(f"criterion_{k}", lang))
     with c[2]:
-        synced(st.slider, keys[2], lang, label=w("threshold", lang), min_value=5,
+        synced(st.slider, keys[2], lang,
+               label=f'{w("threshold", lang)} ({t("threshold_auto", lang)})', min_value=0,
                max_value=95, value=int(state()[keys[2]]), step=5)
     # Besides the levers: any uncertain assumption, pushed down or up.
     options = [f"{f.path}:{d}" for f in sa.factors(spec) for d in ("down", "up")]
@@ -339,7 +340,8 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
     settings = requested(f"inv_reverse_settings:{sfx}", keys, w("run_reverse", lang), lang)
     if settings is None:
         return
-    start, criterion, threshold = int(settings[0]), str(settings[1]), int(settings[2]) / 100
+    start, criterion = int(settings[0]), str(settings[1])
+    threshold = int(settings[2]) / 100 or None  # 0: `default_threshold` of the plan's chance
     try:
         extra = [stress_lib.parameter_target(b) for b in settings[3]]
         for target in extra:  # a shock that cannot apply: said before any run
@@ -367,6 +369,9 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
     def render(result: stress_lib.ReverseResult, tag: str) -> None:
         provenance(spec, result.replications, result.seed, lang)
         st.subheader(report.w("reverse_title", lang))
+        note = report.reverse_note(result, lang, spec.currency)
+        if note is not None:  # a plan broken before any shock is said, not left to zeros
+            (st.warning if result.plan_broken else st.caption)(note)
         st.dataframe(report.reverse_table(result, lang, spec), hide_index=True,
                      key=f"reverse-{tag}")
 

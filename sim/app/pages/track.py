@@ -22,7 +22,6 @@ from sim.report import track as report
 from sim.report.i18n import Lang, percent
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "scenarios" / "data" / "b2b_services_actuals.csv"
-BET_REPS = 20  # replications per bet when ranking the bets on the plan and now
 
 
 def _actuals(spec: Scenario, lang: Lang) -> tuple[Actuals, str] | None:
@@ -68,8 +67,9 @@ def page(spec: Scenario, lang: Lang) -> None:
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> TrackResult:
+        # the bets are ranked on the page's replications too (a quick answer, then refined)
         return track(spec, actuals, max(reps, 2), seed, executor=pool, engine="fast",
-                     bet_replications=min(reps, BET_REPS), progress=progress)
+                     bet_replications=max(reps, 2), progress=progress)
 
     def render(result: TrackResult, tag: str) -> None:
         provenance(spec, result.plan.replications, result.seed, lang)

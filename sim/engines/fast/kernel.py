@@ -400,7 +400,10 @@ def lose_lead(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a:
     F[m, OF[O_LOST_AD] + leak] += ad
 
 
-# What a lost lead is worth: the one rule of `models.compiled.worth`, compiled.
+# What a lost lead is worth: the one rule of `models.compiled.worth` (a lead lost at follow-up
+# valued at one more round of the sources' cadence, `CADENCE_CONTACTS` touches), compiled.
+# Numba's cache does not see a change to that module: edit this comment when the rule changes,
+# so that the kernel compiles again.
 _chance_to_pay = njit(cache=True)(chance_to_pay)
 
 
