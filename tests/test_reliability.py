@@ -135,6 +135,8 @@ NUMBERS = [
          ("--high nan", "finite number")),
     Case("seek --low inf", ["seek", "{scenario}", "--bet", "more_ads", "--high", "3", "--low",
                             "inf"], ("--low inf", "finite number")),
+    Case("run --precision inf", ["run", "{scenario}", "--precision", "inf"],
+         ("--precision inf", "finite number")),
     Case("compare --budget inf", ["compare", "{scenario}", "--budget", "inf"],
          ("--budget inf", "finite number")),
     Case("calibrate funnel --settled-days inf", ["calibrate", "funnel", "{leads}",
