@@ -135,6 +135,8 @@ NUMBERS = [
          ("--high nan", "finite number")),
     Case("seek --low inf", ["seek", "{scenario}", "--bet", "more_ads", "--high", "3", "--low",
                             "inf"], ("--low inf", "finite number")),
+    Case("run --precision inf", ["run", "{scenario}", "--precision", "inf"],
+         ("--precision inf", "finite number")),
     Case("compare --budget inf", ["compare", "{scenario}", "--budget", "inf"],
          ("--budget inf", "finite number")),
     Case("calibrate funnel --settled-days inf", ["calibrate", "funnel", "{leads}",
@@ -238,10 +240,11 @@ def test_track_refuses_empty_or_misplaced_evidence(case: Case, files: dict[str, 
 # -- 8. work without bounds ----------------------------------------------------------------------
 
 def test_sensitivity_beyond_a_day_is_refused_with_its_estimate(files: dict[str, str]) -> None:
-    case = Case("huge", [], ("runs, about", "days", "--no-time-limit", "smaller --n"))
+    case = Case("huge", [], ("runs, about", "more than the limit of a day", "--no-time-limit",
+                             "smaller --n"))
     start = time.perf_counter()
     _check(runner.invoke(app, ["sensitivity", files["scenario"], "--n", "1048576", "--reps",
-                               "8", "--workers", "1", "--engine",
+                               "200", "--workers", "1", "--engine",
                                "agent", "--out", files["out"]]), case)
     assert time.perf_counter() - start < 60
 
@@ -490,3 +493,60 @@ def _fields(text: str) -> list[str]:
     import string
 
     return [f for _, f, _, _ in string.Formatter().parse(text) if f]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("GROWTHSIM_SLOW"),
+                    reason="starts a Dask scheduler and kills it: set GROWTHSIM_SLOW=1 to run it")
+def test_a_killed_scheduler_exits_1_and_a_plain_rerun_completes_the_store(tmp_path: Path
+                                                                         ) -> None:
+    """A real `dask scheduler` SIGKILLed mid-batch: the driver exits 1 within seconds, records
+    no failure, and the same command with local workers completes a store equal to a serial
+    run's."""
+    import signal
+    import subprocess
+    import sys
+
+    dask = Path(sys.executable).with_name("dask")
+    sweep = write_sweep(tmp_path, {**SWEEP, "replications": 40, "chunk": 2})
+    serial = runner.invoke(app, ["batch", str(sweep), "--out", str(tmp_path / "serial"),
+                                 "--workers", "1", "--engine", "agent"])
+    assert serial.exit_code == 0, serial.output
+    info = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(info)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        procs.append(subprocess.Popen(
+            [str(dask), "worker", address, "--nworkers", "1", "--nthreads", "1",
+             "--no-dashboard", "--host", "127.0.0.1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        out = tmp_path / "out"
+        driver = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli.main", "batch", str(sweep), "--out", str(out),
+             "--engine", "agent", "--scheduler", address],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list((out / "parts").glob("*"))) < 4:
+            time.sleep(0.05)
+        os.killpg(procs[0].pid, signal.SIGKILL)
+        killed = time.monotonic()
+        output, _ = driver.communicate(timeout=60)
+        assert time.monotonic() - killed < 30
+        assert driver.returncode == 1, output
+        assert "Dask cluster was lost" in output and "Traceback" not in output, output
+    finally:
+        for proc in reversed(procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert not (out / "failures").exists() or not list((out / "failures").iterdir())
+    rerun = runner.invoke(app, ["batch", str(sweep), "--out", str(out), "--workers", "1",
+                                "--engine", "agent"])
+    assert rerun.exit_code == 0, rerun.output
+    assert store_bytes(out) == store_bytes(tmp_path / "serial")

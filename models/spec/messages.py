@@ -93,6 +93,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "make it smaller ({fix}) or pass --no-time-limit to run it anyway",
         "{what}: {runs:,} прогонов, около {estimate} на этой машине, больше предела в сутки; "
         "уменьшите объём ({fix}) или передайте --no-time-limit, чтобы всё же запустить"),
+    "work_runs": (
+        "{what}: {runs:,} runs",
+        "{what}: {runs:,} прогонов"),
     "work_estimate": (
         "{what}: {runs:,} runs, about {estimate}",
         "{what}: {runs:,} прогонов, около {estimate}"),

@@ -111,14 +111,17 @@ def duration(seconds: float) -> str:
 
 def seconds_per_run(spec: object, engine: str) -> float:
     """One replication of `spec`'s plan timed on `engine` (the second of two: the first may
-    load compiled kernels), in this process."""
+    load compiled kernels), in this process; NaN when it cannot run."""
     from models.compiled.form import compile_scenario
     from sim.experiments.replications import run_compiled
 
-    compiled = compile_scenario(spec)  # type: ignore[arg-type]
-    run_compiled(compiled, 0, 1, engine)
-    start = time.perf_counter()
-    run_compiled(compiled, 1, 1, engine)
+    try:
+        compiled = compile_scenario(spec)  # type: ignore[arg-type]
+        run_compiled(compiled, 0, 1, engine)
+        start = time.perf_counter()
+        run_compiled(compiled, 1, 1, engine)
+    except Exception:  # the run itself will say what is wrong, with its context
+        return math.nan
     return time.perf_counter() - start
 
 
@@ -127,6 +130,8 @@ def check_work(what: str, runs: int, seconds_each: float, workers: int, fix: str
     """The line stating the work (`runs` replications, the estimated time on `workers`
     processes); refuses (exit 2) what would take more than a day unless `no_limit`."""
     estimate = runs * seconds_each / max(1, workers)
+    if math.isnan(estimate):  # not timed: the number of runs alone
+        return str(msg("work_runs", what=what, runs=runs))
     if estimate > DAY_SECONDS and not no_limit:
         raise fail(msg("work_too_long", what=what, runs=runs, estimate=duration(estimate),
                        fix=fix))

@@ -187,6 +187,7 @@ def run(
     from sim.experiments.montecarlo import run_monte_carlo
     from sim.report.output import write_results
 
+    common.check_finite(("--precision", precision))
     spec = _load(scenario, set_)
     _writable(out)
     with _interruptible(f"simulating {spec.name}", out), Progress(
