@@ -340,7 +340,8 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
         columns = [
             table_column(t("results_parameter", lang), [escape(str(r["parameter"])) for r in rows],
                     False),
-            table_column(t("results_value", lang), [_value(r["value"], lang) for r in rows], True),
+            table_column(t("results_value", lang), [escape(_value(r["value"], lang))
+                                                    for r in rows], True),
             table_column(t("results_variants", lang), [str(r["variants"]) for r in rows], True),
             table_column("NPV", [short_number(r["npv"], lang) for r in rows], True),
             table_column(t("results_p_goal", lang), [percent(r["p_goal"], lang) for r in rows],
