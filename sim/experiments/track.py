@@ -50,7 +50,7 @@ from models.compiled.streams import replication_stream
 from models.load import load_scenario
 from models.spec.distributions import Distribution, _Dist
 from models.spec.paths import expand_path, get_value, set_path
-from models.spec.scenario import Scenario
+from models.spec.scenario import SbgChurn, Scenario
 from sim.engines import get_engine
 from sim.experiments.parallel import map_tasks, resolve_workers
 from sim.experiments.replications import in_rounds
@@ -391,6 +391,13 @@ def _mean(value: Any) -> float | None:
         return None
     if isinstance(value, int | float):
         return float(value)
+    if isinstance(value, _Dist):
+        return value.mean()
+    if isinstance(value, SbgChurn) or (isinstance(value, dict) and "sbg" in value):
+        # sBG churn: its mean, scale x alpha / (alpha + beta), at the means of the three
+        churn = SbgChurn.model_validate(value) if isinstance(value, dict) else value
+        a, b, k = (_mean(x) or 0.0 for x in (churn.sbg.alpha, churn.sbg.beta, churn.scale))
+        return min(k * a / (a + b), 1.0)
     dist = _DIST.validate_python(value)
     assert isinstance(dist, _Dist)
     return dist.mean()
@@ -423,9 +430,14 @@ def reforecast_scenario(spec: Scenario, fan: Fan, actuals: Actuals,
         for pattern in rate.paths:
             for path in expand_path(raw, pattern):
                 try:
-                    value = _mean(get_value(raw, path))
+                    current = get_value(raw, path)
                 except ValueError:  # a parameter left at its default (e.g. no_result churn)
                     continue
+                if isinstance(current, dict) and "sbg" in current:
+                    # sBG churn: the posterior scales each client's own churn (its `scale`)
+                    path = f"{path}.scale"
+                    current = current.get("scale", 1.0)
+                value = _mean(current)
                 if value:
                     set_path(raw, path, _updated(path, value, rate.ratio, rate.ratio_sd),
                              Scenario)
