@@ -32,7 +32,10 @@ from models.compiled.bets import compile_alternative, stress_shocks
 from models.compiled.form import compile_scenario
 from models.load import load_scenario
 from models.spec.errors import ScenarioError
+from models.spec.scenario import SbgChurn
 from sim.engines import get_engine
+from sim.experiments.sensitivity import lever_of, stage_of
+from sim.experiments.track import Rate, rescale
 
 ENGINES = ("agent", "fast")
 ALPHA, BETA = 0.704, 1.182  # Fader & Hardie (2007), the "regular" segment
@@ -196,3 +199,28 @@ def test_sbg_churn_with_churn_without_result_is_refused() -> None:
     ((where, message),) = err.value.problems
     assert where == "tiers.plan" and "monthly_churn_no_result cannot be combined" in str(message)
     assert "нельзя сочетать с оттоком sbg" in message.text("ru")
+
+
+def test_tracking_rescales_each_clients_churn_and_keeps_the_model() -> None:
+    """Plan vs actual: churn observed 1.5 times the plan moves an sBG tier's scale (each
+    client's theta), keeps alpha and beta, and scales a probability tier as before."""
+    raw = _scenario()
+    raw["tiers"].append({"name": "pro", "price": 30, "monthly_churn": 0.1})
+    rate = Rate("churn", "churn", plan=0.3, observed=0.45, posterior=0.45, low=0.40, high=0.50,
+                evidence=400, paths=("tiers.*.monthly_churn", "tiers.*.monthly_churn_no_result"))
+    rescale(raw, [rate])
+    plan, pro = load_scenario(raw).tiers
+    assert isinstance(plan.monthly_churn, SbgChurn)
+    assert (plan.monthly_churn.sbg.alpha, plan.monthly_churn.sbg.beta) == (ALPHA, BETA)
+    assert _dist_mean(plan.monthly_churn.scale) == pytest.approx(1.5)
+    assert _dist_mean(pro.monthly_churn) == pytest.approx(0.15)
+
+
+def _dist_mean(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else float(value.mean())
+
+
+def test_sensitivity_counts_alpha_and_beta_under_retention() -> None:
+    for part in ("sbg.alpha", "sbg.beta", "scale"):
+        path = f"tiers.plan.monthly_churn.{part}"
+        assert (lever_of(path), stage_of(path)) == ("frequency", "retention")

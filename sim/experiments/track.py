@@ -416,14 +416,10 @@ def _updated(path: str, mean: float, ratio: float, ratio_sd: float) -> Any:
         else centre
 
 
-def reforecast_scenario(spec: Scenario, fan: Fan, actuals: Actuals,
-                        rates: list[Rate]) -> Scenario:
-    """The scenario from the month after the last actual month (see the module docstring)."""
-    T = actuals.months
-    if spec.horizon_months <= T:
-        raise ValueError(f"the actuals cover the whole horizon ({spec.horizon_months} months): "
-                         "nothing is left to re-forecast; lengthen horizon_months")
-    raw = spec.model_dump(by_alias=True, exclude_none=True)
+def rescale(raw: dict[str, Any], rates: list[Rate]) -> None:
+    """Scale each rate's parameters in the raw scenario, in place, by its posterior over the
+    plan (`_updated`). An sBG churn moves its `scale`: the posterior scales each client's own
+    churn probability."""
     for rate in rates:
         if not rate.paths or not rate.plan > 0 or math.isnan(rate.ratio):
             continue
@@ -434,13 +430,23 @@ def reforecast_scenario(spec: Scenario, fan: Fan, actuals: Actuals,
                 except ValueError:  # a parameter left at its default (e.g. no_result churn)
                     continue
                 if isinstance(current, dict) and "sbg" in current:
-                    # sBG churn: the posterior scales each client's own churn (its `scale`)
                     path = f"{path}.scale"
                     current = current.get("scale", 1.0)
                 value = _mean(current)
                 if value:
                     set_path(raw, path, _updated(path, value, rate.ratio, rate.ratio_sd),
                              Scenario)
+
+
+def reforecast_scenario(spec: Scenario, fan: Fan, actuals: Actuals,
+                        rates: list[Rate]) -> Scenario:
+    """The scenario from the month after the last actual month (see the module docstring)."""
+    T = actuals.months
+    if spec.horizon_months <= T:
+        raise ValueError(f"the actuals cover the whole horizon ({spec.horizon_months} months): "
+                         "nothing is left to re-forecast; lengthen horizon_months")
+    raw = spec.model_dump(by_alias=True, exclude_none=True)
+    rescale(raw, rates)
     raw["horizon_months"] = spec.horizon_months - T
     goal = raw.get("goal")
     if goal is not None:
