@@ -6,7 +6,8 @@ A cohort of N starting clients (no leads, no purchases worth the name) whose tie
 each monthly anniversary with probability theta. A starting client's first anniversary falls in
 month 1, so at the end of month t a client of tenure k has passed t anniversaries and
 
-- the share still active is S(t) = B(alpha, beta + k + t) / B(alpha, beta + k);
+- the share still active is S(t) = B(alpha, beta + k + t) / B(alpha, beta + k) (clients won
+  from leads in month 1: S(t - 1), their first anniversary falls in month 2);
 - the lifetime within the horizon H, E[min(T, H)] = sum_{t<H} S(t), is read from the churn flows
   (a client leaving in month m lived m + 1 anniversaries);
 - with a segment churn multiplier and the retention programme, theta is multiplied by
@@ -92,6 +93,23 @@ def test_cohort_survival_is_sbg(engine: str, tenure: float) -> None:
     # have left)
     retention = share[1:] / share[:-1]
     assert retention[-1] - retention[0] > 0.02
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_new_clients_draw_their_own_churn(engine: str) -> None:
+    """Clients won from leads (here all in the first month: open leads that all say yes, a
+    team that reaches them at once) draw from Beta(alpha, beta): a client who paid on day a of
+    month 1 has passed t - 1 anniversaries at the end of month t."""
+    raw = _scenario()
+    raw["initial_state"] = {"open_leads": [{"channel": "none", "count": N}]}
+    raw["sales"] = {"managers": 200, "handling_minutes": 1}
+    raw["journey"] = {"first_contact_conversion": 1.0,
+                      "invoice": {"paid_probability": 1.0, "delay_days": 0}}
+    led = _run(engine, raw)
+    new = np.asarray(led.arrays()["new_clients"]).sum(axis=1)
+    assert new[0] == N and new[1:].sum() == 0
+    z = _z(_active_share(led)[1:], _survival(ALPHA, BETA, np.arange(1, H)))
+    assert np.all(np.abs(z) < 3), z
 
 
 @pytest.mark.parametrize("engine", ENGINES)
