@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
 from streamlit.testing.v1 import AppTest
 
 from models.compiled.bets import stress_shocks
@@ -531,3 +533,22 @@ def test_the_payback_column_says_it_is_not_discounted() -> None:
     for lang, word in (("en", "without discounting"), ("ru", "без дисконтирования")):
         column = _column_help(lang)[owner.w("payback", lang)]
         assert word in str(column), (lang, column)
+
+
+def test_sbg_churn_is_editable() -> None:
+    """A tier whose churn is the sBG model shows its alpha and beta, named in the owner's words,
+    and an edit reaches the scenario."""
+    raw = yaml.safe_load((ROOT / "scenarios" / "subscription.yaml").read_text(encoding="utf-8"))
+    tier = raw["tiers"][0]
+    tier.pop("monthly_churn_no_result", None)
+    tier["monthly_churn"] = {"sbg": {"alpha": 0.704, "beta": 1.182}}
+    at = _app()
+    at.file_uploader(key="upload").set_value(
+        ("sbg.yaml", yaml.safe_dump(raw, allow_unicode=True).encode(), "application/x-yaml")
+    ).run()
+    _ok(at)
+    alpha = _field(at, f"tiers.{tier['name']}.monthly_churn.sbg.alpha")
+    assert alpha.label == "Churn spread: alpha" and alpha.value == pytest.approx(0.704)
+    alpha.set_value(0.9).run()
+    assert at.session_state["overrides"] == {f"tiers.{tier['name']}.monthly_churn.sbg.alpha": 0.9}
+    assert at.success and not at.error

@@ -168,7 +168,11 @@ def _rich_scenario() -> CompiledScenario:
     buying = BuyingParams(rate_shape=2.0, rate_rate=60.0, drop_a=1.0, drop_b=6.0,
                           spend_shape=3.0, nu_shape=4.0, nu_rate=0.001)
     p = cs.timeline[0]
-    tiers = (dataclasses.replace(p.tiers[0], buying=buying), *p.tiers[1:])
+    # the top tier churns as sBG (each client's own theta); the first keeps a probability, with
+    # alpha and beta set (unread while its flag is off) so that turning the flag on is valid
+    tiers = (dataclasses.replace(p.tiers[0], buying=buying, sbg_alpha=2.0, sbg_beta=8.0),
+             *p.tiers[1:-1],
+             dataclasses.replace(p.tiers[-1], sbg=True, sbg_alpha=1.5, sbg_beta=20.0))
     channels = tuple(dataclasses.replace(ch, conversion_multiplier=1.0 + c)
                      for c, ch in enumerate(p.channels))  # so a lead's channel matters
     p = dataclasses.replace(
@@ -318,8 +322,11 @@ def test_both_engines_react_to_every_field(
         f"{name}: the agent engine {'reacts' if agent_reacts else 'does not react'}, the fast "
         f"engine {'reacts' if fast_reacts else 'does not'}")
     top = len(cs.tier_names) - 1  # (the top tier has nothing to upsell to)
-    exempt = name in NOT_READ or (path[:3] == ("timeline", "tiers", top)
-                                  and name.startswith("TierParams.upsell"))
+    # an sBG model's parameters are unread while the tier's churn is a probability
+    unused_sbg = name in ("TierParams.sbg_alpha", "TierParams.sbg_beta", "TierParams.sbg_scale") \
+        and path[:2] == ("timeline", "tiers") and not cs.timeline[0].tiers[path[2]].sbg
+    exempt = name in NOT_READ or unused_sbg or (path[:3] == ("timeline", "tiers", top)
+                                                and name.startswith("TierParams.upsell"))
     if not exempt:
         assert fast_reacts, f"{name}: neither engine reacts to a change in it"
 

@@ -115,6 +115,15 @@ def _move(current: Any, change: Change, s: float, path: str) -> Any:
     if isinstance(x, _Dist):
         raise TypeError("realise the bet before applying it: a change is still uncertain")
     numeric = isinstance(current, int | float) and not isinstance(current, bool)
+    if isinstance(current, dict) and "sbg" in current and op != "set":
+        # sBG churn: scaling it scales each client's own probability (its `scale`; the engines
+        # keep the product at most 1, so `at_most` has nothing left to cap)
+        if op != "scale":
+            raise ValueError(f"{path} is an sbg churn (each client's own probability), so it "
+                             f"cannot be added to; scale it, or change {path}.sbg.alpha or "
+                             f"{path}.sbg.beta")
+        factor = x if s >= 1 else 1 + s * (x - 1)
+        return {**current, "scale": current.get("scale", 1.0) * factor}
     if op == "set":
         x_numeric = isinstance(x, int | float) and not isinstance(x, bool)
         if not (numeric and x_numeric):

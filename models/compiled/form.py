@@ -34,7 +34,7 @@ __all__ = ["MAX_TOUCHES"]  # the most follow-up touches a lead can have: engines
 from models.spec.distributions import _Dist
 from models.spec.params import MAX_TOUCHES
 from models.spec.paths import iter_distributions
-from models.spec.scenario import Buying, Scenario
+from models.spec.scenario import Buying, SbgChurn, Scenario, mean_churn
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,16 @@ class TierParams:
     churn: float  # monthly, brought to result
     churn_no_result: float  # monthly, not brought to result
     buying: BuyingParams | None = None  # calibrated heterogeneous buying replaces the above
+    # sBG churn (spec `SbgChurn`): each client's own monthly churn theta is drawn once, at their
+    # first anniversary in the tier, from Beta(sbg_alpha, sbg_beta + months as a client so far)
+    # (the Beta given survival so far), then acts as `churn` does for a plain tier: times
+    # sbg_scale, the segment's churn multiplier and the retention programme's 1 - reduction, at
+    # most 1 (`Params.churn_of`). `churn` and `churn_no_result` then hold the mean, sbg_scale x
+    # alpha / (alpha + beta), for what needs one number (tail value, lost-client value).
+    sbg: bool = False
+    sbg_alpha: float = 0.0
+    sbg_beta: float = 0.0
+    sbg_scale: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +217,20 @@ class Params:
                                self.conversion_per_touch, self.invoice_paid_probability,
                                self.reminders, self.reminder_success)
         return chance * self.lead_value[segment][months_left]
+
+    def theta_scale(self, tier: int, segment: int) -> float:
+        """What multiplies an sBG client's own churn probability theta: the tier's scale, the
+        segment's churn multiplier and, when the retention programme runs, 1 - its reduction
+        (`churn_of`)."""
+        k = self.tiers[tier].sbg_scale * self.segments[segment].churn_multiplier
+        if self.retention_enabled:
+            k *= 1.0 - self.churn_reduction
+        return k
+
+    def churn_of(self, theta: float, scale: float) -> float:
+        """An sBG client's churn probability this month: their own theta times `theta_scale`,
+        at most 1 (as `churn` treats a tier's single probability)."""
+        return min(theta * scale, 1.0)
 
     def churn(self, tier: int, onboarded: bool, segment: int) -> float:
         t = self.tiers[tier]
@@ -326,7 +350,10 @@ def compile_params(spec: Scenario) -> Params:
     entries = entry_shares([_f(t.entry_share) for t in spec.tiers])
     tiers = []
     for t, entry in zip(spec.tiers, entries, strict=True):
-        churn = _f(t.monthly_churn)
+        sbg = t.monthly_churn if isinstance(t.monthly_churn, SbgChurn) else None
+        alpha, beta, scale = ((_f(sbg.sbg.alpha), _f(sbg.sbg.beta), _f(sbg.scale))
+                              if sbg is not None else (0.0, 0.0, 1.0))
+        churn = _f(mean_churn(t.monthly_churn))
         tiers.append(
             TierParams(
                 t.name, _f(t.price), _f(t.cost_of_goods), 1.0 / _f(t.purchase_interval_months),
@@ -334,6 +361,7 @@ def compile_params(spec: Scenario) -> Params:
                 _f(t.upsell_probability), _f(t.upsell_offer_cost),
                 _f(t.onboarding_probability), _f(t.onboarding_cost),
                 churn, _f(t.monthly_churn_no_result, churn), _buying(t.buying),
+                sbg is not None, alpha, beta, scale,
             )
         )
     channels = tuple(

@@ -121,6 +121,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("sd must be below ", "sd должно быть меньше "),
     (" for a beta with mean ", " для beta со средним "),
     # models.spec.scenario: checks across fields
+    ("monthly_churn_no_result cannot be combined with sbg churn (each client draws one churn "
+     "probability, brought to result or not): remove it",
+     "monthly_churn_no_result нельзя сочетать с оттоком sbg (каждый клиент получает одну "
+     "вероятность ухода, доведён он до результата или нет): уберите его"),
     ("spend_p, spend_q and spend_gamma go together: give all or none",
      "spend_p, spend_q и spend_gamma задаются вместе: все или ни одного"),
     ("x, t_x, T and monetary_value need one entry per customer",

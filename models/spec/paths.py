@@ -13,7 +13,7 @@ import typing
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 
 from models.spec.distributions import _Dist
 from models.spec.messages import msg
@@ -33,11 +33,22 @@ def _unwrap(annotation: Any) -> tuple[str, Any]:
     """Classify a field annotation: ('model', cls), ('list', item_cls) or ('leaf', None)."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
+        first, *meta = typing.get_args(annotation)
+        if any(isinstance(m, Tag) for m in meta):
+            return _unwrap(first)  # a branch of a tagged choice of forms
         return ("leaf", None)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(inner) == 1:
             return _unwrap(inner[0])
+        # a tagged choice of forms (a tier's churn: a number or {sbg: ...}): its one group of
+        # parameters is where a path may go on
+        models = [cls for a in inner
+                  if typing.get_origin(a) is typing.Annotated and any(
+                      isinstance(m, Tag) for m in typing.get_args(a)[1:])
+                  for kind, cls in [_unwrap(a)] if kind == "model"]
+        if len(models) == 1:
+            return ("model", models[0])
         return ("leaf", None)
     if origin is list:
         (item,) = typing.get_args(annotation)

@@ -7,9 +7,17 @@ README; time is in months unless a name says days or hours. Defaults live here a
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from models.spec.distributions import _Dist
 from models.spec.params import (
@@ -160,6 +168,56 @@ class Buying(_Spec):
         return self
 
 
+class SbgParams(_Spec):
+    """The shifted-beta-geometric (sBG) model's parameters: each client's own monthly churn
+    probability is drawn from Beta(alpha, beta) (Fader & Hardie 2007)."""
+
+    alpha: Positive = Field(description="first shape of the Beta the clients' churn is drawn from")
+    beta: Positive = Field(description="second shape of the Beta the clients' churn is drawn from")
+
+
+class SbgChurn(_Spec):
+    """Heterogeneous churn (`monthly_churn: {sbg: {alpha, beta}}`, as `growthsim calibrate
+    retention` writes it): each client of the tier draws their own monthly churn probability
+    once, from Beta(alpha, beta), so the likely leavers leave early and a cohort's retention
+    rises with tenure. The mean churn is alpha / (alpha + beta)."""
+
+    sbg: SbgParams
+    scale: Multiplier = Field(
+        1.0, description="multiplies each client's drawn churn probability (at most 1 after); "
+        "what a bet or stress test scaling the churn changes")
+
+
+_DIST_KEYS = frozenset({"dist", "low", "mode", "high", "mean", "sd"})
+
+
+def _churn_form(value: Any) -> str:
+    """Which form of `monthly_churn` a raw value is written in: `SbgChurn` for a mapping that is
+    not a distribution (so a misspelt `sbg` is named as such), else `Probability` (a number or a
+    distribution). Capitalised: the loader leaves union branches out of a problem's path."""
+    if isinstance(value, SbgChurn) or (isinstance(value, dict) and (
+            "sbg" in value or not _DIST_KEYS & value.keys())):
+        return "SbgChurn"
+    return "Probability"
+
+
+# A tier's churn: a probability (one for every client) or the sBG model (one per client).
+Churn = Annotated[Annotated[Probability, Tag("Probability")]
+                  | Annotated[SbgChurn, Tag("SbgChurn")], Discriminator(_churn_form)]
+
+
+def mean_churn(value: float | _Dist | SbgChurn) -> float | _Dist | None:
+    """A churn's mean as a number when it is an sBG with numeric alpha, beta and scale (scale x
+    alpha / (alpha + beta), at most 1); a probability as it is; None for an sBG still
+    uncertain."""
+    if not isinstance(value, SbgChurn):
+        return value
+    a, b, k = value.sbg.alpha, value.sbg.beta, value.scale
+    if isinstance(a, _Dist) or isinstance(b, _Dist) or isinstance(k, _Dist):
+        return None
+    return min(float(k) * float(a) / (float(a) + float(b)), 1.0)
+
+
 class Tier(_Spec):
     """A product step of the value pyramid."""
 
@@ -186,11 +244,21 @@ class Tier(_Spec):
         1.0, description="chance a new client is brought to result"
     )
     onboarding_cost: NonNegative = Field(0.0, description="onboarding cost per new client")
-    monthly_churn: Probability = Field(description="monthly churn of a client brought to result")
+    monthly_churn: Churn = Field(
+        description="monthly churn of a client brought to result: a probability, or "
+        "{sbg: {alpha, beta}} (each client's own probability drawn from Beta(alpha, beta))")
     monthly_churn_no_result: Probability | None = Field(
         None, description="monthly churn of a client not brought to result (None = monthly_churn)"
     )
     buying: Buying | None = Field(None, description="calibrated heterogeneous buying (BG/NBD)")
+
+    @model_validator(mode="after")
+    def _sbg_alone(self) -> Tier:
+        if isinstance(self.monthly_churn, SbgChurn) and self.monthly_churn_no_result is not None:
+            raise ValueError(
+                "monthly_churn_no_result cannot be combined with sbg churn (each client draws "
+                "one churn probability, brought to result or not): remove it")
+        return self
 
 
 class Retention(_Spec):

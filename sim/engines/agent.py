@@ -145,11 +145,13 @@ class _ClientTerms:
     """What a client's month needs from one month's parameters for one tier and segment,
     worked out once a run (the same arithmetic as at each use, so the same numbers)."""
 
-    __slots__ = ("buy", "churn", "interval", "margin", "per_day", "price", "rate", "regular")
+    __slots__ = ("buy", "churn", "interval", "margin", "per_day", "price", "rate", "regular",
+                 "theta_scale")
 
     def __init__(self, p: Params, tier: int, segment: int) -> None:
         t = p.tiers[tier]
         self.churn = (p.churn(tier, False, segment), p.churn(tier, True, segment))  # onboarded?
+        self.theta_scale = p.theta_scale(tier, segment)  # an sBG tier: what multiplies theta
         # Purchases (if not a subscription) a month; with referrals, a month and a day.
         self.buy = 0.0 if t.regular else p.purchase_rate(tier, segment)
         self.rate = self.buy + p.referral_rate
@@ -162,8 +164,8 @@ class _ClientTerms:
 class _Client:
     """What the engine knows of one client (its life is `_Run.client_life` or `buyer_life`)."""
 
-    __slots__ = ("acquired", "anniversary", "channel", "cohort", "first_month", "next_due",
-                 "onboarded", "rnd", "segment", "tier")
+    __slots__ = ("acquired", "anniversary", "channel", "cohort", "first_month", "months",
+                 "next_due", "onboarded", "rnd", "segment", "theta", "theta_tier", "tier")
 
     def __init__(self, tier: int, segment: int, onboarded: bool, cohort: int, acquired: float,
                  channel: int, rnd: random.Random) -> None:
@@ -177,6 +179,9 @@ class _Client:
         self.rnd = rnd
         self.next_due = math.inf  # day of the next regular (subscription) purchase
         self.anniversary = 0.0  # day of the next monthly anniversary (churn draw)
+        self.months = 0.0  # anniversaries passed (the starting state: its tenure)
+        self.theta = 0.0  # own monthly churn probability, for an sBG tier (`TierParams.sbg`)
+        self.theta_tier = -1  # the tier theta was drawn for (-1: none yet)
 
 
 class _Run:
@@ -530,7 +535,17 @@ class _Run:
             yield timeout(cl.anniversary - env.now)
             now, m = env.now, self.month
             p = self.timeline[m]
-            if rnd.random() < self.client_terms[m][cl.tier][cl.segment].churn[cl.onboarded]:
+            terms = self.client_terms[m][cl.tier][cl.segment]
+            t = p.tiers[cl.tier]
+            if t.sbg:  # own churn, drawn at the first anniversary in the tier given survival
+                if cl.theta_tier != cl.tier:
+                    cl.theta = rnd.betavariate(t.sbg_alpha, t.sbg_beta + cl.months)
+                    cl.theta_tier = cl.tier
+                churn = p.churn_of(cl.theta, terms.theta_scale)
+            else:
+                churn = terms.churn[cl.onboarded]
+            cl.months += 1.0
+            if rnd.random() < churn:
                 ledger.move(ACTIVE, CHURNED, now, m)
                 del self.active[id(cl)]
                 if not p.win_back_enabled:
@@ -653,6 +668,7 @@ class _Run:
                 onboarded = rnd.random() < group.onboarded_share
                 cl = _Client(group.tier, seg, onboarded, -1,
                              -group.tenure_months * DAYS_PER_MONTH, self.existing_channel, rnd)
+                cl.months = group.tenure_months
                 ledger.enter(ACTIVE, 0.0, 0)
                 self.clients_ever += 1
                 self.active[id(cl)] = cl

@@ -108,6 +108,8 @@ def lever_of(path: str) -> str:
                 "churn_multiplier": "frequency", "frequency_multiplier": "frequency"}.get(
                     last, "conversion")
     if head == "tiers":
+        if ".monthly_churn." in path:  # an sBG churn's alpha, beta or scale
+            return "frequency"
         if last in ("price", "upsell_probability", "entry_share"):
             return "average_check"
         if last in ("purchase_interval_months", "monthly_churn", "monthly_churn_no_result",
@@ -145,7 +147,7 @@ def stage_of(path: str) -> str:
             return "onboarding"
         if last.startswith("upsell"):
             return "development"
-        if last.startswith("monthly_churn"):
+        if last.startswith("monthly_churn") or ".monthly_churn." in path:
             return "retention"
         if last in ("price", "purchase_interval_months", "entry_share"):
             return "repeat_purchase"

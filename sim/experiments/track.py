@@ -50,7 +50,7 @@ from models.compiled.streams import replication_stream
 from models.load import load_scenario
 from models.spec.distributions import Distribution, _Dist
 from models.spec.paths import expand_path, get_value, set_path
-from models.spec.scenario import Scenario
+from models.spec.scenario import SbgChurn, Scenario
 from sim.engines import get_engine
 from sim.experiments.parallel import map_tasks, resolve_workers
 from sim.experiments.replications import in_rounds
@@ -391,6 +391,13 @@ def _mean(value: Any) -> float | None:
         return None
     if isinstance(value, int | float):
         return float(value)
+    if isinstance(value, _Dist):
+        return value.mean()
+    if isinstance(value, SbgChurn) or (isinstance(value, dict) and "sbg" in value):
+        # sBG churn: its mean, scale x alpha / (alpha + beta), at the means of the three
+        churn = SbgChurn.model_validate(value) if isinstance(value, dict) else value
+        a, b, k = (_mean(x) or 0.0 for x in (churn.sbg.alpha, churn.sbg.beta, churn.scale))
+        return min(k * a / (a + b), 1.0)
     dist = _DIST.validate_python(value)
     assert isinstance(dist, _Dist)
     return dist.mean()
@@ -409,6 +416,28 @@ def _updated(path: str, mean: float, ratio: float, ratio_sd: float) -> Any:
         else centre
 
 
+def rescale(raw: dict[str, Any], rates: list[Rate]) -> None:
+    """Scale each rate's parameters in the raw scenario, in place, by its posterior over the
+    plan (`_updated`). An sBG churn moves its `scale`: the posterior scales each client's own
+    churn probability."""
+    for rate in rates:
+        if not rate.paths or not rate.plan > 0 or math.isnan(rate.ratio):
+            continue
+        for pattern in rate.paths:
+            for path in expand_path(raw, pattern):
+                try:
+                    current = get_value(raw, path)
+                except ValueError:  # a parameter left at its default (e.g. no_result churn)
+                    continue
+                if isinstance(current, dict) and "sbg" in current:
+                    path = f"{path}.scale"
+                    current = current.get("scale", 1.0)
+                value = _mean(current)
+                if value:
+                    set_path(raw, path, _updated(path, value, rate.ratio, rate.ratio_sd),
+                             Scenario)
+
+
 def reforecast_scenario(spec: Scenario, fan: Fan, actuals: Actuals,
                         rates: list[Rate]) -> Scenario:
     """The scenario from the month after the last actual month (see the module docstring)."""
@@ -417,18 +446,7 @@ def reforecast_scenario(spec: Scenario, fan: Fan, actuals: Actuals,
         raise ValueError(f"the actuals cover the whole horizon ({spec.horizon_months} months): "
                          "nothing is left to re-forecast; lengthen horizon_months")
     raw = spec.model_dump(by_alias=True, exclude_none=True)
-    for rate in rates:
-        if not rate.paths or not rate.plan > 0 or math.isnan(rate.ratio):
-            continue
-        for pattern in rate.paths:
-            for path in expand_path(raw, pattern):
-                try:
-                    value = _mean(get_value(raw, path))
-                except ValueError:  # a parameter left at its default (e.g. no_result churn)
-                    continue
-                if value:
-                    set_path(raw, path, _updated(path, value, rate.ratio, rate.ratio_sd),
-                             Scenario)
+    rescale(raw, rates)
     raw["horizon_months"] = spec.horizon_months - T
     goal = raw.get("goal")
     if goal is not None:

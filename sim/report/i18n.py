@@ -157,6 +157,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "upsell_probability": ("Upsell chance", "Вероятность апсейла"),
     "monthly_churn": ("Monthly churn", "Отток в месяц"),
     "monthly_churn_no_result": ("Monthly churn without result", "Отток в месяц без результата"),
+    "sbg_alpha": ("Churn spread: alpha", "Разброс оттока: альфа"),
+    "sbg_beta": ("Churn spread: beta", "Разброс оттока: бета"),
     "enabled": ("Enabled", "Включено"),
     "churn_reduction": ("Churn the programme prevents", "Доля оттока, которую снимает программа"),
     "cost_per_client_month": ("Cost per client a month", "Стоимость на клиента в месяц"),
@@ -595,6 +597,18 @@ _FIELD_HELP: dict[str, tuple[str, str]] = {
                                 "month.",
                                 "Процент клиентов, не получивших результат, которые уходят "
                                 "каждый месяц."),
+    "sbg_alpha": ("Each client's own monthly churn is drawn from Beta(alpha, beta): the mean "
+                  "churn is alpha / (alpha + beta); smaller alpha and beta, more different "
+                  "clients (fitted by `growthsim calibrate retention`).",
+                  "Собственный месячный отток каждого клиента берётся из Beta(альфа, бета): "
+                  "средний отток равен альфа / (альфа + бета); чем меньше альфа и бета, тем "
+                  "сильнее различаются клиенты (подбирается `growthsim calibrate retention`)."),
+    "sbg_beta": ("Each client's own monthly churn is drawn from Beta(alpha, beta): the mean "
+                 "churn is alpha / (alpha + beta); smaller alpha and beta, more different "
+                 "clients (fitted by `growthsim calibrate retention`).",
+                 "Собственный месячный отток каждого клиента берётся из Beta(альфа, бета): "
+                 "средний отток равен альфа / (альфа + бета); чем меньше альфа и бета, тем "
+                 "сильнее различаются клиенты (подбирается `growthsim calibrate retention`)."),
     "enabled": ("Whether the programme runs.", "Работает ли программа."),
     "churn_reduction": ("Percentage of churn the retention programme prevents.",
                         "Какой процент оттока предотвращает программа удержания."),

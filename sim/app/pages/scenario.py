@@ -116,6 +116,8 @@ class _Editor:
         help_ = field_help(name, lang)
         if path.startswith("segments."):
             label, help_ = w(f"seg_{name}", lang), w(f"seg_{name}_help", lang)
+        if ".monthly_churn.sbg." in path:  # an sBG churn's alpha or beta
+            label, help_ = t(f"sbg_{name}", lang), field_help(f"sbg_{name}", lang)
         # Keyed per language: the text shown ('27 000 000' / '27,000,000') is the language's.
         key = f"edit:{self.src}:{lang}:{path}"
         value = state()["overrides"].get(path, value)
@@ -278,7 +280,13 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
         for tier in full["tiers"]:
             c = cols(3)
             c[0].markdown(f"**{titles[tier['name']]}**")
-            ed.field(c[1], f"tiers.{tier['name']}.monthly_churn", tier["monthly_churn"])
+            churn = tier["monthly_churn"]
+            if isinstance(churn, dict) and "sbg" in churn:  # each client's own churn
+                for i, name in enumerate(("alpha", "beta")):
+                    ed.field(c[i + 1], f"tiers.{tier['name']}.monthly_churn.sbg.{name}",
+                             churn["sbg"][name])
+                continue
+            ed.field(c[1], f"tiers.{tier['name']}.monthly_churn", churn)
             if tier.get("monthly_churn_no_result") is not None:
                 ed.field(c[2], f"tiers.{tier['name']}.monthly_churn_no_result",
                          tier["monthly_churn_no_result"])

@@ -28,6 +28,7 @@ from sim.engines.fast.layout import (
     CT_N,
     CT_PER_DAY,
     CT_RATE,
+    CT_THETA_SCALE,
     G_DPD,
     G_END,
     G_HORIZON,
@@ -111,6 +112,9 @@ from sim.engines.fast.layout import (
     PT_RATE_RATE,
     PT_RATE_SHAPE,
     PT_REGULAR,
+    PT_SBG,
+    PT_SBG_A,
+    PT_SBG_B,
     PT_SPEND_SHAPE,
     PT_UPSELL_COST,
     PT_UPSELL_P,
@@ -195,6 +199,8 @@ def _month(p: Params, horizon: int, n_tiers: int, n_seg: int, n_ch: int
                 b.spend_shape, b.rate_shape, b.rate_rate)
             row[PT_DROP_A], row[PT_DROP_B] = b.drop_a, b.drop_b
             row[PT_NU_SHAPE], row[PT_NU_RATE] = b.nu_shape, b.nu_rate
+        if t.sbg:
+            row[PT_SBG], row[PT_SBG_A], row[PT_SBG_B] = 1.0, t.sbg_alpha, t.sbg_beta
         for s in range(n_seg):
             buy = p.repeat_purchases_per_month(i, s)
             ct[i, s, CT_CHURN0] = p.churn(i, False, s)
@@ -203,6 +209,7 @@ def _month(p: Params, horizon: int, n_tiers: int, n_seg: int, n_ch: int
             ct[i, s, CT_RATE] = buy + p.referral_rate
             ct[i, s, CT_PER_DAY] = (buy + p.referral_rate) / DAYS_PER_MONTH
             ct[i, s, CT_INTERVAL] = p.payment_interval_days(i, s)
+            ct[i, s, CT_THETA_SCALE] = p.theta_scale(i, s)
     # (a timeline cut short keeps longer rows: only the first horizon + 1 are reachable)
     lv = np.asarray(p.lead_value, dtype=float).reshape(n_seg, -1)[:, :horizon + 1]
     return pm, pc, ps, pt, ct, lv

@@ -61,6 +61,7 @@ from sim.engines.fast.layout import (
     CT_INTERVAL,
     CT_PER_DAY,
     CT_RATE,
+    CT_THETA_SCALE,
     DECIDING,
     EV_REFERRAL,
     EV_RELEASE,
@@ -154,6 +155,9 @@ from sim.engines.fast.layout import (
     PT_RATE_RATE,
     PT_RATE_SHAPE,
     PT_REGULAR,
+    PT_SBG,
+    PT_SBG_A,
+    PT_SBG_B,
     PT_SPEND_SHAPE,
     PT_UPSELL_COST,
     PT_UPSELL_P,
@@ -653,6 +657,11 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
     # left of an exponential wait is exponential (memoryless), and it spares a logarithm a month.
     # Negative: not drawn yet.
     left = -1.0
+    # An sBG tier's client churns with their own theta, drawn at their first anniversary in the
+    # tier from Beta(alpha, beta + months as a client so far) (agent: `_Client.theta`).
+    months = -acquired / D if cohort < 0 else 0.0
+    theta = 0.0
+    theta_tier = -1
     while True:
         # -- a pass: purchases and referrals from `now` to the anniversary A ----------------
         restart = False
@@ -711,7 +720,15 @@ def client_life(key: np.uint64, tier: int, seg: int, onboarded: int, cohort: int
             return
         events += 1
         m = month_of(A, horizon)
-        churn = CT[m, tier, seg, CT_CHURN0 + onboarded]
+        if PT[m, tier, PT_SBG] > 0:
+            if theta_tier != tier:
+                theta, ctr = beta(PT[m, tier, PT_SBG_A], PT[m, tier, PT_SBG_B] + months, key,
+                                  ctr)
+                theta_tier = tier
+            churn = min(theta * CT[m, tier, seg, CT_THETA_SCALE], 1.0)
+        else:
+            churn = CT[m, tier, seg, CT_CHURN0 + onboarded]
+        months += 1.0
         u = unif(key, ctr)
         ctr += 1
         if u < churn:

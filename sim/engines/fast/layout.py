@@ -30,11 +30,12 @@ PS_N = 4
 # PT[m, tier, :]
 (PT_PRICE, PT_COGS, PT_REGULAR, PT_ENTRY_CUM, PT_UPSELL_P, PT_UPSELL_COST, PT_ONB_P, PT_ONB_COST,
  PT_BUYING, PT_SPEND_SHAPE, PT_RATE_SHAPE, PT_RATE_RATE, PT_DROP_A, PT_DROP_B, PT_NU_SHAPE,
- PT_NU_RATE) = range(16)
-PT_N = 16
-# CT[m, tier, segment, :]: a client's month terms (agent: `_ClientTerms`)
-CT_CHURN0, CT_CHURN1, CT_BUY, CT_RATE, CT_PER_DAY, CT_INTERVAL = range(6)
-CT_N = 6
+ PT_NU_RATE, PT_SBG, PT_SBG_A, PT_SBG_B) = range(19)
+PT_N = 19
+# CT[m, tier, segment, :]: a client's month terms (agent: `_ClientTerms`); CT_THETA_SCALE: what
+# multiplies an sBG client's own churn (`Params.theta_scale`)
+CT_CHURN0, CT_CHURN1, CT_BUY, CT_RATE, CT_PER_DAY, CT_INTERVAL, CT_THETA_SCALE = range(7)
+CT_N = 7
 # HV[tier, onboarded, segment, :]: the tail at the horizon (last month's parameters)
 HV_BASE, HV_MARGIN = 0, 1
 
