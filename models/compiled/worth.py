@@ -1,4 +1,4 @@
-"""What a lost lead is worth (MODEL.md, "What a loss is worth"): the revenue it would have
+"""What a lost lead is worth (docs/explanation/leak-worth.md): the revenue it would have
 brought had it not been lost at its stage, on average.
 
 A lead lost at a stage is not a certain client: had it passed that stage it would still have

@@ -1,9 +1,10 @@
 """Which bet to pick, and why: the decision summary that opens a comparison.
 
 The methodology chooses bets by speed to the goal, return on investment and capitalisation
-(seed 000). The summary recommends the alternative with the highest incremental NPV of profit and
-gives the reasons an owner weighs: that NPV with its paired 95% interval, ROI, payback, months to
-the goal, P(goal by the deadline), P(best), and the change in customer equity (capitalisation).
+(the customer journey's criteria). The summary recommends the alternative with the highest
+incremental NPV of profit and gives the reasons an owner weighs: that NPV with its paired 95%
+interval, ROI, payback, months to the goal, P(goal by the deadline), P(best), and the change in
+customer equity (capitalisation).
 It says whether the evidence settles it: the leader is *settled* only when its paired intervals
 against every other alternative (Bonferroni-corrected) lie above zero; otherwise it names the
 alternatives that could still be best and how many replications to try next.
