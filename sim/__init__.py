@@ -21,16 +21,17 @@
   goal with the probability asked.
 - `stress_shocks(spec, ...)`: the investor's standard shocks, as bets to compare.
 - `optimise(spec, variables, bets, objective, constraints, ...)` -> `OptimisationResult`: how to
-  split the money (channels' budgets, managers, bets) under uncertainty (README "Optimiser").
+  split the money (channels' budgets, managers, bets) under uncertainty
+  (docs/how-to/optimise.md; `Variable`, `BetChoice`, `Constraints` describe the question).
 - `sensitivity.sobol(spec, n, ...)`, `sensitivity.morris(...)`, `sensitivity.tornado(...)`: which
   assumptions carry the plan; `stress.preset(spec, name, ...)`, `stress.custom_shock(...)`,
   `stress.stress_test(spec, shocks, ...)`, `stress.reverse_stress(spec, ...)`: what the plan
-  survives and what breaks it (README "For investors").
+  survives and what breaks it (docs/how-to/sensitivity.md, docs/how-to/stress.md).
 - `calibrate_transactions(log, ...)`, `read_transactions(path, ...)`, `read_leads(path)`,
   `calibrate_funnel(leads)`: fit a scenario to a business's own exports.
 - `read_actuals(path, spec)`, `track(spec, actuals, replications, seed, ...)` -> `TrackResult`:
   plan vs actual (each month in the plan's fan, the journey's rates that are off, with
-  intervals) and the re-forecast from where the business is now (README "Plan vs actual").
+  intervals) and the re-forecast from where the business is now (docs/how-to/track.md).
 - `simulate(compiled, seed, engine=...)`: one run of an engine on a compiled scenario
   (`compile_scenario(spec)`), returning its `Ledger`; `ENGINE_NAMES` lists the engines.
 
@@ -74,6 +75,9 @@ _WHERE = {
     "track": "sim.experiments.track",
     "OptimisationResult": "sim.experiments.optimise",
     "optimise": "sim.experiments.optimise",
+    "Variable": "sim.experiments.optimise",
+    "BetChoice": "sim.experiments.optimise",
+    "Constraints": "sim.experiments.optimise",
 }
 _MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress"}
 
@@ -95,7 +99,13 @@ if TYPE_CHECKING:
     from sim.experiments.compare import Comparison, compare_bets
     from sim.experiments.goalseek import SeekResult, seek_size
     from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
-    from sim.experiments.optimise import OptimisationResult, optimise
+    from sim.experiments.optimise import (
+        BetChoice,
+        Constraints,
+        OptimisationResult,
+        Variable,
+        optimise,
+    )
     from sim.experiments.track import TrackResult, track
 
 
@@ -127,8 +137,10 @@ __all__ = [
     "ENGINE_NAMES",
     "ActualsError",
     "Bet",
+    "BetChoice",
     "Comparison",
     "CompiledScenario",
+    "Constraints",
     "Ledger",
     "MonteCarloResult",
     "OptimisationResult",
@@ -137,6 +149,7 @@ __all__ = [
     "SeekResult",
     "TrackResult",
     "TransactionsCalibration",
+    "Variable",
     "calibrate_funnel",
     "calibrate_transactions",
     "compare_bets",
