@@ -266,6 +266,10 @@ def api_reference() -> str:
         lines.append(f"## `{module}`\n")
         for name in sorted(by_module[module]):
             lines.append(f"::: {module}.{name}\n")
+    lines.append("## `sim`\n")
+    for name in sorted(sim.__all__):  # defined in sim/__init__.py itself
+        if name not in where and name not in sim._MODULES:
+            lines.append(f"::: sim.{name}\n")
     lines.append("## Modules `sim.sensitivity` and `sim.stress`\n")
     for module in sorted(sim._MODULES.values()):
         lines.append(f"::: {module}\n    options:\n      show_root_heading: true\n"
