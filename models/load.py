@@ -288,7 +288,7 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
     problems = bet_problems(spec) + correlation_problems(spec)
     if problems:
         raise ScenarioError(source, problems)
-    problems = workload_problems(spec)  # a bound on volume before anything runs (issue 12)
+    problems = workload_problems(spec)  # a bound on volume before anything runs
     if problems:
         raise ScenarioError(source, bilingual_problems(problems))
     return spec

@@ -1,4 +1,4 @@
-"""The compare page's speed (issue 11's benchmark), as ratios measured in one process.
+"""The compare page's speed (its benchmark), as ratios measured in one process.
 
 The app's library call on b2b_services (the plan + its 6 options) with the fast engine, on the
 app's own process pool: the first answer (QUICK_REPS["fast"] = 200 replications) and the

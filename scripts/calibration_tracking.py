@@ -1,6 +1,6 @@
 """The CDNOW tracking plot: cumulative weekly repeat transactions, actual against the BG/NBD and
 against the calibrated agent simulation's holdout forecast; writes docs/calibration_tracking.png
-and prints the figures quoted in the README.
+and prints the figures docs/how-to/calibrate.md quotes.
 
     .venv/bin/pip install -e '.[docs]' && .venv/bin/python scripts/calibration_tracking.py
 """

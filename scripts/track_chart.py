@@ -1,7 +1,7 @@
-"""The README's plan-vs-actual chart: b2b_services' plan fan, the example actuals
+"""The plan-vs-actual chart of docs/how-to/track.md: b2b_services' plan fan, the example actuals
 (`scenarios/data/b2b_services_actuals.csv`, made by `scripts/make_b2b_actuals.py`) and the
 re-forecast, for active clients and revenue; writes docs/track.png and prints the figures the
-README quotes. Fast engine, 200 replications, seed 1.
+page quotes. Fast engine, 200 replications, seed 1.
 
     .venv/bin/pip install -e '.[docs]' && .venv/bin/python scripts/track_chart.py
 """

@@ -21,16 +21,17 @@
   goal with the probability asked.
 - `stress_shocks(spec, ...)`: the investor's standard shocks, as bets to compare.
 - `optimise(spec, variables, bets, objective, constraints, ...)` -> `OptimisationResult`: how to
-  split the money (channels' budgets, managers, bets) under uncertainty (README "Optimiser").
+  split the money (channels' budgets, managers, bets) under uncertainty
+  (docs/how-to/optimise.md; `Variable`, `BetChoice`, `Constraints` describe the question).
 - `sensitivity.sobol(spec, n, ...)`, `sensitivity.morris(...)`, `sensitivity.tornado(...)`: which
   assumptions carry the plan; `stress.preset(spec, name, ...)`, `stress.custom_shock(...)`,
   `stress.stress_test(spec, shocks, ...)`, `stress.reverse_stress(spec, ...)`: what the plan
-  survives and what breaks it (README "For investors").
+  survives and what breaks it (docs/how-to/sensitivity.md, docs/how-to/stress.md).
 - `calibrate_transactions(log, ...)`, `read_transactions(path, ...)`, `read_leads(path)`,
   `calibrate_funnel(leads)`: fit a scenario to a business's own exports.
 - `read_actuals(path, spec)`, `track(spec, actuals, replications, seed, ...)` -> `TrackResult`:
   plan vs actual (each month in the plan's fan, the journey's rates that are off, with
-  intervals) and the re-forecast from where the business is now (README "Plan vs actual").
+  intervals) and the re-forecast from where the business is now (docs/how-to/track.md).
 - `value_of_information(spec, bets, replications, seed, ...)` -> `ValueOfInformation`: what it is
   worth to learn each uncertain assumption (EVPPI, by lever and journey stage) or everything
   (EVPI) before choosing among the bets, in the scenario's money (docs/how-to/
@@ -80,6 +81,9 @@ _WHERE = {
     "optimise": "sim.experiments.optimise",
     "ValueOfInformation": "sim.experiments.voi",
     "value_of_information": "sim.experiments.voi",
+    "Variable": "sim.experiments.optimise",
+    "BetChoice": "sim.experiments.optimise",
+    "Constraints": "sim.experiments.optimise",
 }
 _MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress"}
 
@@ -101,7 +105,13 @@ if TYPE_CHECKING:
     from sim.experiments.compare import Comparison, compare_bets
     from sim.experiments.goalseek import SeekResult, seek_size
     from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
-    from sim.experiments.optimise import OptimisationResult, optimise
+    from sim.experiments.optimise import (
+        BetChoice,
+        Constraints,
+        OptimisationResult,
+        Variable,
+        optimise,
+    )
     from sim.experiments.track import TrackResult, track
     from sim.experiments.voi import ValueOfInformation, value_of_information
 
@@ -134,8 +144,10 @@ __all__ = [
     "ENGINE_NAMES",
     "ActualsError",
     "Bet",
+    "BetChoice",
     "Comparison",
     "CompiledScenario",
+    "Constraints",
     "Ledger",
     "MonteCarloResult",
     "OptimisationResult",
@@ -145,6 +157,7 @@ __all__ = [
     "TrackResult",
     "TransactionsCalibration",
     "ValueOfInformation",
+    "Variable",
     "calibrate_funnel",
     "calibrate_transactions",
     "compare_bets",

@@ -119,7 +119,7 @@ def test_fields_are_readable_and_explained() -> None:
 
 
 def test_switching_language_mid_edit_keeps_the_scenario_on_every_page() -> None:
-    """Issue 11, item 1: a widget's value must never be its label in some language."""
+    """A widget's value must never be its label in some language."""
     at = _app()
     at.sidebar.number_input(key="reps").set_value(REPS)
     _field(at, "horizon_months").set_value(30).run()
@@ -322,7 +322,7 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
 
 
 def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
-    """Issue 11, items 6 and 10: new clients over the horizon, what a client costs at each
+    """The owner's questions: new clients over the horizon, what a client costs at each
     stage, CLTV with and without its tail, per channel; the page's files to take away."""
     at = _page(_app(), "dashboard")
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
@@ -357,7 +357,7 @@ def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
 
 
 def test_results_pages_use_the_fast_engine_and_check_with_the_agent_model() -> None:
-    """Issue 11, item 4: the fast engine by default; the toggle runs the same call on the agent
+    """The fast engine by default; the toggle runs the same call on the agent
     model, and it survives a language switch."""
     at = _page(_app(), "dashboard")
     assert any("fast engine" in c.value for c in at.caption)
@@ -502,7 +502,7 @@ def test_russian_mode_shows_no_english() -> None:
 
 
 def test_fast_engine_quick_answer_has_at_least_200_replications() -> None:
-    """Issue 11, item 4: at 20 replications a bet's NPV interval flipped sign."""
+    """At 20 replications a bet's NPV interval flipped sign."""
     at = _app()
     at.session_state["stopped"] = True  # keep the quick answer: nothing refines
     at.sidebar.radio(key="page@en").set_value("dashboard")

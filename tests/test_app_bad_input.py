@@ -1,4 +1,4 @@
-"""The app with hostile uploads (issue 12): an alias bomb and duplicate keys are refused in
+"""The app with hostile uploads: an alias bomb and duplicate keys are refused in
 the owner's language, quickly, and the current scenario is kept."""
 
 from __future__ import annotations

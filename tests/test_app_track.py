@@ -1,4 +1,4 @@
-"""The plan-vs-actual page (issue 15) through streamlit's AppTest: the example actuals give the
+"""The plan-vs-actual page through streamlit's AppTest: the example actuals give the
 library's answer, a bad upload is said by line, and in Russian no text is left in English."""
 
 from __future__ import annotations

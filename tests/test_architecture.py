@@ -1,7 +1,8 @@
 """The design holds: dependencies point one way, conventions live in one place, the four levers
 multiply out, and the public API is what the README shows.
 
-spec <- compiled form <- engines <- experiments <- report <- CLI and app (see docs/architecture.md).
+spec <- compiled form <- engines <- experiments <- report <- CLI and app (see
+docs/explanation/architecture.md).
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ CASES = [
          args=("--set", "sales.managers")),
     Case("set_markup_like_name", ("tiers.[/x]: ", "no item named '[/x]'"),
          args=("--set", "tiers.[/x].price=3")),
-    # -- issue 12: hostile files, overflow, volume --------------------------------------------
+    # -- hostile files, overflow, volume -----------------------------------------------------
     Case("yaml_alias_bomb", ("aliases (*name) expand to more than 10,000 values",),
          text=_alias_bomb()),
     Case("yaml_alias_loop", ("refers to itself",),

@@ -113,7 +113,7 @@ def test_skipped_rows_are_reported_with_reasons(tmp_path: Path) -> None:
     assert report["rows_not_used"]["duplicate row (--duplicates drop)"]["rows"] == [8]
 
 
-# -- issue 12: hostile and degenerate exports ----------------------------------------------------
+# -- hostile and degenerate exports -------------------------------------------------------------
 
 FUNNEL = Path(__file__).resolve().parents[1] / "scenarios" / "data" / "funnel_export.csv"
 

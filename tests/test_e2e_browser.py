@@ -2,7 +2,7 @@
 Debian's chromium (the README's test command installs it).
 
 Screenshots go to tests/screenshots/ (git-ignored); with GROWTHSIM_SCREENSHOTS=docs they are
-written to docs/ for the README instead, one per page and language.
+written to docs/ for the documentation instead, one per page and language.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def shots() -> Path:
 
 
 def test_app_in_a_browser(server: str, shots: Path) -> None:
-    """Both languages on every page, the language switched mid-edit (issue 11, item 1: the
+    """Both languages on every page, the language switched mid-edit (the
     edit must survive and the scenario stay valid), a screenshot of each page in each."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (the README's test "
@@ -86,7 +86,7 @@ def test_app_in_a_browser(server: str, shots: Path) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            # 1280 pixels wide: the owner's laptop (issue 11: the compare table's decision
+            # 1280 pixels wide: the owner's laptop (the compare table's decision
             # columns must show without scrolling at that width).
             page = browser.new_page(viewport={"width": 1280, "height": 3000},
                                     accept_downloads=True)

@@ -1,4 +1,4 @@
-"""`compare` on the two engines (issue 10): the fast engine ranks the example bets as the agent
+"""`compare` on the two engines: the fast engine ranks the example bets as the agent
 engine does wherever the agent engine separates them, and keeps common random numbers as well
 (paired standard errors as far below independent ones).
 

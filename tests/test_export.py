@@ -92,7 +92,7 @@ def _ranked(roi: list[float], lo: list[float], hi: list[float]) -> pd.DataFrame:
 
 
 def test_roi_chart_ranks_the_bets_and_goes_log_when_one_dwarfs_the_rest() -> None:
-    """Issue 11: one bet's ROI 60 times the others' made the scatter unreadable."""
+    """One bet's ROI 60 times the others' made the scatter unreadable."""
     fig = json.loads(charts.roi_vs_time(_ranked([0.5, 30.0, 0.8], [0.3, 25.0, 0.6],
                                                 [0.7, 35.0, 1.0]), "en").to_json())
     assert fig["layout"]["xaxis"]["type"] == "log"

@@ -1,4 +1,4 @@
-"""Faults around a run (issue 12): a SIGKILL in the write window, a full disk, an unwritable
+"""Faults around a run: a SIGKILL in the write window, a full disk, an unwritable
 --out, Ctrl-C, a killed parent of pool workers. Results are all old or all new, never mixed;
 errors are messages with exit 2, never tracebacks after the whole simulation ran."""
 

@@ -110,7 +110,7 @@ def test_examples_name_everything_in_both_languages(stem: str) -> None:
         assert item.title.en != item.title.ru
     for item in (spec, *spec.bets):
         assert isinstance(item.description, LocalText), item.name
-        # Written for an owner: no internal notes such as "(seed 001, stage 2)".
+        # Written for an owner: no internal notes naming the sources by number.
         assert "seed" not in item.description.en and "seed" not in item.description.ru
 
 

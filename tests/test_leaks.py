@@ -1,4 +1,4 @@
-"""What a loss is worth (MODEL.md, "What a loss is worth"), on both engines, against cases whose
+"""What a loss is worth (docs/explanation/leak-worth.md), on both engines, against cases whose
 answer is known exactly.
 
 The case: one paid channel (a budget buying 300 leads a month: 1,000 a lead), ample sales

@@ -1,4 +1,4 @@
-"""The optimiser under uncertainty (issue 16): a known optimum, constraints, determinism, the
+"""The optimiser under uncertainty: a known optimum, constraints, determinism, the
 winner against today's allocation on the same replications, the CLI, the words.
 
 The known optimum: two paid channels with saturation curves leads_i = M_i b_i / (b_i + h_i)

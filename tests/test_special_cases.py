@@ -1,4 +1,5 @@
-"""Both engines against the exact answers of MODEL.md ("Special cases with exact answers").
+"""Both engines against the exact answers in docs/explanation/model.md ("Special cases with
+exact answers").
 
 Every test runs once per engine (`agent`, `fast`): the module-scoped `engine` fixture sets the
 engine `replicate` uses, and the module's data fixtures depend on it.

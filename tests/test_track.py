@@ -1,4 +1,4 @@
-"""Plan vs actual (issue 15): actuals made by the engine from a business that differs from the plan
+"""Plan vs actual: actuals made by the engine from a business that differs from the plan
 in a known way are found out; actuals of the plan itself leave it where it was; every malformed
 actuals file gets a clear error, by line, in both languages.
 

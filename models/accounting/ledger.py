@@ -40,7 +40,7 @@ OPEN_LEAD_STATES = tuple(S[n] for n in ("new", "waiting", "in_contact", "follow_
 LEAKS = (*LEAD_STAGES, "lost_client")  # the lead stages in the journey's order, then clients
 # The scenario's parameters each leak turns on (parameter paths as bets write them, `*` any
 # item or the rest of the path): a bet changing one of them targets that stage. The sales team's
-# capacity is both leaks of processing (seed 001, stage 2: called late or never).
+# capacity is both leaks of processing (the control panel's second stage: called late or never).
 _SALES_CAPACITY = ("sales.managers", "sales.hours_per_day", "sales.working_days_per_month",
                    "sales.handling_minutes", "sales.handling_distribution")
 LEAK_LEVERS: dict[str, tuple[str, ...]] = {

@@ -1,6 +1,6 @@
 """Metrics of one run, from its ledger: the owner's monthly view and the methodology's ratios.
 
-Conventions (also in the README):
+Conventions (also in docs/reference/metrics.md):
 - money of month m is booked when it happens; NPV discounts month m's cash flow to the start of
   month 0 with end-of-month timing: cash_m / (1 + d)^(m + 1), d the monthly rate equivalent to the
   scenario's annual discount rate;
@@ -246,7 +246,7 @@ def _starting_clients(compiled: CompiledScenario) -> float:
     return float(sum(g.count for g in compiled.initial_clients))
 
 
-# Revenue has four levers (seed 002): leads x conversion x average check x purchase frequency.
+# Revenue has four levers (systemic marketing): leads x conversion x average check x frequency.
 LEVERS = ("leads", "conversion", "average_check", "frequency")
 # The run metric of each lever: of the clients won during the horizon, so that their product is
 # `new_clients_revenue` exactly; the starting state's clients' revenue is no lead's doing and is

@@ -162,7 +162,7 @@ class TransactionsCalibration:
             buying.update(spend_p=g.p, spend_q=g.q, spend_gamma=g.gamma)
             mean_spend = g.mean_spend()
         # The tier's own frequency and churn are the fitted population means; they only enter
-        # the value of a lost lead and the tail value at the horizon (see the README).
+        # the value of a lost lead and the tail value at the horizon (see docs/how-to/calibrate.md).
         rate_per_month = p.r / p.alpha * DAYS_PER_MONTH / s.period_days
         tier_spec = {
             "name": tier,

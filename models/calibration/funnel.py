@@ -5,12 +5,13 @@ processed), `touches` (follow-up touches after the first contact), `outcome` (on
 `invoice_date`, `payment_date` (blank when the stage was not reached). Missing stages are allowed.
 
 Estimated per channel and for all leads, each with a 95% interval, in the engine's terms
-(README "Journey"): the share lost unprocessed; the response-time curve, P(still interested
-after w hours) = 0.5^(w / half-life), fitted by maximum likelihood (profile-likelihood interval);
-first-contact conversion and drop among interested leads; conversion per follow-up touch (each
-touch a Bernoulli trial, so censored and finished follow-ups both count); invoice payment
-probability; mean payment delay (exponential, chi-square interval), from invoices issued at least
-`settled_days` before the export's last date so that slow payments are not cut off.
+(docs/explanation/model.md, "The journey"): the share lost unprocessed; the response-time curve,
+P(still interested after w hours) = 0.5^(w / half-life), fitted by maximum likelihood
+(profile-likelihood interval); first-contact conversion and drop among interested leads;
+conversion per follow-up touch (each touch a Bernoulli trial, so censored and finished follow-ups
+both count); invoice payment probability; mean payment delay (exponential, chi-square interval),
+from invoices issued at least `settled_days` before the export's last date so that slow payments
+are not cut off.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How much a scenario asks of the engine, estimated before anything runs (issue 12, item 7).
+"""How much a scenario asks of the engine, estimated before anything runs.
 
 The agent engine keeps every lead and client of a replication in memory as an object (measured
 on the reference scenario: about 0.8 KB each, ~25k agents a second on one core), so a scenario

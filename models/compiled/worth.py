@@ -1,4 +1,4 @@
-"""What a lost lead is worth (MODEL.md, "What a loss is worth"): the revenue it would have
+"""What a lost lead is worth (docs/explanation/leak-worth.md): the revenue it would have
 brought had it not been lost at its stage, on average.
 
 A lead lost at a stage is not a certain client: had it passed that stage it would still have
@@ -20,7 +20,7 @@ each leak alone would bring.
 - `lost_first_contact`: it does not drop out: the follow-ups close with
   1 - (1 - `conversion_per_touch` × quality) ** `max_touches`;
 - `lost_follow_up`: the follow-ups do not stop yet: they go on for one more round of the cadence
-  the sources name, most sales happening by the 5th contact (seed 001): at most
+  the sources name, most sales happening by the 5th contact (the owner's control panel): at most
   `CADENCE_CONTACTS` (5) more touches at the scenario's `conversion_per_touch` × quality (and
   never past the most a journey may have, `MAX_TOUCHES`, 15), closing with
   1 - (1 - `conversion_per_touch` × quality) ** min(5, 15 - `max_touches`). Not "until the
@@ -43,7 +43,7 @@ LEAD_STAGES = ("lost_unprocessed", "lost_late", "lost_first_contact", "lost_foll
                "lost_unpaid")
 UNPROCESSED, LATE, FIRST_CONTACT, FOLLOW_UP, UNPAID = range(len(LEAD_STAGES))
 # The most touches a lead lost at follow-up is valued as still having: one round of the cadence
-# the sources name, "most sales happen on the 2nd to the 5th contact" (seed 001; MODEL.md).
+# the sources name, "most sales happen on the 2nd to the 5th contact" (the owner's control panel; docs/explanation/leak-worth.md).
 CADENCE_CONTACTS = 5
 
 

@@ -1,4 +1,4 @@
-"""Messages about bad input and faults, by key, in English and Russian (issue 12).
+"""Messages about bad input and faults, by key, in English and Russian.
 
 `msg(key, **values)` builds a `Message` (models.spec.errors): its `str` is the English text, the
 app shows `.text("ru")`. The CLI prints English. Values are formatted into both texts the same

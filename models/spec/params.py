@@ -17,8 +17,8 @@ _DIST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
 # The largest amount or count a parameter may hold (money per month, a price, leads a month, a
 # multiplier). Sums over clients, months and replications of values this large stay far inside
 # a float's range (1e308) and exact to the kopeck below ~1e15, so tables and summary.json never
-# show inf or NaN; no business needs more (world GDP is ~1e14 USD a year). Item 7 of issue 12
-# bounds volumes (leads, clients) separately: models/compiled/workload.py.
+# show inf or NaN; no business needs more (world GDP is ~1e14 USD a year). Volumes (leads,
+# clients) are bounded separately: models/compiled/workload.py.
 MAX_AMOUNT = 1e12
 
 _REPR = reprlib.Repr()

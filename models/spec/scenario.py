@@ -1,8 +1,9 @@
 """The scenario spec: what a YAML scenario file may say, validated once at load.
 
 Every numeric leaf is a `Probability`, `NonNegative`, `Positive`, `Multiplier` or `Count` (see
-`models.spec.params`): a number or a distribution. Units are in the field descriptions and in the
-README; time is in months unless a name says days or hours. Defaults live here and nowhere else.
+`models.spec.params`): a number or a distribution. Units are in the field descriptions, which the
+scenario reference (docs/reference/scenario.md) is generated from; time is in months unless a
+name says days or hours. Defaults live here and nowhere else.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ PAGES = ("scenario", "dashboard", "compare", "stress", "sensitivity", "track", "
 # The quick first answer, by engine: few enough to come in seconds, enough for Iman-Conover
 # correlations (which need more draws than uncertain parameters) and a P10-P90 that does not
 # mislead; the fast engine (the app's default) affords 200 in about the time the agent model
-# takes for 20 (issue 11, item 4: at 20 a bet's NPV interval flipped sign by 100).
+# takes for 20 (at 20 a bet's NPV interval flipped sign from one run to the next).
 QUICK_REPS = {"fast": 200, "agent": 20}
 DEFAULT_ENGINE = "fast"
 GOAL_METRICS = list(GOAL_SERIES)

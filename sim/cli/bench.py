@@ -350,7 +350,7 @@ def run_benchmarks(
     rows = [
         ("raw SimPy loop, events/s (2,000 procs x 500 timeouts)", f"{raw_rate:,.0f}", ""),
         ("agent engine, events/s", f"{eng_rate:,.0f}", ""),
-        # (the agent engine's events-per-second targets are retired by issue 10: it is the
+        # (the agent engine's events-per-second targets are retired: it is the
         # readable reference on SimPy's public API; speed is the fast engine's job)
         ("engine / raw events per second", f"{eng_rate / raw_rate:.2f}", "(retired)"),
         ("engine events per replication", f"{eng_events:,}", ""),

@@ -252,7 +252,8 @@ def compare(
     except ValueError as err:
         raise _fail(f"--bets: {err}") from None
     if not chosen:
-        raise _fail(f"{scenario}: the scenario has no bets; add a bets: list (see README)")
+        raise _fail(f"{scenario}: the scenario has no bets; add a bets: list "
+                    "(see docs/how-to/bets.md)")
     k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
     _writable(out)
     with _interruptible(f"comparing the bets of {spec.name}", out), Progress(

@@ -6,7 +6,7 @@ same choices wherever nothing differs for it) and, for each bet, the same draw o
 uncertainty. Differences are therefore taken replication by replication (paired), which removes
 most of the noise two independent runs would show; `Comparison.variance_reduction` says how much.
 
-Definitions (also in the README):
+Definitions (also in docs/reference/metrics.md):
 - incremental X = X(alternative) - X(baseline), per replication;
 - cost = what the owner decides to spend on the bet: its one-off and running costs plus the change
   in advertising and in salaries (`models.compiled.form.Params.decided_spend`). The table's

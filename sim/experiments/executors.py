@@ -4,7 +4,7 @@ All four give the same results (tasks carry their seeds, `models.compiled.stream
 only decides where and when a task runs. A Dask cluster is reached through
 `Client(...).get_executor()`, a `concurrent.futures.Executor`, so every experiment that accepts
 `executor=` runs on it unchanged. Workers of a cluster must have the same growthsim installed
-(README, "Batch runs"): tasks carry the validated scenario, never a file path.
+(docs/how-to/batch.md): tasks carry the validated scenario, never a file path.
 """
 
 from __future__ import annotations

@@ -440,8 +440,10 @@ class OptimisationResult:
             if c.sized:
                 size = f"size:{c.name}"
                 lo, hi = self.interval(size)
+                # A bet the winner leaves off has no size (its allocation holds none).
                 rows.append({"variable": f"{c.name} (size)", "kind": "bet_size",
-                             "today": math.nan, "recommended": self.winner.allocation[size],
+                             "today": math.nan,
+                             "recommended": self.winner.allocation.get(size, math.nan),
                              "could_be_low": lo, "could_be_high": hi,
                              "low": c.low, "high": c.high})
         rows.append({"variable": "spend_monthly_max", "kind": "spend",

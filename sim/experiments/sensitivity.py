@@ -96,7 +96,7 @@ class Factor:
 
 
 def lever_of(path: str) -> str:
-    """Which of the four levers of revenue (seed 002) a parameter acts through."""
+    """Which of the four levers of revenue (systemic marketing) a parameter acts through."""
     head = path.partition(".")[0]
     last = path.rsplit(".", 1)[-1]
     if head in ("channels", "referrals", "market"):
@@ -122,8 +122,8 @@ def lever_of(path: str) -> str:
 
 
 def stage_of(path: str) -> str:
-    """Which stage of the customer journey a parameter belongs to (seed 000's lifecycle and seed
-    001's funnel stages)."""
+    """Which stage of the customer journey a parameter belongs to (the customer journey's lifecycle
+    and the owner's control panel's funnel stages)."""
     head, _, rest = path.partition(".")
     last = path.rsplit(".", 1)[-1]
     if head in ("channels", "referrals", "market"):

@@ -1,4 +1,4 @@
-"""Where money leaks, in the owner's words (seed 001): the table the CLI prints and the app shows.
+"""Where money leaks, in the owner's words: the table the CLI prints and the app shows.
 
 The numbers are `sim.report.owner.leaks` (per stage: lost, what they are worth, its share of the
 potential revenue, the advertising spent on them, the bets that target the stage); this module

@@ -1,4 +1,4 @@
-"""The owner's control panel (seed 001) as tidy tables, from a `MonteCarloResult`.
+"""The owner's control panel as tidy tables, from a `MonteCarloResult`.
 
 The app and a notebook read the same numbers the CLI prints: everything here is a reshaping of
 `MonteCarloResult.summary()` and `.monthly_quantiles()`, never a model of its own.
@@ -21,7 +21,7 @@ from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.report.i18n import Lang
 
-# The month-by-month view of seed 001: how many came, how many bought, for how much, what
+# The owner's control panel month by month: how many came, how many bought, for how much, what
 # acquisition cost, what was earned.
 MONTHLY_VIEW = ("leads", "new_clients", "active_clients", "revenue", "recurring_revenue",
                 "marketing", "total_costs", "profit", "cumulative_profit")
@@ -37,7 +37,7 @@ MONEY = frozenset({"total_revenue", "total_profit", "npv_profit", "cac", "cltv",
                    "lost_revenue", "cumulative_revenue", "ad_spend"})
 RATIOS = frozenset({"romi", "ros", "conversion", "recurring_revenue_share", "goal_by_deadline"})
 
-# Revenue = leads x conversion x average check x purchases per client (seed 002).
+# Revenue = leads x conversion x average check x purchases per client (the four levers).
 LEVERS = ("total_leads", "conversion", "average_check", "purchases_per_client")
 
 
@@ -162,7 +162,7 @@ def goal_status(result: MonteCarloResult) -> dict[str, float | None] | None:
             "p90": ttg["p90"]}
 
 
-# --- the owner's questions (seed 000, seed 001): what each client costs, per channel ----------
+# --- the owner's questions: what each client costs, per channel -------------------------------
 
 # The cost per client of each stage of the journey after the sale (summary.json's figures).
 CLIENT_COSTS = ("cac", "onboarding_cost_per_client", "retention_cost_per_client_month",

@@ -296,7 +296,7 @@ def _band(mean: float | None, lo: float | None, hi: float | None, fmt: object) -
 
 
 def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") -> None:
-    """The owner's control panel (seed 001): leads, buyers, money, the goal, and where it leaks."""
+    """The owner's control panel: leads, buyers, money, the goal, and where it leaks."""
     from rich.table import Table
 
     from sim.report import leaks as leak_words

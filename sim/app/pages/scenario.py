@@ -47,7 +47,7 @@ _SHARE_FIELDS = {"commission_rate", "lost_unprocessed", "first_contact_conversio
                  "first_contact_drop", "conversion_per_touch", "paid_probability",
                  "upsell_probability", "monthly_churn", "monthly_churn_no_result",
                  "churn_reduction", "probability", "share"}
-# A segment's parameters (issue 11, item 6); their words are in sim.report.owner.
+# A segment's parameters; their words are in sim.report.owner.
 _SEGMENT_FIELDS = ("share", "conversion_multiplier", "price_multiplier", "churn_multiplier",
                    "frequency_multiplier", "committee_delay_days")
 _INT_FIELDS = {"horizon_months", "deadline_month", "managers", "max_touches"}
