@@ -43,7 +43,8 @@ LEAD_STAGES = ("lost_unprocessed", "lost_late", "lost_first_contact", "lost_foll
                "lost_unpaid")
 UNPROCESSED, LATE, FIRST_CONTACT, FOLLOW_UP, UNPAID = range(len(LEAD_STAGES))
 # The most touches a lead lost at follow-up is valued as still having: one round of the cadence
-# the sources name, "most sales happen on the 2nd to the 5th contact" (the owner's control panel; docs/explanation/leak-worth.md).
+# the sources name, "most sales happen on the 2nd to the 5th contact" (the owner's control
+# panel; docs/explanation/leak-worth.md).
 CADENCE_CONTACTS = 5
 
 

@@ -1,8 +1,8 @@
 """Which bet to pick, and why: the decision summary that opens a comparison.
 
 The methodology chooses bets by speed to the goal, return on investment and capitalisation
-(the customer journey's criteria). The summary recommends by one rule, `RULE`: the alternative with the highest average
-(mean) incremental NPV of profit; it says so, and names any other option that is best in more
+(the customer journey's criteria). The summary recommends by one rule, `RULE`: the alternative
+with the highest average (mean) incremental NPV of profit; it says so, and names any other option that is best in more
 futures or reaches the goal more often, with how both are true (the average weighs how much an
 option wins by, the share of futures only whether it wins). It gives the reasons an owner weighs:
 the extra NPV on average with the precision of that average (±, the 95% interval's half-width)
