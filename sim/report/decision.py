@@ -1,14 +1,14 @@
 """Which bet to pick, and why: the decision summary that opens a comparison.
 
-The methodology chooses bets by speed to the goal, return on investment and capitalisation
-(the customer journey's criteria). The summary recommends by one rule, `RULE`: the alternative
-with the highest average (mean) incremental NPV of profit; it says so, and names any other
-option that is best in more futures or reaches the goal more often, with how both are true (the average weighs how much an
-option wins by, the share of futures only whether it wins). It gives the reasons an owner weighs:
-the extra NPV on average with the precision of that average (±, the 95% interval's half-width)
-and the spread of outcomes (8 futures of 10 between the paired difference's P10 and P90), what
-the option costs, ROI, payback, months to the goal, P(goal by the deadline), P(best) and the
-change in customer equity (capitalisation).
+The methodology chooses bets by speed to the goal, return on investment and capitalisation (the
+customer journey's criteria). The summary recommends by one rule, `RULE`: the alternative with
+the highest average (mean) incremental NPV of profit; it says so, and names any other option
+that is best in more futures or reaches the goal more often, with how both are true (the average
+weighs how much an option wins by, the share of futures only whether it wins). It gives the
+reasons an owner weighs: the extra NPV on average with the precision of that average (±, the 95%
+interval's half-width) and the spread of outcomes (8 futures of 10 between the paired
+difference's P10 and P90), what the option costs, ROI, payback, months to the goal, P(goal by
+the deadline), P(best) and the change in customer equity (capitalisation).
 
 The verdict (`verdict_kind`, `verdict_line`) is one rule for the comparison and the optimiser:
 an answer is *settled* only when its paired intervals against every other alternative
