@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from models.compiled.bets import bet_problems
+from models.compiled.calendar import calendar_problems
 from models.compiled.sampling import correlation_problems
 from models.compiled.workload import problems as workload_problems
 from models.spec.errors import Message, ScenarioError
@@ -285,6 +286,9 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
                 where, msg = _split_path(msg)  # our own model-level messages name their field
             problems.append((where, _with_fix(msg)))
         raise ScenarioError(source, bilingual_problems(problems)) from None
+    problems = calendar_problems(spec)
+    if problems:  # bets and correlations act on the plan: a schedule must be sound first
+        raise ScenarioError(source, problems)
     problems = bet_problems(spec) + correlation_problems(spec)
     if problems:
         raise ScenarioError(source, problems)
