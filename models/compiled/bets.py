@@ -317,8 +317,9 @@ def _compile_bets(plans: Sequence[tuple[Params, Scenario]], bases: dict[int, dic
             # the lists that bets append items to are this alternative's own
             base = {key: _copy_raw(value) if key in _ITEM_MODEL else value
                     for key, value in bases[id(plan)].items()}
+            paths = _expansions(base, bets)  # before the appended items join the lists
             added = _appended(base, bets)
-            mine[id(plan)] = (base, _expansions(base, bets), added)
+            mine[id(plan)] = (base, paths, added)
             if not added:  # nothing acts at strength 0: the plan's month
                 compiled[(id(plan), (0.0,) * len(bets))] = (
                     baseline, plan.sales.working_days_per_month)
