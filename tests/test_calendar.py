@@ -249,3 +249,25 @@ def test_a_yaml_date_for_start_is_refused(tmp_path: Any) -> None:
     path.write_text(text)
     with pytest.raises(ScenarioError, match=r"start: must be a calendar month .* '2027-01-15'"):
         load_scenario(path)
+
+
+# -- the calendar month where a month is shown ---------------------------------------------
+def test_calendar_month_labels_in_both_languages() -> None:
+    from sim.report.i18n import calendar_month
+
+    assert calendar_month("2027-01", 24, "en") == "Dec\u00a02028"
+    assert calendar_month("2027-11", 3, "ru") == "янв\u00a02028"
+    assert calendar_month(None, 3, "en") is None
+
+
+def test_run_shows_the_calendar_month_of_the_start_and_the_deadline(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli.main import app
+
+    result = CliRunner().invoke(app, ["run", "scenarios/b2b_services_calendar.yaml", "--reps",
+                                      "4", "--workers", "1", "--out", str(tmp_path)],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "36 months from Jan\u00a02027" in result.output
+    assert "by month 24 (Dec\u00a02028)" in result.output

@@ -30,7 +30,7 @@ from sim.report import leaks as leak_words
 from sim.report import owner
 from sim.report.decision import decide, summary_lines
 from sim.report.export import alternative_name
-from sim.report.i18n import Lang, metric_label, money, number, percent
+from sim.report.i18n import Lang, calendar_month, metric_label, money, number, percent
 
 # C0 controls but tab and newline, DEL, C1 controls (0x80-0x9f, e.g. the 8-bit CSI 0x9b), and
 # the bidirectional overrides that reorder what a reader sees.
@@ -70,7 +70,15 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     def share(x: float | None) -> str:
         return percent(x, lang)
 
-    title = (f"{escape(result.spec.name)}: {result.spec.horizon_months} months, "
+    start = result.spec.start
+
+    def when(month: int) -> str:  # a month number, with its calendar month when one is known
+        label = calendar_month(start, month, lang)
+        return f"{month} ({label})" if label else f"{month}"
+
+    first = calendar_month(start, 1, lang)
+    title = (f"{escape(result.spec.name)}: {result.spec.horizon_months} months"
+             f"{f' from {first}' if first else ''}, "
              f"{result.replications} replications, seed {result.seed}")
     table = Table(title=title, show_header=True, expand=False)
     table.add_column("owner's view")
@@ -84,10 +92,15 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     if goal is not None and status is not None:
         target = (count(goal.target) if goal.metric == "active_clients"
                   else money(goal.target, cur, lang))
-        months = " / ".join("never" if _missing(status[k]) else f"{status[k]:.0f}"
-                            for k in ("p10", "p50", "p90"))
+
+        def reached(x: float) -> str:  # a quantile between two months stays a number
+            if _missing(x):
+                return "never"
+            return when(int(x)) if float(x).is_integer() else f"{x:.0f}"
+
+        months = " / ".join(reached(status[k]) for k in ("p10", "p50", "p90"))
         table.add_row(f"goal: {goal.metric.replace('_', ' ')} ≥ {target} "
-                      f"by month {goal.deadline_month}",
+                      f"by month {when(goal.deadline_month)}",
                       f"P = {share(status['p_goal'])}\nmonth P10/P50/P90: {months}")
     console.print(table)
 
