@@ -93,8 +93,8 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
         target = (count(goal.target) if goal.metric == "active_clients"
                   else money(goal.target, cur, lang))
 
-        def reached(x: float) -> str:  # a quantile between two months stays a number
-            if _missing(x):
+        def reached(x: float | None) -> str:  # a quantile between two months stays a number
+            if x is None or _missing(x):
                 return "never"
             return when(int(x)) if float(x).is_integer() else f"{x:.0f}"
 
