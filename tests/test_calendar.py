@@ -271,3 +271,16 @@ def test_run_shows_the_calendar_month_of_the_start_and_the_deadline(tmp_path: An
     assert result.exit_code == 0, result.output
     assert "36 months from Jan\u00a02027" in result.output
     assert "by month 24 (Dec\u00a02028)" in result.output
+
+
+def test_the_calendars_uncertain_values_have_a_lever_a_stage_and_words() -> None:
+    from sim.experiments.sensitivity import lever_of, stage_of
+    from sim.report.sensitivity import param_label
+
+    spec = load_scenario("scenarios/b2b_services_calendar.yaml")
+    path = "seasonality.channels.exhibitions_outbound.amplitude"
+    assert (lever_of(path), stage_of(path)) == ("leads", "acquisition")
+    assert (lever_of("seasonality.churn.amplitude"), stage_of("seasonality.churn.amplitude")) == (
+        "frequency", "retention")
+    assert param_label(path, "en", spec) == "Strength of the seasons — Trade shows and cold outreach"
+    assert param_label("seasonality.churn.amplitude", "ru") == "Сила сезонности — отток"
