@@ -282,5 +282,6 @@ def test_the_calendars_uncertain_values_have_a_lever_a_stage_and_words() -> None
     assert (lever_of(path), stage_of(path)) == ("leads", "acquisition")
     assert (lever_of("seasonality.churn.amplitude"), stage_of("seasonality.churn.amplitude")) == (
         "frequency", "retention")
-    assert param_label(path, "en", spec) == "Strength of the seasons — Trade shows and cold outreach"
+    assert param_label(path, "en", spec) == (
+        "Strength of the seasons — Trade shows and cold outreach")
     assert param_label("seasonality.churn.amplitude", "ru") == "Сила сезонности — отток"
