@@ -367,8 +367,21 @@ def _blame_overrides(problems: list[tuple[str, str]],
     return out
 
 
+_CALENDAR_FIELDS = ("start", "calendar", "seasonality", "trend", "schedule")
+_CALENDAR_DEFAULTS = {name: Scenario.model_fields[name].get_default(call_default_factory=True)
+                      for name in _CALENDAR_FIELDS}
+_CALENDAR_DEFAULTS = {name: value.model_dump(mode="json") if isinstance(value, BaseModel)
+                      else value for name, value in _CALENDAR_DEFAULTS.items()}
+
+
 def scenario_hash(spec: Scenario) -> str:
     """Content hash of a validated scenario: equal scenarios hash equal, whatever the YAML
-    layout."""
-    text = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True)
+    layout. The calendar's blocks left at their defaults are left out, so a scenario without a
+    calendar keeps the hash it had before calendars existed (batch stores and plan-vs-actual
+    files made then still match it)."""
+    data = spec.model_dump(mode="json", by_alias=True)
+    for name in _CALENDAR_FIELDS:
+        if data.get(name) == _CALENDAR_DEFAULTS[name]:
+            del data[name]
+    text = json.dumps(data, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

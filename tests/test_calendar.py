@@ -285,3 +285,12 @@ def test_the_calendars_uncertain_values_have_a_lever_a_stage_and_words() -> None
     assert param_label(path, "en", spec) == (
         "Strength of the seasons — Trade shows and cold outreach")
     assert param_label("seasonality.churn.amplitude", "ru") == "Сила сезонности — отток"
+
+
+def test_a_scenario_without_a_calendar_keeps_its_hash() -> None:
+    from models.load import scenario_hash
+
+    # the hash this scenario had before calendars existed (batch stores, plan-vs-actual files
+    # and summaries made then still match it)
+    assert scenario_hash(load_scenario(scenario())) == "f7977c90f541049e"
+    assert scenario_hash(load_scenario(scenario(start="2027-01"))) != "f7977c90f541049e"
