@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from models.compiled.bets import bet_problems
+from models.compiled.calendar import calendar_problems
 from models.compiled.sampling import correlation_problems
 from models.compiled.workload import problems as workload_problems
 from models.spec.errors import Message, ScenarioError
@@ -285,6 +286,9 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> Scenario:
                 where, msg = _split_path(msg)  # our own model-level messages name their field
             problems.append((where, _with_fix(msg)))
         raise ScenarioError(source, bilingual_problems(problems)) from None
+    problems = calendar_problems(spec)
+    if problems:  # bets and correlations act on the plan: a schedule must be sound first
+        raise ScenarioError(source, problems)
     problems = bet_problems(spec) + correlation_problems(spec)
     if problems:
         raise ScenarioError(source, problems)
@@ -363,8 +367,21 @@ def _blame_overrides(problems: list[tuple[str, str]],
     return out
 
 
+_CALENDAR_FIELDS = ("start", "calendar", "seasonality", "trend", "schedule")
+_CALENDAR_DEFAULTS = {name: Scenario.model_fields[name].get_default(call_default_factory=True)
+                      for name in _CALENDAR_FIELDS}
+_CALENDAR_DEFAULTS = {name: value.model_dump(mode="json") if isinstance(value, BaseModel)
+                      else value for name, value in _CALENDAR_DEFAULTS.items()}
+
+
 def scenario_hash(spec: Scenario) -> str:
     """Content hash of a validated scenario: equal scenarios hash equal, whatever the YAML
-    layout."""
-    text = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True)
+    layout. The calendar's blocks left at their defaults are left out, so a scenario without a
+    calendar keeps the hash it had before calendars existed (batch stores and plan-vs-actual
+    files made then still match it)."""
+    data = spec.model_dump(mode="json", by_alias=True)
+    for name in _CALENDAR_FIELDS:
+        if data.get(name) == _CALENDAR_DEFAULTS[name]:
+            del data[name]
+    text = json.dumps(data, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

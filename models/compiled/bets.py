@@ -27,12 +27,15 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from models.compiled.calendar import has_calendar
 from models.compiled.form import (
     CompiledScenario,
     Params,
     assemble,
+    calendar_timeline,
     compile_params,
     entry_shares,
+    plan_months,
     point_values,
     realise,
     replace_params,
@@ -280,40 +283,60 @@ def compile_alternatives(spec: Scenario, alternatives: Sequence[Sequence[Bet]],
     object. `bet_values[k]` are alternative k's bets' own draws (None: means)."""
     concrete = realise(spec, point_values(spec) if values is None else values)
     horizon = spec.horizon_months
-    baseline = compile_params(concrete)
-    base: dict[str, Any] | None = None
+    calendar = has_calendar(concrete)
+    # each month's plan: one for every month, or the schedule's (`models.compiled.calendar`)
+    plans = plan_months(concrete) if calendar else [(compile_params(concrete), concrete)] * horizon
+    bases: dict[int, dict[str, Any]] = {}  # each plan's raw form, made once, for the bets
     out = []
     for k, bets in enumerate(alternatives):
         if not bets:
-            out.append(assemble(concrete, (baseline,) * horizon))
+            if not calendar:
+                out.append(assemble(concrete, (plans[0][0],) * horizon))
+            else:
+                out.append(assemble(concrete, calendar_timeline(
+                    concrete, [(p, s.sales.working_days_per_month) for p, s in plans])))
             continue
         problem = check_portfolio(bets)
         if problem:
             raise ValueError(problem)
         drawn = [bet_means(b) for b in bets] if bet_values is None else bet_values[k]
         concrete_bets = [realise_bet(b, v) for b, v in zip(bets, drawn, strict=True)]
-        base = base or _base_raw(concrete)
-        out.append(_compile_bets(concrete, baseline, base, concrete_bets))
+        for _, plan in plans:
+            if id(plan) not in bases:
+                bases[id(plan)] = _base_raw(plan)
+        structure, months = _compile_bets(plans, bases, concrete_bets)
+        if not calendar:
+            out.append(assemble(structure, tuple(p for p, _ in months)))
+        else:
+            out.append(assemble(structure, calendar_timeline(structure, months)))
     return out
 
 
-def _compile_bets(concrete: Scenario, baseline: Params, base_raw: dict[str, Any],
-                  bets: Sequence[Bet]) -> CompiledScenario:
-    """The timeline of concrete bets acting on a concrete baseline (`baseline`: its Params,
-    `base_raw`: its `_base_raw`, left unchanged)."""
-    # the lists that bets append items to are this alternative's own
-    base = {key: _copy_raw(value) if key in _ITEM_MODEL else value
-            for key, value in base_raw.items()}
-    paths = _expansions(base, bets)
-    added = _appended(base, bets)
-    compiled: dict[Any, Params] = {}  # by strengths, and by (strengths, the month's bet costs)
-    if not added:  # nothing acts at strength 0: the baseline's month
-        compiled[(0.0,) * len(bets)] = baseline
+def _compile_bets(plans: Sequence[tuple[Params, Scenario]], bases: dict[int, dict[str, Any]],
+                  bets: Sequence[Bet]) -> tuple[Scenario, list[tuple[Params, Any]]]:
+    """Concrete bets acting on each month's concrete plan (`plans`: the month's Params and spec;
+    `bases`: each plan's `_base_raw` by the spec's id, left unchanged): the spec of the
+    alternative's structure and, month by month, its Params and working days a month."""
+    compiled: dict[Any, tuple[Params, Any]] = {}  # by plan and strengths, and bet costs
     timeline = []
-    structure: Scenario | None = None if added else concrete
-    for m in range(concrete.horizon_months):
+    structure: Scenario | None = None
+    mine: dict[int, tuple[dict[str, Any], dict[tuple[int, int], list[str]], Any]] = {}
+    for m, (baseline, plan) in enumerate(plans):
+        if id(plan) not in mine:
+            # the lists that bets append items to are this alternative's own
+            base = {key: _copy_raw(value) if key in _ITEM_MODEL else value
+                    for key, value in bases[id(plan)].items()}
+            paths = _expansions(base, bets)  # before the appended items join the lists
+            added = _appended(base, bets)
+            mine[id(plan)] = (base, paths, added)
+            if not added:  # nothing acts at strength 0: the plan's month
+                compiled[(id(plan), (0.0,) * len(bets))] = (
+                    baseline, plan.sales.working_days_per_month)
+                structure = structure or plan
+        base, paths, added = mine[id(plan)]
         strengths = tuple(strength(b, m) for b in bets)
-        if strengths not in compiled:
+        key = (id(plan), strengths)
+        if key not in compiled:
             raw = month_scenario(base, bets, added, strengths, paths)
             try:
                 month_spec = Scenario.model_validate(raw)
@@ -325,13 +348,14 @@ def _compile_bets(concrete: Scenario, baseline: Params, base_raw: dict[str, Any]
                                      month=m + 1, where=f"{where}: " if where else "",
                                      why=why)) from None
             structure = structure or month_spec
-            compiled[strengths] = compile_params(month_spec)
+            compiled[key] = (compile_params(month_spec), month_spec.sales.working_days_per_month)
         cost = sum(bet_cost_in_month(b, m) for b in bets)
-        if cost and (strengths, cost) not in compiled:  # months of equal costs share one object
-            compiled[(strengths, cost)] = replace_params(compiled[strengths], bet_costs=cost)
-        timeline.append(compiled[(strengths, cost)] if cost else compiled[strengths])
+        if cost and (key, cost) not in compiled:  # months of equal costs share one object
+            params, days = compiled[key]
+            compiled[(key, cost)] = (replace_params(params, bet_costs=cost), days)
+        timeline.append(compiled[(key, cost)] if cost else compiled[key])
     assert structure is not None
-    return assemble(structure, tuple(timeline))
+    return structure, timeline
 
 
 # -- checks at load ---------------------------------------------------------------------------

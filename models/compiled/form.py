@@ -22,6 +22,13 @@ from pydantic import BaseModel
 
 from models.calibration.bgnbd import BGNBDParams, posterior
 from models.calibration.gamma_gamma import GammaGammaParams, posterior_nu
+from models.compiled.calendar import (
+    MonthFactors,
+    has_calendar,
+    month_factors,
+    plan_key,
+    plan_raw,
+)
 from models.compiled.units import (
     DAYS_PER_MONTH,
     is_whole_number,
@@ -311,6 +318,9 @@ def _with_value(node: BaseModel, parts: list[str], value: float) -> BaseModel:
     if not rest:
         return node.model_copy(update={name: value})
     child = getattr(node, name)
+    if isinstance(child, dict):  # groups by name (seasonality.channels): the next part is one
+        key, rest = rest[0], rest[1:]
+        return node.model_copy(update={name: {**child, key: _with_value(child[key], rest, value)}})
     if isinstance(child, list):  # a named list: the next part is the item's name (or index)
         key, rest = rest[0], rest[1:]
         index = next((i for i, item in enumerate(child) if getattr(item, "name", None) == key),
@@ -616,7 +626,78 @@ def compile_scenario(spec: Scenario, values: dict[str, float] | None = None) -> 
     it each uncertain parameter takes its mean. Bets are not applied here: see
     `models.compiled.bets`."""
     concrete = realise(spec, point_values(spec) if values is None else values)
-    return assemble(concrete, (compile_params(concrete),) * spec.horizon_months)
+    if not has_calendar(concrete):
+        return assemble(concrete, (compile_params(concrete),) * spec.horizon_months)
+    plans = plan_months(concrete)
+    return assemble(concrete, calendar_timeline(
+        concrete, [(p, s.sales.working_days_per_month) for p, s in plans]))
+
+
+def plan_months(concrete: Scenario) -> list[tuple[Params, Scenario]]:
+    """Each month's plan (the scenario with the schedule's values in force that month, see
+    `models.compiled.calendar`), compiled, before the calendar's multipliers: months of the same
+    plan share one object."""
+    plans: dict[tuple[float | None, ...], tuple[Params, Scenario]] = {}
+    raw: dict[str, Any] | None = None
+    out = []
+    for m in range(concrete.horizon_months):
+        key = plan_key(concrete, m)
+        if key not in plans:
+            if not any(v is not None for v in key):
+                month_spec = concrete
+            else:
+                raw = raw or concrete.model_dump(by_alias=True)
+                month_spec = Scenario.model_validate(plan_raw(raw, concrete, key))
+            plans[key] = (compile_params(month_spec), month_spec)
+        out.append(plans[key])
+    return out
+
+
+def calendar_timeline(concrete: Scenario, months: list[tuple[Params, Any]]) -> tuple[Params, ...]:
+    """The timeline of a scenario with a calendar: each month's parameters (`months`: the
+    month's compiled plan, bets in force, and its `sales.working_days_per_month`) under the
+    calendar's multipliers for that month (`seasoned`). Equal months share one object."""
+    done: dict[tuple[int, MonthFactors], Params] = {}
+    timeline = []
+    for m, (params, plan_days) in enumerate(months):
+        factors = month_factors(concrete, m)
+        key = (id(params), factors)
+        if key not in done:
+            done[key] = seasoned(params, factors, _f(plan_days))
+        timeline.append(done[key])
+    return tuple(timeline)
+
+
+def seasoned(p: Params, f: MonthFactors, plan_working_days: float) -> Params:
+    """A month's parameters under the calendar: leads of each channel and referrals, first-
+    contact conversion (at most 1), purchase frequency and churn times the month's multipliers;
+    a manager's contact takes longer in calendar days when the month has fewer working days than
+    the plan's `working_days_per_month` (`compile_params`: handling time is spread over the
+    month's working hours). What a client or a lost lead is worth (`client_value`,
+    `lead_value`) stays the plan's: the profiles average 1 over a year, so the plan's value is
+    the seasons' average."""
+    flat = (all(x == 1.0 for x in f.channel_leads) and f.referrals == 1.0 and f.conversion == 1.0
+            and f.purchases == 1.0 and f.churn == 1.0
+            and (f.working_days is None or f.working_days == plan_working_days))
+    if flat:
+        return p
+    channels = tuple(
+        ChannelParams(ch.name, ch.budget, ch.paid_leads * k, ch.organic_leads * k,
+                      ch.conversion_multiplier)
+        for ch, k in zip(p.channels, f.channel_leads, strict=True))
+    segments = tuple(
+        SegmentParams(s.name, s.share, s.conversion_multiplier, s.price_multiplier,
+                      s.churn_multiplier * f.churn, s.frequency_multiplier * f.purchases,
+                      s.committee_delay_days)
+        for s in p.segments)
+    handling = p.handling_days
+    if f.working_days is not None and f.working_days != plan_working_days:
+        handling = p.handling_days * plan_working_days / f.working_days
+    return replace_params(p, channels=channels, segments=segments,
+                          referral_rate=p.referral_rate * f.referrals,
+                          first_contact_conversion=min(1.0, p.first_contact_conversion
+                                                       * f.conversion),
+                          handling_days=handling)
 
 
 def assemble(concrete: Scenario, timeline: tuple[Params, ...]) -> CompiledScenario:

@@ -429,6 +429,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "this draw: make the change smaller",
         "варианты {bets} в {month}-м месяце: {where}{why}; при этих значениях варианты выводят "
         "параметр за допустимые пределы: уменьшите изменение"),
+    # -- the calendar (models.compiled.calendar) -----------------------------------------------
+    "start_not_month": (
+        "must be a calendar month written YYYY-MM (e.g. 2027-01 for January 2027), got {got}; "
+        "write the year and the month only",
+        "нужен календарный месяц в виде ГГГГ-ММ (например, 2027-01 — январь 2027), а задано "
+        "{got}; укажите только год и месяц"),
+    "calendar_needs_start": (
+        "{what} needs `start`, the calendar month of month 1; add e.g. start: 2027-01",
+        "для {what} нужен `start` — календарный месяц первого месяца; добавьте, например, "
+        "start: 2027-01"),
+    "unknown_country": (
+        "unknown country code {code!r}; write a two-letter ISO 3166 code of a country the "
+        "holidays package knows, e.g. RU, US, DE, GB, KZ",
+        "неизвестный код страны «{code}»; укажите двухбуквенный код ISO 3166 страны, которую "
+        "знает пакет holidays, например RU, US, DE, GB, KZ"),
+    "month_beyond_horizon": (
+        "month {month} is beyond the horizon ({horizon} months); use months 1 to {horizon}",
+        "месяц {month} за пределами горизонта ({horizon} мес.); используйте месяцы с 1 по "
+        "{horizon}"),
+    "working_days_range": (
+        "month {month}: {got} working days; write a number from 1 to 31",
+        "месяц {month}: {got} рабочих дней; укажите число от 1 до 31"),
+    "profile_length": (
+        "needs twelve multipliers, January to December, got {n}; write twelve, or name the "
+        "months that differ ({{jan: 0.6, may: 0.9}}, the rest 1)",
+        "нужно двенадцать множителей, с января по декабрь, а задано {n}; укажите двенадцать "
+        "или назовите только отличающиеся месяцы ({{jan: 0.6, may: 0.9}}, остальные 1)"),
+    "profile_month_name": (
+        "unknown month {name!r}; name months jan, feb, mar, apr, may, jun, jul, aug, sep, oct, "
+        "nov, dec",
+        "неизвестный месяц «{name}»; называйте месяцы jan, feb, mar, apr, may, jun, jul, aug, "
+        "sep, oct, nov, dec"),
+    "profile_not_number": (
+        "the multiplier of {month} is {got}, not a number; write a number such as 0.9",
+        "множитель для «{month}» — {got}, а не число; укажите число, например 0.9"),
+    "profile_negative": (
+        "the multiplier of {month} is {got}; a multiplier cannot be negative (0 = nothing that "
+        "month, 1 = an ordinary month): write 0 or more",
+        "множитель для «{month}» равен {got}; множитель не может быть отрицательным (0 — "
+        "ничего в этом месяце, 1 — обычный месяц): укажите 0 или больше"),
+    "profile_mean": (
+        "the twelve multipliers must average 1 (an ordinary month; the year's level is set by "
+        "the scenario's own numbers), they average {mean}; divide each by {mean}",
+        "двенадцать множителей должны в среднем давать 1 (обычный месяц; уровень года задают "
+        "числа самого сценария), а их среднее {mean}; разделите каждый на {mean}"),
+    "amplitude_negative": (
+        "an amplitude up to {amplitude} makes the multiplier of {month} negative ({got}); keep "
+        "the amplitude at most {limit}",
+        "амплитуда до {amplitude} делает множитель для «{month}» отрицательным ({got}); "
+        "оставьте амплитуду не больше {limit}"),
+    "season_unknown_channel": (
+        "no channel named {name!r}; choose one of {known}",
+        "нет канала с именем `{name}`; есть: {known}"),
+    "schedule_not_number": (
+        "{path} is not a number ({got}); a schedule changes numeric parameters only",
+        "`{path}` — не число ({got}); расписание меняет только числовые параметры"),
+    "schedule_value_not_number": (
+        "month {month}: {got} is not a number; write {{month: number}}, e.g. {{7: 4}}",
+        "месяц {month}: {got} — не число; пишите {{месяц: число}}, например {{7: 4}}"),
+    "schedule_bad_value": (
+        "from month {month}: {why}",
+        "с {month}-го месяца: {why}"),
     "portfolio_two_tiers": (
         "{bets} each add a tier on top of the pyramid; combine them into one bet to compare "
         "them together",

@@ -213,6 +213,8 @@ Count = _param(0, INF, "a whole number >= 0, or a distribution (rounded)", integ
 # Whole-number parameters: drawn values and a bet's changes are rounded (half up) to whole steps.
 WHOLE_NUMBER_FIELDS = ("managers", "max_touches", "reminders")
 MAX_TOUCHES = 15  # follow-up touches an agent's row of random numbers has room for
+Growth = _param(-1, INF, "a yearly growth rate > -1 (0.1 = +10% a year), or a distribution",
+                low_open=True)
 Signed = _param(-INF, INF, "any number (e.g. an amount to add), or a distribution")
 TouchCount = _param(0, MAX_TOUCHES, f"follow-up touches, a whole number in [0, {MAX_TOUCHES}]",
                     integer=True)

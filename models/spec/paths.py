@@ -186,3 +186,7 @@ def iter_distributions(spec: BaseModel, prefix: str = "") -> Iterator[tuple[str,
                 if isinstance(item, BaseModel):
                     key = getattr(item, "name", None) or str(i)
                     yield from iter_distributions(item, f"{path}.{key}.")
+        elif isinstance(value, dict):  # groups by name, e.g. seasonality.channels
+            for key, item in value.items():
+                if isinstance(item, BaseModel):
+                    yield from iter_distributions(item, f"{path}.{key}.")

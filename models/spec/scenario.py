@@ -8,6 +8,7 @@ name says days or hours. Defaults live here and nowhere else.
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +25,7 @@ from models.spec.distributions import _Dist
 from models.spec.params import (
     MAX_AMOUNT,
     Count,
+    Growth,
     Multiplier,
     NonNegative,
     Positive,
@@ -352,6 +354,72 @@ class InitialState(_Spec):
     customer_base: CustomerBase | None = None
 
 
+MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+class Calendar(_Spec):
+    """Where each month's working days come from: a country's calendar (the `holidays` package,
+    official transfers of days off included), overridden month by month."""
+
+    country: str | None = Field(
+        None, description="ISO 3166 country code (RU, US, DE, ...): working days per month from "
+        "its public holidays; needs `start`")
+    working_days: dict[int, float] = Field(
+        {}, description="working days of given months, by month number of the horizon "
+        "({1: 15}); the rest from the country or sales.working_days_per_month")
+
+
+class Profile(_Spec):
+    """A seasonal profile: a multiplier for each calendar month (twelve, January to December,
+    mean 1) or for named months only (`{jan: 0.6, may: 0.9}`, the rest 1), scaled by an
+    amplitude (1: as written, 0: no seasons; may be uncertain)."""
+
+    months: list[float] | dict[str, float] = Field(
+        description="twelve multipliers Jan..Dec with mean 1, or {month name: multiplier}")
+    amplitude: Multiplier = Field(
+        1.0, description="how strongly the seasons act: each multiplier m becomes "
+        "1 + amplitude (m - 1); a distribution makes the seasons uncertain")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value: Any) -> Any:
+        # `leads: [..]` and `leads: {jan: ..}` are the short forms of `leads: {months: [..]}`
+        if isinstance(value, list) or (isinstance(value, dict)
+                                       and not {"months", "amplitude"} & set(value)):
+            return {"months": value}
+        return value
+
+    def multipliers(self, amplitude: float | None = None) -> tuple[float, ...]:
+        """The twelve multipliers, January first, at `amplitude` (None: the profile's own,
+        which must be a number by then)."""
+        a = float(self.amplitude) if amplitude is None else amplitude  # type: ignore[arg-type]
+        if isinstance(self.months, dict):
+            written = {MONTH_NAMES.index(k.lower()[:3]): v for k, v in self.months.items()}
+            base = [written.get(i, 1.0) for i in range(12)]
+        else:
+            base = list(self.months)
+        return tuple(1.0 + a * (m - 1.0) for m in base)
+
+
+class Seasonality(_Spec):
+    """Calendar-month multipliers (they need `start`): on lead volume (every channel and
+    referrals; a channel's or the referrals' own profile replaces it), first-contact
+    conversion, purchase frequency and churn."""
+
+    leads: Profile | None = Field(None, description="lead volume of every channel and referrals")
+    channels: dict[str, Profile] = Field({}, description="a channel's own lead profile, by name")
+    referrals: Profile | None = Field(None, description="referral leads' own profile")
+    conversion: Profile | None = Field(None, description="first-contact conversion")
+    purchases: Profile | None = Field(None, description="purchase frequency of clients")
+    churn: Profile | None = Field(None, description="monthly churn of clients")
+
+
+class Trend(_Spec):
+    leads_yearly: Growth = Field(
+        0.0, description="yearly growth of every channel's lead volume (paid and organic): "
+        "month m brings (1 + leads_yearly)^((m - 1) / 12) times the leads")
+
+
 APPENDABLE = ("channels", "tiers")  # lists a bet may add an item to
 
 
@@ -450,6 +518,13 @@ class Scenario(_Spec):
     goal: Goal | None = None
     initial_state: InitialState = InitialState()
     bets: list[Bet] = Field([], description="investment options compared against this baseline")
+    start: str | datetime.date | None = Field(
+        None, description="the calendar month of month 1, YYYY-MM (e.g. 2027-01)")
+    calendar: Calendar = Calendar()
+    seasonality: Seasonality = Seasonality()
+    trend: Trend = Trend()
+    schedule: dict[str, dict[int, float]] = Field(
+        {}, description="the plan's changes by month: {parameter path: {from month: value}}")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

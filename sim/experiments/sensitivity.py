@@ -95,11 +95,21 @@ class Factor:
         return float(self.dist.ppf(np.array([min(max(u, _EDGE), 1 - _EDGE)]))[0])
 
 
+# what a seasonal profile (models.spec.scenario.Seasonality) multiplies: its lever and stage
+_SEASON_LEVER = {"leads": "leads", "channels": "leads", "referrals": "leads",
+                 "conversion": "conversion", "purchases": "frequency", "churn": "frequency"}
+_SEASON_STAGE = {"leads": "acquisition", "channels": "acquisition", "referrals": "acquisition",
+                 "conversion": "first_contact", "purchases": "repeat_purchase",
+                 "churn": "retention"}
+
+
 def lever_of(path: str) -> str:
     """Which of the four levers of revenue (systemic marketing) a parameter acts through."""
     head = path.partition(".")[0]
     last = path.rsplit(".", 1)[-1]
-    if head in ("channels", "referrals", "market"):
+    if head == "seasonality":  # a profile acts through what it multiplies
+        return _SEASON_LEVER.get(path.split(".")[1], OTHER)
+    if head in ("channels", "referrals", "market", "trend"):
         return "leads"
     if head in ("journey", "sales") and last not in ("salary_monthly",):
         return "conversion"
@@ -126,7 +136,9 @@ def stage_of(path: str) -> str:
     and the owner's control panel's funnel stages)."""
     head, _, rest = path.partition(".")
     last = path.rsplit(".", 1)[-1]
-    if head in ("channels", "referrals", "market"):
+    if head == "seasonality":
+        return _SEASON_STAGE.get(path.split(".")[1], OTHER)
+    if head in ("channels", "referrals", "market", "trend"):
         return "acquisition"
     if head == "sales":
         return "processing" if last != "salary_monthly" else OTHER

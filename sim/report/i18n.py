@@ -518,6 +518,24 @@ def money(x: float | None, currency: str, lang: Lang, decimals: int = 0,
     return f"{sign}{prefix}{body}" if prefix else f"{sign}{currency} {body}"
 
 
+_MONTHS_SHORT = (("Jan", "янв"), ("Feb", "фев"), ("Mar", "мар"), ("Apr", "апр"), ("May", "май"),
+                 ("Jun", "июн"), ("Jul", "июл"), ("Aug", "авг"), ("Sep", "сен"), ("Oct", "окт"),
+                 ("Nov", "ноя"), ("Dec", "дек"))
+
+
+def calendar_month(start: object, month: int, lang: Lang) -> str | None:
+    """Month `month` (1-based) of a scenario whose `start` is given, as the owner's calendar
+    says it ('Jan 2027' / 'янв 2027'); None without a start (months are then only numbers)."""
+    from models.compiled.calendar import month_of, parse_start
+
+    first = parse_start(start)
+    if first is None or month < 1:
+        return None
+    year, m = month_of(first, month - 1)
+    name = _MONTHS_SHORT[m - 1]
+    return f"{name[1] if lang == 'ru' else name[0]}{_NBSP}{year}"
+
+
 def percent(x: float | None, lang: Lang, decimals: int = 0) -> str:
     """A share as a percentage: '12%' / '12 %' (Russian puts a space before the sign)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):

@@ -27,6 +27,9 @@ from sim.experiments.stress import ReverseResult, StressResult
 from sim.report.i18n import Lang, all_keys, money, money_ticks, number, percent, t
 
 _TEXT: dict[str, tuple[str, str]] = {
+    # the calendar's uncertain values (models.spec.scenario: Profile, Trend)
+    "amplitude": ("Strength of the seasons", "Сила сезонности"),
+    "leads_yearly": ("Yearly growth of leads", "Рост лидов за год"),
     "sobol_title": ("What carries the plan: Sobol indices of {metric}",
                     "На чём держится план: индексы Соболя для «{metric}»"),
     "morris_title": ("Screening (Morris) of {metric}", "Отсев факторов (Моррис): «{metric}»"),
@@ -247,6 +250,10 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 # Parameter labels the shared words already have (the scenario page's field labels).
 _FIELD_WORDS = set(all_keys()[0])
+_PROFILE_WORDS = {"leads": ("leads", "лиды"), "referrals": ("referrals", "рекомендации"),
+                  "conversion": ("first-contact conversion", "конверсия первого контакта"),
+                  "purchases": ("purchase frequency", "частота покупок"),
+                  "churn": ("churn", "отток")}
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd")
 
@@ -294,6 +301,11 @@ def param_label(path: str, lang: Lang, spec: Scenario | None = None) -> str:
         field = t(last, lang)
     else:
         return f"`{path}`"
+    if parts[0] == "seasonality" and len(parts) > 2:  # whose seasons: a channel's, or the
+        if parts[1] != "channels" or len(parts) < 4:  # profile's own name (leads, churn, ...)
+            en, ru = _PROFILE_WORDS.get(parts[1], (parts[1], parts[1]))
+            return f"{field} — {ru if lang == 'ru' else en}"
+        parts = parts[1:]
     if parts[0] in ("channels", "tiers", "segments") and len(parts) > 2:
         name = parts[1]
         title = _titles(spec, lang).get(name)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape as _markup_escape
 
-from sim.report.i18n import Lang, metric_label, money, number, percent
+from sim.report.i18n import Lang, calendar_month, metric_label, money, number, percent
 
 # Every command imports `escape` from here, `growthsim --help` included: the report's modules
 # (pandas, scipy, the engines) are imported by the functions that print a report, so that help
@@ -57,11 +57,13 @@ def escape(text: object) -> str:
 _TEXT: dict[str, tuple[str, str]] = {
     "run_title": ("{name}: {months} months, {reps} replications, seed {seed}",
                   "{name}: {months} мес., прогонов: {reps}, серия {seed}"),
+    "run_title_from": ("{name}: {months} months from {first}, {reps} replications, seed {seed}",
+                       "{name}: {months} мес. с {first}, прогонов: {reps}, серия {seed}"),
     "owner_view": ("owner's view", "для собственника"),
     "mean_band": ("mean\n(P10 … P90)", "среднее\n(P10 … P90)"),
     "never": ("never", "никогда"),
     "goal_row": ("goal: {metric} ≥ {target} by month {month}",
-                 "цель: {metric} ≥ {target} к {month}-му месяцу"),
+                 "цель: {metric} ≥ {target} к месяцу {month}"),
     "goal_cell": ("P = {p}\nmonth P10/P50/P90:\n{months}",
                   "P = {p}\nмесяц P10/P50/P90:\n{months}"),
     "precision_reached": (
@@ -313,8 +315,16 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     def share(x: float | None) -> str:
         return percent(x, lang)
 
-    title = w("run_title", lang, name=escape(result.spec.name),
-              months=result.spec.horizon_months, reps=result.replications, seed=result.seed)
+    start = result.spec.start
+
+    def when(month: int) -> str:  # a month number, with its calendar month when one is known
+        label = calendar_month(start, month, lang)
+        return f"{month} ({label})" if label else f"{month}"
+
+    first = calendar_month(start, 1, lang)
+    title = w("run_title_from" if first else "run_title", lang, name=escape(result.spec.name),
+              months=result.spec.horizon_months, first=first, reps=result.replications,
+              seed=result.seed)
     table = Table(title=title, show_header=True, expand=False)
     table.add_column(w("owner_view", lang))
     table.add_column(w("mean_band", lang), justify="right", no_wrap=True)
@@ -327,10 +337,15 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     if goal is not None and status is not None:
         target = (count(goal.target) if goal.metric == "active_clients"
                   else money(goal.target, cur, lang))
-        months = " / ".join(w("never", lang) if _missing(status[k]) else f"{status[k]:.0f}"
-                            for k in ("p10", "p50", "p90"))
+
+        def reached(x: float | None) -> str:  # a quantile between two months stays a number
+            if x is None or _missing(x):
+                return w("never", lang)
+            return when(int(x)) if float(x).is_integer() else f"{x:.0f}"
+
+        months = " / ".join(reached(status[k]) for k in ("p10", "p50", "p90"))
         table.add_row(w("goal_row", lang, metric=metric_label(goal.metric, lang).lower(),
-                        target=target, month=goal.deadline_month),
+                        target=target, month=when(goal.deadline_month)),
                       w("goal_cell", lang, p=share(status["p_goal"]), months=months))
     console.print(table)
 
