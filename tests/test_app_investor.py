@@ -194,7 +194,8 @@ def test_sobol_answers_quickly_then_refines_and_stop_keeps_the_quick_answer(
         at.session_state[f"{key}:{sfx}"] = value
     # as after a press of Stop while refining: the request stands, the refinement stopped
     at.session_state[f"inv_sobol_settings:{sfx}"] = ("sobol", 4, 2)
-    at.session_state["stopped"] = True
+    runs = sa.planned_runs(_spec(), "sobol", 4, 2)
+    at.session_state["stopped"] = ("sensitivity", sfx, "sobol", 2, 4, runs, 1)
     at.run()
     _ok(at)
     assert any("N = 2 ·" in c.value for c in at.caption)  # the quick answer stays

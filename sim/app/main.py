@@ -6,6 +6,7 @@ import streamlit as st
 
 from sim.app.pages import compare, dashboard, optimise, scenario, sensitivity, stress
 from sim.app.pages import track as track_page
+from sim.app.running import preparation
 from sim.app.state import MIN_REPS, PAGES, current_scenario, init_state, state
 from sim.app.widgets import show_problems
 from sim.report.i18n import (
@@ -32,6 +33,7 @@ _CSS = """<style>
 def main() -> None:
     st.set_page_config(page_title="GrowthSim", layout="wide")
     init_state()
+    preparation()  # the fast engine's first compile starts as the app opens (sim.app.prepare)
     with st.sidebar:
         lang: Lang = st.radio(t("language", "en") + " / " + t("language", "ru"), LANGS,
                               format_func=LANGUAGE_NAMES.__getitem__, horizontal=True, key="lang")

@@ -3,6 +3,7 @@ alternatives."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -44,8 +45,8 @@ def fmt(name: str, value: float | None, currency: str, lang: Lang,
 
 def provenance(spec: Scenario, reps: int, seed: int, lang: Lang,
                engine: str = DEFAULT_ENGINE) -> None:
-    st.caption(t("provenance", lang, name=scenario_title(spec, lang), reps=reps, seed=seed,
-                 hash=scenario_hash(spec)) + f" · {w('engine_' + engine, lang)}")
+    st.caption(t("provenance", lang, name=scenario_title(spec, lang), reps=number(reps, lang),
+                 seed=seed, hash=scenario_hash(spec)) + f" · {w('engine_' + engine, lang)}")
 
 
 def metric_card(col: Any, name: str, value: float | None, currency: str, lang: Lang,
@@ -66,9 +67,21 @@ def field_label(path: str, lang: Lang) -> str:
     return t(last, lang) if last in LABELS else ""
 
 
+# The loader's hints name the command line's tools; the app's user has the app instead.
+_CLI_HINTS = {"(`growthsim schema` lists the names)": "app_hint_names",
+              "(имена перечисляет `growthsim schema`)": "app_hint_names"}
+_LINE = re.compile(r"^line (\d+), column (\d+)$")
+
+
 def problem_line(where: str, what: str, lang: Lang) -> str:
-    """One problem as shown: the field in words and its path in the YAML, then what to do."""
+    """One problem as shown: the field in words and its path in the YAML (or the line of a
+    file that is not YAML, in the language's words), then what to do."""
     text = localized(what, lang)
+    for hint, key in _CLI_HINTS.items():
+        text = text.replace(hint, t(key, lang))
+    line = _LINE.match(where)
+    if line:
+        return f"{t('yaml_line', lang, line=line[1], column=line[2])}: {text}"
     if not where:
         return text
     label = field_label(where, lang)
@@ -79,6 +92,16 @@ def show_problems(problems: list[tuple[str, str]], lang: Lang) -> None:
     for where, what in problems:
         st.error(problem_line(where, what, lang))
 
+
+
+def chart(where: Any, make: Callable[[], Any], key: str, lang: Lang) -> None:
+    """Draw the plotly figure `make()` in `where` (the page or a column). A figure that cannot be
+    drawn is reported in the owner's words, and the rest of the page (its tables, refinement and
+    downloads) still shows: one chart must not take the answer down with a traceback."""
+    try:
+        where.plotly_chart(make(), key=key)
+    except Exception as err:  # whatever plotly raises, the page goes on
+        where.error(t("chart_failed", lang, error=type(err).__name__))
 
 
 def cols(n: int) -> list[Any]:

@@ -210,9 +210,17 @@ def incremental_profit(quantiles: pd.DataFrame, lang: Lang, currency: str,
     bets = list(dict.fromkeys(quantiles["bet"]))
     ncols = min(3, max(1, len(bets)))
     nrows = max(1, -(-len(bets) // ncols))
+    # Titles wrapped to a panel's width (a third of a 1,200-pixel page), so that neighbours'
+    # titles do not run into each other; the gap between rows is fixed in pixels (room for the
+    # titles), so that any number of panels fits: a fixed fraction of the height fails plotly's
+    # check (spacing <= 1 / (rows - 1)) from 28 panels on.
+    titles = [_wrap(str(b), 40 if ncols == 3 else 60) for b in bets]
+    lines = max(title.count("<br>") + 1 for title in titles)
+    panel, gap = 220, 30 + 20 * lines
+    height = nrows * panel + (nrows - 1) * gap + 60 + 20 * lines
     # One scale for every panel, so that the bets' effects compare at a glance.
     fig = make_subplots(rows=nrows, cols=ncols, shared_xaxes=True, shared_yaxes="all",
-                        subplot_titles=[str(b) for b in bets], vertical_spacing=0.12,
+                        subplot_titles=titles, vertical_spacing=gap / height,
                         horizontal_spacing=0.04)
     for i, bet in enumerate(bets):
         part = quantiles[quantiles["bet"] == bet]
@@ -227,7 +235,9 @@ def incremental_profit(quantiles: pd.DataFrame, lang: Lang, currency: str,
                       row=r, col=c)
         fig.add_hline(y=0, line={"color": "#888", "width": 1, "dash": "dot"}, row=r, col=c)
     fig = _layout(fig, lang, title or "", "")
-    fig.update_layout(hovermode="x", height=260 * nrows + 60, xaxis_title="")
+    fig.update_layout(hovermode="x", height=height, xaxis_title="",
+                      margin={"l": 10, "r": 10, "t": 50 + 20 * lines, "b": 10})
+    fig.update_annotations(font={"size": 13})
     values = [*quantiles["p10"], *quantiles["p90"]]
     arr = np.asarray(values, dtype=float)
     arr = arr[np.isfinite(arr)]
@@ -257,6 +267,18 @@ def outcome_distribution(values: Mapping[str, np.ndarray], lang: Lang, title: st
     if currency:
         _money_axis(fig, shown, currency, lang, from_zero=False)
     return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """`text` broken into lines of at most `width` characters at spaces (plotly's `<br>`): a
+    long option name or a portfolio 'a + b + c' stays within its panel."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _finite(x: object) -> float | None:

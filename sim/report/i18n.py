@@ -249,7 +249,24 @@ _TEXT: dict[str, tuple[str, str]] = {
     "run_stress": ("Stress test", "Стресс-тест"),
     "progress": ("{what}: {done} of {total} runs, about {left} left",
                  "{what}: {done} из {total} прогонов, осталось около {left}"),
-    "progress_start": ("{what}: starting {total} runs…", "{what}: запуск {total} прогонов…"),
+    "progress_start": ("{what}: starting…", "{what}: запуск…"),
+    "progress_counts": ("{what}: {done} of {total} runs", "{what}: {done} из {total} прогонов"),
+    "preparing_engine": (
+        "{what}: preparing the fast engine, first start only (a few minutes; {waited} so far). "
+        "The runs start right after.",
+        "{what}: подготовка быстрого движка, только при первом запуске (несколько минут; прошло "
+        "{waited}). Прогоны начнутся сразу после."),
+    "stopped_no_answer": ("Stopped before the first answer. Press the button to start again.",
+                          "Остановлено до первого ответа. Нажмите кнопку, чтобы начать заново."),
+    "start_again": ("Start again", "Начать заново"),
+    "app_hint_names": ("(the fields of the Scenario page and the example files show the names)",
+                       "(имена видны в полях страницы «Сценарий» и в файлах примеров)"),
+    "yaml_line": ("Line {line}, column {column}", "Строка {line}, столбец {column}"),
+    "chart_failed": (
+        "This chart could not be drawn ({error}); the figures in the tables and the downloads "
+        "are not affected.",
+        "Этот график не удалось построить ({error}); числа в таблицах и файлы для скачивания "
+        "от этого не зависят."),
     "seconds": ("{n} s", "{n} с"),
     "minutes": ("{n} min", "{n} мин"),
     # the scenario page

@@ -16,6 +16,7 @@ from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import (
     alt_name,
+    chart,
     ci_text,
     cols,
     downloads,
@@ -196,13 +197,13 @@ def page(spec: Scenario, lang: Lang) -> None:
                          key=f"changes-ci-{tag}", column_config=helps)
         table = cmp.table()
         table = renamed(table[table["bet"] != BASELINE], spec, lang)
-        st.plotly_chart(charts.roi_vs_time(table, lang), key=f"roi-{tag}")
+        chart(st, lambda: charts.roi_vs_time(table, lang), f"roi-{tag}", lang)
         inc = owner.incremental(cmp)
         inc["bet"] = [names[b] for b in inc["bet"]]
-        st.plotly_chart(charts.incremental_profit(inc, lang, cur, w("incremental_profit", lang)),
-                        key=f"incprofit-{tag}")
-        st.plotly_chart(charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
-                        key=f"levers-{tag}")
+        chart(st, lambda: charts.incremental_profit(inc, lang, cur, w("incremental_profit", lang)),
+              f"incprofit-{tag}", lang)
+        chart(st, lambda: charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
+              f"levers-{tag}", lang)
         if final(tag):
             downloads((*key, cmp.replications, cmp.seed), lang,
                       lambda: export.comparison_report(cmp, lang))

@@ -12,7 +12,7 @@ import streamlit as st
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
 from sim.app.running import final, progressive
-from sim.app.widgets import downloads, engine_choice, fmt, metric_card, provenance
+from sim.app.widgets import chart, downloads, engine_choice, fmt, metric_card, provenance
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
 from sim.report import charts, export, owner
 from sim.report import leaks as leak_words
@@ -64,11 +64,11 @@ def page(spec: Scenario, lang: Lang) -> None:
         q = result.monthly_quantiles()
         view = owner.monthly_view(result)
         c1, c2 = st.columns(2)
-        c1.plotly_chart(charts.counts_chart(view, lang), key=f"counts-{tag}")
-        c2.plotly_chart(charts.fan_chart(q, "revenue", lang, currency=cur), key=f"rev-{tag}")
-        c1.plotly_chart(charts.fan_chart(q, "profit", lang, currency=cur), key=f"profit-{tag}")
-        c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang, currency=cur),
-                        key=f"cum-{tag}")
+        chart(c1, lambda: charts.counts_chart(view, lang), f"counts-{tag}", lang)
+        chart(c2, lambda: charts.fan_chart(q, "revenue", lang, currency=cur), f"rev-{tag}", lang)
+        chart(c1, lambda: charts.fan_chart(q, "profit", lang, currency=cur), f"profit-{tag}", lang)
+        chart(c2, lambda: charts.fan_chart(q, "cumulative_profit", lang, currency=cur),
+              f"cum-{tag}", lang)
         # Two tables, people and money (money in millions, '6,4 млн ₽'), so every column fits
         # the page's width; the charts and the CLI's files have the exact means.
         for part, columns in (("counts", _COUNT_COLUMNS), ("money", _MONEY_COLUMNS)):
@@ -85,8 +85,8 @@ def page(spec: Scenario, lang: Lang) -> None:
         # advertising spent on them and the options of the scenario that target the stage.
         st.subheader(t("dash_leaks", lang))
         leaks = owner.leaks(result)
-        st.plotly_chart(charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang),
-                        key=f"leaks-{tag}")
+        chart(st, lambda: charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang),
+              f"leaks-{tag}", lang)
         st.caption(leak_words.w("caption", lang))
         st.dataframe(leak_words.leak_rows(result, lang), hide_index=True,
                      key=f"leaktable-{tag}", width="stretch",

@@ -21,9 +21,18 @@ from models.compiled.bets import compile_alternative
 from models.load import scenario_hash
 from models.spec.errors import error_text
 from models.spec.scenario import Bet, Scenario
-from sim.app.running import cached_run, progressive, requested, result_store, top_slot
+from sim.app.running import (
+    cached_run,
+    progressive,
+    requested,
+    result_store,
+    resume,
+    stopped,
+    stopped_before_answer,
+    top_slot,
+)
 from sim.app.state import scenario_title, state, synced
-from sim.app.widgets import cols, provenance
+from sim.app.widgets import chart, cols, provenance
 from sim.experiments import sensitivity as sa
 from sim.experiments import stress as stress_lib
 from sim.report import sensitivity as report
@@ -91,16 +100,19 @@ def _refined_sample(key: tuple[Any, ...], spec: Scenario, method: str, n: int, r
     quick = min(QUICK_SAMPLE, n)
     full_key = (*key, n, _runs(spec, method, n, reps), seed)
     if result_store().get(full_key) is None and quick < n:
-        result = at(quick)
+        if stopped_before_answer((*key, quick, _runs(spec, method, quick, reps), seed), lang):
+            return
+        result = at(quick, stoppable=True)
         with holder.container():
             render(result, "quick")
-        if state().get("stopped"):
-            top_slot().button(w("refine_sample", lang, total=n), on_click=state().__setitem__,
-                              args=("stopped", False))
+        if stopped(full_key):
+            top_slot().button(w("refine_sample", lang, total=n), on_click=resume)
             return
         result = at(n, note=w("quick_sample", lang, n=quick, total=n), stoppable=True)
     else:
-        result = at(n)
+        if stopped_before_answer(full_key, lang):
+            return
+        result = at(n, stoppable=True)
     with holder.container():
         render(result, "full")
 
@@ -158,14 +170,14 @@ def _sobol(spec: Scenario, lang: Lang) -> None:
             st.info("\n\n".join(report.note_text(note, lang) for note in result.notes))
         if result.method == "sobol":
             st.caption(w("sobol_caption", lang))
-            st.plotly_chart(report.sobol_figure(result, metric, lang, by, spec),
-                            key=f"sobol-{tag}")
+            chart(st, lambda: report.sobol_figure(result, metric, lang, by, spec),
+                  f"sobol-{tag}", lang)
             st.dataframe(report.sobol_table(result, metric, lang, by, spec, formatted=True),
                          hide_index=True, key=f"sobol-table-{tag}")
         else:
             st.caption(w("morris_caption", lang))
-            st.plotly_chart(report.morris_figure(result, metric, lang, by, spec),
-                            key=f"morris-{tag}")
+            chart(st, lambda: report.morris_figure(result, metric, lang, by, spec),
+                  f"morris-{tag}", lang)
             st.dataframe(report.morris_table(result, metric, lang, by, spec), hide_index=True,
                          key=f"morris-table-{tag}")
 
@@ -190,7 +202,7 @@ def _tornado(spec: Scenario, lang: Lang) -> None:
 
     def render(torn: sa.Tornado, tag: str) -> None:
         provenance(spec, torn.replications, torn.seed, lang)
-        st.plotly_chart(report.tornado_figure(torn, metric, lang, spec), key=f"tornado-{tag}")
+        chart(st, lambda: report.tornado_figure(torn, metric, lang, spec), f"tornado-{tag}", lang)
         table = report.tornado_table(torn, metric, lang, spec, spec.currency)
         # the assumption's long name in a medium column, so that the outcomes fit the page
         st.dataframe(table, hide_index=True, key=f"tornado-table-{tag}", width="stretch",
@@ -300,8 +312,8 @@ def _stress(spec: Scenario, lang: Lang) -> None:
         provenance(spec, result.comparison.replications, result.comparison.seed, lang)
         c = st.columns(2)
         if spec.goal is not None:
-            c[0].plotly_chart(report.stress_figure(result, lang, spec), key=f"shocks-{tag}")
-        c[1].plotly_chart(report.stress_npv_figure(result, lang, spec), key=f"shocks-npv-{tag}")
+            chart(c[0], lambda: report.stress_figure(result, lang, spec), f"shocks-{tag}", lang)
+        chart(c[1], lambda: report.stress_npv_figure(result, lang, spec), f"shocks-npv-{tag}", lang)
         st.dataframe(report.stress_table(result, lang, spec, formatted=True), hide_index=True,
                      key=f"shocks-table-{tag}")
 

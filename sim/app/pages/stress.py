@@ -14,7 +14,7 @@ from models.spec.scenario import Scenario
 from sim.app import widgets
 from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
-from sim.app.widgets import alt_name, ci_text, cols, months_text, provenance, renamed
+from sim.app.widgets import alt_name, chart, ci_text, cols, months_text, provenance, renamed
 from sim.experiments.compare import Comparison, compare_bets
 from sim.experiments.montecarlo import goal_value
 from sim.experiments.statistics import describe
@@ -91,13 +91,15 @@ def page(spec: Scenario, lang: Lang) -> None:
         counts = goal is not None and goal.metric == "active_clients"
         outcome = {alt_name(n, spec, lang): goal_value(cmp.monthly[n], spec) for n in cmp.names}
         c1, c2 = st.columns(2)
-        c1.plotly_chart(charts.outcome_distribution(
-            outcome, lang, title, y_title=t("clients_unit", lang) if counts else "",
-            currency=None if counts else cur), key=f"box-{tag}")
+        y_title = t("clients_unit", lang) if counts else ""
+        chart(c1, lambda: charts.outcome_distribution(outcome, lang, title, y_title=y_title,
+                                                      currency=None if counts else cur),
+              f"box-{tag}", lang)
         q = renamed(cmp.monthly_quantiles(), spec, lang)
-        c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang,
-                                         t("cum_profit_per_shock", lang), group="bet",
-                                         currency=cur), key=f"stressfan-{tag}")
+        chart(c2, lambda: charts.fan_chart(q, "cumulative_profit", lang,
+                                           t("cum_profit_per_shock", lang), group="bet",
+                                           currency=cur),
+              f"stressfan-{tag}", lang)
         if final(tag):  # the page's tables and charts to take away (sim.report.export)
             widgets.downloads(("stress", scenario_hash(spec), settings, engine, cmp.replications,
                        cmp.seed), lang, lambda: export.stress_report(cmp, lang))

@@ -16,7 +16,7 @@ from models.load import scenario_hash
 from models.spec.scenario import Scenario
 from sim.app.running import progressive, requested
 from sim.app.state import state
-from sim.app.widgets import provenance
+from sim.app.widgets import chart, provenance
 from sim.experiments.track import TrackResult, track, tracked_columns
 from sim.report import track as report
 from sim.report.i18n import Lang, percent
@@ -77,7 +77,7 @@ def page(spec: Scenario, lang: Lang) -> None:
             st.markdown(line)
         st.subheader(report.w("rates_title", lang))
         st.dataframe(report.rates_table(result, lang), hide_index=True, key=f"rates-{tag}")
-        st.plotly_chart(report.figure(result, metric or shown[0], lang), key=f"fan-{tag}")
+        chart(st, lambda: report.figure(result, metric or shown[0], lang), f"fan-{tag}", lang)
         st.subheader(report.w("flagged_title", lang))
         flagged = report.positions_table(result, lang, only_flagged=True)
         if len(flagged):

@@ -1,0 +1,63 @@
+"""What the scenario page says, in the owner's words and language: the example box follows the
+scenario, a file's problems in Russian are all Russian and point to the app (not the command
+line), segments by their titles, Russian decimals with a comma."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import ROOT, _app, _field, _lang, _ok, latin_words
+
+EXAMPLE = ROOT / "scenarios" / "b2b_services.yaml"
+
+
+def _upload(at: AppTest, name: str, text: str) -> AppTest:
+    at.file_uploader(key="upload").set_value((name, text.encode(), "application/x-yaml")).run()
+    return _ok(at)
+
+
+def test_after_an_upload_the_example_box_shows_no_example_and_choosing_one_works() -> None:
+    at = _app()
+    assert at.selectbox(key="example@en").value == "b2b_services"
+    _upload(at, "shop.yaml", (ROOT / "scenarios" / "ecommerce.yaml").read_text("utf-8"))
+    assert "Online coffee and tea shop" in at.success[0].value
+    assert at.selectbox(key="example@en").value is None  # not the example shown before
+    at.selectbox(key="example@en").set_value("b2b_services").run()
+    _ok(at)
+    assert "IT services for companies" in at.success[0].value
+
+
+def test_a_file_that_is_not_yaml_is_told_in_russian_only() -> None:
+    at = _lang(_app(), "ru")
+    _upload(at, "broken.yaml", "name: x\nchannels: [\n  - {name: a\n")
+    errors = [e.value for e in at.error]
+    assert any("Строка 3, столбец 3: не YAML" in e for e in errors), errors
+    assert not [w for e in errors for w in latin_words(e)], errors
+
+
+def test_a_typo_is_told_without_the_command_line() -> None:
+    text = EXAMPLE.read_text("utf-8").replace("horizon_months:", "horizon_monts:")
+    for lang, words in (("en", "fields of the Scenario page"), ("ru", "полях страницы")):
+        at = _lang(_app(), lang)  # type: ignore[arg-type]
+        _upload(at, "typo.yaml", text)
+        errors = " ".join(e.value for e in at.error)
+        assert "horizon_monts" in errors and words in errors, errors
+        assert "growthsim" not in errors
+
+
+def test_segments_are_named_by_their_titles() -> None:
+    at = _app()
+    texts = [m.value for m in at.markdown]
+    assert "**Small and medium businesses**" in texts
+    assert not any("`smb`" in x for x in texts)
+
+
+def test_russian_decimals_are_written_with_a_comma() -> None:
+    at = _lang(_app(), "ru")
+    share = _field(at, "segments.smb.share")
+    assert share.value == "80,00"
+    share.set_value("65,5").run()
+    _ok(at)
+    assert at.session_state["overrides"]["segments.smb.share"] == 0.655
+    multiplier = _field(at, "segments.enterprise.conversion_multiplier")
+    assert multiplier.value == "0,70"
