@@ -333,7 +333,7 @@ def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
     assert costs.loc["Value with later years (CLTV with tail)", "Mean"] == money(
         s["cltv_with_tail"]["mean"], "RUB", "en")
     assert "To bring to a result (onboarding)" in costs.index
-    shown = at.dataframe[1].value.set_index("Channel")
+    shown = at.dataframe[1].value.set_index("What").T  # a column per channel (fits 1280 px)
     library = owner.channels(result).set_index("channel")
     assert shown.loc["Yandex Direct ads", "Leads"] == number(
         library.loc["yandex_direct", "leads"], "en")

@@ -61,3 +61,37 @@ def test_russian_decimals_are_written_with_a_comma() -> None:
     assert at.session_state["overrides"]["segments.smb.share"] == 0.655
     multiplier = _field(at, "segments.enterprise.conversion_multiplier")
     assert multiplier.value == "0,70"
+
+
+def test_ros_says_what_it_is() -> None:
+    """ROS 1,226% read like a margin: its label says it is a return on the sales costs."""
+    from sim.report.i18n import metric_label
+
+    assert metric_label("ros", "en") == "ROS, return on sales spend"
+    assert metric_label("ros", "ru") == "ROS, отдача продаж"
+
+
+def test_one_russian_word_for_a_lead() -> None:
+    """'Лиды' on the dashboard, so 'лиды' on plan vs actual too (not 'заявки')."""
+    from sim.report import track
+
+    texts = " ".join(ru for _, ru in track._TEXT.values()).lower()
+    assert "заявк" not in texts and "лид" in texts
+
+
+def test_the_excel_leak_sheet_has_the_apps_columns() -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from models.load import load_scenario
+    from sim.experiments.montecarlo import run_monte_carlo
+    from sim.report import export
+
+    result = run_monte_carlo(load_scenario(EXAMPLE), 10, 1, engine="fast", workers=1)
+    book = load_workbook(io.BytesIO(export.forecast_report(result, "en").excel()))
+    header = next([c.value for c in row] for sheet in book.worksheets
+                  for row in sheet.iter_rows() if row[0].value == "Stage")
+    assert header == ["Stage", "Lost", "Revenue had they not been lost there",
+                      "Share of potential", "Advertising spent on them",
+                      "Options that target it"]

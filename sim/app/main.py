@@ -53,12 +53,14 @@ def main() -> None:
         st.number_input(t("replications", lang), min_value=MIN_REPS, max_value=10000, value=1000,
                         step=10, key="reps", help=t("replications_help", lang))
     st.html(_CSS.format(browse=t("browse", lang)))
-    # The top of the page: what runs now. Below it, the page in one slot, so a page replaces
-    # the previous one at once (no greyed copy of the last page below a long run).
+    # The top of the page: what runs now. Below it, a slot per page: opening a page empties the
+    # previous page's slot at once, so no greyed copy of it stays below a long run (one shared
+    # slot kept the old page's elements: Streamlit keeps a container's children where the new
+    # page has not written yet).
     state()["_top_slot"] = st.empty()
-    body = st.empty()
     page = state()["page"]
-    with body.container():
+    slots = {p: st.empty() for p in PAGES}
+    with slots[page].container():
         if page == "scenario":
             scenario.page(lang)
             return

@@ -104,6 +104,62 @@ def chart(where: Any, make: Callable[[], Any], key: str, lang: Lang) -> None:
         where.error(t("chart_failed", lang, error=type(err).__name__))
 
 
+# The width a table has at a 1,280-pixel screen (the page beside the sidebar: 820 pixels, less
+# the grid's borders), and what a character takes in the grid's font (Cyrillic is wider than
+# Latin; the larger) plus a cell's padding.
+TABLE_WIDTH = 800
+_CHAR_PX, _PAD_PX, _LINE_PX = 8.0, 26.0, 20.0
+_MAX_LINES = 6
+
+
+def fitted_widths(frame: pd.DataFrame) -> tuple[dict[str, int], int]:
+    """Column widths (pixels) that fit `frame` in `TABLE_WIDTH`, and the lines a row needs.
+
+    A column keeps the width its longest text (or header) needs while the table fits; when it
+    does not, the widest columns share what the others leave, and their text wraps over more
+    lines (the figures, short, keep their width and are never cut)."""
+    need = {str(c): _PAD_PX + _CHAR_PX * max([len(str(c)), *(len(str(v)) for v in frame[c])])
+            for c in frame.columns}
+    if sum(need.values()) <= TABLE_WIDTH:
+        return {c: int(n) for c, n in need.items()}, 1
+    # the cap that makes min(need, cap) add up to the width (water-filling)
+    order = sorted(need.values())
+    left, cap = float(TABLE_WIDTH), float(TABLE_WIDTH)
+    for i, n in enumerate(order):
+        share = left / (len(order) - i)
+        if n > share:
+            cap = share
+            break
+        left -= n
+    widths = {c: int(min(n, cap)) for c, n in need.items()}
+    # the lines a row needs: its cells wrap (a header does not: it is cut, its tooltip whole)
+    cells = [_PAD_PX + _CHAR_PX * max([1, *(len(str(v)) for v in frame[c])])
+             for c in frame.columns]
+    lines = max(int(-(-(n - _PAD_PX) // max(min(n, cap) - _PAD_PX, 1.0))) for n in cells)
+    # words do not break where the estimate does: a line more, so that no cell ends in '…'
+    return widths, min(lines + 1 if lines > 1 else 1, _MAX_LINES)
+
+
+def show_table(frame: pd.DataFrame, key: str, column_config: dict[str, Any] | None = None,
+          where: Any = None) -> None:
+    """A table of text that never scrolls sideways at 1,280 pixels (`fitted_widths`): long
+    names and lists wrap inside their cells instead."""
+    widths, lines = fitted_widths(frame)
+    config: dict[str, Any] = {}
+    for name, px in widths.items():
+        given = dict((column_config or {}).get(name) or {})
+        given["width"] = px
+        if px < _PAD_PX + _CHAR_PX * len(name) and not given.get("help"):
+            given["help"] = name  # a header cut short: whole in its tooltip
+        config[name] = given
+    row = int(16 + _LINE_PX * lines) if lines > 1 else 35
+    # a short table whole on screen (tall wrapped rows would scroll inside it); a long one,
+    # month by month, scrolls down inside its usual height
+    height = int(row * len(frame) + 40) if len(frame) <= 15 else "auto"
+    (where or st).dataframe(frame, hide_index=True, key=key, width="stretch",
+                            column_config=config, row_height=row, height=height)
+
+
 def cols(n: int) -> list[Any]:
     return list(st.columns(n))
 

@@ -21,10 +21,31 @@ _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#
             "#7f7f7f", "#bcbd22", "#17becf")
 
 
+def _legend_rows(fig: go.Figure, width: float = 380.0) -> int:
+    """The rows a horizontal legend takes in a chart `width` pixels wide (half the page: the
+    narrowest the app draws), from its entries' names."""
+    names = [str(d.name) for d in fig.data if d.name and d.showlegend is not False]
+    if not names:
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        size = 40 + 6.5 * len(name)
+        if used and used + size > width:
+            rows, used = rows + 1, 0.0
+        used += size
+    return rows
+
+
 def _layout(fig: go.Figure, lang: Lang, title: str, y_title: str = "") -> go.Figure:
+    rows = _legend_rows(fig)
     fig.update_layout(
-        title=title, separators=", " if lang == "ru" else ".,", template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.2},
+        title={"text": title, "y": 1.0, "yref": "container", "yanchor": "top",
+               "pad": {"t": 10}},
+        separators=", " if lang == "ru" else ".,", template="plotly_white",
+        # the legend above the plot, under the title, with room for its rows: below the plot
+        # it covered the axis's title ('Month') and the option names under the bars
+        margin={"l": 10, "r": 10, "t": 50 + 22 * rows, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
         xaxis_title=t("month", lang), yaxis_title=y_title, hovermode="x unified",
     )
     return fig

@@ -24,6 +24,7 @@ from sim.app.widgets import (
     months_text,
     provenance,
     renamed,
+    show_table,
 )
 from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
 from sim.report import charts, export, owner
@@ -183,18 +184,15 @@ def page(spec: Scenario, lang: Lang) -> None:
         (st.success if decision.settled else st.info)(
             "\n\n".join(line.replace("$", "\\$") for line in lines))
         st.subheader(t("ranked", lang))
-        st.dataframe(ranked_table(cmp, lang), hide_index=True, column_config=_column_help(lang),
-                     key=f"ranked-{tag}")
+        show_table(ranked_table(cmp, lang), f"ranked-{tag}", _column_help(lang))
         with st.expander(w("intervals", lang)):
-            st.dataframe(interval_table(cmp, lang), hide_index=True, key=f"intervals-{tag}")
+            show_table(interval_table(cmp, lang), f"intervals-{tag}")
         st.subheader(w("changes_mean", lang))
         helps = {metric_label(m, lang): st.column_config.Column(help=tooltip(m, lang))
                  for m in export.CHANGED if tooltip(m, lang)}
-        st.dataframe(changes_table(cmp, lang), hide_index=True, key=f"changes-{tag}",
-                     column_config=helps)
+        show_table(changes_table(cmp, lang), f"changes-{tag}", helps)
         with st.expander(w("changes_intervals", lang)):
-            st.dataframe(changes_table(cmp, lang, intervals=True), hide_index=True,
-                         key=f"changes-ci-{tag}", column_config=helps)
+            show_table(changes_table(cmp, lang, intervals=True), f"changes-ci-{tag}", helps)
         table = cmp.table()
         table = renamed(table[table["bet"] != BASELINE], spec, lang)
         chart(st, lambda: charts.roi_vs_time(table, lang), f"roi-{tag}", lang)

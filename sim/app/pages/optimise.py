@@ -12,7 +12,7 @@ from models.load import scenario_hash
 from models.spec.scenario import Scenario
 from sim.app.running import cached_run, requested, stopped_before_answer
 from sim.app.state import state, synced
-from sim.app.widgets import chart, cols, provenance
+from sim.app.widgets import chart, cols, provenance, show_table
 from sim.experiments.optimise import (
     OBJECTIVES,
     BetChoice,
@@ -36,12 +36,12 @@ def render(result: OptimisationResult, lang: Lang) -> None:
     lines = report.summary_lines(result, lang)
     (st.success if result.separated else st.info)("\n\n".join(_escaped(x) for x in lines))
     st.subheader(report.w("sub_allocation", lang))
-    st.dataframe(report.allocation_view(result, lang), hide_index=True, key="opt-allocation")
+    show_table(report.allocation_view(result, lang), "opt-allocation")
     chart(st, lambda: report.allocation_chart(result, lang), "opt-allocation-chart", lang)
     st.subheader(report.w("sub_figures", lang))
-    st.dataframe(report.figures_view(result, lang), hide_index=True, key="opt-figures")
+    show_table(report.figures_view(result, lang), "opt-figures")
     st.subheader(report.w("sub_marginal", lang))
-    st.dataframe(report.marginal_view(result, lang), hide_index=True, key="opt-marginal")
+    show_table(report.marginal_view(result, lang), "opt-marginal")
     c = cols(2)
     chart(c[0], lambda: report.marginal_chart(result, lang), "opt-marginal-chart", lang)
     chart(c[1], lambda: report.trials_chart(result, lang), "opt-trials-chart", lang)

@@ -27,6 +27,7 @@ from sim.app.state import (
 )
 from sim.app.widgets import LABELS, cols, field_label, show_problems
 from sim.report.i18n import (
+    SHARE_FIELDS,
     Lang,
     currency_name,
     field_help,
@@ -43,10 +44,7 @@ from sim.report.owner import w
 # a text field ('27 000 000'), shares as percentages, counts as whole numbers.
 _MONEY_FIELDS = {"budget_monthly", "half_saturation_budget", "salary_monthly", "price",
                  "cost_of_goods", "cost_per_client_month", "cost_per_attempt", "target"}
-_SHARE_FIELDS = {"commission_rate", "lost_unprocessed", "first_contact_conversion",
-                 "first_contact_drop", "conversion_per_touch", "paid_probability",
-                 "upsell_probability", "monthly_churn", "monthly_churn_no_result",
-                 "churn_reduction", "probability", "share"}
+
 # A segment's parameters (issue 11, item 6); their words are in sim.report.owner.
 _SEGMENT_FIELDS = ("share", "conversion_multiplier", "price_multiplier", "churn_multiplier",
                    "frequency_multiplier", "committee_delay_days")
@@ -104,7 +102,7 @@ class _Editor:
             return "number"
         if name in _MONEY_FIELDS:
             return "money"
-        if name in _SHARE_FIELDS:
+        if name in SHARE_FIELDS:
             return "share"
         return "int" if name in _INT_FIELDS else "number"
 
@@ -251,8 +249,11 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
             st.caption(w("seg_caption", lang))
             for seg in full["segments"]:
                 c = cols(len(_SEGMENT_FIELDS) + 1)
-                # by its title, as the dashboard's per-segment table names it
-                c[0].markdown(f"**{raw_text(seg.get('title'), lang, seg['name'])}**")
+                # by its title, as the dashboard's per-segment table names it (a segment
+                # without a title by its name in the file)
+                title = seg.get("title")
+                c[0].markdown(f"**{raw_text(title, lang, seg['name'])}**" if title
+                              else f"`{seg['name']}`")
                 for i, name in enumerate(_SEGMENT_FIELDS):
                     ed.field(c[i + 1], f"segments.{seg['name']}.{name}", seg[name])
     with _group("grp_team", lang):

@@ -14,7 +14,16 @@ from models.spec.scenario import Scenario
 from sim.app import widgets
 from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
-from sim.app.widgets import alt_name, chart, ci_text, cols, months_text, provenance, renamed
+from sim.app.widgets import (
+    alt_name,
+    chart,
+    ci_text,
+    cols,
+    months_text,
+    provenance,
+    renamed,
+    show_table,
+)
 from sim.experiments.compare import Comparison, compare_bets
 from sim.experiments.montecarlo import goal_value
 from sim.experiments.statistics import describe
@@ -81,9 +90,9 @@ def page(spec: Scenario, lang: Lang) -> None:
                                                    r["months_to_goal_p90"]),
             })
         st.subheader(t("stress_table", lang))
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"stress-{tag}",
-                     column_config={metric_label("p_goal", lang): st.column_config.Column(
-                         help=tooltip("p_goal", lang))})
+        show_table(pd.DataFrame(rows), f"stress-{tag}",
+                   {metric_label("p_goal", lang): st.column_config.Column(
+                       help=tooltip("p_goal", lang))})
         goal = spec.goal
         title = (t("goal_at_deadline", lang, metric=t(goal.metric, lang),
                    month=goal.deadline_month) if goal is not None
