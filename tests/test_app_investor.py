@@ -137,8 +137,12 @@ def test_shocks_show_p_goal_of_each_preset_and_own_shock() -> None:
     shown = at.dataframe[0].value.set_index("shock")
     assert list(shown.index) == ["The plan (no shock)", "recession", "churn spike",
                                  "own shock 1"]
-    assert list(shown["P(goal)"]) == [percent(p, "en") for p in table["p_goal"]]
+    assert [v.split(" [")[0] for v in shown["P(goal) [95%]"]] == [
+        percent(p, "en") for p in table["p_goal"]]
     assert len(_charts(at)) == 2
+    # the NPV axis in the currency ('RUB 200M', not '200M')
+    ticks = _charts(at)[1]["layout"]["yaxis"]["ticktext"]
+    assert ticks and all("RUB" in text for text in ticks if text != "0"), ticks
     assert any("tiers.*.monthly_churn:scale:2" in m.value for m in at.markdown)
 
 

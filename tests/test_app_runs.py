@@ -193,3 +193,22 @@ def test_the_preparation_process_ends_ready() -> None:
         time.sleep(0.5)
     assert prep.ready()
     assert prep._process.returncode == 0
+
+
+# --- tables that fit ---------------------------------------------------------------------------
+
+def test_a_wide_table_is_fitted_to_the_page_and_its_long_text_wraps() -> None:
+    """The leak table's 'options that target it' pushed it 300 pixels past a 1280-pixel
+    screen: the long text columns share what the figures leave, over more lines."""
+    from sim.app.widgets import TABLE_WIDTH, fitted_widths
+
+    options = "Follow-up script and CRM, Two more sales managers, More Yandex Direct ads"
+    frame = pd.DataFrame({"Stage": ["Called too late, lost before the first contact"] * 2,
+                          "Lost": ["1,718", "93"], "Worth": ["RUB 668.6M", "RUB 2.2M"],
+                          "Options that target it": [options, "—"]})
+    widths, lines = fitted_widths(frame)
+    assert sum(widths.values()) <= TABLE_WIDTH
+    assert widths["Lost"] >= 7 * len("1,718") and widths["Worth"] >= 7 * len("RUB 668.6M")
+    assert lines >= 2  # the options wrap instead of running off the page
+    narrow = pd.DataFrame({"Option": ["CRM"], "NPV": ["RUB 1.2M"]})
+    assert fitted_widths(narrow)[1] == 1

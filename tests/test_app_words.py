@@ -95,3 +95,28 @@ def test_the_excel_leak_sheet_has_the_apps_columns() -> None:
     assert header == ["Stage", "Lost", "Revenue had they not been lost there",
                       "Share of potential", "Advertising spent on them",
                       "Options that target it"]
+
+
+def test_money_in_one_column_is_at_one_scale() -> None:
+    """'−RUB 746,681' beside '−RUB 2.2M' read as two kinds of figure."""
+    from sim.report.i18n import money_column
+
+    assert money_column([-746_681, -2_200_000], "RUB", "en") == ["−RUB 0.7M", "−RUB 2.2M"]
+    assert money_column([-746_681, -2_200_000], "RUB", "ru") == [
+        "−0,7\u00a0млн\u00a0₽", "−2,2\u00a0млн\u00a0₽"]
+    assert money_column([746_681, 2_000], "USD", "en") == ["$746,681", "$2,000"]
+
+
+def test_a_legend_has_room_above_its_chart() -> None:
+    """Below the chart the legend covered the axis title ('Month') and the bars' labels."""
+    import plotly.graph_objects as go
+
+    from sim.report import charts
+
+    names = ["The plan (no change)", "Fewer leads (−30%)", "Dearer leads (+50% CAC)",
+             "Higher churn (+50%)", "Later, fewer payments", "A key manager leaves"]
+    one = charts._layout(go.Figure([go.Scatter(x=[1], y=[1], name=names[0])]), "en", "t")
+    many = charts._layout(go.Figure([go.Scatter(x=[1], y=[1], name=n) for n in names]),
+                          "en", "t")
+    assert one.layout.legend.y >= 1 and one.layout.legend.yanchor == "bottom"
+    assert many.layout.margin.t > one.layout.margin.t + 40  # several rows of names

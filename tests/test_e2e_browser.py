@@ -45,7 +45,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         # an edit of the sources during the run must not put a 'source changed' prompt in
+         # the status widget (the test reads it as a run that never ends)
+         "--server.fileWatcherType", "none"],
         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -269,10 +272,13 @@ def _type(box: object, text: str) -> None:
     _settle(box.page)
 
 
-_BUSY = """() => [Array.from(document.querySelectorAll("[data-testid='stStatusWidget']"))
-       .some(e => !e.className.includes('exit')),
+# Whether a script runs, and what shows its progress: the progress bars' texts and values
+# (what the page says it is doing) and how much the page shows.
+_BUSY = """() => [!!document.querySelector("[data-testid='stStatusWidgetRunningIcon']"),
   Array.from(document.querySelectorAll("[data-testid='stProgress']"))
-       .map(e => e.innerText).join(' | ')]"""
+       .map(e => e.textContent + ' ' + Array.from(e.querySelectorAll('[aria-valuenow]'))
+            .map(b => b.getAttribute('aria-valuenow')).join(',')).join(' | '),
+  (document.querySelector("[data-testid='stMain']") || document.body).textContent.length]"""
 
 
 def _settle(page: object) -> None:
@@ -286,10 +292,10 @@ def _settle(page: object) -> None:
     page.wait_for_timeout(500)
     last, since, quiet = None, time.monotonic(), 0
     while quiet < 3:  # idle three times in a row: not between two steps of a run
-        busy, progress = page.evaluate(_BUSY)
+        busy, progress, shown = page.evaluate(_BUSY)
         quiet = 0 if busy or progress else quiet + 1
-        if progress != last:
-            last, since = progress, time.monotonic()
+        if (progress, shown) != last:
+            last, since = (progress, shown), time.monotonic()
         if time.monotonic() - since > STALL_S:
             status = page.evaluate("() => Array.from(document.querySelectorAll("
                                    "\"[data-testid='stStatusWidget']\")).map(e => e.className)")

@@ -108,7 +108,8 @@ def chart(where: Any, make: Callable[[], Any], key: str, lang: Lang) -> None:
 # the grid's borders), and what a character takes in the grid's font (Cyrillic is wider than
 # Latin; the larger) plus a cell's padding.
 TABLE_WIDTH = 800
-_CHAR_PX, _PAD_PX, _LINE_PX = 8.0, 26.0, 20.0
+_CHAR_PX, _PAD_PX, _LINE_PX = 7.5, 26.0, 20.0
+_WRAP_CHAR_PX = 8.0  # a wrapped line holds fewer: words do not break where the estimate does
 _MAX_LINES = 6
 
 
@@ -133,11 +134,10 @@ def fitted_widths(frame: pd.DataFrame) -> tuple[dict[str, int], int]:
         left -= n
     widths = {c: int(min(n, cap)) for c, n in need.items()}
     # the lines a row needs: its cells wrap (a header does not: it is cut, its tooltip whole)
-    cells = [_PAD_PX + _CHAR_PX * max([1, *(len(str(v)) for v in frame[c])])
-             for c in frame.columns]
-    lines = max(int(-(-(n - _PAD_PX) // max(min(n, cap) - _PAD_PX, 1.0))) for n in cells)
-    # words do not break where the estimate does: a line more, so that no cell ends in '…'
-    return widths, min(lines + 1 if lines > 1 else 1, _MAX_LINES)
+    lines = max(int(-(-(_WRAP_CHAR_PX * max([1, *(len(str(v)) for v in frame[c])]))
+                      // max(widths[str(c)] - _PAD_PX, 1.0)))
+                for c in frame.columns)
+    return widths, min(max(lines, 1), _MAX_LINES)
 
 
 def show_table(frame: pd.DataFrame, key: str, column_config: dict[str, Any] | None = None,

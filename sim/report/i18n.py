@@ -192,8 +192,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "potential_revenue": ("Potential revenue", "Потенциальная выручка"),
     "earned_revenue": ("Revenue earned", "Полученная выручка"),
     "stage": ("Stage", "Этап"),
-    "lost_count": ("Lost leads / clients", "Потеряно лидов / клиентов"),
-    "lost_money": ("Revenue they would have brought", "Выручка, которую они принесли бы"),
     "goal_line": ("Goal: {metric} ≥ {target} by month {month}",
                   "Цель: {metric} ≥ {target} к месяцу {month}"),
     "p_goal_value": ("Chance to reach the goal by the deadline: **{p}**. Month it is reached "

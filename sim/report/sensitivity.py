@@ -202,9 +202,9 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Too few points to quote these figures: at N = {n} a 95% interval is up to {width} "
         "wide. Read only which assumptions lead; for figures, raise N (each doubling narrows "
         "the intervals by about 30%).",
-        "Слишком мало точек, чтобы приводить эти числа: при N = {n} интервал 95 % шириной до "
-        "{width}. Смотрите только, какие допущения впереди; для чисел увеличьте N (каждое "
-        "удвоение сужает интервалы примерно на 30 %)."),
+        "Слишком мало точек, чтобы приводить эти числа: при выборке {n} интервал 95 % шириной "
+        "до {width}. Смотрите только, какие допущения впереди; для чисел увеличьте выборку "
+        "(каждое удвоение сужает интервалы примерно на 30 %)."),
     "sobol_s1_above_st": (
         "Some first-order indices (S1) came out above the total ones (ST), which the true values "
         "cannot be: another sign the sample is too small.",
