@@ -108,7 +108,7 @@ def chart(where: Any, make: Callable[[], Any], key: str, lang: Lang) -> None:
 # the grid's borders), and what a character takes in the grid's font (Cyrillic is wider than
 # Latin; the larger) plus a cell's padding.
 TABLE_WIDTH = 800
-_CHAR_PX, _PAD_PX, _LINE_PX = 7.5, 26.0, 20.0
+_CHAR_PX, _PAD_PX, _LINE_PX = 7.5, 26.0, 22.0
 _WRAP_CHAR_PX = 8.0  # a wrapped line holds fewer: words do not break where the estimate does
 _MAX_LINES = 6
 
@@ -152,7 +152,9 @@ def show_table(frame: pd.DataFrame, key: str, column_config: dict[str, Any] | No
         if px < _PAD_PX + _CHAR_PX * len(name) and not given.get("help"):
             given["help"] = name  # a header cut short: whole in its tooltip
         config[name] = given
-    row = int(16 + _LINE_PX * lines) if lines > 1 else 35
+    # the grid wraps a cell only when whole lines fit its height (at 56 pixels it cut the
+    # second line short): its padding, then a line each
+    row = int(24 + _LINE_PX * lines) if lines > 1 else 35
     # a short table whole on screen (tall wrapped rows would scroll inside it); a long one,
     # month by month, scrolls down inside its usual height
     height = int(row * len(frame) + 40) if len(frame) <= 15 else "auto"

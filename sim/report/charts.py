@@ -21,7 +21,7 @@ _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#
             "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def _legend_rows(fig: go.Figure, width: float = 380.0) -> int:
+def _legend_rows(fig: go.Figure, width: float = 360.0) -> int:
     """The rows a horizontal legend takes in a chart `width` pixels wide (half the page: the
     narrowest the app draws), from its entries' names."""
     names = [str(d.name) for d in fig.data if d.name and d.showlegend is not False]
@@ -29,7 +29,7 @@ def _legend_rows(fig: go.Figure, width: float = 380.0) -> int:
         return 0
     rows, used = 1, 0.0
     for name in names:
-        size = 40 + 6.5 * len(name)
+        size = 50 + 8 * len(name)  # plotly's symbol, gap and 12-pixel text, generously
         if used and used + size > width:
             rows, used = rows + 1, 0.0
         used += size

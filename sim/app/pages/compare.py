@@ -33,6 +33,7 @@ from sim.report.i18n import (
     Lang,
     metric_label,
     money,
+    money_column,
     percent,
     t,
     tooltip,
@@ -56,7 +57,10 @@ def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
             metric_label("roi", lang): percent(r["roi"], lang),
             w("payback", lang): months_text(r["payback_month"]),
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if len(frame):  # one scale in the column ('−RUB 0.9M' beside 'RUB 51.8M')
+        frame[metric_label("npv", lang)] = money_column(list(cmp.table()["npv"]), cur, lang)
+    return frame
 
 
 def interval_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
@@ -89,13 +93,19 @@ def changes_table(cmp: Comparison, lang: Lang, intervals: bool = False) -> pd.Da
 
     rows = []
     for name in cmp.names[1:]:
-        row = {metric_label("bet", lang): alt_name(name, cmp.spec, lang)}
+        row: dict[str, Any] = {metric_label("bet", lang): alt_name(name, cmp.spec, lang)}
         for metric in export.CHANGED:
             p = cmp.paired(name, metric)
             row[metric_label(metric, lang)] = (ci_text(p["mean"], p["ci_low"], p["ci_high"], fmt)
-                                               if intervals else fmt(p["mean"]))
+                                               if intervals else p["mean"])
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if not intervals:  # the means, one scale a column ('RUB 0.8M' beside 'RUB 43.9M')
+        for metric in export.CHANGED:
+            label = metric_label(metric, lang)
+            if label in frame:
+                frame[label] = money_column(list(frame[label]), cur, lang)
+    return frame
 
 
 def _column_help(lang: Lang) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sim.experiments.optimise import (
 )
 from sim.report import optimise as report
 from sim.report.i18n import Lang, t
+from sim.report.owner import w as owner_words
 
 SCREEN_REPS = 10  # replications per trial; the sidebar's replications check the finalists
 
@@ -39,7 +40,11 @@ def render(result: OptimisationResult, lang: Lang) -> None:
     show_table(report.allocation_view(result, lang), "opt-allocation")
     chart(st, lambda: report.allocation_chart(result, lang), "opt-allocation-chart", lang)
     st.subheader(report.w("sub_figures", lang))
-    show_table(report.figures_view(result, lang), "opt-figures")
+    # a column per allocation, a row per figure: eleven figures side by side did not fit
+    figures = report.figures_view(result, lang)
+    figures = (figures.set_index(figures.columns[0]).T.rename_axis(owner_words("what", lang))
+               .reset_index())
+    show_table(figures, "opt-figures")
     st.subheader(report.w("sub_marginal", lang))
     show_table(report.marginal_view(result, lang), "opt-marginal")
     c = cols(2)

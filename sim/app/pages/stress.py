@@ -17,7 +17,6 @@ from sim.app.state import state, synced
 from sim.app.widgets import (
     alt_name,
     chart,
-    ci_text,
     cols,
     months_text,
     provenance,
@@ -32,6 +31,7 @@ from sim.report.i18n import (
     Lang,
     metric_label,
     money,
+    money_column,
     percent,
     t,
     tooltip,
@@ -72,6 +72,10 @@ def page(spec: Scenario, lang: Lang) -> None:
     def render(cmp: Comparison, tag: str) -> None:
         provenance(spec, cmp.replications, cmp.seed, lang, cmp.engine)
         table = cmp.table().set_index("bet")
+        # the NPV changes and their intervals at one scale ('RUB 0.2M' beside 'RUB 11.1M')
+        npv = [table.loc[n, k] for k in ("npv", "npv_lo", "npv_hi") for n in cmp.names]
+        npv_text = dict(zip(((k, n) for k in ("npv", "npv_lo", "npv_hi") for n in cmp.names),
+                            money_column(npv, cur, lang), strict=True))
         rows = []
         for name in cmp.names:
             profit = describe(cmp.scalars[name]["total_profit"])
@@ -83,8 +87,8 @@ def page(spec: Scenario, lang: Lang) -> None:
                     f"{money(profit['mean'], cur, lang, compact=True)} "
                     f"({money(profit['p10'], cur, lang, compact=True)} … "
                     f"{money(profit['p90'], cur, lang, compact=True)})"),
-                t("npv_change", lang): ci_text(r["npv"], r["npv_lo"], r["npv_hi"],
-                                           lambda x: money(x, cur, lang, compact=True)),
+                t("npv_change", lang): (f"{npv_text['npv', name]} [{npv_text['npv_lo', name]}"
+                                        f" … {npv_text['npv_hi', name]}]"),
                 t("months_to_goal", lang): months_text(r["months_to_goal_p10"],
                                                    r["months_to_goal_p50"],
                                                    r["months_to_goal_p90"]),
