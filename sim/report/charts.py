@@ -44,7 +44,7 @@ def _layout(fig: go.Figure, lang: Lang, title: str, y_title: str = "") -> go.Fig
         separators=", " if lang == "ru" else ".,", template="plotly_white",
         # the legend above the plot, under the title, with room for its rows: below the plot
         # it covered the axis's title ('Month') and the option names under the bars
-        margin={"l": 10, "r": 10, "t": 50 + 22 * rows, "b": 10},
+        margin={"l": 10, "r": 10, "t": 60 + 30 * rows, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
         xaxis_title=t("month", lang), yaxis_title=y_title, hovermode="x unified",
     )
