@@ -105,8 +105,11 @@ def read_yaml(text: str, source: str) -> dict[str, Any]:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ScenarioError(source, [(where, bilingual(
-            f"not valid YAML ({problem}); check indentation and colons there"))]) from None
+        # PyYAML's own words are English: the Russian text leaves them out (the line and
+        # column say where to look)
+        raise ScenarioError(source, [(where, Message(
+            f"not valid YAML ({problem}); check indentation and colons there",
+            "не YAML; проверьте там отступы и двоеточия"))]) from None
     if data is None:
         raise ScenarioError(source, [("", bilingual(
             "the file is empty (or only comments); a scenario needs at least name:, channels:, "

@@ -14,7 +14,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from models.compiled.bets import stress_shocks
-from models.load import load_scenario
+from models.load import load_scenario, scenario_hash
 from sim.experiments.compare import compare_bets
 from sim.experiments.montecarlo import run_monte_carlo
 from sim.report import owner
@@ -335,7 +335,7 @@ def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
     assert costs.loc["Value with later years (CLTV with tail)", "Mean"] == money(
         s["cltv_with_tail"]["mean"], "RUB", "en")
     assert "To bring to a result (onboarding)" in costs.index
-    shown = at.dataframe[1].value.set_index("Channel")
+    shown = at.dataframe[1].value.set_index("What").T  # a column per channel (fits 1280 px)
     library = owner.channels(result).set_index("channel")
     assert shown.loc["Yandex Direct ads", "Leads"] == number(
         library.loc["yandex_direct", "leads"], "en")
@@ -390,7 +390,9 @@ def test_segments_are_editable() -> None:
 
 def test_quick_answer_first_then_refined_and_stop_keeps_it() -> None:
     at = _app()
-    at.session_state["stopped"] = True  # as after a press of Stop during the refinement
+    sfx = scenario_hash(load_scenario(ROOT / "scenarios" / "b2b_services.yaml"))
+    # as after a press of Stop during the refinement (of this question: seed 1, 30 runs)
+    at.session_state["stopped"] = ("forecast", sfx, "agent", 30, 1)
     at.session_state["use_agent"] = True  # the agent model's quick answer: 20 replications
     at.sidebar.radio(key="page@en").set_value("dashboard")
     at.sidebar.number_input(key="reps").set_value(30).run()
@@ -504,7 +506,9 @@ def test_russian_mode_shows_no_english() -> None:
 def test_fast_engine_quick_answer_has_at_least_200_replications() -> None:
     """At 20 replications a bet's NPV interval flipped sign."""
     at = _app()
-    at.session_state["stopped"] = True  # keep the quick answer: nothing refines
+    sfx = scenario_hash(load_scenario(ROOT / "scenarios" / "b2b_services.yaml"))
+    # keep the quick answer: nothing refines
+    at.session_state["stopped"] = ("forecast", sfx, "fast", 1000, 1)
     at.sidebar.radio(key="page@en").set_value("dashboard")
     at.sidebar.number_input(key="reps").set_value(1000).run()
     _ok(at)

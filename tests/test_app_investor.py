@@ -17,7 +17,7 @@ from sim.app.pages import sensitivity as investor_page
 from sim.experiments import sensitivity as sa
 from sim.experiments import stress as stress_lib
 from sim.report import sensitivity as report
-from sim.report.i18n import Lang, percent
+from sim.report.i18n import SHARE_FIELDS, Lang, percent
 from tests.test_app import latin_words, visible_texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,8 +68,9 @@ def _charts(at: AppTest) -> list[dict[str, Any]]:
 
 def test_sobol_shows_the_librarys_indices_by_parameter_and_by_lever() -> None:
     at = _investor("sobol")
-    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Sample size N")
-                 ).set_value(4)
+    size = at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Sample size N"))
+    assert size.value == 256  # at 32 the intervals ran from −11% to 109%
+    size.set_value(4)
     at.number_input(key=next(n.key for n in at.number_input
                              if n.label == "Runs per point")).set_value(1)
     _click(at, "Run the sensitivity analysis")
@@ -77,7 +78,11 @@ def test_sobol_shows_the_librarys_indices_by_parameter_and_by_lever() -> None:
     expected = sa.sobol(spec, 4, 1, seed=1, engine="fast", workers=1)
     shown = at.dataframe[0].value
     top = report.sobol_table(expected, "npv_profit", "en", spec=spec, formatted=True)
-    assert shown.iloc[0].tolist() == top.iloc[0].tolist()  # the same indices, same order
+    row = top.iloc[0].tolist()  # the same indices, same order, each with its interval
+    assert shown.iloc[0].tolist() == [row[0], f"{row[1]} [{row[2]} … {row[3]}]",
+                                      f"{row[4]} [{row[5]} … {row[6]}]"]
+    # at N = 4 the intervals are far too wide to quote: the page says so
+    assert any("Too few points to quote these figures: at N = 4" in x.value for x in at.warning)
     # the scenario correlates its conversions: the analysis says what its indices mean
     assert any("correlates some assumptions" in i.value for i in at.info)
     by = next(r for r in at.radio if r.label == "Show")
@@ -112,6 +117,11 @@ def test_tornado_orders_the_assumptions_as_the_library_does() -> None:
     shown = at.dataframe[0].value
     assert list(shown["assumption"]) == [report.param_label(p, "en", spec)
                                          for p in expected["factor"]]
+    # a share's P10 and P90 as percentages ('2.0%', not 0.020); other values as numbers
+    share = [p.rsplit(".", 1)[-1] in SHARE_FIELDS for p in expected["factor"]]
+    assert any(share) and not all(share)
+    for is_share, value in zip(share, shown["P10 value"], strict=True):
+        assert value.endswith("%") == is_share, (value, is_share)
     assert any(f"{REPS} replications · seed 1" in c.value for c in at.caption)
 
 
@@ -127,8 +137,12 @@ def test_shocks_show_p_goal_of_each_preset_and_own_shock() -> None:
     shown = at.dataframe[0].value.set_index("shock")
     assert list(shown.index) == ["The plan (no shock)", "recession", "churn spike",
                                  "own shock 1"]
-    assert list(shown["P(goal)"]) == [percent(p, "en") for p in table["p_goal"]]
+    assert [v.split(" [")[0] for v in shown["P(goal) [95%]"]] == [
+        percent(p, "en") for p in table["p_goal"]]
     assert len(_charts(at)) == 2
+    # the NPV axis in the currency ('RUB 200M', not '200M')
+    ticks = _charts(at)[1]["layout"]["yaxis"]["ticktext"]
+    assert ticks and all("RUB" in text for text in ticks if text != "0"), ticks
     assert any("tiers.*.monthly_churn:scale:2" in m.value for m in at.markdown)
 
 
@@ -194,7 +208,8 @@ def test_sobol_answers_quickly_then_refines_and_stop_keeps_the_quick_answer(
         at.session_state[f"{key}:{sfx}"] = value
     # as after a press of Stop while refining: the request stands, the refinement stopped
     at.session_state[f"inv_sobol_settings:{sfx}"] = ("sobol", 4, 2)
-    at.session_state["stopped"] = True
+    runs = sa.planned_runs(_spec(), "sobol", 4, 2)
+    at.session_state["stopped"] = ("sensitivity", sfx, "sobol", 2, 4, runs, 1)
     at.run()
     _ok(at)
     assert any("N = 2 ·" in c.value for c in at.caption)  # the quick answer stays

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sim.app.pages import compare, dashboard, optimise, scenario, sensitivity, stress
 from sim.app.pages import track as track_page
+from sim.app.running import preparation
 from sim.app.state import MIN_REPS, PAGES, current_scenario, init_state, state
 from sim.app.widgets import show_problems
 from sim.report.i18n import (
@@ -32,6 +33,7 @@ _CSS = """<style>
 def main() -> None:
     st.set_page_config(page_title="GrowthSim", layout="wide")
     init_state()
+    preparation()  # the fast engine's first compile starts as the app opens (sim.app.prepare)
     with st.sidebar:
         lang: Lang = st.radio(t("language", "en") + " / " + t("language", "ru"), LANGS,
                               format_func=LANGUAGE_NAMES.__getitem__, horizontal=True, key="lang")
@@ -51,12 +53,14 @@ def main() -> None:
         st.number_input(t("replications", lang), min_value=MIN_REPS, max_value=10000, value=1000,
                         step=10, key="reps", help=t("replications_help", lang))
     st.html(_CSS.format(browse=t("browse", lang)))
-    # The top of the page: what runs now. Below it, the page in one slot, so a page replaces
-    # the previous one at once (no greyed copy of the last page below a long run).
+    # The top of the page: what runs now. Below it, a slot per page: opening a page empties the
+    # previous page's slot at once, so no greyed copy of it stays below a long run (one shared
+    # slot kept the old page's elements: Streamlit keeps a container's children where the new
+    # page has not written yet).
     state()["_top_slot"] = st.empty()
-    body = st.empty()
     page = state()["page"]
-    with body.container():
+    slots = {p: st.empty() for p in PAGES}
+    with slots[page].container():
         if page == "scenario":
             scenario.page(lang)
             return

@@ -13,11 +13,13 @@ from typing import Any
 import streamlit as st
 
 from models.spec.errors import error_text
+from sim.app.prepare import Preparation
 from sim.app.state import QUICK_REPS, state
 from sim.experiments.parallel import default_workers, process_pool
 from sim.report.i18n import (
     Lang,
     duration,
+    number,
     t,
 )
 
@@ -62,20 +64,71 @@ def result_store() -> ResultStore:
     return ResultStore()
 
 
+@st.cache_resource
+def preparation() -> Preparation:
+    """The fast engine's preparation, started once per server when the app first opens."""
+    return Preparation()
+
+
+class Pace:
+    """Time left from the pace of the runs done since the first report: the first runs carry
+    the workers' start (loading the engine), which would make the estimate absurd."""
+
+    def __init__(self) -> None:
+        self._first: tuple[float, int] | None = None
+
+    def left(self, done: int, total: int, now: float) -> float | None:
+        """Seconds left when `done` of `total` are done at `now`; None until a pace is known."""
+        if self._first is None:
+            self._first = (now, done)
+            return None
+        since, base = self._first
+        if done <= base:
+            return None
+        return (now - since) / (done - base) * max(total - done, 0)
+
+
+def wait_for_engine(bar: Any, lang: Lang, what: str, prep: Any = None,
+                    poll: float = 0.5) -> None:
+    """Wait, if need be, for the fast engine's preparation, saying so on the bar: on the first
+    start after an install it takes minutes and the run would look hung. Each update of the bar
+    is where a Stop (a rerun) interrupts the wait."""
+    prep = prep or preparation()
+    while not prep.ready():
+        waited = duration(time.monotonic() - prep.started, lang)
+        bar.progress(0.0, text=t("preparing_engine", lang, what=what, waited=waited))
+        time.sleep(poll)
+
+
 def top_slot() -> Any:
     """The slot at the top of the page for what runs now (progress, Stop, Refine)."""
     return state()["_top_slot"]
 
 
 def stop() -> None:
-    state()["stopped"] = True
+    """Stop the run in progress: the question it answers is remembered as stopped, so that only
+    that question stays on its quick answer; any other (another seed, number of replications,
+    scenario or option) starts a new answer."""
+    state()["stopped"] = state().get("running")
+
+
+def stopped(full_key: Key) -> bool:
+    """Whether the owner stopped the run of `full_key` (what, content, settings, replications,
+    seed) and has not asked for it again."""
+    return bool(full_key) and state().get("stopped") == full_key
+
+
+def resume() -> None:
+    """Undo a Stop: the stopped question runs again."""
+    state()["stopped"] = None
 
 
 def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, what: str,
-               note: str | None = None, stoppable: bool = False) -> Any:
+               note: str | None = None, stoppable: bool = False, engine: str = "fast") -> Any:
     """`run` with a progress bar at the top of the page, cached on `key` (content and
     settings), replications, seed. The bar says what runs, how far it is and about how long is
-    left (from the pace so far).
+    left (from the pace so far); the fast engine's first start (`wait_for_engine`) is waited for
+    and said.
 
     Our own pool, so that Stop (a rerun, which raises inside the progress callback) cancels the
     replications not yet started instead of waiting for them all; nothing is cached then."""
@@ -83,20 +136,28 @@ def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, 
     cached = result_store().get(full_key)
     if cached is not None:
         return cached
+    state()["running"] = full_key  # what a Stop stops
     with top_slot().container():
         if note:
             st.info(note)
         if stoppable:  # the app's only Stop (Streamlit's own is hidden, see main)
-            st.button(t("stop", lang), help=t("stop_help", lang), on_click=stop)
-        bar = st.progress(0.0, text=t("progress_start", lang, what=what, total=replications))
-    started = time.monotonic()
+            # keyed by the run: a quick answer's Stop and its refinement's in one page run
+            st.button(t("stop", lang), help=t("stop_help", lang), on_click=stop,
+                      key=f"stop:{full_key}")
+        bar = st.progress(0.0, text=t("progress_start", lang, what=what))
+    if engine == "fast":
+        wait_for_engine(bar, lang, what)
+        bar.progress(0.0, text=t("progress_start", lang, what=what))
+    pace = Pace()
 
     def progress(done: int, total: int) -> None:
         if done <= 0:
             return
-        left = (time.monotonic() - started) / done * max(total - done, 0)
-        bar.progress(min(done / total, 1.0), text=t(
-            "progress", lang, what=what, done=done, total=total, left=duration(left, lang)))
+        left = pace.left(done, total, time.monotonic())
+        counts = {"what": what, "done": number(done, lang), "total": number(total, lang)}
+        bar.progress(min(done / total, 1.0), text=(
+            t("progress_counts", lang, **counts) if left is None
+            else t("progress", lang, **counts, left=duration(left, lang))))
 
     pool = app_pool()
     try:
@@ -109,6 +170,7 @@ def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, 
         pool.shutdown(wait=False, cancel_futures=True)
     top_slot().empty()
     result_store().put(full_key, result)
+    state()["running"] = None
     return result
 
 
@@ -136,27 +198,40 @@ def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], 
     holder = st.empty()
     quick = min(QUICK_REPS[engine], reps)
     if result_store().get((*key, reps, seed)) is None and quick < reps:
-        result = cached_run(key, quick, seed, lang, run, what)
-        stopped = bool(state().get("stopped"))
-        with holder.container():  # stopped: the quick answer is the answer, with its downloads
-            render(result, STOPPED if stopped else QUICK)
-        if stopped:
-            top_slot().button(t("refine", lang, total=reps), on_click=state().__setitem__,
-                          args=("stopped", False))
+        if stopped_before_answer((*key, quick, seed), lang):
             return
-        result = cached_run(key, reps, seed, lang, run, what,
-                            note=t("quick_answer", lang, n=quick, total=reps), stoppable=True)
+        result = cached_run(key, quick, seed, lang, run, what, stoppable=True, engine=engine)
+        halted = stopped((*key, reps, seed))
+        with holder.container():  # stopped: the quick answer is the answer, with its downloads
+            render(result, STOPPED if halted else QUICK)
+        if halted:
+            top_slot().button(t("refine", lang, total=reps), on_click=resume)
+            return
+        result = cached_run(key, reps, seed, lang, run, what, stoppable=True, engine=engine,
+                            note=t("quick_answer", lang, n=quick, total=reps))
     else:
-        result = cached_run(key, reps, seed, lang, run, what)
+        if stopped_before_answer((*key, reps, seed), lang):
+            return
+        result = cached_run(key, reps, seed, lang, run, what, stoppable=True, engine=engine)
     with holder.container():
         render(result, FULL)
 
+
+def stopped_before_answer(full_key: Key, lang: Lang) -> bool:
+    """When the owner stopped the run of `full_key` before it gave any answer: say so, with a
+    button to start it again (true: nothing more to show)."""
+    if not stopped(full_key) or result_store().get(full_key) is not None:
+        return False
+    with top_slot().container():
+        st.info(t("stopped_no_answer", lang))
+        st.button(t("start_again", lang), on_click=resume)
+    return True
 
 
 def set_settings(name: str, keys: tuple[str, ...]) -> None:
     """Remember what the user asked to run (a button press); a new request undoes a Stop."""
     state()[name] = tuple(jsonable(state()[k]) for k in keys)
-    state()["stopped"] = False
+    resume()
 
 
 def requested(name: str, keys: tuple[str, ...], label: str, lang: Lang) -> tuple[Any, ...] | None:

@@ -17,6 +17,7 @@ from models.spec.errors import Message
 from models.spec.paths import PathError, set_path
 from models.spec.scenario import Scenario, text_in
 from sim.report.i18n import (
+    LANGS,
     Lang,
     parse_number,
 )
@@ -51,6 +52,10 @@ def set_base(text: str, label: str) -> None:
     state()["base_text"] = text
     state()["base_label"] = label
     state()["upload_problems"] = None
+    # The example box shows the new base: an example's title, or nothing after an upload (so
+    # that choosing an example again is a change the box acts on).
+    for lang in LANGS:
+        state().pop(f"example@{lang}", None)
     reset_edits()
 
 
@@ -126,6 +131,9 @@ def on_edit(path: str, key: str, kind: str, lang: Lang) -> None:
     value = state()[key]
     if kind == "percent" and isinstance(value, int | float):
         value = round(float(value) / 100, 10)
+    elif kind == "percent_text" and isinstance(value, str):
+        typed = parse_number(value, lang)  # unreadable: kept, validation names the field
+        value = round(typed / 100, 10) if typed is not None else value
     elif kind == "text" and isinstance(value, str):
         typed = parse_number(value, lang)
         if typed is not None:

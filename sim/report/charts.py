@@ -21,10 +21,31 @@ _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#
             "#7f7f7f", "#bcbd22", "#17becf")
 
 
+def _legend_rows(fig: go.Figure, width: float = 360.0) -> int:
+    """The rows a horizontal legend takes in a chart `width` pixels wide (half the page: the
+    narrowest the app draws), from its entries' names."""
+    names = [str(d.name) for d in fig.data if d.name and d.showlegend is not False]
+    if not names:
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        size = 50 + 8 * len(name)  # plotly's symbol, gap and 12-pixel text, generously
+        if used and used + size > width:
+            rows, used = rows + 1, 0.0
+        used += size
+    return rows
+
+
 def _layout(fig: go.Figure, lang: Lang, title: str, y_title: str = "") -> go.Figure:
+    rows = _legend_rows(fig)
     fig.update_layout(
-        title=title, separators=", " if lang == "ru" else ".,", template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.2},
+        title={"text": title, "y": 1.0, "yref": "container", "yanchor": "top",
+               "pad": {"t": 10}},
+        separators=", " if lang == "ru" else ".,", template="plotly_white",
+        # the legend above the plot, under the title, with room for its rows: below the plot
+        # it covered the axis's title ('Month') and the option names under the bars
+        margin={"l": 10, "r": 10, "t": 60 + 30 * rows, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
         xaxis_title=t("month", lang), yaxis_title=y_title, hovermode="x unified",
     )
     return fig
@@ -210,9 +231,17 @@ def incremental_profit(quantiles: pd.DataFrame, lang: Lang, currency: str,
     bets = list(dict.fromkeys(quantiles["bet"]))
     ncols = min(3, max(1, len(bets)))
     nrows = max(1, -(-len(bets) // ncols))
+    # Titles wrapped to a panel's width (a third of a 1,200-pixel page), so that neighbours'
+    # titles do not run into each other; the gap between rows is fixed in pixels (room for the
+    # titles), so that any number of panels fits: a fixed fraction of the height fails plotly's
+    # check (spacing <= 1 / (rows - 1)) from 28 panels on.
+    titles = [_wrap(str(b), 40 if ncols == 3 else 60) for b in bets]
+    lines = max(title.count("<br>") + 1 for title in titles)
+    panel, gap = 220, 30 + 20 * lines
+    height = nrows * panel + (nrows - 1) * gap + 60 + 20 * lines
     # One scale for every panel, so that the bets' effects compare at a glance.
     fig = make_subplots(rows=nrows, cols=ncols, shared_xaxes=True, shared_yaxes="all",
-                        subplot_titles=[str(b) for b in bets], vertical_spacing=0.12,
+                        subplot_titles=titles, vertical_spacing=gap / height,
                         horizontal_spacing=0.04)
     for i, bet in enumerate(bets):
         part = quantiles[quantiles["bet"] == bet]
@@ -227,7 +256,9 @@ def incremental_profit(quantiles: pd.DataFrame, lang: Lang, currency: str,
                       row=r, col=c)
         fig.add_hline(y=0, line={"color": "#888", "width": 1, "dash": "dot"}, row=r, col=c)
     fig = _layout(fig, lang, title or "", "")
-    fig.update_layout(hovermode="x", height=260 * nrows + 60, xaxis_title="")
+    fig.update_layout(hovermode="x", height=height, xaxis_title="",
+                      margin={"l": 10, "r": 10, "t": 50 + 20 * lines, "b": 10})
+    fig.update_annotations(font={"size": 13})
     values = [*quantiles["p10"], *quantiles["p90"]]
     arr = np.asarray(values, dtype=float)
     arr = arr[np.isfinite(arr)]
@@ -257,6 +288,18 @@ def outcome_distribution(values: Mapping[str, np.ndarray], lang: Lang, title: st
     if currency:
         _money_axis(fig, shown, currency, lang, from_zero=False)
     return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """`text` broken into lines of at most `width` characters at spaces (plotly's `<br>`): a
+    long option name or a portfolio 'a + b + c' stays within its panel."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _finite(x: object) -> float | None:

@@ -38,6 +38,7 @@ from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult, goal_value
 from sim.experiments.statistics import describe
 from sim.report import charts, owner
+from sim.report import leaks as leak_words
 from sim.report.decision import decide, left_out_lines, summary_lines
 from sim.report.i18n import Lang, metric_label, money, number, percent, t
 from sim.report.owner import w
@@ -174,10 +175,12 @@ _EXCEL_FORMATS: dict[str, str] = {"money": "#,##0", "share": "0.0%", "count": "#
 _CSS = """
 body {font-family: -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 2em auto;
       max-width: 1200px; color: #222; padding: 0 1em;}
-table {border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 14px;}
+table {border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 14px; max-width: 100%;}
 th, td {border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left;}
 th {background: #f4f4f4;}
-td.num {text-align: right; white-space: nowrap;}
+td.num {text-align: right;}
+th, td {overflow-wrap: anywhere;}
+.plotly-graph-div {max-width: 100%;}
 h2 {margin-top: 1.5em; font-size: 1.2em;}
 """
 
@@ -339,12 +342,20 @@ def forecast_report(result: MonteCarloResult, lang: Lang) -> Report:
         monthly[metric_label(c, lang)] = view[c].to_numpy()
         kinds[metric_label(c, lang)] = "money" if c in owner.MONEY else "decimal"
     r.tables.append(Table(t("dash_month_by_month", lang), monthly, kinds))
+    # the leak table's columns as the app shows them (sim.report.leaks), as numbers
     leaks = owner.leaks(result)
-    leak_frame = pd.DataFrame({t("stage", lang): [metric_label(x, lang) for x in leaks["stage"]],
-                               t("lost_count", lang): leaks["count"].to_numpy(),
-                               t("lost_money", lang): leaks["revenue"].to_numpy()})
-    r.tables.append(Table(t("dash_leaks", lang), leak_frame,
-                          {t("lost_count", lang): "count", t("lost_money", lang): "money"}))
+    lw = leak_words.w
+    leak_frame = pd.DataFrame({
+        lw("stage", lang): [metric_label(x, lang) for x in leaks["stage"]],
+        lw("lost", lang): leaks["count"].to_numpy(),
+        lw("worth", lang): leaks["revenue"].to_numpy(),
+        lw("share", lang): leaks["share"].to_numpy(),
+        lw("ad_spend", lang): leaks["ad_spend"].to_numpy(),
+        lw("bets", lang): [", ".join(leak_words.bet_titles(result, b, lang)) or lw("none", lang)
+                           for b in leaks["bets"]]})
+    r.tables.append(Table(t("dash_leaks", lang), leak_frame, {
+        lw("lost", lang): "count", lw("worth", lang): "money", lw("share", lang): "share",
+        lw("ad_spend", lang): "money"}))
     lev = owner.levers(result)
     lev_table = Table(t("dash_levers", lang), pd.DataFrame({
         cols[0]: [metric_label(m, lang) for m in lev["metric"]], cols[1]: lev["mean"],

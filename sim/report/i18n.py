@@ -7,6 +7,7 @@ translation is a test failure (`tests/test_i18n.py`), not a blank label in front
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Literal
 
 Lang = Literal["en", "ru"]
@@ -18,6 +19,12 @@ LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ru": "Русский"}
 _NBSP = "\u00a0"
 _RU_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "UAH": "₴", "BYN": "Br"}
 _EN_PREFIX = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+# Parameters that are shares (by the last part of their path): shown and typed as percentages.
+SHARE_FIELDS = frozenset({
+    "commission_rate", "lost_unprocessed", "first_contact_conversion", "first_contact_drop",
+    "conversion_per_touch", "paid_probability", "upsell_probability", "monthly_churn",
+    "monthly_churn_no_result", "churn_reduction", "probability", "share"})
 
 # key -> (English, Russian)
 _TEXT: dict[str, tuple[str, str]] = {
@@ -211,8 +218,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "potential_revenue": ("Potential revenue", "Потенциальная выручка"),
     "earned_revenue": ("Revenue earned", "Полученная выручка"),
     "stage": ("Stage", "Этап"),
-    "lost_count": ("Lost leads / clients", "Потеряно лидов / клиентов"),
-    "lost_money": ("Revenue they would have brought", "Выручка, которую они принесли бы"),
     "goal_line": ("Goal: {metric} ≥ {target} by month {month}",
                   "Цель: {metric} ≥ {target} к месяцу {month}"),
     "p_goal_value": ("Chance to reach the goal by the deadline: **{p}**. Month it is reached "
@@ -277,7 +282,24 @@ _TEXT: dict[str, tuple[str, str]] = {
     "run_stress": ("Stress test", "Стресс-тест"),
     "progress": ("{what}: {done} of {total} runs, about {left} left",
                  "{what}: {done} из {total} прогонов, осталось около {left}"),
-    "progress_start": ("{what}: starting {total} runs…", "{what}: запуск {total} прогонов…"),
+    "progress_start": ("{what}: starting…", "{what}: запуск…"),
+    "progress_counts": ("{what}: {done} of {total} runs", "{what}: {done} из {total} прогонов"),
+    "preparing_engine": (
+        "{what}: preparing the fast engine, first start only (a few minutes; {waited} so far). "
+        "The runs start right after.",
+        "{what}: подготовка быстрого движка, только при первом запуске (несколько минут; прошло "
+        "{waited}). Прогоны начнутся сразу после."),
+    "stopped_no_answer": ("Stopped before the first answer. Press the button to start again.",
+                          "Остановлено до первого ответа. Нажмите кнопку, чтобы начать заново."),
+    "start_again": ("Start again", "Начать заново"),
+    "app_hint_names": ("(the fields of the Scenario page and the example files show the names)",
+                       "(имена видны в полях страницы «Сценарий» и в файлах примеров)"),
+    "yaml_line": ("Line {line}, column {column}", "Строка {line}, столбец {column}"),
+    "chart_failed": (
+        "This chart could not be drawn ({error}); the figures in the tables and the downloads "
+        "are not affected.",
+        "Этот график не удалось построить ({error}); числа в таблицах и файлы для скачивания "
+        "от этого не зависят."),
     "seconds": ("{n} s", "{n} с"),
     "minutes": ("{n} min", "{n} мин"),
     # the scenario page
@@ -349,7 +371,8 @@ _METRICS: dict[str, tuple[str, str]] = {
     "cltv_with_tail": ("CLTV with later years", "CLTV с учётом будущих лет"),
     "romi": ("ROMI", "ROMI"),
     "nmc": ("NMC", "NMC"),
-    "ros": ("ROS", "ROS"),
+    # not a margin: what each unit of money spent on sales brings back, above that unit
+    "ros": ("ROS, return on sales spend", "ROS, отдача продаж"),
     "customer_equity": ("Customer equity", "Капитал клиентской базы"),
     "recurring_revenue_last_month": ("RR, last month", "RR, последний месяц"),
     "goal_by_deadline": ("Chance of the goal by the deadline", "Вероятность цели к сроку"),
@@ -534,6 +557,36 @@ def calendar_month(start: object, month: int, lang: Lang) -> str | None:
     year, m = month_of(first, month - 1)
     name = _MONTHS_SHORT[m - 1]
     return f"{name[1] if lang == 'ru' else name[0]}{_NBSP}{year}"
+
+
+def money_column(values: Sequence[float | None], currency: str, lang: Lang) -> list[str]:
+    """Money for one column of a table, short and at one scale (millions, or billions when all
+    are), so that '−RUB 0.7M' stands beside '−RUB 2.2M' (not '−RUB 746,681'); a column below a
+    million in full."""
+    finite = [abs(float(v)) for v in values
+              if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    # billions only when every amount is a billion or more; else millions ('RUB 1,500.0M')
+    low = min((x for x in finite if x > 0), default=0.0)
+    scale = next(((s, en, ru) for s, en, ru in _SCALES if low >= s), None) or (
+        _SCALES[-1] if max(finite, default=0.0) >= _SCALES[-1][0] else None)
+    if scale is None:
+        return [money(v, currency, lang) for v in values]
+    size, en, ru = scale
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append("—")
+            continue
+        x = float(v)
+        short = _grouped(abs(x) / size, 1 if abs(x) >= size / 10 or x == 0 else 2, lang)
+        body = f"{short}{_NBSP}{ru}" if lang == "ru" else f"{short}{en}"
+        sign = "−" if x < 0 else ""
+        if lang == "ru":
+            out.append(f"{sign}{body}{_NBSP}{_RU_SYMBOLS.get(currency, currency)}")
+        else:
+            prefix = _EN_PREFIX.get(currency)
+            out.append(f"{sign}{prefix}{body}" if prefix else f"{sign}{currency} {body}")
+    return out
 
 
 def percent(x: float | None, lang: Lang, decimals: int = 0) -> str:

@@ -298,10 +298,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "По каналам: сколько пришло и купило, сколько стоило и принесло"),
     "per_channel_caption": (
         "Means over the horizon. Acquisition cost here is advertising only (salaries are not "
-        "split by channel; the CAC above includes them). A negative last column: the channel's "
+        "split by channel; the CAC above includes them). A negative last row: the channel's "
         "clients have not yet paid back its advertising.",
         "Средние за горизонт. Стоимость привлечения здесь — только реклама (зарплаты по каналам "
-        "не делятся; CAC выше их включает). Отрицательная последняя колонка: клиенты канала "
+        "не делятся; CAC выше их включает). Отрицательная последняя строка: клиенты канала "
         "ещё не окупили его рекламу."),
     "client_costs": ("What a client costs and brings", "Во что обходится клиент и что приносит"),
     "cac": ("To win (CAC)", "Привлечь (CAC)"),

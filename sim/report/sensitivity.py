@@ -24,7 +24,17 @@ import plotly.graph_objects as go
 from models.spec.scenario import Scenario, text_in
 from sim.experiments.sensitivity import SensitivityResult, Tornado
 from sim.experiments.stress import ReverseResult, StressResult
-from sim.report.i18n import Lang, all_keys, money, money_ticks, number, percent, t
+from sim.report.i18n import (
+    SHARE_FIELDS,
+    Lang,
+    all_keys,
+    money,
+    money_column,
+    money_ticks,
+    number,
+    percent,
+    t,
+)
 
 _TEXT: dict[str, tuple[str, str]] = {
     # the calendar's uncertain values (models.spec.scenario: Profile, Trend)
@@ -192,6 +202,18 @@ _TEXT: dict[str, tuple[str, str]] = {
         "runs: the largest swing on top.",
         "Каждое допущение на своих P10 и P90, остальные на медианах, на одних и тех же "
         "прогонах: сверху — наибольший размах."),
+    "sobol_imprecise": (
+        "Too few points to quote these figures: at N = {n} a 95% interval is up to {width} "
+        "wide. Read only which assumptions lead; for figures, raise N (each doubling narrows "
+        "the intervals by about 30%).",
+        "Слишком мало точек, чтобы приводить эти числа: при выборке {n} интервал 95 % шириной "
+        "до {width}. Смотрите только, какие допущения впереди; для чисел увеличьте выборку "
+        "(каждое удвоение сужает интервалы примерно на 30 %)."),
+    "sobol_s1_above_st": (
+        "Some first-order indices (S1) came out above the total ones (ST), which the true values "
+        "cannot be: another sign the sample is too small.",
+        "Часть индексов первого порядка (S1) вышла больше полных (ST), чего у истинных значений "
+        "быть не может: ещё один признак слишком малой выборки."),
     "sobol_caption": (
         "S1: the share of the outcome's variance an assumption carries alone; ST: with its "
         "interactions. Bars show 95% intervals.",
@@ -413,8 +435,12 @@ def tornado_table(tornado: Tornado, metric: str, lang: Lang, spec: Scenario | No
                    (lambda v: money(v, currency, lang, compact=True)))
         for c in ("at_low", "at_high", "swing", "base"):
             frame[c] = [outcome(v) for v in frame[c]]
-        for c in ("low_value", "high_value"):
-            frame[c] = [number(v, lang, 3 if abs(v) < 10 else 0) for v in frame[c]]
+        for c in ("low_value", "high_value"):  # a share as a percentage ('2.0%', not 0.020)
+            frame[c] = [percent(v, lang, 1)
+                        if str(path).rsplit(".", 1)[-1] in SHARE_FIELDS
+                        else number(v, lang, 3 if abs(v) < 10 else 0)
+                        for path, v in zip(tornado.table[metric]["factor"], frame[c],
+                                           strict=True)]
     return _headers(frame, lang)
 
 
@@ -482,8 +508,8 @@ def stress_table(stress: StressResult, lang: Lang, spec: Scenario | None = None,
     frame["shock"] = [shock_label(n, lang, spec) for n in frame["shock"]]
     if formatted:
         cur = stress.comparison.spec.currency
-        for c in _STRESS_MONEY:
-            frame[c] = [money(v, cur, lang, compact=True) for v in frame[c]]
+        for c in _STRESS_MONEY:  # one scale a column
+            frame[c] = money_column(list(frame[c]), cur, lang)
         for c in _STRESS_SHARES:
             frame[c] = [percent(v, lang) for v in frame[c]]
     return _headers(frame, lang)
@@ -518,7 +544,15 @@ def stress_npv_figure(stress: StressResult, lang: Lang,
                              boxpoints="all", jitter=0.3, boxmean=True,
                              marker_color=_PALETTE[i % len(_PALETTE)]))
     fig.update_layout(title=w("stress_npv_title", lang), template="plotly_white",
-                      showlegend=False)
+                      showlegend=False, separators=", " if lang == "ru" else ".,")
+    if spec is not None:  # ticks with the currency, in the language ('200 млн ₽', 'RUB 200M')
+        values = np.concatenate([np.asarray(cmp.scalars[n]["npv_profit"], dtype=float)
+                                 for n in cmp.names])
+        values = values[np.isfinite(values)]
+        if values.size:
+            ticks, text = money_ticks(float(values.min()), float(values.max()), spec.currency,
+                                      lang)
+            fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=text)
     return fig
 
 

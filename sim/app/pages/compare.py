@@ -16,6 +16,7 @@ from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import (
     alt_name,
+    chart,
     ci_text,
     cols,
     downloads,
@@ -23,6 +24,7 @@ from sim.app.widgets import (
     months_text,
     provenance,
     renamed,
+    show_table,
 )
 from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_bets, select_bets
 from sim.report import charts, export, owner
@@ -32,6 +34,7 @@ from sim.report.i18n import (
     Lang,
     metric_label,
     money,
+    money_column,
     percent,
     t,
     tooltip,
@@ -55,7 +58,10 @@ def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
             metric_label("roi", lang): percent(r["roi"], lang),
             w("payback", lang): months_text(r["payback_month"]),
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if len(frame):  # one scale in the column ('−RUB 0.9M' beside 'RUB 51.8M')
+        frame[metric_label("npv", lang)] = money_column(list(cmp.table()["npv"]), cur, lang)
+    return frame
 
 
 def interval_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
@@ -88,13 +94,19 @@ def changes_table(cmp: Comparison, lang: Lang, intervals: bool = False) -> pd.Da
 
     rows = []
     for name in cmp.names[1:]:
-        row = {metric_label("bet", lang): alt_name(name, cmp.spec, lang)}
+        row: dict[str, Any] = {metric_label("bet", lang): alt_name(name, cmp.spec, lang)}
         for metric in export.CHANGED:
             p = cmp.paired(name, metric)
             row[metric_label(metric, lang)] = (ci_text(p["mean"], p["ci_low"], p["ci_high"], fmt)
-                                               if intervals else fmt(p["mean"]))
+                                               if intervals else p["mean"])
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if not intervals:  # the means, one scale a column ('RUB 0.8M' beside 'RUB 43.9M')
+        for metric in export.CHANGED:
+            label = metric_label(metric, lang)
+            if label in frame:
+                frame[label] = money_column(list(frame[label]), cur, lang)
+    return frame
 
 
 def _column_help(lang: Lang) -> dict[str, Any]:
@@ -187,31 +199,28 @@ def page(spec: Scenario, lang: Lang) -> None:
         if left_out:  # what the budget (or a clash) left out, and why
             st.warning("\n\n".join(line.replace("$", "\\$") for line in left_out))
         st.subheader(t("ranked", lang))
-        st.dataframe(ranked_table(cmp, lang), hide_index=True, column_config=_column_help(lang),
-                     key=f"ranked-{tag}")
+        show_table(ranked_table(cmp, lang), f"ranked-{tag}", _column_help(lang))
         with st.expander(w("intervals", lang)):
-            st.dataframe(interval_table(cmp, lang), hide_index=True, key=f"intervals-{tag}")
+            show_table(interval_table(cmp, lang), f"intervals-{tag}")
         st.subheader(w("changes_mean", lang))
         helps = {metric_label(m, lang): st.column_config.Column(help=tooltip(m, lang))
                  for m in export.CHANGED if tooltip(m, lang)}
-        st.dataframe(changes_table(cmp, lang), hide_index=True, key=f"changes-{tag}",
-                     column_config=helps)
+        show_table(changes_table(cmp, lang), f"changes-{tag}", helps)
         with st.expander(w("changes_intervals", lang)):
-            st.dataframe(changes_table(cmp, lang, intervals=True), hide_index=True,
-                         key=f"changes-ci-{tag}", column_config=helps)
+            show_table(changes_table(cmp, lang, intervals=True), f"changes-ci-{tag}", helps)
         table = cmp.table()
         table = renamed(table[table["bet"] != BASELINE], spec, lang)
-        st.plotly_chart(charts.roi_vs_time(table, lang), key=f"roi-{tag}")
+        chart(st, lambda: charts.roi_vs_time(table, lang), f"roi-{tag}", lang)
         inc = owner.incremental(cmp)
         inc["bet"] = [names[b] for b in inc["bet"]]
-        st.plotly_chart(charts.incremental_profit(inc, lang, cur, w("incremental_profit", lang)),
-                        key=f"incprofit-{tag}")
-        st.plotly_chart(charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
-                        key=f"levers-{tag}")
+        chart(st, lambda: charts.incremental_profit(inc, lang, cur, w("incremental_profit", lang)),
+              f"incprofit-{tag}", lang)
+        chart(st, lambda: charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
+              f"levers-{tag}", lang)
         recovery = leak_words.recovery_rows(cmp, lang)
         if not recovery.empty:  # how much of the leaks it targets each option recovers
             st.subheader(leak_words.w("recovery_title", lang))
-            st.dataframe(recovery, hide_index=True, key=f"recovery-{tag}", width="stretch")
+            show_table(recovery, f"recovery-{tag}")
             st.caption(leak_words.w("recovery_caption", lang))
         if final(tag):
             downloads((*key, cmp.replications, cmp.seed), lang,

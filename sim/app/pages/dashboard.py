@@ -12,7 +12,15 @@ import streamlit as st
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
 from sim.app.running import final, progressive
-from sim.app.widgets import downloads, engine_choice, fmt, metric_card, provenance
+from sim.app.widgets import (
+    chart,
+    downloads,
+    engine_choice,
+    fmt,
+    metric_card,
+    provenance,
+    show_table,
+)
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
 from sim.report import charts, export, owner
 from sim.report import leaks as leak_words
@@ -65,11 +73,11 @@ def page(spec: Scenario, lang: Lang) -> None:
         q = result.monthly_quantiles()
         view = owner.monthly_view(result)
         c1, c2 = st.columns(2)
-        c1.plotly_chart(charts.counts_chart(view, lang), key=f"counts-{tag}")
-        c2.plotly_chart(charts.fan_chart(q, "revenue", lang, currency=cur), key=f"rev-{tag}")
-        c1.plotly_chart(charts.fan_chart(q, "profit", lang, currency=cur), key=f"profit-{tag}")
-        c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang, currency=cur),
-                        key=f"cum-{tag}")
+        chart(c1, lambda: charts.counts_chart(view, lang), f"counts-{tag}", lang)
+        chart(c2, lambda: charts.fan_chart(q, "revenue", lang, currency=cur), f"rev-{tag}", lang)
+        chart(c1, lambda: charts.fan_chart(q, "profit", lang, currency=cur), f"profit-{tag}", lang)
+        chart(c2, lambda: charts.fan_chart(q, "cumulative_profit", lang, currency=cur),
+              f"cum-{tag}", lang)
         # Two tables, people and money (money in millions, '6,4 млн ₽'), so every column fits
         # the page's width; the charts and the CLI's files have the exact means.
         for part, columns in (("counts", _COUNT_COLUMNS), ("money", _MONEY_COLUMNS)):
@@ -79,20 +87,18 @@ def page(spec: Scenario, lang: Lang) -> None:
                                                 for v in view[c]]
             helps = {metric_label(c, lang): st.column_config.Column(help=tooltip(c, lang))
                      for c in columns if tooltip(c, lang)}
-            st.dataframe(pd.DataFrame(shown), hide_index=True, key=f"monthly-{part}-{tag}",
-                         column_config=helps, width="stretch")
+            show_table(pd.DataFrame(shown), f"monthly-{part}-{tag}", helps)
 
         # Where money leaks: the waterfall, then per stage what the losses are worth, the
         # advertising spent on them and the options of the scenario that target the stage.
         st.subheader(t("dash_leaks", lang))
         leaks = owner.leaks(result)
-        st.plotly_chart(charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang),
-                        key=f"leaks-{tag}")
+        chart(st, lambda: charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang),
+              f"leaks-{tag}", lang)
         st.caption(leak_words.w("caption", lang))
-        st.dataframe(leak_words.leak_rows(result, lang), hide_index=True,
-                     key=f"leaktable-{tag}", width="stretch",
-                     column_config={name: st.column_config.Column(help=text)
-                                    for name, text in leak_words.column_help(lang).items()})
+        show_table(leak_words.leak_rows(result, lang), f"leaktable-{tag}",
+                   {name: st.column_config.Column(help=text)
+                    for name, text in leak_words.column_help(lang).items()})
 
         st.subheader(t("dash_levers", lang))
         summary = result.summary()
@@ -125,9 +131,9 @@ def _owner_questions(result: MonteCarloResult, lang: Lang, tag: str) -> None:
         # the channels' and segments' money in millions ('RUB 15.0M'), so that every column
         # fits the page
         shown = export.shown(table, result.spec.currency, lang, compact=part != "costs")
-        if part == "segments":  # a few segments, many figures: a column per segment fits
+        if part != "costs":  # a few channels or segments, many figures: a column each fits
             shown = shown.set_index(shown.columns[0]).T.rename_axis(w("what", lang)).reset_index()
-        st.dataframe(shown, hide_index=True, key=f"{part}-{tag}", width="stretch")
+        show_table(shown, f"{part}-{tag}")
         if part != "costs":
             st.caption(w(f"per_{part[:-1]}_caption", lang))
 

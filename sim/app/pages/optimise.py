@@ -10,9 +10,9 @@ import streamlit as st
 
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
-from sim.app.running import cached_run, requested
+from sim.app.running import cached_run, requested, stopped_before_answer
 from sim.app.state import state, synced
-from sim.app.widgets import cols, provenance
+from sim.app.widgets import chart, cols, provenance, show_table
 from sim.experiments.optimise import (
     OBJECTIVES,
     BetChoice,
@@ -24,6 +24,7 @@ from sim.experiments.optimise import (
 )
 from sim.report import optimise as report
 from sim.report.i18n import Lang, t
+from sim.report.owner import w as owner_words
 
 SCREEN_REPS = 10  # replications per trial; the sidebar's replications check the finalists
 
@@ -37,15 +38,19 @@ def render(result: OptimisationResult, lang: Lang) -> None:
     lines = report.summary_lines(result, lang)
     (st.success if result.settled else st.info)("\n\n".join(_escaped(x) for x in lines))
     st.subheader(report.w("sub_allocation", lang))
-    st.dataframe(report.allocation_view(result, lang), hide_index=True, key="opt-allocation")
-    st.plotly_chart(report.allocation_chart(result, lang), key="opt-allocation-chart")
+    show_table(report.allocation_view(result, lang), "opt-allocation")
+    chart(st, lambda: report.allocation_chart(result, lang), "opt-allocation-chart", lang)
     st.subheader(report.w("sub_figures", lang))
-    st.dataframe(report.figures_view(result, lang), hide_index=True, key="opt-figures")
+    # a column per allocation, a row per figure: eleven figures side by side did not fit
+    figures = report.figures_view(result, lang)
+    figures = (figures.set_index(figures.columns[0]).T.rename_axis(owner_words("what", lang))
+               .reset_index())
+    show_table(figures, "opt-figures")
     st.subheader(report.w("sub_marginal", lang))
-    st.dataframe(report.marginal_view(result, lang), hide_index=True, key="opt-marginal")
+    show_table(report.marginal_view(result, lang), "opt-marginal")
     c = cols(2)
-    c[0].plotly_chart(report.marginal_chart(result, lang), key="opt-marginal-chart")
-    c[1].plotly_chart(report.trials_chart(result, lang), key="opt-trials-chart")
+    chart(c[0], lambda: report.marginal_chart(result, lang), "opt-marginal-chart", lang)
+    chart(c[1], lambda: report.trials_chart(result, lang), "opt-trials-chart", lang)
 
 
 def page(spec: Scenario, lang: Lang) -> None:
@@ -107,6 +112,9 @@ def page(spec: Scenario, lang: Lang) -> None:
                         replications=SCREEN_REPS, final_replications=reps, seed=seed,
                         executor=pool, progress=progress, engine="fast")
 
-    result = cached_run(("optimise", sfx, settings), int(state()["reps"]), int(state()["seed"]),
-                        lang, run, report.w("ui_running", lang), stoppable=True)
+    reps, seed = int(state()["reps"]), int(state()["seed"])
+    if stopped_before_answer(("optimise", sfx, settings, reps, seed), lang):
+        return
+    result = cached_run(("optimise", sfx, settings), reps, seed, lang, run,
+                        report.w("ui_running", lang), stoppable=True)
     render(result, lang)

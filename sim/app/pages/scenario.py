@@ -27,6 +27,7 @@ from sim.app.state import (
 )
 from sim.app.widgets import LABELS, cols, field_label, show_problems
 from sim.report.i18n import (
+    SHARE_FIELDS,
     Lang,
     currency_name,
     field_help,
@@ -43,10 +44,7 @@ from sim.report.owner import w
 # a text field ('27 000 000'), shares as percentages, counts as whole numbers.
 _MONEY_FIELDS = {"budget_monthly", "half_saturation_budget", "salary_monthly", "price",
                  "cost_of_goods", "cost_per_client_month", "cost_per_attempt", "target"}
-_SHARE_FIELDS = {"commission_rate", "lost_unprocessed", "first_contact_conversion",
-                 "first_contact_drop", "conversion_per_touch", "paid_probability",
-                 "upsell_probability", "monthly_churn", "monthly_churn_no_result",
-                 "churn_reduction", "probability", "share"}
+
 # A segment's parameters; their words are in sim.report.owner.
 _SEGMENT_FIELDS = ("share", "conversion_multiplier", "price_multiplier", "churn_multiplier",
                    "frequency_multiplier", "committee_delay_days")
@@ -104,7 +102,7 @@ class _Editor:
             return "number"
         if name in _MONEY_FIELDS:
             return "money"
-        if name in _SHARE_FIELDS:
+        if name in SHARE_FIELDS:
             return "share"
         return "int" if name in _INT_FIELDS else "number"
 
@@ -135,6 +133,13 @@ class _Editor:
             if isinstance(value, dict):
                 col.caption(t("dist_words", lang,
                               words=dist_words(value, kind, self.currency, lang)))
+        elif lang == "ru" and (kind == "share" or not float(value).is_integer()):
+            # Streamlit's number box writes a decimal point; Russian writes a comma ('0,70')
+            share = kind == "share"
+            col.text_input(t("percent_unit", lang, label=label) if share else label,
+                           value=number(float(value) * (100 if share else 1), lang, 2), key=key,
+                           on_change=on_edit, args=(*args, "percent_text" if share else "text",
+                                                    lang), help=help_)
         elif kind == "share":
             col.number_input(t("percent_unit", lang, label=label), min_value=0.0,
                              max_value=100.0, value=float(value) * 100, step=0.5, format="%.2f",
@@ -162,7 +167,7 @@ def page(lang: Lang) -> None:
     key = f"example@{lang}"  # per language: its shown titles are the language's
     c1.selectbox(t("example", lang), names, index=names.index(base) if base in names else None,
                  format_func=lambda stem: example_title(stem, lang), key=key,
-                 on_change=on_example, args=(key,))
+                 on_change=on_example, args=(key,), placeholder=t("choose", lang))
     with c2:
         st.file_uploader(t("upload", lang), type=["yaml", "yml"], key="upload",
                          on_change=on_upload, label_visibility="visible")
@@ -246,8 +251,11 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
             st.caption(w("seg_caption", lang))
             for seg in full["segments"]:
                 c = cols(len(_SEGMENT_FIELDS) + 1)
-                # a segment has no title of its own: its name, as written in the scenario
-                c[0].markdown(f"`{seg['name']}`")
+                # by its title, as the dashboard's per-segment table names it (a segment
+                # without a title by its name in the file)
+                title = seg.get("title")
+                c[0].markdown(f"**{raw_text(title, lang, seg['name'])}**" if title
+                              else f"`{seg['name']}`")
                 for i, name in enumerate(_SEGMENT_FIELDS):
                     ed.field(c[i + 1], f"segments.{seg['name']}.{name}", seg[name])
     with _group("grp_team", lang):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from models.compiled.bets import compile_alternative
@@ -22,18 +23,29 @@ from models.load import scenario_hash
 from models.spec.errors import error_text
 from models.spec.scenario import Bet, Scenario
 from sim.app.pages import voi as voi_page
-from sim.app.running import cached_run, progressive, requested, result_store, top_slot
+from sim.app.running import (
+    cached_run,
+    progressive,
+    requested,
+    result_store,
+    resume,
+    stopped,
+    stopped_before_answer,
+    top_slot,
+)
 from sim.app.state import scenario_title, state, synced
-from sim.app.widgets import cols, provenance
+from sim.app.widgets import chart, cols, provenance, show_table
 from sim.experiments import sensitivity as sa
 from sim.experiments import stress as stress_lib
 from sim.report import sensitivity as report
-from sim.report.i18n import Lang, t
+from sim.report.i18n import Lang, percent, t
 
 ENGINE = "fast"  # thousands of runs: the numba engine, the same model as the agent engine
 SECTIONS = ("sobol", "tornado", "stress", "reverse", "voi")
 METHODS = ("sobol", "morris")
 SAMPLE_SIZES = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
+DEFAULT_SAMPLE = 256
+WIDE_INTERVAL = 0.3  # a Sobol index's 95% interval wider than this is not a figure to quote
 QUICK_SAMPLE = 8  # Sobol's and Morris's quick answer: N = 8 comes in seconds
 REVERSE_TOLERANCE = 0.02  # of each lever's range: 7 halvings at most
 
@@ -92,16 +104,19 @@ def _refined_sample(key: tuple[Any, ...], spec: Scenario, method: str, n: int, r
     quick = min(QUICK_SAMPLE, n)
     full_key = (*key, n, _runs(spec, method, n, reps), seed)
     if result_store().get(full_key) is None and quick < n:
-        result = at(quick)
+        if stopped_before_answer((*key, quick, _runs(spec, method, quick, reps), seed), lang):
+            return
+        result = at(quick, stoppable=True)
         with holder.container():
             render(result, "quick")
-        if state().get("stopped"):
-            top_slot().button(w("refine_sample", lang, total=n), on_click=state().__setitem__,
-                              args=("stopped", False))
+        if stopped(full_key):
+            top_slot().button(w("refine_sample", lang, total=n), on_click=resume)
             return
         result = at(n, note=w("quick_sample", lang, n=quick, total=n), stoppable=True)
     else:
-        result = at(n)
+        if stopped_before_answer(full_key, lang):
+            return
+        result = at(n, stoppable=True)
     with holder.container():
         render(result, "full")
 
@@ -132,7 +147,9 @@ def _sobol(spec: Scenario, lang: Lang) -> None:
     if not _has_factors(spec, lang):
         return
     keys = (f"inv_method:{sfx}", f"inv_n:{sfx}", f"inv_reps:{sfx}")
-    _defaults(keys, ("sobol", 32, 2))
+    # N = 256 by default: at 32 the 95% intervals ran from −11% to 109% and first-order
+    # indices came out above total ones; a quick answer at N = 8 shows first meanwhile
+    _defaults(keys, ("sobol", DEFAULT_SAMPLE, 2))
     c = cols(3)
     with c[0]:
         synced(st.radio, keys[0], lang, label=w("method", lang), options=METHODS,
@@ -159,18 +176,67 @@ def _sobol(spec: Scenario, lang: Lang) -> None:
             st.info("\n\n".join(report.note_text(note, lang) for note in result.notes))
         if result.method == "sobol":
             st.caption(w("sobol_caption", lang))
-            st.plotly_chart(report.sobol_figure(result, metric, lang, by, spec),
-                            key=f"sobol-{tag}")
-            st.dataframe(report.sobol_table(result, metric, lang, by, spec, formatted=True),
-                         hide_index=True, key=f"sobol-table-{tag}")
+            warning = _sobol_warning(result, metric, lang, by, spec)
+            if warning:
+                st.warning(warning)
+            chart(st, lambda: report.sobol_figure(result, metric, lang, by, spec),
+                  f"sobol-{tag}", lang)
+            show_table(_sobol_view(result, metric, lang, by, spec), f"sobol-table-{tag}")
         else:
             st.caption(w("morris_caption", lang))
-            st.plotly_chart(report.morris_figure(result, metric, lang, by, spec),
-                            key=f"morris-{tag}")
-            st.dataframe(report.morris_table(result, metric, lang, by, spec), hide_index=True,
-                         key=f"morris-table-{tag}")
+            chart(st, lambda: report.morris_figure(result, metric, lang, by, spec),
+                  f"morris-{tag}", lang)
+            show_table(report.morris_table(result, metric, lang, by, spec), f"morris-table-{tag}")
 
     _refined_sample(("sensitivity", sfx, method, reps), spec, method, n, reps, lang, render)
+
+
+def _sobol_warning(result: sa.SensitivityResult, metric: str, lang: Lang, by: str,
+                   spec: Scenario) -> str | None:
+    """A warning when the indices are too imprecise to quote: an interval wider than
+    `WIDE_INTERVAL`, or a first-order index above its total one (impossible for the true
+    values: the sample is too small)."""
+    frame = report.sobol_table(result, metric, lang, by, spec)
+    _, s1, s1_lo, s1_hi, st_, st_lo, st_hi = frame.columns
+    widths = pd.concat([frame[s1_hi] - frame[s1_lo], frame[st_hi] - frame[st_lo]])
+    above = bool((frame[s1] > frame[st_] + 0.05).any())
+    widest = float(widths.max()) if len(widths) else 0.0
+    if widest <= WIDE_INTERVAL and not above:
+        return None
+    text = w("sobol_imprecise", lang, n=result.n, width=percent(widest, lang))
+    return text + (" " + w("sobol_s1_above_st", lang) if above else "")
+
+
+def _shocks_view(result: stress_lib.StressResult, lang: Lang, spec: Scenario) -> pd.DataFrame:
+    """The shocks' table with each figure's 95% interval beside it ('60% [41% … 77%]'), so
+    that its fifteen columns fit the page as nine."""
+    raw = result.table()
+    shown = report.stress_table(result, lang, spec, formatted=True)
+    names = dict(zip(raw.columns, shown.columns, strict=True))
+    out: dict[str, Any] = {}
+    for c in raw.columns:
+        if f"{c}_low" in names and f"{c}_high" in names:
+            out[f"{names[c]} [95%]"] = [
+                f"{m} [{a} … {b}]" for m, a, b in zip(
+                    shown[names[c]], shown[names[f"{c}_low"]], shown[names[f"{c}_high"]],
+                    strict=True)]
+        elif not (c.endswith(("_low", "_high")) and c.rsplit("_", 1)[0] in names):
+            out[names[c]] = shown[names[c]]
+    return pd.DataFrame(out)
+
+
+def _sobol_view(result: sa.SensitivityResult, metric: str, lang: Lang, by: str,
+                spec: Scenario) -> pd.DataFrame:
+    """The Sobol table in three columns (name, S1 [95% interval], ST [95% interval]), so that
+    it fits the page."""
+    frame = report.sobol_table(result, metric, lang, by, spec, formatted=True)
+    name, s1, s1_lo, s1_hi, st_, st_lo, st_hi = frame.columns
+    return pd.DataFrame({
+        name: frame[name],
+        f"{s1} [95%]": [f"{a} [{b} … {c}]" for a, b, c in zip(frame[s1], frame[s1_lo],
+                                                             frame[s1_hi], strict=True)],
+        f"{st_} [95%]": [f"{a} [{b} … {c}]" for a, b, c in zip(frame[st_], frame[st_lo],
+                                                              frame[st_hi], strict=True)]})
 
 
 # --- the tornado -----------------------------------------------------------------------------
@@ -191,12 +257,10 @@ def _tornado(spec: Scenario, lang: Lang) -> None:
 
     def render(torn: sa.Tornado, tag: str) -> None:
         provenance(spec, torn.replications, torn.seed, lang)
-        st.plotly_chart(report.tornado_figure(torn, metric, lang, spec), key=f"tornado-{tag}")
+        chart(st, lambda: report.tornado_figure(torn, metric, lang, spec), f"tornado-{tag}", lang)
         table = report.tornado_table(torn, metric, lang, spec, spec.currency)
-        # the assumption's long name in a medium column, so that the outcomes fit the page
-        st.dataframe(table, hide_index=True, key=f"tornado-table-{tag}", width="stretch",
-                     column_config={table.columns[0]: st.column_config.TextColumn(
-                         width="medium")})
+        # the assumption's long name wraps, so that the outcomes fit the page
+        show_table(table, f"tornado-table-{tag}")
 
     progressive(("tornado", sfx), lang, run, render, w("what_tornado", lang))
 
@@ -301,10 +365,9 @@ def _stress(spec: Scenario, lang: Lang) -> None:
         provenance(spec, result.comparison.replications, result.comparison.seed, lang)
         c = st.columns(2)
         if spec.goal is not None:
-            c[0].plotly_chart(report.stress_figure(result, lang, spec), key=f"shocks-{tag}")
-        c[1].plotly_chart(report.stress_npv_figure(result, lang, spec), key=f"shocks-npv-{tag}")
-        st.dataframe(report.stress_table(result, lang, spec, formatted=True), hide_index=True,
-                     key=f"shocks-table-{tag}")
+            chart(c[0], lambda: report.stress_figure(result, lang, spec), f"shocks-{tag}", lang)
+        chart(c[1], lambda: report.stress_npv_figure(result, lang, spec), f"shocks-npv-{tag}", lang)
+        show_table(_shocks_view(result, lang, spec), f"shocks-table-{tag}")
 
     progressive(("shocks", sfx, settings), lang, run, render, w("what_shocks", lang))
 
@@ -372,7 +435,6 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
         note = report.reverse_note(result, lang, spec.currency)
         if note is not None:  # a plan broken before any shock is said, not left to zeros
             (st.warning if result.plan_broken else st.caption)(note)
-        st.dataframe(report.reverse_table(result, lang, spec), hide_index=True,
-                     key=f"reverse-{tag}")
+        show_table(report.reverse_table(result, lang, spec), f"reverse-{tag}")
 
     progressive(("reverse", sfx, settings), lang, run, render, w("what_reverse", lang))

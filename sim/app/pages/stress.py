@@ -14,7 +14,15 @@ from models.spec.scenario import Scenario
 from sim.app import widgets
 from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
-from sim.app.widgets import alt_name, ci_text, cols, months_text, provenance, renamed
+from sim.app.widgets import (
+    alt_name,
+    chart,
+    cols,
+    months_text,
+    provenance,
+    renamed,
+    show_table,
+)
 from sim.experiments.compare import Comparison, compare_bets
 from sim.experiments.montecarlo import goal_value
 from sim.experiments.statistics import describe
@@ -23,6 +31,7 @@ from sim.report.i18n import (
     Lang,
     metric_label,
     money,
+    money_column,
     percent,
     t,
     tooltip,
@@ -63,6 +72,10 @@ def page(spec: Scenario, lang: Lang) -> None:
     def render(cmp: Comparison, tag: str) -> None:
         provenance(spec, cmp.replications, cmp.seed, lang, cmp.engine)
         table = cmp.table().set_index("bet")
+        # the NPV changes and their intervals at one scale ('RUB 0.2M' beside 'RUB 11.1M')
+        npv = [table.loc[n, k] for k in ("npv", "npv_lo", "npv_hi") for n in cmp.names]
+        npv_text = dict(zip(((k, n) for k in ("npv", "npv_lo", "npv_hi") for n in cmp.names),
+                            money_column(npv, cur, lang), strict=True))
         rows = []
         for name in cmp.names:
             profit = describe(cmp.scalars[name]["total_profit"])
@@ -74,16 +87,16 @@ def page(spec: Scenario, lang: Lang) -> None:
                     f"{money(profit['mean'], cur, lang, compact=True)} "
                     f"({money(profit['p10'], cur, lang, compact=True)} … "
                     f"{money(profit['p90'], cur, lang, compact=True)})"),
-                t("npv_change", lang): ci_text(r["npv"], r["npv_lo"], r["npv_hi"],
-                                           lambda x: money(x, cur, lang, compact=True)),
+                t("npv_change", lang): (f"{npv_text['npv', name]} [{npv_text['npv_lo', name]}"
+                                        f" … {npv_text['npv_hi', name]}]"),
                 t("months_to_goal", lang): months_text(r["months_to_goal_p10"],
                                                    r["months_to_goal_p50"],
                                                    r["months_to_goal_p90"]),
             })
         st.subheader(t("stress_table", lang))
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"stress-{tag}",
-                     column_config={metric_label("p_goal", lang): st.column_config.Column(
-                         help=tooltip("p_goal", lang))})
+        show_table(pd.DataFrame(rows), f"stress-{tag}",
+                   {metric_label("p_goal", lang): st.column_config.Column(
+                       help=tooltip("p_goal", lang))})
         goal = spec.goal
         title = (t("goal_at_deadline", lang, metric=t(goal.metric, lang),
                    month=goal.deadline_month) if goal is not None
@@ -91,13 +104,15 @@ def page(spec: Scenario, lang: Lang) -> None:
         counts = goal is not None and goal.metric == "active_clients"
         outcome = {alt_name(n, spec, lang): goal_value(cmp.monthly[n], spec) for n in cmp.names}
         c1, c2 = st.columns(2)
-        c1.plotly_chart(charts.outcome_distribution(
-            outcome, lang, title, y_title=t("clients_unit", lang) if counts else "",
-            currency=None if counts else cur), key=f"box-{tag}")
+        y_title = t("clients_unit", lang) if counts else ""
+        chart(c1, lambda: charts.outcome_distribution(outcome, lang, title, y_title=y_title,
+                                                      currency=None if counts else cur),
+              f"box-{tag}", lang)
         q = renamed(cmp.monthly_quantiles(), spec, lang)
-        c2.plotly_chart(charts.fan_chart(q, "cumulative_profit", lang,
-                                         t("cum_profit_per_shock", lang), group="bet",
-                                         currency=cur), key=f"stressfan-{tag}")
+        chart(c2, lambda: charts.fan_chart(q, "cumulative_profit", lang,
+                                           t("cum_profit_per_shock", lang), group="bet",
+                                           currency=cur),
+              f"stressfan-{tag}", lang)
         if final(tag):  # the page's tables and charts to take away (sim.report.export)
             widgets.downloads(("stress", scenario_hash(spec), settings, engine, cmp.replications,
                        cmp.seed), lang, lambda: export.stress_report(cmp, lang))

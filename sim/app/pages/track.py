@@ -16,7 +16,7 @@ from models.load import scenario_hash
 from models.spec.scenario import Scenario
 from sim.app.running import progressive, requested
 from sim.app.state import state
-from sim.app.widgets import provenance
+from sim.app.widgets import chart, provenance, show_table
 from sim.experiments.track import TrackResult, track, tracked_columns
 from sim.report import track as report
 from sim.report.i18n import Lang, percent
@@ -76,12 +76,12 @@ def page(spec: Scenario, lang: Lang) -> None:
         for line in report.summary_lines(result, lang):
             st.markdown(line)
         st.subheader(report.w("rates_title", lang))
-        st.dataframe(report.rates_table(result, lang), hide_index=True, key=f"rates-{tag}")
-        st.plotly_chart(report.figure(result, metric or shown[0], lang), key=f"fan-{tag}")
+        show_table(report.rates_table(result, lang), f"rates-{tag}")
+        chart(st, lambda: report.figure(result, metric or shown[0], lang), f"fan-{tag}", lang)
         st.subheader(report.w("flagged_title", lang))
         flagged = report.positions_table(result, lang, only_flagged=True)
         if len(flagged):
-            st.dataframe(flagged, hide_index=True, key=f"flagged-{tag}")
+            show_table(flagged, f"flagged-{tag}")
         else:
             st.success(report.w("none_flagged", lang))
         st.subheader(report.w("side_title", lang))
@@ -92,7 +92,7 @@ def page(spec: Scenario, lang: Lang) -> None:
         bets = report.bets_table(result, lang)
         if bets is not None:
             st.subheader(report.w("bets_title", lang))
-            st.dataframe(bets, hide_index=True, key=f"bets-{tag}")
+            show_table(bets, f"bets-{tag}")
 
     progressive(("track", scenario_hash(spec), settings), lang, run, render,
                 report.w("running", lang))
