@@ -25,7 +25,7 @@ from sim.report.terminal import escape
 # them).
 
 app = helptext.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Fit the baseline to a business's own data (purchases, leads).")
+                  help="Fit the baseline to a business's own data (purchases, leads, retention).")
 console = Console()
 errors = Console(stderr=True)
 
