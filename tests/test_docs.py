@@ -1,8 +1,9 @@
 """The documentation cannot rot unseen: README.md and every page of docs/ are run as written.
 
-- Every ```bash block runs from the repository root with this environment's `bin/` first on
-  PATH (as after `source .venv/bin/activate`), and must exit 0; every ```python block of a page
-  runs in one namespace shared by that page's blocks, in order, after the bash blocks before it.
+- Every ```bash block runs from the repository root (its entries linked beside a fresh `out/`)
+  with this environment's `bin/` first on PATH (as after `source .venv/bin/activate`), and must
+  exit 0; every ```python block of a page runs in one namespace shared by that page's blocks, in
+  order, after the bash blocks before it.
   ```console, ```text and ```yaml blocks are shown, not run. A bash block identical to one
   already run (a translated page repeats its original's blocks) is run once.
 - Every repository path a page names in backticks (`sim/report/owner.py`,
@@ -82,18 +83,30 @@ def _env() -> dict[str, str]:
 RUNNABLE = [p for p in PAGES if any(lang in RUN for lang, _ in blocks(p))]
 
 
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's top level as links, with an empty `out/`: the pages run as a reader's
+    first run would, whatever an earlier run of other code left in the real `out/` (a batch
+    store refuses to mix its results with another version's)."""
+    where = tmp_path_factory.mktemp("docs-run")
+    for entry in ROOT.iterdir():
+        if entry.name not in ("out", ".git"):
+            (where / entry.name).symlink_to(entry)
+    (where / "out").mkdir()
+    return where
+
+
 @pytest.mark.parametrize("page", RUNNABLE, ids=rel)
-def test_page_runs_as_written(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_runs_as_written(page: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The page's bash and python blocks, in order, as a reader would run them."""
-    monkeypatch.chdir(ROOT)
-    (ROOT / "out").mkdir(exist_ok=True)
+    monkeypatch.chdir(workdir)
     namespace: dict[str, object] = {"__name__": f"docs:{rel(page)}"}
     for i, (lang, code) in enumerate(blocks(page)):
         where = f"{rel(page)}, block {i + 1} ({lang})"
         if lang in RUN and (lang, code) in _ran:
             continue  # a translated page repeats its original's blocks: run once
         if lang == "bash":
-            done = subprocess.run(["bash", "-euo", "pipefail", "-c", code], cwd=ROOT, env=_env(),
+            done = subprocess.run(["bash", "-euo", "pipefail", "-c", code], cwd=workdir, env=_env(),
                                   capture_output=True, text=True, timeout=600)
             assert done.returncode == 0, (
                 f"{where} exited {done.returncode}:\n{code}\n--- stdout\n{done.stdout[-3000:]}"
