@@ -535,6 +535,12 @@ def money(x: float | None, currency: str, lang: Lang, decimals: int = 0,
             short = _grouped(abs(float(x)) / scale, 1, lang)
             body = f"{short}{_NBSP}{ru}" if lang == "ru" else f"{short}{en}"
             break
+    return _signed_money(sign, body, currency, lang)
+
+
+def _signed_money(sign: str, body: str, currency: str, lang: Lang) -> str:
+    """A formatted amount with its sign and currency where the language puts them: after the
+    number in Russian ('−1,2 млн ₽'), before it in English ('−RUB 1.2M', '−$1.2M')."""
     if lang == "ru":
         return f"{sign}{body}{_NBSP}{_RU_SYMBOLS.get(currency, currency)}"
     prefix = _EN_PREFIX.get(currency)
@@ -580,12 +586,7 @@ def money_column(values: Sequence[float | None], currency: str, lang: Lang) -> l
         x = float(v)
         short = _grouped(abs(x) / size, 1 if abs(x) >= size / 10 or x == 0 else 2, lang)
         body = f"{short}{_NBSP}{ru}" if lang == "ru" else f"{short}{en}"
-        sign = "−" if x < 0 else ""
-        if lang == "ru":
-            out.append(f"{sign}{body}{_NBSP}{_RU_SYMBOLS.get(currency, currency)}")
-        else:
-            prefix = _EN_PREFIX.get(currency)
-            out.append(f"{sign}{prefix}{body}" if prefix else f"{sign}{currency} {body}")
+        out.append(_signed_money("−" if x < 0 else "", body, currency, lang))
     return out
 
 
@@ -768,12 +769,7 @@ def money_ticks(low: float, high: float, currency: str, lang: Lang,
         body = _grouped(abs(x) / scale, decimals, lang)
         if en:
             body = f"{body}{_NBSP}{ru}" if lang == "ru" else f"{body}{en}"
-        sign = "−" if x < 0 else ""
-        if lang == "ru":
-            labels.append(f"{sign}{body}{_NBSP}{_RU_SYMBOLS.get(currency, currency)}")
-        else:
-            prefix = _EN_PREFIX.get(currency)
-            labels.append(f"{sign}{prefix}{body}" if prefix else f"{sign}{currency} {body}")
+        labels.append(_signed_money("−" if x < 0 else "", body, currency, lang))
     return values, labels
 
 
