@@ -15,12 +15,17 @@ import re
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from models.spec.messages import msg
 from sim.report.terminal import escape
+
+if TYPE_CHECKING:
+    from models.spec.scenario import Bet, Scenario
+    from sim.report.i18n import Lang
 
 errors = Console(stderr=True)
 
@@ -136,3 +141,21 @@ def check_work(what: str, runs: int, seconds_each: float, workers: int, fix: str
         raise fail(msg("work_too_long", what=what, runs=runs, estimate=duration(estimate),
                        fix=fix))
     return str(msg("work_estimate", what=what, runs=runs, estimate=duration(estimate)))
+
+
+def chosen_bets(spec: Scenario, bets: str | None, lang: Lang, no_bets: str) -> list[Bet]:
+    """The scenario's bets named in `--bets a,b` (None: all of them), refused with a message in
+    `lang` when a name is unknown or none is left (`no_bets`: what to say then)."""
+    from models.spec.errors import error_text
+    from sim.experiments.compare import select_bets
+
+    names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
+    if names == []:
+        raise fail("--bets: no bet named; write names separated by commas, e.g. --bets a,b")
+    try:
+        chosen = select_bets(spec, names)
+    except ValueError as err:
+        raise fail(f"--bets: {error_text(err, lang)}") from None
+    if not chosen:
+        raise fail(no_bets)
+    return chosen

@@ -239,21 +239,13 @@ def compare(
     lang: LangOpt = LangName.en,
 ) -> None:
     """Compare the scenario's bets against its baseline on common random numbers."""
-    from sim.experiments.compare import compare_bets, select_bets
+    from sim.experiments.compare import compare_bets
     from sim.report.output import write_comparison
 
     common.check_finite(("--budget", budget))
     spec = _load(scenario, set_)
-    names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
-    if names == []:
-        raise _fail("--bets: no bet named; write names separated by commas, e.g. --bets a,b")
-    try:
-        chosen = select_bets(spec, names)
-    except ValueError as err:
-        raise _fail(f"--bets: {err}") from None
-    if not chosen:
-        raise _fail(f"{scenario}: the scenario has no bets; add a bets: list "
-                    "(see docs/how-to/bets.md)")
+    chosen = common.chosen_bets(spec, bets, lang_of(lang), f"{scenario}: the scenario has no "
+                                "bets; add a bets: list (see docs/how-to/bets.md)")
     k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
     _writable(out)
     with _interruptible(f"comparing the bets of {spec.name}", out), Progress(
@@ -266,7 +258,7 @@ def compare(
             bar.update(task, completed=done, total=total)
 
         try:
-            cmp = compare_bets(spec, names, reps, seed, workers, budget, k, until_settled,
+            cmp = compare_bets(spec, chosen, reps, seed, workers, budget, k, until_settled,
                                max(max_reps, reps), progress, executor=executor,
                                engine=_check_engine(engine))
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range

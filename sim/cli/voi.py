@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from sim.cli import common
 from sim.cli.investor import console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
@@ -40,7 +41,6 @@ def value_of_information(
     from models.spec.errors import error_text
     from sim.cli.main import Engine, _check_engine, _fail, _interruptible, _load, _writable
     from sim.cli.main import _written as written
-    from sim.experiments.compare import select_bets
     from sim.experiments.voi import value_of_information as analyse
     from sim.report import voi as report
     from sim.report.i18n import t
@@ -48,15 +48,9 @@ def value_of_information(
 
     language = lang_of(lang)
     spec = _load(scenario, set_)
-    names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
-    if names == []:
-        raise _fail("--bets: no bet named; write names separated by commas, e.g. --bets a,b")
-    try:
-        chosen = select_bets(spec, names)
-    except ValueError as err:
-        raise _fail(f"--bets: {error_text(err, language)}") from None
-    if not chosen:  # no decision: nothing to value, nothing to run
-        raise _fail(f"{scenario}: {report.w('no_decision', language)}")
+    # no bet, no decision: nothing to value, nothing to run
+    chosen = common.chosen_bets(spec, bets, language,
+                                f"{scenario}: {report.w('no_decision', language)}")
     engine_name = _check_engine(Engine(engine.value))
     _writable(out)
     with _interruptible(f"valuing information on {spec.name}", out), Progress(
@@ -69,7 +63,7 @@ def value_of_information(
             bar.update(task, completed=done, total=total)
 
         try:
-            result = analyse(spec, names, reps, seed, workers, engine=engine_name,
+            result = analyse(spec, chosen, reps, seed, workers, engine=engine_name,
                              progress=progress)
         except ValueError as err:  # bets that push a drawn value out of its range
             raise _fail(error_text(err, language)) from None
