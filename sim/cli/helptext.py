@@ -50,32 +50,29 @@ def _usage(pieces: list[str]) -> list[str]:
     return [_BRACED.sub(r"\g<name>\g<more>", piece) for piece in pieces]
 
 
-class Command(TyperCommand):
+class _Tidy:
+    """What `Command` and `Group` share: help paragraphs on one line, flags without a type,
+    arguments without braces."""
+
+    help: str | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = one_line_paragraphs(self.help)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _tidy(super().get_params(ctx), ctx)  # type: ignore[misc]  # a mixin of Click's
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return _usage(super().collect_usage_pieces(ctx))  # type: ignore[misc]
+
+
+class Command(_Tidy, TyperCommand):
     """A command whose help shows flags without a type and arguments without braces."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.help = one_line_paragraphs(self.help)
 
-    def get_params(self, ctx: Any) -> list[Any]:
-        return _tidy(super().get_params(ctx), ctx)
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        return _usage(super().collect_usage_pieces(ctx))
-
-
-class Group(TyperGroup):
+class Group(_Tidy, TyperGroup):
     """A group of commands whose help reads as `Command`'s does."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.help = one_line_paragraphs(self.help)
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        return _tidy(super().get_params(ctx), ctx)
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        return _usage(super().collect_usage_pieces(ctx))
 
 
 class Typer(typer.Typer):
