@@ -49,6 +49,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from sim.engines import DEFAULT_ENGINE
+
 # The API is imported on first use (PEP 562): `sim` is the package of every command too, and
 # importing the whole library (pandas, scipy, calibration, the experiments) would slow the start
 # of each `growthsim` command and of every pool worker that needs only an engine.
@@ -132,12 +134,12 @@ def __dir__() -> list[str]:
 
 
 def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
-             engine: str = "agent", **options: Any) -> Ledger:
-    """One run of `engine` on a compiled scenario: its closed ledger (see
-    `models.accounting.metrics` for the metrics made from it)."""
+             engine: str = DEFAULT_ENGINE, **options: Any) -> Ledger:
+    """One run of `engine` (by default `sim.engines.DEFAULT_ENGINE`) on a compiled scenario: its
+    closed ledger (see `models.accounting.metrics` for the metrics made from it)."""
     from sim.engines import get_engine
 
-    return get_engine(engine)(compiled, seed, **options)  # type: ignore[no-any-return]
+    return get_engine(engine)(compiled, seed, **options)
 
 
 __all__ = [

@@ -218,3 +218,40 @@ def test_the_agent_engine_uses_only_simpys_public_api() -> None:
 ])
 def test_the_public_api_check_catches_internals(snippet: str) -> None:
     assert _simpy_private_uses(snippet)
+
+
+def _engine_defaults(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, text) of each engine chosen by a literal default: a parameter named `engine`
+    whose default is a string, or a module constant `DEFAULT_ENGINE` set to one."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            positional = args.posonlyargs + args.args
+            pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
+                             strict=True))
+            pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                      if d is not None]
+            found += [(d.lineno, f"{node.name}({a.arg}={ast.unparse(d)})") for a, d in pairs
+                      if a.arg == "engine" and isinstance(d, ast.Constant)
+                      and isinstance(d.value, str)]
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and any(
+                isinstance(t, ast.Name) and t.id == "DEFAULT_ENGINE" for t in node.targets):
+            found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_the_default_engine_is_declared_once() -> None:
+    """Catches a caller that picks its own default engine (`engine: str = "fast"`, a second
+    `DEFAULT_ENGINE = "agent"`): the default lives in `sim.engines.DEFAULT_ENGINE` only, so
+    changing it changes every command, page and experiment at once."""
+    found = [f"{p.relative_to(ROOT)}:{n}: {text}" for p in _sources()
+             if p.relative_to(ROOT).as_posix() != "sim/engines/__init__.py"
+             for n, text in _engine_defaults(ast.parse(p.read_text()))]
+    assert not found, "use sim.engines.DEFAULT_ENGINE:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("snippet", ['def f(engine: str = "fast"): ...',
+                                     'def f(*, engine="agent"): ...', 'DEFAULT_ENGINE = "fast"'])
+def test_the_default_engine_check_catches_literals(snippet: str) -> None:
+    assert _engine_defaults(ast.parse(snippet))

@@ -14,7 +14,7 @@ import streamlit as st
 
 from models.spec.errors import error_text
 from sim.app.prepare import Preparation
-from sim.app.state import QUICK_REPS, state
+from sim.app.state import DEFAULT_ENGINE, QUICK_REPS, state
 from sim.experiments.parallel import default_workers, process_pool
 from sim.report.i18n import (
     Lang,
@@ -124,7 +124,8 @@ def resume() -> None:
 
 
 def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, what: str,
-               note: str | None = None, stoppable: bool = False, engine: str = "fast") -> Any:
+               note: str | None = None, stoppable: bool = False,
+               engine: str = DEFAULT_ENGINE) -> Any:
     """`run` with a progress bar at the top of the page, cached on `key` (content and
     settings), replications, seed. The bar says what runs, how far it is and about how long is
     left (from the pace so far); the fast engine's first start (`wait_for_engine`) is waited for
@@ -186,7 +187,7 @@ def final(tag: str) -> bool:
 
 
 def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], None],
-                what: str, engine: str = "fast") -> None:
+                what: str, engine: str = DEFAULT_ENGINE) -> None:
     """Show a quick answer from few replications (`QUICK_REPS` of the engine), then refine it to
     the chosen number in place. `key` should hold the engine (its results differ).
 

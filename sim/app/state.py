@@ -16,6 +16,7 @@ from models.load import ScenarioError, read_yaml, validate
 from models.spec.errors import Message
 from models.spec.paths import PathError, set_path
 from models.spec.scenario import Scenario, text_in
+from sim.engines import DEFAULT_ENGINE as DEFAULT_ENGINE  # the pages' default
 from sim.report.i18n import (
     LANGS,
     Lang,
@@ -31,7 +32,6 @@ PAGES = ("scenario", "dashboard", "compare", "stress", "sensitivity", "track", "
 # mislead; the fast engine (the app's default) affords 200 in about the time the agent model
 # takes for 20 (at 20 a bet's NPV interval flipped sign from one run to the next).
 QUICK_REPS = {"fast": 200, "agent": 20}
-DEFAULT_ENGINE = "fast"
 GOAL_METRICS = list(GOAL_SERIES)
 MIN_REPS = 10
 

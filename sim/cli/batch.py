@@ -361,7 +361,7 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
     return True
 
 
-def batch_benchmarks(scenario: Path, engine: str = "agent", horizon: int = 3,
+def batch_benchmarks(scenario: Path, engine: str = DEFAULT_ENGINE, horizon: int = 3,
                      chunk: int | None = None, variants: int = 4,
                      out: Console | None = None) -> dict[str, float]:
     """`growthsim bench --batch`: the same small sweep (`variants` discount rates of `scenario`

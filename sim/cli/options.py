@@ -11,20 +11,13 @@ from typing import Annotated
 
 import typer
 
+from sim.engines import DEFAULT_ENGINE as DEFAULT_ENGINE_NAME
 from sim.engines import ENGINE_NAMES
 from sim.report.i18n import LANGS, Lang
 
-
-class EngineName(StrEnum):
-    """The engines `--engine` offers (`sim.engines.ENGINE_NAMES`)."""
-
-    agent = "agent"
-    fast = "fast"
-
-
-assert tuple(EngineName) == ENGINE_NAMES, "the CLI offers every engine, no other"
-
-DEFAULT_ENGINE = EngineName.fast  # one default for every command
+# The engines `--engine` offers: the registry's (`sim.engines.ENGINES`), and its default.
+EngineName = StrEnum("EngineName", {name: name for name in ENGINE_NAMES})  # type: ignore[misc]
+DEFAULT_ENGINE = EngineName(DEFAULT_ENGINE_NAME)
 
 EngineOpt = Annotated[EngineName, typer.Option(
     "--engine", help="fast: the model compiled with numba; agent: the SimPy agent model (the "

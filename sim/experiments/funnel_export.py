@@ -17,7 +17,7 @@ import pandas as pd
 from models.compiled.form import compile_scenario
 from models.load import load_scenario
 from models.spec.scenario import Scenario
-from sim.engines import get_engine
+from sim.engines import DEFAULT_ENGINE, get_engine
 from sim.engines.recorder import Recorder
 
 START = pd.Timestamp("2025-01-01")
@@ -57,7 +57,7 @@ class LeadLog(Recorder):
             del self._open[lead]
 
 
-def funnel_export(spec: Scenario, seed: int, engine: str = "fast") -> pd.DataFrame:
+def funnel_export(spec: Scenario, seed: int, engine: str = DEFAULT_ENGINE) -> pd.DataFrame:
     """Run the scenario once and return its leads as a CRM export would list them. Both engines
     send the same lead events to a recorder (the fast one replays them in time order after the
     run), so either serves; the fast one is the default, as for every experiment."""

@@ -59,6 +59,7 @@ from models.spec.messages import amount, msg
 from models.spec.messages_ru import bilingual
 from models.spec.paths import PathError, get_value, set_path
 from models.spec.scenario import Bet, Scenario
+from sim.engines import DEFAULT_ENGINE
 from sim.experiments.compare import (
     BASELINE,
     Alternative,
@@ -636,7 +637,7 @@ def optimise(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
-    engine: str = "fast",
+    engine: str = DEFAULT_ENGINE,
 ) -> OptimisationResult:
     """Find the allocation that does best on `objective` within `constraints` (see the module's
     note). `variables` None: each paid channel's budget and the managers (`default_variables`).

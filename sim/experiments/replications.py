@@ -21,13 +21,7 @@ from models.compiled.form import CompiledScenario
 from models.compiled.sampling import draw_parameters
 from models.compiled.streams import parameter_draws, replication_stream
 from models.spec.scenario import Scenario
-from sim.engines import get_engine
-
-# The fast engine (the same model compiled with numba, ~100x the agent engine's replications per
-# second) is the default of everything that runs many replications: Monte Carlo, compare, seek,
-# sensitivity, stress tests and sweeps. The agent engine (SimPy, the readable reference) runs
-# with engine="agent" (`--engine agent`) and in the validation tests.
-DEFAULT_ENGINE = "fast"
+from sim.engines import DEFAULT_ENGINE, get_engine
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from models.load import load_scenario
 from models.spec.distributions import Distribution, _Dist
 from models.spec.paths import expand_path, get_value, set_path
 from models.spec.scenario import SbgChurn, Scenario
-from sim.engines import get_engine
+from sim.engines import DEFAULT_ENGINE, get_engine
 from sim.experiments.parallel import map_tasks, resolve_workers
 from sim.experiments.replications import in_rounds
 
@@ -151,7 +151,7 @@ class Fan:
 
 
 def plan_fan(spec: Scenario, replications: int = 200, seed: int = 1, workers: int | None = None,
-             executor: Executor | None = None, engine: str = "fast", first_month: int = 1,
+             executor: Executor | None = None, engine: str = DEFAULT_ENGINE, first_month: int = 1,
              progress: Callable[[int, int], None] | None = None) -> Fan:
     """The Monte Carlo fan of `spec` (same parameter draws and streams as `run_monte_carlo`)."""
     if replications < 2:
@@ -615,8 +615,9 @@ class TrackResult:
 
 
 def track(spec: Scenario, actuals: Actuals, replications: int = 200, seed: int = 1,
-          workers: int | None = None, executor: Executor | None = None, engine: str = "fast",
-          bet_replications: int = 0, progress: Callable[[int, int], None] | None = None,
+          workers: int | None = None, executor: Executor | None = None,
+          engine: str = DEFAULT_ENGINE, bet_replications: int = 0,
+          progress: Callable[[int, int], None] | None = None,
           plan: Fan | None = None) -> TrackResult:
     """Plan vs actual and the re-forecast (see the module docstring). `bet_replications` > 0
     also compares the scenario's bets on the plan and on the re-forecast. `plan`: the plan's
@@ -655,7 +656,7 @@ def track(spec: Scenario, actuals: Actuals, replications: int = 200, seed: int =
     return result
 
 
-def simulated_actuals(spec: Scenario, months: int, seed: int, engine: str = "fast",
+def simulated_actuals(spec: Scenario, months: int, seed: int, engine: str = DEFAULT_ENGINE,
                       columns: list[str] | None = None, values: dict[str, float] | None = None,
                       index: int = 0) -> pd.DataFrame:
     """Actuals as the engine makes them: one run of `spec` (uncertain parameters at their means
