@@ -255,3 +255,137 @@ def test_the_default_engine_is_declared_once() -> None:
                                      'def f(*, engine="agent"): ...', 'DEFAULT_ENGINE = "fast"'])
 def test_the_default_engine_check_catches_literals(snippet: str) -> None:
     assert _engine_defaults(ast.parse(snippet))
+
+
+# Conventions the engines share, each defined by one module: a second definition of the name
+# (with or without a leading underscore) anywhere else is a copy that can drift.
+OWNED_NAMES = {
+    "LIFETIME_CAP_MONTHS": "models/compiled/value.py",
+    "tail_value_at_anniversary": "models/compiled/value.py",
+    "value_at_horizon": "models/compiled/value.py",
+    "client_revenue_within": "models/compiled/value.py",
+    "saturation_leads": "models/compiled/saturation.py",
+    "chance_to_pay": "models/compiled/worth.py",
+    "never_reached": "models/accounting/goal.py",
+    "ROW": "sim/engines/randomness.py",
+    "REFERRAL_STREAM": "sim/engines/randomness.py",
+    **{f"SLOT_{n}": "sim/engines/randomness.py" for n in (
+        "SEGMENT", "LOST", "INTEREST", "CLOSE", "DROP", "COMMITTEE", "TIER", "PAID", "PAY_DELAY",
+        "ONBOARD", "CLIENT_SEED", "TOUCH")},
+    **{n: "sim/engines/randomness.py" for n in (
+        "K_LEADS", "K_ARRIVALS", "K_INITIAL", "K_CUSTOMER_BASE", "LEADS", "ARRIVALS", "INITIAL",
+        "CUSTOMER_BASE")},
+}
+
+
+def _module_definitions(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, name) of each module-level function and each name assigned at module level (a
+    tuple unpacked too), without leading underscores. A method of a class is not one (the
+    agent engine's `_Run.value_at_horizon` calls the rule), nor the owner's function compiled
+    (`_value_at_horizon = njit(...)(value_at_horizon)`)."""
+    found: list[tuple[int, str]] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append((node.lineno, node.name))
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
+        value = getattr(node, "value", None)
+        wrapped = ({a.id for a in value.args if isinstance(a, ast.Name)}
+                   if isinstance(value, ast.Call) else set())
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name) and name.id.lstrip("_") not in wrapped:
+                    found.append((node.lineno, name.id))
+    return [(n, name.lstrip("_")) for n, name in found]
+
+
+def test_each_shared_convention_is_defined_by_its_owner_only() -> None:
+    """Catches a second definition of an engine convention, e.g. the agent engine setting its
+    own `LIFETIME_CAP_MONTHS` or `_SLOT_TOUCH` again, kept equal to the owner's by a comment
+    until one of them changes."""
+    found = []
+    for path in _sources():
+        rel = path.relative_to(ROOT).as_posix()
+        for n, name in _module_definitions(ast.parse(path.read_text())):
+            owner = OWNED_NAMES.get(name)
+            if owner is not None and owner != rel:
+                found.append(f"{rel}:{n}: {name} (defined in {owner})")
+    assert not found, "import it from its owner:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("snippet", ["LIFETIME_CAP_MONTHS = 120", "_SLOT_TOUCH = 12",
+                                     "_LEADS, _ARRIVALS = 1, 2",
+                                     "def saturation_leads(b, m, h):\n    return m * b / (b + h)"])
+def test_the_owner_check_catches_a_copy(snippet: str) -> None:
+    names = {name for _, name in _module_definitions(ast.parse(snippet))}
+    assert names & set(OWNED_NAMES)
+
+
+def _saturation_formulas(tree: ast.AST) -> list[int]:
+    """Lines of an expression `x * b / (b + h)` about a budget (a name in it says budget or
+    half): the saturation curve written out. (Without the names the shape is common: a Beta
+    mean is a / (a + b).)"""
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+                and isinstance(node.right, ast.BinOp) and isinstance(node.right.op, ast.Add)):
+            continue
+        summands = {ast.dump(node.right.left), ast.dump(node.right.right)}
+        top = node.left
+        factors = ({ast.dump(top.left), ast.dump(top.right)}
+                   if isinstance(top, ast.BinOp) and isinstance(top.op, ast.Mult)
+                   else {ast.dump(top)})
+        names = " ".join(n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node)
+                         if isinstance(n, (ast.Name, ast.Attribute))).lower()
+        if summands & factors and ("budget" in names or "half" in names):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_saturation_curve_is_written_once() -> None:
+    """Catches the curve `max_leads * budget / (budget + half)` written out again (the workload
+    estimate had its own copy): every leads-from-budget figure calls `saturation_leads`."""
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in _sources()
+             if p.relative_to(ROOT).as_posix() != "models/compiled/saturation.py"
+             for n in _saturation_formulas(ast.parse(p.read_text()))]
+    assert not found, "use models.compiled.saturation.saturation_leads:\n" + "\n".join(found)
+
+
+def test_the_saturation_check_catches_the_formula() -> None:
+    assert _saturation_formulas(ast.parse("paid = top * budget / (budget + half)"))
+    assert _saturation_formulas(ast.parse("n = ch.max_leads * b / (b + ch.half_saturation)"))
+    assert not _saturation_formulas(ast.parse("mean = x * a / (a + b)"))
+
+
+def _never_choices(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, text) of each call of `month_or_never` whose 'never' is neither `math.inf` nor
+    `never_reached(...)`: a caller choosing its own month for a goal never reached."""
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "month_or_never" and len(node.args) == 2):
+            continue
+        never = node.args[1]
+        if isinstance(never, ast.Name):  # a local: find what it was set to
+            sets = [n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == never.id for t in n.targets)]
+            never = sets[0] if len(sets) == 1 else never
+        ok = (ast.unparse(never) == "math.inf" or (isinstance(never, ast.Call)
+              and isinstance(never.func, ast.Name) and never.func.id == "never_reached"))
+        if not ok:
+            found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_never_reached_is_chosen_by_one_function() -> None:
+    """Catches a caller counting a goal never reached as its own month (horizon + 1 here,
+    horizon there): paired differences of months to goal then disagree between commands."""
+    found = [f"{p.relative_to(ROOT)}:{n}: {text}" for p in _sources()
+             for n, text in _never_choices(ast.parse(p.read_text()))]
+    assert not found, "use models.accounting.goal.never_reached:\n" + "\n".join(found)
+
+
+def test_the_never_check_catches_a_literal_choice() -> None:
+    assert _never_choices(ast.parse("month_or_never(v, self.horizon + 1)"))
+    assert _never_choices(ast.parse("never = h + 1\nmonth_or_never(v, never)"))
+    assert not _never_choices(ast.parse("never = never_reached(h)\nmonth_or_never(v, never)"))

@@ -12,7 +12,9 @@ import pytest
 
 from models.accounting.ledger import C, S
 from models.accounting.metrics import monthly_metrics, run_metrics
-from models.compiled.form import compile_scenario, expected_months_within, saturation_leads
+from models.compiled.form import compile_scenario
+from models.compiled.saturation import saturation_leads
+from models.compiled.value import expected_months_within
 from models.load import load_scenario
 from sim.engines.agent import simulate
 

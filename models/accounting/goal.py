@@ -61,7 +61,14 @@ def value_at_deadline(monthly: Mapping[str, np.ndarray], goal: GoalLike | None) 
     return goal_series(monthly, goal)[:, goal.deadline_month - 1]
 
 
+def never_reached(horizon_months: int) -> int:
+    """The month a goal never reached within the horizon counts as in paired differences and
+    averages: one past the horizon's last month, later than any month (so a bet that makes the
+    goal reachable is credited, not dropped)."""
+    return horizon_months + 1
+
+
 def month_or_never(months: np.ndarray, never: float) -> np.ndarray:
-    """Months to goal with 'never reached' (NaN) counted as `never` (e.g. horizon + 1 for paired
-    differences, inf for ranking)."""
+    """Months to goal with 'never reached' (NaN) counted as `never` (`never_reached(horizon)`
+    for paired differences, inf for ranking)."""
     return np.where(np.isnan(months), never, months)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.compiled.saturation import saturation_leads
 from models.spec.distributions import _Dist
 from models.spec.messages import msg
 from models.spec.scenario import Bet, Scenario
@@ -72,7 +73,7 @@ def estimate(spec: Scenario) -> Workload:
     for ch in spec.channels:
         budget, top = _high(ch.budget_monthly), _high(ch.max_leads)
         half = max(_low(ch.half_saturation_budget, 1.0), 1e-300)
-        paid = top * budget / (budget + half) if budget > 0 and top > 0 else 0.0
+        paid = saturation_leads(budget, top, half)
         leads = paid + _high(ch.organic_leads)
         sources[f"channels.{ch.name}"] = leads * months
         per_month += leads

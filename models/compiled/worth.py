@@ -5,7 +5,7 @@ A lead lost at a stage is not a certain client: had it passed that stage it woul
 faced the stages after it at the scenario's own rates. Its worth is the chance it would then have
 gone on to pay (`chance_to_pay`) times the value of a client of its segment
 (`Params.lead_value`: revenue within the months left in the horizon, moves up the pyramid
-included; `models.compiled.form.client_revenue_within`). The sum over stages is what plugging
+included; `models.compiled.value.client_revenue_within`). The sum over stages is what plugging
 each leak alone would bring.
 
 "Not lost at the stage" means, stage by stage (the counterfactual each leak's owner controls):

@@ -18,7 +18,7 @@ The processes, each a generator method of `_Run`:
   anniversary churn (and maybe win-back) or a renewal; `buyer_life` for a calibrated buyer.
 
 Randomness and common random numbers. Each lead owns a fixed row of uniform numbers, one slot per
-decision (`_SLOT_*`), taken from its channel's stream in arrival order; a client owns a
+decision (`SLOT_*`), taken from its channel's stream in arrival order; a client owns a
 `random.Random` seeded from its lead's row. So lead number i of a channel makes the same choices
 in every alternative run that does not change what it meets, which is what makes comparisons of
 bets paired (common random numbers). Python's `random.Random` is used for the agents because a
@@ -43,37 +43,47 @@ import simpy
 
 from models.accounting.ledger import LEAKS, OPEN_LEAD_STATES, C, Ledger, S
 from models.compiled.form import (
-    MAX_TOUCHES,
     BuyingParams,
     CompiledScenario,
     CustomerBaseParams,
     Params,
     TierParams,
-    client_revenue_within,
 )
 from models.compiled.units import DAYS_PER_MONTH, discount_per_day
+from models.compiled.value import (
+    client_revenue_within,
+    tail_value_at_anniversary,
+    value_at_horizon,
+)
 from models.compiled.worth import FIRST_CONTACT, LATE, UNPAID, UNPROCESSED
 from models.compiled.worth import FOLLOW_UP as W_FOLLOW_UP
+from sim.engines.randomness import (
+    K_ARRIVALS,
+    K_CUSTOMER_BASE,
+    K_INITIAL,
+    K_LEADS,
+    REFERRAL_STREAM,
+    ROW,
+    SLOT_CLIENT_SEED,
+    SLOT_CLOSE,
+    SLOT_COMMITTEE,
+    SLOT_DROP,
+    SLOT_INTEREST,
+    SLOT_LOST,
+    SLOT_ONBOARD,
+    SLOT_PAID,
+    SLOT_PAY_DELAY,
+    SLOT_SEGMENT,
+    SLOT_TIER,
+    SLOT_TOUCH,
+)
 from sim.engines.recorder import Recorder
 
-# Slots of a lead's row of uniforms.
-_SLOT_SEGMENT, _SLOT_LOST, _SLOT_INTEREST, _SLOT_CLOSE, _SLOT_DROP = 0, 1, 2, 3, 4
-_SLOT_COMMITTEE, _SLOT_TIER, _SLOT_PAID, _SLOT_PAY_DELAY, _SLOT_ONBOARD = 5, 6, 7, 8, 9
-_SLOT_CLIENT_SEED = 10
-_SLOT_TOUCH = 12  # contact k uses 12 + 2k (handling time) and 13 + 2k (close)
-_ROW = _SLOT_TOUCH + 2 * (MAX_TOUCHES + 1)
 _CHUNK = 512
-
-# Stream kinds, mixed into agent seeds.
-_LEADS, _ARRIVALS, _INITIAL, _CUSTOMER_BASE = 1, 2, 3, 4
-# Stream group of referral leads: a constant, not the channel count, so that a bet adding a
-# channel leaves the referral leads' random numbers (and so the comparison's pairing) intact.
-_REFERRAL_STREAM = 0xFFFF
 
 NEW, WAITING, IN_CONTACT, FOLLOW_UP = S["new"], S["waiting"], S["in_contact"], S["follow_up"]
 DECIDING, INVOICED, ACTIVE, CHURNED = S["deciding"], S["invoiced"], S["active"], S["churned"]
 _COGS, _COMMISSION, _DEVELOPMENT = C["cost_of_goods"], C["commission"], C["development"]
-LIFETIME_CAP_MONTHS = 120  # horizon of the tail value when churn is zero
 
 Process = Generator[simpy.Event, Any, Any]  # an agent's life, run by `env.process`
 
@@ -123,20 +133,20 @@ class _Team:
 
 
 class _Rows:
-    """A stream of agents' rows of uniforms, one row (`_ROW` slots) per agent in order, drawn
+    """A stream of agents' rows of uniforms, one row (`ROW` slots) per agent in order, drawn
     from numpy in chunks (a chunk costs about as much as a few scalar draws)."""
 
     __slots__ = ("chunk", "generator", "i")
 
     def __init__(self, generator: np.random.Generator) -> None:
         self.generator = generator
-        self.chunk = np.empty((0, _ROW))
+        self.chunk = np.empty((0, ROW))
         self.i = _CHUNK
 
     def next(self) -> list[float]:
         i = self.i
         if i >= _CHUNK:
-            self.chunk, i = self.generator.random((_CHUNK, _ROW)), 0
+            self.chunk, i = self.generator.random((_CHUNK, ROW)), 0
         self.i = i + 1
         return self.chunk[i].tolist()  # one conversion: Python floats are faster to read
 
@@ -214,7 +224,7 @@ class _Run:
         # The team may change size month by month (a bet hiring, a shock losing a manager):
         # `months` resizes it at each month's start; with 0 managers leads wait.
         self.team = _Team(env, self.timeline[0].managers)
-        self._referral_rnd = self._random(_ARRIVALS, _REFERRAL_STREAM, 0)
+        self._referral_rnd = self._random(K_ARRIVALS, REFERRAL_STREAM, 0)
         # What a client's month needs from the month's parameters, by month, tier and segment.
         self.client_terms = [[[_ClientTerms(p, t, s) for s in range(len(p.segments))]
                               for t in range(len(p.tiers))] for p in self.timeline]
@@ -283,8 +293,8 @@ class _Run:
         there."""
         env = self.env
         timeout = env.timeout
-        rnd = self._random(_ARRIVALS, c, 0)
-        rows = self._stream(_LEADS, c)
+        rnd = self._random(K_ARRIVALS, c, 0)
+        rows = self._stream(K_LEADS, c)
         open_market = self.cs.market_size == math.inf
         rates = [(p.channels[c].paid_leads + p.channels[c].organic_leads) / DAYS_PER_MONTH
                  for p in self.timeline]  # leads per day, month by month
@@ -304,7 +314,7 @@ class _Run:
 
     def referral(self) -> None:
         if self._market_allows(self._referral_rnd.random()):
-            self.new_lead(self.referral_channel, self._next_row(_LEADS, _REFERRAL_STREAM))
+            self.new_lead(self.referral_channel, self._next_row(K_LEADS, REFERRAL_STREAM))
 
     def new_lead(self, c: int, row: list[float]) -> None:
         """A lead arrives. One lost in the CRM is booked at once, with no process of its own."""
@@ -314,13 +324,13 @@ class _Run:
         ledger = self.ledger
         ledger.enter(NEW, now, m)
         ledger.leads[m][c] += 1
-        seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+        seg = bisect_right(p.segment_cumulative, row[SLOT_SEGMENT])
         ad_cost = self.cost_per_lead(p, c)
         ledger.segment_leads[m][seg] += 1
         ledger.segment_ad_spend[m][seg] += ad_cost
         if self.recorder is not None:
             self._record(row, "created", c)
-        if row[_SLOT_LOST] < p.lost_unprocessed:
+        if row[SLOT_LOST] < p.lost_unprocessed:
             self._record(row, "lost_unprocessed")
             quality = (p.referral_conversion_multiplier if c == self.referral_channel
                        else p.channels[c].conversion_multiplier)
@@ -376,7 +386,7 @@ class _Run:
         now, m = env.now, self.month
         p = self.timeline[m]
         if seg is None:  # (a new lead's segment was drawn on arrival, and booked)
-            seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+            seg = bisect_right(p.segment_cumulative, row[SLOT_SEGMENT])
         # what its advertising cost (booked with it if it leaks; a starting lead's was spent
         # before the horizon)
         ad_cost = 0.0 if existing else self.cost_per_lead(p, c)
@@ -390,24 +400,24 @@ class _Run:
             # The routing delay (base_response_hours) counts towards the lead's wait, but the
             # lead joins the queue at once: shifting every arrival by the same constant would
             # not change the queue, and it saves an event per lead.
-            waited = yield from self.contact(NEW, self._handling(p, row, _SLOT_TOUCH))
+            waited = yield from self.contact(NEW, self._handling(p, row, SLOT_TOUCH))
             now, m = env.now, self.month
             p = self.timeline[m]
             delay = p.base_response_days + waited
             if self.recorder is not None:  # (tested here: a call per lead saved)
                 self._record(row, "first_response", delay)
             if p.response_half_life_days < math.inf and (
-                row[_SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
+                row[SLOT_INTEREST] >= 0.5 ** (delay / p.response_half_life_days)
             ):
                 ledger.lose(IN_CONTACT, "lost_late",
                             p.loss_worth(LATE, quality, seg, self.horizon - m), now, m, seg,
                             ad_cost)
                 self._record(row, "lost_late")
                 return
-            if row[_SLOT_CLOSE] < p.first_contact_conversion * quality:
+            if row[SLOT_CLOSE] < p.first_contact_conversion * quality:
                 yield from self.deal(row, IN_CONTACT, seg, channel, ad_cost=ad_cost)
                 return
-            if row[_SLOT_DROP] < p.first_contact_drop:
+            if row[SLOT_DROP] < p.first_contact_drop:
                 ledger.lose(IN_CONTACT, "lost_first_contact",
                             p.loss_worth(FIRST_CONTACT, quality, seg, self.horizon - m), now, m,
                             seg, ad_cost)
@@ -427,16 +437,16 @@ class _Run:
             if state != FOLLOW_UP:
                 ledger.move(state, FOLLOW_UP, env.now, self.month)
             touch += 1
-            # Slot _SLOT_TOUCH + 2k holds touch k's handling time, the next one its close. The
+            # Slot SLOT_TOUCH + 2k holds touch k's handling time, the next one its close. The
             # handling time comes from the month the interval begins in (as the first
             # contact's comes from the month of arrival).
-            handling = self._handling(p, row, _SLOT_TOUCH + 2 * touch)
+            handling = self._handling(p, row, SLOT_TOUCH + 2 * touch)
             yield env.timeout(p.touch_interval_days)
             yield from self.contact(FOLLOW_UP, handling)
             if self.recorder is not None:
                 self._record(row, "touch", touch)
             p = self.timeline[self.month]
-            if row[_SLOT_TOUCH + 2 * touch + 1] < p.conversion_per_touch * quality:
+            if row[SLOT_TOUCH + 2 * touch + 1] < p.conversion_per_touch * quality:
                 yield from self.deal(row, IN_CONTACT, seg, channel, ad_cost=ad_cost)
                 return
             state = IN_CONTACT
@@ -451,15 +461,15 @@ class _Run:
         if committee > 0:
             ledger.move(state, DECIDING, env.now, self.month)
             state = DECIDING
-            yield env.timeout(-committee * math.log(1.0 - row[_SLOT_COMMITTEE]))
+            yield env.timeout(-committee * math.log(1.0 - row[SLOT_COMMITTEE]))
             p = self.timeline[self.month]
         if tier < 0:
-            tier = bisect_right(p.entry_cumulative, row[_SLOT_TIER])
+            tier = bisect_right(p.entry_cumulative, row[SLOT_TIER])
         if state != INVOICED:
             ledger.move(state, INVOICED, env.now, self.month)
             self._record(row, "invoiced")
-        delay = -p.invoice_delay_days * math.log(1.0 - row[_SLOT_PAY_DELAY])
-        u, q = row[_SLOT_PAID], p.invoice_paid_probability
+        delay = -p.invoice_delay_days * math.log(1.0 - row[SLOT_PAY_DELAY])
+        u, q = row[SLOT_PAID], p.invoice_paid_probability
         paid = u < q
         if not paid and p.reminders > 0 and p.reminder_success > 0:
             # Reuse u's remaining randomness v (uniform): some reminder works with probability
@@ -488,8 +498,8 @@ class _Run:
             return
         p = self.timeline[m]
         t = p.tiers[tier]
-        onboarded = row[_SLOT_ONBOARD] < t.onboarding_probability
-        rnd = random.Random(int(row[_SLOT_CLIENT_SEED] * 2**53) ^ (self.entropy[0] << 53))
+        onboarded = row[SLOT_ONBOARD] < t.onboarding_probability
+        rnd = random.Random(int(row[SLOT_CLIENT_SEED] * 2**53) ^ (self.entropy[0] << 53))
         client = _Client(tier, seg, onboarded, m, now, c, rnd)
         ledger.move(INVOICED, ACTIVE, now, m)
         self._record(row, "paid")
@@ -662,7 +672,7 @@ class _Run:
         p = self.timeline[0]
         for g, group in enumerate(cs.initial_clients):
             for j in range(group.count):
-                rnd = self._random(_INITIAL, g, j)
+                rnd = self._random(K_INITIAL, g, j)
                 seg = group.segment if group.segment >= 0 else bisect_right(
                     p.segment_cumulative, rnd.random())
                 onboarded = rnd.random() < group.onboarded_share
@@ -686,13 +696,13 @@ class _Run:
         group_base = len(cs.initial_clients)
         for g, (c, count, touches) in enumerate(cs.initial_leads):
             for _ in range(count):
-                row = self._next_row(_INITIAL, group_base + g)
+                row = self._next_row(K_INITIAL, group_base + g)
                 env.process(self.lead(c, row, touches_done=touches, existing=True))
         group_base += len(cs.initial_leads)
         for g, (tier, count) in enumerate(cs.initial_invoices):
             for _ in range(count):
-                row = self._next_row(_INITIAL, group_base + g)
-                seg = bisect_right(p.segment_cumulative, row[_SLOT_SEGMENT])
+                row = self._next_row(K_INITIAL, group_base + g)
+                seg = bisect_right(p.segment_cumulative, row[SLOT_SEGMENT])
                 ledger.enter(INVOICED, 0.0, 0)
                 env.process(self.deal(row, INVOICED, seg, self.existing_channel, tier))
         if cs.customer_base is not None:
@@ -712,7 +722,7 @@ class _Run:
         `models.calibration.bgnbd.Posterior`). A
         customer who dropped out before the start is no agent of this run."""
         for i, alive in enumerate(base.alive):
-            rnd = self._random(_CUSTOMER_BASE, 0, i)
+            rnd = self._random(K_CUSTOMER_BASE, 0, i)
             if rnd.random() >= alive:
                 continue
             rate = rnd.gammavariate(base.rate_shape[i], 1.0 / base.rate_rate[i])
@@ -771,28 +781,14 @@ class _Run:
 
     # -- the horizon ---------------------------------------------------------------------------
     def value_at_horizon(self, cl: _Client) -> float:
-        """Expected discounted net margin an active client still brings after the horizon.
-
-        Churn is drawn at each anniversary, before that period's purchases, so the periods after
-        the next anniversary A each need one more survival: with monthly margin M (net of the
-        retention fee), keep = (1 - churn) / (1 + d) and n = LIFETIME_CAP_MONTHS, they are worth
-        (1 - churn) * M * sum_{j<n} keep^j, discounted from A. A Poisson buyer also buys for the
-        rest of the current period, (A - horizon) months at the purchase rate; a subscriber has
-        already paid for it. Upsell and win-back are left out."""
+        """Expected discounted net margin an active client still brings after the horizon, at
+        the last month's parameters (`models.compiled.value.value_at_horizon`)."""
         p = self.timeline[-1]
-        t = p.tiers[cl.tier]
-        margin = p.purchase_rate(cl.tier, cl.segment) * p.margin(cl.tier, cl.segment)
-        fee = p.retention_cost_per_client_month if p.retention_enabled else 0.0
-        churn = p.churn(cl.tier, cl.onboarded, cl.segment)
         d = self.cs.monthly_discount_rate
-        keep = (1.0 - churn) / (1.0 + d)
-        n = LIFETIME_CAP_MONTHS
-        periods = n if keep >= 1.0 else (1.0 - keep**n) / (1.0 - keep)
+        at_anniversary = tail_value_at_anniversary(p, cl.tier, cl.onboarded, cl.segment, d)
         months_to_anniversary = max(cl.anniversary - self.end, 0.0) / DAYS_PER_MONTH
-        value = (1.0 - churn) * (margin - fee) * periods * (1.0 + d) ** -months_to_anniversary
-        if not t.regular:
-            value += margin * months_to_anniversary
-        return value
+        return value_at_horizon(at_anniversary, p.margin_per_month(cl.tier, cl.segment),
+                                p.tiers[cl.tier].regular, months_to_anniversary, d)
 
     def finish(self) -> Ledger:
         ledger = self.ledger

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.accounting.goal import month_or_never
+from models.accounting.goal import month_or_never, never_reached
 from models.accounting.metrics import LEVERS, lever_factors, lever_split
 from models.compiled.bets import (
     bet_distributions,
@@ -227,7 +227,7 @@ class Comparison:
     def _values(self, name: str, metric: str) -> np.ndarray:
         values = self.scalars[name][metric]
         if metric == "time_to_goal":  # never reached: later than any month of the horizon
-            return month_or_never(values, self.spec.horizon_months + 1)
+            return month_or_never(values, never_reached(self.spec.horizon_months))
         return values
 
     def delta(self, name: str, metric: str) -> np.ndarray:

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from models.accounting.goal import month_or_never
+from models.accounting.goal import month_or_never, never_reached
 from models.compiled.bets import check_bet, compile_alternative
 from models.compiled.form import point_values, realise
 from models.compiled.sampling import draw_parameters
@@ -313,7 +313,7 @@ class Objective:
         if self.name == "p_goal":
             return scalars["goal_by_deadline"]
         if self.name == "months_to_goal":  # never reached: later than any month of the horizon
-            return month_or_never(scalars["time_to_goal"], self.horizon + 1)
+            return month_or_never(scalars["time_to_goal"], never_reached(self.horizon))
         return scalars["npv_profit"]
 
     def statistic(self, values: np.ndarray) -> float:

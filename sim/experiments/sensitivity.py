@@ -51,7 +51,7 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy import stats
 
-from models.accounting.goal import month_or_never
+from models.accounting.goal import month_or_never, never_reached
 from models.compiled.form import CompiledScenario, compile_scenario, point_values, realise
 from models.compiled.sampling import normal_score_correlation, uncertain_parameters
 from models.load import scenario_hash
@@ -267,7 +267,7 @@ class SimulationModel:
     def __call__(self, values: dict[str, float], replication: int) -> dict[str, float]:
         scalars = run_compiled(self.compiled(values), replication, self.seed,
                                self.engine).scalars
-        never = self.spec.horizon_months + 1
+        never = never_reached(self.spec.horizon_months)
         out = {m: float(scalars[m]) for m in METRICS}
         out["time_to_goal"] = float(month_or_never(np.array([scalars["time_to_goal"]]),
                                                    never)[0])

@@ -34,16 +34,12 @@ from sim.engines.fast.layout import (
     CAP_QUEUE,
     CAP_REC,
     G_RECORD,
-    K_ARRIVALS,
-    K_CUSTOMER_BASE,
-    K_INITIAL,
-    K_LEADS,
     O_WIDTH,
-    REFERRAL_STREAM,
     ST_EVENTS,
     ST_N,
     ST_OVERFLOW,
 )
+from sim.engines.randomness import K_ARRIVALS, K_CUSTOMER_BASE, K_INITIAL, K_LEADS, REFERRAL_STREAM
 from sim.engines.recorder import Recorder
 
 _MASK = (1 << 64) - 1

@@ -17,10 +17,9 @@ import numpy as np
 from models.compiled.form import (
     CompiledScenario,
     Params,
-    client_revenue_table,
-    tail_value_at_anniversary,
 )
 from models.compiled.units import DAYS_PER_MONTH, discount_per_day
+from models.compiled.value import client_revenue_table, tail_value_at_anniversary
 from sim.engines.fast.layout import (
     CT_BUY,
     CT_CHURN0,

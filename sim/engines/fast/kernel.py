@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit
 
 from models.compiled.units import DAYS_PER_MONTH
+from models.compiled.value import value_at_horizon
 from models.compiled.worth import chance_to_pay
 from sim.engines.fast.layout import (
     ACTIVE,
@@ -177,17 +178,6 @@ from sim.engines.fast.layout import (
     S_LATE,
     S_UNPAID,
     S_UNPROCESSED,
-    SLOT_CLOSE,
-    SLOT_COMMITTEE,
-    SLOT_DROP,
-    SLOT_INTEREST,
-    SLOT_LOST,
-    SLOT_ONBOARD,
-    SLOT_PAID,
-    SLOT_PAY_DELAY,
-    SLOT_SEGMENT,
-    SLOT_TIER,
-    SLOT_TOUCH,
     ST_CAPACITY,
     ST_CHANGE,
     ST_EVENTS,
@@ -206,6 +196,19 @@ from sim.engines.fast.layout import (
     ST_UID,
     WAITING,
     N,
+)
+from sim.engines.randomness import (
+    SLOT_CLOSE,
+    SLOT_COMMITTEE,
+    SLOT_DROP,
+    SLOT_INTEREST,
+    SLOT_LOST,
+    SLOT_ONBOARD,
+    SLOT_PAID,
+    SLOT_PAY_DELAY,
+    SLOT_SEGMENT,
+    SLOT_TIER,
+    SLOT_TOUCH,
 )
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -409,6 +412,8 @@ def lose_lead(FL: np.ndarray, OCC: np.ndarray, F: np.ndarray, OF: np.ndarray, a:
 # Numba's cache does not see a change to that module: edit this comment when the rule changes,
 # so that the kernel compiles again.
 _chance_to_pay = njit(cache=True)(chance_to_pay)
+# A client's tail value at the horizon: the one rule of `models.compiled.value`, compiled.
+_value_at_horizon = njit(cache=True, inline="always")(value_at_horizon)
 
 
 @helper(inline=True)
@@ -620,9 +625,9 @@ def tail(F: np.ndarray, OF: np.ndarray, PT: np.ndarray, HV: np.ndarray, G: np.nd
     """An active client at the horizon (agent: `value_at_horizon` and `finish`)."""
     end = G[G_END]
     months = max(anniversary - end, 0.0) / D
-    value = HV[tier, onboarded, seg, HV_BASE] * (1.0 + G[G_MONTHLY_D]) ** -months
-    if PT[PT.shape[0] - 1, tier, PT_REGULAR] == 0:
-        value += HV[tier, onboarded, seg, HV_MARGIN] * months
+    value = _value_at_horizon(HV[tier, onboarded, seg, HV_BASE],
+                              HV[tier, onboarded, seg, HV_MARGIN],
+                              PT[PT.shape[0] - 1, tier, PT_REGULAR] != 0, months, G[G_MONTHLY_D])
     SC[0] += value
     if cohort >= 0:
         F[cohort, OF[O_COHORT_TAIL]] += value * math.exp(-G[G_DPD] * (end - acquired))

@@ -5,14 +5,7 @@ from __future__ import annotations
 
 from models.accounting.ledger import LEAKS, N_STATES, S
 
-# Slots of a lead's row of uniforms: the agent engine's layout (sim.engines.agent._SLOT_*).
-SLOT_SEGMENT, SLOT_LOST, SLOT_INTEREST, SLOT_CLOSE, SLOT_DROP = 0, 1, 2, 3, 4
-SLOT_COMMITTEE, SLOT_TIER, SLOT_PAID, SLOT_PAY_DELAY, SLOT_ONBOARD = 5, 6, 7, 8, 9
-SLOT_TOUCH = 12  # contact k uses 12 + 2k (handling time) and 13 + 2k (close)
-
-# Stream kinds (as the agent engine's), mixed into the stream keys.
-K_LEADS, K_ARRIVALS, K_INITIAL, K_CUSTOMER_BASE = 1, 2, 3, 4
-REFERRAL_STREAM = 0xFFFF
+# (The lead row's slots and the stream kinds are both engines': `sim.engines.randomness`.)
 
 # PM[m, :]: a month's scalars.
 (PM_MANAGERS, PM_HANDLING, PM_HANDLING_EXP, PM_BASE_RESPONSE, PM_HALF_LIFE, PM_LOST_UNPROC,
