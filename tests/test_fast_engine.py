@@ -37,9 +37,11 @@ from models.compiled.form import (
     CustomerBaseParams,
     compile_scenario,
 )
+from models.compiled.units import DAYS_PER_MONTH
 from models.load import load_scenario
 from sim.engines import get_engine
-from sim.engines.fast import kernel
+from sim.engines.fast import booking, leads
+from sim.engines.fast import random as fast_random
 
 agent = get_engine("agent")
 fast = get_engine("fast")
@@ -380,8 +382,8 @@ def test_a_run_that_outgrows_its_buffers_gives_the_same_ledger() -> None:
 
 def test_the_kernels_heap_pops_in_time_order_then_scheduling_order() -> None:
     from models.compiled.units import DAYS_PER_MONTH
-    from sim.engines.fast.kernel import pop, push
     from sim.engines.fast.layout import ST_HEAP, ST_N
+    from sim.engines.fast.queues import pop, push
 
     rng = np.random.default_rng(3)
     times = np.round(rng.random(300) * DAYS_PER_MONTH, 1)  # many ties
@@ -434,8 +436,10 @@ def test_the_kernels_touch_ring_and_interest_test_keep_their_order_and_answers()
     answers exactly as u >= 0.5 ** x, also right at the power's value."""
     from numba import njit
 
-    from sim.engines.fast.kernel import gone, pop, schedule_touch
+    from sim.engines.fast.booking import gone
     from sim.engines.fast.layout import ST_HEAP, ST_N, ST_TQ_HEAD, ST_TQ_SIZE
+    from sim.engines.fast.leads import schedule_touch
+    from sim.engines.fast.queues import pop
 
     rng = np.random.default_rng(5)
     times = np.round(np.arange(200) * 0.5 + rng.random(200) * 8.0, 1)  # late ones, ties
@@ -479,9 +483,9 @@ def _exponential_draws(n: int, key: int, row: bool) -> np.ndarray:
     ctr = 0
     for i in range(n):
         if row:  # slot i of a lead's row, each on its own stream
-            out[i] = kernel.row_exponential(np.uint64(key), i)
+            out[i] = fast_random.row_exponential(np.uint64(key), i)
         else:  # one stream read in sequence
-            out[i], ctr = kernel.exponential(np.uint64(key), ctr)
+            out[i], ctr = fast_random.exponential(np.uint64(key), ctr)
     return out
 
 
@@ -496,8 +500,8 @@ def test_the_ziggurat_draws_are_exponential(row: bool) -> None:
     edges = -np.log(1.0 - np.arange(1, 40) / 40)
     counts = np.bincount(np.searchsorted(edges, x), minlength=40)
     assert stats.chisquare(counts).pvalue > 1e-3
-    p = math.exp(-kernel._ZIG_R)
-    assert abs(np.mean(x > kernel._ZIG_R) - p) < 4.0 * math.sqrt(p * (1 - p) / n)
+    p = math.exp(-fast_random._ZIG_R)
+    assert abs(np.mean(x > fast_random._ZIG_R) - p) < 4.0 * math.sqrt(p * (1 - p) / n)
 
 
 def test_month_of_is_exact_at_every_months_edge() -> None:
@@ -509,14 +513,14 @@ def test_month_of_is_exact_at_every_months_edge() -> None:
     horizon = 400
     days = []
     for m in range(horizon + 3):
-        edge = m * kernel.D
+        edge = m * DAYS_PER_MONTH
         days += [edge, np.nextafter(edge, -np.inf), np.nextafter(edge, np.inf), edge + 0.5]
-    days += list(np.random.default_rng(3).random(5000) * horizon * kernel.D)
+    days += list(np.random.default_rng(3).random(5000) * horizon * DAYS_PER_MONTH)
     for t in days:
         if t < 0:
             continue
-        exact = int(Fraction(float(t)) // Fraction(kernel.D))
-        assert kernel.month_of(float(t), horizon) == min(exact, horizon - 1), t
+        exact = int(Fraction(float(t)) // Fraction(DAYS_PER_MONTH))
+        assert booking.month_of(float(t), horizon) == min(exact, horizon - 1), t
 
 
 def test_the_manager_free_soonest_is_the_first_of_equals() -> None:
@@ -526,4 +530,4 @@ def test_the_manager_free_soonest_is_the_first_of_equals() -> None:
     for _ in range(2000):
         n = int(rng.integers(1, 9))
         V = np.round(rng.random(12) * 4) / 4  # ties are common
-        assert kernel.earliest(V, n) == int(np.argmin(V[:n]))
+        assert leads.earliest(V, n) == int(np.argmin(V[:n]))

@@ -67,8 +67,8 @@ def bet_cost_in_month(bet: Bet, month: int) -> float:
     k = month + 1
     if k < bet.start_month or (bet.end_month is not None and k > bet.end_month):
         return 0.0
-    one_off = float(bet.one_off_cost) if k == bet.start_month else 0.0  # type: ignore[arg-type]
-    return one_off + float(bet.monthly_cost)  # type: ignore[arg-type]
+    one_off = float(bet.one_off_cost) if k == bet.start_month else 0.0
+    return one_off + float(bet.monthly_cost)
 
 
 # -- a bet's own uncertainty ------------------------------------------------------------------

@@ -103,7 +103,7 @@ def month_factors(spec: Scenario, m: int) -> MonthFactors:
             return 1.0
         return profile.multipliers()[cal_month]
 
-    growth = float(spec.trend.leads_yearly)  # type: ignore[arg-type]
+    growth = float(spec.trend.leads_yearly)
     trend = 1.0 if growth == 0.0 else (1.0 + growth) ** (m / 12.0)
     leads = season(seasons.leads)
     channels = tuple(

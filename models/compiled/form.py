@@ -456,7 +456,7 @@ def _customer_base(spec: Scenario) -> CustomerBaseParams | None:
 
 
 def replace_params(params: Params, **changes: Any) -> Params:
-    fields = {name: getattr(params, name) for name in Params.__slots__}  # type: ignore[attr-defined]
+    fields = {name: getattr(params, name) for name in Params.__slots__}
     fields.update(changes)
     return Params(**fields)
 

@@ -88,7 +88,8 @@ def draw_uniforms(n: int, k: int, method: str, rng: np.random.Generator) -> np.n
     if k == 0:
         return np.empty((n, 0))
     if method == "lhs":
-        return qmc.LatinHypercube(d=k, rng=rng).random(n)
+        lhs: np.ndarray = qmc.LatinHypercube(d=k, rng=rng).random(n)
+        return lhs
     return rng.random((n, k))
 
 

@@ -123,7 +123,7 @@ def value_at_horizon(at_anniversary: float, margin_per_month: float, regular: bo
     the purchases of the rest of the current period at `margin_per_month` (a subscriber has
     already paid for it). Plain numbers, so that the fast engine compiles this same function
     with numba (the agent engine calls it as it is)."""
-    value = at_anniversary * (1.0 + monthly_discount) ** -months_to_anniversary
+    value: float = at_anniversary * (1.0 + monthly_discount) ** -months_to_anniversary
     if not regular:
         value += margin_per_month * months_to_anniversary
     return value

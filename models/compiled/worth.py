@@ -62,8 +62,9 @@ def chance_to_pay(stage: int, quality: float, base_response_days: float, half_li
     touch = min(conversion_per_touch * quality, 1.0)
     if stage == FOLLOW_UP:  # followed up one more round of the sources' cadence
         more = max(min(CADENCE_CONTACTS, MAX_TOUCHES - max_touches), 0.0)
-        return (1.0 - (1.0 - touch) ** more) * paid
-    follow_up = 1.0 - (1.0 - touch) ** max_touches
+        missed: float = (1.0 - touch) ** more
+        return (1.0 - missed) * paid
+    follow_up: float = 1.0 - (1.0 - touch) ** max_touches
     if stage == FIRST_CONTACT:
         return follow_up * paid
     close = min(first_contact_conversion * quality, 1.0)
@@ -71,5 +72,5 @@ def chance_to_pay(stage: int, quality: float, base_response_days: float, half_li
     if stage == LATE:
         return contact * paid
     # UNPROCESSED: called at the routing delay (an infinite half-life: interest never decays)
-    interested = 0.5 ** (base_response_days / half_life_days)
+    interested: float = 0.5 ** (base_response_days / half_life_days)
     return interested * contact * paid

@@ -88,7 +88,7 @@ def fast_engine_speed(spec: Scenario, runs: int = 20) -> tuple[int, float]:
 
 def plain_heap_speed(events: int, size: int = 1000) -> float:
     """Seconds of a plain numba loop of `events` heap pops and pushes on a heap of `size`."""
-    from sim.engines.fast.kernel import plain_heap_loop
+    from sim.engines.fast.queues import plain_heap_loop
 
     plain_heap_loop(100, size, 1)  # (compile or load first)
     start = time.perf_counter()

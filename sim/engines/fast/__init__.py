@@ -3,10 +3,11 @@
 `simulate(compiled, seed)` has the agent engine's signature and returns the same closed `Ledger`
 (every field booked with the same meaning), so every metric is computed from it unchanged. The
 parts: `arrays` (the compiled form as plain arrays; what the agent engine works out inline, a
-client's tail value or lost revenue, is read from `models.compiled.form`), `kernel` (one
-replication in numba: a lead is a lead, the sales team a FIFO queue of a month-by-month number
-of managers; see its docstring for what makes it fast), `fill` (the kernel's arrays as a
-`Ledger`).
+client's tail value or lost revenue, is read from `models.compiled.value`), `layout` (the
+arrays' columns), the kernel (one replication in numba: a lead is a lead, the sales team a FIFO
+queue of a month-by-month number of managers; the model loop in `kernel`, beside it `random`,
+`queues`, `booking`, `clients` and `leads`; see `kernel`'s docstring for what makes it fast),
+`fill` (the kernel's arrays as a `Ledger`).
 
 Randomness: the agent engine's stream keys (per channel arrivals and lead rows, referrals, each
 starting-state group, the customer base) derived from the seed; counter-based streams inside
@@ -14,8 +15,8 @@ the kernel, so a lead's row depends only on the seed, its channel and its number
 (common random numbers across bets), and the same seed gives the same ledger, bit for bit.
 The numbers differ from the agent engine's: the two engines agree in distribution.
 
-numba compiles the kernel once per machine (`cache=True`: later processes load it from
-`__pycache__`).
+numba compiles the kernel once per machine and its sources (`jit`: later processes load it
+from a cache folder named by a hash of those sources).
 """
 
 from __future__ import annotations

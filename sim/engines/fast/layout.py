@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from models.accounting.ledger import LEAKS, N_STATES, S
 
 # (The lead row's slots and the stream kinds are both engines': `sim.engines.randomness`.)
+
+# The parameters as one argument of the kernel's functions (PM, PS, PT, CT, LV, LC, HV, G)
+Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+               np.ndarray]
 
 # PM[m, :]: a month's scalars.
 (PM_MANAGERS, PM_HANDLING, PM_HANDLING_EXP, PM_BASE_RESPONSE, PM_HALF_LIFE, PM_LOST_UNPROC,
@@ -54,6 +60,11 @@ ST_N = 18
 # CAP: capacities of the kernel's buffers (a run that outgrows one is run again, larger)
 CAP_LEADS, CAP_QUEUE, CAP_HEAP, CAP_REC, CAP_PREC = range(5)
 CAP_N = 5
+
+# LI[slot, :] and LF[slot, :]: a lead's integer and float columns (LF_AD: what its advertising
+# cost)
+LI_SEG, LI_CHANNEL, LI_TOUCH, LI_UID = 0, 1, 2, 3
+LF_AD, LF_QUALITY, LF_HANDLING, LF_WAIT = 0, 1, 2, 3
 
 # heap event kinds
 EV_CONTACT_END, EV_TOUCH_DUE, EV_REFERRAL, EV_RELEASE = 0, 1, 2, 3
