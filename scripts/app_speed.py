@@ -18,8 +18,8 @@ from models.compiled.form import compile_scenario
 from models.load import load_scenario
 from sim.app.state import QUICK_REPS
 from sim.experiments.compare import compare_bets
-from sim.experiments.parallel import default_workers, process_pool
-from sim.experiments.replications import run_compiled
+from sim.experiments.runner.parallel import default_workers, process_pool
+from sim.experiments.runner.replications import run_compiled
 
 ROOT = Path(__file__).resolve().parents[1]
 

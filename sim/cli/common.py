@@ -118,7 +118,7 @@ def seconds_per_run(spec: object, engine: str) -> float:
     """One replication of `spec`'s plan timed on `engine` (the second of two: the first may
     load compiled kernels), in this process; NaN when it cannot run."""
     from models.compiled.form import compile_scenario
-    from sim.experiments.replications import run_compiled
+    from sim.experiments.runner.replications import run_compiled
 
     try:
         compiled = compile_scenario(spec)  # type: ignore[arg-type]

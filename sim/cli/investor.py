@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sim.cli import common
 from sim.cli.options import DEFAULT_ENGINE, EngineName, EngineOpt, LangName, LangOpt, lang_of
-from sim.experiments.parallel import resolve_workers
+from sim.experiments.runner.parallel import resolve_workers
 from sim.report.terminal import escape
 
 if TYPE_CHECKING:

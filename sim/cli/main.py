@@ -79,7 +79,7 @@ def _check_engine(engine: Engine) -> str:
 @contextlib.contextmanager
 def _cluster(scheduler: str | None) -> Iterator[Executor | None]:
     """The executor of `--scheduler` (None without it: the local pool of `--workers`)."""
-    from sim.experiments.executors import ExecutorError, open_executor
+    from sim.experiments.runner.executors import ExecutorError, open_executor
 
     if scheduler is None:
         yield None

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -44,7 +44,6 @@ from models.accounting.metrics import LEVERS, lever_factors, lever_split
 from models.compiled.bets import (
     bet_distributions,
     compile_alternative,
-    compile_alternatives,
     draw_bet_values,
 )
 from models.compiled.form import CompiledScenario, compile_scenario
@@ -53,9 +52,10 @@ from models.load import scenario_hash
 from models.spec.messages import amount, msg
 from models.spec.messages_ru import bilingual
 from models.spec.scenario import Bet, Scenario
-from sim.experiments.parallel import map_tasks, resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE, Replication, in_rounds, run_compiled, stack
-from sim.experiments.statistics import (
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import resolve_workers
+from sim.experiments.runner.replications import DEFAULT_ENGINE, Replication, in_rounds, stack
+from sim.experiments.runner.statistics import (
     QUANTILES,
     describe,
     describe_time_to_goal,
@@ -66,8 +66,6 @@ from sim.experiments.statistics import (
 
 BASELINE = "baseline"
 _BOOTSTRAP = 2000
-DIFF_METRICS = ("total_revenue", "total_profit", "npv_profit", "cltv", "cltv_with_tail", "cac",
-                "customer_equity", "total_new_clients", "active_clients_end")
 
 
 @dataclass(frozen=True)
@@ -138,58 +136,6 @@ def alternatives(spec: Scenario, bets: Sequence[Bet], budget: float | None = Non
             elif over_budget is not None:
                 over_budget.append((name, cost))
     return out
-
-
-def run_alternative(spec: Scenario, bets: tuple[Bet, ...], index: int, values: dict[str, float],
-                    seed: int, engine: str = DEFAULT_ENGINE) -> Replication:
-    """Replication `index` of an alternative: the baseline's draw `values`, each bet's own draw,
-    the engine on the replication's stream."""
-    return run_alternatives(spec, (bets,), index, values, seed, engine)[0]
-
-
-def run_alternatives(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], index: int,
-                     values: dict[str, float], seed: int, engine: str = DEFAULT_ENGINE
-                     ) -> list[Replication]:
-    """Replication `index` of each alternative (`run_alternative` of each), compiled together
-    (`compile_alternatives`: the draw realised and the baseline compiled once)."""
-    bet_values = [[draw_bet_values(b, seed, index) for b in bets] for bets in alternatives]
-    compiled = compile_alternatives(spec, alternatives, values, bet_values)
-    return [run_compiled(cs, index, seed, engine) for cs in compiled]
-
-
-# (spec, alternatives, first replication, the baseline's draws of replications first, first+1,
-# ..., seed, engine): consecutive replications of every alternative, one task for a worker, so
-# that the spec travels to it once for all of them
-ReplicationsTask = tuple[Scenario, tuple[tuple[Bet, ...], ...], int, list[dict[str, float]], int,
-                         str]
-
-
-def run_replications_task(task: ReplicationsTask) -> list[list[Replication]]:
-    """Each replication of the task: the list of its alternatives' replications."""
-    spec, alternatives, first, draws, seed, engine = task
-    return [run_alternatives(spec, alternatives, first + i, values, seed, engine)
-            for i, values in enumerate(draws)]
-
-
-def replication_tasks(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], first: int,
-                      draws: list[dict[str, float]], seed: int, engine: str, workers: int
-                      ) -> list[ReplicationsTask]:
-    """Tasks of a few consecutive replications each: enough tasks to keep every worker busy to
-    the end (and progress moving), few enough that sending them costs little. Results do not
-    depend on the split: every replication has its own streams."""
-    size = max(1, min(4, len(draws) // (8 * max(1, workers))))
-    return [(spec, alternatives, first + i, draws[i:i + size], seed, engine)
-            for i in range(0, len(draws), size)]
-
-
-def run_replications(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], first: int,
-                     draws: list[dict[str, float]], seed: int, engine: str, workers: int,
-                     executor: Executor | None = None) -> Iterator[list[Replication]]:
-    """Replications first, first + 1, ... (the baseline's draws `draws`) of every alternative,
-    on `workers` or `executor`: for each replication in order, its alternatives' replications."""
-    tasks = replication_tasks(spec, alternatives, first, draws, seed, engine, workers)
-    for chunk in map_tasks(run_replications_task, tasks, workers, executor):
-        yield from chunk
 
 
 @dataclass

@@ -22,10 +22,11 @@ from models.compiled.streams import parameter_draws
 from models.compiled.units import is_whole_number
 from models.spec.paths import expand_path, get_value
 from models.spec.scenario import Bet, Change, Scenario
-from sim.experiments.compare import run_replications, select_bets
-from sim.experiments.parallel import resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE
-from sim.experiments.statistics import proportion_ci
+from sim.experiments.compare import select_bets
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import resolve_workers
+from sim.experiments.runner.replications import DEFAULT_ENGINE
+from sim.experiments.runner.statistics import proportion_ci
 
 _BOOTSTRAP = 1000
 

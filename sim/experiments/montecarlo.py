@@ -3,8 +3,8 @@
 A replication is a pure function of (scenario, parameter draw, seed, engine), so the map over
 replications runs serially, in a local process pool or on any `concurrent.futures.Executor`
 (a Dask cluster's `client.get_executor()` included) with the same results
-(`sim.experiments.parallel`). Streams are keyed in `models.compiled.streams`: neither depends on
-the number of workers.
+(`sim.experiments.runner.parallel`). Streams are keyed in `models.compiled.streams`: neither
+depends on the number of workers.
 
 Memory stays bounded: a replication returns only its monthly metric series and scalar metrics
 (a few kilobytes), never its events.
@@ -24,15 +24,15 @@ import pandas as pd
 from models.accounting.goal import value_at_deadline
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
-from sim.experiments.compare import run_replications
-from sim.experiments.parallel import resolve_workers
-from sim.experiments.replications import (
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import resolve_workers
+from sim.experiments.runner.replications import (
     DEFAULT_ENGINE,
     Replication,
     in_rounds,
     stack,
 )
-from sim.experiments.statistics import (
+from sim.experiments.runner.statistics import (
     QUANTILES,
     describe,
     describe_time_to_goal,

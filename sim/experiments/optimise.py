@@ -64,13 +64,13 @@ from sim.experiments.compare import (
     Alternative,
     Comparison,
     nominal_cost,
-    run_replications,
     select_bets,
 )
 from sim.experiments.goalseek import _resized as resized
-from sim.experiments.parallel import process_pool, resolve_workers
-from sim.experiments.replications import stack
-from sim.experiments.statistics import (
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import process_pool, resolve_workers
+from sim.experiments.runner.replications import stack
+from sim.experiments.runner.statistics import (
     describe_time_to_goal,
     lhs_standard_error,
     proportion_ci,

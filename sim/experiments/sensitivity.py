@@ -58,8 +58,8 @@ from models.load import scenario_hash
 from models.spec.errors import Message
 from models.spec.paths import PathError, get_value, set_path
 from models.spec.scenario import Scenario
-from sim.experiments.parallel import map_tasks, resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE, run_compiled
+from sim.experiments.runner.parallel import map_tasks, resolve_workers
+from sim.experiments.runner.replications import DEFAULT_ENGINE, run_compiled
 
 METRICS = ("npv_profit", "time_to_goal", "total_profit")
 # What is not one of the four levers of revenue: costs and the scenario's other settings.

@@ -45,11 +45,11 @@ from sim.experiments.compare import (
     BASELINE,
     Comparison,
     compare_bets,
-    run_replications,
 )
-from sim.experiments.parallel import resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE
-from sim.experiments.statistics import proportion_ci
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import resolve_workers
+from sim.experiments.runner.replications import DEFAULT_ENGINE
+from sim.experiments.runner.statistics import proportion_ci
 
 PRESETS = ("recession", "cac_spike", "churn_spike", "payments_delayed", "manager_leaves",
            "channel_off")

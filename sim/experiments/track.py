@@ -25,7 +25,8 @@ off, and the re-forecast from where the business is now.
    invoices at that month (scaled by the actual lead volume). Then its fan, P(goal by the
    deadline) and, where the scenario has bets, `compare_bets` on the re-forecast.
 
-Everything runs through `sim.experiments.parallel.map_tasks`: results depend only on the seed.
+Everything runs through `sim.experiments.runner.parallel.map_tasks`: results depend only on the
+seed.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ from models.spec.distributions import Distribution, _Dist
 from models.spec.paths import expand_path, get_value, set_path
 from models.spec.scenario import SbgChurn, Scenario
 from sim.engines import get_engine
-from sim.experiments.parallel import map_tasks, resolve_workers
-from sim.experiments.replications import in_rounds
+from sim.experiments.runner.parallel import map_tasks, resolve_workers
+from sim.experiments.runner.replications import in_rounds
 
 PRIOR_MONTHS = 3.0  # the plan is believed at most as much as this many months of actuals
 FLAG_LOW, FLAG_HIGH = 10.0, 90.0  # percentiles outside which a month is flagged

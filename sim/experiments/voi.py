@@ -47,7 +47,7 @@ from scipy.interpolate import BSpline
 from models.load import scenario_hash
 from models.spec.scenario import Bet, Scenario
 from sim.experiments.compare import BASELINE, Comparison, compare_bets, select_bets
-from sim.experiments.replications import DEFAULT_ENGINE
+from sim.experiments.runner.replications import DEFAULT_ENGINE
 from sim.experiments.sensitivity import lever_of, stage_of
 
 METRIC = "npv_profit"

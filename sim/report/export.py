@@ -36,7 +36,7 @@ from models.load import scenario_hash
 from models.spec.scenario import Scenario, text_in
 from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult, goal_value
-from sim.experiments.statistics import describe
+from sim.experiments.runner.statistics import describe
 from sim.report import charts, owner
 from sim.report import leaks as leak_words
 from sim.report.decision import decide, left_out_lines, summary_lines
