@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.panel import Panel
@@ -19,6 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sim.cli import common
 from sim.cli.investor import console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
+
+if TYPE_CHECKING:  # the experiment (numpy, pandas, optuna) is imported when the command runs
+    from sim.experiments.optimise import BetChoice, Variable
 
 
 class ObjectiveName(StrEnum):
@@ -29,6 +32,42 @@ class ObjectiveName(StrEnum):
     npv = "npv"
     npv_quantile = "npv_quantile"
     cvar = "cvar"
+
+
+def parse_vary(text: str) -> Variable:
+    """`PATH=LOW:HIGH[:STEP]` (the `--vary` option) as a Variable."""
+    from sim.experiments.optimise import Variable
+
+    path, sep, span = text.partition("=")
+    parts = span.split(":")
+    try:
+        if not (sep and path.strip()) or len(parts) not in (2, 3):
+            raise ValueError
+        low, high = float(parts[0]), float(parts[1])
+        step = float(parts[2]) if len(parts) == 3 else None
+    except ValueError:
+        raise ValueError(f"--vary {text!r}: write PATH=LOW:HIGH or PATH=LOW:HIGH:STEP, e.g. "
+                         "--vary channels.yandex_direct.budget_monthly=0:1000000:50000") from None
+    if not high > low:
+        raise ValueError(f"--vary {text!r}: the high end must be above the low end")
+    if step is not None and not 0 < step <= high - low:
+        raise ValueError(f"--vary {text!r}: the step must be positive and at most high - low")
+    return Variable(path.strip(), low, high, step)
+
+
+def parse_bet(text: str) -> BetChoice:
+    """`NAME` or `NAME=LOW:HIGH[:STEP]` (the `--bet` option) as a BetChoice."""
+    from sim.experiments.optimise import BetChoice
+
+    name, sep, span = text.partition("=")
+    if not sep:
+        return BetChoice(name.strip())
+    try:
+        var = parse_vary(f"{name}={span}")
+    except ValueError:
+        raise ValueError(f"--bet {text!r}: write NAME (on or off) or NAME=LOW:HIGH[:STEP] (on "
+                         "or off, and the size of its first change)") from None
+    return BetChoice(var.path, var.low, var.high, var.step)
 
 
 def _print(frame: object, title: str) -> None:
@@ -104,8 +143,8 @@ def optimise(
     spec = _load(scenario, set_)
     engine_name = _check_engine(Engine(engine.value))
     try:
-        variables = [opt.parse_vary(v) for v in vary] if vary else None
-        choices = [opt.parse_bet(b) for b in bet or []]
+        variables = [parse_vary(v) for v in vary] if vary else None
+        choices = [parse_bet(b) for b in bet or []]
         if variables is None and choices:  # bets named alone: decide only them
             variables = []
         if bet is None and not no_bets:  # the options compare compares, as compare does
