@@ -48,6 +48,22 @@ WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1,
                                                 help="processes (default: all cores)")]
 
 
+def parse_range(text: str) -> tuple[str, float, float]:
+    """`path=low:high` (the `--range` option) as (path, low, high)."""
+    path, sep, span = text.partition("=")
+    low_text, colon, high_text = span.partition(":")
+    try:
+        if not (sep and colon and path.strip()):
+            raise ValueError
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        raise ValueError(f"--range {text!r}: write path=low:high, e.g. "
+                         "--range sales.managers=3:6") from None
+    if not high > low:
+        raise ValueError(f"--range {text!r}: the high end must be above the low end")
+    return path.strip(), low, high
+
+
 def _print_table(frame: pd.DataFrame, title: str) -> None:
     from sim.report.terminal import print_frame
 
@@ -101,7 +117,7 @@ def sensitivity(
     engine_name = _check_engine(Engine(engine.value))
     common.check_out(out)
     try:
-        ranges = [sa.parse_range(r) for r in range_ or []]
+        ranges = [parse_range(r) for r in range_ or []]
         runs = sa.planned_runs(spec, method.value, n, reps, ranges=ranges)
         if tornado_reps:
             runs += 2 * len(sa.factors(spec, ranges)) * tornado_reps + tornado_reps
