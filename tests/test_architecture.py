@@ -206,7 +206,7 @@ def _simpy_private_uses(source: str) -> list[str]:
 def test_the_agent_engine_uses_only_simpys_public_api() -> None:
     """The reference engine is the readable specification of the model, and any SimPy 4.x runs
     it (pyproject: simpy>=4.1,<5): no `_queue`, `_eid`, `_now`, `_value`, no private imports."""
-    for rel in ("sim/engines/agent.py", "sim/cli/bench.py"):  # and the bench's reference loop
+    for rel in ("sim/engines/agent.py", "sim/cli/benchmarks.py"):  # and the bench's reference loop
         found = _simpy_private_uses((ROOT / rel).read_text())
         assert not found, f"{rel} reaches into SimPy's internals:\n" + "\n".join(found)
 

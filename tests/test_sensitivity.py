@@ -14,8 +14,8 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from models.load import load_scenario
-from sim.cli.investor import parse_range
 from sim.cli.main import app
+from sim.cli.sensitivity import parse_range
 from sim.experiments.sensitivity import (
     OTHER,
     Factor,

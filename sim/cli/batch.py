@@ -24,13 +24,11 @@ from rich.progress import (
 from rich.table import Table
 
 from sim.cli import common
+from sim.cli.common import console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report.i18n import Lang, number, percent, t
 from sim.report.terminal import escape  # also shows control characters (escape sequences)
-
-console = Console()
-errors = Console(stderr=True)
 
 _SHOWN = 12  # rows of the ranked table in the terminal (the files have every row)
 
@@ -140,8 +138,7 @@ def batch(
         raise _fail(f"--engine {engine}: {err}") from None
     common.check_out(out, create=False)
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=errors, transient=True) as checking:
+        with common.progress_bar() as checking:
             check = checking.add_task(_t("checking_variants", language), total=None)
             plan = plan_sweep(sweep, lambda done, total: checking.update(
                 check, completed=done, total=total))

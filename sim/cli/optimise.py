@@ -1,9 +1,8 @@
 """`growthsim optimise`: how to split the money (channels' budgets, managers, the bets) to reach
 the goal soonest, most surely, or with the most NPV (`sim.experiments.optimise`).
 
-Registered in `sim.cli.main` with one line. The helpers of `sim.cli.main` (loading a scenario
-with a clear message and exit code 2, the engine check, writable output, Ctrl-C) are imported
-when the command runs, so this module and `main` can import each other in either order.
+The option strings `--vary PATH=LOW:HIGH[:STEP]` and `--bet NAME[=LOW:HIGH[:STEP]]` are read
+here (`parse_vary`, `parse_bet`), not in the experiment.
 """
 
 from __future__ import annotations
@@ -14,10 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sim.cli import common
-from sim.cli.investor import console, errors
+from sim.cli.common import console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 if TYPE_CHECKING:  # the experiment (numpy, pandas, optuna) is imported when the command runs
@@ -70,16 +68,6 @@ def parse_bet(text: str) -> BetChoice:
     return BetChoice(var.path, var.low, var.high, var.step)
 
 
-def _print(frame: object, title: str) -> None:
-    """A report table in the terminal (`sim.report.terminal.print_frame`)."""
-    import pandas as pd
-
-    from sim.report.terminal import print_frame
-
-    assert isinstance(frame, pd.DataFrame)
-    print_frame(console, frame, title)
-
-
 def optimise(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file, e.g. "
                                              "scenarios/b2b_services.yaml")],
@@ -130,8 +118,6 @@ def optimise(
     lang: LangOpt = LangName.en,
 ) -> None:
     """Optimise the allocation under uncertainty: where should the next money go?"""
-    from sim.cli.main import Engine, _check_engine, _fail, _interruptible, _load, _writable
-    from sim.cli.main import _written as written
     from sim.experiments import optimise as opt
     from sim.report import optimise as report
     from sim.report.terminal import escape, say, w
@@ -140,8 +126,8 @@ def optimise(
                         ("--cash-floor", cash_floor))
     common.check_finite_parts("--vary", vary)
     common.check_finite_parts("--bet", bet)
-    spec = _load(scenario, set_)
-    engine_name = _check_engine(Engine(engine.value))
+    spec = common.load(scenario, set_)
+    engine_name = common.check_engine(engine)
     try:
         variables = [parse_vary(v) for v in vary] if vary else None
         choices = [parse_bet(b) for b in bet or []]
@@ -152,11 +138,9 @@ def optimise(
                 spec, opt.default_variables(spec) if variables is None else variables)
         constraints = opt.Constraints(budget, budget_total, cash_floor, floor_risk)
     except ValueError as err:
-        raise _fail(str(err)) from None
-    _writable(out)
-    with _interruptible(f"optimising {spec.name}", out), Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=errors, transient=True) as bar:
+        raise common.fail(str(err)) from None
+    common.check_out(out)
+    with common.interruptible(f"optimising {spec.name}", out), common.progress_bar() as bar:
         task = bar.add_task(f"optimising {escape(spec.name)}", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -168,16 +152,16 @@ def optimise(
                                   final_replications=final_reps, level=level, seed=seed,
                                   workers=workers, progress=progress, engine=engine_name)
         except ValueError as err:
-            raise _fail(str(err).split("\n    For further information")[0]) from None
-    files = written(lambda: report.write_optimisation(result, out), out)
+            raise common.fail(str(err).split("\n    For further information")[0]) from None
+    files = common.written(lambda: report.write_optimisation(result, out), out)
     language = lang_of(lang)
     lines = report.summary_lines(result, language)
     console.print(Panel("\n".join(escape(line) for line in lines), expand=False))
-    _print(report.allocation_view(result, language).iloc[:, :4],
+    common.print_table(report.allocation_view(result, language).iloc[:, :4],
            report.w("fig_allocation", language))
     figures = report.figures_view(result, language)
-    _print(figures.iloc[:, [0, 1, 2, 3, 8]], report.objective_name(result, language))
+    common.print_table(figures.iloc[:, [0, 1, 2, 3, 8]], report.objective_name(result, language))
     marginal = report.marginal_view(result, language)
     if not marginal.empty:
-        _print(marginal.iloc[:, [0, 1, 3, 4]], report.w("fig_marginal", language))
+        common.print_table(marginal.iloc[:, [0, 1, 3, 4]], report.w("fig_marginal", language))
     say(console, w("written", language, files=", ".join(str(f) for f in files)))
