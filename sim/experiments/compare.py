@@ -65,6 +65,10 @@ from sim.experiments.runner.statistics import (
 )
 
 BASELINE = "baseline"
+# What a bet changes, as the reports show it (the terminal's and the exports' tables): the
+# methodology's three first (what a bet does to CLTV, CAC and capitalisation), then revenue and
+# profit.
+CHANGED = ("cltv_with_tail", "cac", "customer_equity", "total_revenue", "total_profit")
 _BOOTSTRAP = 2000
 
 

@@ -16,10 +16,11 @@ the uncertain parameters and the same engine stream as the plan (common random n
   P(goal by the deadline) below a threshold, or the mean NPV below zero, found by bisection on
   the same replications at every size, with a bootstrap interval over replications.
 
-`models.compiled.bets.stress_shocks` (the app's five fixed shocks) stays where the app calls it,
-unchanged: the compiled form may not import experiments (the layers point one way). Its
-higher_cac, higher_churn and later_payments are the presets cac_spike, churn_spike and
-payments_delayed at the same sizes; its fewer_leads is the leads half of recession.
+The shocks themselves (names, other spellings, changes) are declared once, in
+`models.compiled.shocks`, which `models.compiled.bets.stress_shocks` (the app's five standard
+shocks) builds from too: its higher_cac, higher_churn and later_payments are the presets
+cac_spike, churn_spike and payments_delayed under other names, accepted wherever a preset is
+named; its fewer_leads is the leads half of recession.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from models.compiled.bets import compile_alternative
-from models.compiled.form import point_values, realise
 from models.compiled.sampling import draw_parameters
+from models.compiled.shocks import PRESETS as PRESETS  # the stress test's presets, by name
+from models.compiled.shocks import churn_changes, shock_changes
 from models.compiled.streams import parameter_draws
 from models.load import scenario_hash
-from models.spec.distributions import _Dist
 from models.spec.errors import Message
 from models.spec.scenario import Bet, Scenario, text_in
 from sim.experiments.compare import (
@@ -50,10 +51,6 @@ from sim.experiments.runner.alternatives import run_replications
 from sim.experiments.runner.parallel import resolve_workers
 from sim.experiments.runner.replications import DEFAULT_ENGINE
 from sim.experiments.runner.statistics import proportion_ci
-
-PRESETS = ("recession", "cac_spike", "churn_spike", "payments_delayed", "manager_leaves",
-           "channel_off")
-_CHURN_CAP = 0.95  # churn is a probability: a shock takes it this high at most
 
 
 def _end(spec: Scenario, start_month: int, duration_months: int | None) -> int | None:
@@ -78,74 +75,10 @@ def _bet(spec: Scenario, name: str, description: str, changes: list[dict[str, An
                                "end_month": _end(spec, start_month, duration_months)})
 
 
-def _churn_changes(spec: Scenario, factor: float) -> list[dict[str, Any]]:
-    """Every tier's churn scaled by `factor`, no higher than the cap in any draw."""
-    changes: list[dict[str, Any]] = []
-    for t in spec.tiers:
-        for name in ("monthly_churn", "monthly_churn_no_result"):
-            value = getattr(t, name)
-            if value is None:
-                continue
-            # capped in every draw, however high an uncertain churn is drawn
-            changes.append({"path": f"tiers.{t.name}.{name}", "scale": factor,
-                            "at_most": _CHURN_CAP})
-    return changes
-
-
-def _largest_channel(spec: Scenario) -> str:
-    raw = realise(spec, point_values(spec))
-    return max(raw.channels, key=lambda c: (float(c.budget_monthly), float(c.organic_leads))).name
-
-
 def preset_changes(spec: Scenario, name: str, severity: float = 1.0) -> tuple[str, list[dict]]:
-    """A preset's description and changes at `severity` (1: the size described)."""
-    if severity <= 0:
-        raise ValueError(Message(f"severity must be above 0, got {severity:g}",
-                                 f"сила шока должна быть больше 0, указано {severity:g}"))
-    s = severity
-    kind, _, arg = name.partition(":")
-    if kind == "recession":
-        fewer, worse = max(0.0, 1 - 0.3 * s), max(0.0, 1 - 0.2 * s)
-        return (f"recession: {min(100, 30 * s):.0f}% fewer leads, conversion "
-                f"{min(100, 20 * s):.0f}% lower", [
-                    {"path": "channels.*.max_leads", "scale": fewer},
-                    {"path": "channels.*.organic_leads", "scale": fewer},
-                    {"path": "referrals.leads_per_client_month", "scale": fewer},
-                    {"path": "journey.first_contact_conversion", "scale": worse},
-                    {"path": "journey.follow_up.conversion_per_touch", "scale": worse}])
-    if kind == "cac_spike":
-        return (f"each paid lead costs {50 * s:.0f}% more",
-                [{"path": "channels.*.half_saturation_budget", "scale": 1 + 0.5 * s}])
-    if kind == "churn_spike":
-        return f"churn {50 * s:.0f}% higher in every tier", _churn_changes(spec, 1 + 0.5 * s)
-    if kind == "payments_delayed":
-        return (f"invoices paid {1 + s:g} times as late and {min(100, 10 * s):.0f}% less often",
-                [{"path": "journey.invoice.delay_days", "scale": 1 + s},
-                 {"path": "journey.invoice.paid_probability", "scale": max(0.0, 1 - 0.1 * s)}])
-    if kind == "manager_leaves":
-        managers = spec.sales.managers
-        if isinstance(managers, _Dist) or managers < 2:
-            raise ValueError(Message(
-                "manager_leaves: the scenario needs at least two sales managers (a fixed "
-                "number) for one to leave",
-                "«уходит менеджер»: в сценарии должно быть хотя бы два менеджера по продажам "
-                "(точное число, не распределение), чтобы один мог уйти"))
-        leave = min(int(managers) - 1, max(1, round(s)))
-        return (f"{leave} sales manager(s) leave", [{"path": "sales.managers", "add": -leave}])
-    if kind == "channel_off":
-        channel = arg or _largest_channel(spec)
-        names = [c.name for c in spec.channels]
-        if channel not in names:
-            raise ValueError(Message(
-                f"channel_off:{channel}: no such channel; channels: {', '.join(names)}",
-                f"«канал отключён»: канала {channel} нет; каналы: {', '.join(names)}"))
-        keep = max(0.0, 1 - s)
-        return (f"channel {channel} switched off" if keep == 0 else
-                f"channel {channel} at {keep:.0%}", [
-                    {"path": f"channels.{channel}.max_leads", "scale": keep},
-                    {"path": f"channels.{channel}.organic_leads", "scale": keep}])
-    raise ValueError(f"no preset named {name!r}; presets: {', '.join(PRESETS)} "
-                     "(channel_off:NAME for one channel)")
+    """A preset's description and changes at `severity` (1: the size described), by any of its
+    names (`models.compiled.shocks`)."""
+    return shock_changes(spec, name, severity)
 
 
 def preset(spec: Scenario, name: str, start_month: int = 1, duration_months: int | None = None,
@@ -285,7 +218,7 @@ class _ChurnUp:
     spec: Scenario
 
     def __call__(self, x: float) -> list[dict[str, Any]]:
-        return _churn_changes(self.spec, 1 + x)
+        return churn_changes(self.spec, 1 + x)
 
 
 def lever_targets(spec: Scenario) -> list[ReverseTarget]:
