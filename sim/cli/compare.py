@@ -70,4 +70,4 @@ def compare(
             raise common.fail(str(err)) from None
     files = common.written(lambda: write_comparison(cmp, out), out)
     terminal.comparison(cmp, console, lang_of(lang), wide=wide)
-    common.saycommon.written(files, lang)
+    common.say_written(files, lang)

@@ -53,4 +53,4 @@ def run(
     terminal.owner_view(result, console, lang_of(lang))
     if precision is not None:
         terminal.say(console, terminal.precision_line(result, precision, lang_of(lang)))
-    common.saycommon.written(files, lang)
+    common.say_written(files, lang)

@@ -58,4 +58,4 @@ def seek(
         raise common.fail(str(err).split("\n    For further information")[0]) from None
     [path] = common.written(lambda: write_seek(result.to_dict(), out), out)
     terminal.seek(result, console, lang_of(lang))
-    common.saycommon.written([path], lang)
+    common.say_written([path], lang)
