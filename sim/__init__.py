@@ -28,7 +28,8 @@
   `stress.stress_test(spec, shocks, ...)`, `stress.reverse_stress(spec, ...)`: what the plan
   survives and what breaks it (docs/how-to/sensitivity.md, docs/how-to/stress.md).
 - `calibrate_transactions(log, ...)`, `read_transactions(path, ...)`, `read_leads(path)`,
-  `calibrate_funnel(leads)`: fit a scenario to a business's own exports.
+  `calibrate_funnel(leads)`: fit a scenario to a business's own exports; `sbg.fit(survivors)`:
+  the sBG (or Weibull-sBG) retention model fitted to a cohort's survivors.
 - `read_actuals(path, spec)`, `track(spec, actuals, replications, seed, ...)` -> `TrackResult`:
   plan vs actual (each month in the plan's fan, the journey's rates that are off, with
   intervals) and the re-forecast from where the business is now (docs/how-to/track.md).
@@ -85,7 +86,8 @@ _WHERE = {
     "BetChoice": "sim.experiments.optimise",
     "Constraints": "sim.experiments.optimise",
 }
-_MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress"}
+_MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress",
+            "sbg": "models.calibration.sbg"}
 
 if TYPE_CHECKING:
     import numpy as np
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
     from models.accounting.ledger import Ledger
     from models.calibration.actuals import ActualsError, read_actuals
     from models.calibration.calibrate import TransactionsCalibration, calibrate_transactions
+    from models.calibration import sbg
     from models.calibration.funnel import calibrate_funnel, read_leads
     from models.calibration.transactions import read_transactions
     from models.compiled.bets import stress_shocks
@@ -168,6 +171,7 @@ __all__ = [
     "read_leads",
     "read_transactions",
     "run_monte_carlo",
+    "sbg",
     "seek_size",
     "sensitivity",
     "simulate",

@@ -156,7 +156,8 @@ def fast_worker_scaling(spec: Scenario, reps: int) -> dict[str, float]:
     results = []
     for workers in (1, 2):
         start = time.perf_counter()
-        results.append(run_monte_carlo(spec, reps, seed=1, workers=workers, engine="fast"))
+        results.append(run_monte_carlo(spec, replications=reps, seed=1, workers=workers,
+                                       engine="fast"))
         seconds.append(time.perf_counter() - start)
     assert np.array_equal(results[0].scalars["total_revenue"], results[1].scalars["total_revenue"])
     return {"reps": float(reps), "one": seconds[0], "two": seconds[1]}
@@ -323,10 +324,10 @@ def run_benchmarks(
         "replication_over_raw": eng_seconds / raw_seconds,
     }
     start = time.perf_counter()
-    one = run_monte_carlo(spec, reps, seed=1, workers=1, engine="agent")
+    one = run_monte_carlo(spec, replications=reps, seed=1, workers=1, engine="agent")
     t1 = time.perf_counter() - start
     start = time.perf_counter()
-    two = run_monte_carlo(spec, reps, seed=1, workers=2, engine="agent")
+    two = run_monte_carlo(spec, replications=reps, seed=1, workers=2, engine="agent")
     t2 = time.perf_counter() - start
     assert np.array_equal(one.scalars["total_revenue"], two.scalars["total_revenue"])
     figures["seconds_1_worker"], figures["seconds_2_workers"] = t1, t2

@@ -63,9 +63,10 @@ def compare(
             bar.update(task, completed=done, total=total)
 
         try:
-            cmp = compare_bets(spec, chosen, reps, seed, workers, budget, k, until_settled,
-                               max(max_reps, reps), progress, executor=executor,
-                               engine=common.check_engine(engine))
+            cmp = compare_bets(spec, chosen, replications=reps, seed=seed, workers=workers,
+                               budget=budget, max_bets=k, until_settled=until_settled,
+                               max_replications=max(max_reps, reps), progress=progress,
+                               executor=executor, engine=common.check_engine(engine))
         except ValueError as err:  # a budget nothing fits, bets that push a value out of range
             raise common.fail(str(err)) from None
     files = common.written(lambda: write_comparison(cmp, out), out)

@@ -47,8 +47,10 @@ def run(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = run_monte_carlo(spec, reps, seed, workers, precision, max(max_reps, reps),
-                                 progress, executor=executor, engine=common.check_engine(engine))
+        result = run_monte_carlo(spec, replications=reps, seed=seed, workers=workers,
+                                 precision=precision, max_replications=max(max_reps, reps),
+                                 progress=progress, executor=executor,
+                                 engine=common.check_engine(engine))
     files = common.written(lambda: write_results(result, out), out)
     terminal.owner_view(result, console, lang_of(lang))
     if precision is not None:

@@ -51,7 +51,7 @@ def seek(
     try:
         with common.interruptible(f"seeking the size of {bet}", out), \
                 common.cluster(scheduler) as executor:
-            result = seek_size(spec, bet, high, low, change, target, reps, seed,
+            result = seek_size(spec, bet, high, low, change, target, replications=reps, seed=seed,
                                workers=workers, progress=progress, executor=executor,
                                engine=common.check_engine(engine))
     except ValueError as err:  # also pydantic's ValidationError: a size out of the field's range

@@ -101,13 +101,16 @@ def sensitivity(
                 bar.update(task, completed=done, total=total)
 
             if method == Method.sobol:
-                result = sa.sobol(spec, n, reps, seed, ranges, workers=workers,
+                result = sa.sobol(spec, n, replications=reps, seed=seed, ranges=ranges,
+                                  workers=workers,
                                   engine=engine_name, progress=progress)
             else:
-                result = sa.morris(spec, n, reps, seed, ranges, workers=workers,
+                result = sa.morris(spec, n, replications=reps, seed=seed, ranges=ranges,
+                                   workers=workers,
                                    engine=engine_name, progress=progress)
             bar.update(task, description="tornado", completed=0, total=None)
-            torn = (sa.tornado(spec, tornado_reps, seed, ranges, workers=workers,
+            torn = (sa.tornado(spec, replications=tornado_reps, seed=seed, ranges=ranges,
+                               workers=workers,
                                engine=engine_name, progress=progress)
                     if tornado_reps else None)
     except ValueError as err:

@@ -80,13 +80,14 @@ def stress(
         shocks += [st.custom_shock(spec, [s], start, months) for s in shock or []]
         if combine and len(shocks) > 1:
             shocks.append(st.combined(shocks, "combined"))
-        result = st.stress_test(spec, shocks, reps, seed, workers, engine=engine_name)
+        result = st.stress_test(spec, shocks, replications=reps, seed=seed, workers=workers,
+                                engine=engine_name)
         rev = None
         if reverse:
             targets = st.lever_targets(spec) + breaks
             rev = st.reverse_stress(spec, targets, criterion.value if criterion else None,
-                                    threshold, reps, seed, start, months, workers=workers,
-                                    engine=engine_name)
+                                    threshold, replications=reps, seed=seed, start_month=start,
+                                    duration_months=months, workers=workers, engine=engine_name)
     except ValueError as err:  # also pydantic's: a shock pushes a value out of its range
         raise common.fail(str(err).split("\n    For further information")[0]) from None
     doc = result.to_dict()

@@ -71,7 +71,8 @@ def track(
             bar.update(task, completed=done, total=total)
 
         try:
-            result = run_track(spec, facts, reps, seed, workers, engine=engine_name,
+            result = run_track(spec, facts, replications=reps, seed=seed, workers=workers,
+                               engine=engine_name,
                                bet_replications=bet_reps, progress=progress)
         except ValueError as err:  # e.g. actuals covering the whole horizon
             raise common.fail(str(err)) from None

@@ -55,7 +55,8 @@ def value_of_information(
             bar.update(task, completed=done, total=total)
 
         try:
-            result = analyse(spec, chosen, reps, seed, workers, engine=engine_name,
+            result = analyse(spec, chosen, replications=reps, seed=seed, workers=workers,
+                             engine=engine_name,
                              progress=progress)
         except ValueError as err:  # bets that push a drawn value out of its range
             raise common.fail(error_text(err, language)) from None

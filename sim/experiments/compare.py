@@ -428,6 +428,7 @@ def separation(cmp: Comparison, confidence: float = 0.95) -> tuple[bool, list[st
 def compare_bets(
     spec: Scenario,
     bets: Sequence[str | Bet] | None = None,
+    *,
     replications: int = 40,
     seed: int = 1,
     workers: int | None = None,

@@ -79,6 +79,7 @@ def seek_size(
     low: float | None = None,
     change: int = 0,
     target: float = 0.8,
+    *,
     replications: int = 40,
     seed: int = 1,
     tolerance: float | None = None,

@@ -112,6 +112,7 @@ def goal_half_width_percent(result_monthly: dict[str, np.ndarray], spec: Scenari
 
 def run_monte_carlo(
     spec: Scenario,
+    *,
     replications: int = 100,
     seed: int = 1,
     workers: int | None = None,

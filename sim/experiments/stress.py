@@ -184,7 +184,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in rows]
 
 
-def stress_test(spec: Scenario, shocks: Sequence[Bet], replications: int = 40, seed: int = 1,
+def stress_test(spec: Scenario, shocks: Sequence[Bet], *, replications: int = 40, seed: int = 1,
                 workers: int | None = None, executor: Executor | None = None,
                 engine: str = DEFAULT_ENGINE,
                 progress: Callable[[int, int], None] | None = None) -> StressResult:
@@ -192,7 +192,8 @@ def stress_test(spec: Scenario, shocks: Sequence[Bet], replications: int = 40, s
     if not shocks:
         raise ValueError("no shock to test: name a preset (--preset recession) or a custom "
                          "shock (--shock path:op:value)")
-    cmp = compare_bets(spec, list(shocks), replications, seed, workers, progress=progress,
+    cmp = compare_bets(spec, list(shocks), replications=replications, seed=seed, workers=workers,
+                       progress=progress,
                        executor=executor, engine=engine)
     return StressResult(cmp, list(shocks))
 
@@ -384,6 +385,7 @@ def reverse_stress(
     targets: Sequence[ReverseTarget] | None = None,
     criterion: str | None = None,
     threshold: float | None = None,
+    *,
     replications: int = 40,
     seed: int = 1,
     start_month: int = 1,

@@ -432,6 +432,7 @@ def from_comparison(cmp: Comparison, resamples: int = RESAMPLES) -> ValueOfInfor
 def value_of_information(
     spec: Scenario,
     bets: Sequence[str | Bet] | None = None,
+    *,
     replications: int = 200,
     seed: int = 1,
     workers: int | None = None,
@@ -469,7 +470,8 @@ def value_of_information(
                          "give useful precision")
     if not select_bets(spec, bets):
         return _no_decision(spec, seed, engine)
-    cmp = compare_bets(spec, bets, replications, seed, workers, progress=progress,
+    cmp = compare_bets(spec, bets, replications=replications, seed=seed, workers=workers,
+                       progress=progress,
                        executor=executor, engine=engine)
     return from_comparison(cmp, resamples)
 

@@ -147,6 +147,7 @@ def _groupings(spec: Scenario | None, fs: Sequence[Factor],
 def sobol(
     spec: Scenario | None = None,
     n: int = 256,
+    *,
     replications: int = 2,
     seed: int = 1,
     ranges: Sequence[tuple[str, float, float]] = (),
@@ -230,6 +231,7 @@ def sobol(
 def morris(
     spec: Scenario | None = None,
     n: int = 20,
+    *,
     replications: int = 2,
     seed: int = 1,
     ranges: Sequence[tuple[str, float, float]] = (),

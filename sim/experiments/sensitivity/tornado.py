@@ -44,6 +44,7 @@ class Tornado:
 
 def tornado(
     spec: Scenario | None = None,
+    *,
     replications: int = 10,
     seed: int = 1,
     ranges: Sequence[tuple[str, float, float]] = (),

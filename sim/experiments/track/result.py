@@ -15,6 +15,7 @@ import pandas as pd
 
 from models.calibration.actuals import MONEY_COLUMNS, Actuals, count_columns
 from models.spec.scenario import Scenario
+from sim.experiments.runner.replications import DEFAULT_ENGINE
 from sim.experiments.track.fan import (
     Fan,
     _run_one,
@@ -89,9 +90,10 @@ class TrackResult:
         return pd.concat([plan, now], ignore_index=True)
 
 
-def track(spec: Scenario, actuals: Actuals, replications: int = 200, seed: int = 1,
-          workers: int | None = None, executor: Executor | None = None, engine: str = "fast",
-          bet_replications: int = 0, progress: Callable[[int, int], None] | None = None,
+def track(spec: Scenario, actuals: Actuals, *, replications: int = 200, seed: int = 1,
+          workers: int | None = None, executor: Executor | None = None,
+          engine: str = DEFAULT_ENGINE, bet_replications: int = 0,
+          progress: Callable[[int, int], None] | None = None,
           plan: Fan | None = None) -> TrackResult:
     """Plan vs actual and the re-forecast (see the module docstring). `bet_replications` > 0
     also compares the scenario's bets on the plan and on the re-forecast. `plan`: the plan's
@@ -122,9 +124,11 @@ def track(spec: Scenario, actuals: Actuals, replications: int = 200, seed: int =
     if bet_replications >= 2 and new_spec.bets:
         from sim.experiments.compare import compare_bets
 
-        result.bets_plan = compare_bets(spec, None, bet_replications, seed, workers,
+        result.bets_plan = compare_bets(spec, None, replications=bet_replications, seed=seed,
+                                        workers=workers,
                                         executor=executor, engine=engine)
-        result.bets_now = compare_bets(new_spec, None, bet_replications, seed, workers,
+        result.bets_now = compare_bets(new_spec, None, replications=bet_replications, seed=seed,
+                                       workers=workers,
                                        executor=executor, engine=engine)
     result.seconds = time.perf_counter() - start
     return result
