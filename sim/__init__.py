@@ -93,9 +93,9 @@ if TYPE_CHECKING:
     import numpy as np
 
     from models.accounting.ledger import Ledger
+    from models.calibration import sbg
     from models.calibration.actuals import ActualsError, read_actuals
     from models.calibration.calibrate import TransactionsCalibration, calibrate_transactions
-    from models.calibration import sbg
     from models.calibration.funnel import calibrate_funnel, read_leads
     from models.calibration.transactions import read_transactions
     from models.compiled.bets import stress_shocks
@@ -136,8 +136,30 @@ def __dir__() -> list[str]:
 
 def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
              engine: str = "agent", **options: Any) -> Ledger:
-    """One run of `engine` on a compiled scenario: its closed ledger (see
-    `models.accounting.metrics` for the metrics made from it)."""
+    """One run of an engine on a compiled scenario.
+
+    Parameters
+    ----------
+    compiled : CompiledScenario
+        The scenario compiled (`compile_scenario(spec)`).
+    seed : int or numpy.random.SeedSequence
+        The run's random stream.
+    engine : str
+        One of `ENGINE_NAMES`.
+    **options
+        The engine's own options.
+
+    Returns
+    -------
+    Ledger
+        The run's closed ledger (`models.accounting.metrics` makes the metrics from it).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> ledger = sim.simulate(sim.compile_scenario(spec), seed=1, engine="fast")  # doctest: +SKIP
+    """
     from sim.engines import get_engine
 
     return get_engine(engine)(compiled, seed, **options)  # type: ignore[no-any-return]

@@ -167,10 +167,12 @@ class Comparison:
 
     @property
     def names(self) -> list[str]:
+        """The alternatives' names, the baseline first."""
         return [a.name for a in self.alternatives]
 
     @property
     def replications(self) -> int:
+        """Replications of each alternative (every round's)."""
         return len(self.scalars[BASELINE]["total_revenue"])
 
     # -- paired differences -------------------------------------------------------------------
@@ -391,6 +393,7 @@ class Comparison:
         return out
 
     def provenance(self) -> dict[str, Any]:
+        """What was run: the scenario and its hash, the seed, the engine, the replications."""
         return {"scenario": self.spec.name, "scenario_hash": scenario_hash(self.spec),
                 "seed": self.seed, "replications": self.replications, "rounds": self.rounds,
                 "engine": self.engine, "quantiles": list(QUANTILES)}
@@ -442,11 +445,51 @@ def compare_bets(
 ) -> Comparison:
     """Run the baseline and every alternative on common random numbers and compare them.
 
-    `bets`: names of the scenario's bets (None: all) or Bet objects (e.g. stress shocks).
-    `budget` with `max_bets` (2 or 3) evaluates portfolios whose nominal cost fits the budget;
-    their bets interact in the simulation, nothing is added up. `until_settled` doubles the
-    replications in rounds, up to `max_replications`, until the best alternative is separated
-    from the rest (see `separation`)."""
+    Replication i of every alternative uses the same draw of the uncertain parameters and the same
+    engine stream, so differences are taken replication by replication (paired).
+
+    Parameters
+    ----------
+    spec : Scenario
+        The scenario (`sim.load_scenario`).
+    bets : sequence of str or Bet, optional
+        Names of the scenario's bets (None: all of them) or Bet objects (e.g. stress shocks).
+    replications : int
+        Replications of each alternative.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    budget : float, optional
+        With `max_bets` (2 or 3), evaluate the portfolios whose nominal cost over the horizon fits
+        it; their bets interact in the simulation, nothing is added up.
+    max_bets : int
+        Bets per portfolio (1: each bet alone).
+    until_settled : bool
+        Double the replications in rounds, up to `max_replications`, until the best alternative
+        is separated from the rest (see `separation`).
+    max_replications : int
+        Cap for `until_settled`.
+    progress : callable, optional
+        ``progress(done, total)``, called as replications finish.
+
+    Returns
+    -------
+    Comparison
+        Every alternative's replications and their paired differences (`table()`, `paired()`,
+        `levers()`, `roi()`, `payback()`).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> cmp = sim.compare_bets(spec, ["more_ads"], replications=20, seed=1)  # doctest: +SKIP
+    >>> cmp.table()  # doctest: +SKIP
+    """
     if replications < 2:
         raise ValueError("replications must be at least 2 (paired intervals need two)")
     chosen = select_bets(spec, bets)

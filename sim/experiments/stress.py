@@ -83,7 +83,36 @@ def preset_changes(spec: Scenario, name: str, severity: float = 1.0) -> tuple[st
 
 def preset(spec: Scenario, name: str, start_month: int = 1, duration_months: int | None = None,
            severity: float = 1.0) -> Bet:
-    """A preset shock as a bet with no cost."""
+    """A preset shock as a bet with no cost.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The plan.
+    name : str
+        A preset (`PRESETS`: recession, cac_spike, churn_spike, payments_delayed,
+        manager_leaves, channel_off or channel_off:NAME) or another spelling of one
+        (`models.compiled.shocks.ALIASES`: higher_cac, higher_churn, later_payments; and
+        fewer_leads, the leads half of recession).
+    start_month : int
+        Month the shock starts.
+    duration_months : int, optional
+        How long it lasts (None: to the horizon).
+    severity : float
+        Its size: 1 as described, 2 twice it.
+
+    Returns
+    -------
+    Bet
+        The shock, named `name` (with its severity when not 1).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> sim.stress.preset(spec, "recession", start_month=6, severity=2).description
+    'recession: 60% fewer leads, conversion 40% lower'
+    """
     description, changes = preset_changes(spec, name, severity)
     label = name if severity == 1 else f"{name} x{severity:g}"
     return _bet(spec, label, description, changes, start_month, duration_months)
@@ -133,6 +162,8 @@ def combined(shocks: Sequence[Bet], name: str | None = None) -> Bet:
 # -- stress test -------------------------------------------------------------------------------
 @dataclass
 class StressResult:
+    """Every shock against the plan on common random numbers (a `Comparison`) and the shocks."""
+
     comparison: Comparison
     shocks: list[Bet]
 
@@ -172,6 +203,7 @@ class StressResult:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
+        """What stress.json holds."""
         doc = self.comparison.to_dict()
         return {"provenance": doc["provenance"],
                 "shocks": [b.model_dump(by_alias=True, exclude_none=True) for b in self.shocks],
@@ -188,7 +220,40 @@ def stress_test(spec: Scenario, shocks: Sequence[Bet], *, replications: int = 40
                 workers: int | None = None, executor: Executor | None = None,
                 engine: str = DEFAULT_ENGINE,
                 progress: Callable[[int, int], None] | None = None) -> StressResult:
-    """Every shock against the unshocked plan on common random numbers."""
+    """Run every shock against the unshocked plan on common random numbers.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The plan.
+    shocks : sequence of Bet
+        The shocks (`preset`, `custom_shock`, `combined`), each a bet with no cost.
+    replications : int
+        Replications of the plan and of each shock.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    progress : callable, optional
+        ``progress(done, total)``, called as replications finish.
+
+    Returns
+    -------
+    StressResult
+        Each shock's outcome distributions, P(goal) with its interval, and the paired change of
+        NPV and of P(goal) against the plan (`table()`).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> shocks = [sim.stress.preset(spec, "recession", start_month=6)]
+    >>> sim.stress.stress_test(spec, shocks, replications=10).table()  # doctest: +SKIP
+    """
     if not shocks:
         raise ValueError("no shock to test: name a preset (--preset recession) or a custom "
                          "shock (--shock path:op:value)")
@@ -292,6 +357,8 @@ def default_threshold(plan_chance: float) -> float:
 
 @dataclass
 class ReverseResult:
+    """For each lever or parameter, the smallest shock that breaks the plan, with its interval."""
+
     criterion: str  # "goal" or "npv"
     threshold: float
     replications: int
@@ -322,6 +389,7 @@ class ReverseResult:
         return frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
+        """What the reverse test's part of stress.json holds."""
         return {"provenance": {**self.provenance, "criterion": self.criterion,
                                "threshold": self.threshold, "replications": self.replications,
                                "seed": self.seed, "threshold_default": self.threshold_default},
@@ -397,12 +465,55 @@ def reverse_stress(
     model: ShockModel | None = None,
     progress: Callable[[str, float, float], None] | None = None,
 ) -> ReverseResult:
-    """For each target (default: `lever_targets`), the smallest shock that brings P(goal by the
-    deadline) below `threshold` (criterion "goal", the default when the scenario has a goal) or
-    the mean NPV below zero (criterion "npv"). `threshold` None: `default_threshold` of the
-    plan's own chance (so the plan is not broken before any shock). Sizes are searched to
-    `tolerance` (relative to the target's range). `model(target, size, replication, draw)`
-    replaces the simulation."""
+    """Find, for each lever or parameter, the smallest shock that breaks the plan.
+
+    The plan is broken when P(goal by the deadline) falls below `threshold` (criterion "goal") or
+    the mean NPV below zero (criterion "npv"). Sizes are found by bisection on the same
+    replications at every size, with a bootstrap interval over replications.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The plan.
+    targets : sequence of ReverseTarget, optional
+        The families of shocks (None: `lever_targets`, one per lever).
+    criterion : str, optional
+        "goal" or "npv" (None: "goal" when the scenario has a goal).
+    threshold : float, optional
+        The chance of the goal below which the plan counts as broken (None: `default_threshold`
+        of the plan's own chance, so that the plan is not broken before any shock).
+    replications : int
+        Replications at each size tried.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    start_month : int
+        Month the shocks start.
+    duration_months : int, optional
+        How long they last (None: to the horizon).
+    tolerance : float
+        How close the size is found, relative to the target's range.
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    model : callable, optional
+        ``model(target, size, replication, draw)`` instead of the simulation.
+    progress : callable, optional
+        ``progress(target, size, value)``, called after each size is evaluated.
+
+    Returns
+    -------
+    ReverseResult
+        For each target, the breaking size with its interval (`table()`).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> sim.stress.reverse_stress(spec, replications=10).table()  # doctest: +SKIP
+    """
     criterion = criterion or ("goal" if spec.goal is not None else "npv")
     if criterion not in ("goal", "npv"):
         raise ValueError(f"criterion is goal or npv, got {criterion!r}")

@@ -69,6 +69,7 @@ class Estimate:
     se: float
 
     def to_dict(self) -> dict[str, float]:
+        """The estimate and its standard error."""
         return {"estimate": self.estimate, "se": self.se}
 
 
@@ -89,7 +90,7 @@ def _relative(values: np.ndarray) -> np.ndarray:
 
 
 def _value(gains: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """mean max(0, max_a gain_a) - max(0, max_a mean gain_a): the expected gain of choosing
+    """Mean max(0, max_a gain_a) - max(0, max_a mean gain_a): the expected gain of choosing
     per row over choosing once on the means (rows: replications, columns: alternatives; means
     weighted by `weights` when given)."""
     if gains.shape[1] == 0:
@@ -463,6 +464,13 @@ def value_of_information(
         EVPI, EVPPI per uncertain parameter and per lever and journey stage, with Monte Carlo
         standard errors. With no bet to choose there is no decision: nothing is simulated, EVPI
         is 0 and `notes` holds "no_decision".
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> voi = sim.value_of_information(spec, ["more_ads"], replications=40)  # doctest: +SKIP
+    >>> voi.evpi  # doctest: +SKIP
     """
     if replications < MIN_REPLICATIONS:
         raise ValueError(f"replications must be at least {MIN_REPLICATIONS} for the "

@@ -58,11 +58,14 @@ class BetChoice:
 
     @property
     def sized(self) -> bool:
+        """Is the bet sized within a range as well as switched on or off?"""
         return self.low is not None and self.high is not None
 
 
 @dataclass(frozen=True)
 class Constraints:
+    """The budgets of the spend the owner decides, and the cash floor with its allowed risk."""
+
     budget_monthly: float | None = None  # decided spend in any month at most this
     budget_total: float | None = None  # decided spend over the horizon at most this
     cash_floor: float | None = None  # cumulative profit never below this ...

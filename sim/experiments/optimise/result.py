@@ -46,6 +46,9 @@ class Marginal:
 
 @dataclass
 class OptimisationResult:
+    """What the optimiser found: the finalists ranked on fresh replications, the recommendation
+    with its interval, and the one-step moves of the winner."""
+
     spec: Scenario
     objective: Objective
     variables: list[Variable]
@@ -75,6 +78,7 @@ class OptimisationResult:
 
     @property
     def winner(self) -> Evaluation:
+        """The recommended allocation's run (the first finalist)."""
         return self.finalists[0][1]
 
     @property
@@ -91,6 +95,7 @@ class OptimisationResult:
 
     @property
     def runner_up(self) -> str | None:
+        """The second finalist's name (None: a single finalist)."""
         return self.finalists[1][0] if len(self.finalists) > 1 else None
 
     def interval(self, key: str) -> tuple[float, float]:
@@ -188,6 +193,7 @@ class OptimisationResult:
         return pd.DataFrame(rows)
 
     def marginal_table(self) -> pd.DataFrame:
+        """The one-step moves of the winner, those that cost money by their return on it first."""
         frame = pd.DataFrame([m.__dict__ for m in self.marginals])
         if frame.empty:
             return frame
@@ -198,6 +204,7 @@ class OptimisationResult:
         return frame.iloc[ranked].reset_index(drop=True)
 
     def provenance(self) -> dict[str, Any]:
+        """What was run: the scenario and its hash, the seed, the engine, the replications."""
         from models.load import scenario_hash
 
         return {"scenario": self.spec.name, "scenario_hash": scenario_hash(self.spec),

@@ -266,7 +266,7 @@ def _suggest(trial: optuna.Trial, variables: Sequence[Variable],
 
 @dataclass
 class _Trials:
-    """optuna's objective: a proposed allocation checked against the budgets (over budget: never
+    """Optuna's objective: a proposed allocation checked against the budgets (over budget: never
     simulated), run on the screening replications once, scored; a row per trial."""
 
     search: _Search
@@ -331,7 +331,7 @@ def _first_trial(variables: Sequence[Variable], choices: Sequence[BetChoice],
 
 def _screen(search: _Search, optuna: Any, trials: int, today_alloc: Allocation,
             draws: list[dict[str, float]]) -> tuple[dict[Key, Evaluation], pd.DataFrame]:
-    """optuna's trials, one at a time (so that the same seed gives the same trials): today's
+    """Optuna's trials, one at a time (so that the same seed gives the same trials): today's
     allocation first, then each unsized bet alone on it, then what the sampler proposes."""
     objective = _Trials(search, draws)
     optuna.logging.set_verbosity(optuna.logging.WARNING)

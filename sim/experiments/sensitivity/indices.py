@@ -38,6 +38,9 @@ from sim.experiments.sensitivity.model import (
 # -- Sobol and Morris --------------------------------------------------------------------------
 @dataclass
 class SensitivityResult:
+    """Sobol or Morris indices per metric, per parameter and per grouping, and the simulation's
+    noise share."""
+
     method: str  # "sobol" or "morris"
     factors: list[Factor]
     n: int
@@ -162,13 +165,58 @@ def sobol(
     progress: Callable[[int, int], None] | None = None,
     resamples: int = 200,
 ) -> SensitivityResult:
-    """Sobol first-order (S1) and total (ST) indices with 95% bootstrap intervals, from
-    Saltelli's sampling (N x (k + 2) points, `n` a power of 2), of each metric; then the same
-    by group (`groups`: "lever" and/or "stage", SALib's groups, each its own sample of
-    N x (g + 2) points). `model` and `factor_list` replace the simulation and the scenario's
-    factors (analytic cases). "block" (only when some factors are correlated): each set of
-    correlated parameters one group, its correlations imposed (see the module's note).
-    `progress(done, total)` counts the runs of every sample."""
+    """Sobol indices: which assumptions carry the plan's variance.
+
+    First-order (S1) and total (ST) indices with 95% bootstrap intervals, from Saltelli's sampling
+    (N x (k + 2) points, `n` a power of 2), of each metric; then the same by group (SALib's groups,
+    each its own sample of N x (g + 2) points). "block" (only when some factors are correlated):
+    each set of correlated parameters one group, its correlations imposed (see
+    `sim.experiments.sensitivity`).
+
+    Parameters
+    ----------
+    spec : Scenario, optional
+        The scenario (None: `model` and `factor_list` say what is analysed).
+    n : int
+        Base sample N, a power of 2.
+    replications : int
+        Replications per sample point (2 or more measure the simulation's noise).
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    ranges : sequence of (path, low, high)
+        Parameters also varied uniformly between their ends.
+    only : sequence of str, optional
+        Keep these parameters only.
+    groups : sequence of str
+        Groupings: "lever", "stage", "block".
+    model : callable, optional
+        ``model(values, replication) -> {metric: value}`` instead of the simulation.
+    factor_list : sequence of Factor, optional
+        The factors instead of the scenario's.
+    metrics : sequence of str, optional
+        The outputs analysed (None: NPV, months to goal and profit).
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the runs go instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    progress : callable, optional
+        ``progress(done, total)``, counting the runs of every sample.
+    resamples : int
+        Bootstrap resamples of the intervals.
+
+    Returns
+    -------
+    SensitivityResult
+        Per metric, the indices per parameter and per grouping, and the noise share.
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> sim.sensitivity.sobol(spec, n=8, replications=1)  # doctest: +SKIP
+    """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
@@ -246,14 +294,59 @@ def morris(
     engine: str = DEFAULT_ENGINE,
     progress: Callable[[int, int], None] | None = None,
 ) -> SensitivityResult:
-    """Morris's elementary effects, a cheap screen: `n` trajectories of k + 1 points each; per
-    factor mu* (mean absolute effect, with its 95% interval) and sigma (spread: interactions or
-    non-linearity), effects measured per unit of the factor's quantile (0 to 1). Then the same
-    by group (`groups`: "lever" and/or "stage", SALib's groups: each trajectory moves a whole
-    group at a time, n x (g + 1) points): mu* of a group is the mean absolute effect of moving
-    all its parameters at once, each up or down at random (Campolongo et al. 2007); SALib gives
-    sigma for one-member groups only (NaN for the others). `progress(done, total)` counts the
-    runs of every sample."""
+    """Morris's elementary effects: a cheap screen of which assumptions matter.
+
+    `n` trajectories of k + 1 points each; per factor mu* (mean absolute effect, with its 95%
+    interval) and sigma (spread: interactions or non-linearity), effects measured per unit of the
+    factor's quantile (0 to 1). Then the same by group (each trajectory moves a whole group at a
+    time, n x (g + 1) points): mu* of a group is the mean absolute effect of moving all its
+    parameters at once, each up or down at random (Campolongo et al. 2007); SALib gives sigma for
+    one-member groups only (NaN for the others).
+
+    Parameters
+    ----------
+    spec : Scenario, optional
+        The scenario (None: `model` and `factor_list` say what is analysed).
+    n : int
+        Trajectories.
+    replications : int
+        Replications per sample point.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    ranges : sequence of (path, low, high)
+        Parameters also varied uniformly between their ends.
+    only : sequence of str, optional
+        Keep these parameters only.
+    levels : int
+        Levels of Morris's grid.
+    groups : sequence of str
+        Groupings: "lever", "stage".
+    model : callable, optional
+        ``model(values, replication) -> {metric: value}`` instead of the simulation.
+    factor_list : sequence of Factor, optional
+        The factors instead of the scenario's.
+    metrics : sequence of str, optional
+        The outputs analysed (None: NPV, months to goal and profit).
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the runs go instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    progress : callable, optional
+        ``progress(done, total)``, counting the runs of every sample.
+
+    Returns
+    -------
+    SensitivityResult
+        Per metric, mu* and sigma per parameter and per grouping, and the noise share.
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> sim.sensitivity.morris(spec, n=4, replications=1)  # doctest: +SKIP
+    """
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 

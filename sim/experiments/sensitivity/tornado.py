@@ -37,6 +37,7 @@ class Tornado:
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """What the tornado's part of sensitivity.json holds."""
         return {"provenance": {**self.provenance, "replications": self.replications,
                                "seed": self.seed},
                 "metrics": {m: df.to_dict(orient="records") for m, df in self.table.items()}}
@@ -59,6 +60,50 @@ def tornado(
     high: float = 0.9,
     progress: Callable[[int, int], None] | None = None,
 ) -> Tornado:
+    """The tornado: each factor at its P10 and P90, the others at their medians.
+
+    On common random numbers: every point runs the same replications, so the swings are paired.
+
+    Parameters
+    ----------
+    spec : Scenario, optional
+        The scenario (None: `model` and `factor_list` say what is analysed).
+    replications : int
+        Replications per point (the same at every point: the swings are paired).
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    ranges : sequence of (path, low, high)
+        Parameters also varied uniformly between their ends.
+    only : sequence of str, optional
+        Keep these parameters only.
+    model : callable, optional
+        ``model(values, replication) -> {metric: value}`` instead of the simulation.
+    factor_list : sequence of Factor, optional
+        The factors instead of the scenario's.
+    metrics : sequence of str, optional
+        The outputs (None: NPV, months to goal and profit).
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    low, high : float
+        The quantiles each factor is set to.
+    progress : callable, optional
+        ``progress(done, total)``, called as runs finish.
+
+    Returns
+    -------
+    Tornado
+        Per metric, one row per factor sorted by swing (largest first).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> sim.sensitivity.tornado(spec, replications=4).table["npv_profit"]  # doctest: +SKIP
+    """
     fs, model, ms = _setup(spec, ranges, only, model, factor_list, metrics, seed, engine)
     median = {f.path: f.value(0.5) for f in fs}
     points = [median]

@@ -50,12 +50,15 @@ class TrackResult:
 
     @property
     def months(self) -> int:
+        """How many months of actuals there are."""
         return self.actuals.months
 
     def flagged(self) -> pd.DataFrame:
+        """The actuals outside the plan's P10-P90 in their month."""
         return self.positions[self.positions["flag"] != ""]
 
     def to_dict(self) -> dict[str, Any]:
+        """What track.json holds."""
         from models.load import scenario_hash
 
         p_plan, se_plan = self.plan.p_goal()
@@ -95,10 +98,48 @@ def track(spec: Scenario, actuals: Actuals, *, replications: int = 200, seed: in
           engine: str = DEFAULT_ENGINE, bet_replications: int = 0,
           progress: Callable[[int, int], None] | None = None,
           plan: Fan | None = None) -> TrackResult:
-    """Plan vs actual and the re-forecast (see the module docstring). `bet_replications` > 0
-    also compares the scenario's bets on the plan and on the re-forecast. `plan`: the plan's
-    fan if already made (`plan_fan(spec, replications, seed, ...)`), so that several actuals
-    files are tracked against one plan without running it again."""
+    """Compare the actuals with the plan and re-forecast from where the business is now.
+
+    Each actual's percentile in the plan's fan, the journey's rates the actuals inform with their
+    posterior intervals, and the re-forecast (see `sim.experiments.track`).
+
+    Parameters
+    ----------
+    spec : Scenario
+        The plan.
+    actuals : Actuals
+        The business's monthly actuals (`sim.read_actuals`).
+    replications : int
+        Replications of the plan's fan and of the re-forecast's.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    bet_replications : int
+        Above 0: also compare the scenario's bets on the plan and on the re-forecast, with this
+        many replications each.
+    progress : callable, optional
+        ``progress(done, total)``, called as replications finish.
+    plan : Fan, optional
+        The plan's fan if already made (`plan_fan`), so that several actuals files are tracked
+        against one plan without running it again.
+
+    Returns
+    -------
+    TrackResult
+        The positions (`flagged()`), the rates, the re-forecast's scenario and fan.
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> actuals = sim.read_actuals("scenarios/data/b2b_services_actuals.csv", spec)
+    >>> sim.track(spec, actuals, replications=50, seed=1).flagged()  # doctest: +SKIP
+    """
     start = time.perf_counter()
     steps = 2 * replications
     done = [0]
