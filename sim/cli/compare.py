@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from sim.cli import common
-from sim.cli.common import ScenarioArg, SchedulerOpt, SetOpt, console
+from sim.cli.common import ScenarioArg, SchedulerOpt, SeedOpt, SetOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 from sim.report import terminal
 from sim.report.terminal import escape
@@ -28,9 +28,8 @@ def compare(
         "--max-bets", min=1, max=3, help="bets per portfolio (default: 3 with --budget, else 1)")
     ] = None,
     reps: Annotated[int, typer.Option("--reps", min=2, help="replications per bet")] = 40,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     until_settled: Annotated[bool, typer.Option(
         "--until-settled", help="double the replications until the best bet is separated from "
         "the rest (paired 95% intervals, Bonferroni), up to --max-reps")] = False,

@@ -15,7 +15,7 @@ import typer
 from rich.panel import Panel
 
 from sim.cli import common
-from sim.cli.common import console
+from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 if TYPE_CHECKING:  # the experiment (numpy, pandas, optuna) is imported when the command runs
@@ -106,9 +106,8 @@ def optimise(
         "--finalists", min=1, help="best allocations checked again with --final-reps")] = 4,
     final_reps: Annotated[int, typer.Option(
         "--final-reps", min=2, help="replications of the check (fresh ones)")] = 80,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a parameter first: path=value (repeatable)")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for optimise.json, "

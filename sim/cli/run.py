@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from sim.cli import common
-from sim.cli.common import ScenarioArg, SchedulerOpt, SetOpt, console
+from sim.cli.common import ScenarioArg, SchedulerOpt, SeedOpt, SetOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 from sim.report import terminal
 from sim.report.terminal import escape
@@ -18,9 +18,8 @@ from sim.report.terminal import escape
 def run(
     scenario: ScenarioArg,
     reps: Annotated[int, typer.Option("--reps", min=1, help="replications")] = 100,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     set_: SetOpt = None,
     precision: Annotated[float | None, typer.Option(
         "--precision", min=0.01, help="add replications until the 95% CI half-width of the goal "

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from sim.cli import common
-from sim.cli.common import ScenarioArg, SchedulerOpt, SetOpt, console, errors
+from sim.cli.common import ScenarioArg, SchedulerOpt, SeedOpt, SetOpt, WorkersOpt, console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 from sim.report import terminal
 
@@ -26,9 +26,8 @@ def seek(
     target: Annotated[float, typer.Option("--target", min=0.01, max=0.99,
                                           help="P(goal by deadline) to reach")] = 0.8,
     reps: Annotated[int, typer.Option("--reps", min=2, help="replications per size")] = 40,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option("--out", help="folder for seek.json")] = Path("out"),
     engine: EngineOpt = DEFAULT_ENGINE,

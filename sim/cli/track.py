@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from sim.cli import common
-from sim.cli.common import console
+from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 
@@ -27,9 +27,8 @@ def track(
                                       "the re-forecast")] = 200,
     bet_reps: Annotated[int, typer.Option("--bet-reps", min=0, help="replications per bet to "
                                           "rank the bets on the plan and now (0: skip)")] = 20,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a parameter of the plan: path=value (repeatable)")] = None,
     delimiter: Annotated[str | None, typer.Option(

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from sim.cli import common
-from sim.cli.common import console
+from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 
@@ -23,9 +23,8 @@ def value_of_information(
     reps: Annotated[int, typer.Option(
         "--reps", min=20, help="replications of each option (the regressions need 20 or more; "
         "a few hundred give useful precision)")] = 200,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a parameter first: path=value (repeatable)")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for voi.json")] = Path("out"),
