@@ -36,7 +36,7 @@ A model function `model(values, replication) -> {metric: value}` may replace the
 
 Modules: `groups` (a parameter's lever and journey stage), `factors` (what is sampled), `model`
 (values -> outputs, on common random numbers), `correlations` (blocks and the copula), `indices`
-(Sobol and Morris), `tornado`. The `--range` option string is read in `sim.cli.investor`.
+(Sobol and Morris), `tornado`. The `--range` option string is read in `sim.cli.sensitivity`.
 """
 
 from sim.experiments.sensitivity.correlations import correlation_blocks, impose_correlations
