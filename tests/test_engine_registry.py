@@ -24,7 +24,7 @@ def test_the_public_api_runs_the_registry_default() -> None:
     """Catches `sim.simulate` (or an experiment) keeping its own default engine."""
     default = inspect.signature(sim.simulate).parameters["engine"].default
     assert default == DEFAULT_ENGINE
-    from sim.experiments.replications import run_compiled
+    from sim.experiments.runner.replications import run_compiled
 
     assert inspect.signature(run_compiled).parameters["engine"].default == DEFAULT_ENGINE
 
