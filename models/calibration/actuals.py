@@ -175,7 +175,8 @@ class Actuals:
     def column(self, name: str) -> np.ndarray:
         """A figure by month (NaN where unknown, all NaN if the file has no such column)."""
         if name in self.frame.columns:
-            return self.frame[name].to_numpy(dtype=float)
+            values: np.ndarray = self.frame[name].to_numpy(dtype=float)
+            return values
         return np.full(self.months, np.nan)
 
     def has(self, name: str) -> bool:
@@ -324,8 +325,9 @@ def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
 
     def per_month(mask: pd.Series, dates: pd.Series) -> np.ndarray:
         m = month(dates[mask])
-        return m[(m >= 1) & (m <= months)].value_counts().reindex(index, fill_value=0
-                                                                  ).to_numpy(dtype=float)
+        counts: np.ndarray = m[(m >= 1) & (m <= months)].value_counts().reindex(
+            index, fill_value=0).to_numpy(dtype=float)
+        return counts
 
     columns = {f"leads_{c.name}": per_month(frame["channel"] == c.name, frame["created"])
                for c in spec.channels}

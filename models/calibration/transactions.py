@@ -362,7 +362,8 @@ class RFMSummary:
 
     @property
     def holdout_periods(self) -> float:
-        return (self.observation_end - self.calibration_end).days / self.period_days
+        days: int = (self.observation_end - self.calibration_end).days
+        return days / self.period_days
 
 
 def daily_transactions(log: TransactionLog) -> pd.DataFrame:
