@@ -16,7 +16,7 @@ import numpy as np
 
 from models.compiled.units import DAYS_PER_MONTH
 from models.compiled.worth import LEAD_STAGES
-from models.spec.fields import leak_patterns
+from models.spec.fields import LEAK_NAMES
 
 STATES = (
     "new",  # arrived, not yet in the sales queue (routing / off-hours delay)
@@ -39,12 +39,10 @@ N_STATES = len(STATES)
 OPEN_LEAD_STATES = tuple(S[n] for n in ("new", "waiting", "in_contact", "follow_up", "deciding",
                                           "invoiced"))
 LEAKS = (*LEAD_STAGES, "lost_client")  # the lead stages in the journey's order, then clients
-# The scenario's parameters each leak turns on (path patterns, `*` any item): a bet changing one
-# of them, or a group holding one, targets that stage. Declared with each field, in the spec
-# (`models.spec.fields`: a field's stage and lever say which leaks it turns).
-LEAK_LEVERS: dict[str, tuple[str, ...]] = leak_patterns()
-if tuple(LEAK_LEVERS) != LEAKS:  # the spec names the leaks as strings: they must be these
-    raise ImportError(f"models.spec.fields.LEAK_NAMES {tuple(LEAK_LEVERS)} != LEAKS {LEAKS}")
+# Which parameters each leak turns on (which bets target a stage) is declared with each field,
+# in the spec (`models.spec.fields.leak_patterns`), which names the leaks as strings: these.
+if LEAK_NAMES != LEAKS:
+    raise ImportError(f"models.spec.fields.LEAK_NAMES {LEAK_NAMES} != LEAKS {LEAKS}")
 COSTS = ("marketing", "salaries", "commission", "cost_of_goods", "onboarding", "retention",
          "development", "win_back", "overhead", "bets")
 C = {name: i for i, name in enumerate(COSTS)}

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.accounting.ledger import LEAK_LEVERS, LEAKS
+from models.accounting.ledger import LEAKS
 from models.accounting.metrics import (
     CHANNEL_EXTRA,
     LEVER_METRICS,
@@ -20,7 +20,7 @@ from models.accounting.metrics import (
     segment_metric,
 )
 from models.compiled.worth import LEAD_STAGES
-from models.spec.fields import targets
+from models.spec.fields import leak_patterns, targets
 from models.spec.scenario import Scenario
 from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult
@@ -108,14 +108,16 @@ def potential_revenue(result: MonteCarloResult) -> float:
 
 def stage_bets(spec: Scenario) -> dict[str, list[str]]:
     """Each leak stage and the names of the scenario's bets that target it: those with a change
-    to a parameter the stage turns on (`models.accounting.ledger.LEAK_LEVERS`), in the scenario's
-    order. A bet may target several stages."""
+    to a parameter the stage turns on, or to a group holding one (`models.spec.fields`: each
+    field's stage and lever say which leaks it turns), in the scenario's order; appending a new
+    channel or tier targets none. A bet may target several stages."""
     out: dict[str, list[str]] = {leak: [] for leak in LEAKS}
+    patterns = leak_patterns()
     for bet in spec.bets:
         # a new channel or tier is a new item, not a change of the stage's parameters
         paths = [change.path for change in bet.changes if change.operation != "append"]
         for leak in LEAKS:
-            if any(targets(path, pattern) for path in paths for pattern in LEAK_LEVERS[leak]):
+            if any(targets(path, pattern) for path in paths for pattern in patterns[leak]):
                 out[leak].append(bet.name)
     return out
 

@@ -45,6 +45,21 @@ _SEGMENT_FIELDS = ("share", "conversion_multiplier", "price_multiplier", "churn_
                    "frequency_multiplier", "committee_delay_days")
 
 
+def editor_kind(path: str, goal_metric: str | None = None) -> str:
+    """How the parameter at `path` is shown and typed, from its kind in the spec
+    (`models.spec.fields`): "money" as grouped digits in a text field ('27 000 000'), "share" as
+    a percentage, "int" a whole number, "number" the rest. The goal's target is money or a
+    number of clients, as `goal_metric` says."""
+    meta = meta_or_none(path)
+    if meta is None:
+        return "number"
+    if path == "goal.target":
+        return "money" if target_kind(goal_metric) == "money" else "number"
+    if meta.kind in ("money", "share"):
+        return meta.kind
+    return "int" if meta.whole else "number"
+
+
 def _plain(x: Any) -> str:
     """A number as YAML writes it, whole numbers without '.0'."""
     if isinstance(x, float) and x.is_integer():
@@ -91,22 +106,9 @@ class _Editor:
         digest = hashlib.sha256(state()["base_text"].encode()).hexdigest()[:12]
         self.src = f"{digest}:{state()['edit_generation']}"
 
-    def kind(self, path: str) -> str:
-        """How the parameter is shown and typed, from its kind in the spec
-        (`models.spec.fields`): money as grouped digits in a text field ('27 000 000'), shares
-        as percentages, whole numbers as such, the rest as numbers."""
-        meta = meta_or_none(path)
-        if meta is None:
-            return "number"
-        if path == "goal.target":  # money, or a number of clients
-            return "money" if target_kind(self.goal_metric) == "money" else "number"
-        if meta.kind in ("money", "share"):
-            return meta.kind
-        return "int" if meta.whole else "number"
-
     def field(self, col: Any, path: str, value: Any) -> None:
         lang = self.lang
-        kind = self.kind(path)
+        kind = editor_kind(path, self.goal_metric)
         label = field_label(path, lang) or path
         help_ = field_help(path, lang)
         # Keyed per language: the text shown ('27 000 000' / '27,000,000') is the language's.
@@ -232,6 +234,14 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
                            help=field_help("goal.metric", lang))
             for what in ed.pending.pop("goal.metric", []):
                 c[3].error(localized(what, lang))
+    _edit_market(full, ed, titles)
+    _edit_sales(full, ed)
+    _edit_clients(full, ed, titles)
+
+
+def _edit_market(full: dict[str, Any], ed: _Editor, titles: dict[str, str]) -> None:
+    """Channels and their budgets, then the client segments."""
+    lang = ed.lang
     with _group("grp_channels", lang, expanded=True):
         for ch in full["channels"]:
             c = cols(5)
@@ -251,6 +261,11 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
                               else f"`{seg['name']}`")
                 for i, name in enumerate(_SEGMENT_FIELDS):
                     ed.field(c[i + 1], f"segments.{seg['name']}.{name}", seg[name])
+
+
+def _edit_sales(full: dict[str, Any], ed: _Editor) -> None:
+    """The sales team and the journey from lead to paid invoice."""
+    lang = ed.lang
     with _group("grp_team", lang):
         c = cols(4)
         ed.field(c[0], "sales.managers", full["sales"]["managers"])
@@ -270,6 +285,11 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
         ed.field(c[2], "journey.follow_up.conversion_per_touch",
                  j["follow_up"]["conversion_per_touch"])
         ed.field(c[3], "journey.invoice.paid_probability", j["invoice"]["paid_probability"])
+
+
+def _edit_clients(full: dict[str, Any], ed: _Editor, titles: dict[str, str]) -> None:
+    """The value pyramid, churn and retention, win-back."""
+    lang = ed.lang
     with _group("grp_pyramid", lang):
         for tier in full["tiers"]:
             c = cols(5)
