@@ -26,7 +26,7 @@ def main(out: Path) -> None:
 
     spec = sim.load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
     actuals = sim.read_actuals(ROOT / "scenarios" / "data" / "b2b_services_actuals.csv", spec)
-    result = sim.track(spec, actuals, REPLICATIONS, seed=1, engine="fast")
+    result = sim.track(spec, actuals, replications=REPLICATIONS, seed=1, engine="fast")
     fans = result.fans(["active_clients", "revenue"])
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, metric, scale, unit in ((axes[0], "active_clients", 1.0, "clients"),
