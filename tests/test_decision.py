@@ -171,11 +171,3 @@ def test_the_cli_decision_box_names_portfolios_by_their_titles() -> None:
     text = out.getvalue()
     assert "More search ads + A follow-up script" in text and "Two more sales managers" in text
     assert "more_search_ads" not in text and "two_more_managers" not in text
-
-
-def test_every_text_of_the_summary_is_in_both_languages_with_the_same_values() -> None:
-    from sim.report.decision import words
-
-    for key, (en, ru) in words().items():
-        assert en and ru and re.search("[а-яА-Я]", ru), key
-        assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", ru)), key

@@ -25,7 +25,7 @@ from sim.report.terminal import escape
 
 if TYPE_CHECKING:
     from models.spec.scenario import Bet, Scenario
-    from sim.report.i18n import Lang
+    from models.words import Lang
 
 errors = Console(stderr=True)
 

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from models.words import t, word
 from sim.cli import common
 from sim.cli.options import DEFAULT_ENGINE, EngineName, EngineOpt, LangName, LangOpt, lang_of
 from sim.experiments.parallel import resolve_workers
@@ -87,14 +88,14 @@ def sensitivity(
     profit, by parameter, lever and journey stage; and the tornado."""
     import pandas as pd
 
+    from models.words.formats import number, percent, size_text
     from sim.cli.main import Engine, _check_engine, _fail, _load
     from sim.experiments import sensitivity as sa
     from sim.report import sensitivity as words
-    from sim.report.i18n import number, percent
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import note_text, w
-    from sim.report.terminal import say, size_text
-    from sim.report.terminal import w as tw
+    from sim.report.sensitivity import note_text
+    from sim.report.terminal import say
+
 
     common.check_finite_parts("--range", range_)
     spec = _load(scenario, set_)
@@ -141,36 +142,44 @@ def sensitivity(
         if method == Method.sobol:
             frame = words.sobol_table(result, metric, language, by=by, spec=spec,
                                       formatted=True)
-            cells = {w(k, language): _with_interval(frame[w(k, language)],
-                                                    frame[w(f"{k}_low", language)],
-                                                    frame[w(f"{k}_high", language)])
+            cells = {word("sensitivity", k, language): _with_interval(frame[word("sensitivity", k,
+                                                                                 language)],
+                                                    frame[word("sensitivity", f"{k}_low",
+                                                               language)],
+                                                    frame[word("sensitivity", f"{k}_high",
+                                                               language)])
                      for k in (("S1", "ST") if by == "parameter" else ("ST",))}
         else:
             frame = words.morris_table(result, metric, language, by=by, spec=spec)
-            fmt = {c: pd.Series([size_text(v, language) for v in frame[w(c, language)]])
+            fmt = {c: pd.Series([size_text(v, language) for v in frame[word("sensitivity", c,
+                                                                            language)]])
                    for c in ("mu_star", "mu_star_low", "mu_star_high", "sigma")}
-            cells = {w("mu_star", language): _with_interval(
+            cells = {t("sensitivity.mu_star", language): _with_interval(
                 fmt["mu_star"], fmt["mu_star_low"], fmt["mu_star_high"])}
             if by == "parameter":
-                cells[w("sigma", language)] = list(fmt["sigma"])
-        return pd.DataFrame({w("name", language): list(frame[w("name", language)]), **cells})
+                cells[t("sensitivity.sigma", language)] = list(fmt["sigma"])
+        return pd.DataFrame({t("sensitivity.name", language): list(frame[t("sensitivity.name",
+                                                                           language)]), **cells})
 
     for metric in result.indices:
-        _print_table(indices(metric, "parameter"), w(metric, language))
+        _print_table(indices(metric, "parameter"), word("sensitivity", metric, language))
         noise = result.noise[metric]
-        say(console, w("noise_share", language, share=percent(noise, language)
-                       if noise == noise else tw("noise_not_measured", language)))
+        say(console, t("sensitivity.noise_share", language, share=percent(noise, language)
+                       if noise == noise else t("terminal.noise_not_measured", language)))
     for by in result.groups:  # NPV's, by lever, stage, correlated block
         _print_table(indices("npv_profit", by),
-                     f"{w('npv_profit', language)}, {w(f'by_{by}', language)}")
+                     f"{t('sensitivity.npv_profit', language)}, "
+                     f"{word('sensitivity', f'by_{by}', language)}")
     for note in result.notes:
         say(console, note_text(note, language))
     if torn is not None:
         table = words.tornado_table(torn, "npv_profit", language, spec, spec.currency)
-        _print_table(table[[w(c, language) for c in ("factor", "low_value", "high_value",
+        _print_table(table[[word("sensitivity", c, language) for c in ("factor", "low_value",
+                                                                       "high_value",
                                                        "at_low", "at_high", "swing")]],
-                     w("tornado_title", language, metric=w("npv_profit", language)))
-    say(console, tw("runs_written", language, runs=number(result.runs, language),
+                     t("sensitivity.tornado_title", language, metric=t("sensitivity.npv_profit",
+                                                                       language)))
+    say(console, t("terminal.runs_written", language, runs=number(result.runs, language),
                    seconds=number(result.seconds, language, 1),
                    files=f"{json_path}, {parquet_path}"))
 
@@ -217,9 +226,9 @@ def stress(
     from sim.experiments import stress as st
     from sim.report import sensitivity as words
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import reverse_note, w
+    from sim.report.sensitivity import reverse_note
     from sim.report.terminal import say
-    from sim.report.terminal import w as tw
+
 
     common.check_finite(("--severity", severity))
     common.check_finite_parts("--shock", shock)
@@ -254,25 +263,29 @@ def stress(
     # The columns that fit 80 columns, as the app words and formats them; the files have all.
     language = lang_of(lang)
     frame = words.stress_table(result, language, spec, formatted=True)
-    _print_table(frame[[w(c, language) for c in ("shock", "npv_mean", "npv_p10", "npv_p90",
+    _print_table(frame[[word("sensitivity", c, language) for c in ("shock", "npv_mean", "npv_p10",
+                                                                   "npv_p90",
                                                   "p_goal", "delta_npv", "delta_p_goal")]],
-                 w("stress_title", language))
+                 t("sensitivity.stress_title", language))
     if rev is not None:
         table = words.reverse_table(rev, language, spec)
-        size, low, high = (table[w(c, language)] for c in ("size", "size_low", "size_high"))
-        shown = table[[w(c, language) for c in ("target", "unit", "size")]].copy()
-        shown[w("size", language)] = [
+        size, low, high = (table[word("sensitivity", c, language)] for c in ("size", "size_low",
+                                                                             "size_high"))
+        shown = table[[word("sensitivity", c, language) for c in ("target", "unit", "size")]].copy()
+        shown[t("sensitivity.size", language)] = [
             s if lo == s and hi == s else f"{s} ({lo}–{hi})"
             for s, lo, hi in zip(size, low, high, strict=True)]
-        shown[w("value_at_size", language)] = table[w("value_at_size", language)]
-        broken = table[w("already_broken", language)] == w("yes", language)
+        shown[t("sensitivity.value_at_size", language)] = table[t("sensitivity.value_at_size",
+                                                                  language)]
+        broken = table[t("sensitivity.already_broken", language)] == t("sensitivity.yes", language)
         if broken.any() and not broken.all():  # all broken: the sentence below says so
-            shown[w("already_broken", language)] = table[w("already_broken", language)]
-        _print_table(shown, w("reverse_title", language))
+            shown[t("sensitivity.already_broken",
+                    language)] = table[t("sensitivity.already_broken", language)]
+        _print_table(shown, t("sensitivity.reverse_title", language))
         note = reverse_note(rev, language, spec.currency)
         if note is not None:  # a plan broken before any shock is said, not left to zeros
             say(console, note, style="bold yellow" if rev.plan_broken else None)
-    say(console, tw("written", language, files=f"{json_path}, {parquet_path}"))
+    say(console, t("terminal.written", language, files=f"{json_path}, {parquet_path}"))
 
 
 def _applies(spec: object, name: str) -> bool:

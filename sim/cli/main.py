@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from models.spec.messages import msg
+from models.words import t
 from sim.cli import batch as batch_cli
 from sim.cli import common, helptext, investor
 from sim.cli import optimise as optimise_cli
@@ -122,7 +123,7 @@ def _written(write: Callable[[], list[Path]], out: Path) -> list[Path]:
 
 
 def _say_written(files: list[Path], lang: LangName) -> None:
-    terminal.say(console, terminal.w("written", lang_of(lang),
+    terminal.say(console, t("terminal.written", lang_of(lang),
                                      files=", ".join(str(f) for f in files)))
 
 
@@ -298,8 +299,8 @@ def seek(
     _writable(out)
 
     def progress(step: int, size: float, p: float) -> None:
-        terminal.say(errors, "  " + terminal.w(
-            "seek_step", lang_of(lang), step=step, size=terminal.size_text(size, lang_of(lang)),
+        terminal.say(errors, "  " + t("terminal.seek_step", lang_of(lang), step=step,
+                                      size=terminal.size_text(size, lang_of(lang)),
             p=terminal.percent(p, lang_of(lang))))
 
     try:

@@ -16,6 +16,7 @@ import typer
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from models.words import t
 from sim.cli import common
 from sim.cli.investor import console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -95,7 +96,7 @@ def optimise(
     from sim.cli.main import _written as written
     from sim.experiments import optimise as opt
     from sim.report import optimise as report
-    from sim.report.terminal import escape, say, w
+    from sim.report.terminal import escape, say
 
     common.check_finite(("--budget", budget), ("--budget-total", budget_total),
                         ("--cash-floor", cash_floor))
@@ -135,10 +136,10 @@ def optimise(
     lines = report.summary_lines(result, language)
     console.print(Panel("\n".join(escape(line) for line in lines), expand=False))
     _print(report.allocation_view(result, language).iloc[:, :4],
-           report.w("fig_allocation", language))
+           t("optimise.fig_allocation", language))
     figures = report.figures_view(result, language)
     _print(figures.iloc[:, [0, 1, 2, 3, 8]], report.objective_name(result, language))
     marginal = report.marginal_view(result, language)
     if not marginal.empty:
-        _print(marginal.iloc[:, [0, 1, 3, 4]], report.w("fig_marginal", language))
-    say(console, w("written", language, files=", ".join(str(f) for f in files)))
+        _print(marginal.iloc[:, [0, 1, 3, 4]], t("optimise.fig_marginal", language))
+    say(console, t("terminal.written", language, files=", ".join(str(f) for f in files)))

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
+from models.words import LANGS, Lang
 from sim.engines import ENGINE_NAMES
-from sim.report.i18n import LANGS, Lang
 
 
 class EngineName(StrEnum):

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from models.words import t
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 console = Console()
@@ -63,7 +64,7 @@ def track(
     )
     from sim.experiments.track import track as run_track
     from sim.report import track as report
-    from sim.report.terminal import print_frame, say, w
+    from sim.report.terminal import print_frame, say
 
     if decimal not in (None, ".", ","):
         raise _fail(f"--decimal {decimal!r}: use '.' or ','")
@@ -93,7 +94,7 @@ def track(
     language = lang_of(lang)
 
     def col(key: str) -> str:
-        return report.w(key, language)
+        return t(f"track.{key}", language)
 
     for line in report.summary_lines(result, language):
         say(console, line)
@@ -114,4 +115,4 @@ def track(
     if bets is not None:
         print_frame(console, bets[[col("col_bet"), col("col_rank_now"), col("col_rank_plan"),
                                    col("col_npv_now"), col("col_goal_now")]], col("bets_title"))
-    say(console, w("written", language, files=", ".join(str(f) for f in files)))
+    say(console, t("terminal.written", language, files=", ".join(str(f) for f in files)))

@@ -39,24 +39,24 @@ def value_of_information(
 ) -> None:
     """What it is worth to know each assumption before choosing a bet (EVPI, EVPPI)."""
     from models.spec.errors import error_text
+    from models.words import t
     from sim.cli.main import Engine, _check_engine, _fail, _interruptible, _load, _writable
     from sim.cli.main import _written as written
     from sim.experiments.voi import value_of_information as analyse
     from sim.report import voi as report
-    from sim.report.i18n import t
     from sim.report.terminal import escape
 
     language = lang_of(lang)
     spec = _load(scenario, set_)
     # no bet, no decision: nothing to value, nothing to run
     chosen = common.chosen_bets(spec, bets, language,
-                                f"{scenario}: {report.w('no_decision', language)}")
+                                f"{scenario}: {t('voi.no_decision', language)}")
     engine_name = _check_engine(Engine(engine.value))
     _writable(out)
     with _interruptible(f"valuing information on {spec.name}", out), Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeRemainingColumn(), console=errors, transient=True) as bar:
-        task = bar.add_task(escape(f"{report.w('running', language)}: {spec.name}"),
+        task = bar.add_task(escape(f"{t('voi.running', language)}: {spec.name}"),
                             total=None)
 
         def progress(done: int, total: int) -> None:
@@ -69,4 +69,4 @@ def value_of_information(
             raise _fail(error_text(err, language)) from None
     files = written(lambda: report.write_voi(result, out, spec), out)
     report.show(result, console, language, spec)
-    console.print(escape(t("written", language, files=", ".join(str(f) for f in files))))
+    console.print(escape(t("app.written", language, files=", ".join(str(f) for f in files))))
