@@ -316,7 +316,7 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(charts) == 2
     box_ticks = charts[0]["layout"]["yaxis"]["ticktext"]  # the box plot's unit: money
-    assert any(tick.startswith("RUB ") for tick in box_ticks)
+    assert any(tick.startswith("RUB\u00a0") for tick in box_ticks)  # the currency's code
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
     assert any("fast engine" in c.value for c in at.caption)

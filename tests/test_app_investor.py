@@ -93,7 +93,8 @@ def test_sobol_shows_the_librarys_indices_by_parameter_and_by_lever() -> None:
     by.set_value("lever").run()
     _ok(at)
     levers = set(at.dataframe[0].value["assumption"])
-    assert levers == {word("sensitivity", g, "en") for g in expected.groups["lever"]["npv_profit"]["name"]}
+    assert levers == {word("sensitivity", g,
+                           "en") for g in expected.groups["lever"]["npv_profit"]["name"]}
     assert "by lever" in _charts(at)[0]["layout"]["title"]["text"]
 
 

@@ -187,7 +187,8 @@ def test_report_words_exist_in_both_languages_and_figures_build() -> None:
                    metrics=["y"], workers=1)
     for lang in ("en", "ru"):
         fig = report.sobol_figure(result, "y", lang, by="parameter")
-        assert [tr.name for tr in fig.data] == [t("sensitivity.S1", lang), t("sensitivity.ST", lang)]
+        assert [tr.name for tr in fig.data] == [t("sensitivity.S1", lang), t("sensitivity.ST",
+                                                                             lang)]
         table = report.sobol_table(result, "y", lang)
         assert table.iloc[0, 0] == "a"  # largest total index first
     assert "индексы Соболя" in report.sobol_figure(result, "y", "ru").layout.title.text

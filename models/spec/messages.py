@@ -22,6 +22,11 @@ def amount(value: float | None) -> Message:
     return Message(number(value, "en"), number(value, "ru"))
 
 
+def count(value: int) -> Message:
+    """A count in a message, written in each language ("1,234" / "1 234")."""
+    return Message(number(value, "en"), number(value, "ru"))
+
+
 def names(items: list[str]) -> Message:
     """Names from a scenario, listed: plain in English, as code in Russian (they are typed as
     they are, not translated)."""

@@ -58,7 +58,7 @@ def has(key: str) -> bool:
     return key in catalogue("en")
 
 
-def t(key: str, lang: Lang, **values: object) -> str:
+def t(key: str, lang: Lang, /, **values: object) -> str:
     """The text `key` (`area.name`) in `lang`, its `{placeholders}` filled from `values`.
 
     Parameters
@@ -98,7 +98,7 @@ class _Kept(dict[str, object]):
         return "{" + name + "}"
 
 
-def word(area: str, name: str, lang: Lang, **values: object) -> str:
+def word(area: str, name: str, lang: Lang, /, **values: object) -> str:
     """The word for `name` in `area` (`t(f"{area}.{name}")`), or `name` itself when the area has
     no word for it: for names that come from a scenario (a channel's, a parameter path, a
     shock's own name), which are shown as they are written."""

@@ -187,6 +187,7 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
     """The owner's control panel: leads, buyers, money, the goal, and where it leaks."""
     from rich.table import Table
 
+    from models.spec.scenario import text_in
     from sim.report import owner
 
     cur = result.spec.currency
@@ -208,7 +209,7 @@ def owner_view(result: MonteCarloResult, console: Console, lang: Lang = "en") ->
 
     first = calendar_month(start, 1, lang)
     title = t("terminal.run_title_from" if first else "terminal.run_title", lang,
-              name=escape(result.spec.name),
+              name=escape(text_in(result.spec.title, lang, result.spec.name)),
               months=result.spec.horizon_months, first=first, reps=result.replications,
               seed=result.seed)
     table = Table(title=title, show_header=True, expand=False)
@@ -313,9 +314,9 @@ def decision_panel(cmp: Comparison, lang: Lang = "en") -> Panel:
 def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool = False) -> None:
     """The ranked bets, what changes against the baseline, the lever split, and what common
     random numbers bought. `wide` adds the columns that do not fit 80 columns."""
+    from models.spec.scenario import text_in
     from sim.experiments.compare import BASELINE
     from sim.report import leaks as leak_words
-    from sim.report.decision import left_out_lines
     from sim.report.export import alternative_name
 
     cur = cmp.spec.currency
@@ -366,7 +367,8 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
                    table_column(t("terminal.col_p_best_time", lang),
                                 [share(r["p_best_time"]) for r in rows],
                            True)]
-    show(t("terminal.ranked_title", lang, name=escape(cmp.spec.name), reps=cmp.replications,
+    show(t("terminal.ranked_title", lang,
+           name=escape(text_in(cmp.spec.title, lang, cmp.spec.name)), reps=cmp.replications,
            seed=cmp.seed), ranked)
 
     shown = ("total_revenue", "total_profit", "cltv_with_tail", "cac", "customer_equity")
@@ -397,6 +399,15 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
              [table_column(escape(str(column)), [escape(str(v)) for v in rows[column]], i >= 2)
               for i, column in enumerate(rows.columns)])
         console.print(f"[dim]{escape(t('leaks.recovery_caption', lang))}[/]")
+
+    _comparison_notes(cmp, console, lang)
+
+
+def _comparison_notes(cmp: Comparison, console: Console, lang: Lang) -> None:
+    """Below a comparison's tables: what common random numbers bought, the options left out,
+    and whether the answer settled (`compare --adaptive`)."""
+    from sim.report.decision import left_out_lines
+    from sim.report.export import alternative_name
 
     reduction = cmp.variance_reduction()
     gains = [v for v in reduction.values() if v == v and v != math.inf]
