@@ -173,6 +173,19 @@ def size_text(x: float | None, lang: Lang) -> str:
                           locale=_locale(lang), decimal_quantization=True)
 
 
+def significant(x: float | None, lang: Lang, digits: int = 3) -> str:
+    """A statistical estimate to `digits` significant digits in `lang` ("0.121" / "0,121",
+    "23.8"), trailing zeros dropped; "n/a"-like dash where it is not defined."""
+    if _missing(x) or not math.isfinite(float(x)):  # type: ignore[arg-type]
+        return DASH
+    assert x is not None
+    if x == 0:
+        return number(0, lang)
+    places = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return format_decimal(round(x, places), format="#,##0." + "#" * places if places else "#,##0",
+                          locale=_locale(lang), decimal_quantization=True)
+
+
 def short_number(x: float | None, lang: Lang) -> str:
     """A large figure whose currency a table does not know, in millions or billions as compact
     money writes them ("31.7M", "31,7 млн"); smaller ones whole."""
