@@ -39,6 +39,7 @@ FAMILIES = {
     "sensitivity.method_": "Sobol or Morris, sim.app.pages.sensitivity",
     "sensitivity.criterion_": "the reverse stress's criterion, sim.app.pages.sensitivity",
     "sensitivity.unit_": "a reverse-stress size's unit, sim.report.sensitivity",
+    "calibrate.col_": "a fitted table's columns, sim.cli.calibrate",
 }
 # Areas whose names are data: a table's column names, a lever's or stage's name, a parameter
 # path's part. Such a name counts as used where the code spells it (as a string, a field).

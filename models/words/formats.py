@@ -30,6 +30,8 @@ from babel.numbers import (
     format_decimal,
     format_percent,
     get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
 )
 
 from models.words import Lang, has, t
@@ -244,6 +246,12 @@ def calendar_month(start: object, month: int, lang: Lang) -> str | None:
         return None
     year, m = month_of(first, month - 1)
     return format_date(date(year, m, 1), "LLL y", locale=_locale(lang)).replace(" ", _NBSP)
+
+
+def plotly_separators(lang: Lang) -> str:
+    """Plotly's `separators` for `lang` (the decimal mark, then the thousands separator), so a
+    chart's axis writes numbers as the tables do."""
+    return get_decimal_symbol(_locale(lang)) + get_group_symbol(_locale(lang))
 
 
 def parse_number(text: str, lang: Lang) -> float | None:

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from models.words import Lang, t
-from models.words.formats import money, money_ticks, percent
+from models.words.formats import money, money_ticks, percent, plotly_separators
 from sim.report.i18n import metric_label
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -43,7 +43,7 @@ def _layout(fig: go.Figure, lang: Lang, title: str, y_title: str = "") -> go.Fig
     fig.update_layout(
         title={"text": title, "y": 1.0, "yref": "container", "yanchor": "top",
                "pad": {"t": 10}},
-        separators=", " if lang == "ru" else ".,", template="plotly_white",
+        separators=plotly_separators(lang), template="plotly_white",
         # the legend above the plot, under the title, with room for its rows: below the plot
         # it covered the axis's title ('Month') and the option names under the bars
         margin={"l": 10, "r": 10, "t": 60 + 30 * rows, "b": 10},

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from models.spec.scenario import Scenario, text_in
 from models.words import Lang, has, t
-from models.words.formats import money, money_ticks, number, percent
+from models.words.formats import money, money_ticks, number, percent, plotly_separators
 from sim.experiments.optimise import TODAY, OptimisationResult
 from sim.report.decision import verdict_kind, verdict_line
 
@@ -84,7 +84,7 @@ def objective_text(result: OptimisationResult, value: float | None, lang: Lang,
         return "—"
     assert value is not None
     if name == "p_goal":
-        return (number(value * 100, lang, 1) + (" п.п." if lang == "ru" else " pp")
+        return (t("optimise.points", lang, n=number(value * 100, lang, 1))
                 if difference else percent(value, lang))
     if name == "months_to_goal":
         return number(value, lang, 1)
@@ -286,7 +286,7 @@ def summary_lines(result: OptimisationResult, lang: Lang) -> list[str]:
 
 # -- figures ------------------------------------------------------------------------------------
 def _layout(fig: go.Figure, lang: Lang, title: str, x: str = "", y: str = "") -> go.Figure:
-    fig.update_layout(title=title, separators=", " if lang == "ru" else ".,",
+    fig.update_layout(title=title, separators=plotly_separators(lang),
                       template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       legend={"orientation": "h", "y": -0.2}, xaxis_title=x, yaxis_title=y)
     return fig

@@ -23,7 +23,14 @@ import plotly.graph_objects as go
 
 from models.spec.scenario import Scenario, text_in
 from models.words import Lang, has, t, word
-from models.words.formats import money, money_column, money_ticks, number, percent
+from models.words.formats import (
+    money,
+    money_column,
+    money_ticks,
+    number,
+    percent,
+    plotly_separators,
+)
 from sim.experiments.sensitivity import SensitivityResult, Tornado
 from sim.experiments.stress import ReverseResult, StressResult
 from sim.report.i18n import SHARE_FIELDS
@@ -206,7 +213,7 @@ def tornado_figure(tornado: Tornado, metric: str, lang: Lang,
     title = t("sensitivity.tornado_title", lang, metric=word("sensitivity", metric, lang))
     fig.update_layout(title=title, barmode="overlay",
                       template="plotly_white", hovermode="closest",
-                      separators=", " if lang == "ru" else ".,",
+                      separators=plotly_separators(lang),
                       legend={"orientation": "h", "y": -0.15})
     if metric != "time_to_goal" and len(frame):  # money: ticks in the language ('40 млн ₽')
         spread = np.concatenate([frame[k].to_numpy(dtype=float) for k in ("at_low", "at_high")])
@@ -289,7 +296,7 @@ def stress_npv_figure(stress: StressResult, lang: Lang,
                              boxpoints="all", jitter=0.3, boxmean=True,
                              marker_color=_PALETTE[i % len(_PALETTE)]))
     fig.update_layout(title=t("sensitivity.stress_npv_title", lang), template="plotly_white",
-                      showlegend=False, separators=", " if lang == "ru" else ".,")
+                      showlegend=False, separators=plotly_separators(lang))
     if spec is not None:  # ticks with the currency, in the language ('200 млн ₽', 'RUB 200M')
         values = np.concatenate([np.asarray(cmp.scalars[n]["npv_profit"], dtype=float)
                                  for n in cmp.names])

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from models.spec.scenario import Scenario, text_in
 from models.words import LANGS, Lang, t, word
-from models.words.formats import money, money_ticks, percent
+from models.words.formats import money, money_ticks, percent, plotly_separators
 from sim.experiments.sensitivity import stage_of
 from sim.experiments.voi import Estimate, ValueOfInformation
 from sim.report import export
@@ -177,7 +177,7 @@ def evppi_figure(result: ValueOfInformation, lang: Lang,
         fig.add_vline(x=result.evpi.estimate, line_dash="dot", line_color="#555",
                       annotation_text=t("voi.evpi_line", lang), annotation_position="top")
     fig.update_layout(title=t("voi.figure_title", lang), template="plotly_white",
-                      separators=", " if lang == "ru" else ".,", showlegend=False,
+                      separators=plotly_separators(lang), showlegend=False,
                       margin={"l": 10, "r": 10, "t": 60, "b": 10})
     if math.isfinite(top) and top > 0:
         vals, text = money_ticks(0.0, float(top), result.currency, lang)
