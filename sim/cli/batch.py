@@ -116,9 +116,9 @@ def batch(
     if scheduler is None:  # a cluster's size is known once joined: no estimate there
         runs = sum(len(v.alternatives) for v in plan.variants) * plan.spec.replications
         errors.print(escape(common.check_work(
-            f"batch of {len(plan.variants):,} variants", runs,
+            t("batch.work_what", language, n=number(len(plan.variants), language)), runs,
             common.seconds_per_run(plan.variants[0].spec, engine),
-            dask_workers or workers or _cores(), "fewer variants, replications or bets",
+            dask_workers or workers or _cores(), t("batch.work_fix", language),
             no_time_limit)))
     try:
         with open_executor(workers, dask_workers, scheduler) as where, Progress(

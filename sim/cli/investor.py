@@ -109,7 +109,7 @@ def sensitivity(
         errors.print(escape(common.check_work(
             f"sensitivity ({method.value}, --n {n}, --reps {reps})", runs,
             common.seconds_per_run(spec, engine_name), resolve_workers(workers),
-            "a smaller --n or --reps", no_time_limit)))
+            t("cli.smaller_n_reps", lang_of(lang)), no_time_limit)))
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=errors, transient=True) as bar:
             task = bar.add_task("sensitivity", total=runs)
