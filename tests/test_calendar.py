@@ -254,7 +254,7 @@ def test_a_yaml_date_for_start_is_refused(tmp_path: Any) -> None:
 
 # -- the calendar month where a month is shown ---------------------------------------------
 def test_calendar_month_labels_in_both_languages() -> None:
-    from models.words.formats import calendar_month
+    from sim.report.i18n import calendar_month
 
     assert calendar_month("2027-01", 24, "en") == "Dec\u00a02028"
     assert calendar_month("2027-11", 3, "ru") == "янв\u00a02028"

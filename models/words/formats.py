@@ -236,16 +236,9 @@ def money_ticks(low: float, high: float, currency: str, lang: Lang,
     return values, labels
 
 
-def calendar_month(start: object, month: int, lang: Lang) -> str | None:
-    """Month `month` (1-based) of a scenario whose `start` is given, as the owner's calendar
-    says it ("Jan 2027" / "янв. 2027"); None without a start (months are then only numbers)."""
-    from models.compiled.calendar import month_of, parse_start
-
-    first = parse_start(start)
-    if first is None or month < 1:
-        return None
-    year, m = month_of(first, month - 1)
-    return format_date(date(year, m, 1), "LLL y", locale=_locale(lang)).replace(" ", _NBSP)
+def month_name(year: int, month: int, lang: Lang) -> str:
+    """A calendar month as the owner's calendar says it ("Jan 2027" / "янв. 2027")."""
+    return format_date(date(year, month, 1), "LLL y", locale=_locale(lang)).replace(" ", _NBSP)
 
 
 def plotly_separators(lang: Lang) -> str:

@@ -2,22 +2,34 @@
 
 Every text is in the catalogue (`models.words`, `en.toml` / `ru.toml`); numbers and money are
 written by `models.words.formats`. What is left here is what a metric's or a parameter's name
-means to an owner: the metric's name and tooltip by the library's metric name, and the help of
-each field the scenario editor shows.
+means to an owner: the metric's name and tooltip by the library's metric name, a scenario's
+month in the calendar, and the help of each field the scenario editor shows.
 """
 
 from __future__ import annotations
 
 from models.words import LANGS, LANGUAGE_NAMES, Lang, has, t
+from models.words.formats import month_name
 
-__all__ = ["LANGS", "LANGUAGE_NAMES", "SHARE_FIELDS", "Lang", "field_help", "field_keys",
-           "metric_label", "tooltip"]
+__all__ = ["LANGS", "LANGUAGE_NAMES", "SHARE_FIELDS", "Lang", "calendar_month", "field_help",
+           "field_keys", "metric_label", "tooltip"]
 
 # Parameters that are shares (by the last part of their path): shown and typed as percentages.
 SHARE_FIELDS = frozenset({
     "commission_rate", "lost_unprocessed", "first_contact_conversion", "first_contact_drop",
     "conversion_per_touch", "paid_probability", "upsell_probability", "monthly_churn",
     "monthly_churn_no_result", "churn_reduction", "probability", "share"})
+
+
+def calendar_month(start: object, month: int, lang: Lang) -> str | None:
+    """Month `month` (1-based) of a scenario whose `start` is given, as the owner's calendar
+    says it ("Jan 2027" / "янв. 2027"); None without a start (months are then only numbers)."""
+    from models.compiled.calendar import month_of, parse_start
+
+    first = parse_start(start)
+    if first is None or month < 1:
+        return None
+    return month_name(*month_of(first, month - 1), lang)
 
 
 def metric_label(name: str, lang: Lang) -> str:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape as _markup_escape
 
 from models.words import Lang, t, word
-from models.words.formats import calendar_month, money, number, percent, size_text
-from sim.report.i18n import metric_label
+from models.words.formats import money, number, percent, size_text
+from sim.report.i18n import calendar_month, metric_label
 
 # Every command imports `escape` from here, `growthsim --help` included: the report's modules
 # (pandas, scipy, the engines) are imported by the functions that print a report, so that help
