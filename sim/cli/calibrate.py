@@ -218,7 +218,8 @@ def transactions(
             continue
         for name, p in fit["params"].items():
             table.add_row(model, name, _fmt(p["estimate"]), _fmt(p["se"]))
-        table.add_row(model, "log-likelihood", f"{fit['log_likelihood']:.1f}", "")
+        table.add_row(model, t("calibrate.log_likelihood", lang),
+                          number(fit["log_likelihood"], lang, 1), "")
     console.print(table)
     if holdout is not None:
         console.print(t("calibrate.holdout", lang,
@@ -347,7 +348,8 @@ def retention(
     for name in names:
         p = report[name]
         table_out.add_row(name, _fmt(p["estimate"]), _fmt(p["low"]), _fmt(p["high"]))
-    table_out.add_row("log-likelihood", f"{report['log_likelihood']:.1f}", "", "")
+    table_out.add_row(t("calibrate.log_likelihood", lang),
+                      number(report["log_likelihood"], lang, 1), "", "")
     console.print(table_out)
     if model is RetentionModel.sbg:
         proj = Table(title=t("calibrate.survivors_title", lang, last=report["fit_periods"]))
