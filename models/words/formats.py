@@ -32,6 +32,8 @@ from babel.numbers import (
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
+    get_minus_sign_symbol,
+    get_plus_sign_symbol,
 )
 
 from models.words import Lang, has, t
@@ -239,6 +241,11 @@ def money_ticks(low: float, high: float, currency: str, lang: Lang,
 def month_name(year: int, month: int, lang: Lang) -> str:
     """A calendar month as the owner's calendar says it ("Jan 2027" / "янв. 2027")."""
     return format_date(date(year, month, 1), "LLL y", locale=_locale(lang)).replace(" ", _NBSP)
+
+
+def sign(x: float, lang: Lang) -> str:
+    """The sign `lang` writes before a change: plus for a rise, minus for a fall (CLDR's)."""
+    return (get_plus_sign_symbol if x > 0 else get_minus_sign_symbol)(_locale(lang))
 
 
 def plotly_separators(lang: Lang) -> str:

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from models.spec.scenario import Scenario, text_in
 from models.words import Lang, has, t
-from models.words.formats import money, money_ticks, number, percent, plotly_separators
+from models.words.formats import money, money_ticks, number, percent, plotly_separators, sign
 from sim.experiments.optimise import TODAY, OptimisationResult
 from sim.report.decision import verdict_kind, verdict_line
 
@@ -190,8 +190,7 @@ def _move_text(result: OptimisationResult, variable: str, move: float, lang: Lan
                                                               lang))
     if any(c.name == variable for c in result.choices) or variable.endswith(".enabled"):
         return t("optimise.switch_on" if move > 0 else "optimise.switch_off", lang)
-    sign = "+" if move > 0 else "−"
-    return sign + value_text(variable, abs(move), result.spec.currency, lang)
+    return sign(move, lang) + value_text(variable, abs(move), result.spec.currency, lang)
 
 
 def _variable_words(result: OptimisationResult, variable: str, lang: Lang,
