@@ -40,6 +40,7 @@ FAMILIES = {
     "sensitivity.criterion_": "the reverse stress's criterion, sim.app.pages.sensitivity",
     "sensitivity.unit_": "a reverse-stress size's unit, sim.report.sensitivity",
     "calibrate.col_": "a fitted table's columns, sim.cli.calibrate",
+    "transactions.": "a bad row's reason, models.calibration.transactions",
 }
 # Areas whose names are data: a table's column names, a lever's or stage's name, a parameter
 # path's part. Such a name counts as used where the code spells it (as a string, a field).
