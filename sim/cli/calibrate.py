@@ -20,7 +20,7 @@ from rich.table import Table
 from models.spec.errors import localized
 from models.spec.messages import msg
 from models.words import t
-from models.words.formats import number, percent, significant
+from models.words.formats import number, percent, sign, significant
 from sim.cli import helptext
 from sim.cli.options import current_lang
 from sim.report.terminal import escape
@@ -226,7 +226,9 @@ def transactions(
                         periods=number(holdout["holdout_periods"], lang), period=period.value,
                         expected=number(holdout["expected_total"], lang),
                         actual=number(holdout["actual_total"], lang),
-                        error=percent(holdout["error_share"], lang, 1)))
+                        error=(sign(holdout["error_share"], lang)
+                               if holdout["error_share"] > 0 else "")
+                        + percent(holdout["error_share"], lang, 1)))
     console.print(escape(t("app.written", lang, files=", ".join(str(f) for f in files))))
 
 
