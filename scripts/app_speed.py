@@ -18,8 +18,8 @@ from models.compiled.form import compile_scenario
 from models.load import load_scenario
 from sim.app.state import QUICK_REPS
 from sim.experiments.compare import compare_bets
-from sim.experiments.parallel import default_workers, process_pool
-from sim.experiments.replications import run_compiled
+from sim.experiments.runner.parallel import default_workers, process_pool
+from sim.experiments.runner.replications import run_compiled
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,11 +36,12 @@ def main() -> None:
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
     pool = process_pool(default_workers())
     try:
-        compare_bets(spec, None, 4, seed=1, executor=pool, engine="fast")  # workers start
+        # workers start
+        compare_bets(spec, None, replications=4, seed=1, executor=pool, engine="fast")
         times = {}
         for reps in (QUICK_REPS["fast"], complete):
             start = time.perf_counter()
-            compare_bets(spec, None, reps, seed=1, executor=pool, engine="fast")
+            compare_bets(spec, None, replications=reps, seed=1, executor=pool, engine="fast")
             times[reps] = time.perf_counter() - start
     finally:
         pool.shutdown()

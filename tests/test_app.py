@@ -183,7 +183,7 @@ def test_good_upload_replaces_the_scenario() -> None:
 def test_dashboard_shows_the_library_numbers() -> None:
     at = _page(_app(), "dashboard")
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    s = run_monte_carlo(spec, REPS, seed=1, engine="fast").summary()
+    s = run_monte_carlo(spec, replications=REPS, seed=1, engine="fast").summary()
     assert _metric(at, "Revenue") == money(s["total_revenue"]["mean"], "RUB", "en", compact=True)
     assert _metric(at, "CAC") == money(s["cac"]["mean"], "RUB", "en")
     assert _metric(at, "ROMI") == percent(s["romi"]["mean"], "en")
@@ -214,7 +214,7 @@ def test_dashboard_shows_the_library_numbers() -> None:
     # Russian, and another seed: other numbers, the seed shown, money axes in millions of ₽.
     _lang(at, "ru")
     at.sidebar.number_input(key="seed").set_value(2).run()
-    s2 = run_monte_carlo(spec, REPS, seed=2, engine="fast").summary()
+    s2 = run_monte_carlo(spec, replications=REPS, seed=2, engine="fast").summary()
     assert _metric(at, "Выручка") == money(s2["total_revenue"]["mean"], "RUB", "ru",
                                            compact=True)
     assert any("серия 2" in c.value for c in at.caption)
@@ -327,7 +327,7 @@ def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
     stage, CLTV with and without its tail, per channel; the page's files to take away."""
     at = _page(_app(), "dashboard")
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    result = run_monte_carlo(spec, REPS, seed=1, engine="fast")
+    result = run_monte_carlo(spec, replications=REPS, seed=1, engine="fast")
     s = result.summary()
     clients = number(s["total_new_clients"]["mean"], "en")
     assert any(m.value.startswith(f"New clients over 36 months: {clients}") for m in at.markdown)
@@ -366,7 +366,7 @@ def test_results_pages_use_the_fast_engine_and_check_with_the_agent_model() -> N
     _ok(at)
     assert any("agent model" in c.value for c in at.caption)
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    agent = run_monte_carlo(spec, REPS, seed=1, engine="agent").summary()
+    agent = run_monte_carlo(spec, replications=REPS, seed=1, engine="agent").summary()
     assert _metric(at, "Revenue") == money(agent["total_revenue"]["mean"], "RUB", "en",
                                            compact=True)
     _lang(at, "ru")

@@ -17,7 +17,7 @@ from models.words import Lang, t
 from models.words.formats import duration, number
 from sim.app.prepare import Preparation
 from sim.app.state import QUICK_REPS, state
-from sim.experiments.parallel import default_workers, process_pool
+from sim.experiments.runner.parallel import default_workers, process_pool
 
 # --- running: cached by scenario content and settings, with progress at the top, cancellable ----
 

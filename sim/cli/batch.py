@@ -26,12 +26,10 @@ from rich.table import Table
 from models.words import Lang, t
 from models.words.formats import number, percent
 from sim.cli import common
+from sim.cli.common import console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report.terminal import escape  # also shows control characters (escape sequences)
-
-console = Console()
-errors = Console(stderr=True)
 
 _SHOWN = 12  # rows of the ranked table in the terminal (the files have every row)
 
@@ -90,9 +88,9 @@ def batch(
     """Run a sweep (variants x bets x replications) into a crash-safe Parquet store."""
     from models.spec.messages import msg
     from sim.experiments.batch import ClusterLost, StoreMismatch, run_batch
-    from sim.experiments.executors import ExecutorError, open_executor
-    from sim.experiments.store import StoreError
-    from sim.experiments.sweep import SweepError, plan_sweep
+    from sim.experiments.batch.store import StoreError
+    from sim.experiments.batch.sweep import SweepError, plan_sweep
+    from sim.experiments.runner.executors import ExecutorError, open_executor
 
     language = _lang(lang)
     if workers is not None and (dask_workers is not None or scheduler is not None):
@@ -106,8 +104,7 @@ def batch(
         raise _fail(f"--engine {engine}: {err}") from None
     common.check_out(out, create=False)
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=errors, transient=True) as checking:
+        with common.progress_bar() as checking:
             check = checking.add_task(t("batch.checking_variants", language), total=None)
             plan = plan_sweep(sweep, lambda done, total: checking.update(
                 check, completed=done, total=total))
@@ -162,7 +159,7 @@ def batch(
 
 
 def _cores() -> int:
-    from sim.experiments.parallel import resolve_workers
+    from sim.experiments.runner.parallel import resolve_workers
 
     return resolve_workers(None)
 
@@ -184,7 +181,7 @@ def results(
     """Summarise a batch's store: variants ranked, the best for the goal, each parameter's
     effect on NPV and P(goal); writes summary.parquet, summary.csv, sensitivity.csv and the
     monthly series' summary monthly.parquet, monthly.csv."""
-    from sim.experiments.store import StoreError, check_readable, read_manifest
+    from sim.experiments.batch.store import StoreError, check_readable, read_manifest
 
     language = _lang(lang)
     if variant is not None and monthly is None:
@@ -196,7 +193,7 @@ def results(
     except StoreError as err:
         raise _fail(err.message) from None
     if monthly is not None:
-        from sim.experiments import store
+        from sim.experiments.batch import store
 
         known, manifest = store.monthly_metrics(folder), store.read_manifest(folder)
         if manifest is not None and monthly not in known:
@@ -214,7 +211,7 @@ def _monthly(folder: Path, lang: Lang, metric: str, row: Any, parameters: dict[s
     """`metric` month by month for one variant: the mean, P10 and P90 of its baseline and of
     the alternative of `row` (its best)."""
     from models.words.formats import short_number
-    from sim.experiments import store
+    from sim.experiments.batch import store
 
     series = store.monthly(folder, metric, int(row["variant"]))
     if series.empty:
@@ -246,7 +243,7 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
     """Print the summary of the store at `folder` and write its tables; False when there is no
     store there (the message said so)."""
     from models.words.formats import short_number
-    from sim.experiments import store
+    from sim.experiments.batch import store
     from sim.report.terminal import fitted_tables, table_column
 
     try:
@@ -350,9 +347,10 @@ def batch_benchmarks(scenario: Path, engine: str = "agent", horizon: int = 3,
     import yaml
 
     from models.load import load_scenario
-    from sim.experiments.batch import make_tasks, run_batch, run_task
-    from sim.experiments.executors import open_executor
-    from sim.experiments.sweep import SweepSpec, plan_sweep
+    from sim.experiments.batch import run_batch
+    from sim.experiments.batch.sweep import SweepSpec, plan_sweep
+    from sim.experiments.batch.tasks import make_tasks, run_task
+    from sim.experiments.runner.executors import open_executor
 
     out = out or console
     base = load_scenario(scenario)

@@ -147,7 +147,6 @@ def transactions(
         "calibration"),
 ) -> None:
     """Fit BG/NBD (purchases and dropout) and Gamma-Gamma (spend) to a purchase export."""
-    import pandas as pd
 
     from models.calibration.calibrate import calibrate_transactions, forecast_scenario
     from models.calibration.transactions import TransactionsError, read_transactions
@@ -162,17 +161,7 @@ def transactions(
                                 _delimiter(delimiter), decimal.value if decimal else None)
     except TransactionsError as err:
         raise _fail(err.problems, err.source) from None
-    first, last = log.frame["date"].min(), log.frame["date"].max()
-    for option, day in (("--calibration-end", cal_end), ("--observation-end", obs_end)):
-        if day is not None and pd.Timestamp(day) > last:
-            raise _fail([msg("end_after_data", option=option, date=day, last=last.date())],
-                        str(csv))
-    if cal_end is not None and pd.Timestamp(cal_end) < first:
-        raise _fail([f"--calibration-end {cal_end} is before the first purchase "
-                     f"({first.date()}); choose a later date"], str(csv))
-    if cal_end is not None and obs_end is not None and obs_end < cal_end:
-        raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
-                    str(csv))
+    _check_ends(log.frame["date"], cal_end, obs_end, csv)
     try:
         result = calibrate_transactions(log, period.value, cal_end, obs_end)
     except TransactionsError as err:
@@ -192,11 +181,35 @@ def transactions(
             unit["forecast.yaml"] = forecast_scenario(fragment, months,
                                                       f"forecast of {csv.name}")
     files = _write(out, "calibrate-transactions", unit)
-    lang = current_lang()
     if skipped_forecast is not None:
+        lang = current_lang()
         errors.print(f"[yellow]{t('calibrate.note', lang)}[/] "
                      f"{escape(localized(skipped_forecast, lang))}", highlight=False)
+    _show_transactions(report, period, files)
 
+
+def _check_ends(dates: Any, cal_end: str | None, obs_end: str | None, csv: Path) -> None:
+    """Refuse a calibration or observation end outside the purchases' dates, or in the wrong
+    order (exit 2, naming the file)."""
+    import pandas as pd
+
+    first, last = dates.min(), dates.max()
+    for option, day in (("--calibration-end", cal_end), ("--observation-end", obs_end)):
+        if day is not None and pd.Timestamp(day) > last:
+            raise _fail([msg("end_after_data", option=option, date=day, last=last.date())],
+                        str(csv))
+    if cal_end is not None and pd.Timestamp(cal_end) < first:
+        raise _fail([f"--calibration-end {cal_end} is before the first purchase "
+                     f"({first.date()}); choose a later date"], str(csv))
+    if cal_end is not None and obs_end is not None and obs_end < cal_end:
+        raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
+                    str(csv))
+
+
+def _show_transactions(report: dict[str, Any], period: Period, files: list[Path]) -> None:
+    """The fit in the terminal: the rows used, the fitted parameters, the holdout's check."""
+    holdout = report["diagnostics"].get("holdout")
+    lang = current_lang()
     data = report["data"]
     console.print(t("calibrate.rows_read", lang, read=number(data["rows_read"], lang),
                     used=number(data["rows_used"], lang),

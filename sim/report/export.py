@@ -36,9 +36,9 @@ from models.load import scenario_hash
 from models.spec.scenario import Scenario, text_in
 from models.words import Lang, t, word
 from models.words.formats import money, number, percent
-from sim.experiments.compare import BASELINE, Comparison
+from sim.experiments.compare import BASELINE, CHANGED, Comparison
 from sim.experiments.montecarlo import MonteCarloResult, goal_value
-from sim.experiments.statistics import describe
+from sim.experiments.runner.statistics import describe
 from sim.report import charts, owner
 from sim.report import leaks as leak_words
 from sim.report.decision import decide, left_out_lines, summary_lines
@@ -410,11 +410,6 @@ def changes_table(cmp: Comparison, lang: Lang) -> Table:
                 kinds[c] = "money"
         rows.append(row)
     return Table(t("owner.changes", lang), pd.DataFrame(rows), kinds)
-
-
-# The methodology's three first (the ask: what a bet does to CLTV, CAC and
-# capitalisation), then revenue and profit.
-CHANGED = ("cltv_with_tail", "cac", "customer_equity", "total_revenue", "total_profit")
 
 
 def ranking_table(cmp: Comparison, lang: Lang) -> Table:

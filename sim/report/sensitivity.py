@@ -9,7 +9,7 @@ For the app's stress page (and notebooks):
 - `stress_table(stress, lang)`, `stress_figure(stress, lang)` (P(goal) per shock with intervals)
   and `stress_npv_figure(stress, lang)` (NPV's distribution per shock);
 - `reverse_table(reverse, lang)`: "what breaks the plan".
-The words are in `_TEXT` below (key -> (English, Russian)); `words()` lists them for tests.
+The words are in the catalogue's `[sensitivity]` area (`models.words`).
 """
 
 from __future__ import annotations

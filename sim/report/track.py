@@ -1,8 +1,8 @@
 """Plan vs actual for people: tables, sentences and the figure of `sim.experiments.track`.
 
-Every word is in `_TEXT` (key -> (English, Russian)); numbers through `sim.report.i18n`. The
-tables take a `TrackResult` and a language and return frames ready to show (the app, the CLI
-and a notebook show the same ones).
+Every word is in the catalogue's `[track]` area (`models.words`); numbers through
+`models.words.formats`. The tables take a `TrackResult` and a language and return frames
+ready to show (the app, the CLI and a notebook show the same ones).
 """
 
 from __future__ import annotations

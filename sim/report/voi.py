@@ -4,7 +4,7 @@ Russian; `write_voi` writes voi.json.
 
 Reads only a `ValueOfInformation` (`sim.experiments.voi`); runs nothing. The CLI
 (`growthsim value-of-information`), the app's investor page and a notebook call the same
-functions. Words are in `_TEXT` (key -> (English, Russian)); `words()` lists them for tests.
+functions. Words are in the catalogue's `[voi]` area (`models.words`).
 """
 
 from __future__ import annotations
