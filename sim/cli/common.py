@@ -207,9 +207,20 @@ def load(path: Path, overrides: list[str] | None) -> Scenario:
     try:
         return load_scenario(path, overrides)
     except ScenarioError as err:  # name the file, whatever label the loader used
-        raise fail(str(ScenarioError(str(path), err.problems))) from None
+        raise fail(scenario_problems(str(path), err.problems)) from None
     except PathError as err:
         raise fail(f"--set {err}") from None
+
+
+def scenario_problems(source: str, problems: list[tuple[str, str]]) -> Message:
+    """A scenario's problems, one line each ("where: what"), in both languages."""
+    texts = []
+    for lang in LANGS:
+        lines = [t("cli.problems", lang, source=source, n=number(len(problems), lang))]
+        lines += [f"  - {where}: {localized(what, lang)}" if where
+                  else f"  - {localized(what, lang)}" for where, what in problems]
+        texts.append("\n".join(lines))
+    return Message(*texts)
 
 
 def check_engine(engine: EngineName) -> str:
