@@ -21,11 +21,11 @@ from models.spec.fields import (
 )
 from models.spec.params import WHOLE_NUMBER_FIELDS, NonNegative
 from models.spec.scenario import Sales, Scenario
+from models.words.formats import money
 from sim.app.pages.scenario import editor_kind
 from sim.app.widgets import field_label
 from sim.experiments import sensitivity
 from sim.report import i18n
-from sim.report.i18n import money
 from sim.report.optimise import value_text, variable_label
 from sim.report.owner import stage_bets
 

@@ -26,12 +26,12 @@ import pandas as pd
 from models.compiled.units import DAYS_PER_MONTH
 from models.spec.errors import Message
 from models.spec.messages import msg
+from models.words import has, t
 
 BadRows = Literal["error", "skip"]
 Duplicates = Literal["error", "keep", "drop"]
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH}  # a month as in the engine
 _SHOW = 10  # row numbers listed before "and N more"
-_REASONS_RU = {"date in the future": "дата в будущем"}
 
 
 class TransactionsError(ValueError):
@@ -255,8 +255,9 @@ def _row_errors(problems: dict[str, np.ndarray], fixes: dict[str, str], rownum: 
         if bad_rows == "skip":
             excluded[reason] = rows
         elif isinstance(fix := fixes[reason], Message):
-            errors.append(bad_rows_problem(Message(reason, _REASONS_RU.get(reason, reason)),
-                                           rows, fix))
+            key = f"transactions.{reason.replace(' ', '_')}"  # a reason in Russian, if any
+            russian = t(key, "ru") if has(key) else reason
+            errors.append(bad_rows_problem(Message(reason, russian), rows, fix))
         else:
             errors.append(f"{reason} in {rows_text(rows)}: {fixes[reason]}, or pass "
                           "--skip-bad-rows to leave these rows out")

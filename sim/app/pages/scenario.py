@@ -13,6 +13,8 @@ import yaml
 from models.load import ScenarioError, read_yaml, validate
 from models.spec.errors import localized
 from models.spec.fields import meta_or_none, target_kind
+from models.words import Lang, t, word
+from models.words.formats import currency_name, money, number, percent
 from sim.app.state import (
     EXAMPLES,
     GOAL_METRICS,
@@ -27,16 +29,7 @@ from sim.app.state import (
     state,
 )
 from sim.app.widgets import cols, field_label, show_problems
-from sim.report.i18n import (
-    Lang,
-    currency_name,
-    field_help,
-    money,
-    number,
-    percent,
-    t,
-)
-from sim.report.owner import w
+from sim.report.i18n import field_help
 
 # --- the scenario page ----------------------------------------------------------------------------
 
@@ -86,7 +79,7 @@ def dist_words(value: dict[str, Any], kind: str, currency: str, lang: Lang) -> s
     dist = str(value.get("dist", ""))
     numbers = {k: fmt(v) for k, v in value.items() if k != "dist"}
     try:
-        return t(f"dist_{dist}", lang, **numbers)
+        return t(f"app.dist_{dist}", lang, **numbers)
     except (KeyError, IndexError):
         return dist_text(value)
 
@@ -126,17 +119,17 @@ class _Editor:
             box(label, value=shown, key=key, on_change=on_edit, args=(*args, "text", lang),
                 help=help_)
             if isinstance(value, dict):
-                col.caption(t("dist_words", lang,
+                col.caption(t("app.dist_words", lang,
                               words=dist_words(value, kind, self.currency, lang)))
         elif lang == "ru" and (kind == "share" or not float(value).is_integer()):
             # Streamlit's number box writes a decimal point; Russian writes a comma ('0,70')
             share = kind == "share"
-            col.text_input(t("percent_unit", lang, label=label) if share else label,
+            col.text_input(t("app.percent_unit", lang, label=label) if share else label,
                            value=number(float(value) * (100 if share else 1), lang, 2), key=key,
                            on_change=on_edit, args=(*args, "percent_text" if share else "text",
                                                     lang), help=help_)
         elif kind == "share":
-            col.number_input(t("percent_unit", lang, label=label), min_value=0.0,
+            col.number_input(t("app.percent_unit", lang, label=label), min_value=0.0,
                              max_value=100.0, value=float(value) * 100, step=0.5, format="%.2f",
                              key=key, on_change=on_edit, args=(*args, "percent", lang),
                              help=help_)
@@ -153,24 +146,24 @@ class _Editor:
 
 
 def page(lang: Lang) -> None:
-    st.header(t("page_scenario", lang))
+    st.header(t("app.page_scenario", lang))
     if not state().get("seen_results"):
-        st.info(t("first_visit", lang))
+        st.info(t("app.first_visit", lang))
     c1, c2 = st.columns(2)
     names = list(EXAMPLES)
     base = state()["base_label"]
     key = f"example@{lang}"  # per language: its shown titles are the language's
-    c1.selectbox(t("example", lang), names, index=names.index(base) if base in names else None,
+    c1.selectbox(t("app.example", lang), names, index=names.index(base) if base in names else None,
                  format_func=lambda stem: example_title(stem, lang), key=key,
-                 on_change=on_example, args=(key,), placeholder=t("choose", lang))
+                 on_change=on_example, args=(key,), placeholder=t("app.choose", lang))
     with c2:
-        st.file_uploader(t("upload", lang), type=["yaml", "yml"], key="upload",
+        st.file_uploader(t("app.upload", lang), type=["yaml", "yml"], key="upload",
                          on_change=on_upload, label_visibility="visible")
-        st.caption(t("upload_hint", lang))
+        st.caption(t("app.upload_hint", lang))
     bad = state().get("upload_problems")
     if bad:
         source, problems = bad
-        st.error(t("upload_problems", lang, source=f"`{source}`", n=len(problems)))
+        st.error(t("app.upload_problems", lang, source=f"`{source}`", n=len(problems)))
         show_problems(problems, lang)
 
     spec, problems, raw = current_scenario()
@@ -183,39 +176,39 @@ def page(lang: Lang) -> None:
     _editors(full, editor)
     with verdict:
         if spec is not None:
-            st.success(t("scenario_ok", lang, name=scenario_title(spec, lang),
+            st.success(t("app.scenario_ok", lang, name=scenario_title(spec, lang),
                          months=spec.horizon_months, channels=len(spec.channels),
                          tiers=len(spec.tiers), currency=currency_name(spec.currency, lang)))
         else:
             shown = [w for w, _ in problems if w not in editor.pending]
             if shown:
                 labels = ", ".join(dict.fromkeys(field_label(w, lang) or f"`{w}`" for w in shown))
-                st.error(t("problems_at_fields", lang, n=len(shown), fields=labels))
+                st.error(t("app.problems_at_fields", lang, n=len(shown), fields=labels))
             rest = [(w, m) for w, m in problems if w in editor.pending]
             if rest:
-                st.error(t("field_problems_elsewhere", lang))
+                st.error(t("app.field_problems_elsewhere", lang))
                 show_problems(rest, lang)
     if state()["overrides"]:
         text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
     else:
         text = state()["base_text"]  # nothing edited: the file as it was, comments and all
     b1, b2 = st.columns(2)
-    b1.download_button(t("download", lang), text, file_name=f"{Path(base).stem}-edited.yaml",
+    b1.download_button(t("app.download", lang), text, file_name=f"{Path(base).stem}-edited.yaml",
                        mime="application/x-yaml")
-    b1.caption(t("download_note", lang))
-    b2.button(t("reset", lang), on_click=reset_edits)
+    b1.caption(t("app.download_note", lang))
+    b2.button(t("app.reset", lang), on_click=reset_edits)
 
 
 def _group(name: str, lang: Lang, expanded: bool = False) -> Any:
     # A key keeps a section open or closed across reruns (an invalid edit does not fold it).
-    title = w(name, lang) if name == "grp_segments" else t(name, lang)
+    title = word("owner", name, lang) if name == "grp_segments" else t(f"app.{name}", lang)
     return st.expander(title, expanded=expanded, key=f"section:{name}")
 
 
 def _editors(full: dict[str, Any], ed: _Editor) -> None:
     """Widgets for the parameters an owner changes most."""
     lang = ed.lang
-    st.caption(t("uncertain_hint", lang))
+    st.caption(t("app.uncertain_hint", lang))
     titles = {item["name"]: raw_text(item.get("title"), lang, item["name"])
               for item in (*full["channels"], *full["tiers"])}
     with _group("grp_general", lang, expanded=True):
@@ -229,7 +222,7 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
             key = f"edit:{ed.src}:{lang}:goal.metric"
             c[3].selectbox(field_label("goal.metric", lang), GOAL_METRICS,
                            index=GOAL_METRICS.index(metric) if metric in GOAL_METRICS else 0,
-                           format_func=lambda m: t(m, lang), key=key, on_change=on_edit,
+                           format_func=lambda m: t(f"goal.{m}", lang), key=key, on_change=on_edit,
                            args=("goal.metric", key, "v", lang),
                            help=field_help("goal.metric", lang))
             for what in ed.pending.pop("goal.metric", []):
@@ -251,7 +244,7 @@ def _edit_market(full: dict[str, Any], ed: _Editor, titles: dict[str, str]) -> N
                 ed.field(c[i + 1], f"channels.{ch['name']}.{name}", ch[name])
     if full.get("segments"):
         with _group("grp_segments", lang):
-            st.caption(w("seg_caption", lang))
+            st.caption(t("owner.seg_caption", lang))
             for seg in full["segments"]:
                 c = cols(len(_SEGMENT_FIELDS) + 1)
                 # by its title, as the dashboard's per-segment table names it (a segment
