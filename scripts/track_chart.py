@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import sim
+from models.words import t
 from sim.report import track as report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,16 +35,16 @@ def main(out: Path) -> None:
         for forecast, color in (("plan", "#1f77b4"), ("reforecast", "#2ca02c")):
             q = fans[(fans.metric == metric) & (fans.forecast == forecast)]
             q = q[q.month <= 24]
-            label = report.w("plan" if forecast == "plan" else "reforecast", "en")
+            label = t("track.plan" if forecast == "plan" else "track.reforecast", "en")
             ax.fill_between(q.month, q.p10 / scale, q.p90 / scale, color=color, alpha=0.2,
                             label=f"{label} P10-P90")
             ax.plot(q.month, q.p50 / scale, color=color, label=f"{label} P50")
         pos = result.positions[result.positions.metric == metric]
         inside, out_ = pos[pos.flag == ""], pos[pos.flag != ""]
         ax.scatter(inside.month, inside.actual / scale, color="black", zorder=3,
-                   label=report.w("actual_dots", "en"))
+                   label=t("track.actual_dots", "en"))
         ax.scatter(out_.month, out_.actual / scale, color="#d62728", zorder=3,
-                   label=report.w("actual_flagged", "en"))
+                   label=t("track.actual_flagged", "en"))
         if metric == "revenue" and spec.goal is not None:
             ax.axhline(spec.goal.target / scale, color="grey", ls="--", lw=1)
             ax.annotate("goal", (spec.goal.deadline_month, spec.goal.target / scale),

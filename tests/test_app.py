@@ -15,10 +15,11 @@ from streamlit.testing.v1 import AppTest
 
 from models.compiled.bets import stress_shocks
 from models.load import load_scenario, scenario_hash
+from models.words import Lang, t
+from models.words.formats import money, number, percent
 from sim.experiments.compare import compare_bets
 from sim.experiments.montecarlo import run_monte_carlo
 from sim.report import owner
-from sim.report.i18n import Lang, money, number, percent
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -315,7 +316,7 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(charts) == 2
     box_ticks = charts[0]["layout"]["yaxis"]["ticktext"]  # the box plot's unit: money
-    assert any(tick.startswith("RUB ") for tick in box_ticks)
+    assert any(tick.startswith("RUB\u00a0") for tick in box_ticks)  # the currency's code
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Tables (Excel)", "Tables (CSV, zip)", "Report (HTML)"]
     assert any("fast engine" in c.value for c in at.caption)
@@ -535,7 +536,7 @@ def test_the_payback_column_says_it_is_not_discounted() -> None:
     from sim.app.pages.compare import _column_help
 
     for lang, word in (("en", "without discounting"), ("ru", "без дисконтирования")):
-        column = _column_help(lang)[owner.w("payback", lang)]
+        column = _column_help(lang)[t("owner.payback", lang)]
         assert word in str(column), (lang, column)
 
 

@@ -13,11 +13,13 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from models.load import load_scenario, scenario_hash
+from models.words import Lang, word
+from models.words.formats import percent
 from sim.app.pages import sensitivity as investor_page
 from sim.experiments import sensitivity as sa
 from sim.experiments import stress as stress_lib
 from sim.report import sensitivity as report
-from sim.report.i18n import SHARE_FIELDS, Lang, percent
+from sim.report.i18n import SHARE_FIELDS
 from tests.test_app import latin_words, visible_texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +93,8 @@ def test_sobol_shows_the_librarys_indices_by_parameter_and_by_lever() -> None:
     by.set_value("lever").run()
     _ok(at)
     levers = set(at.dataframe[0].value["assumption"])
-    assert levers == {report.w(g, "en") for g in expected.groups["lever"]["npv_profit"]["name"]}
+    assert levers == {word("sensitivity", g,
+                           "en") for g in expected.groups["lever"]["npv_profit"]["name"]}
     assert "by lever" in _charts(at)[0]["layout"]["title"]["text"]
 
 

@@ -13,6 +13,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from models.load import load_scenario
+from models.words import t
 from sim.experiments.voi import value_of_information
 from sim.report import voi as report
 from tests.test_app import latin_words, visible_texts
@@ -50,7 +51,7 @@ def _section(lang: str = "en", reps: int = REPS, scenario: dict[str, Any] = SCEN
 
 def _run(at: AppTest, lang: str = "en") -> AppTest:
     at.multiselect[0].set_value(BETS).run()
-    label = report.w("run", "ru" if lang == "ru" else "en")
+    label = t("voi.run", "ru" if lang == "ru" else "en")
     next(b for b in at.button if b.label == label).click().run()
     return _ok(at)
 
@@ -95,4 +96,4 @@ def test_too_few_replications_and_no_bets_are_said_not_run() -> None:
     lonely = {**SCENARIO, "bets": []}
     at = _section(scenario=lonely)
     assert any("no decision to value" in i.value for i in at.info)
-    assert not [b for b in at.button if b.label == report.w("run", "en")]
+    assert not [b for b in at.button if b.label == t("voi.run", "en")]

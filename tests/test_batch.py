@@ -8,7 +8,6 @@ import copy
 import dataclasses
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -369,11 +368,3 @@ def test_the_code_version_is_in_every_task(reference_store: tuple[Path, Path],
     assert not {t.hash for t in other} & {t.hash for t in mine}
     with pytest.raises(batch_run.StoreMismatch, match=r"0\.0\+edited"):
         batch_run.run_batch(plan, out)
-
-
-def test_new_words_in_both_languages() -> None:
-    from sim.cli import batch as batch_cli
-
-    for key, (en, ru) in batch_cli.words().items():
-        assert en and ru and en != ru, key
-        assert re.search("[а-яА-Я]", ru), key

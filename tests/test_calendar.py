@@ -254,10 +254,12 @@ def test_a_yaml_date_for_start_is_refused(tmp_path: Any) -> None:
 
 # -- the calendar month where a month is shown ---------------------------------------------
 def test_calendar_month_labels_in_both_languages() -> None:
+    """Catches a month counted from the wrong start and a month's name in the wrong language
+    (CLDR's abbreviation: "янв." in Russian)."""
     from sim.report.i18n import calendar_month
 
     assert calendar_month("2027-01", 24, "en") == "Dec\u00a02028"
-    assert calendar_month("2027-11", 3, "ru") == "янв\u00a02028"
+    assert calendar_month("2027-11", 3, "ru") == "янв.\u00a02028"
     assert calendar_month(None, 3, "en") is None
 
 

@@ -28,10 +28,9 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
+from models.words.formats import money, size_text
 from sim.cli.main import app
 from sim.cli.options import DEFAULT_ENGINE
-from sim.report.i18n import money
-from sim.report.terminal import size_text
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH = 80
@@ -206,11 +205,3 @@ def test_help_does_not_import_the_heavy_libraries(args: list[str]) -> None:
                           cwd=ROOT, env={**os.environ, "COLUMNS": "80"}, timeout=60)
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
 
-
-
-def test_the_terminal_words_exist_in_both_languages() -> None:
-    from sim.report import terminal
-
-    for key, (en, ru) in terminal.words().items():
-        assert en.strip() and re.search("[а-яА-Я]", ru), key
-        assert set(re.findall(r"\{(\w+)\}", en)) == set(re.findall(r"\{(\w+)\}", ru)), key

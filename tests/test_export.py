@@ -17,10 +17,11 @@ from openpyxl import load_workbook
 
 from models.accounting.metrics import channel_metric
 from models.load import load_scenario
+from models.words import t
+from models.words.formats import money
 from sim.experiments.compare import BASELINE, Comparison, compare_bets
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
 from sim.report import charts, export, owner
-from sim.report.i18n import money
 
 ROOT = Path(__file__).resolve().parents[1]
 REPS = 12
@@ -155,7 +156,7 @@ def test_forecast_report_carries_the_leak_waterfall_and_segments_in_both_languag
         waterfall = [f for f in figures if '"type":"waterfall"' in f]
         assert len(waterfall) == 1 and _in_figure(heading, waterfall[0]), lang
         assert _in_figure(stage, waterfall[0]) and len(leaks) >= 6
-        assert owner.w("per_segment", lang) in page
+        assert t("owner.per_segment", lang) in page
 
 
 def _in_figure(text: str, figure: str) -> bool:

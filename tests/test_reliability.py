@@ -477,14 +477,15 @@ def test_a_lost_cluster_is_no_failed_task_and_a_rerun_completes(raise_: bool,
 
 
 def test_every_new_message_is_in_both_languages() -> None:
-    from models.spec.messages import MESSAGES
+    from models.words import area
 
-    keys = [k for k in MESSAGES if k.startswith(("option_", "work_", "store_",
+    english, russian = area("spec", "en"), area("spec", "ru")
+    keys = [k for k in english if k.startswith(("option_", "work_", "store_",
                                                  "scheduler_", "cluster_", "actuals_empty",
                                                  "start_before"))]
     assert len(keys) >= 18
     for key in keys:
-        en, ru = MESSAGES[key]
+        en, ru = english[key], russian[key]
         assert any("а" <= ch <= "я" for ch in ru.lower()), key
         assert sorted(set(_fields(en))) == sorted(set(_fields(ru))), key
 

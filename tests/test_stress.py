@@ -159,7 +159,7 @@ def test_the_default_threshold_is_below_the_plan_s_own_chance_and_a_broken_plan_
     """With no threshold the plan is not broken before any shock (the default is below its own
     chance); with a threshold above the plan's chance the result says the plan already misses
     it, in both languages, instead of a table of zeros alone."""
-    from sim.report.i18n import t
+    from models.words import t
 
     for chance in (0.45, 0.3, 0.07, 1.0):
         assert 0 < default_threshold(chance) < chance
@@ -174,7 +174,7 @@ def test_the_default_threshold_is_below_the_plan_s_own_chance_and_a_broken_plan_
     assert auto.plan_value == pytest.approx(0.45) and auto.threshold_default
     assert auto.threshold < 0.45 and not auto.plan_broken
     assert not auto.breaks[0].already_broken
-    assert report.reverse_note(auto, "en") == t("reverse_auto_threshold", "en",
+    assert report.reverse_note(auto, "en") == t("app.reverse_auto_threshold", "en",
                                                 threshold="20%", plan="45%")
     fixed = reverse_stress(spec, [churn], threshold=0.5, replications=40, model=model)
     assert fixed.plan_broken and fixed.breaks[0].already_broken

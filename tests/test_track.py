@@ -20,6 +20,7 @@ from models.calibration.actuals import Actuals, ActualsError, check_actuals, rea
 from models.compiled.sampling import draw_parameters
 from models.load import load_scenario
 from models.spec.scenario import Scenario
+from models.words import Lang, t
 from sim.cli.main import app
 from sim.experiments.track import (
     FLAG_HIGH,
@@ -35,7 +36,6 @@ from sim.experiments.track import (
 from sim.experiments.track import (
     simulated_actuals as simulate_actuals,
 )
-from sim.report.i18n import Lang
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "b2b_services.yaml"
@@ -270,18 +270,6 @@ def test_cli_track_writes_its_files_and_refuses_bad_actuals(tmp_path: Path) -> N
         result.output.split())
 
 
-def test_words_in_both_languages_with_the_same_placeholders() -> None:
-    import re
-
-    from models.calibration import actuals as actuals_words
-    from sim.report import track as report
-
-    for module in (report, actuals_words):
-        for key, (en, ru) in module.words().items():
-            assert en.strip() and ru.strip() and en != ru, key
-            assert set(re.findall(r"{(\w+)", en)) == set(re.findall(r"{(\w+)", ru)), key
-            assert any("а" <= ch <= "я" for ch in ru.lower()), key
-
 
 def test_report_tables_and_figure_in_both_languages(spec: Scenario) -> None:
     from sim.report import track as report
@@ -296,10 +284,10 @@ def test_report_tables_and_figure_in_both_languages(spec: Scenario) -> None:
         assert len(rates) == len(result.rates)
         fig = report.figure(result, "churned", lang)
         names = [tr.name for tr in fig.data]
-        assert report.w("plan_band", lang) in names
-        assert report.w("actual_dots", lang) in names
+        assert t("track.plan_band", lang) in names
+        assert t("track.actual_dots", lang) in names
         # the re-forecast's fan starts the month after the last actual
-        now = next(tr for tr in fig.data if tr.name == report.w("now_median", lang))
+        now = next(tr for tr in fig.data if tr.name == t("track.now_median", lang))
 
         assert min(now.x) == MONTHS + 1
         assert report.summary_lines(result, lang)

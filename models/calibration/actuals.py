@@ -52,91 +52,19 @@ from models.compiled.units import days_to_months
 from models.spec.errors import Message
 from models.spec.messages import msg
 from models.spec.scenario import Scenario
+from models.words import t
 
 STAGES = tuple(leak for leak in LEAKS if leak != "lost_client")  # a lead's leaks, by stage
 MONEY_COLUMNS = ("revenue", "marketing")
 BASE_COUNT_COLUMNS = ("leads", "leads_referral", "new_clients", "churned", "active_clients",
                       *STAGES)
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "not_found": ("file not found; check the path",
-                  "файл не найден; проверьте путь"),
-    "empty": ("the file is empty; write a header row (month, then the columns you know) and one "
-              "row per month",
-              "файл пуст; напишите строку заголовков (month, затем известные столбцы) и по "
-              "строке на месяц"),
-    "no_rows": ("the file has a header but no months; add one row per month from month 1",
-                "в файле есть заголовок, но нет месяцев; добавьте по строке на месяц с 1-го"),
-    "no_month": ("no column 'month' (the file has {columns}); name the column of the plan's "
-                 "month numbers 'month'",
-                 "нет столбца 'month' (в файле столбцы {columns}); назовите столбец с номерами "
-                 "месяцев плана 'month'"),
-    "unknown_columns": ("unknown column(s) {columns}; known columns are month, {known} (one "
-                        "leads_<channel> per channel of the scenario)",
-                        "неизвестные столбцы {columns}; известные: month, {known} (по одному "
-                        "leads_<канал> на каждый канал сценария)"),
-    "repeated_columns": ("column(s) {columns} appear twice; keep one of each",
-                         "столбцы {columns} встречаются дважды; оставьте по одному"),
-    "no_data": ("no actuals besides the month; add at least one column, e.g. new_clients or "
-                "revenue",
-                "кроме месяца нет ни одного факта; добавьте хотя бы один столбец, например "
-                "new_clients или revenue"),
-    "bad_month": ("the month is not a whole number >= 1 in {rows}: write the plan's month "
-                  "number (1 for the plan's first month), not a date",
-                  "месяц не целое число >= 1 ({rows}): укажите номер месяца плана (1 — первый "
-                  "месяц плана), а не дату"),
-    "month_after_horizon": ("months after the plan's horizon ({horizon}) in {rows}: remove "
-                            "them or lengthen horizon_months in the scenario",
-                            "месяцы после горизонта плана ({horizon} мес.): {rows}; удалите их или "
-                            "увеличьте horizon_months в сценарии"),
-    "repeated_month": ("month {month} appears more than once ({rows}): keep one row per month",
-                       "месяц {month} встречается несколько раз ({rows}): оставьте одну строку "
-                       "на месяц"),
-    "missing_months": ("months {months} are missing: actuals run from month 1 without gaps; "
-                       "add those rows (cells may be empty where a figure is unknown)",
-                       "нет месяцев {months}: факты идут с 1-го месяца без пропусков; добавьте "
-                       "эти строки (ячейки можно оставить пустыми, если цифра неизвестна)"),
-    "malformed": ("{column}: not a number in {rows}; write a plain number such as 1234 or "
-                  "1 234,50, or leave the cell empty if it is unknown",
-                  "{column}: не число ({rows}); запишите обычное число, например 1234 или "
-                  "1 234,50, или оставьте ячейку пустой, если цифра неизвестна"),
-    "negative": ("{column}: a negative value in {rows}; counts and amounts are >= 0 (net "
-                 "refunds against the revenue of their month)",
-                 "{column}: отрицательное значение ({rows}); количества и суммы >= 0 "
-                 "(возвраты вычтите из выручки их месяца)"),
-    "fraction": ("{column}: not a whole number in {rows}; a count of leads or clients is whole",
-                 "{column}: не целое число ({rows}); количество лидов или клиентов — целое"),
-    "bad_start": ("--start {start!r} is not a date; write the first day of the plan's month 1 "
-                  "as YYYY-MM-DD",
-                  "--start {start!r} — не дата; укажите первый день 1-го месяца плана в виде "
-                  "ГГГГ-ММ-ДД"),
-    "no_start": ("this is an export (one row per lead or per purchase), not monthly actuals: "
-                 "give the first day of the plan's month 1 with --start YYYY-MM-DD",
-                 "это выгрузка (строка на заявку или на покупку), а не факт по месяцам: "
-                 "укажите первый день 1-го месяца плана через --start ГГГГ-ММ-ДД"),
-    "unknown_channels": ("channels {channels} of the export are not channels of the scenario "
-                         "({known}); rename them in the export or add the channels",
-                         "каналов {channels} из выгрузки нет в сценарии ({known}); "
-                         "переименуйте их в выгрузке или добавьте каналы"),
-    "no_whole_month": ("the export has no whole month from {start} to its last date {end}; "
-                       "choose an earlier --start or export a longer period",
-                       "в выгрузке нет ни одного полного месяца с {start} до её последней даты "
-                       "{end}; выберите более раннюю --start или выгрузите более долгий период"),
-    "too_large": ("{column}: a value above {limit} in {rows}; is it a typo?",
-                  "{column}: значение больше {limit} ({rows}); нет ли опечатки?"),
-}
 _LIMIT = 1e13  # the largest amount or count GrowthSim accepts (as a scenario's numbers)
 
 
-def words() -> dict[str, tuple[str, str]]:
-    """Every text of this module (key -> (English, Russian)), for the completeness test."""
-    return dict(_TEXT)
-
-
 def _m(key: str, **values: object) -> Message:
-    en, ru = _TEXT[key]
     ru_values = {k: v.ru if isinstance(v, Message) else v for k, v in values.items()}
-    return Message(en.format(**values), ru.format(**ru_values))
+    return Message(t(f"actuals.{key}", "en", **values), t(f"actuals.{key}", "ru", **ru_values))
 
 
 class ActualsError(ValueError):
@@ -175,7 +103,8 @@ class Actuals:
     def column(self, name: str) -> np.ndarray:
         """A figure by month (NaN where unknown, all NaN if the file has no such column)."""
         if name in self.frame.columns:
-            return self.frame[name].to_numpy(dtype=float)
+            values: np.ndarray = self.frame[name].to_numpy(dtype=float)
+            return values
         return np.full(self.months, np.nan)
 
     def has(self, name: str) -> bool:
@@ -196,6 +125,47 @@ def read_actuals(path: str | Path, spec: Scenario, delimiter: str | None = None,
         raise ActualsError(source, err.problems) from None
     frame = check_actuals(raw, spec, source, fmt.decimal)
     return Actuals(frame, source, (fmt.note(),))
+
+
+def _month_problems(month: pd.Series, rownum: np.ndarray, horizon: int) -> list[str]:
+    """What is wrong with the `month` column: not a month, after the horizon, repeated, or
+    months missing before the last."""
+    problems: list[str] = []
+    bad_month = (month.isna() | (month < 1) | (month != np.floor(month))).to_numpy()
+    if bad_month.any():
+        problems.append(_m("bad_month", rows=rows_text(rownum[bad_month].tolist())))
+    good = ~bad_month
+    months = month.to_numpy()
+    late = good & (months > horizon)
+    if late.any():
+        problems.append(_m("month_after_horizon", horizon=horizon,
+                           rows=rows_text(rownum[late].tolist())))
+    if good.any() and not late.any():
+        seen = pd.Series(rownum[good]).groupby(months[good]).apply(list)
+        for m, rows in seen.items():
+            if len(rows) > 1:
+                problems.append(_m("repeated_month", month=int(m), rows=rows_text(rows)))
+        missing = sorted(set(range(1, int(np.max(months[good])) + 1)) - set(months[good]))
+        if missing and not bad_month.any():
+            problems.append(_m("missing_months", months=", ".join(map(str, missing[:20]))))
+    return problems
+
+
+def _cell_problems(column: str, text: pd.Series, number: pd.Series, rownum: np.ndarray,
+                   whole: bool) -> list[str]:
+    """What is wrong with a column's cells: not a number, negative, too large, or (a count,
+    `whole`) a fraction; each problem with the rows it is on."""
+    empty = (text == "").to_numpy()
+    checks = [
+        ("malformed", (number.isna().to_numpy() & ~empty), {}),
+        ("negative", (number < 0).to_numpy(), {}),
+        ("too_large", (number.abs() > _LIMIT).to_numpy(), {"limit": f"{_LIMIT:.0e}"}),
+    ]
+    if whole:
+        checks.append(("fraction", (number.notna() & (number != np.floor(number))
+                                    ).to_numpy(), {}))
+    return [_m(key, column=column, rows=rows_text(rownum[mask].tolist()), **extra)
+            for key, mask, extra in checks if mask.any()]
 
 
 def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
@@ -231,42 +201,14 @@ def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
         raise ActualsError(source, [_m("no_rows")])
 
     month = parse_numbers(raw["month"].astype(str).str.strip(), ".")
-    bad_month = (month.isna() | (month < 1) | (month != np.floor(month))).to_numpy()
-    if bad_month.any():
-        problems.append(_m("bad_month", rows=rows_text(rownum[bad_month].tolist())))
-    good = ~bad_month
     months = month.to_numpy()
-    late = good & (months > spec.horizon_months)
-    if late.any():
-        problems.append(_m("month_after_horizon", horizon=spec.horizon_months,
-                           rows=rows_text(rownum[late].tolist())))
-    if good.any() and not late.any():
-        seen = pd.Series(rownum[good]).groupby(months[good]).apply(list)
-        for m, rows in seen.items():
-            if len(rows) > 1:
-                problems.append(_m("repeated_month", month=int(m), rows=rows_text(rows)))
-        missing = sorted(set(range(1, int(np.max(months[good])) + 1)) - set(months[good]))
-        if missing and not bad_month.any():
-            problems.append(_m("missing_months", months=", ".join(map(str, missing[:20]))))
+    problems += _month_problems(month, rownum, spec.horizon_months)
 
     values: dict[str, pd.Series] = {}
     for column in data:
         text = raw[column].astype(str).str.strip()
-        number = parse_numbers(text, decimal)
-        empty = (text == "").to_numpy()
-        checks = [
-            ("malformed", (number.isna().to_numpy() & ~empty), {}),
-            ("negative", (number < 0).to_numpy(), {}),
-            ("too_large", (number.abs() > _LIMIT).to_numpy(), {"limit": f"{_LIMIT:.0e}"}),
-        ]
-        if column in counts:
-            checks.append(("fraction", (number.notna() & (number != np.floor(number))
-                                        ).to_numpy(), {}))
-        for key, mask, extra in checks:
-            if mask.any():
-                problems.append(_m(key, column=column, rows=rows_text(rownum[mask].tolist()),
-                                   **extra))
-        values[column] = number
+        values[column] = parse_numbers(text, decimal)
+        problems += _cell_problems(column, text, values[column], rownum, column in counts)
     if not problems and data and not any(values[c].notna().any() for c in data):
         # months without a single figure: nothing to compare or re-forecast from
         problems.append(msg("actuals_empty", path=source))
@@ -324,8 +266,9 @@ def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
 
     def per_month(mask: pd.Series, dates: pd.Series) -> np.ndarray:
         m = month(dates[mask])
-        return m[(m >= 1) & (m <= months)].value_counts().reindex(index, fill_value=0
-                                                                  ).to_numpy(dtype=float)
+        counts: np.ndarray = m[(m >= 1) & (m <= months)].value_counts().reindex(
+            index, fill_value=0).to_numpy(dtype=float)
+        return counts
 
     columns = {f"leads_{c.name}": per_month(frame["channel"] == c.name, frame["created"])
                for c in spec.channels}

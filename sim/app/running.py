@@ -13,15 +13,11 @@ from typing import Any
 import streamlit as st
 
 from models.spec.errors import error_text
+from models.words import Lang, t
+from models.words.formats import duration, number
 from sim.app.prepare import Preparation
 from sim.app.state import DEFAULT_ENGINE, QUICK_REPS, state
 from sim.experiments.runner.parallel import default_workers, process_pool
-from sim.report.i18n import (
-    Lang,
-    duration,
-    number,
-    t,
-)
 
 # --- running: cached by scenario content and settings, with progress at the top, cancellable ----
 
@@ -96,7 +92,7 @@ def wait_for_engine(bar: Any, lang: Lang, what: str, prep: Any = None,
     prep = prep or preparation()
     while not prep.ready():
         waited = duration(time.monotonic() - prep.started, lang)
-        bar.progress(0.0, text=t("preparing_engine", lang, what=what, waited=waited))
+        bar.progress(0.0, text=t("app.preparing_engine", lang, what=what, waited=waited))
         time.sleep(poll)
 
 
@@ -143,12 +139,12 @@ def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, 
             st.info(note)
         if stoppable:  # the app's only Stop (Streamlit's own is hidden, see main)
             # keyed by the run: a quick answer's Stop and its refinement's in one page run
-            st.button(t("stop", lang), help=t("stop_help", lang), on_click=stop,
+            st.button(t("app.stop", lang), help=t("app.stop_help", lang), on_click=stop,
                       key=f"stop:{full_key}")
-        bar = st.progress(0.0, text=t("progress_start", lang, what=what))
+        bar = st.progress(0.0, text=t("app.progress_start", lang, what=what))
     if engine == "fast":
         wait_for_engine(bar, lang, what)
-        bar.progress(0.0, text=t("progress_start", lang, what=what))
+        bar.progress(0.0, text=t("app.progress_start", lang, what=what))
     pace = Pace()
 
     def progress(done: int, total: int) -> None:
@@ -157,8 +153,8 @@ def cached_run(key: Key, replications: int, seed: int, lang: Lang, run: Runner, 
         left = pace.left(done, total, time.monotonic())
         counts = {"what": what, "done": number(done, lang), "total": number(total, lang)}
         bar.progress(min(done / total, 1.0), text=(
-            t("progress_counts", lang, **counts) if left is None
-            else t("progress", lang, **counts, left=duration(left, lang))))
+            t("app.progress_counts", lang, **counts) if left is None
+            else t("app.progress", lang, **counts, left=duration(left, lang))))
 
     pool = app_pool()
     try:
@@ -206,10 +202,10 @@ def progressive(key: Key, lang: Lang, run: Runner, render: Callable[[Any, str], 
         with holder.container():  # stopped: the quick answer is the answer, with its downloads
             render(result, STOPPED if halted else QUICK)
         if halted:
-            top_slot().button(t("refine", lang, total=reps), on_click=resume)
+            top_slot().button(t("app.refine", lang, total=reps), on_click=resume)
             return
         result = cached_run(key, reps, seed, lang, run, what, stoppable=True, engine=engine,
-                            note=t("quick_answer", lang, n=quick, total=reps))
+                            note=t("app.quick_answer", lang, n=quick, total=reps))
     else:
         if stopped_before_answer((*key, reps, seed), lang):
             return
@@ -224,8 +220,8 @@ def stopped_before_answer(full_key: Key, lang: Lang) -> bool:
     if not stopped(full_key) or result_store().get(full_key) is not None:
         return False
     with top_slot().container():
-        st.info(t("stopped_no_answer", lang))
-        st.button(t("start_again", lang), on_click=resume)
+        st.info(t("app.stopped_no_answer", lang))
+        st.button(t("app.start_again", lang), on_click=resume)
     return True
 
 
@@ -241,7 +237,7 @@ def requested(name: str, keys: tuple[str, ...], label: str, lang: Lang) -> tuple
     st.button(label, type="primary", on_click=set_settings, args=(name, keys))
     settings: tuple[Any, ...] | None = state().get(name)
     if settings is not None and settings != tuple(jsonable(state()[k]) for k in keys):
-        st.caption(t("compare_settings_changed", lang))
+        st.caption(t("app.compare_settings_changed", lang))
     return settings
 
 

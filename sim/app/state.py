@@ -16,12 +16,9 @@ from models.load import ScenarioError, read_yaml, validate
 from models.spec.errors import Message
 from models.spec.paths import PathError, set_path
 from models.spec.scenario import Scenario, text_in
+from models.words import LANGS, Lang
+from models.words.formats import parse_number
 from sim.engines import DEFAULT_ENGINE as DEFAULT_ENGINE  # the pages' default
-from sim.report.i18n import (
-    LANGS,
-    Lang,
-    parse_number,
-)
 
 HERE = Path(__file__).resolve().parents[2]  # the project folder
 EXAMPLES = {p.stem: p for p in sorted((HERE / "scenarios").glob("*.yaml"))}

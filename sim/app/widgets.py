@@ -13,20 +13,14 @@ import streamlit as st
 from models.compiled.bets import SHOCKS
 from models.load import scenario_hash
 from models.spec.errors import localized
+from models.spec.fields import field_label as spec_label
 from models.spec.scenario import Scenario, text_in
+from models.words import Lang, t
+from models.words.formats import money, number, percent
 from sim.app.state import DEFAULT_ENGINE, scenario_title, state, synced
 from sim.experiments.compare import BASELINE
 from sim.report import owner
-from sim.report.i18n import (
-    Lang,
-    metric_label,
-    money,
-    number,
-    percent,
-    t,
-    tooltip,
-)
-from sim.report.owner import w
+from sim.report.i18n import metric_label, tooltip
 
 # --- formatting helpers -------------------------------------------------------------------------
 
@@ -45,8 +39,8 @@ def fmt(name: str, value: float | None, currency: str, lang: Lang,
 
 def provenance(spec: Scenario, reps: int, seed: int, lang: Lang,
                engine: str = DEFAULT_ENGINE) -> None:
-    st.caption(t("provenance", lang, name=scenario_title(spec, lang), reps=number(reps, lang),
-                 seed=seed, hash=scenario_hash(spec)) + f" · {w('engine_' + engine, lang)}")
+    st.caption(t("app.provenance", lang, name=scenario_title(spec, lang), reps=number(reps, lang),
+                 seed=seed, hash=scenario_hash(spec)) + f" · {t(f'owner.engine_{engine}', lang)}")
 
 
 def metric_card(col: Any, name: str, value: float | None, currency: str, lang: Lang,
@@ -62,14 +56,14 @@ def metric_card(col: Any, name: str, value: float | None, currency: str, lang: L
 
 
 def field_label(path: str, lang: Lang) -> str:
-    """A parameter path in words ('Горизонт, мес.'), or the path itself when it has no label."""
-    last = path.rsplit(".", 1)[-1]
-    return t(last, lang) if last in LABELS else ""
+    """A parameter path in words ('Горизонт, мес.', the spec's label of the field), or "" when
+    it names no parameter."""
+    return spec_label(path, lang) or ""
 
 
 # The loader's hints name the command line's tools; the app's user has the app instead.
-_CLI_HINTS = {"(`growthsim schema` lists the names)": "app_hint_names",
-              "(имена перечисляет `growthsim schema`)": "app_hint_names"}
+_CLI_HINTS = {"(`growthsim schema` lists the names)": "app.app_hint_names",
+              "(имена перечисляет `growthsim schema`)": "app.app_hint_names"}
 _LINE = re.compile(r"^line (\d+), column (\d+)$")
 
 
@@ -81,7 +75,7 @@ def problem_line(where: str, what: str, lang: Lang) -> str:
         text = text.replace(hint, t(key, lang))
     line = _LINE.match(where)
     if line:
-        return f"{t('yaml_line', lang, line=line[1], column=line[2])}: {text}"
+        return f"{t('app.yaml_line', lang, line=line[1], column=line[2])}: {text}"
     if not where:
         return text
     label = field_label(where, lang)
@@ -101,7 +95,7 @@ def chart(where: Any, make: Callable[[], Any], key: str, lang: Lang) -> None:
     try:
         where.plotly_chart(make(), key=key)
     except Exception as err:  # whatever plotly raises, the page goes on
-        where.error(t("chart_failed", lang, error=type(err).__name__))
+        where.error(t("app.chart_failed", lang, error=type(err).__name__))
 
 
 # The width a table has at a 1,280-pixel screen (the page beside the sidebar: 820 pixels, less
@@ -166,24 +160,13 @@ def cols(n: int) -> list[Any]:
     return list(st.columns(n))
 
 
-LABELS = {"horizon_months", "budget_monthly", "max_leads", "half_saturation_budget",
-           "organic_leads", "managers", "salary_monthly", "handling_minutes", "commission_rate",
-           "lost_unprocessed", "response_half_life_hours", "first_contact_conversion",
-           "first_contact_drop", "max_touches", "interval_days", "conversion_per_touch",
-           "paid_probability", "price", "cost_of_goods", "purchase_interval_months",
-           "upsell_probability", "monthly_churn", "monthly_churn_no_result", "enabled",
-           "churn_reduction", "cost_per_client_month", "probability", "cost_per_attempt",
-           "target", "deadline_month"}
-
-
-
 def alt_name(name: str, spec: Scenario, lang: Lang) -> str:
     """An alternative's name as shown: the baseline is 'the plan', shocks are translated, bets
     (and portfolios 'a + b') by their titles."""
     if name == BASELINE:
-        return t("baseline", lang)
+        return t("shock.baseline", lang)
     if name in SHOCKS:
-        return t(name, lang)
+        return t(f"shock.{name}", lang)
     titles = {b.name: text_in(b.title, lang, b.name) for b in spec.bets}
     return " + ".join(titles.get(part, part) for part in name.split(" + "))
 
@@ -210,8 +193,8 @@ def engine_choice(lang: Lang) -> str:
     """The engine of a results page: the fast one, or the agent model when the owner asks to
     check with it (the same call; the toggle is shared by the results pages)."""
     state().setdefault("use_agent", False)
-    agent = synced(st.toggle, "use_agent", lang, label=w("check_agent", lang),
-                   value=bool(state()["use_agent"]), help=w("check_agent_help", lang))
+    agent = synced(st.toggle, "use_agent", lang, label=t("owner.check_agent", lang),
+                   value=bool(state()["use_agent"]), help=t("owner.check_agent_help", lang))
     return "agent" if agent else DEFAULT_ENGINE
 
 
@@ -228,15 +211,15 @@ def downloads(report_key: tuple[Any, ...], lang: Lang, build: Callable[[], Any])
         files = (file_stem(report.title), report.excel(), report.csv_zip(), report.html())
         result_store().put(key, files)
     stem, excel, csvs, page_html = files
-    st.subheader(w("downloads", lang))
+    st.subheader(t("owner.downloads", lang))
     c = st.columns(3)
     tag = "-".join(str(k) for k in report_key[:1])
-    c[0].download_button(w("download_excel", lang), excel, file_name=f"{stem}.xlsx",
+    c[0].download_button(t("owner.download_excel", lang), excel, file_name=f"{stem}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         key=f"xlsx-{tag}", help=w("download_excel_help", lang))
-    c[1].download_button(w("download_csv", lang), csvs, file_name=f"{stem}.zip",
+                         key=f"xlsx-{tag}", help=t("owner.download_excel_help", lang))
+    c[1].download_button(t("owner.download_csv", lang), csvs, file_name=f"{stem}.zip",
                          mime="application/zip", key=f"csv-{tag}",
-                         help=w("download_csv_help", lang))
-    c[2].download_button(w("download_html", lang), page_html.encode("utf-8"),
+                         help=t("owner.download_csv_help", lang))
+    c[2].download_button(t("owner.download_html", lang), page_html.encode("utf-8"),
                          file_name=f"{stem}.html", mime="text/html", key=f"html-{tag}",
-                         help=w("download_html_help", lang))
+                         help=t("owner.download_html_help", lang))

@@ -23,49 +23,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from models.words import Lang, t
+from models.words.formats import number, percent
 from sim.cli import common
 from sim.cli.common import console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt
 from sim.engines import ENGINE_NAMES, get_engine
-from sim.report.i18n import Lang, number, percent, t
 from sim.report.terminal import escape  # also shows control characters (escape sequences)
 
 _SHOWN = 12  # rows of the ranked table in the terminal (the files have every row)
-
-# Words added after the first batch release (key -> (English, Russian)); the older ones are in
-# sim.report.i18n. `words()` lists them for the completeness test.
-_TEXT: dict[str, tuple[str, str]] = {
-    "monthly_title": ("{metric} month by month: variant {variant} ({params}), mean and P10-P90 "
-                      "over {n} replications",
-                      "{metric} по месяцам: вариант {variant} ({params}), среднее и P10-P90 по "
-                      "{n} прогонам"),
-    "monthly_month": ("month", "месяц"),
-    "monthly_mean": ("mean", "среднее"),
-    "monthly_none": ("{folder} keeps no monthly series (the sweep said monthly: none)",
-                     "в {folder} нет помесячных рядов (в файле перебора monthly: none)"),
-    "monthly_unknown": ("--monthly {metric}: not a monthly series of this store; use one of "
-                        "{known}",
-                        "--monthly {metric}: такого помесячного ряда в хранилище нет; "
-                        "выберите один из {known}"),
-    "monthly_no_variant": ("--variant {n}: no such variant in this store; use 0 to {last}",
-                           "--variant {n}: такого варианта в хранилище нет; укажите от 0 до "
-                           "{last}"),
-    "checking_variants": ("checking the sweep's variants", "проверка вариантов перебора"),
-    "skipped_portfolios": ("{n} portfolio(s) left out: their bets cannot act together (see "
-                           "manifest.json)",
-                           "{n} портфель(ей) не рассчитано: их ставки несовместимы (см. "
-                           "manifest.json)"),
-}
-
-
-def words() -> dict[str, tuple[str, str]]:
-    return dict(_TEXT)
-
-
-def _t(key: str, lang: Lang, **values: object) -> str:
-    en, ru = _TEXT[key]
-    return (ru if lang == "ru" else en).format(**values)
-
 
 def _fail(message: object) -> typer.Exit:
     return common.fail(message)
@@ -85,7 +51,7 @@ def _value(x: Any, lang: Lang = "en") -> str:
     """A parameter's value as a number in `lang` (never in exponent notation)."""
     from numbers import Real
 
-    from sim.report.terminal import size_text
+    from models.words.formats import size_text
 
     if isinstance(x, str):  # a grid value kept as text ("1000000"): a number when it is one
         try:
@@ -139,7 +105,7 @@ def batch(
     common.check_out(out, create=False)
     try:
         with common.progress_bar() as checking:
-            check = checking.add_task(_t("checking_variants", language), total=None)
+            check = checking.add_task(t("batch.checking_variants", language), total=None)
             plan = plan_sweep(sweep, lambda done, total: checking.update(
                 check, completed=done, total=total))
     except SweepError as err:
@@ -147,22 +113,22 @@ def batch(
     if scheduler is None:  # a cluster's size is known once joined: no estimate there
         runs = sum(len(v.alternatives) for v in plan.variants) * plan.spec.replications
         errors.print(escape(common.check_work(
-            f"batch of {len(plan.variants):,} variants", runs,
+            t("batch.work_what", language, n=number(len(plan.variants), language)), runs,
             common.seconds_per_run(plan.variants[0].spec, engine),
-            dask_workers or workers or _cores(), "fewer variants, replications or bets",
+            dask_workers or workers or _cores(), t("batch.work_fix", language),
             no_time_limit)))
     try:
         with open_executor(workers, dask_workers, scheduler) as where, Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[failed]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                 console=errors, transient=False) as bar:
-            bar_task = bar.add_task(t("batch_progress", language), total=None, failed="")
+            bar_task = bar.add_task(t("batch.batch_progress", language), total=None, failed="")
 
             def progress(done: int, failed: int, total: int) -> None:
-                label = t("batch_failed_count", language, n=failed) if failed else ""
+                label = t("batch.batch_failed_count", language, n=failed) if failed else ""
                 bar.update(bar_task, completed=done + failed, total=total, failed=label)
 
-            errors.print(escape(t("batch_running", language,
+            errors.print(escape(t("batch.batch_running", language,
                                   name=common.shorten(plan.spec.name, "the sweep's name"),
                                   total=_task_count(plan), variants=len(plan.variants),
                                   where=where.name)))
@@ -172,22 +138,22 @@ def batch(
         raise _fail(str(err)) from None
     except ClusterLost as err:  # not the tasks' fault: none is recorded as failed
         raise common.fault(msg("cluster_lost", why=err, folder=out)) from None
-    console.print(t("batch_done", language, ran=report.ran,
+    console.print(t("batch.batch_done", language, ran=report.ran,
                     seconds=number(report.seconds, language, 1), already=report.already))
     _report(out, language)
     for record in report.failed:
         first, stop = record["replications"]
-        errors.print(escape(t("batch_task_failed", language, variant=record["variant"],
+        errors.print(escape(t("batch.batch_task_failed", language, variant=record["variant"],
                               params=", ".join(f"{k}={_value(v)}"
                                                for k, v in record["params"].items()) or "-",
                               alternative=record["alternative"], seed=record["seed"],
                               first=first, last=stop - 1, error=record["error"])),
                      highlight=False, soft_wrap=True)
     if report.failed:
-        errors.print(escape(t("batch_failed_hint", language, n=len(report.failed),
+        errors.print(escape(t("batch.batch_failed_hint", language, n=len(report.failed),
                               folder=out / "failures")))
     if report.skipped_failed:
-        errors.print(escape(t("batch_skipped_failed", language, n=report.skipped_failed)))
+        errors.print(escape(t("batch.batch_skipped_failed", language, n=report.skipped_failed)))
     if not report.complete:
         raise typer.Exit(code=1)
 
@@ -231,10 +197,11 @@ def results(
 
         known, manifest = store.monthly_metrics(folder), store.read_manifest(folder)
         if manifest is not None and monthly not in known:
-            raise _fail(_t("monthly_none", language, folder=folder) if not known else
-                        _t("monthly_unknown", language, metric=monthly, known=", ".join(known)))
+            raise _fail(t("batch.monthly_none", language, folder=folder) if not known else
+                        t("batch.monthly_unknown", language, metric=monthly,
+                          known=", ".join(known)))
         if manifest is not None and variant is not None and variant >= manifest["variants"]:
-            raise _fail(_t("monthly_no_variant", language, n=variant,
+            raise _fail(t("batch.monthly_no_variant", language, n=variant,
                            last=manifest["variants"] - 1))
     if not _report(folder, language, monthly, variant):
         raise typer.Exit(code=2)
@@ -243,8 +210,8 @@ def results(
 def _monthly(folder: Path, lang: Lang, metric: str, row: Any, parameters: dict[str, str]) -> None:
     """`metric` month by month for one variant: the mean, P10 and P90 of its baseline and of
     the alternative of `row` (its best)."""
+    from models.words.formats import short_number
     from sim.experiments.batch import store
-    from sim.report.terminal import short_number
 
     series = store.monthly(folder, metric, int(row["variant"]))
     if series.empty:
@@ -252,12 +219,12 @@ def _monthly(folder: Path, lang: Lang, metric: str, row: Any, parameters: dict[s
     # the variant's best alternative and its baseline: two pairs of columns fit 80 columns
     names = list(dict.fromkeys(["baseline", str(row["alternative"])]))
     series = series[series["alternative"].isin(names)]
-    table = Table(title=escape(_t("monthly_title", lang, metric=metric, variant=row["variant"],
+    table = Table(title=escape(t("batch.monthly_title", lang, metric=metric, variant=row["variant"],
                                   params=_params(row, parameters, lang),
                                   n=int(series["replications"].min()))))
-    table.add_column(_t("monthly_month", lang), justify="right")
+    table.add_column(t("batch.monthly_month", lang), justify="right")
     for name in names:
-        table.add_column(escape(f"{name}: {_t('monthly_mean', lang)}"), justify="right",
+        table.add_column(escape(f"{name}: {t('batch.monthly_mean', lang)}"), justify="right",
                          no_wrap=True)
         table.add_column("P10-P90", justify="right", no_wrap=True)
     for month, group in series.groupby("month", sort=True):
@@ -275,8 +242,9 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
             variant: int | None = None) -> bool:
     """Print the summary of the store at `folder` and write its tables; False when there is no
     store there (the message said so)."""
+    from models.words.formats import short_number
     from sim.experiments.batch import store
-    from sim.report.terminal import fitted_tables, short_number, table_column
+    from sim.report.terminal import fitted_tables, table_column
 
     try:
         manifest = store.read_manifest(folder)
@@ -284,11 +252,11 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
         common.fail(err.message)
         return False
     if manifest is None:
-        common.fail(t('results_not_store', lang, folder=folder))
+        common.fail(t('batch.results_not_store', lang, folder=folder))
         return False
     table = store.summary(folder)
     if table.empty:
-        errors.print(escape(t("results_empty", lang, folder=folder)))
+        errors.print(escape(t("batch.results_empty", lang, folder=folder)))
         return True
     parameters: dict[str, str] = manifest["parameters"]
     sens = store.sensitivity(table, parameters)
@@ -296,7 +264,7 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
     done = store.done_parts(folder)
     missing = sum(1 for task in manifest["tasks"] if task["hash"] not in done)
     if missing:
-        errors.print(escape(t("results_missing", lang, missing=missing,
+        errors.print(escape(t("batch.results_missing", lang, missing=missing,
                               total=len(manifest["tasks"]))))
 
     has_goal = bool(table["p_goal"].notna().any())
@@ -306,22 +274,22 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
     # too wide for the terminal goes on in a second one
     shown = list(ranked.head(_SHOWN).to_dict(orient="records"))
     columns = [
-        table_column(t("results_variant", lang), [str(r["variant"]) for r in shown], True),
-        table_column(t("results_alternative", lang),
+        table_column(t("batch.results_variant", lang), [str(r["variant"]) for r in shown], True),
+        table_column(t("batch.results_alternative", lang),
                      [escape(str(r["alternative"])) for r in shown], False),
         *(table_column(_path_heading(key), [escape(_value(r[key], lang)) for r in shown], True)
           for key in parameters),
-        table_column(t("results_npv", lang), [f"{short_number(r['npv'], lang)}\n"
+        table_column(t("batch.results_npv", lang), [f"{short_number(r['npv'], lang)}\n"
                                               f"± {short_number(r['npv_se'], lang)}"
                                               for r in shown], True),
     ]
     if bool((table["alternative"] != "baseline").any()):  # else every gain is 0: no column
-        columns.append(table_column(t("results_gain", lang),
+        columns.append(table_column(t("batch.results_gain", lang),
                                     [short_number(r["npv_gain"], lang) for r in shown], True))
-    columns.append(table_column(t("results_p_goal", lang),
+    columns.append(table_column(t("batch.results_p_goal", lang),
                                 [percent(r["p_goal"], lang) for r in shown], True))
     name = common.shorten(str(manifest["sweep"].get("name", "?")), "the sweep's name")
-    title = escape(t("results_title", lang, name=name, shown=min(_SHOWN, len(ranked)),
+    title = escape(t("batch.results_title", lang, name=name, shown=min(_SHOWN, len(ranked)),
                      rows=len(ranked)))
     for grid in fitted_tables(title, columns, console.width, names=2):
         console.print(grid)
@@ -330,21 +298,24 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
               "alternative": escape(str(top["alternative"])),
               "npv": short_number(top["npv"], lang),
               "p_goal": percent(top["p_goal"], lang)}
-    console.print(t("results_best" if has_goal else "results_best_npv", lang, **values))
+    console.print(t("batch.results_best" if has_goal else "batch.results_best_npv", lang, **values))
     base = sens[sens["alternative"] == "baseline"]
     if not base.empty:
         rows = list(base.to_dict(orient="records"))
         columns = [
-            table_column(t("results_parameter", lang), [escape(str(r["parameter"])) for r in rows],
+            table_column(t("batch.results_parameter", lang),
+                         [escape(str(r["parameter"])) for r in rows],
                     False),
-            table_column(t("results_value", lang), [escape(_value(r["value"], lang))
+            table_column(t("batch.results_value", lang), [escape(_value(r["value"], lang))
                                                     for r in rows], True),
-            table_column(t("results_variants", lang), [str(r["variants"]) for r in rows], True),
+            table_column(t("batch.results_variants", lang), [str(r["variants"]) for r in rows],
+                         True),
             table_column("NPV", [short_number(r["npv"], lang) for r in rows], True),
-            table_column(t("results_p_goal", lang), [percent(r["p_goal"], lang) for r in rows],
+            table_column(t("batch.results_p_goal", lang), [percent(r["p_goal"],
+                                                                   lang) for r in rows],
                          True),
         ]
-        for effect in fitted_tables(t("results_sensitivity", lang), columns, console.width):
+        for effect in fitted_tables(t("batch.results_sensitivity", lang), columns, console.width):
             console.print(effect)
     if monthly is not None:
         mine = ranked[ranked["variant"] == variant]
@@ -353,8 +324,8 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
             _monthly(folder, lang, monthly, chosen, parameters)
     skipped = manifest.get("skipped_portfolios", [])
     if skipped:
-        errors.print(escape(_t("skipped_portfolios", lang, n=len(skipped))))
-    console.print(escape(t("written", lang, files=", ".join(str(f) for f in files))))
+        errors.print(escape(t("batch.skipped_portfolios", lang, n=len(skipped))))
+    console.print(escape(t("app.written", lang, files=", ".join(str(f) for f in files))))
     return True
 
 

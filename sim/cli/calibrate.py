@@ -17,8 +17,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from models.spec.errors import localized
 from models.spec.messages import msg
+from models.words import t
+from models.words.formats import number, percent, sign, significant
 from sim.cli import helptext
+from sim.cli.options import current_lang
 from sim.report.terminal import escape
 
 # pandas, the fits and the scenario model load when a command runs (`growthsim --help` without
@@ -63,7 +67,9 @@ class DuplicatePolicy(StrEnum):
 
 
 def _fail(problems: list[str], source: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {escape(source)}: {len(problems)} problem(s)",
+    lang = current_lang()
+    errors.print(f"[bold red]{t('cli.error', lang)}[/] "
+                 f"{t('calibrate.problems', lang, source=escape(source), n=len(problems))}",
                  highlight=False)
     for problem in problems:
         errors.print(f"  - {escape(problem)}", highlight=False, soft_wrap=True)
@@ -111,7 +117,7 @@ def _write(out: Path, unit: str, files: dict[str, Any]) -> list[Path]:
 
 
 def _fmt(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x:.4g}"
+    return significant(x, current_lang(), 4)
 
 
 @app.command()
@@ -176,7 +182,9 @@ def transactions(
                                                       f"forecast of {csv.name}")
     files = _write(out, "calibrate-transactions", unit)
     if skipped_forecast is not None:
-        errors.print(f"[yellow]note:[/] {escape(skipped_forecast)}", highlight=False)
+        lang = current_lang()
+        errors.print(f"[yellow]{t('calibrate.note', lang)}[/] "
+                     f"{escape(localized(skipped_forecast, lang))}", highlight=False)
     _show_transactions(report, period, files)
 
 
@@ -201,30 +209,40 @@ def _check_ends(dates: Any, cal_end: str | None, obs_end: str | None, csv: Path)
 def _show_transactions(report: dict[str, Any], period: Period, files: list[Path]) -> None:
     """The fit in the terminal: the rows used, the fitted parameters, the holdout's check."""
     holdout = report["diagnostics"].get("holdout")
+    lang = current_lang()
     data = report["data"]
-    console.print(f"rows read {data['rows_read']}, used {data['rows_used']}; customers "
-                  f"{data['customers']} (calibration {data['first_date']} .. "
-                  f"{data['calibration_end']}, {data['calibration_periods']:.1f} {period.value}s)")
+    console.print(t("calibrate.rows_read", lang, read=number(data["rows_read"], lang),
+                    used=number(data["rows_used"], lang),
+                    customers=number(data["customers"], lang), first=data["first_date"],
+                    end=data["calibration_end"],
+                    periods=number(data["calibration_periods"], lang, 1),
+                    period=period.value))
     for reason, rows in data["rows_not_used"].items():
-        console.print(f"  not used: {rows['count']} row(s), {escape(reason)}")
+        console.print("  " + t("calibrate.not_used", lang, n=number(rows["count"], lang),
+                               reason=escape(reason)))
     for note in data["notes"]:
-        console.print(f"  note: {escape(note)}")
-    table = Table(title="fitted parameters (maximum likelihood, SE from the Hessian)")
-    for col in ("model", "parameter", "estimate", "SE"):
-        table.add_column(col)
+        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
+    table = Table(title=t("calibrate.fitted_title", lang))
+    for col in ("model", "parameter", "estimate", "se"):
+        table.add_column(t(f"calibrate.col_{col}", lang))
     for model in ("bgnbd", "gamma_gamma"):
         fit = report[model]
         if fit is None:
             continue
         for name, p in fit["params"].items():
             table.add_row(model, name, _fmt(p["estimate"]), _fmt(p["se"]))
-        table.add_row(model, "log-likelihood", f"{fit['log_likelihood']:.1f}", "")
+        table.add_row(model, t("calibrate.log_likelihood", lang),
+                          number(fit["log_likelihood"], lang, 1), "")
     console.print(table)
     if holdout is not None:
-        console.print(f"holdout ({holdout['holdout_periods']:.0f} {period.value}s): expected "
-                      f"{holdout['expected_total']:,.0f} repeat transactions, actual "
-                      f"{holdout['actual_total']:,.0f} (error {holdout['error_share']:+.1%})")
-    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+        console.print(t("calibrate.holdout", lang,
+                        periods=number(holdout["holdout_periods"], lang), period=period.value,
+                        expected=number(holdout["expected_total"], lang),
+                        actual=number(holdout["actual_total"], lang),
+                        error=(sign(holdout["error_share"], lang)
+                               if holdout["error_share"] > 0 else "")
+                        + percent(holdout["error_share"], lang, 1)))
+    console.print(escape(t("app.written", lang, files=", ".join(str(f) for f in files))))
 
 
 @app.command()
@@ -254,11 +272,12 @@ def funnel(
                            decimal.value if decimal else None)
     except TransactionsError as err:
         raise _fail(err.problems, err.source) from None
+    lang = current_lang()
     for note in leads.notes:
-        console.print(f"  note: {escape(note)}")
+        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
     for reason, rows in leads.excluded.items():
-        console.print(f"  not used: {len(rows)} row(s), {escape(reason)} "
-                      f"({escape(rows_text(rows))})")
+        console.print("  " + t("calibrate.not_used", lang, n=number(len(rows), lang),
+                               reason=escape(reason)) + f" ({escape(rows_text(rows))})")
     result = calibrate_funnel(leads, settled_days)
     files = _write(out, "calibrate-funnel", {"funnel.json": result,
                                              "funnel_fragment.yaml": result["scenario_fragment"]})
@@ -271,19 +290,20 @@ def funnel(
 
     def cell(d: dict[str, Any]) -> str:
         if d["estimate"] is None:
-            return "n/a"
+            return "—"
         low, high = d["ci95"]
-        return f"{d['estimate']:.3g} ({low:.3g}-{high:.3g})"
+        return (f"{significant(d['estimate'], lang)} ({significant(low, lang)}–"
+                f"{significant(high, lang)})")
 
     # the estimates never wrap (a number is never split); groups that do not fit 80 columns go
     # on in a second table
-    columns = [table_column("estimate", list(keys), False)]
+    columns = [table_column(t("calibrate.col_estimate", lang), list(keys), False)]
     columns += [table_column(escape(name), [cell(g[key]) for key in keys], True)
                 for name, g in groups.items()]
-    for table in fitted_tables(f"funnel estimates, {leads.rows_read} leads (95% intervals)",
-                               columns, console.width):
+    title = t("calibrate.funnel_title", lang, n=number(leads.rows_read, lang))
+    for table in fitted_tables(title, columns, console.width):
         console.print(table)
-    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+    console.print(escape(t("app.written", lang, files=", ".join(str(f) for f in files))))
 
 
 class RetentionModel(StrEnum):
@@ -332,29 +352,31 @@ def retention(
         raise _fail(err.problems, err.source) from None
     files = _write(out, "calibrate-retention", {"retention.json": report,
                                                 "fragment.yaml": fragment})
+    lang = current_lang()
     for note in report["data"]["notes"]:
-        console.print(f"  note: {escape(note)}")
+        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
     names = ("alpha", "beta") if model is RetentionModel.sbg else (
         "alpha", "beta", "gamma", "delta")
-    table_out = Table(title=f"{model.value} fit (maximum likelihood, 95% intervals)")
+    table_out = Table(title=t("calibrate.retention_title", lang, model=model.value))
     for col in ("parameter", "estimate", "low", "high"):
-        table_out.add_column(col)
+        table_out.add_column(t(f"calibrate.col_{col}", lang))
     for name in names:
         p = report[name]
         table_out.add_row(name, _fmt(p["estimate"]), _fmt(p["low"]), _fmt(p["high"]))
-    table_out.add_row("log-likelihood", f"{report['log_likelihood']:.1f}", "", "")
+    table_out.add_row(t("calibrate.log_likelihood", lang),
+                      number(report["log_likelihood"], lang, 1), "", "")
     console.print(table_out)
     if model is RetentionModel.sbg:
-        proj = Table(title=f"survivors: actual and expected (fitted on periods 1.."
-                     f"{report['fit_periods']})")
+        proj = Table(title=t("calibrate.survivors_title", lang, last=report["fit_periods"]))
         named = any("cohort" in row for row in report["projection"])
-        for col in (("cohort",) if named else ()) + ("period", "actual", "expected", ""):
-            proj.add_column(col)
+        for col in (("cohort",) if named else ()) + ("period", "actual", "expected"):
+            proj.add_column(t(f"calibrate.col_{col}", lang))
+        proj.add_column("")
         for row in report["projection"]:
             proj.add_row(*((escape(row["cohort"]),) if named else ()), str(row["period"]),
-                         f"{row['survivors']:,.0f}",
-                         f"{row['expected']:,.1f}",
-                         "" if row["fitted"] or row["period"] == 0 else "projected")
+                         number(row["survivors"], lang), number(row["expected"], lang, 1),
+                         "" if row["fitted"] or row["period"] == 0
+                         else t("calibrate.projected", lang))
         console.print(proj)
-    console.print(f"note: {escape(period_note())}", highlight=False)
-    console.print(escape(f"written: {', '.join(str(f) for f in files)}"))
+    console.print(f"{t('calibrate.note', lang)} {escape(period_note())}", highlight=False)
+    console.print(escape(t("app.written", lang, files=", ".join(str(f) for f in files))))

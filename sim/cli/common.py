@@ -29,15 +29,18 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from models.spec.messages import msg
-from sim.cli.options import EngineName, LangName, lang_of
+from models.spec.errors import Message, localized
+from models.spec.messages import count, msg
+from models.words import LANGS, t
+from models.words.formats import number
+from sim.cli.options import EngineName, LangName, current_lang, lang_of
 from sim.report.terminal import escape
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from models.spec.scenario import Bet, Scenario
-    from sim.report.i18n import Lang
+    from models.words import Lang
 
 console = Console()
 errors = Console(stderr=True)
@@ -67,8 +70,9 @@ DAY_SECONDS = 24 * 3600.0
 def fail(message: object, code: int = 2) -> typer.Exit:
     """Print `error: message` (escaped: it quotes the user's text) and return the exit to raise:
     code 2, bad input."""
-    errors.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, markup=True,
-                 soft_wrap=True)
+    text = localized(message, current_lang()) if isinstance(message, str) else str(message)
+    errors.print(f"[bold red]{t('cli.error', current_lang())}[/] {escape(text)}",
+                 highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code=code)
 
 
@@ -128,18 +132,22 @@ def shorten(text: str, what: str, limit: int = SHOWN_CHARS) -> str:
     """`text` as it is when short; else its start, an ellipsis and a note of its length."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… ({msg('option_too_long', what=what, length=len(text), limit=limit)})"
+    why = msg("option_too_long", what=what, length=count(len(text)), limit=count(limit))
+    return f"{text[:limit]}… ({localized(why, current_lang())})"
 
 
-def duration(seconds: float) -> str:
-    """A rough duration for an estimate: 40 s, 12 min, 3.5 h, 2.0 days."""
+def duration(seconds: float) -> Message:
+    """A rough duration for an estimate, in both languages: 40 s, 12 min, 3.5 h, 2.0 days."""
     if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:,.1f} days"
+        key, n, decimals = "app.seconds", seconds, 0
+    elif seconds < 5400:
+        key, n, decimals = "app.minutes", seconds / 60, 0
+    elif seconds < 2 * 86400:
+        key, n, decimals = "cli.hours", seconds / 3600, 1
+    else:
+        key, n, decimals = "cli.days", seconds / 86400, 1
+    en, ru = (t(key, lang, n=number(n, lang, decimals)) for lang in LANGS)
+    return Message(en, ru)
 
 
 def seconds_per_run(spec: object, engine: str) -> float:
@@ -164,11 +172,12 @@ def check_work(what: str, runs: int, seconds_each: float, workers: int, fix: str
     processes); refuses (exit 2) what would take more than a day unless `no_limit`."""
     estimate = runs * seconds_each / max(1, workers)
     if math.isnan(estimate):  # not timed: the number of runs alone
-        return str(msg("work_runs", what=what, runs=runs))
+        return localized(msg("work_runs", what=what, runs=count(runs)), current_lang())
     if estimate > DAY_SECONDS and not no_limit:
-        raise fail(msg("work_too_long", what=what, runs=runs, estimate=duration(estimate),
+        raise fail(msg("work_too_long", what=what, runs=count(runs), estimate=duration(estimate),
                        fix=fix))
-    return str(msg("work_estimate", what=what, runs=runs, estimate=duration(estimate)))
+    return localized(msg("work_estimate", what=what, runs=count(runs),
+                         estimate=duration(estimate)), current_lang())
 
 
 def chosen_bets(spec: Scenario, bets: str | None, lang: Lang, no_bets: str) -> list[Bet]:
@@ -198,9 +207,20 @@ def load(path: Path, overrides: list[str] | None) -> Scenario:
     try:
         return load_scenario(path, overrides)
     except ScenarioError as err:  # name the file, whatever label the loader used
-        raise fail(str(ScenarioError(str(path), err.problems))) from None
+        raise fail(scenario_problems(str(path), err.problems)) from None
     except PathError as err:
         raise fail(f"--set {err}") from None
+
+
+def scenario_problems(source: str, problems: list[tuple[str, str]]) -> Message:
+    """A scenario's problems, one line each ("where: what"), in both languages."""
+    texts = []
+    for lang in LANGS:
+        lines = [t("cli.problems", lang, source=source, n=number(len(problems), lang))]
+        lines += [f"  - {where}: {localized(what, lang)}" if where
+                  else f"  - {localized(what, lang)}" for where, what in problems]
+        texts.append("\n".join(lines))
+    return Message(*texts)
 
 
 def check_engine(engine: EngineName) -> str:
@@ -252,7 +272,7 @@ def say_written(files: list[Path], lang: LangName) -> None:
     """The line naming the files written."""
     from sim.report import terminal
 
-    terminal.say(console, terminal.w("written", lang_of(lang),
+    terminal.say(console, t("terminal.written", lang_of(lang),
                                      files=", ".join(str(f) for f in files)))
 
 

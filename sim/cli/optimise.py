@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.panel import Panel
 
+from models.words import t
 from sim.cli import common
 from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -119,7 +120,7 @@ def optimise(
     """Optimise the allocation under uncertainty: where should the next money go?"""
     from sim.experiments import optimise as opt
     from sim.report import optimise as report
-    from sim.report.terminal import escape, say, w
+    from sim.report.terminal import escape, say
 
     common.check_finite(("--budget", budget), ("--budget-total", budget_total),
                         ("--cash-floor", cash_floor))
@@ -157,10 +158,10 @@ def optimise(
     lines = report.summary_lines(result, language)
     console.print(Panel("\n".join(escape(line) for line in lines), expand=False))
     common.print_table(report.allocation_view(result, language).iloc[:, :4],
-           report.w("fig_allocation", language))
+           t("optimise.fig_allocation", language))
     figures = report.figures_view(result, language)
     common.print_table(figures.iloc[:, [0, 1, 2, 3, 8]], report.objective_name(result, language))
     marginal = report.marginal_view(result, language)
     if not marginal.empty:
-        common.print_table(marginal.iloc[:, [0, 1, 3, 4]], report.w("fig_marginal", language))
-    say(console, w("written", language, files=", ".join(str(f) for f in files)))
+        common.print_table(marginal.iloc[:, [0, 1, 3, 4]], t("optimise.fig_marginal", language))
+    say(console, t("terminal.written", language, files=", ".join(str(f) for f in files)))

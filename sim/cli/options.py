@@ -6,14 +6,15 @@ imports Typer and `sim.engines`' names only.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from models.words import LANGS, Lang
 from sim.engines import DEFAULT_ENGINE as DEFAULT_ENGINE_NAME
 from sim.engines import ENGINE_NAMES
-from sim.report.i18n import LANGS, Lang
 
 # The engines `--engine` offers: the registry's (`sim.engines.ENGINES`), and its default.
 EngineName = StrEnum("EngineName", {name: name for name in ENGINE_NAMES})  # type: ignore[misc]
@@ -40,6 +41,20 @@ LangOpt = Annotated[LangName, typer.Option(
     help=f"language of the report: en or ru (default: ${LANG_ENV}, else en)")]
 
 
+_chosen: list[Lang] = []  # the language the running command was asked for
+
+
 def lang_of(lang: LangName | str) -> Lang:
-    """The report layer's language code of a `--lang` choice."""
-    return "ru" if str(lang) == "ru" else "en"
+    """The report layer's language code of a `--lang` choice; the command's messages (its
+    refusals, `sim.cli.common.fail`) follow it from then on."""
+    code: Lang = "ru" if str(lang) == "ru" else "en"
+    _chosen[:] = [code]
+    return code
+
+
+def current_lang() -> Lang:
+    """The language of the command's messages: its `--lang` once read, before that
+    $GROWTHSIM_LANG, else English."""
+    if _chosen:
+        return _chosen[0]
+    return "ru" if os.environ.get(LANG_ENV, "").strip().lower() == "ru" else "en"

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from models.words import t
 from sim.cli import common
 from sim.cli.common import ScenarioArg, SchedulerOpt, SeedOpt, SetOpt, WorkersOpt, console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -43,8 +44,9 @@ def seek(
     common.check_out(out)
 
     def progress(step: int, size: float, p: float) -> None:
-        terminal.say(errors, "  " + terminal.w(
-            "seek_step", lang_of(lang), step=step, size=terminal.size_text(size, lang_of(lang)),
+        terminal.say(errors, "  " + t(
+            "terminal.seek_step", lang_of(lang), step=step, size=terminal.size_text(size,
+                                                                                    lang_of(lang)),
             p=terminal.percent(p, lang_of(lang))))
 
     try:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from models.words import t, word
 from sim.cli import common
 from sim.cli.common import ScenarioArg, SeedOpt, SetOpt, WorkersOpt, console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -73,13 +74,13 @@ def sensitivity(
     profit, by parameter, lever and journey stage; and the tornado."""
     import pandas as pd
 
+    from models.words.formats import number, percent
     from sim.experiments import sensitivity as sa
     from sim.report import sensitivity as words
-    from sim.report.i18n import number, percent
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import note_text, w
+    from sim.report.sensitivity import note_text
     from sim.report.terminal import say, size_text
-    from sim.report.terminal import w as tw
+
 
     common.check_finite_parts("--range", range_)
     spec = common.load(scenario, set_)
@@ -93,7 +94,7 @@ def sensitivity(
         errors.print(escape(common.check_work(
             f"sensitivity ({method.value}, --n {n}, --reps {reps})", runs,
             common.seconds_per_run(spec, engine_name), resolve_workers(workers),
-            "a smaller --n or --reps", no_time_limit)))
+            t("cli.smaller_n_reps", lang_of(lang)), no_time_limit)))
         with common.progress_bar() as bar:
             task = bar.add_task("sensitivity", total=runs)
 
@@ -128,35 +129,43 @@ def sensitivity(
         if method == Method.sobol:
             frame = words.sobol_table(result, metric, language, by=by, spec=spec,
                                       formatted=True)
-            cells = {w(k, language): _with_interval(frame[w(k, language)],
-                                                    frame[w(f"{k}_low", language)],
-                                                    frame[w(f"{k}_high", language)])
+            cells = {word("sensitivity", k, language): _with_interval(frame[word("sensitivity", k,
+                                                                                 language)],
+                                                    frame[word("sensitivity", f"{k}_low",
+                                                               language)],
+                                                    frame[word("sensitivity", f"{k}_high",
+                                                               language)])
                      for k in (("S1", "ST") if by == "parameter" else ("ST",))}
         else:
             frame = words.morris_table(result, metric, language, by=by, spec=spec)
-            fmt = {c: pd.Series([size_text(v, language) for v in frame[w(c, language)]])
+            fmt = {c: pd.Series([size_text(v, language) for v in frame[word("sensitivity", c,
+                                                                            language)]])
                    for c in ("mu_star", "mu_star_low", "mu_star_high", "sigma")}
-            cells = {w("mu_star", language): _with_interval(
+            cells = {t("sensitivity.mu_star", language): _with_interval(
                 fmt["mu_star"], fmt["mu_star_low"], fmt["mu_star_high"])}
             if by == "parameter":
-                cells[w("sigma", language)] = list(fmt["sigma"])
-        return pd.DataFrame({w("name", language): list(frame[w("name", language)]), **cells})
+                cells[t("sensitivity.sigma", language)] = list(fmt["sigma"])
+        return pd.DataFrame({t("sensitivity.name", language): list(frame[t("sensitivity.name",
+                                                                           language)]), **cells})
 
     for metric in result.indices:
-        common.print_table(indices(metric, "parameter"), w(metric, language))
+        common.print_table(indices(metric, "parameter"), word("sensitivity", metric, language))
         noise = result.noise[metric]
-        say(console, w("noise_share", language, share=percent(noise, language)
-                       if noise == noise else tw("noise_not_measured", language)))
+        say(console, t("sensitivity.noise_share", language, share=percent(noise, language)
+                       if noise == noise else t("terminal.noise_not_measured", language)))
     for by in result.groups:  # NPV's, by lever, stage, correlated block
         common.print_table(indices("npv_profit", by),
-                     f"{w('npv_profit', language)}, {w(f'by_{by}', language)}")
+                           f"{t('sensitivity.npv_profit', language)}, "
+                           f"{word('sensitivity', f'by_{by}', language)}")
     for note in result.notes:
         say(console, note_text(note, language))
     if torn is not None:
         table = words.tornado_table(torn, "npv_profit", language, spec, spec.currency)
-        common.print_table(table[[w(c, language) for c in ("factor", "low_value", "high_value",
+        common.print_table(table[[word("sensitivity", c, language) for c in ("factor", "low_value",
+                                                                             "high_value",
                                                        "at_low", "at_high", "swing")]],
-                     w("tornado_title", language, metric=w("npv_profit", language)))
-    say(console, tw("runs_written", language, runs=number(result.runs, language),
+                     t("sensitivity.tornado_title", language, metric=t("sensitivity.npv_profit",
+                                                                       language)))
+    say(console, t("terminal.runs_written", language, runs=number(result.runs, language),
                    seconds=number(result.seconds, language, 1),
                    files=f"{json_path}, {parquet_path}"))

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from models.words import t, word
 from sim.cli import common
 from sim.cli.common import ScenarioArg, SeedOpt, SetOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -61,9 +62,9 @@ def stress(
     from sim.experiments import stress as st
     from sim.report import sensitivity as words
     from sim.report.output import write_json, write_parquet
-    from sim.report.sensitivity import reverse_note, w
+    from sim.report.sensitivity import reverse_note
     from sim.report.terminal import say
-    from sim.report.terminal import w as tw
+
 
     common.check_finite(("--severity", severity))
     common.check_finite_parts("--shock", shock)
@@ -99,25 +100,29 @@ def stress(
     # The columns that fit 80 columns, as the app words and formats them; the files have all.
     language = lang_of(lang)
     frame = words.stress_table(result, language, spec, formatted=True)
-    common.print_table(frame[[w(c, language) for c in ("shock", "npv_mean", "npv_p10", "npv_p90",
+    common.print_table(frame[[word("sensitivity", c, language) for c in ("shock", "npv_mean",
+                                                                         "npv_p10", "npv_p90",
                                                   "p_goal", "delta_npv", "delta_p_goal")]],
-                 w("stress_title", language))
+                 t("sensitivity.stress_title", language))
     if rev is not None:
         table = words.reverse_table(rev, language, spec)
-        size, low, high = (table[w(c, language)] for c in ("size", "size_low", "size_high"))
-        shown = table[[w(c, language) for c in ("target", "unit", "size")]].copy()
-        shown[w("size", language)] = [
+        size, low, high = (table[word("sensitivity", c, language)] for c in ("size", "size_low",
+                                                                             "size_high"))
+        shown = table[[word("sensitivity", c, language) for c in ("target", "unit", "size")]].copy()
+        shown[t("sensitivity.size", language)] = [
             s if lo == s and hi == s else f"{s} ({lo}–{hi})"
             for s, lo, hi in zip(size, low, high, strict=True)]
-        shown[w("value_at_size", language)] = table[w("value_at_size", language)]
-        broken = table[w("already_broken", language)] == w("yes", language)
+        shown[t("sensitivity.value_at_size", language)] = table[t("sensitivity.value_at_size",
+                                                                  language)]
+        broken = table[t("sensitivity.already_broken", language)] == t("sensitivity.yes", language)
         if broken.any() and not broken.all():  # all broken: the sentence below says so
-            shown[w("already_broken", language)] = table[w("already_broken", language)]
-        common.print_table(shown, w("reverse_title", language))
+            shown[t("sensitivity.already_broken",
+                    language)] = table[t("sensitivity.already_broken", language)]
+        common.print_table(shown, t("sensitivity.reverse_title", language))
         note = reverse_note(rev, language, spec.currency)
         if note is not None:  # a plan broken before any shock is said, not left to zeros
             say(console, note, style="bold yellow" if rev.plan_broken else None)
-    say(console, tw("written", language, files=f"{json_path}, {parquet_path}"))
+    say(console, t("terminal.written", language, files=f"{json_path}, {parquet_path}"))
 
 
 def _applies(spec: object, name: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from models.words import t
 from sim.cli import common
 from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -50,7 +51,7 @@ def track(
     from models.calibration.actuals import ActualsError, read_any_actuals
     from sim.experiments.track import track as run_track
     from sim.report import track as report
-    from sim.report.terminal import print_frame, say, w
+    from sim.report.terminal import print_frame, say
 
     if decimal not in (None, ".", ","):
         raise common.fail(f"--decimal {decimal!r}: use '.' or ','")
@@ -79,7 +80,7 @@ def track(
     language = lang_of(lang)
 
     def col(key: str) -> str:
-        return report.w(key, language)
+        return t(f"track.{key}", language)
 
     for line in report.summary_lines(result, language):
         say(console, line)
@@ -100,4 +101,4 @@ def track(
     if bets is not None:
         print_frame(console, bets[[col("col_bet"), col("col_rank_now"), col("col_rank_plan"),
                                    col("col_npv_now"), col("col_goal_now")]], col("bets_title"))
-    say(console, w("written", language, files=", ".join(str(f) for f in files)))
+    say(console, t("terminal.written", language, files=", ".join(str(f) for f in files)))

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from models.words import t
 from sim.cli import common
 from sim.cli.common import ScenarioArg, SetOpt, console
+from sim.cli.options import current_lang
 from sim.report.terminal import escape
 
 
@@ -15,7 +17,7 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
 
     n = len(uncertain_parameters(spec))
     name = common.shorten(repr(spec.name), "the scenario's name")
-    console.print(f"[green]ok[/]: {escape(str(scenario))} ({escape(name)}, "
-                  f"{spec.horizon_months} months, "
-                  f"{len(spec.channels)} channels, {len(spec.tiers)} tiers, "
-                  f"{n} uncertain parameters)")
+    lang = current_lang()
+    console.print(t("cli.valid", lang, source=escape(str(scenario)), name=escape(name),
+                    months=spec.horizon_months, channels=len(spec.channels),
+                    tiers=len(spec.tiers), uncertain=n))

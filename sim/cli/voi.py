@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from models.words import t
 from sim.cli import common
 from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -35,19 +36,18 @@ def value_of_information(
     from models.spec.errors import error_text
     from sim.experiments.voi import value_of_information as analyse
     from sim.report import voi as report
-    from sim.report.i18n import t
     from sim.report.terminal import escape
 
     language = lang_of(lang)
     spec = common.load(scenario, set_)
     # no bet, no decision: nothing to value, nothing to run
     chosen = common.chosen_bets(spec, bets, language,
-                                f"{scenario}: {report.w('no_decision', language)}")
+                                f"{scenario}: {t('voi.no_decision', language)}")
     engine_name = common.check_engine(engine)
     common.check_out(out)
     with common.interruptible(f"valuing information on {spec.name}", out), \
             common.progress_bar() as bar:
-        task = bar.add_task(escape(f"{report.w('running', language)}: {spec.name}"),
+        task = bar.add_task(escape(f"{t('voi.running', language)}: {spec.name}"),
                             total=None)
 
         def progress(done: int, total: int) -> None:
@@ -61,4 +61,4 @@ def value_of_information(
             raise common.fail(error_text(err, language)) from None
     files = common.written(lambda: report.write_voi(result, out, spec), out)
     report.show(result, console, language, spec)
-    console.print(escape(t("written", language, files=", ".join(str(f) for f in files))))
+    console.print(escape(t("app.written", language, files=", ".join(str(f) for f in files))))

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.report.i18n import Lang, metric_label, money, money_ticks, percent, t
+from models.words import Lang, t
+from models.words.formats import money, money_ticks, percent, plotly_separators
+from sim.report.i18n import metric_label
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf")
@@ -41,12 +43,12 @@ def _layout(fig: go.Figure, lang: Lang, title: str, y_title: str = "") -> go.Fig
     fig.update_layout(
         title={"text": title, "y": 1.0, "yref": "container", "yanchor": "top",
                "pad": {"t": 10}},
-        separators=", " if lang == "ru" else ".,", template="plotly_white",
+        separators=plotly_separators(lang), template="plotly_white",
         # the legend above the plot, under the title, with room for its rows: below the plot
         # it covered the axis's title ('Month') and the option names under the bars
         margin={"l": 10, "r": 10, "t": 60 + 30 * rows, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
-        xaxis_title=t("month", lang), yaxis_title=y_title, hovermode="x unified",
+        xaxis_title=t("app.month", lang), yaxis_title=y_title, hovermode="x unified",
     )
     return fig
 
@@ -89,7 +91,8 @@ def fan_chart(quantiles: pd.DataFrame, metric: str, lang: Lang, title: str | Non
                                  hoverinfo="skip", showlegend=False, legendgroup=label))
         fig.add_trace(go.Scatter(x=x, y=part["mean"], mode="lines", name=label,
                                  line={"color": color, "width": 2}, legendgroup=label))
-    fig = _layout(fig, lang, title or f"{metric_label(metric, lang)}: {t('mean_p10_p90', lang)}",
+    fig = _layout(fig, lang,
+                  title or f"{metric_label(metric, lang)}: {t('app.mean_p10_p90', lang)}",
                   y_title)
     if currency:
         _money_axis(fig, [*data["p10"], *data["p90"], *data["mean"]], currency, lang)
@@ -108,8 +111,8 @@ def counts_chart(view: pd.DataFrame, lang: Lang) -> go.Figure:
                          yaxis="y2", offsetgroup="clients"))
     fig.update_layout(barmode="group")
     fig = _layout(fig, lang, f"{metric_label('leads', lang)} / "
-                             f"{metric_label('new_clients', lang)}", t("leads_axis", lang))
-    fig.update_layout(yaxis2={"title": {"text": t("clients_axis", lang)}, "overlaying": "y",
+                             f"{metric_label('new_clients', lang)}", t("app.leads_axis", lang))
+    fig.update_layout(yaxis2={"title": {"text": t("app.clients_axis", lang)}, "overlaying": "y",
                               "side": "right", "rangemode": "tozero", "showgrid": False,
                               "tickmode": "auto", "nticks": 6},
                       yaxis={"rangemode": "tozero"})
@@ -126,7 +129,7 @@ def leak_waterfall(leaks: pd.DataFrame, potential: float, currency: str,
     earned = potential + sum(lost)
     values = [potential, *lost, earned]
     fig = go.Figure(go.Waterfall(
-        x=[t("potential_revenue", lang), *stages, t("earned_revenue", lang)],
+        x=[t("app.potential_revenue", lang), *stages, t("app.earned_revenue", lang)],
         measure=["absolute", *["relative"] * len(stages), "total"],
         y=values, text=[money(v, currency, lang, compact=True) for v in values],
         textposition="outside",
@@ -161,7 +164,7 @@ def levers_chart(levers: pd.DataFrame, lang: Lang, currency: str) -> go.Figure:
                                  name=metric_label("total", lang),
                                  marker={"symbol": "diamond", "size": 12, "color": "black"}))
     fig.update_layout(barmode="relative")
-    fig = _layout(fig, lang, t("lever_split", lang))
+    fig = _layout(fig, lang, t("app.lever_split", lang))
     fig.update_layout(xaxis_title="", hovermode="closest")
     _money_axis(fig, [*ups, *downs], currency, lang)
     return fig
@@ -210,14 +213,14 @@ def roi_vs_time(table: pd.DataFrame, lang: Lang) -> go.Figure:
                  "arrayminus": [(m - a) if m is not None and a is not None else 0
                                 for m, a in zip(mid, p10, strict=True)]},
     ), row=1, col=2)
-    fig = _layout(fig, lang, t("roi_vs_time", lang))
+    fig = _layout(fig, lang, t("app.roi_vs_time", lang))
     positive = [v for v in lo if v is not None]
     log = (bool(positive) and len(positive) == len(lo) and min(positive) > 0
            and max(v for v in hi if v is not None) / min(positive) > 10)
     fig.update_layout(hovermode="closest", xaxis_title="", yaxis_title="",
                       height=max(300, 70 * len(names) + 120),
                       xaxis={"type": "log" if log else "linear", "tickformat": ".0%"},
-                      xaxis2={"title": {"text": t("month", lang)}, "rangemode": "tozero"})
+                      xaxis2={"title": {"text": t("app.month", lang)}, "rangemode": "tozero"})
     return fig
 
 

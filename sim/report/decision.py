@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from models.spec.scenario import text_in
+from models.words import Lang, t
+from models.words.formats import money, percent
 from sim.experiments.compare import BASELINE, Comparison, separation
-from sim.report.i18n import Lang, money, percent
 
 # Replications beyond which more are not suggested (the comparison is then as settled as it gets).
 MAX_SUGGESTED_REPLICATIONS = 20_000
@@ -98,103 +99,6 @@ def decide(cmp: Comparison) -> Decision:
                     more_goal)
 
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "baseline": ("doing nothing", "ничего не менять"),
-    "pick": ("Recommended: {name}, the option with the highest extra NPV of profit on average "
-             "(the rule of this summary).",
-             "Рекомендуем: {name} — вариант с наибольшей дополнительной NPV прибыли в среднем "
-             "(правило этой сводки)."),
-    "keep": ("Recommended: keep the business as it is; no option adds NPV of profit on average "
-             "(the rule of this summary).",
-             "Рекомендуем: оставить всё как есть; ни один вариант не добавляет NPV прибыли в "
-             "среднем (правило этой сводки)."),
-    "npv": ("Extra NPV of profit: on average {npv}, known to ±{half} (95% confidence in the "
-            "average); in 8 futures of 10 between {p10} and {p90}.",
-            "Дополнительная NPV прибыли: в среднем {npv}, с точностью ±{half} (уверенность "
-            "95\u00a0% в среднем); в 8 вариантах будущего из 10 — от {p10} до {p90}."),
-    "cost": ("It costs {cost} over the horizon (its own costs and the extra advertising and "
-             "salaries it decides).",
-             "Он стоит {cost} за горизонт (его собственные расходы и дополнительные реклама и "
-             "зарплаты, которые он требует)."),
-    "cost_none": ("It costs nothing extra over the horizon.",
-                  "Дополнительных расходов за горизонт он не требует."),
-    "roi": ("Return on what it costs: ROI {roi} ({lo} to {hi}); it pays back in month "
-            "{payback}.",
-            "Отдача на вложенное: ROI {roi} (от {lo} до {hi}); окупается на {payback}-м "
-            "месяце."),
-    "roi_never": ("Return on what it costs: ROI {roi} ({lo} to {hi}); it does not pay back "
-                  "within the horizon.",
-                  "Отдача на вложенное: ROI {roi} (от {lo} до {hi}); в пределах горизонта не "
-                  "окупается."),
-    "goal": ("Goal by the deadline: {p} likely (without it: {p0}); typical month reached: "
-             "{month}.",
-             "Цель к сроку: вероятность {p} (без изменений: {p0}); обычно достигается на "
-             "{month}-м месяце."),
-    "goal_never": ("Goal by the deadline: {p} likely (without it: {p0}); in most runs it is "
-                   "not reached within the horizon.",
-                   "Цель к сроку: вероятность {p} (без изменений: {p0}); в большинстве "
-                   "прогонов не достигается в пределах горизонта."),
-    "equity": ("Capitalisation: customer equity changes by {equity} ({lo} to {hi}).",
-               "Капитализация: капитал клиентской базы меняется на {equity} (от {lo} до "
-               "{hi})."),
-    "best": ("It is the best option in {p} of the simulated futures.",
-             "Он лучший в {p} смоделированных вариантов будущего."),
-    "more_often_best": ("{other} is the best in more futures ({p}), yet adds less on average "
-                        "({npv} against {ours}): where it wins it wins by less, and where it "
-                        "loses it loses by more. The rule follows the average.",
-                        "{other} лучший в большем числе вариантов будущего ({p}), но в среднем "
-                        "добавляет меньше ({npv} против {ours}): где он выигрывает, то с малым "
-                        "отрывом, а где проигрывает — с большим. Правило следует среднему."),
-    "more_often_goal": ("{other} reaches the goal by the deadline more often ({p} against "
-                        "{ours_p}) but adds less NPV on average ({npv} against {ours}); if the "
-                        "goal matters more to you than the money, choose it.",
-                        "{other} чаще достигает цели к сроку ({p} против {ours_p}), но в "
-                        "среднем добавляет меньше NPV ({npv} против {ours}); если цель для вас "
-                        "важнее денег, выбирайте его."),
-    "settled": ("Settled on average: its average advantage over every other option holds at "
-                "95% confidence.",
-                "Ясно в среднем: его среднее преимущество над каждым другим вариантом держится "
-                "с уверенностью 95\u00a0%."),
-    "settled_not_always": ("Settled on average: its average advantage over every other option "
-                           "holds at 95% confidence. That is about the average: in {q} of the "
-                           "futures another option does better, which is how it can be best in "
-                           "only {p} of them.",
-                           "Ясно в среднем: его среднее преимущество над каждым другим "
-                           "вариантом держится с уверенностью 95\u00a0%. Это о среднем: в {q} "
-                           "вариантов будущего другой вариант оказывается лучше, поэтому он "
-                           "лучший лишь в {p} из них."),
-    "unsettled": ("Not settled yet: {others} could still be better. Run {n} replications to "
-                  "tell them apart.",
-                  "Пока не ясно: {others} ещё может оказаться лучше. Запустите {n} прогонов, "
-                  "чтобы их различить."),
-    "unsettled_cap": ("Not settled: {others} could still be better; they may be too close to "
-                      "matter.",
-                      "Не ясно: {others} ещё может оказаться лучше; возможно, разница слишком "
-                      "мала, чтобы иметь значение."),
-    "over_budget": ("Left out by the budget of {budget} (a total over the horizon): {names}.",
-                    "Не вошли в бюджет {budget} (сумма за весь горизонт): {names}."),
-    "over_budget_combos": ("Also left out: {n} combinations of options that cost more than "
-                           "the budget together.",
-                           "Также не вошли сочетания вариантов, которые вместе дороже бюджета: "
-                           "{n}."),
-    "costs": ("{name} (costs {cost})", "{name} (стоит {cost})"),
-    "cannot_combine": ("Left out: {name}, whose options cannot act together.",
-                       "Не вошло: {name} — эти варианты не могут действовать вместе."),
-    "search_open": ("Not settled: the search has not finished; {why}",
-                    "Пока не ясно: поиск не закончен; {why}"),
-}
-
-
-def words() -> dict[str, tuple[str, str]]:
-    """Every text of this module: key -> (English, Russian), for the completeness test."""
-    return dict(_TEXT)
-
-
-def _t(key: str, lang: Lang, **values: object) -> str:
-    en, ru = _TEXT[key]
-    return (ru if lang == "ru" else en).format(**values)
-
-
 def _missing(x: object) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
@@ -215,10 +119,10 @@ def verdict_line(kind: str, lang: Lang, **values: object) -> str:
     """The verdict's words (`verdict_kind`) in `lang`: "settled" takes `p` and `q` (the share of
     futures the answer is best in, and the rest) to say how both are true when `q` is given."""
     if kind == "settled" and values.get("q"):
-        return _t("settled_not_always", lang, **values)
+        return t("decision.settled_not_always", lang, **values)
     if kind == "settled":
-        return _t("settled", lang)
-    return _t(kind, lang, **values)
+        return t("decision.settled", lang)
+    return t(f"decision.{kind}", lang, **values)
 
 
 def summary_lines(decision: Decision, currency: str, lang: Lang,
@@ -230,7 +134,7 @@ def summary_lines(decision: Decision, currency: str, lang: Lang,
     r = decision.reasons
 
     def name(n: str) -> str:
-        return titles.get(n, _t("baseline", lang) if n == BASELINE else n)
+        return titles.get(n, t("decision.baseline", lang) if n == BASELINE else n)
 
     def cash(x: Any) -> str:
         return money(None if _missing(x) else float(x), currency, lang, compact=True)
@@ -240,38 +144,39 @@ def summary_lines(decision: Decision, currency: str, lang: Lang,
 
     lines: list[str] = []
     if decision.recommended == BASELINE:
-        lines.append(_t("keep", lang))
+        lines.append(t("decision.keep", lang))
     else:
-        lines.append(_t("pick", lang, name=name(decision.recommended)))
+        lines.append(t("decision.pick", lang, name=name(decision.recommended)))
         half = (None if _missing(r["npv_hi"]) or _missing(r["npv_lo"])
                 else (float(r["npv_hi"]) - float(r["npv_lo"])) / 2)
-        lines.append(_t("npv", lang, npv=cash(r["npv"]), half=cash(half),
+        lines.append(t("decision.npv", lang, npv=cash(r["npv"]), half=cash(half),
                         p10=cash(r.get("npv_p10")), p90=cash(r.get("npv_p90"))))
         cost = r.get("cost")
         costs = cost is not None and not _missing(cost) and float(cost) > 0
-        lines.append(_t("cost", lang, cost=cash(cost)) if costs else _t("cost_none", lang))
+        lines.append(t("decision.cost", lang,
+                       cost=cash(cost)) if costs else t("decision.cost_none", lang))
         roi = dict(roi=share(r["roi"]), lo=share(r["roi_lo"]), hi=share(r["roi_hi"]))
         if _missing(r["payback_month"]):
-            lines.append(_t("roi_never", lang, **roi))
+            lines.append(t("decision.roi_never", lang, **roi))
         else:
-            lines.append(_t("roi", lang, payback=f"{r['payback_month']:.0f}", **roi))
+            lines.append(t("decision.roi", lang, payback=f"{r['payback_month']:.0f}", **roi))
     if not _missing(r["p_goal"]):
         p, p0 = share(r["p_goal"]), share(r["baseline_p_goal"])
         month = r["months_to_goal_p50"]
-        lines.append(_t("goal_never", lang, p=p, p0=p0) if _missing(month)
-                     else _t("goal", lang, p=p, p0=p0, month=f"{month:.0f}"))
+        lines.append(t("decision.goal_never", lang, p=p, p0=p0) if _missing(month)
+                     else t("decision.goal", lang, p=p, p0=p0, month=f"{month:.0f}"))
     if decision.recommended != BASELINE:
-        lines.append(_t("equity", lang, equity=cash(r["equity"]), lo=cash(r["equity_lo"]),
+        lines.append(t("decision.equity", lang, equity=cash(r["equity"]), lo=cash(r["equity_lo"]),
                         hi=cash(r["equity_hi"])))
-    lines.append(_t("best", lang, p=share(r["p_best_npv"])))
+    lines.append(t("decision.best", lang, p=share(r["p_best_npv"])))
     ours = cash(r["npv"])
     if decision.more_often_best is not None:
         other, p_other, npv_other = decision.more_often_best
-        lines.append(_t("more_often_best", lang, other=name(other), p=share(p_other),
+        lines.append(t("decision.more_often_best", lang, other=name(other), p=share(p_other),
                         npv=cash(npv_other), ours=ours))
     if decision.more_often_goal is not None:
         other, p_other, npv_other = decision.more_often_goal
-        lines.append(_t("more_often_goal", lang, other=name(other), p=share(p_other),
+        lines.append(t("decision.more_often_goal", lang, other=name(other), p=share(p_other),
                         ours_p=share(r["p_goal"]), npv=cash(npv_other), ours=ours))
     others = ", ".join(name(n) for n in decision.could_be_best if n != decision.recommended)
     kind = verdict_kind(decision.settled,
@@ -297,11 +202,12 @@ def left_out_lines(cmp: Comparison, lang: Lang, titles: dict[str, str] | None = 
     singles = [(n, c) for n, c in cmp.over_budget if " + " not in n]
     combos = [n for n, _ in cmp.over_budget if " + " in n]
     if singles:
-        names = ", ".join(_t("costs", lang, name=titles.get(n, n),
+        names = ", ".join(t("decision.costs", lang, name=titles.get(n, n),
                              cost=money(c, cur, lang, compact=True)) for n, c in singles)
-        lines.append(_t("over_budget", lang, budget=money(cmp.budget, cur, lang, compact=True),
+        lines.append(t("decision.over_budget", lang, budget=money(cmp.budget, cur, lang,
+                                                                  compact=True),
                         names=names))
     if combos:
-        lines.append(_t("over_budget_combos", lang, n=len(combos)))
-    lines += [_t("cannot_combine", lang, name=titles.get(n, n)) for n, _ in cmp.skipped]
+        lines.append(t("decision.over_budget_combos", lang, n=len(combos)))
+    lines += [t("decision.cannot_combine", lang, name=titles.get(n, n)) for n, _ in cmp.skipped]
     return lines

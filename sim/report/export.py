@@ -34,14 +34,15 @@ import plotly.io as pio
 from models.compiled.bets import SHOCKS
 from models.load import scenario_hash
 from models.spec.scenario import Scenario, text_in
+from models.words import Lang, t, word
+from models.words.formats import money, number, percent
 from sim.experiments.compare import BASELINE, CHANGED, Comparison
 from sim.experiments.montecarlo import MonteCarloResult, goal_value
 from sim.experiments.runner.statistics import describe
 from sim.report import charts, owner
 from sim.report import leaks as leak_words
 from sim.report.decision import decide, left_out_lines, summary_lines
-from sim.report.i18n import Lang, metric_label, money, number, percent, t
-from sim.report.owner import w
+from sim.report.i18n import metric_label
 
 Kind = Literal["money", "share", "count", "decimal", "month", "text"]
 
@@ -247,25 +248,25 @@ def alternative_name(name: str, spec: Scenario, lang: Lang) -> str:
     portfolios 'a + b') by their titles."""
 
     if name == BASELINE:
-        return t("baseline", lang)
+        return t("shock.baseline", lang)
     if name in SHOCKS:
-        return t(name, lang)
+        return t(f"shock.{name}", lang)
     titles = {b.name: text_in(b.title, lang, b.name) for b in spec.bets}
     return " + ".join(titles.get(part, part) for part in name.split(" + "))
 
 
 def provenance_line(spec: Scenario, replications: int, seed: int, engine: str, lang: Lang) -> str:
 
-    line = t("provenance", lang, name=_title_of(spec, lang), reps=replications, seed=seed,
+    line = t("app.provenance", lang, name=_title_of(spec, lang), reps=replications, seed=seed,
              hash=scenario_hash(spec))
-    return f"{line} · {w('engine_' + engine, lang)}"
+    return f"{line} · {t(f'owner.engine_{engine}', lang)}"
 
 
 def _bands(rows: pd.DataFrame, lang: Lang, label: object, kinds: Kind) -> tuple[pd.DataFrame,
                                                                                dict[str, Kind]]:
 
     assert callable(label)
-    cols = [w("what", lang), w("mean", lang), "P10", "P90"]
+    cols = [t("owner.what", lang), t("owner.mean", lang), "P10", "P90"]
     out = pd.DataFrame({cols[0]: [label(m) for m in rows["metric"]], cols[1]: rows["mean"],
                         cols[2]: rows["p10"], cols[3]: rows["p90"]})
     return out, {c: kinds for c in cols[1:]}
@@ -280,12 +281,12 @@ def channel_table(result: MonteCarloResult, lang: Lang) -> Table:
     kinds: dict[str, Kind] = {"leads": "count", "new_clients": "count", "conversion": "share",
                               "marketing": "money", "cac_channel": "money", "revenue": "money",
                               "gross_profit": "money", "net": "money"}
-    shown = pd.DataFrame({owner.w("channel", lang): [
-        titles.get(c) or owner.w(c, lang) for c in data["channel"]]})
+    shown = pd.DataFrame({t("owner.channel", lang): [
+        titles.get(c) or word("owner", c, lang) for c in data["channel"]]})
     for column in kinds:
-        shown[owner.w(column, lang)] = data[column].to_numpy()
-    return Table(owner.w("per_channel", lang), shown,
-                 {owner.w(c, lang): k for c, k in kinds.items()})
+        shown[word("owner", column, lang)] = data[column].to_numpy()
+    return Table(t("owner.per_channel", lang), shown,
+                 {word("owner", c, lang): k for c, k in kinds.items()})
 
 
 def segment_table(result: MonteCarloResult, lang: Lang) -> Table:
@@ -296,19 +297,19 @@ def segment_table(result: MonteCarloResult, lang: Lang) -> Table:
     kinds: dict[str, Kind] = {"leads": "count", "new_clients": "count", "conversion": "share",
                               "ad_spend": "money", "cac_segment": "money", "revenue": "money",
                               "gross_profit": "money", "lost_value": "money"}
-    shown = pd.DataFrame({owner.w("segment", lang): [titles[s] for s in data["segment"]]})
+    shown = pd.DataFrame({t("owner.segment", lang): [titles[s] for s in data["segment"]]})
     for column in kinds:
-        shown[owner.w(column, lang)] = data[column].to_numpy()
-    return Table(owner.w("per_segment", lang), shown,
-                 {owner.w(c, lang): k for c, k in kinds.items()})
+        shown[word("owner", column, lang)] = data[column].to_numpy()
+    return Table(t("owner.per_segment", lang), shown,
+                 {word("owner", c, lang): k for c, k in kinds.items()})
 
 
 def client_cost_table(result: MonteCarloResult, lang: Lang) -> Table:
 
     rows = pd.concat([owner.client_costs(result), owner.client_value(result)],
                      ignore_index=True)
-    frame_, kinds = _bands(rows, lang, lambda m: owner.w(m, lang), "money")
-    return Table(owner.w("client_costs", lang), frame_, kinds)
+    frame_, kinds = _bands(rows, lang, lambda m: word("owner", m, lang), "money")
+    return Table(t("owner.client_costs", lang), frame_, kinds)
 
 
 def forecast_report(result: MonteCarloResult, lang: Lang) -> Report:
@@ -317,7 +318,7 @@ def forecast_report(result: MonteCarloResult, lang: Lang) -> Report:
 
     spec = result.spec
     cur = spec.currency
-    r = Report(f"{_title_of(spec, lang)}: {t('page_dashboard', lang)}", lang, cur)
+    r = Report(f"{_title_of(spec, lang)}: {t('app.page_dashboard', lang)}", lang, cur)
     r.lines.append(provenance_line(spec, result.replications, result.seed,
                                    result.engine, lang))
 
@@ -326,9 +327,9 @@ def forecast_report(result: MonteCarloResult, lang: Lang) -> Report:
                 else "decimal" if m == "purchases_per_client" else "count")
 
     head = owner.headline(result)
-    cols = [owner.w("what", lang), owner.w("mean", lang), "P10", "P90"]
+    cols = [t("owner.what", lang), t("owner.mean", lang), "P10", "P90"]
     # a headline's kinds differ by row: money columns as numbers, the kind in the HTML per row
-    headline = Table(t("dash_headline", lang, months=spec.horizon_months), pd.DataFrame({
+    headline = Table(t("app.dash_headline", lang, months=spec.horizon_months), pd.DataFrame({
         cols[0]: [metric_label(m, lang) for m in head["metric"]],
         cols[1]: head["mean"], cols[2]: head["p10"], cols[3]: head["p90"]}), {})
     r.tables.append(_rowwise(headline, [kind(m) for m in head["metric"]], r))
@@ -336,28 +337,29 @@ def forecast_report(result: MonteCarloResult, lang: Lang) -> Report:
     r.tables.append(channel_table(result, lang))
     r.tables.append(segment_table(result, lang))
     view = owner.monthly_view(result)
-    monthly = pd.DataFrame({t("month", lang): view["month"].astype(int)})
-    kinds: dict[str, Kind] = {t("month", lang): "month"}
+    monthly = pd.DataFrame({t("app.month", lang): view["month"].astype(int)})
+    kinds: dict[str, Kind] = {t("app.month", lang): "month"}
     for c in view.columns[1:]:
         monthly[metric_label(c, lang)] = view[c].to_numpy()
         kinds[metric_label(c, lang)] = "money" if c in owner.MONEY else "decimal"
-    r.tables.append(Table(t("dash_month_by_month", lang), monthly, kinds))
+    r.tables.append(Table(t("app.dash_month_by_month", lang), monthly, kinds))
     # the leak table's columns as the app shows them (sim.report.leaks), as numbers
     leaks = owner.leaks(result)
-    lw = leak_words.w
     leak_frame = pd.DataFrame({
-        lw("stage", lang): [metric_label(x, lang) for x in leaks["stage"]],
-        lw("lost", lang): leaks["count"].to_numpy(),
-        lw("worth", lang): leaks["revenue"].to_numpy(),
-        lw("share", lang): leaks["share"].to_numpy(),
-        lw("ad_spend", lang): leaks["ad_spend"].to_numpy(),
-        lw("bets", lang): [", ".join(leak_words.bet_titles(result, b, lang)) or lw("none", lang)
+        t("leaks.stage", lang): [metric_label(x, lang) for x in leaks["stage"]],
+        t("leaks.lost", lang): leaks["count"].to_numpy(),
+        t("leaks.worth", lang): leaks["revenue"].to_numpy(),
+        t("leaks.share", lang): leaks["share"].to_numpy(),
+        t("leaks.ad_spend", lang): leaks["ad_spend"].to_numpy(),
+        t("leaks.bets", lang): [", ".join(leak_words.bet_titles(result, b,
+                                                                lang)) or t("leaks.none", lang)
                            for b in leaks["bets"]]})
-    r.tables.append(Table(t("dash_leaks", lang), leak_frame, {
-        lw("lost", lang): "count", lw("worth", lang): "money", lw("share", lang): "share",
-        lw("ad_spend", lang): "money"}))
+    r.tables.append(Table(t("app.dash_leaks", lang), leak_frame, {
+        t("leaks.lost", lang): "count", t("leaks.worth", lang): "money", t("leaks.share",
+                                                                           lang): "share",
+        t("leaks.ad_spend", lang): "money"}))
     lev = owner.levers(result)
-    lev_table = Table(t("dash_levers", lang), pd.DataFrame({
+    lev_table = Table(t("app.dash_levers", lang), pd.DataFrame({
         cols[0]: [metric_label(m, lang) for m in lev["metric"]], cols[1]: lev["mean"],
         cols[2]: lev["p10"], cols[3]: lev["p90"]}), {})
     r.tables.append(_rowwise(lev_table, [kind(m) for m in lev["metric"]], r))
@@ -365,7 +367,7 @@ def forecast_report(result: MonteCarloResult, lang: Lang) -> Report:
     r.figures += [charts.counts_chart(view, lang),
                   # titled here: on the page, its heading above it says what it is
                   charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang)
-                  .update_layout(title=t("dash_leaks", lang)),
+                  .update_layout(title=t("app.dash_leaks", lang)),
                   *(charts.fan_chart(q, m, lang, currency=cur)
                     for m in ("revenue", "profit", "cumulative_profit"))]
     return r
@@ -401,12 +403,13 @@ def changes_table(cmp: Comparison, lang: Lang) -> Table:
             p = cmp.paired(name, metric)
             label = metric_label(metric, lang)
             row[label] = p["mean"]
-            row[f"{label}: {w('ci_low', lang)}"] = p["ci_low"]
-            row[f"{label}: {w('ci_high', lang)}"] = p["ci_high"]
-            for c in (label, f"{label}: {w('ci_low', lang)}", f"{label}: {w('ci_high', lang)}"):
+            row[f"{label}: {t('owner.ci_low', lang)}"] = p["ci_low"]
+            row[f"{label}: {t('owner.ci_high', lang)}"] = p["ci_high"]
+            for c in (label, f"{label}: {t('owner.ci_low', lang)}",
+                      f"{label}: {t('owner.ci_high', lang)}"):
                 kinds[c] = "money"
         rows.append(row)
-    return Table(w("changes", lang), pd.DataFrame(rows), kinds)
+    return Table(t("owner.changes", lang), pd.DataFrame(rows), kinds)
 
 
 def ranking_table(cmp: Comparison, lang: Lang) -> Table:
@@ -416,10 +419,10 @@ def ranking_table(cmp: Comparison, lang: Lang) -> Table:
     data = cmp.table()
     columns: dict[str, tuple[str, Kind]] = {
         "cost": (metric_label("cost", lang), "money"), "npv": (metric_label("npv", lang), "money"),
-        "npv_lo": (f"NPV: {w('ci_low', lang)}", "money"),
-        "npv_hi": (f"NPV: {w('ci_high', lang)}", "money"),
-        "roi": ("ROI", "share"), "roi_lo": (f"ROI: {w('ci_low', lang)}", "share"),
-        "roi_hi": (f"ROI: {w('ci_high', lang)}", "share"),
+        "npv_lo": (f"NPV: {t('owner.ci_low', lang)}", "money"),
+        "npv_hi": (f"NPV: {t('owner.ci_high', lang)}", "money"),
+        "roi": ("ROI", "share"), "roi_lo": (f"ROI: {t('owner.ci_low', lang)}", "share"),
+        "roi_hi": (f"ROI: {t('owner.ci_high', lang)}", "share"),
         "payback_month": (metric_label("payback_month", lang), "month"),
         "months_to_goal_p10": (f"{metric_label('time_to_goal', lang)} P10", "month"),
         "months_to_goal_p50": (f"{metric_label('time_to_goal', lang)} P50", "month"),
@@ -432,7 +435,7 @@ def ranking_table(cmp: Comparison, lang: Lang) -> Table:
                                                     for n in data["bet"]]})
     for key, (label, _) in columns.items():
         out[label] = data[key].to_numpy()
-    return Table(t("ranked", lang), out, {label: kind for label, kind in columns.values()})
+    return Table(t("app.ranked", lang), out, {label: kind for label, kind in columns.values()})
 
 
 def comparison_report(cmp: Comparison, lang: Lang) -> Report:
@@ -442,7 +445,7 @@ def comparison_report(cmp: Comparison, lang: Lang) -> Report:
     spec = cmp.spec
     cur = spec.currency
     names = {n: alternative_name(n, spec, lang) for n in cmp.names}
-    r = Report(f"{_title_of(spec, lang)}: {t('page_compare', lang)}", lang, cur)
+    r = Report(f"{_title_of(spec, lang)}: {t('app.page_compare', lang)}", lang, cur)
     r.lines.append(provenance_line(spec, cmp.replications, cmp.seed, cmp.engine, lang))
     r.lines += summary_lines(decide(cmp), cur, lang, names)
     r.lines += left_out_lines(cmp, lang, {n: alternative_name(n, spec, lang)
@@ -455,14 +458,14 @@ def comparison_report(cmp: Comparison, lang: Lang) -> Report:
     lev = pd.DataFrame({metric_label("bet", lang): [names[b] for b in levers["bet"]]})
     for col, key in lever_names.items():
         lev[metric_label(key, lang)] = levers[col].to_numpy()
-    r.tables.append(Table(t("lever_split", lang), lev,
+    r.tables.append(Table(t("app.lever_split", lang), lev,
                           {metric_label(k, lang): "money" for k in lever_names.values()}))
     table = cmp.table()
     table = table[table["bet"] != BASELINE].assign(bet=lambda f: [names[b] for b in f["bet"]])
     r.figures += [charts.roi_vs_time(table, lang),
                   charts.incremental_profit(
                       owner.incremental(cmp).assign(bet=lambda f: [names[b] for b in f["bet"]]),
-                      lang, cur, w("incremental_profit", lang)),
+                      lang, cur, t("owner.incremental_profit", lang)),
                   charts.levers_chart(lev_for_chart(levers, names), lang, cur)]
     return r
 
@@ -480,7 +483,7 @@ def stress_report(cmp: Comparison, lang: Lang) -> Report:
     spec = cmp.spec
     cur = spec.currency
     names = {n: alternative_name(n, spec, lang) for n in cmp.names}
-    r = Report(f"{_title_of(spec, lang)}: {t('page_stress', lang)}", lang, cur)
+    r = Report(f"{_title_of(spec, lang)}: {t('app.page_stress', lang)}", lang, cur)
     r.lines.append(provenance_line(spec, cmp.replications, cmp.seed, cmp.engine, lang))
     table = cmp.table().set_index("bet")
     rows = []
@@ -488,28 +491,30 @@ def stress_report(cmp: Comparison, lang: Lang) -> Report:
     for name in cmp.names:
         profit = describe(cmp.scalars[name]["total_profit"])
         row = table.loc[name]
-        rows.append({t("shock", lang): names[name],
+        rows.append({t("app.shock", lang): names[name],
                      metric_label("p_goal", lang): row["p_goal"],
                      profit_label: profit["mean"], f"{profit_label} P10": profit["p10"],
                      f"{profit_label} P90": profit["p90"],
-                     t("npv_change", lang): row["npv"],
-                     f"NPV: {w('ci_low', lang)}": row["npv_lo"],
-                     f"NPV: {w('ci_high', lang)}": row["npv_hi"],
+                     t("app.npv_change", lang): row["npv"],
+                     f"NPV: {t('owner.ci_low', lang)}": row["npv_lo"],
+                     f"NPV: {t('owner.ci_high', lang)}": row["npv_hi"],
                      f"{metric_label('time_to_goal', lang)} P50": row["months_to_goal_p50"]})
-    kinds: dict[str, Kind] = {c: "money" for c in rows[0] if c != t("shock", lang)}
+    kinds: dict[str, Kind] = {c: "money" for c in rows[0] if c != t("app.shock", lang)}
     kinds[metric_label("p_goal", lang)] = "share"
     kinds[f"{metric_label('time_to_goal', lang)} P50"] = "month"
-    r.tables.append(Table(t("stress_table", lang), pd.DataFrame(rows), kinds))
+    r.tables.append(Table(t("app.stress_table", lang), pd.DataFrame(rows), kinds))
     goal = spec.goal
-    title = (t("goal_at_deadline", lang, metric=t(goal.metric, lang), month=goal.deadline_month)
+    title = (t("app.goal_at_deadline", lang, metric=t(f"goal.{goal.metric}", lang),
+               month=goal.deadline_month)
              if goal is not None else metric_label("cumulative_profit", lang))
     counts = goal is not None and goal.metric == "active_clients"
     outcome = {names[n]: goal_value(cmp.monthly[n], spec) for n in cmp.names}
     q = cmp.monthly_quantiles()
     q["bet"] = [names[b] for b in q["bet"]]
     r.figures += [charts.outcome_distribution(outcome, lang, title,
-                                              y_title=t("clients_unit", lang) if counts else "",
+                                              y_title=t("app.clients_unit", lang) if counts else "",
                                               currency=None if counts else cur),
-                  charts.fan_chart(q, "cumulative_profit", lang, t("cum_profit_per_shock", lang),
+                  charts.fan_chart(q, "cumulative_profit", lang, t("app.cum_profit_per_shock",
+                                                                   lang),
                                    group="bet", currency=cur)]
     return r

@@ -7,19 +7,23 @@ The app and a notebook read the same numbers the CLI prints: everything here is 
 from __future__ import annotations
 
 import math
-from fnmatch import fnmatchcase
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models.accounting.ledger import LEAK_LEVERS, LEAKS
-from models.accounting.metrics import CHANNEL_EXTRA, channel_metric, segment_metric
+from models.accounting.ledger import LEAKS
+from models.accounting.metrics import (
+    CHANNEL_EXTRA,
+    LEVER_METRICS,
+    channel_metric,
+    segment_metric,
+)
 from models.compiled.worth import LEAD_STAGES
+from models.spec.fields import leak_patterns, targets
 from models.spec.scenario import Scenario
 from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult
-from sim.report.i18n import Lang
 
 # The owner's control panel month by month: how many came, how many bought, for how much, what
 # acquisition cost, what was earned.
@@ -37,8 +41,6 @@ MONEY = frozenset({"total_revenue", "total_profit", "npv_profit", "cac", "cltv",
                    "lost_revenue", "cumulative_revenue", "ad_spend"})
 RATIOS = frozenset({"romi", "ros", "conversion", "recurring_revenue_share", "goal_by_deadline"})
 
-# Revenue = leads x conversion x average check x purchases per client (the four levers).
-LEVERS = ("total_leads", "conversion", "average_check", "purchases_per_client")
 
 
 def monthly_view(result: MonteCarloResult) -> pd.DataFrame:
@@ -105,13 +107,16 @@ def potential_revenue(result: MonteCarloResult) -> float:
 
 def stage_bets(spec: Scenario) -> dict[str, list[str]]:
     """Each leak stage and the names of the scenario's bets that target it: those with a change
-    to a parameter the stage turns on (`models.accounting.ledger.LEAK_LEVERS`), in the scenario's
-    order. A bet may target several stages."""
+    to a parameter the stage turns on, or to a group holding one (`models.spec.fields`: each
+    field's stage and lever say which leaks it turns), in the scenario's order; appending a new
+    channel or tier targets none. A bet may target several stages."""
     out: dict[str, list[str]] = {leak: [] for leak in LEAKS}
+    patterns = leak_patterns()
     for bet in spec.bets:
+        # a new channel or tier is a new item, not a change of the stage's parameters
+        paths = [change.path for change in bet.changes if change.operation != "append"]
         for leak in LEAKS:
-            if any(fnmatchcase(change.path, pattern) for change in bet.changes
-                   for pattern in LEAK_LEVERS[leak]):
+            if any(targets(path, pattern) for path in paths for pattern in patterns[leak]):
                 out[leak].append(bet.name)
     return out
 
@@ -145,10 +150,11 @@ def leak_recovery(cmp: Comparison) -> pd.DataFrame:
 
 
 def levers(result: MonteCarloResult) -> pd.DataFrame:
-    """The four levers of revenue over the horizon: metric, mean, p10, p90."""
+    """The four levers of revenue over the horizon (their run metrics,
+    `models.accounting.metrics.LEVER_METRICS`): metric, mean, p10, p90."""
     s = result.summary()
     return pd.DataFrame([{"metric": m, "mean": s[m]["mean"], "p10": s[m]["p10"],
-                          "p90": s[m]["p90"]} for m in LEVERS])
+                          "p90": s[m]["p90"]} for m in LEVER_METRICS])
 
 
 def goal_status(result: MonteCarloResult) -> dict[str, float | None] | None:
@@ -265,139 +271,3 @@ def incremental(cmp: Comparison, metric: str = "profit") -> pd.DataFrame:
         return pd.DataFrame(columns=["bet", "month", "mean", "p10", "p90"])
     return pd.concat(frames, ignore_index=True)
 
-
-# Words of the owner's tables and the app's pages that are not in sim.report.i18n
-# (key -> (English, Russian)); `words()` lists them for the completeness test.
-_TEXT: dict[str, tuple[str, str]] = {
-    "channel": ("Channel", "Канал"),
-    "referral": ("Referrals", "Рекомендации"),
-    "existing": ("What you had at the start (clients, open deals)",
-                 "Что было на старте (клиенты, открытые сделки)"),
-    "leads": ("Leads", "Лиды"),
-    "new_clients": ("New paying clients", "Новые платящие клиенты"),
-    "conversion": ("Conversion", "Конверсия"),
-    "marketing": ("Advertising", "Реклама"),
-    "cac_channel": ("Advertising per new client", "Реклама на нового клиента"),
-    "gross_profit": ("Gross profit of its clients", "Валовая прибыль его клиентов"),
-    "revenue": ("Revenue of its clients", "Выручка его клиентов"),
-    "segment": ("Segment", "Сегмент"),
-    "ad_spend": ("Advertising behind its leads", "Реклама на его лиды"),
-    "cac_segment": ("Advertising per new client", "Реклама на нового клиента"),
-    "lost_value": ("Money lost (leads and clients)", "Потеряно денег (лиды и клиенты)"),
-    "per_segment": ("Per segment: who came, who bought, what it cost, earned and lost",
-                    "По сегментам: сколько пришло и купило, сколько стоило, принесло и потеряно"),
-    "per_segment_caption": (
-        "Means over the horizon. A lead's advertising is its channel's cost per lead in the "
-        "month it came; money lost is what its lost leads and clients would have brought "
-        "(see Where money leaks). Revenue includes the clients you had at the start.",
-        "Средние за горизонт. Реклама лида — стоимость лида его канала в месяце, когда он "
-        "пришёл; потеряно — сколько принесли бы потерянные лиды и клиенты (см. «Где теряются "
-        "деньги»). Выручка включает клиентов, которые были на старте."),
-    "net": ("Gross profit less advertising", "Валовая прибыль минус реклама"),
-    "per_channel": ("Per channel: who came, who bought, what it cost and earned",
-                    "По каналам: сколько пришло и купило, сколько стоило и принесло"),
-    "per_channel_caption": (
-        "Means over the horizon. Acquisition cost here is advertising only (salaries are not "
-        "split by channel; the CAC above includes them). A negative last row: the channel's "
-        "clients have not yet paid back its advertising.",
-        "Средние за горизонт. Стоимость привлечения здесь — только реклама (зарплаты по каналам "
-        "не делятся; CAC выше их включает). Отрицательная последняя строка: клиенты канала "
-        "ещё не окупили его рекламу."),
-    "client_costs": ("What a client costs and brings", "Во что обходится клиент и что приносит"),
-    "cac": ("To win (CAC)", "Привлечь (CAC)"),
-    "onboarding_cost_per_client": ("To bring to a result (onboarding)",
-                                   "Довести до результата (онбординг)"),
-    "retention_cost_per_client_month": ("To keep, per client a month",
-                                        "Удержать, на клиента в месяц"),
-    "development_cost_per_upsell": ("To develop, per upsell", "Развить, на одну допродажу"),
-    "win_back_cost_per_client": ("To win back, per client returned",
-                                 "Вернуть, на вернувшегося клиента"),
-    "cltv": ("Value to the horizon (CLTV)", "Ценность до горизонта (CLTV)"),
-    "cltv_with_tail": ("Value with later years (CLTV with tail)",
-                       "Ценность с будущими годами (CLTV с хвостом)"),
-    "what": ("What", "Что"),
-    "ci_low": ("95% from", "95\u00a0%: от"),
-    "ci_high": ("95% to", "95\u00a0%: до"),
-    "mean": ("Mean", "Среднее"),
-    "p10": ("P10", "P10"),
-    "p90": ("P90", "P90"),
-    "total_new_clients": ("New clients over {months} months: {n} (P10 … P90: {lo} … {hi})",
-                          "Новых клиентов за {months} мес.: {n} (P10 … P90: {lo} … {hi})"),
-    "check_agent": ("Check with the agent model", "Проверить агентной моделью"),
-    "check_agent_help": (
-        "The app answers with the fast engine. This runs the same with the agent model (the "
-        "readable reference of the model): slower, the same results within the noise.",
-        "Приложение считает быстрым движком. Этот переключатель запускает то же на агентной "
-        "модели (эталонной): медленнее, результаты те же в пределах шума."),
-    "engine_fast": ("fast engine", "быстрый движок"),
-    "engine_agent": ("agent model", "агентная модель"),
-    "changes": ("What changes against the plan: mean [95% interval]",
-                "Что меняется по сравнению с планом: среднее [интервал 95 %]"),
-    "changes_mean": ("What changes against the plan (mean)",
-                     "Что меняется по сравнению с планом (в среднем)"),
-    "changes_intervals": ("The same with 95% intervals", "То же с интервалами 95 %"),
-    "intervals": ("Costs, and the same with 95% intervals",
-                  "Стоимость и то же с интервалами 95 %"),
-    "incremental_profit": ("Extra profit a month against the plan: mean and P10–P90",
-                           "Дополнительная прибыль в месяц против плана: среднее и P10–P90"),
-    "roi_rank": ("ROI (log scale)", "ROI (логарифмическая шкала)"),
-    "months_p50": ("Months to goal (P50)", "Месяцев до цели (P50)"),
-    "payback": ("Payback, month", "Окупаемость, мес."),
-    "col_p_goal": ("Goal by deadline", "Цель к сроку"),
-    "col_p_best_npv": ("Best NPV", "Лучший NPV"),
-    "col_p_best_time": ("Fastest to goal", "Быстрее к цели"),
-    "grp_segments": ("Client segments", "Сегменты клиентов"),
-    "seg_caption": ("Each segment's share of the leads and how its clients differ from the "
-                    "average (1 = no difference); the shares add up to 100%.",
-                    "Доля каждого сегмента в лидах и чем его клиенты отличаются от среднего "
-                    "(1 — не отличаются); доли в сумме дают 100\u00a0%."),
-    "seg_share": ("Share of leads", "Доля лидов"),
-    "seg_share_help": ("The share of incoming leads from this segment, %.",
-                       "Доля входящих лидов из этого сегмента, %."),
-    "seg_conversion_multiplier": ("Conversion ×", "Конверсия ×"),
-    "seg_conversion_multiplier_help": ("Multiplies every conversion of the journey (0.7: 30% "
-                                       "fewer sales at each step).",
-                                       "Умножает каждую конверсию пути клиента (0,7 — на 30 % "
-                                       "меньше продаж на каждом шаге)."),
-    "seg_price_multiplier": ("Price ×", "Цена ×"),
-    "seg_price_multiplier_help": ("Multiplies every price (the average check).",
-                                  "Умножает каждую цену (средний чек)."),
-    "seg_churn_multiplier": ("Churn ×", "Отток ×"),
-    "seg_churn_multiplier_help": ("Multiplies the monthly churn (0.5: clients stay twice as "
-                                  "long).",
-                                  "Умножает месячный отток (0,5 — клиенты остаются вдвое "
-                                  "дольше)."),
-    "seg_frequency_multiplier": ("Purchases ×", "Покупки ×"),
-    "seg_frequency_multiplier_help": ("Multiplies how often clients buy.",
-                                      "Умножает частоту покупок."),
-    "seg_committee_delay_days": ("Decision, days", "Решение, дней"),
-    "seg_committee_delay_days_help": (
-        "Mean days a buying committee takes between 'yes' and the invoice (B2B).",
-        "Сколько дней в среднем закупочный комитет тянет между «да» и счётом (продажи компаниям)."),
-    "downloads": ("Take the answer away", "Забрать результат"),
-    "download_excel": ("Tables (Excel)", "Таблицы (Excel)"),
-    "download_excel_help": ("Every table of the page on its own sheet, numbers as numbers.",
-                            "Все таблицы страницы, каждая на своём листе, числа — числами."),
-    "download_csv": ("Tables (CSV, zip)", "Таблицы (CSV, zip)"),
-    "download_csv_help": ("Every table of the page as a CSV file, in one zip archive.",
-                          "Все таблицы страницы файлами CSV в одном zip-архиве."),
-    "download_html": ("Report (HTML)", "Отчёт (HTML)"),
-    "download_html_help": (
-        "The whole page with its charts as one file: opens in any browser without the app or "
-        "the internet, e.g. for an investor.",
-        "Вся страница с графиками одним файлом: открывается в любом браузере без приложения и "
-        "интернета — например, для инвестора."),
-}
-
-
-def words() -> dict[str, tuple[str, str]]:
-    return dict(_TEXT)
-
-
-def w(key: str, lang: Lang, **values: object) -> str:
-    """A word of this module; an unknown key (a channel's own name) as it is."""
-    pair = _TEXT.get(key)
-    if pair is None:
-        return key
-    text = pair[1] if lang == "ru" else pair[0]
-    return text.format(**values) if values else text

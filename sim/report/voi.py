@@ -4,7 +4,7 @@ Russian; `write_voi` writes voi.json.
 
 Reads only a `ValueOfInformation` (`sim.experiments.voi`); runs nothing. The CLI
 (`growthsim value-of-information`), the app's investor page and a notebook call the same
-functions. Words are in `_TEXT` (key -> (English, Russian)); `words()` lists them for tests.
+functions. Words are in the catalogue's `[voi]` area (`models.words`).
 """
 
 from __future__ import annotations
@@ -20,111 +20,19 @@ from rich.panel import Panel
 from rich.table import Table
 
 from models.spec.scenario import Scenario, text_in
+from models.words import LANGS, Lang, t, word
+from models.words.formats import money, money_ticks, percent, plotly_separators
 from sim.experiments.sensitivity import stage_of
 from sim.experiments.voi import Estimate, ValueOfInformation
 from sim.report import export
 from sim.report import sensitivity as words_of
 from sim.report.export import alternative_name
-from sim.report.i18n import LANGS, Lang, money, money_ticks, percent
 from sim.report.output import write_files
 from sim.report.terminal import escape
 
 # An EVPPI below this many standard errors is not told apart from nothing.
 CLEAR = 2.0
 Z95 = 1.96  # the figure's bars: 95% intervals
-
-_TEXT: dict[str, tuple[str, str]] = {
-    "title": ("What it is worth to know more before choosing",
-              "Сколько стоит узнать больше до выбора"),
-    "no_decision": ("There is no decision to value: only one option (the plan as it is). The "
-                    "value of information is 0; add bets to the scenario to compare them.",
-                    "Оценивать нечего: вариант только один (план как есть). Ценность "
-                    "информации равна 0; добавьте в сценарий варианты вложений, чтобы их "
-                    "сравнить."),
-    "chosen": ("Chosen on today's knowledge: {name} (highest expected NPV, {npv}).",
-               "Выбор по тому, что известно сейчас: {name} (наибольшая ожидаемая NPV, {npv})."),
-    "evpi": ("Knowing everything before choosing would be worth up to {value} (± {se}): the "
-             "most any test or study could add to this decision.",
-             "Знать всё до выбора стоило бы до {value} (± {se}): больше этого никакая проверка "
-             "или исследование к этому решению не добавит."),
-    "evpi_zero": ("The same option is best in every simulated future: no test can change the "
-                  "choice, so knowing more before choosing is worth nothing here.",
-                  "Один и тот же вариант лучший во всех смоделированных вариантах будущего: "
-                  "никакая проверка не изменит выбор, поэтому узнавать больше до выбора здесь "
-                  "незачем."),
-    "all_parameters": ("All the uncertain assumptions together account for {value} of it; the "
-                       "rest is chance (which lead buys, which client leaves) that no test can "
-                       "learn in advance.",
-                       "Все неопределённые допущения вместе дают из этого {value}; остальное — "
-                       "случай (какой лид купит, какой клиент уйдёт), который никакая проверка "
-                       "заранее не покажет."),
-    "owner": ("Knowing {what} before choosing is worth up to {value}; a test that costs less "
-              "than that is worth running.",
-              "Знать «{what}» до выбора стоит до {value}; проверку, которая обходится дешевле, "
-              "стоит провести."),
-    "nothing_clear": ("No single assumption is clearly worth learning before choosing: the "
-                      "largest, {what}, is worth {value} (± {se}), within the simulation's "
-                      "error of nothing.",
-                      "Ни одно допущение по отдельности явно не стоит проверять до выбора: "
-                      "самое ценное, «{what}», стоит {value} (± {se}) — в пределах погрешности "
-                      "моделирования от нуля."),
-    "no_uncertainty": ("The scenario has no uncertain assumptions: give some a distribution "
-                       "(e.g. {dist: pert, low: …, mode: …, high: …}) to see what knowing them "
-                       "is worth.",
-                       "В сценарии нет неопределённых допущений: задайте какому-нибудь "
-                       "распределение (например, {dist: pert, low: …, mode: …, high: …}), чтобы "
-                       "увидеть, сколько стоит их узнать."),
-    "how": ("{reps} simulated futures of each option on common random numbers (seed {seed}); "
-            "± is the Monte Carlo standard error.",
-            "{reps} смоделированных вариантов будущего для каждого варианта на общих случайных "
-            "числах (серия {seed}); ± — стандартная ошибка Монте-Карло."),
-    "with_bet": ("{what} with “{bet}”", "{what} при «{bet}»"),
-    "bet_cost": ("cost of “{bet}”", "стоимость «{bet}»"),
-    # columns
-    "col_assumption": ("assumption", "допущение"),
-    "col_lever": ("lever", "рычаг"),
-    "col_group": ("group", "группа"),
-    "col_evppi": ("worth knowing", "ценность знания"),
-    "col_se": ("±", "±"),
-    "col_share": ("of the whole", "от всего"),
-    "by_lever": ("by lever", "по рычагам"),
-    "by_stage": ("by journey stage", "по этапам пути клиента"),
-    "figure_title": ("What knowing each assumption before choosing is worth (95% intervals)",
-                     "Сколько стоит знать каждое допущение до выбора (интервалы 95 %)"),
-    "evpi_line": ("knowing everything", "знать всё"),
-    # the app's section
-    "section": ("What is worth learning first", "Что стоит узнать до выбора"),
-    "caption": ("For the choice among the bets: how much more the owner would expect to earn "
-                "choosing after learning an assumption (a test, a pilot, a measurement) than "
-                "choosing now. EVPI: knowing everything; EVPPI: knowing one assumption or one "
-                "group of them. From the same simulated futures as the comparison of bets.",
-                "Для выбора между вариантами вложений: насколько больше собственник ожидает "
-                "заработать, если выберет после того, как узнает допущение (проверка, пилот, "
-                "замер), а не сейчас. EVPI — если знать всё, EVPPI — если знать одно допущение "
-                "или группу. По тем же смоделированным вариантам будущего, что и сравнение "
-                "вариантов."),
-    "run": ("Find what is worth learning", "Найти, что стоит узнать"),
-    "running": ("Valuing information", "Оценка ценности информации"),
-    "bets": ("Options to choose among", "Из каких вариантов выбираем"),
-    "min_reps": ("The value of information needs at least {n} replications of each option: set "
-                 "Replications in the sidebar to {n} or more.",
-                 "Для оценки ценности информации нужно не меньше {n} прогонов каждого варианта: "
-                 "укажите в боковой панели «Число прогонов» не меньше {n}."),
-    "choose_bets": ("Choose at least one option to compare with the plan.",
-                    "Выберите хотя бы один вариант для сравнения с планом."),
-}
-
-
-def words() -> dict[str, tuple[str, str]]:
-    return dict(_TEXT)
-
-
-def w(key: str, lang: Lang, **values: object) -> str:
-    """A word of this module, filled in."""
-    en, ru = _TEXT[key]
-    text = ru if lang == "ru" else en
-    return text.format(**values) if values else text
-
 
 def _cash(x: float, result: ValueOfInformation, lang: Lang) -> str:
     return money(x, result.currency, lang, compact=True)
@@ -142,8 +50,8 @@ def parameter_name(path: str, result: ValueOfInformation, lang: Lang,
     title = text_in(bet.title, lang, name) if bet is not None else name
     target = result.parameters.get(path, {}).get("acts_on", path)
     if target == path or "." not in target:
-        return w("bet_cost", lang, bet=title)
-    return w("with_bet", lang, what=_label(target, lang, spec), bet=title)
+        return t("voi.bet_cost", lang, bet=title)
+    return t("voi.with_bet", lang, what=_label(target, lang, spec), bet=title)
 
 
 def _label(path: str, lang: Lang, spec: Scenario | None) -> str:
@@ -165,7 +73,7 @@ def _in_sentence(name: str, lang: Lang) -> str:
 
 def group_name(name: str, lang: Lang) -> str:
     """A lever or a journey stage in words."""
-    return words_of.w(name, lang)
+    return word("sensitivity", name, lang)
 
 
 def _clear(e: Estimate) -> bool:
@@ -178,35 +86,35 @@ def summary_lines(result: ValueOfInformation, lang: Lang,
     and how much of it the assumptions explain, and the owner's sentence about the assumption
     most worth learning (or that none clearly is)."""
     if not result.decision:
-        lines = [w("no_decision", lang)]
+        lines = [t("voi.no_decision", lang)]
         if "no_uncertainty" in result.notes:
-            lines.append(w("no_uncertainty", lang))
+            lines.append(t("voi.no_uncertainty", lang))
         return lines
     chosen = (alternative_name(result.chosen, spec, lang) if spec is not None
               else result.chosen)
-    lines = [w("chosen", lang, name=chosen,
+    lines = [t("voi.chosen", lang, name=chosen,
                npv=_cash(result.expected_npv[result.chosen], result, lang))]
     if result.evpi.estimate <= 0:
-        lines.append(w("evpi_zero", lang))
+        lines.append(t("voi.evpi_zero", lang))
     else:
-        lines.append(w("evpi", lang, value=_cash(result.evpi.estimate, result, lang),
+        lines.append(t("voi.evpi", lang, value=_cash(result.evpi.estimate, result, lang),
                        se=_cash(result.evpi.se, result, lang)))
         if result.evppi:
-            lines.append(w("all_parameters", lang,
+            lines.append(t("voi.all_parameters", lang,
                            value=_cash(result.all_parameters.estimate, result, lang)))
     if "no_uncertainty" in result.notes:
-        lines.append(w("no_uncertainty", lang))
+        lines.append(t("voi.no_uncertainty", lang))
     elif result.evpi.estimate > 0:
         path = max(result.evppi, key=lambda p: result.evppi[p].estimate)
         top = result.evppi[path]
         what = _in_sentence(parameter_name(path, result, lang, spec), lang)
         if _clear(top):
-            lines.append(w("owner", lang, what=what, value=_cash(top.estimate, result, lang)))
+            lines.append(t("voi.owner", lang, what=what, value=_cash(top.estimate, result, lang)))
         else:
-            lines.append(w("nothing_clear", lang, what=what,
+            lines.append(t("voi.nothing_clear", lang, what=what,
                            value=_cash(top.estimate, result, lang),
                            se=_cash(top.se, result, lang)))
-    lines.append(w("how", lang, reps=result.replications, seed=result.seed))
+    lines.append(t("voi.how", lang, reps=result.replications, seed=result.seed))
     return lines
 
 
@@ -216,12 +124,12 @@ def parameter_table(result: ValueOfInformation, lang: Lang, spec: Scenario | Non
     error and its share of EVPI (`formatted`: money and shares written in `lang`)."""
     frame = result.table()
     out = pd.DataFrame({
-        w("col_assumption", lang): [parameter_name(p, result, lang, spec)
+        t("voi.col_assumption", lang): [parameter_name(p, result, lang, spec)
                                     for p in frame["parameter"]],
-        w("col_lever", lang): [group_name(x, lang) for x in frame["lever"]],
-        w("col_evppi", lang): frame["evppi"],
-        w("col_se", lang): frame["se"],
-        w("col_share", lang): frame["share_of_evpi"]})
+        t("voi.col_lever", lang): [group_name(x, lang) for x in frame["lever"]],
+        t("voi.col_evppi", lang): frame["evppi"],
+        t("voi.col_se", lang): frame["se"],
+        t("voi.col_share", lang): frame["share_of_evpi"]})
     if formatted:
         out = _formatted(out, result, lang)
     return out
@@ -233,18 +141,20 @@ def group_table(result: ValueOfInformation, by: str, lang: Lang,
     per = sorted(result.groups.get(by, {}).items(), key=lambda kv: -kv[1].estimate)
     total = result.evpi.estimate
     out = pd.DataFrame({
-        w("col_group", lang): [group_name(name, lang) for name, _ in per],
-        w("col_evppi", lang): [e.estimate for _, e in per],
-        w("col_se", lang): [e.se for _, e in per],
-        w("col_share", lang): [e.estimate / total if total > 0 else math.nan for _, e in per]})
+        t("voi.col_group", lang): [group_name(name, lang) for name, _ in per],
+        t("voi.col_evppi", lang): [e.estimate for _, e in per],
+        t("voi.col_se", lang): [e.se for _, e in per],
+        t("voi.col_share", lang): [e.estimate / total if total > 0 else math.nan for _, e in per]})
     return _formatted(out, result, lang) if formatted else out
 
 
 def _formatted(frame: pd.DataFrame, result: ValueOfInformation, lang: Lang) -> pd.DataFrame:
     out = frame.copy()
     for key in ("col_evppi", "col_se"):
-        out[w(key, lang)] = [_cash(float(v), result, lang) for v in frame[w(key, lang)]]
-    out[w("col_share", lang)] = [percent(float(v), lang) for v in frame[w("col_share", lang)]]
+        out[t(f"voi.{key}", lang)] = [_cash(float(v), result, lang) for v in frame[t(f"voi.{key}",
+                                                                                     lang)]]
+    out[t("voi.col_share", lang)] = [percent(float(v), lang) for v in frame[t("voi.col_share",
+                                                                              lang)]]
     return out
 
 
@@ -265,9 +175,9 @@ def evppi_figure(result: ValueOfInformation, lang: Lang,
     top = max([result.evpi.estimate, *(mid + half)], default=0.0)
     if result.evpi.estimate > 0:
         fig.add_vline(x=result.evpi.estimate, line_dash="dot", line_color="#555",
-                      annotation_text=w("evpi_line", lang), annotation_position="top")
-    fig.update_layout(title=w("figure_title", lang), template="plotly_white",
-                      separators=", " if lang == "ru" else ".,", showlegend=False,
+                      annotation_text=t("voi.evpi_line", lang), annotation_position="top")
+    fig.update_layout(title=t("voi.figure_title", lang), template="plotly_white",
+                      separators=plotly_separators(lang), showlegend=False,
                       margin={"l": 10, "r": 10, "t": 60, "b": 10})
     if math.isfinite(top) and top > 0:
         vals, text = money_ticks(0.0, float(top), result.currency, lang)
@@ -280,17 +190,18 @@ def export_report(result: ValueOfInformation, lang: Lang,
                   spec: Scenario) -> export.Report:
     """The app's downloads (Excel, CSV, one HTML page; `sim.report.export`): the sentences,
     EVPPI by assumption, lever and journey stage as numbers, and the figure."""
-    title = f"{text_in(spec.title, lang, spec.name)}: {w('section', lang)}"
+    title = f"{text_in(spec.title, lang, spec.name)}: {t('voi.section', lang)}"
     r = export.Report(title, lang, result.currency)
     r.lines.append(export.provenance_line(spec, result.replications, result.seed,
                                           str(result.provenance.get("engine", "fast")), lang))
     r.lines += summary_lines(result, lang, spec)
-    kinds: dict[str, export.Kind] = {w("col_evppi", lang): "money", w("col_se", lang): "money",
-                                     w("col_share", lang): "share"}
-    r.tables.append(export.Table(w("col_evppi", lang),
+    kinds: dict[str, export.Kind] = {t("voi.col_evppi", lang): "money", t("voi.col_se",
+                                                                          lang): "money",
+                                     t("voi.col_share", lang): "share"}
+    r.tables.append(export.Table(t("voi.col_evppi", lang),
                                  parameter_table(result, lang, spec, formatted=False), kinds))
     for by in ("lever", "stage"):
-        r.tables.append(export.Table(w(f"by_{by}", lang),
+        r.tables.append(export.Table(t(f"voi.by_{by}", lang),
                                      group_table(result, by, lang, formatted=False), kinds))
     r.figures.append(evppi_figure(result, lang, spec))
     return r
@@ -317,15 +228,15 @@ def show(result: ValueOfInformation, console: Console, lang: Lang = "en",
     """The terminal's view, 80 columns: the sentences, then EVPPI by assumption, by lever and
     by journey stage. Every cell is escaped (scenario text may hold markup or control codes)."""
     console.print(Panel("\n".join(escape(line) for line in summary_lines(result, lang, spec)),
-                        title=escape(w("title", lang)), title_align="left", expand=False))
+                        title=escape(t("voi.title", lang)), title_align="left", expand=False))
     if not result.decision or not result.evppi:
         return
     name = (text_in(spec.title, lang, spec.name) if spec is not None
             else str(result.provenance.get("scenario", "")))
-    _print(console, parameter_table(result, lang, spec).drop(columns=w("col_lever", lang)),
-           f"{name}: {w('col_evppi', lang)}")
+    _print(console, parameter_table(result, lang, spec).drop(columns=t("voi.col_lever", lang)),
+           f"{name}: {t('voi.col_evppi', lang)}")
     for by in ("lever", "stage"):
-        _print(console, group_table(result, by, lang), w(f"by_{by}", lang))
+        _print(console, group_table(result, by, lang), t(f"voi.by_{by}", lang))
 
 
 def _print(console: Console, frame: pd.DataFrame, title: str) -> None:

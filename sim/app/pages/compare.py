@@ -12,6 +12,8 @@ import streamlit as st
 from models.load import scenario_hash
 from models.spec.errors import error_text
 from models.spec.scenario import Scenario, text_in
+from models.words import Lang, t
+from models.words.formats import money, money_column, percent
 from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import (
@@ -30,16 +32,7 @@ from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_
 from sim.report import charts, export, owner
 from sim.report import leaks as leak_words
 from sim.report.decision import decide, left_out_lines, summary_lines
-from sim.report.i18n import (
-    Lang,
-    metric_label,
-    money,
-    money_column,
-    percent,
-    t,
-    tooltip,
-)
-from sim.report.owner import w
+from sim.report.i18n import metric_label, tooltip
 
 
 def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
@@ -51,12 +44,12 @@ def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
     for r in cmp.table().to_dict(orient="records"):
         rows.append({
             metric_label("bet", lang): alt_name(r["bet"], cmp.spec, lang),
-            w("col_p_goal", lang): percent(r["p_goal"], lang),
-            w("col_p_best_npv", lang): percent(r["p_best_npv"], lang),
-            w("col_p_best_time", lang): percent(r["p_best_time"], lang),
+            t("owner.col_p_goal", lang): percent(r["p_goal"], lang),
+            t("owner.col_p_best_npv", lang): percent(r["p_best_npv"], lang),
+            t("owner.col_p_best_time", lang): percent(r["p_best_time"], lang),
             metric_label("npv", lang): money(r["npv"], cur, lang, compact=True),
             metric_label("roi", lang): percent(r["roi"], lang),
-            w("payback", lang): months_text(r["payback_month"]),
+            t("owner.payback", lang): months_text(r["payback_month"]),
         })
     frame = pd.DataFrame(rows)
     if len(frame):  # one scale in the column ('−RUB 0.9M' beside 'RUB 51.8M')
@@ -73,11 +66,12 @@ def interval_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
         rows.append({
             metric_label("bet", lang): alt_name(r["bet"], cmp.spec, lang),
             metric_label("cost", lang): money(r["cost"], cur, lang),
-            t("npv_ci", lang): ci_text(r["npv"], r["npv_lo"], r["npv_hi"],
+            t("app.npv_ci", lang): ci_text(r["npv"], r["npv_lo"], r["npv_hi"],
                                    lambda x: money(x, cur, lang, compact=True)),
-            t("roi_ci", lang): ci_text(r["roi"], r["roi_lo"], r["roi_hi"],
+            t("app.roi_ci", lang): ci_text(r["roi"], r["roi_lo"], r["roi_hi"],
                                    lambda x: percent(x, lang)),
-            t("months_to_goal", lang): months_text(r["months_to_goal_p10"], r["months_to_goal_p50"],
+            t("app.months_to_goal", lang): months_text(r["months_to_goal_p10"],
+                                                       r["months_to_goal_p50"],
                                                r["months_to_goal_p90"]),
         })
     return pd.DataFrame(rows)
@@ -112,8 +106,9 @@ def changes_table(cmp: Comparison, lang: Lang, intervals: bool = False) -> pd.Da
 def _column_help(lang: Lang) -> dict[str, Any]:
     # Short headers, so that the decision columns fit; the tooltip says what each one means.
     names = {metric_label("npv", lang): "npv", metric_label("roi", lang): "roi",
-             w("col_p_goal", lang): "p_goal", w("col_p_best_npv", lang): "p_best_npv",
-             w("col_p_best_time", lang): "p_best_time", w("payback", lang): "payback_month"}
+             t("owner.col_p_goal", lang): "p_goal", t("owner.col_p_best_npv", lang): "p_best_npv",
+             t("owner.col_p_best_time", lang): "p_best_time", t("owner.payback",
+                                                                lang): "payback_month"}
     helps: dict[str, Any] = {}
     for label, key in names.items():
         text = tooltip(key, lang) or ""
@@ -126,22 +121,22 @@ def _column_help(lang: Lang) -> dict[str, Any]:
 
 def _bet_line(bet: Any, spec: Scenario, lang: Lang) -> str:
     cur = spec.currency
-    costs = [t("from_month", lang, month=bet.start_month)]
+    costs = [t("app.from_month", lang, month=bet.start_month)]
     if bet.one_off_cost:
-        costs.append(t("one_off_cost", lang, cost=money(bet.one_off_cost, cur, lang)))
+        costs.append(t("app.one_off_cost", lang, cost=money(bet.one_off_cost, cur, lang)))
     if bet.monthly_cost:
-        costs.append(t("monthly_cost", lang, cost=money(bet.monthly_cost, cur, lang)))
+        costs.append(t("app.monthly_cost", lang, cost=money(bet.monthly_cost, cur, lang)))
     text = text_in(bet.description, lang)
     return f"**{text_in(bet.title, lang, bet.name)}**: {text} ({', '.join(costs)})"
 
 
 def page(spec: Scenario, lang: Lang) -> None:
-    st.header(t("page_compare", lang))
+    st.header(t("app.page_compare", lang))
     names = [b.name for b in spec.bets]
     if not names:
-        st.info(t("no_bets", lang))
+        st.info(t("app.no_bets", lang))
         return
-    with st.expander(t("what_changes", lang)):
+    with st.expander(t("app.what_changes", lang)):
         for b in spec.bets:
             st.markdown(_bet_line(b, spec, lang))
     # Settings are per scenario (another scenario has other bets), kept apart from the widgets,
@@ -150,24 +145,24 @@ def page(spec: Scenario, lang: Lang) -> None:
     keys = (f"cmp_bets:{sfx}", f"cmp_budget:{sfx}", f"cmp_max:{sfx}")
     for k, default in zip(keys, (names, 0.0, 1), strict=True):
         state().setdefault(k, default)
-    synced(st.multiselect, keys[0], lang, placeholder=t("choose", lang),
-            label=t("bets", lang), options=names,
+    synced(st.multiselect, keys[0], lang, placeholder=t("app.choose", lang),
+            label=t("app.bets", lang), options=names,
             default=[b for b in state()[keys[0]] if b in names],
             format_func=lambda b: alt_name(b, spec, lang))
     c = cols(2)
     with c[0]:
-        synced(st.number_input, keys[1], lang, label=t("budget", lang), min_value=0.0,
+        synced(st.number_input, keys[1], lang, label=t("app.budget", lang), min_value=0.0,
                 value=float(state()[keys[1]]), step=100000.0, format="%.0f")
     with c[1]:
-        synced(st.selectbox, keys[2], lang, label=t("max_bets", lang), options=(1, 2, 3),
+        synced(st.selectbox, keys[2], lang, label=t("app.max_bets", lang), options=(1, 2, 3),
                 index=(1, 2, 3).index(state()[keys[2]]))
     engine = engine_choice(lang)
-    settings = requested(f"compare_settings:{sfx}", keys, t("compare_run", lang), lang)
+    settings = requested(f"compare_settings:{sfx}", keys, t("app.compare_run", lang), lang)
     if settings is None:
         return
     bets, budget, max_bets = settings
     if not bets:
-        st.warning(t("choose_bets", lang))
+        st.warning(t("app.choose_bets", lang))
         return
     try:
         fits = alternatives(spec, select_bets(spec, list(bets)), budget or None, max_bets)
@@ -175,7 +170,7 @@ def page(spec: Scenario, lang: Lang) -> None:
         st.error(error_text(err, lang))
         return
     if len(fits) < 2:
-        st.warning(t("no_alternatives", lang))
+        st.warning(t("app.no_alternatives", lang))
         return
     cur = spec.currency
 
@@ -198,32 +193,33 @@ def page(spec: Scenario, lang: Lang) -> None:
                                               (*cmp.over_budget, *cmp.skipped)})
         if left_out:  # what the budget (or a clash) left out, and why
             st.warning("\n\n".join(line.replace("$", "\\$") for line in left_out))
-        st.subheader(t("ranked", lang))
+        st.subheader(t("app.ranked", lang))
         show_table(ranked_table(cmp, lang), f"ranked-{tag}", _column_help(lang))
-        with st.expander(w("intervals", lang)):
+        with st.expander(t("owner.intervals", lang)):
             show_table(interval_table(cmp, lang), f"intervals-{tag}")
-        st.subheader(w("changes_mean", lang))
+        st.subheader(t("owner.changes_mean", lang))
         helps = {metric_label(m, lang): st.column_config.Column(help=tooltip(m, lang))
                  for m in export.CHANGED if tooltip(m, lang)}
         show_table(changes_table(cmp, lang), f"changes-{tag}", helps)
-        with st.expander(w("changes_intervals", lang)):
+        with st.expander(t("owner.changes_intervals", lang)):
             show_table(changes_table(cmp, lang, intervals=True), f"changes-ci-{tag}", helps)
         table = cmp.table()
         table = renamed(table[table["bet"] != BASELINE], spec, lang)
         chart(st, lambda: charts.roi_vs_time(table, lang), f"roi-{tag}", lang)
         inc = owner.incremental(cmp)
         inc["bet"] = [names[b] for b in inc["bet"]]
-        chart(st, lambda: charts.incremental_profit(inc, lang, cur, w("incremental_profit", lang)),
+        chart(st, lambda: charts.incremental_profit(inc, lang, cur, t("owner.incremental_profit",
+                                                                      lang)),
               f"incprofit-{tag}", lang)
         chart(st, lambda: charts.levers_chart(renamed(cmp.levers(), spec, lang), lang, cur),
               f"levers-{tag}", lang)
         recovery = leak_words.recovery_rows(cmp, lang)
         if not recovery.empty:  # how much of the leaks it targets each option recovers
-            st.subheader(leak_words.w("recovery_title", lang))
+            st.subheader(t("leaks.recovery_title", lang))
             show_table(recovery, f"recovery-{tag}")
-            st.caption(leak_words.w("recovery_caption", lang))
+            st.caption(t("leaks.recovery_caption", lang))
         if final(tag):
             downloads((*key, cmp.replications, cmp.seed), lang,
                       lambda: export.comparison_report(cmp, lang))
 
-    progressive(key, lang, run, render, t("run_compare", lang), engine)
+    progressive(key, lang, run, render, t("app.run_compare", lang), engine)

@@ -11,6 +11,8 @@ import streamlit as st
 
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
+from models.words import Lang, t, word
+from models.words.formats import money, number, percent
 from sim.app.running import final, progressive
 from sim.app.widgets import (
     chart,
@@ -24,21 +26,12 @@ from sim.app.widgets import (
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo
 from sim.report import charts, export, owner
 from sim.report import leaks as leak_words
-from sim.report.i18n import (
-    Lang,
-    metric_label,
-    money,
-    number,
-    percent,
-    t,
-    tooltip,
-)
-from sim.report.owner import w
+from sim.report.i18n import metric_label, tooltip
 
 # --- results pages --------------------------------------------------------------------------------
 
 def page(spec: Scenario, lang: Lang) -> None:
-    st.header(t("page_dashboard", lang))
+    st.header(t("app.page_dashboard", lang))
     cur = spec.currency
     engine = engine_choice(lang)
     key = ("forecast", scenario_hash(spec), engine)
@@ -46,7 +39,7 @@ def page(spec: Scenario, lang: Lang) -> None:
     def render(result: MonteCarloResult, tag: str) -> None:
         provenance(spec, result.replications, result.seed, lang, result.engine)
         s = result.summary()
-        st.subheader(t("dash_headline", lang, months=spec.horizon_months))
+        st.subheader(t("app.dash_headline", lang, months=spec.horizon_months))
         cards = ("total_revenue", "total_profit", "npv_profit", "cac", "cltv_with_tail", "romi",
                  "ros", "nmc")
         cols = st.columns(4)
@@ -55,21 +48,21 @@ def page(spec: Scenario, lang: Lang) -> None:
                         (s[name]["p10"], s[name]["p90"]))
         goal = owner.goal_status(result)
         if goal is not None and spec.goal is not None:
-            st.markdown(t("goal_line", lang, metric=t(spec.goal.metric, lang),
+            st.markdown(t("app.goal_line", lang, metric=t(f"goal.{spec.goal.metric}", lang),
                           target=fmt("revenue" if spec.goal.metric != "active_clients"
                                       else "leads", spec.goal.target, cur, lang),
                           month=spec.goal.deadline_month))
-            months = " / ".join(str(int(m)) if m is not None else t("never", lang)
+            months = " / ".join(str(int(m)) if m is not None else t("app.never", lang)
                                 for m in (goal["p10"], goal["p50"], goal["p90"]))
-            st.markdown(t("p_goal_value", lang, p=percent(goal["p_goal"], lang), m=months),
+            st.markdown(t("app.p_goal_value", lang, p=percent(goal["p_goal"], lang), m=months),
                         help=tooltip("goal_by_deadline", lang))
         clients = s["total_new_clients"]
-        st.markdown(w("total_new_clients", lang, months=spec.horizon_months,
+        st.markdown(t("owner.total_new_clients", lang, months=spec.horizon_months,
                       n=number(clients["mean"], lang), lo=number(clients["p10"], lang),
                       hi=number(clients["p90"], lang)))
         _owner_questions(result, lang, tag)
 
-        st.subheader(t("dash_month_by_month", lang))
+        st.subheader(t("app.dash_month_by_month", lang))
         q = result.monthly_quantiles()
         view = owner.monthly_view(result)
         c1, c2 = st.columns(2)
@@ -81,7 +74,7 @@ def page(spec: Scenario, lang: Lang) -> None:
         # Two tables, people and money (money in millions, '6,4 млн ₽'), so every column fits
         # the page's width; the charts and the CLI's files have the exact means.
         for part, columns in (("counts", _COUNT_COLUMNS), ("money", _MONEY_COLUMNS)):
-            shown: dict[str, Any] = {t("month", lang): view["month"].astype(int)}
+            shown: dict[str, Any] = {t("app.month", lang): view["month"].astype(int)}
             for c in columns:
                 shown[metric_label(c, lang)] = [fmt(c, v, cur, lang, compact=True)
                                                 for v in view[c]]
@@ -91,19 +84,20 @@ def page(spec: Scenario, lang: Lang) -> None:
 
         # Where money leaks: the waterfall, then per stage what the losses are worth, the
         # advertising spent on them and the options of the scenario that target the stage.
-        st.subheader(t("dash_leaks", lang))
+        st.subheader(t("app.dash_leaks", lang))
         leaks = owner.leaks(result)
         chart(st, lambda: charts.leak_waterfall(leaks, owner.potential_revenue(result), cur, lang),
               f"leaks-{tag}", lang)
-        st.caption(leak_words.w("caption", lang))
+        st.caption(t("leaks.caption", lang))
         show_table(leak_words.leak_rows(result, lang), f"leaktable-{tag}",
                    {name: st.column_config.Column(help=text)
                     for name, text in leak_words.column_help(lang).items()})
 
-        st.subheader(t("dash_levers", lang))
+        st.subheader(t("app.dash_levers", lang))
         summary = result.summary()
-        st.caption(t("dash_levers_caption", lang) + " " + t(
-            "dash_levers_won", lang, **{k: money(summary[m]["mean"], cur, lang, compact=True)
+        st.caption(t("app.dash_levers_caption", lang) + " " + t("app.dash_levers_won", lang,
+                                                                **{k: money(summary[m]["mean"],
+                                                                            cur, lang, compact=True)
                                         for k, m in (("won", "new_clients_revenue"),
                                                      ("total", "total_revenue"),
                                                      ("start", "starting_clients_revenue"))}))
@@ -119,7 +113,7 @@ def page(spec: Scenario, lang: Lang) -> None:
         return run_monte_carlo(spec, replications=reps, seed=seed, progress=progress,
                                executor=pool, engine=engine)
 
-    progressive(key, lang, run, render, t("run_forecast", lang), engine)
+    progressive(key, lang, run, render, t("app.run_forecast", lang), engine)
 
 
 def _owner_questions(result: MonteCarloResult, lang: Lang, tag: str) -> None:
@@ -133,10 +127,11 @@ def _owner_questions(result: MonteCarloResult, lang: Lang, tag: str) -> None:
         # fits the page
         shown = export.shown(table, result.spec.currency, lang, compact=part != "costs")
         if part != "costs":  # a few channels or segments, many figures: a column each fits
-            shown = shown.set_index(shown.columns[0]).T.rename_axis(w("what", lang)).reset_index()
+            shown = shown.set_index(shown.columns[0]).T.rename_axis(t("owner.what",
+                                                                      lang)).reset_index()
         show_table(shown, f"{part}-{tag}")
         if part != "costs":
-            st.caption(w(f"per_{part[:-1]}_caption", lang))
+            st.caption(word("owner", f"per_{part[:-1]}_caption", lang))
 
 
 _COUNT_COLUMNS = ("leads", "new_clients", "active_clients")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
+from models.words import Lang, t
 from sim.app.running import cached_run, requested, stopped_before_answer
 from sim.app.state import state, synced
 from sim.app.widgets import chart, cols, provenance, show_table
@@ -23,8 +24,6 @@ from sim.experiments.optimise import (
     optimise,
 )
 from sim.report import optimise as report
-from sim.report.i18n import Lang, t
-from sim.report.owner import w as owner_words
 
 SCREEN_REPS = 10  # replications per trial; the sidebar's replications check the finalists
 
@@ -37,16 +36,16 @@ def render(result: OptimisationResult, lang: Lang) -> None:
     provenance(result.spec, result.final_replications, result.seed, lang)
     lines = report.summary_lines(result, lang)
     (st.success if result.settled else st.info)("\n\n".join(_escaped(x) for x in lines))
-    st.subheader(report.w("sub_allocation", lang))
+    st.subheader(t("optimise.sub_allocation", lang))
     show_table(report.allocation_view(result, lang), "opt-allocation")
     chart(st, lambda: report.allocation_chart(result, lang), "opt-allocation-chart", lang)
-    st.subheader(report.w("sub_figures", lang))
+    st.subheader(t("optimise.sub_figures", lang))
     # a column per allocation, a row per figure: eleven figures side by side did not fit
     figures = report.figures_view(result, lang)
-    figures = (figures.set_index(figures.columns[0]).T.rename_axis(owner_words("what", lang))
+    figures = (figures.set_index(figures.columns[0]).T.rename_axis(t("owner.what", lang))
                .reset_index())
     show_table(figures, "opt-figures")
-    st.subheader(report.w("sub_marginal", lang))
+    st.subheader(t("optimise.sub_marginal", lang))
     show_table(report.marginal_view(result, lang), "opt-marginal")
     c = cols(2)
     chart(c[0], lambda: report.marginal_chart(result, lang), "opt-marginal-chart", lang)
@@ -54,8 +53,8 @@ def render(result: OptimisationResult, lang: Lang) -> None:
 
 
 def page(spec: Scenario, lang: Lang) -> None:
-    st.header(t("page_optimise", lang))
-    st.caption(report.w("ui_intro", lang))
+    st.header(t("app.page_optimise", lang))
+    st.caption(t("optimise.ui_intro", lang))
     variables = {v.path: v for v in default_variables(spec)}
     objectives = [o for o in OBJECTIVES if spec.goal is not None or o not in
                   ("p_goal", "months_to_goal")]
@@ -71,34 +70,34 @@ def page(spec: Scenario, lang: Lang) -> None:
         state().setdefault(k, default)
     c = cols(3)
     with c[0]:
-        synced(st.selectbox, keys[0], lang, label=report.w("ui_objective", lang),
+        synced(st.selectbox, keys[0], lang, label=t("optimise.ui_objective", lang),
                options=objectives, index=objectives.index(state()[keys[0]])
                if state()[keys[0]] in objectives else 0,
-               format_func=lambda o: report.w(o, lang))
+               format_func=lambda o: t(f"optimise.{o}", lang))
     with c[1]:
-        synced(st.number_input, keys[1], lang, label=report.w("ui_budget", lang),
+        synced(st.number_input, keys[1], lang, label=t("optimise.ui_budget", lang),
                min_value=0.0, value=float(state()[keys[1]]), step=100000.0, format="%.0f")
     with c[2]:
-        synced(st.number_input, keys[2], lang, label=report.w("ui_trials", lang), min_value=5,
+        synced(st.number_input, keys[2], lang, label=t("optimise.ui_trials", lang), min_value=5,
                max_value=500, value=int(state()[keys[2]]), step=5)
-    synced(st.multiselect, keys[3], lang, placeholder=t("choose", lang),
-           label=report.w("ui_variables", lang),
+    synced(st.multiselect, keys[3], lang, placeholder=t("app.choose", lang),
+           label=t("optimise.ui_variables", lang),
            options=list(variables), default=[p for p in state()[keys[3]] if p in variables],
            format_func=lambda p: report.variable_label(p, spec, lang).strip("`"))
     if bets:
-        synced(st.multiselect, keys[4], lang, placeholder=t("choose", lang),
-               label=report.w("ui_bets", lang), options=bets,
+        synced(st.multiselect, keys[4], lang, placeholder=t("app.choose", lang),
+               label=t("optimise.ui_bets", lang), options=bets,
                default=[b for b in state()[keys[4]] if b in bets],
                format_func=lambda b: report.bet_label(b, spec, lang))
     if covered:
-        st.caption(report.w("bets_covered", lang, names=", ".join(
+        st.caption(t("optimise.bets_covered", lang, names=", ".join(
             report.bet_label(b, spec, lang) for b in covered)))
-    settings = requested(f"optimise_settings:{sfx}", keys, report.w("ui_run", lang), lang)
+    settings = requested(f"optimise_settings:{sfx}", keys, t("optimise.ui_run", lang), lang)
     if settings is None:
         return
     objective, budget, trials, chosen, chosen_bets = settings
     if not chosen and not chosen_bets:
-        st.warning(report.w("ui_choose", lang))
+        st.warning(t("optimise.ui_choose", lang))
         return
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
@@ -116,5 +115,5 @@ def page(spec: Scenario, lang: Lang) -> None:
     if stopped_before_answer(("optimise", sfx, settings, reps, seed), lang):
         return
     result = cached_run(("optimise", sfx, settings), reps, seed, lang, run,
-                        report.w("ui_running", lang), stoppable=True)
+                        t("optimise.ui_running", lang), stoppable=True)
     render(result, lang)

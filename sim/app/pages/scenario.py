@@ -12,6 +12,9 @@ import yaml
 
 from models.load import ScenarioError, read_yaml, validate
 from models.spec.errors import localized
+from models.spec.fields import meta_or_none, target_kind
+from models.words import Lang, t, word
+from models.words.formats import currency_name, money, number, percent
 from sim.app.state import (
     EXAMPLES,
     GOAL_METRICS,
@@ -25,30 +28,29 @@ from sim.app.state import (
     scenario_title,
     state,
 )
-from sim.app.widgets import LABELS, cols, field_label, show_problems
-from sim.report.i18n import (
-    SHARE_FIELDS,
-    Lang,
-    currency_name,
-    field_help,
-    money,
-    number,
-    percent,
-    t,
-)
-from sim.report.owner import w
+from sim.app.widgets import cols, field_label, show_problems
+from sim.report.i18n import field_help
 
 # --- the scenario page ----------------------------------------------------------------------------
 
-# How a parameter is shown and typed, by the last part of its path: money as grouped digits in
-# a text field ('27 000 000'), shares as percentages, counts as whole numbers.
-_MONEY_FIELDS = {"budget_monthly", "half_saturation_budget", "salary_monthly", "price",
-                 "cost_of_goods", "cost_per_client_month", "cost_per_attempt", "target"}
-
-# A segment's parameters; their words are in sim.report.owner.
+# A segment's parameters, in the order the page shows them.
 _SEGMENT_FIELDS = ("share", "conversion_multiplier", "price_multiplier", "churn_multiplier",
                    "frequency_multiplier", "committee_delay_days")
-_INT_FIELDS = {"horizon_months", "deadline_month", "managers", "max_touches"}
+
+
+def editor_kind(path: str, goal_metric: str | None = None) -> str:
+    """How the parameter at `path` is shown and typed, from its kind in the spec
+    (`models.spec.fields`): "money" as grouped digits in a text field ('27 000 000'), "share" as
+    a percentage, "int" a whole number, "number" the rest. The goal's target is money or a
+    number of clients, as `goal_metric` says."""
+    meta = meta_or_none(path)
+    if meta is None:
+        return "number"
+    if path == "goal.target":
+        return "money" if target_kind(goal_metric) == "money" else "number"
+    if meta.kind in ("money", "share"):
+        return meta.kind
+    return "int" if meta.whole else "number"
 
 
 def _plain(x: Any) -> str:
@@ -77,7 +79,7 @@ def dist_words(value: dict[str, Any], kind: str, currency: str, lang: Lang) -> s
     dist = str(value.get("dist", ""))
     numbers = {k: fmt(v) for k, v in value.items() if k != "dist"}
     try:
-        return t(f"dist_{dist}", lang, **numbers)
+        return t(f"app.dist_{dist}", lang, **numbers)
     except (KeyError, IndexError):
         return dist_text(value)
 
@@ -97,25 +99,11 @@ class _Editor:
         digest = hashlib.sha256(state()["base_text"].encode()).hexdigest()[:12]
         self.src = f"{digest}:{state()['edit_generation']}"
 
-    def kind(self, name: str) -> str:
-        if name == "target" and self.goal_metric == "active_clients":
-            return "number"
-        if name in _MONEY_FIELDS:
-            return "money"
-        if name in SHARE_FIELDS:
-            return "share"
-        return "int" if name in _INT_FIELDS else "number"
-
     def field(self, col: Any, path: str, value: Any) -> None:
         lang = self.lang
-        name = path.rsplit(".", 1)[-1]
-        kind = self.kind(name)
-        label = t(name, lang) if name in LABELS else path
-        help_ = field_help(name, lang)
-        if path.startswith("segments."):
-            label, help_ = w(f"seg_{name}", lang), w(f"seg_{name}_help", lang)
-        if ".monthly_churn.sbg." in path:  # an sBG churn's alpha or beta
-            label, help_ = t(f"sbg_{name}", lang), field_help(f"sbg_{name}", lang)
+        kind = editor_kind(path, self.goal_metric)
+        label = field_label(path, lang) or path
+        help_ = field_help(path, lang)
         # Keyed per language: the text shown ('27 000 000' / '27,000,000') is the language's.
         key = f"edit:{self.src}:{lang}:{path}"
         value = state()["overrides"].get(path, value)
@@ -131,17 +119,17 @@ class _Editor:
             box(label, value=shown, key=key, on_change=on_edit, args=(*args, "text", lang),
                 help=help_)
             if isinstance(value, dict):
-                col.caption(t("dist_words", lang,
+                col.caption(t("app.dist_words", lang,
                               words=dist_words(value, kind, self.currency, lang)))
         elif lang == "ru" and (kind == "share" or not float(value).is_integer()):
             # Streamlit's number box writes a decimal point; Russian writes a comma ('0,70')
             share = kind == "share"
-            col.text_input(t("percent_unit", lang, label=label) if share else label,
+            col.text_input(t("app.percent_unit", lang, label=label) if share else label,
                            value=number(float(value) * (100 if share else 1), lang, 2), key=key,
                            on_change=on_edit, args=(*args, "percent_text" if share else "text",
                                                     lang), help=help_)
         elif kind == "share":
-            col.number_input(t("percent_unit", lang, label=label), min_value=0.0,
+            col.number_input(t("app.percent_unit", lang, label=label), min_value=0.0,
                              max_value=100.0, value=float(value) * 100, step=0.5, format="%.2f",
                              key=key, on_change=on_edit, args=(*args, "percent", lang),
                              help=help_)
@@ -158,24 +146,24 @@ class _Editor:
 
 
 def page(lang: Lang) -> None:
-    st.header(t("page_scenario", lang))
+    st.header(t("app.page_scenario", lang))
     if not state().get("seen_results"):
-        st.info(t("first_visit", lang))
+        st.info(t("app.first_visit", lang))
     c1, c2 = st.columns(2)
     names = list(EXAMPLES)
     base = state()["base_label"]
     key = f"example@{lang}"  # per language: its shown titles are the language's
-    c1.selectbox(t("example", lang), names, index=names.index(base) if base in names else None,
+    c1.selectbox(t("app.example", lang), names, index=names.index(base) if base in names else None,
                  format_func=lambda stem: example_title(stem, lang), key=key,
-                 on_change=on_example, args=(key,), placeholder=t("choose", lang))
+                 on_change=on_example, args=(key,), placeholder=t("app.choose", lang))
     with c2:
-        st.file_uploader(t("upload", lang), type=["yaml", "yml"], key="upload",
+        st.file_uploader(t("app.upload", lang), type=["yaml", "yml"], key="upload",
                          on_change=on_upload, label_visibility="visible")
-        st.caption(t("upload_hint", lang))
+        st.caption(t("app.upload_hint", lang))
     bad = state().get("upload_problems")
     if bad:
         source, problems = bad
-        st.error(t("upload_problems", lang, source=f"`{source}`", n=len(problems)))
+        st.error(t("app.upload_problems", lang, source=f"`{source}`", n=len(problems)))
         show_problems(problems, lang)
 
     spec, problems, raw = current_scenario()
@@ -188,39 +176,39 @@ def page(lang: Lang) -> None:
     _editors(full, editor)
     with verdict:
         if spec is not None:
-            st.success(t("scenario_ok", lang, name=scenario_title(spec, lang),
+            st.success(t("app.scenario_ok", lang, name=scenario_title(spec, lang),
                          months=spec.horizon_months, channels=len(spec.channels),
                          tiers=len(spec.tiers), currency=currency_name(spec.currency, lang)))
         else:
             shown = [w for w, _ in problems if w not in editor.pending]
             if shown:
                 labels = ", ".join(dict.fromkeys(field_label(w, lang) or f"`{w}`" for w in shown))
-                st.error(t("problems_at_fields", lang, n=len(shown), fields=labels))
+                st.error(t("app.problems_at_fields", lang, n=len(shown), fields=labels))
             rest = [(w, m) for w, m in problems if w in editor.pending]
             if rest:
-                st.error(t("field_problems_elsewhere", lang))
+                st.error(t("app.field_problems_elsewhere", lang))
                 show_problems(rest, lang)
     if state()["overrides"]:
         text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
     else:
         text = state()["base_text"]  # nothing edited: the file as it was, comments and all
     b1, b2 = st.columns(2)
-    b1.download_button(t("download", lang), text, file_name=f"{Path(base).stem}-edited.yaml",
+    b1.download_button(t("app.download", lang), text, file_name=f"{Path(base).stem}-edited.yaml",
                        mime="application/x-yaml")
-    b1.caption(t("download_note", lang))
-    b2.button(t("reset", lang), on_click=reset_edits)
+    b1.caption(t("app.download_note", lang))
+    b2.button(t("app.reset", lang), on_click=reset_edits)
 
 
 def _group(name: str, lang: Lang, expanded: bool = False) -> Any:
     # A key keeps a section open or closed across reruns (an invalid edit does not fold it).
-    title = w(name, lang) if name == "grp_segments" else t(name, lang)
+    title = word("owner", name, lang) if name == "grp_segments" else t(f"app.{name}", lang)
     return st.expander(title, expanded=expanded, key=f"section:{name}")
 
 
 def _editors(full: dict[str, Any], ed: _Editor) -> None:
     """Widgets for the parameters an owner changes most."""
     lang = ed.lang
-    st.caption(t("uncertain_hint", lang))
+    st.caption(t("app.uncertain_hint", lang))
     titles = {item["name"]: raw_text(item.get("title"), lang, item["name"])
               for item in (*full["channels"], *full["tiers"])}
     with _group("grp_general", lang, expanded=True):
@@ -232,13 +220,21 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
             ed.field(c[2], "goal.deadline_month", goal["deadline_month"])
             metric = state()["overrides"].get("goal.metric", goal["metric"])
             key = f"edit:{ed.src}:{lang}:goal.metric"
-            c[3].selectbox(t("goal_metric", lang), GOAL_METRICS,
+            c[3].selectbox(field_label("goal.metric", lang), GOAL_METRICS,
                            index=GOAL_METRICS.index(metric) if metric in GOAL_METRICS else 0,
-                           format_func=lambda m: t(m, lang), key=key, on_change=on_edit,
+                           format_func=lambda m: t(f"goal.{m}", lang), key=key, on_change=on_edit,
                            args=("goal.metric", key, "v", lang),
-                           help=field_help("goal_metric", lang))
+                           help=field_help("goal.metric", lang))
             for what in ed.pending.pop("goal.metric", []):
                 c[3].error(localized(what, lang))
+    _edit_market(full, ed, titles)
+    _edit_sales(full, ed)
+    _edit_clients(full, ed, titles)
+
+
+def _edit_market(full: dict[str, Any], ed: _Editor, titles: dict[str, str]) -> None:
+    """Channels and their budgets, then the client segments."""
+    lang = ed.lang
     with _group("grp_channels", lang, expanded=True):
         for ch in full["channels"]:
             c = cols(5)
@@ -248,7 +244,7 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
                 ed.field(c[i + 1], f"channels.{ch['name']}.{name}", ch[name])
     if full.get("segments"):
         with _group("grp_segments", lang):
-            st.caption(w("seg_caption", lang))
+            st.caption(t("owner.seg_caption", lang))
             for seg in full["segments"]:
                 c = cols(len(_SEGMENT_FIELDS) + 1)
                 # by its title, as the dashboard's per-segment table names it (a segment
@@ -258,6 +254,11 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
                               else f"`{seg['name']}`")
                 for i, name in enumerate(_SEGMENT_FIELDS):
                     ed.field(c[i + 1], f"segments.{seg['name']}.{name}", seg[name])
+
+
+def _edit_sales(full: dict[str, Any], ed: _Editor) -> None:
+    """The sales team and the journey from lead to paid invoice."""
+    lang = ed.lang
     with _group("grp_team", lang):
         c = cols(4)
         ed.field(c[0], "sales.managers", full["sales"]["managers"])
@@ -277,6 +278,11 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
         ed.field(c[2], "journey.follow_up.conversion_per_touch",
                  j["follow_up"]["conversion_per_touch"])
         ed.field(c[3], "journey.invoice.paid_probability", j["invoice"]["paid_probability"])
+
+
+def _edit_clients(full: dict[str, Any], ed: _Editor, titles: dict[str, str]) -> None:
+    """The value pyramid, churn and retention, win-back."""
+    lang = ed.lang
     with _group("grp_pyramid", lang):
         for tier in full["tiers"]:
             c = cols(5)

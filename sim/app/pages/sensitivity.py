@@ -22,6 +22,8 @@ from models.compiled.bets import compile_alternative
 from models.load import scenario_hash
 from models.spec.errors import error_text
 from models.spec.scenario import Bet, Scenario
+from models.words import Lang, t, word
+from models.words.formats import percent
 from sim.app.pages import voi as voi_page
 from sim.app.running import (
     cached_run,
@@ -38,7 +40,6 @@ from sim.app.widgets import chart, cols, provenance, show_table
 from sim.experiments import sensitivity as sa
 from sim.experiments import stress as stress_lib
 from sim.report import sensitivity as report
-from sim.report.i18n import Lang, percent, t
 
 ENGINE = "fast"  # thousands of runs: the numba engine, the same model as the agent engine
 SECTIONS = ("sobol", "tornado", "stress", "reverse", "voi")
@@ -50,17 +51,13 @@ QUICK_SAMPLE = 8  # Sobol's and Morris's quick answer: N = 8 comes in seconds
 REVERSE_TOLERANCE = 0.02  # of each lever's range: 7 halvings at most
 
 
-def w(key: str, lang: Lang, **values: object) -> str:
-    return report.w(key, lang, **values)
-
-
 def page(spec: Scenario, lang: Lang) -> None:
-    st.header(t("page_sensitivity", lang))
-    st.caption(w("page_caption", lang))
+    st.header(t("app.page_sensitivity", lang))
+    st.caption(t("sensitivity.page_caption", lang))
     state().setdefault("inv_section", SECTIONS[0])
-    synced(st.radio, "inv_section", lang, label=w("section", lang), options=SECTIONS,
+    synced(st.radio, "inv_section", lang, label=t("sensitivity.section", lang), options=SECTIONS,
            index=SECTIONS.index(state()["inv_section"]), horizontal=True,
-           format_func=lambda s: w(f"section_{s}", lang))
+           format_func=lambda s: word("sensitivity", f"section_{s}", lang))
     {"sobol": _sobol, "tornado": _tornado, "stress": _stress,
      "reverse": _reverse, "voi": voi_page.section}[state()["inv_section"]](spec, lang)
 
@@ -98,7 +95,7 @@ def _refined_sample(key: tuple[Any, ...], spec: Scenario, method: str, n: int, r
 
     def at(size: int, **kwargs: Any) -> sa.SensitivityResult:
         return cached_run((*key, size), _runs(spec, method, size, reps), seed, lang,
-                          runner(size), w("what_sensitivity", lang), **kwargs)
+                          runner(size), t("sensitivity.what_sensitivity", lang), **kwargs)
 
     holder = st.empty()
     quick = min(QUICK_SAMPLE, n)
@@ -110,9 +107,9 @@ def _refined_sample(key: tuple[Any, ...], spec: Scenario, method: str, n: int, r
         with holder.container():
             render(result, "quick")
         if stopped(full_key):
-            top_slot().button(w("refine_sample", lang, total=n), on_click=resume)
+            top_slot().button(t("sensitivity.refine_sample", lang, total=n), on_click=resume)
             return
-        result = at(n, note=w("quick_sample", lang, n=quick, total=n), stoppable=True)
+        result = at(n, note=t("sensitivity.quick_sample", lang, n=quick, total=n), stoppable=True)
     else:
         if stopped_before_answer(full_key, lang):
             return
@@ -128,17 +125,18 @@ def _outcome_choice(spec: Scenario, lang: Lang, key: str,
     _defaults((key, f"{key}:by"), ("npv_profit", "parameter"))
     c = cols(2)
     with c[0]:
-        synced(st.selectbox, key, lang, label=w("outcome", lang), options=sa.METRICS,
-               index=sa.METRICS.index(state()[key]), format_func=lambda m: w(m, lang))
+        synced(st.selectbox, key, lang, label=t("sensitivity.outcome", lang), options=sa.METRICS,
+               index=sa.METRICS.index(state()[key]), format_func=lambda m: word("sensitivity", m,
+                                                                                lang))
     if method is None:
         return str(state()[key]), "parameter"
     bys = ("parameter", *sa.grouping_names(spec, method))
     if state()[f"{key}:by"] not in bys:
         state()[f"{key}:by"] = "parameter"
     with c[1]:
-        synced(st.radio, f"{key}:by", lang, label=w("grouping", lang), options=bys,
+        synced(st.radio, f"{key}:by", lang, label=t("sensitivity.grouping", lang), options=bys,
                index=bys.index(state()[f"{key}:by"]), horizontal=True,
-               format_func=lambda b: w(f"by_{b}", lang))
+               format_func=lambda b: word("sensitivity", f"by_{b}", lang))
     return str(state()[key]), str(state()[f"{key}:by"])
 
 
@@ -152,17 +150,21 @@ def _sobol(spec: Scenario, lang: Lang) -> None:
     _defaults(keys, ("sobol", DEFAULT_SAMPLE, 2))
     c = cols(3)
     with c[0]:
-        synced(st.radio, keys[0], lang, label=w("method", lang), options=METHODS,
+        synced(st.radio, keys[0], lang, label=t("sensitivity.method", lang), options=METHODS,
                index=METHODS.index(state()[keys[0]]),
-               format_func=lambda m: w(f"method_{m}", lang))
+               format_func=lambda m: word("sensitivity", f"method_{m}", lang))
     with c[1]:
-        synced(st.selectbox, keys[1], lang, label=w("sample_n", lang), options=SAMPLE_SIZES,
-               index=SAMPLE_SIZES.index(state()[keys[1]]), help=w("sample_n_help", lang))
+        synced(st.selectbox, keys[1], lang, label=t("sensitivity.sample_n", lang),
+               options=SAMPLE_SIZES,
+               index=SAMPLE_SIZES.index(state()[keys[1]]), help=t("sensitivity.sample_n_help",
+                                                                  lang))
     with c[2]:
-        synced(st.number_input, keys[2], lang, label=w("reps_per_point", lang), min_value=1,
+        synced(st.number_input, keys[2], lang, label=t("sensitivity.reps_per_point", lang),
+               min_value=1,
                max_value=10, value=int(state()[keys[2]]), step=1,
-               help=w("reps_per_point_help", lang))
-    settings = requested(f"inv_sobol_settings:{sfx}", keys, w("run_sensitivity", lang), lang)
+               help=t("sensitivity.reps_per_point_help", lang))
+    settings = requested(f"inv_sobol_settings:{sfx}", keys, t("sensitivity.run_sensitivity", lang),
+                         lang)
     if settings is None:
         return
     method, n, reps = str(settings[0]), int(settings[1]), int(settings[2])
@@ -170,12 +172,13 @@ def _sobol(spec: Scenario, lang: Lang) -> None:
     metric, by = _outcome_choice(spec, lang, f"inv_metric:{sfx}", method)
 
     def render(result: sa.SensitivityResult, tag: str) -> None:
-        st.caption(w("sens_provenance", lang, name=scenario_title(spec, lang), n=result.n,
+        st.caption(t("sensitivity.sens_provenance", lang, name=scenario_title(spec, lang),
+                     n=result.n,
                      reps=result.replications, runs=result.runs, seed=result.seed))
         if result.notes:
             st.info("\n\n".join(report.note_text(note, lang) for note in result.notes))
         if result.method == "sobol":
-            st.caption(w("sobol_caption", lang))
+            st.caption(t("sensitivity.sobol_caption", lang))
             warning = _sobol_warning(result, metric, lang, by, spec)
             if warning:
                 st.warning(warning)
@@ -183,7 +186,7 @@ def _sobol(spec: Scenario, lang: Lang) -> None:
                   f"sobol-{tag}", lang)
             show_table(_sobol_view(result, metric, lang, by, spec), f"sobol-table-{tag}")
         else:
-            st.caption(w("morris_caption", lang))
+            st.caption(t("sensitivity.morris_caption", lang))
             chart(st, lambda: report.morris_figure(result, metric, lang, by, spec),
                   f"morris-{tag}", lang)
             show_table(report.morris_table(result, metric, lang, by, spec), f"morris-table-{tag}")
@@ -203,8 +206,8 @@ def _sobol_warning(result: sa.SensitivityResult, metric: str, lang: Lang, by: st
     widest = float(widths.max()) if len(widths) else 0.0
     if widest <= WIDE_INTERVAL and not above:
         return None
-    text = w("sobol_imprecise", lang, n=result.n, width=percent(widest, lang))
-    return text + (" " + w("sobol_s1_above_st", lang) if above else "")
+    text = t("sensitivity.sobol_imprecise", lang, n=result.n, width=percent(widest, lang))
+    return text + (" " + t("sensitivity.sobol_s1_above_st", lang) if above else "")
 
 
 def _shocks_view(result: stress_lib.StressResult, lang: Lang, spec: Scenario) -> pd.DataFrame:
@@ -242,10 +245,11 @@ def _sobol_view(result: sa.SensitivityResult, metric: str, lang: Lang, by: str,
 # --- the tornado -----------------------------------------------------------------------------
 def _tornado(spec: Scenario, lang: Lang) -> None:
     sfx = scenario_hash(spec)
-    st.caption(w("tornado_caption", lang))
+    st.caption(t("sensitivity.tornado_caption", lang))
     if not _has_factors(spec, lang):
         return
-    settings = requested(f"inv_tornado_settings:{sfx}", (), w("run_tornado", lang), lang)
+    settings = requested(f"inv_tornado_settings:{sfx}", (), t("sensitivity.run_tornado", lang),
+                         lang)
     if settings is None:
         return
 
@@ -263,7 +267,7 @@ def _tornado(spec: Scenario, lang: Lang) -> None:
         # the assumption's long name wraps, so that the outcomes fit the page
         show_table(table, f"tornado-table-{tag}")
 
-    progressive(("tornado", sfx), lang, run, render, w("what_tornado", lang))
+    progressive(("tornado", sfx), lang, run, render, t("sensitivity.what_tornado", lang))
 
 
 def _has_factors(spec: Scenario, lang: Lang) -> bool:
@@ -299,14 +303,17 @@ def _timing(spec: Scenario, lang: Lang, prefix: str, sfx: str,
     _defaults(keys, (min(3, h), min(6, h), 1.0))
     c = cols(3)
     with c[0]:
-        synced(st.number_input, keys[0], lang, label=w("stress_start", lang), min_value=1,
+        synced(st.number_input, keys[0], lang, label=t("sensitivity.stress_start", lang),
+               min_value=1,
                max_value=h, value=int(state()[keys[0]]))
     with c[1]:
-        synced(st.number_input, keys[1], lang, label=w("stress_months", lang), min_value=1,
+        synced(st.number_input, keys[1], lang, label=t("sensitivity.stress_months", lang),
+               min_value=1,
                max_value=h, value=int(state()[keys[1]]))
     if with_severity:
         with c[2]:
-            synced(st.slider, keys[2], lang, label=w("stress_severity", lang), min_value=0.25,
+            synced(st.slider, keys[2], lang, label=t("sensitivity.stress_severity", lang),
+                   min_value=0.25,
                    max_value=3.0, value=float(state()[keys[2]]), step=0.25)
     return keys if with_severity else keys[:2]
 
@@ -331,20 +338,22 @@ def _stress(spec: Scenario, lang: Lang) -> None:
     keys = (*timing, f"inv_presets:{sfx}", f"inv_own:{sfx}", f"inv_combine:{sfx}")
     options = _shock_options(spec)
     _defaults(keys[3:], (["recession", "churn_spike"], "", False))
-    synced(st.multiselect, keys[3], lang, placeholder=t("choose", lang),
-           label=w("presets", lang), options=options,
+    synced(st.multiselect, keys[3], lang, placeholder=t("app.choose", lang),
+           label=t("sensitivity.presets", lang), options=options,
            default=[o for o in state()[keys[3]] if o in options],
            format_func=lambda o: report.shock_label(o, lang, spec))
-    synced(st.text_area, keys[4], lang, label=w("custom_shocks", lang),
-           value=str(state()[keys[4]]), help=w("custom_shocks_help", lang), height=80)
-    synced(st.checkbox, keys[5], lang, label=w("combine", lang), value=bool(state()[keys[5]]))
-    settings = requested(f"inv_stress_settings:{sfx}", keys, w("run_shocks", lang), lang)
+    synced(st.text_area, keys[4], lang, label=t("sensitivity.custom_shocks", lang),
+           value=str(state()[keys[4]]), help=t("sensitivity.custom_shocks_help", lang), height=80)
+    synced(st.checkbox, keys[5], lang, label=t("sensitivity.combine", lang),
+           value=bool(state()[keys[5]]))
+    settings = requested(f"inv_stress_settings:{sfx}", keys, t("sensitivity.run_shocks", lang),
+                         lang)
     if settings is None:
         return
     try:
         shocks = _shocks(spec, settings)
         if not shocks:
-            st.warning(w("choose_shock", lang))
+            st.warning(t("sensitivity.choose_shock", lang))
             return
         for shock in shocks:  # a shock that cannot apply: said before any run
             compile_alternative(spec, [shock])
@@ -353,7 +362,7 @@ def _stress(spec: Scenario, lang: Lang) -> None:
         return
     own = [s for s in shocks if s.name.startswith("custom:")]
     if own:
-        with st.expander(w("own_shock_changes", lang)):
+        with st.expander(t("sensitivity.own_shock_changes", lang)):
             for s in own:
                 st.markdown(f"{report.shock_label(s.name, lang, spec)}: `{s.description}`")
 
@@ -371,13 +380,13 @@ def _stress(spec: Scenario, lang: Lang) -> None:
         chart(c[1], lambda: report.stress_npv_figure(result, lang, spec), f"shocks-npv-{tag}", lang)
         show_table(_shocks_view(result, lang, spec), f"shocks-table-{tag}")
 
-    progressive(("shocks", sfx, settings), lang, run, render, w("what_shocks", lang))
+    progressive(("shocks", sfx, settings), lang, run, render, t("sensitivity.what_shocks", lang))
 
 
 # --- what breaks the plan: the reverse stress test ---------------------------------------------
 def _reverse(spec: Scenario, lang: Lang) -> None:
     sfx = scenario_hash(spec)
-    st.caption(w("reverse_caption", lang))
+    st.caption(t("sensitivity.reverse_caption", lang))
     criteria = ("goal", "npv") if spec.goal is not None else ("npv",)
     start_key = f"inv_rv_start:{sfx}"
     keys = (start_key, f"inv_criterion:{sfx}", f"inv_threshold:{sfx}", f"inv_breaks:{sfx}")
@@ -386,23 +395,25 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
         state()[keys[1]] = criteria[0]
     c = cols(3)
     with c[0]:
-        synced(st.number_input, keys[0], lang, label=w("stress_start", lang), min_value=1,
+        synced(st.number_input, keys[0], lang, label=t("sensitivity.stress_start", lang),
+               min_value=1,
                max_value=spec.horizon_months, value=int(state()[keys[0]]))
     with c[1]:
-        synced(st.radio, keys[1], lang, label=w("criterion", lang), options=criteria,
+        synced(st.radio, keys[1], lang, label=t("sensitivity.criterion", lang), options=criteria,
                index=criteria.index(state()[keys[1]]),
-               format_func=lambda k: w(f"criterion_{k}", lang))
+               format_func=lambda k: word("sensitivity", f"criterion_{k}", lang))
     with c[2]:
         synced(st.slider, keys[2], lang,
-               label=f'{w("threshold", lang)} ({t("threshold_auto", lang)})', min_value=0,
-               max_value=95, value=int(state()[keys[2]]), step=5)
+               label=f'{t("sensitivity.threshold", lang)} ({t("app.threshold_auto", lang)})',
+               min_value=0, max_value=95, value=int(state()[keys[2]]), step=5)
     # Besides the levers: any uncertain assumption, pushed down or up.
     options = [f"{f.path}:{d}" for f in sa.factors(spec) for d in ("down", "up")]
-    synced(st.multiselect, keys[3], lang, placeholder=t("choose", lang),
-           label=w("break_parameters", lang), options=options,
+    synced(st.multiselect, keys[3], lang, placeholder=t("app.choose", lang),
+           label=t("sensitivity.break_parameters", lang), options=options,
            default=[o for o in state()[keys[3]] if o in options],
            format_func=lambda o: report.target_label(o, lang, spec))
-    settings = requested(f"inv_reverse_settings:{sfx}", keys, w("run_reverse", lang), lang)
+    settings = requested(f"inv_reverse_settings:{sfx}", keys, t("sensitivity.run_reverse", lang),
+                         lang)
     if settings is None:
         return
     start, criterion = int(settings[0]), str(settings[1])
@@ -434,10 +445,10 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
 
     def render(result: stress_lib.ReverseResult, tag: str) -> None:
         provenance(spec, result.replications, result.seed, lang)
-        st.subheader(report.w("reverse_title", lang))
+        st.subheader(t("sensitivity.reverse_title", lang))
         note = report.reverse_note(result, lang, spec.currency)
         if note is not None:  # a plan broken before any shock is said, not left to zeros
             (st.warning if result.plan_broken else st.caption)(note)
         show_table(report.reverse_table(result, lang, spec), f"reverse-{tag}")
 
-    progressive(("reverse", sfx, settings), lang, run, render, w("what_reverse", lang))
+    progressive(("reverse", sfx, settings), lang, run, render, t("sensitivity.what_reverse", lang))

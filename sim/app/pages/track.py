@@ -14,12 +14,13 @@ import streamlit as st
 from models.calibration.actuals import Actuals, ActualsError, read_actuals
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
+from models.words import Lang, t
+from models.words.formats import percent
 from sim.app.running import progressive, requested
 from sim.app.state import state
 from sim.app.widgets import chart, provenance, show_table
 from sim.experiments.track import TrackResult, track, tracked_columns
 from sim.report import track as report
-from sim.report.i18n import Lang, percent
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "scenarios" / "data" / "b2b_services_actuals.csv"
 
@@ -27,15 +28,15 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "scenarios" / "data" / "b2b_serv
 def _actuals(spec: Scenario, lang: Lang) -> tuple[Actuals, str] | None:
     """The actuals chosen (an upload, else the example if ticked) and their content hash; a
     file that cannot be used is said in the language, field by field, and gives None."""
-    upload = st.file_uploader(report.w("upload", lang), type=["csv", "txt"], key="track_upload")
-    st.caption(report.w("upload_hint", lang))
-    st.checkbox(report.w("use_example", lang), key="track_example")
+    upload = st.file_uploader(t("track.upload", lang), type=["csv", "txt"], key="track_upload")
+    st.caption(t("track.upload_hint", lang))
+    st.checkbox(t("track.use_example", lang), key="track_example")
     if upload is not None:
         data, name = upload.getvalue(), upload.name
     elif state().get("track_example"):
         data, name = EXAMPLE.read_bytes(), EXAMPLE.name
     else:
-        st.info(report.w("no_actuals", lang))
+        st.info(t("track.no_actuals", lang))
         return None
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(name).name
@@ -49,8 +50,8 @@ def _actuals(spec: Scenario, lang: Lang) -> tuple[Actuals, str] | None:
 
 
 def page(spec: Scenario, lang: Lang) -> None:
-    st.header(report.w("page_title", lang))
-    st.caption(report.w("page_caption", lang))
+    st.header(t("track.page_title", lang))
+    st.caption(t("track.page_caption", lang))
     chosen = _actuals(spec, lang)
     if chosen is None:
         return
@@ -58,10 +59,10 @@ def page(spec: Scenario, lang: Lang) -> None:
     state()["track_digest"] = digest
     # The figure to chart: chosen outside the results, which are drawn twice (quick, refined).
     shown = tracked_columns(spec, actuals)
-    metric = st.selectbox(report.w("figure_choice", lang), shown, key=f"track_metric@{lang}",
+    metric = st.selectbox(t("track.figure_choice", lang), shown, key=f"track_metric@{lang}",
                           format_func=lambda m: report.figure_name(m, spec, lang))
     settings = requested(f"track_settings:{scenario_hash(spec)}", ("track_digest",),
-                         report.w("run", lang), lang)
+                         t("track.run", lang), lang)
     if settings is None:
         return
 
@@ -76,24 +77,24 @@ def page(spec: Scenario, lang: Lang) -> None:
         provenance(spec, result.plan.replications, result.seed, lang)
         for line in report.summary_lines(result, lang):
             st.markdown(line)
-        st.subheader(report.w("rates_title", lang))
+        st.subheader(t("track.rates_title", lang))
         show_table(report.rates_table(result, lang), f"rates-{tag}")
         chart(st, lambda: report.figure(result, metric or shown[0], lang), f"fan-{tag}", lang)
-        st.subheader(report.w("flagged_title", lang))
+        st.subheader(t("track.flagged_title", lang))
         flagged = report.positions_table(result, lang, only_flagged=True)
         if len(flagged):
             show_table(flagged, f"flagged-{tag}")
         else:
-            st.success(report.w("none_flagged", lang))
-        st.subheader(report.w("side_title", lang))
+            st.success(t("track.none_flagged", lang))
+        st.subheader(t("track.side_title", lang))
         if spec.goal is not None and "deadline_passed" not in result.notes:
             c1, c2 = st.columns(2)
-            c1.metric(report.w("goal_plan", lang), percent(result.plan.p_goal()[0], lang))
-            c2.metric(report.w("goal_now", lang), percent(result.reforecast.p_goal()[0], lang))
+            c1.metric(t("track.goal_plan", lang), percent(result.plan.p_goal()[0], lang))
+            c2.metric(t("track.goal_now", lang), percent(result.reforecast.p_goal()[0], lang))
         bets = report.bets_table(result, lang)
         if bets is not None:
-            st.subheader(report.w("bets_title", lang))
+            st.subheader(t("track.bets_title", lang))
             show_table(bets, f"bets-{tag}")
 
     progressive(("track", scenario_hash(spec), settings), lang, run, render,
-                report.w("running", lang))
+                t("track.running", lang))

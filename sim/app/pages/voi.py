@@ -16,39 +16,39 @@ import streamlit as st
 
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
+from models.words import Lang, t
 from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import alt_name, downloads, provenance
 from sim.experiments.voi import MIN_REPLICATIONS, ValueOfInformation, value_of_information
 from sim.report import voi as report
-from sim.report.i18n import Lang, t
 
 ENGINE = "fast"  # every option a few hundred times: the numba engine
 
 
 def section(spec: Scenario, lang: Lang) -> None:
     """Choose the bets, run, and show what knowing each assumption first is worth."""
-    st.caption(report.w("caption", lang))
+    st.caption(t("voi.caption", lang))
     names = [b.name for b in spec.bets]
     if not names:
-        st.info(report.w("no_decision", lang))
+        st.info(t("voi.no_decision", lang))
         return
     sfx = scenario_hash(spec)
     key = f"voi_bets:{sfx}"
     state().setdefault(key, names)
-    synced(st.multiselect, key, lang, placeholder=t("choose", lang),
-           label=report.w("bets", lang), options=names,
+    synced(st.multiselect, key, lang, placeholder=t("app.choose", lang),
+           label=t("voi.bets", lang), options=names,
            default=[b for b in state()[key] if b in names],
            format_func=lambda b: alt_name(b, spec, lang))
-    settings = requested(f"voi_settings:{sfx}", (key,), report.w("run", lang), lang)
+    settings = requested(f"voi_settings:{sfx}", (key,), t("voi.run", lang), lang)
     if settings is None:
         return
     bets = list(settings[0])
     if not bets:
-        st.warning(report.w("choose_bets", lang))
+        st.warning(t("voi.choose_bets", lang))
         return
     if int(state()["reps"]) < MIN_REPLICATIONS:
-        st.warning(report.w("min_reps", lang, n=MIN_REPLICATIONS))
+        st.warning(t("voi.min_reps", lang, n=MIN_REPLICATIONS))
         return
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
@@ -68,11 +68,11 @@ def section(spec: Scenario, lang: Lang) -> None:
                      key=f"voi-table-{tag}")
         c = st.columns(2)
         for col, by in zip(c, ("lever", "stage"), strict=True):
-            col.caption(report.w(f"by_{by}", lang))
+            col.caption(t(f"voi.by_{by}", lang))
             col.dataframe(report.group_table(result, by, lang), hide_index=True,
                           key=f"voi-{by}-{tag}")
         if final(tag):
             downloads(("voi", sfx, settings, result.replications, result.seed), lang,
                       lambda: report.export_report(result, lang, spec))
 
-    progressive(("voi", sfx, settings), lang, run, render, report.w("running", lang), ENGINE)
+    progressive(("voi", sfx, settings), lang, run, render, t("voi.running", lang), ENGINE)
