@@ -19,7 +19,8 @@ from models.spec.fields import (
     FieldMeta,
     parameter_patterns,
 )
-from models.spec.params import WHOLE_NUMBER_FIELDS, NonNegative
+from models.spec.limits import WHOLE_NUMBER_FIELDS
+from models.spec.params import NonNegative
 from models.spec.scenario import Sales, Scenario
 from models.words.formats import money
 from sim.app.pages.scenario import editor_kind
@@ -165,3 +166,12 @@ def test_a_path_names_its_field_by_item_or_key() -> None:
     assert fields.field_of("seasonality.channels.fairs.amplitude").lever == "leads"
     assert fields.field_of("schedule.channels.ads.budget_monthly.4").kind == "money"
     assert fields.meta_or_none("sales.no_such_field") is None
+
+
+def test_the_spec_names_the_ledgers_leaks() -> None:
+    """Catches a leak added to (or renamed in) the ledger but not in the spec's declarations of
+    which parameters turn it: its bets would silently target nothing."""
+    from models.accounting.ledger import LEAKS
+    from models.spec.fields import LEAK_NAMES
+
+    assert LEAK_NAMES == LEAKS

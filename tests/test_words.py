@@ -126,7 +126,8 @@ def test_every_key_the_code_asks_for_exists() -> None:
 
 def test_no_module_keeps_its_own_table_of_words() -> None:
     """Catches a new per-module table of (English, Russian) pairs with its own lookup: a word
-    belongs in the catalogue. A field's label and help are its declaration's (models.spec.fields)."""
+    belongs in the catalogue. A field's label and help are its declaration's
+    (models.spec.fields)."""
     tables = []
     for path in [*(ROOT / "sim").rglob("*.py"), *(ROOT / "models").rglob("*.py")]:
         text = path.read_text(encoding="utf-8")

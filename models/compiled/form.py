@@ -40,7 +40,7 @@ from models.compiled.worth import chance_to_pay
 
 __all__ = ["MAX_TOUCHES"]  # the most follow-up touches a lead can have: engines size rows by it
 from models.spec.distributions import _Dist
-from models.spec.params import MAX_TOUCHES
+from models.spec.limits import MAX_TOUCHES
 from models.spec.paths import iter_distributions
 from models.spec.scenario import Buying, SbgChurn, Scenario, mean_churn
 

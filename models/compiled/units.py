@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from models.spec.params import WHOLE_NUMBER_FIELDS
+from models.spec.limits import WHOLE_NUMBER_FIELDS
 
 DAYS_PER_MONTH = 30.0
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7.0

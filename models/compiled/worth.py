@@ -35,7 +35,7 @@ same function with numba: the rule is written once.
 
 from __future__ import annotations
 
-from models.spec.params import MAX_TOUCHES
+from models.spec.limits import MAX_TOUCHES
 
 # The stages where a lead (not yet a client) is lost, in the order of the journey; the ledger's
 # LEAKS are these and then `lost_client`. An engine passes a stage's index.

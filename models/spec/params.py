@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import PlainSerializer, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 
 from models.spec.distributions import DIST_KINDS, Distribution, _Dist
+from models.spec.limits import MAX_TOUCHES
 from models.spec.messages import msg
 
 _DIST_ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
@@ -215,9 +216,6 @@ NonNegative = _param(0, INF, "a number >= 0, or a distribution")
 Positive = _param(0, INF, "a number > 0, or a distribution", low_open=True)
 Multiplier = _param(0, INF, "a multiplier >= 0 (1 = unchanged), or a distribution")
 Count = _param(0, INF, "a whole number >= 0, or a distribution (rounded)", integer=True)
-# Whole-number parameters: drawn values and a bet's changes are rounded (half up) to whole steps.
-WHOLE_NUMBER_FIELDS = ("managers", "max_touches", "reminders")
-MAX_TOUCHES = 15  # follow-up touches an agent's row of random numbers has room for
 Growth = _param(-1, INF, "a yearly growth rate > -1 (0.1 = +10% a year), or a distribution",
                 low_open=True)
 Signed = _param(-INF, INF, "any number (e.g. an amount to add), or a distribution")

@@ -10,7 +10,7 @@ engine's kernel (`sim.engines.fast`) reads them as compile-time constants throug
 
 from __future__ import annotations
 
-from models.spec.params import MAX_TOUCHES
+from models.spec.limits import MAX_TOUCHES
 
 # Stream kinds, mixed into the stream keys.
 K_LEADS, K_ARRIVALS, K_INITIAL, K_CUSTOMER_BASE = 1, 2, 3, 4
