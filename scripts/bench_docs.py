@@ -39,7 +39,7 @@ def machine() -> str:
 
 def main(full: bool = False) -> None:
     from models.load import load_scenario
-    from sim.cli.bench import run_benchmarks
+    from sim.cli.benchmarks import run_benchmarks
 
     scenario = "scenarios/reference.yaml"
     console = Console(record=True, width=100, force_terminal=False)

@@ -270,7 +270,8 @@ def api_reference() -> str:
     for name in sorted(sim.__all__):  # defined in sim/__init__.py itself
         if name not in where and name not in sim._MODULES:
             lines.append(f"::: sim.{name}\n")
-    lines.append("## Modules `sim.sensitivity` and `sim.stress`\n")
+    names = [f"`sim.{name}`" for name in sorted(sim._MODULES)]
+    lines.append(f"## Modules {', '.join(names[:-1])} and {names[-1]}\n")
     for module in sorted(sim._MODULES.values()):
         lines.append(f"::: {module}\n    options:\n      show_root_heading: true\n"
                      f"      heading_level: 3\n      members: false\n")

@@ -28,7 +28,8 @@
   `stress.stress_test(spec, shocks, ...)`, `stress.reverse_stress(spec, ...)`: what the plan
   survives and what breaks it (docs/how-to/sensitivity.md, docs/how-to/stress.md).
 - `calibrate_transactions(log, ...)`, `read_transactions(path, ...)`, `read_leads(path)`,
-  `calibrate_funnel(leads)`: fit a scenario to a business's own exports.
+  `calibrate_funnel(leads)`: fit a scenario to a business's own exports; `sbg.fit(survivors)`:
+  the sBG (or Weibull-sBG) retention model fitted to a cohort's survivors.
 - `read_actuals(path, spec)`, `track(spec, actuals, replications, seed, ...)` -> `TrackResult`:
   plan vs actual (each month in the plan's fan, the journey's rates that are off, with
   intervals) and the re-forecast from where the business is now (docs/how-to/track.md).
@@ -85,12 +86,14 @@ _WHERE = {
     "BetChoice": "sim.experiments.optimise",
     "Constraints": "sim.experiments.optimise",
 }
-_MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress"}
+_MODULES = {"sensitivity": "sim.experiments.sensitivity", "stress": "sim.experiments.stress",
+            "sbg": "models.calibration.sbg"}
 
 if TYPE_CHECKING:
     import numpy as np
 
     from models.accounting.ledger import Ledger
+    from models.calibration import sbg
     from models.calibration.actuals import ActualsError, read_actuals
     from models.calibration.calibrate import TransactionsCalibration, calibrate_transactions
     from models.calibration.funnel import calibrate_funnel, read_leads
@@ -133,8 +136,30 @@ def __dir__() -> list[str]:
 
 def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
              engine: str = "agent", **options: Any) -> Ledger:
-    """One run of `engine` on a compiled scenario: its closed ledger (see
-    `models.accounting.metrics` for the metrics made from it)."""
+    """One run of an engine on a compiled scenario.
+
+    Parameters
+    ----------
+    compiled : CompiledScenario
+        The scenario compiled (`compile_scenario(spec)`).
+    seed : int or numpy.random.SeedSequence
+        The run's random stream.
+    engine : str
+        One of `ENGINE_NAMES`.
+    **options
+        The engine's own options.
+
+    Returns
+    -------
+    Ledger
+        The run's closed ledger (`models.accounting.metrics` makes the metrics from it).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> ledger = sim.simulate(sim.compile_scenario(spec), seed=1, engine="fast")  # doctest: +SKIP
+    """
     from sim.engines import get_engine
 
     return get_engine(engine)(compiled, seed, **options)  # type: ignore[no-any-return]
@@ -168,6 +193,7 @@ __all__ = [
     "read_leads",
     "read_transactions",
     "run_monte_carlo",
+    "sbg",
     "seek_size",
     "sensitivity",
     "simulate",

@@ -53,4 +53,4 @@ def b2b_monte_carlo_fast() -> Any:
     from sim.experiments.montecarlo import run_monte_carlo
 
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    return run_monte_carlo(spec, 10, seed=1, engine="fast")
+    return run_monte_carlo(spec, replications=10, seed=1, engine="fast")

@@ -214,7 +214,7 @@ def test_dashboard_shows_the_library_numbers(b2b_monte_carlo_fast: Any) -> None:
     # Russian, and another seed: other numbers, the seed shown, money axes in millions of ₽.
     _lang(at, "ru")
     at.sidebar.number_input(key="seed").set_value(2).run()
-    s2 = run_monte_carlo(spec, REPS, seed=2, engine="fast").summary()
+    s2 = run_monte_carlo(spec, replications=REPS, seed=2, engine="fast").summary()
     assert _metric(at, "Выручка") == money(s2["total_revenue"]["mean"], "RUB", "ru",
                                            compact=True)
     assert any("серия 2" in c.value for c in at.caption)
@@ -366,7 +366,7 @@ def test_results_pages_use_the_fast_engine_and_check_with_the_agent_model() -> N
     _ok(at)
     assert any("agent model" in c.value for c in at.caption)
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    agent = run_monte_carlo(spec, REPS, seed=1, engine="agent").summary()
+    agent = run_monte_carlo(spec, replications=REPS, seed=1, engine="agent").summary()
     assert _metric(at, "Revenue") == money(agent["total_revenue"]["mean"], "RUB", "en",
                                            compact=True)
     _lang(at, "ru")

@@ -75,7 +75,7 @@ def test_sobol_shows_the_librarys_indices_by_parameter_and_by_lever() -> None:
                              if n.label == "Runs per point")).set_value(1)
     _click(at, "Run the sensitivity analysis")
     spec = _spec()
-    expected = sa.sobol(spec, 4, 1, seed=1, engine="fast", workers=1)
+    expected = sa.sobol(spec, 4, replications=1, seed=1, engine="fast", workers=1)
     shown = at.dataframe[0].value
     top = report.sobol_table(expected, "npv_profit", "en", spec=spec, formatted=True)
     row = top.iloc[0].tolist()  # the same indices, same order, each with its interval
@@ -102,7 +102,7 @@ def test_morris_screen_runs_from_the_same_page() -> None:
                  ).set_value(4)
     _click(at, "Run the sensitivity analysis")
     spec = _spec()
-    expected = sa.morris(spec, 4, 2, seed=1, engine="fast", workers=1)
+    expected = sa.morris(spec, 4, replications=2, seed=1, engine="fast", workers=1)
     shown = at.dataframe[0].value
     assert shown.iloc[0, 0] == report.param_label(
         expected.indices["npv_profit"]["name"][0], "en", spec)
@@ -113,7 +113,8 @@ def test_tornado_orders_the_assumptions_as_the_library_does() -> None:
     at = _investor("tornado")
     _click(at, "Build the tornado")
     spec = _spec()
-    expected = sa.tornado(spec, REPS, 1, engine="fast", workers=1).table["npv_profit"]
+    expected = sa.tornado(spec, replications=REPS, seed=1, engine="fast",
+                          workers=1).table["npv_profit"]
     shown = at.dataframe[0].value
     assert list(shown["assumption"]) == [report.param_label(p, "en", spec)
                                          for p in expected["factor"]]
@@ -133,7 +134,8 @@ def test_shocks_show_p_goal_of_each_preset_and_own_shock() -> None:
     shocks = [stress_lib.preset(spec, p, 3, 6) for p in ("recession", "churn_spike")]
     shocks.append(stress_lib.custom_shock(spec, ["tiers.*.monthly_churn:scale:2"], 3, 6,
                                           name="custom:1"))
-    table = stress_lib.stress_test(spec, shocks, REPS, 1, engine="fast", workers=1).table()
+    table = stress_lib.stress_test(spec, shocks, replications=REPS, seed=1, engine="fast",
+                                   workers=1).table()
     shown = at.dataframe[0].value.set_index("shock")
     assert list(shown.index) == ["The plan (no shock)", "recession", "churn spike",
                                  "own shock 1"]

@@ -60,7 +60,7 @@ def test_the_section_shows_the_librarys_value_of_information() -> None:
     section = next(r for r in at.radio if r.label == "Question")
     assert "What is worth learning first" in section.options
     spec = load_scenario(SCENARIO)
-    expected = value_of_information(spec, BETS, REPS, seed=1, workers=1)
+    expected = value_of_information(spec, BETS, replications=REPS, seed=1, workers=1)
     shown = at.dataframe[0].value
     table = report.parameter_table(expected, "en", spec)
     assert shown.values.tolist() == table.values.tolist()

@@ -88,7 +88,8 @@ def test_the_excel_leak_sheet_has_the_apps_columns() -> None:
     from sim.experiments.montecarlo import run_monte_carlo
     from sim.report import export
 
-    result = run_monte_carlo(load_scenario(EXAMPLE), 10, 1, engine="fast", workers=1)
+    result = run_monte_carlo(load_scenario(EXAMPLE), replications=10, seed=1, engine="fast",
+                             workers=1)
     book = load_workbook(io.BytesIO(export.forecast_report(result, "en").excel()))
     header = next([c.value for c in row] for sheet in book.worksheets
                   for row in sheet.iter_rows() if row[0].value == "Stage")

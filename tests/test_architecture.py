@@ -169,6 +169,92 @@ def test_public_api_is_what_the_readme_uses() -> None:
         assert getattr(sim, name).__doc__, f"sim.{name} has no docstring"
 
 
+def _python_examples() -> list[tuple[str, str]]:
+    """(page, code) of every ```python block of the README and the docs site."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    return [(str(page.relative_to(ROOT)), block) for page in pages
+            for block in re.findall(r"```python\n(.*?)```", page.read_text("utf-8"), flags=re.S)]
+
+
+def test_every_name_an_example_uses_is_exported_by_sim() -> None:
+    """A notebook copies the examples of the README and the docs: each imports the library as
+    `sim` (the report layer, `sim.report`, for tables and figures) and every `sim.NAME` it uses
+    is in `sim.__all__`. A bug: an example reaching into `sim.experiments` or `models` (paths that
+    move with the code), or using a name the API does not export."""
+    examples = _python_examples()
+    assert len(examples) > 10, "the docs show the Python API"
+    for page, block in examples:
+        tree = ast.parse(block)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                           else [node.module or ""])
+                for module in modules:
+                    if module.split(".")[0] in ("sim", "models"):
+                        assert module == "sim" or module.startswith("sim.report"), (
+                            f"{page} imports {module}: examples use the public API `sim`")
+                if isinstance(node, ast.ImportFrom) and node.module == "sim":
+                    for alias in node.names:
+                        assert alias.name in sim.__all__, f"{page}: sim.{alias.name}"
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == "sim" and node.attr != "report"):
+                assert node.attr in sim.__all__, (
+                    f"{page} uses sim.{node.attr}, which `sim` does not export")
+
+
+# The options every experiment shares: keyword-only, and spelled the same in each.
+SHARED_OPTIONS = ("replications", "seed", "workers", "executor", "engine", "progress")
+
+
+def test_the_options_every_experiment_shares_are_keyword_only_and_spelled_the_same() -> None:
+    """`sim.compare_bets(spec, bets, replications=40, seed=1, workers=2)` works the same way
+    for every experiment. A bug: an experiment taking `reps=` or `n_workers=`, or a shared
+    option passed by position (a new parameter inserted before it would silently shift it)."""
+    import inspect
+
+    experiments = [sim.run_monte_carlo, sim.compare_bets, sim.seek_size, sim.optimise,
+                   sim.track, sim.value_of_information, sim.sensitivity.sobol,
+                   sim.sensitivity.morris, sim.sensitivity.tornado, sim.stress.stress_test,
+                   sim.stress.reverse_stress]
+    for fn in experiments:
+        params = inspect.signature(fn).parameters
+        for name in SHARED_OPTIONS:
+            assert name in params, f"{fn.__module__}.{fn.__name__} has no {name}="
+            assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, (
+                f"{fn.__module__}.{fn.__name__}: {name} must be keyword-only")
+
+
+def _cli_imports(path: Path) -> set[str]:
+    """The `sim.cli` modules a command-line module imports, at its top or inside a function."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            if node.module == "sim.cli":
+                out |= {f"sim.cli.{a.name}" for a in node.names}
+    return {m for m in out if m.startswith("sim.cli.")}
+
+
+def test_the_command_line_modules_import_each_other_without_a_circle() -> None:
+    """One module per command, what they share in `sim.cli.common`, and `sim.cli.main` only
+    registering them: no command imports `main` (or another module that imports it back). A
+    bug: a command borrowing a private helper of another command's module, which grows back
+    into the circle of lazy imports this layout removed."""
+    graph = {f"sim.cli.{p.stem}": _cli_imports(p) for p in (ROOT / "sim" / "cli").glob("*.py")}
+    for module, imports in graph.items():
+        if module != "sim.cli.main":
+            assert "sim.cli.main" not in imports, f"{module} imports sim.cli.main"
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, f"import circle: {' -> '.join((*path, module))}"
+        for other in graph.get(module, ()):
+            visit(other, (*path, module))
+
+    visit("sim.cli.main", ())
+
+
 def test_importing_an_engine_does_not_import_the_whole_library() -> None:
     """`sim`'s API is imported on first use: a pool worker or a command that needs an engine
     does not pay for pandas and the experiments (the public API still resolves every name)."""
@@ -225,7 +311,7 @@ def _simpy_private_uses(source: str) -> list[str]:
 def test_the_agent_engine_uses_only_simpys_public_api() -> None:
     """The reference engine is the readable specification of the model, and any SimPy 4.x runs
     it (pyproject: simpy>=4.1,<5): no `_queue`, `_eid`, `_now`, `_value`, no private imports."""
-    for rel in ("sim/engines/agent.py", "sim/cli/bench.py"):  # and the bench's reference loop
+    for rel in ("sim/engines/agent.py", "sim/cli/benchmarks.py"):  # and the bench's reference loop
         found = _simpy_private_uses((ROOT / rel).read_text())
         assert not found, f"{rel} reaches into SimPy's internals:\n" + "\n".join(found)
 

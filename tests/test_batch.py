@@ -26,9 +26,10 @@ from typer.testing import CliRunner
 
 from models.load import load_scenario
 from sim.cli.main import app
-from sim.experiments import batch as batch_module
+from sim.experiments.batch import run as batch_run
+from sim.experiments.batch import tasks as batch_module
+from sim.experiments.batch.sweep import SweepError, plan_sweep
 from sim.experiments.compare import compare_bets
-from sim.experiments.sweep import SweepError, plan_sweep
 from tests.test_cli import TINY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,10 +364,11 @@ def test_the_code_version_is_in_every_task(reference_store: tuple[Path, Path],
     refused = batch_module.run_task(dataclasses.replace(mine[0], code="0.0+other"))
     assert refused.data is None and "other code" in str(refused.error)
     monkeypatch.setattr(batch_module, "code_version", lambda: "0.0+edited")
+    monkeypatch.setattr(batch_run, "code_version", lambda: "0.0+edited")
     other = batch_module.make_tasks(plan)
     assert not {t.hash for t in other} & {t.hash for t in mine}
-    with pytest.raises(batch_module.StoreMismatch, match=r"0\.0\+edited"):
-        batch_module.run_batch(plan, out)
+    with pytest.raises(batch_run.StoreMismatch, match=r"0\.0\+edited"):
+        batch_run.run_batch(plan, out)
 
 
 def test_new_words_in_both_languages() -> None:

@@ -62,7 +62,7 @@ def test_posterior_draws_give_the_conditional_expectation(x: int, t_x: float, T:
 
 
 def test_bench_fitting_figure_recovers_its_parameters() -> None:
-    from sim.cli.bench import fitting_speed
+    from sim.cli.benchmarks import fitting_speed
 
     figures = fitting_speed(25_000, seed=2)
     assert figures["fit_seconds_per_likelihood"] < 0.1  # vectorised: milliseconds

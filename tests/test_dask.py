@@ -102,7 +102,7 @@ def test_compare_on_the_cluster_is_the_same(serial: tuple[Path, Path], scheduler
 
 
 def test_unreachable_scheduler_is_bad_input(serial: tuple[Path, Path], tmp_path: Path) -> None:
-    from sim.experiments.executors import ExecutorError, open_executor
+    from sim.experiments.runner.executors import ExecutorError, open_executor
 
     with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"), \
             open_executor(scheduler="tcp://127.0.0.1:9", timeout=0.5):

@@ -147,7 +147,7 @@ REPS = 6
 
 @pytest.fixture(scope="module")
 def serial(spec: Scenario) -> MonteCarloResult:
-    return run_monte_carlo(spec, REPS, seed=3, workers=1)
+    return run_monte_carlo(spec, replications=REPS, seed=3, workers=1)
 
 
 def _files(result: MonteCarloResult, folder: Path) -> tuple[bytes, pd.DataFrame]:
@@ -157,7 +157,7 @@ def _files(result: MonteCarloResult, folder: Path) -> tuple[bytes, pd.DataFrame]
 
 def test_workers_do_not_change_the_results(spec: Scenario, serial: MonteCarloResult,
                                            tmp_path: Path) -> None:
-    pooled = run_monte_carlo(spec, REPS, seed=3, workers=2)
+    pooled = run_monte_carlo(spec, replications=REPS, seed=3, workers=2)
     bytes1, frame1 = _files(serial, tmp_path / "one")
     bytes2, frame2 = _files(pooled, tmp_path / "two")
     assert bytes1 == bytes2
@@ -170,13 +170,13 @@ def test_workers_do_not_change_the_results(spec: Scenario, serial: MonteCarloRes
 def test_any_executor_gives_the_same_results(spec: Scenario, serial: MonteCarloResult,
                                              tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=2) as executor:
-        threaded = run_monte_carlo(spec, REPS, seed=3, executor=executor)
+        threaded = run_monte_carlo(spec, replications=REPS, seed=3, executor=executor)
     assert _files(serial, tmp_path / "one")[0] == _files(threaded, tmp_path / "two")[0]
 
 
 def test_monte_carlo_seed_matters(spec: Scenario, serial: MonteCarloResult,
                                   tmp_path: Path) -> None:
-    other = run_monte_carlo(spec, REPS, seed=4, workers=1)
+    other = run_monte_carlo(spec, replications=REPS, seed=4, workers=1)
     assert not np.array_equal(serial.monthly["revenue"], other.monthly["revenue"])
     assert _files(serial, tmp_path / "one")[0] != _files(other, tmp_path / "two")[0]
 
@@ -193,7 +193,7 @@ def test_provenance_names_seed_and_scenario(spec: Scenario, serial: MonteCarloRe
     assert prov["seed"] == 3
     assert prov["replications"] == REPS
     edited = load_scenario(SMALL, ["overhead_monthly=501"])
-    assert prov["scenario_hash"] == run_monte_carlo(spec, 1, seed=3, workers=1).provenance()[
-        "scenario_hash"]
-    assert prov["scenario_hash"] != run_monte_carlo(edited, 1, seed=3, workers=1).provenance()[
-        "scenario_hash"]
+    assert prov["scenario_hash"] == run_monte_carlo(
+        spec, replications=1, seed=3, workers=1).provenance()["scenario_hash"]
+    assert prov["scenario_hash"] != run_monte_carlo(
+        edited, replications=1, seed=3, workers=1).provenance()["scenario_hash"]

@@ -29,13 +29,14 @@ REPS = 12
 @cache
 def _forecast() -> MonteCarloResult:
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    return run_monte_carlo(spec, REPS, seed=3, engine="fast")
+    return run_monte_carlo(spec, replications=REPS, seed=3, engine="fast")
 
 
 @cache
 def _comparison() -> Comparison:
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    return compare_bets(spec, ["more_ads", "follow_up_and_crm"], REPS, seed=3, engine="fast")
+    return compare_bets(spec, ["more_ads", "follow_up_and_crm"], replications=REPS, seed=3,
+                        engine="fast")
 
 
 @pytest.mark.parametrize("engine", ["fast", "agent"])
@@ -43,7 +44,7 @@ def test_channels_add_up_to_the_totals_in_both_engines(engine: str) -> None:
     """Per channel, leads, new clients and advertising of every replication sum to the run's
     totals (the channel split loses or invents nobody), in either engine."""
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    result = run_monte_carlo(spec, 3, seed=5, engine=engine)
+    result = run_monte_carlo(spec, replications=3, seed=5, engine=engine)
     names = [*(c.name for c in spec.channels), "referral", "existing"]
     s = result.scalars
     for what, total in (("leads", s["total_leads"]), ("new_clients", s["total_new_clients"])):

@@ -34,7 +34,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def results() -> dict[int, MonteCarloResult]:
     spec = load_scenario(copy.deepcopy(BASE))
-    return {seed: run_monte_carlo(spec, 2, seed=seed, workers=1) for seed in (1, 2)}
+    return {seed: run_monte_carlo(spec, replications=2, seed=seed, workers=1) for seed in (1, 2)}
 
 
 def _state(out: Path, results: dict[int, MonteCarloResult]) -> int | None:

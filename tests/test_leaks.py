@@ -225,7 +225,7 @@ def test_the_leak_table_is_worded_in_both_languages() -> None:
         assert en.strip() and ru.strip(), key
         assert en != ru or key == "none", key
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    result = run_monte_carlo(spec, 2, seed=1, engine="fast", workers=1)
+    result = run_monte_carlo(spec, replications=2, seed=1, engine="fast", workers=1)
     ru = report.leak_rows(result, "ru")
     assert list(ru.columns) == [report.w(k, "ru") for k in
                                 ("stage", "lost", "worth", "share", "ad_spend", "bets")]

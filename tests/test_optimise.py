@@ -27,14 +27,13 @@ from typer.testing import CliRunner
 from models.load import load_scenario
 from models.spec.scenario import Scenario
 from sim.cli.main import app
+from sim.cli.optimise import parse_bet, parse_vary
 from sim.experiments.optimise import (
     Constraints,
     OptimisationResult,
     Variable,
     grid_size,
     optimise,
-    parse_bet,
-    parse_vary,
 )
 from sim.report import optimise as report
 

@@ -336,7 +336,7 @@ def test_a_folder_name_is_not_a_pattern(name: str, reference: tuple[Path, Path],
 
 def test_two_batches_on_one_folder_the_second_is_refused(reference: tuple[Path, Path],
                                                          tmp_path: Path) -> None:
-    from sim.experiments import store
+    from sim.experiments.batch import store
 
     sweep, _ = reference
     out = tmp_path / "out"
@@ -397,7 +397,7 @@ HTTP = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" + b"\xff" * 64
 def test_a_port_that_is_no_scheduler_is_said_within_seconds(answer: bytes | None,
                                                             words: str) -> None:
     pytest.importorskip("distributed")
-    from sim.experiments.executors import ExecutorError, open_executor
+    from sim.experiments.runner.executors import ExecutorError, open_executor
 
     with _server(answer) as address:
         start = time.perf_counter()
@@ -458,7 +458,7 @@ def test_a_lost_cluster_is_no_failed_task_and_a_rerun_completes(raise_: bool,
                                                                 reference: tuple[Path, Path],
                                                                 tmp_path: Path) -> None:
     from sim.experiments.batch import ClusterLost, run_batch
-    from sim.experiments.sweep import plan_sweep
+    from sim.experiments.batch.sweep import plan_sweep
 
     sweep, ref = reference
     plan = plan_sweep(sweep)

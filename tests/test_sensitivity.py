@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from models.load import load_scenario
 from sim.cli.main import app
+from sim.cli.sensitivity import parse_range
 from sim.experiments.sensitivity import (
-    _COMPILED,
     OTHER,
     Factor,
     SimulationModel,
@@ -27,12 +27,12 @@ from sim.experiments.sensitivity import (
     lever_of,
     morris,
     noise_share,
-    parse_range,
     planned_runs,
     sobol,
     stage_of,
     tornado,
 )
+from sim.experiments.sensitivity.model import _COMPILED
 from sim.report import sensitivity as report
 
 # Six months, one channel: a replication takes a few hundredths of a second.

@@ -8,7 +8,7 @@ import math
 import numpy as np
 from scipy.stats import qmc
 
-from sim.experiments.statistics import (
+from sim.experiments.runner.statistics import (
     lhs_factor,
     lhs_standard_error,
     proportion_ci,

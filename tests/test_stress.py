@@ -11,7 +11,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from models.compiled.bets import compile_alternative
+from models.compiled.bets import compile_alternative, stress_shocks
+from models.compiled.shocks import ALIASES
 from models.load import load_scenario
 from sim.cli.main import app
 from sim.experiments.stress import (
@@ -57,6 +58,25 @@ def test_every_preset_is_a_costless_timed_shock() -> None:
         preset(spec, "channel_off:tv")
     with pytest.raises(ValueError, match="outside the horizon"):
         preset(spec, "recession", start_month=7)
+
+
+def test_every_spelling_of_a_shock_makes_the_same_changes() -> None:
+    """The app's standard shocks and the stress test's presets are one catalogue: an alias
+    (the app's name) is accepted as a preset and changes what the preset changes, and the
+    app's shock of that name changes the same. A bug: the two drifting apart (one edited, the
+    other not), or an alias refused by `--preset`."""
+    spec = load_scenario(two_channels())
+    app_shocks = {b.name: b for b in stress_shocks(spec, 2, 3, severity=1.5)}
+    assert set(ALIASES) <= set(app_shocks)
+    for alias, name in ALIASES.items():
+        changes = preset(spec, name, 2, 3, severity=1.5).changes
+        assert preset(spec, alias, 2, 3, severity=1.5).changes == changes
+        assert app_shocks[alias].changes == changes
+    # fewer_leads is the leads half of recession
+    recession = preset(spec, "recession", 2, 3, severity=1.5).changes
+    assert app_shocks["fewer_leads"].changes == recession[:2]
+    assert {c.path for c in recession[:2]} == {"channels.*.max_leads",
+                                               "channels.*.organic_leads"}
 
 
 def test_churn_spike_never_takes_churn_above_the_cap() -> None:

@@ -155,7 +155,8 @@ def test_the_plans_own_path_leaves_p_goal_where_it_was(spec: Scenario, fan: Fan)
                           for c in COLUMNS})
     frame.insert(0, "month", range(1, MONTHS + 1))
     plan = Fan(fan.series, (at_deadline >= target).astype(float))
-    result = track(at_mean, _actuals(frame, at_mean), REPS, seed=1, workers=1, plan=plan)
+    result = track(at_mean, _actuals(frame, at_mean), replications=REPS, seed=1, workers=1,
+                   plan=plan)
     assert not [r.name for r in result.rates if r.off]
     assert result.flagged().empty
     now = result.reforecast.series["revenue"][:, deadline - 1 - MONTHS]
@@ -287,7 +288,8 @@ def test_report_tables_and_figure_in_both_languages(spec: Scenario) -> None:
 
     frame = simulate_actuals(load_scenario(PLAN, CHURN_15), MONTHS, 100, columns=COLUMNS)
     small = plan_fan(spec, 20, seed=2, workers=1)  # words and shapes: few replications do
-    result = track(spec, _actuals(frame, spec, "fact.csv"), 20, seed=2, workers=1, plan=small)
+    result = track(spec, _actuals(frame, spec, "fact.csv"), replications=20, seed=2, workers=1,
+                   plan=small)
     langs: tuple[Lang, ...] = ("en", "ru")
     for lang in langs:
         rates = report.rates_table(result, lang)

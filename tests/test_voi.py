@@ -15,8 +15,8 @@ import yaml
 from scipy.stats import norm
 
 from models.load import load_scenario
-from sim.experiments import compare as compare_module
 from sim.experiments.compare import compare_bets
+from sim.experiments.runner import alternatives as runner_module
 from sim.experiments.voi import evpi, evppi, from_comparison, value_of_information
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,7 +153,7 @@ def test_the_parameter_values_exposed_are_those_the_comparison_ran_on(
     spec = _short_b2b()
     seen: dict[int, dict[str, float]] = {}
     own: dict[tuple[int, str], dict[str, float]] = {}
-    run, draw = compare_module.run_alternatives, compare_module.draw_bet_values
+    run, draw = runner_module.run_alternatives, runner_module.draw_bet_values
 
     def recording_run(spec: Any, alts: Any, index: int, values: dict[str, float], *args: Any,
                       **kwargs: Any) -> Any:
@@ -165,10 +165,10 @@ def test_the_parameter_values_exposed_are_those_the_comparison_ran_on(
         own[(index, bet.name)] = out
         return out
 
-    monkeypatch.setattr(compare_module, "run_alternatives", recording_run)
-    monkeypatch.setattr(compare_module, "draw_bet_values", recording_draw)
+    monkeypatch.setattr(runner_module, "run_alternatives", recording_run)
+    monkeypatch.setattr(runner_module, "draw_bet_values", recording_draw)
     # two rounds (3 then 6 replications): the second round's draws come from its own stream
-    cmp = compare_bets(spec, ["more_ads", "follow_up_and_crm"], 3, seed=4, workers=1,
+    cmp = compare_bets(spec, ["more_ads", "follow_up_and_crm"], replications=3, seed=4, workers=1,
                        until_settled=True, max_replications=6)
     monkeypatch.undo()
     frame = cmp.parameter_values()
@@ -188,7 +188,7 @@ def test_the_parameter_values_exposed_are_those_the_comparison_ran_on(
     assert set(voi.groups) == {"lever", "stage"}
     assert {"conversion", "leads", "frequency"} <= set(voi.groups["lever"])
     # and recording changed nothing: the same comparison again gives the same table
-    again = compare_bets(spec, ["more_ads", "follow_up_and_crm"], 3, seed=4, workers=1,
+    again = compare_bets(spec, ["more_ads", "follow_up_and_crm"], replications=3, seed=4, workers=1,
                          until_settled=True, max_replications=6)
     assert again.table().equals(cmp.table())
 
@@ -327,8 +327,8 @@ def test_report_words_in_both_languages_and_the_terminal_view_fits_80_columns() 
 
 def test_the_same_seed_gives_the_same_answer_whatever_the_workers() -> None:
     spec = _short_b2b()
-    serial = value_of_information(spec, ["more_ads", "follow_up_and_crm"], 20, seed=2,
+    serial = value_of_information(spec, ["more_ads", "follow_up_and_crm"], replications=20, seed=2,
                                   workers=1, resamples=50)
-    pooled = value_of_information(spec, ["more_ads", "follow_up_and_crm"], 20, seed=2,
+    pooled = value_of_information(spec, ["more_ads", "follow_up_and_crm"], replications=20, seed=2,
                                   workers=2, resamples=50)
     assert pooled.to_dict() == serial.to_dict()

@@ -40,6 +40,7 @@ from models.compiled.form import (
     realise,
     replace_params,
 )
+from models.compiled.shocks import STANDARD, changes_of
 from models.compiled.streams import bet_draws
 from models.compiled.units import is_whole_number, whole_number
 from models.spec.distributions import _Dist
@@ -431,50 +432,42 @@ def check_bet(spec: Scenario, bet: Bet) -> list[tuple[str, str]]:
 
 
 # -- stress tests -----------------------------------------------------------------------------
-SHOCKS = ("fewer_leads", "higher_cac", "higher_churn", "later_payments", "manager_leaves")
+SHOCKS = STANDARD  # the app's five standard shocks, named as in `models.compiled.shocks`
+
+# What the app's stress page says each standard shock does (at severity 1).
+_STANDARD_DESCRIPTIONS = {
+    "fewer_leads": "30% fewer leads from every channel",
+    "higher_cac": "each paid lead costs 50% more",
+    "higher_churn": "churn 50% higher in every tier",
+    "later_payments": "invoices paid twice as late and 10% less often",
+    "manager_leaves": "a sales manager leaves",
+}
 
 
 def stress_shocks(spec: Scenario, start_month: int = 1, duration_months: int | None = None,
                   severity: float = 1.0) -> list[Bet]:
-    """Standard shocks for an investor's stress test, as temporary bets with no cost:
+    """Standard shocks for an investor's stress test, as temporary bets with no cost, their
+    changes from the one catalogue (`models.compiled.shocks`):
 
     - fewer_leads: every channel's leads (paid and organic) fall by 30% x severity;
     - higher_cac: each lead costs 50% x severity more (half-saturation budgets rise);
     - higher_churn: every tier's churn rises by 50% x severity;
     - later_payments: invoices are paid later (+100% x severity delay) and less often
       (-10% x severity);
-    - manager_leaves: one sales manager leaves (if there is one).
+    - manager_leaves: one sales manager leaves (if there is one), whatever the severity.
     """
     end = None if duration_months is None else min(spec.horizon_months,
                                                    start_month + duration_months - 1)
-    fewer = max(0.0, 1 - 0.3 * severity)
-
-    def shock(name: str, description: str, changes: list[dict[str, Any]]) -> Bet:
-        return Bet.model_validate({"name": name, "description": description, "changes": changes,
-                                   "start_month": start_month, "end_month": end})
-
-    churn = []
-    factor = 1 + 0.5 * severity
-    for t in spec.tiers:  # churn is a probability: a shock takes it to 0.95 at most
-        for field in ("monthly_churn", "monthly_churn_no_result"):
-            value = getattr(t, field)
-            path = f"tiers.{t.name}.{field}"
-            if value is not None:  # capped in every draw, however high it is drawn
-                churn.append({"path": path, "scale": factor, "at_most": 0.95})
-    shocks = [
-        shock("fewer_leads", "30% fewer leads from every channel",
-              [{"path": "channels.*.max_leads", "scale": fewer},
-               {"path": "channels.*.organic_leads", "scale": fewer}]),
-        shock("higher_cac", "each paid lead costs 50% more",
-              [{"path": "channels.*.half_saturation_budget", "scale": 1 + 0.5 * severity}]),
-        shock("higher_churn", "churn 50% higher in every tier", churn),
-        shock("later_payments", "invoices paid twice as late and 10% less often",
-              [{"path": "journey.invoice.delay_days", "scale": 1 + severity},
-               {"path": "journey.invoice.paid_probability", "scale": max(0.0,
-                                                                         1 - 0.1 * severity)}]),
-    ]
-    managers = spec.sales.managers
-    if not isinstance(managers, _Dist) and managers >= 1:
-        shocks.append(shock("manager_leaves", "a sales manager leaves",
-                            [{"path": "sales.managers", "add": -1}]))
+    shocks = []
+    for name in SHOCKS:
+        if name == "manager_leaves":  # one of any number, unlike the preset (at least two)
+            managers = spec.sales.managers
+            if isinstance(managers, _Dist) or managers < 1:
+                continue
+            changes: list[dict[str, Any]] = [{"path": "sales.managers", "add": -1}]
+        else:
+            changes = changes_of(spec, name, severity)[1]
+        shocks.append(Bet.model_validate({
+            "name": name, "description": _STANDARD_DESCRIPTIONS[name], "changes": changes,
+            "start_month": start_month, "end_month": end}))
     return shocks

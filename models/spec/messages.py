@@ -99,7 +99,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "work_estimate": (
         "{what}: {runs:,} runs, about {estimate}",
         "{what}: {runs:,} прогонов, около {estimate}"),
-    # -- the results store of a batch (sim.experiments.store) --------------------------------
+    # -- the results store of a batch (sim.experiments.batch.store) --------------------------------
     "store_file_damaged": (
         "{path} is damaged ({why}); {fix}",
         "файл {path} повреждён ({why}); {fix}"),
@@ -128,7 +128,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "wait for it to finish, or give another --out",
         "папку {folder} использует другой growthsim batch (процесс {pid}, запущен {started}); "
         "дождитесь его окончания или укажите другую папку в --out"),
-    # -- a Dask cluster (sim.experiments.executors) ---------------------------------------------
+    # -- a Dask cluster (sim.experiments.runner.executors) -----------------------------------
     "scheduler_address": (
         "--scheduler {address}: {why}; write it as tcp://HOST:PORT with a port from 1 to 65535, "
         "e.g. tcp://127.0.0.1:8786",

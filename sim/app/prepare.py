@@ -34,7 +34,8 @@ def prepare() -> None:
     from sim.app.state import DEFAULT_EXAMPLE, EXAMPLES
     from sim.experiments.montecarlo import run_monte_carlo
 
-    run_monte_carlo(load_scenario(EXAMPLES[DEFAULT_EXAMPLE]), 1, 1, workers=1, engine="fast")
+    run_monte_carlo(load_scenario(EXAMPLES[DEFAULT_EXAMPLE]), replications=1, seed=1, workers=1,
+                    engine="fast")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import streamlit as st
 from models.spec.errors import error_text
 from sim.app.prepare import Preparation
 from sim.app.state import QUICK_REPS, state
-from sim.experiments.parallel import default_workers, process_pool
+from sim.experiments.runner.parallel import default_workers, process_pool
 from sim.report.i18n import (
     Lang,
     duration,

@@ -24,13 +24,11 @@ from rich.progress import (
 from rich.table import Table
 
 from sim.cli import common
+from sim.cli.common import console, errors
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt
 from sim.engines import ENGINE_NAMES, get_engine
 from sim.report.i18n import Lang, number, percent, t
 from sim.report.terminal import escape  # also shows control characters (escape sequences)
-
-console = Console()
-errors = Console(stderr=True)
 
 _SHOWN = 12  # rows of the ranked table in the terminal (the files have every row)
 
@@ -124,9 +122,9 @@ def batch(
     """Run a sweep (variants x bets x replications) into a crash-safe Parquet store."""
     from models.spec.messages import msg
     from sim.experiments.batch import ClusterLost, StoreMismatch, run_batch
-    from sim.experiments.executors import ExecutorError, open_executor
-    from sim.experiments.store import StoreError
-    from sim.experiments.sweep import SweepError, plan_sweep
+    from sim.experiments.batch.store import StoreError
+    from sim.experiments.batch.sweep import SweepError, plan_sweep
+    from sim.experiments.runner.executors import ExecutorError, open_executor
 
     language = _lang(lang)
     if workers is not None and (dask_workers is not None or scheduler is not None):
@@ -140,8 +138,7 @@ def batch(
         raise _fail(f"--engine {engine}: {err}") from None
     common.check_out(out, create=False)
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=errors, transient=True) as checking:
+        with common.progress_bar() as checking:
             check = checking.add_task(_t("checking_variants", language), total=None)
             plan = plan_sweep(sweep, lambda done, total: checking.update(
                 check, completed=done, total=total))
@@ -196,7 +193,7 @@ def batch(
 
 
 def _cores() -> int:
-    from sim.experiments.parallel import resolve_workers
+    from sim.experiments.runner.parallel import resolve_workers
 
     return resolve_workers(None)
 
@@ -218,7 +215,7 @@ def results(
     """Summarise a batch's store: variants ranked, the best for the goal, each parameter's
     effect on NPV and P(goal); writes summary.parquet, summary.csv, sensitivity.csv and the
     monthly series' summary monthly.parquet, monthly.csv."""
-    from sim.experiments.store import StoreError, check_readable, read_manifest
+    from sim.experiments.batch.store import StoreError, check_readable, read_manifest
 
     language = _lang(lang)
     if variant is not None and monthly is None:
@@ -230,7 +227,7 @@ def results(
     except StoreError as err:
         raise _fail(err.message) from None
     if monthly is not None:
-        from sim.experiments import store
+        from sim.experiments.batch import store
 
         known, manifest = store.monthly_metrics(folder), store.read_manifest(folder)
         if manifest is not None and monthly not in known:
@@ -246,7 +243,7 @@ def results(
 def _monthly(folder: Path, lang: Lang, metric: str, row: Any, parameters: dict[str, str]) -> None:
     """`metric` month by month for one variant: the mean, P10 and P90 of its baseline and of
     the alternative of `row` (its best)."""
-    from sim.experiments import store
+    from sim.experiments.batch import store
     from sim.report.terminal import short_number
 
     series = store.monthly(folder, metric, int(row["variant"]))
@@ -278,7 +275,7 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
             variant: int | None = None) -> bool:
     """Print the summary of the store at `folder` and write its tables; False when there is no
     store there (the message said so)."""
-    from sim.experiments import store
+    from sim.experiments.batch import store
     from sim.report.terminal import fitted_tables, short_number, table_column
 
     try:
@@ -379,9 +376,10 @@ def batch_benchmarks(scenario: Path, engine: str = "agent", horizon: int = 3,
     import yaml
 
     from models.load import load_scenario
-    from sim.experiments.batch import make_tasks, run_batch, run_task
-    from sim.experiments.executors import open_executor
-    from sim.experiments.sweep import SweepSpec, plan_sweep
+    from sim.experiments.batch import run_batch
+    from sim.experiments.batch.sweep import SweepSpec, plan_sweep
+    from sim.experiments.batch.tasks import make_tasks, run_task
+    from sim.experiments.runner.executors import open_executor
 
     out = out or console
     base = load_scenario(scenario)

@@ -141,7 +141,6 @@ def transactions(
         "calibration"),
 ) -> None:
     """Fit BG/NBD (purchases and dropout) and Gamma-Gamma (spend) to a purchase export."""
-    import pandas as pd
 
     from models.calibration.calibrate import calibrate_transactions, forecast_scenario
     from models.calibration.transactions import TransactionsError, read_transactions
@@ -156,17 +155,7 @@ def transactions(
                                 _delimiter(delimiter), decimal.value if decimal else None)
     except TransactionsError as err:
         raise _fail(err.problems, err.source) from None
-    first, last = log.frame["date"].min(), log.frame["date"].max()
-    for option, day in (("--calibration-end", cal_end), ("--observation-end", obs_end)):
-        if day is not None and pd.Timestamp(day) > last:
-            raise _fail([msg("end_after_data", option=option, date=day, last=last.date())],
-                        str(csv))
-    if cal_end is not None and pd.Timestamp(cal_end) < first:
-        raise _fail([f"--calibration-end {cal_end} is before the first purchase "
-                     f"({first.date()}); choose a later date"], str(csv))
-    if cal_end is not None and obs_end is not None and obs_end < cal_end:
-        raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
-                    str(csv))
+    _check_ends(log.frame["date"], cal_end, obs_end, csv)
     try:
         result = calibrate_transactions(log, period.value, cal_end, obs_end)
     except TransactionsError as err:
@@ -188,7 +177,30 @@ def transactions(
     files = _write(out, "calibrate-transactions", unit)
     if skipped_forecast is not None:
         errors.print(f"[yellow]note:[/] {escape(skipped_forecast)}", highlight=False)
+    _show_transactions(report, period, files)
 
+
+def _check_ends(dates: Any, cal_end: str | None, obs_end: str | None, csv: Path) -> None:
+    """Refuse a calibration or observation end outside the purchases' dates, or in the wrong
+    order (exit 2, naming the file)."""
+    import pandas as pd
+
+    first, last = dates.min(), dates.max()
+    for option, day in (("--calibration-end", cal_end), ("--observation-end", obs_end)):
+        if day is not None and pd.Timestamp(day) > last:
+            raise _fail([msg("end_after_data", option=option, date=day, last=last.date())],
+                        str(csv))
+    if cal_end is not None and pd.Timestamp(cal_end) < first:
+        raise _fail([f"--calibration-end {cal_end} is before the first purchase "
+                     f"({first.date()}); choose a later date"], str(csv))
+    if cal_end is not None and obs_end is not None and obs_end < cal_end:
+        raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
+                    str(csv))
+
+
+def _show_transactions(report: dict[str, Any], period: Period, files: list[Path]) -> None:
+    """The fit in the terminal: the rows used, the fitted parameters, the holdout's check."""
+    holdout = report["diagnostics"].get("holdout")
     data = report["data"]
     console.print(f"rows read {data['rows_read']}, used {data['rows_used']}; customers "
                   f"{data['customers']} (calibration {data['first_date']} .. "

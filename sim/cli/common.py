@@ -1,33 +1,61 @@
-"""Checks every command makes of its options before any work, and how it refuses.
+"""What every command of `growthsim` shares: its options, its checks, how it refuses, loads a
+scenario, shows progress, writes and is interrupted.
 
-One place for what every command of `growthsim` refuses the same way: an `--out` folder that
-cannot be written (checked before simulating, never after), numbers that are not numbers (nan,
-inf), user text too long to print, and work whose estimated time is beyond a day. Messages come
-from `models.spec.messages` (English and Russian); the CLI prints English. Exit codes: 2 for bad
-input (`fail`), 1 for a fault that is not the user's input (`fault`).
+One place for what every command refuses the same way: an `--out` folder that cannot be written
+(checked before simulating, never after), numbers that are not numbers (nan, inf), user text too
+long to print, work whose estimated time is beyond a day, a scenario that does not load, an
+engine that does not load. Messages come from `models.spec.messages` (English and Russian); the
+CLI prints English. Exit codes: 2 for bad input (`fail`), 1 for a fault that is not the user's
+input (`fault`), 130 for Ctrl-C (`interruptible`).
+
+Every command is a module of `sim.cli` that imports this one (never `sim.cli.main`, which only
+registers them); the scenario model, the engines and the experiments are imported when a
+command runs, so `growthsim --help` answers at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from models.spec.messages import msg
+from sim.cli.options import EngineName, LangName, lang_of
 from sim.report.terminal import escape
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from models.spec.scenario import Bet, Scenario
     from sim.report.i18n import Lang
 
+console = Console()
 errors = Console(stderr=True)
+
+# -- the options every command spells the same way -------------------------------------------
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="scenario YAML file, e.g. scenarios/reference.yaml")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="override a parameter: path=value (repeatable), "
+                 "e.g. --set sales.managers=6"),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="root random seed")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1,
+                                                help="processes (default: all cores)")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="run the replications on an existing Dask cluster: tcp://HOST:PORT")]
 
 # User text (a scenario's or a sweep's name) printed at most this long: a 3 MB name would
 # otherwise fill the terminal.
@@ -118,7 +146,7 @@ def seconds_per_run(spec: object, engine: str) -> float:
     """One replication of `spec`'s plan timed on `engine` (the second of two: the first may
     load compiled kernels), in this process; NaN when it cannot run."""
     from models.compiled.form import compile_scenario
-    from sim.experiments.replications import run_compiled
+    from sim.experiments.runner.replications import run_compiled
 
     try:
         compiled = compile_scenario(spec)  # type: ignore[arg-type]
@@ -159,3 +187,97 @@ def chosen_bets(spec: Scenario, bets: str | None, lang: Lang, no_bets: str) -> l
     if not chosen:
         raise fail(no_bets)
     return chosen
+
+
+# -- loading, running, writing -----------------------------------------------------------------
+def load(path: Path, overrides: list[str] | None) -> Scenario:
+    """The scenario at `path` with `--set` overrides; refused (exit 2) naming the file."""
+    from models.load import ScenarioError, load_scenario
+    from models.spec.paths import PathError
+
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as err:  # name the file, whatever label the loader used
+        raise fail(str(ScenarioError(str(path), err.problems))) from None
+    except PathError as err:
+        raise fail(f"--set {err}") from None
+
+
+def check_engine(engine: EngineName) -> str:
+    """The engine's name, once it is known to load (a missing compiler says so before any run)."""
+    from sim.engines import get_engine
+
+    try:
+        get_engine(engine.value)
+    except ValueError as err:
+        raise fail(f"--engine {engine.value}: {err}") from None
+    return engine.value
+
+
+@contextlib.contextmanager
+def cluster(scheduler: str | None) -> Iterator[Executor | None]:
+    """The executor of `--scheduler` (None without it: the local pool of `--workers`)."""
+    from sim.experiments.runner.executors import ExecutorError, open_executor
+
+    if scheduler is None:
+        yield None
+        return
+    try:
+        with open_executor(scheduler=scheduler) as where:
+            yield where.executor
+    except ExecutorError as err:
+        raise fail(str(err)) from None
+
+
+def progress_bar() -> Progress:
+    """The progress bar every long command shows on stderr (gone when done)."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=errors, transient=True)
+
+
+def written(write: Callable[[], list[Path]], out: Path) -> list[Path]:
+    """The result files, or a clear message (exit 2) when they cannot be written."""
+    from sim.report.output import OutputError
+
+    try:
+        return write()
+    except OutputError as err:
+        raise fail(str(err.message)) from None
+    except KeyboardInterrupt:
+        raise interrupted(f"writing the results to {out}",
+                          msg("interrupted_while_writing", path=out)) from None
+
+
+def say_written(files: list[Path], lang: LangName) -> None:
+    """The line naming the files written."""
+    from sim.report import terminal
+
+    terminal.say(console, terminal.w("written", lang_of(lang),
+                                     files=", ".join(str(f) for f in files)))
+
+
+def interrupted(what: str, written: str) -> typer.Exit:
+    """Ctrl-C: say what was interrupted and what was (not) written; exit 130 (128 + SIGINT)."""
+    text = msg("interrupted", what=what, written=written)
+    errors.print(f"[bold yellow]{escape(str(text))}[/]", highlight=False,
+                 soft_wrap=True)
+    return typer.Exit(code=130)
+
+
+@contextlib.contextmanager
+def interruptible(what: str, out: Path) -> Iterator[None]:
+    """Ctrl-C inside: said (nothing written to `out`), exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise interrupted(what, msg("interrupted_nothing_written", path=out)) from None
+
+
+def print_table(frame: object, title: str) -> None:
+    """A report table in the terminal (`sim.report.terminal.print_frame`)."""
+    import pandas as pd
+
+    from sim.report.terminal import print_frame
+
+    assert isinstance(frame, pd.DataFrame)
+    print_frame(console, frame, title)

@@ -1,24 +1,25 @@
 """`growthsim optimise`: how to split the money (channels' budgets, managers, the bets) to reach
 the goal soonest, most surely, or with the most NPV (`sim.experiments.optimise`).
 
-Registered in `sim.cli.main` with one line. The helpers of `sim.cli.main` (loading a scenario
-with a clear message and exit code 2, the engine check, writable output, Ctrl-C) are imported
-when the command runs, so this module and `main` can import each other in either order.
+The option strings `--vary PATH=LOW:HIGH[:STEP]` and `--bet NAME[=LOW:HIGH[:STEP]]` are read
+here (`parse_vary`, `parse_bet`), not in the experiment.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sim.cli import common
-from sim.cli.investor import console, errors
+from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
+
+if TYPE_CHECKING:  # the experiment (numpy, pandas, optuna) is imported when the command runs
+    from sim.experiments.optimise import BetChoice, Variable
 
 
 class ObjectiveName(StrEnum):
@@ -31,14 +32,40 @@ class ObjectiveName(StrEnum):
     cvar = "cvar"
 
 
-def _print(frame: object, title: str) -> None:
-    """A report table in the terminal (`sim.report.terminal.print_frame`)."""
-    import pandas as pd
+def parse_vary(text: str) -> Variable:
+    """`PATH=LOW:HIGH[:STEP]` (the `--vary` option) as a Variable."""
+    from sim.experiments.optimise import Variable
 
-    from sim.report.terminal import print_frame
+    path, sep, span = text.partition("=")
+    parts = span.split(":")
+    try:
+        if not (sep and path.strip()) or len(parts) not in (2, 3):
+            raise ValueError
+        low, high = float(parts[0]), float(parts[1])
+        step = float(parts[2]) if len(parts) == 3 else None
+    except ValueError:
+        raise ValueError(f"--vary {text!r}: write PATH=LOW:HIGH or PATH=LOW:HIGH:STEP, e.g. "
+                         "--vary channels.yandex_direct.budget_monthly=0:1000000:50000") from None
+    if not high > low:
+        raise ValueError(f"--vary {text!r}: the high end must be above the low end")
+    if step is not None and not 0 < step <= high - low:
+        raise ValueError(f"--vary {text!r}: the step must be positive and at most high - low")
+    return Variable(path.strip(), low, high, step)
 
-    assert isinstance(frame, pd.DataFrame)
-    print_frame(console, frame, title)
+
+def parse_bet(text: str) -> BetChoice:
+    """`NAME` or `NAME=LOW:HIGH[:STEP]` (the `--bet` option) as a BetChoice."""
+    from sim.experiments.optimise import BetChoice
+
+    name, sep, span = text.partition("=")
+    if not sep:
+        return BetChoice(name.strip())
+    try:
+        var = parse_vary(f"{name}={span}")
+    except ValueError:
+        raise ValueError(f"--bet {text!r}: write NAME (on or off) or NAME=LOW:HIGH[:STEP] (on "
+                         "or off, and the size of its first change)") from None
+    return BetChoice(var.path, var.low, var.high, var.step)
 
 
 def optimise(
@@ -79,9 +106,8 @@ def optimise(
         "--finalists", min=1, help="best allocations checked again with --final-reps")] = 4,
     final_reps: Annotated[int, typer.Option(
         "--final-reps", min=2, help="replications of the check (fresh ones)")] = 80,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a parameter first: path=value (repeatable)")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for optimise.json, "
@@ -91,8 +117,6 @@ def optimise(
     lang: LangOpt = LangName.en,
 ) -> None:
     """Optimise the allocation under uncertainty: where should the next money go?"""
-    from sim.cli.main import Engine, _check_engine, _fail, _interruptible, _load, _writable
-    from sim.cli.main import _written as written
     from sim.experiments import optimise as opt
     from sim.report import optimise as report
     from sim.report.terminal import escape, say, w
@@ -101,11 +125,11 @@ def optimise(
                         ("--cash-floor", cash_floor))
     common.check_finite_parts("--vary", vary)
     common.check_finite_parts("--bet", bet)
-    spec = _load(scenario, set_)
-    engine_name = _check_engine(Engine(engine.value))
+    spec = common.load(scenario, set_)
+    engine_name = common.check_engine(engine)
     try:
-        variables = [opt.parse_vary(v) for v in vary] if vary else None
-        choices = [opt.parse_bet(b) for b in bet or []]
+        variables = [parse_vary(v) for v in vary] if vary else None
+        choices = [parse_bet(b) for b in bet or []]
         if variables is None and choices:  # bets named alone: decide only them
             variables = []
         if bet is None and not no_bets:  # the options compare compares, as compare does
@@ -113,11 +137,9 @@ def optimise(
                 spec, opt.default_variables(spec) if variables is None else variables)
         constraints = opt.Constraints(budget, budget_total, cash_floor, floor_risk)
     except ValueError as err:
-        raise _fail(str(err)) from None
-    _writable(out)
-    with _interruptible(f"optimising {spec.name}", out), Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=errors, transient=True) as bar:
+        raise common.fail(str(err)) from None
+    common.check_out(out)
+    with common.interruptible(f"optimising {spec.name}", out), common.progress_bar() as bar:
         task = bar.add_task(f"optimising {escape(spec.name)}", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -129,16 +151,16 @@ def optimise(
                                   final_replications=final_reps, level=level, seed=seed,
                                   workers=workers, progress=progress, engine=engine_name)
         except ValueError as err:
-            raise _fail(str(err).split("\n    For further information")[0]) from None
-    files = written(lambda: report.write_optimisation(result, out), out)
+            raise common.fail(str(err).split("\n    For further information")[0]) from None
+    files = common.written(lambda: report.write_optimisation(result, out), out)
     language = lang_of(lang)
     lines = report.summary_lines(result, language)
     console.print(Panel("\n".join(escape(line) for line in lines), expand=False))
-    _print(report.allocation_view(result, language).iloc[:, :4],
+    common.print_table(report.allocation_view(result, language).iloc[:, :4],
            report.w("fig_allocation", language))
     figures = report.figures_view(result, language)
-    _print(figures.iloc[:, [0, 1, 2, 3, 8]], report.objective_name(result, language))
+    common.print_table(figures.iloc[:, [0, 1, 2, 3, 8]], report.objective_name(result, language))
     marginal = report.marginal_view(result, language)
     if not marginal.empty:
-        _print(marginal.iloc[:, [0, 1, 3, 4]], report.w("fig_marginal", language))
+        common.print_table(marginal.iloc[:, [0, 1, 3, 4]], report.w("fig_marginal", language))
     say(console, w("written", language, files=", ".join(str(f) for f in files)))

@@ -1,6 +1,6 @@
 """`growthsim track SCENARIO ACTUALS.csv --out DIR`: plan vs actual and the re-forecast.
 
-Registered in `sim.cli.main` with one line. A thin layer: read the actuals
+A thin layer: read the actuals
 (`models.calibration.actuals`), run `sim.experiments.track.track`, write `track.json`,
 `track_positions.parquet` and `track_fans.parquet` as one unit (`sim.report.output.write_unit`)
 and print the owner's tables (`sim.report.track`). Exit 2 on bad input, never a traceback.
@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from sim.cli import common
+from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
-
-console = Console()
-errors = Console(stderr=True)
 
 
 def track(
@@ -30,9 +27,8 @@ def track(
                                       "the re-forecast")] = 200,
     bet_reps: Annotated[int, typer.Option("--bet-reps", min=0, help="replications per bet to "
                                           "rank the bets on the plan and now (0: skip)")] = 20,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a parameter of the plan: path=value (repeatable)")] = None,
     delimiter: Annotated[str | None, typer.Option(
@@ -52,44 +48,34 @@ def track(
     """Plan vs actual: each month's actuals in the plan's fan, the rates of the journey that are
     off, and the re-forecast from where the business is now (P(goal), the best bets)."""
     from models.calibration.actuals import ActualsError, read_any_actuals
-    from sim.cli.main import (
-        Engine,
-        _check_engine,
-        _fail,
-        _interruptible,
-        _load,
-        _writable,
-        _written,
-    )
     from sim.experiments.track import track as run_track
     from sim.report import track as report
     from sim.report.terminal import print_frame, say, w
 
     if decimal not in (None, ".", ","):
-        raise _fail(f"--decimal {decimal!r}: use '.' or ','")
+        raise common.fail(f"--decimal {decimal!r}: use '.' or ','")
     if delimiter is not None and delimiter not in (",", ";", "\t", "|", "tab", "\\t"):
-        raise _fail(f"--delimiter {delimiter!r}: use one of , ; tab |")
-    spec = _load(scenario, set_)
+        raise common.fail(f"--delimiter {delimiter!r}: use one of , ; tab |")
+    spec = common.load(scenario, set_)
     try:
         facts = read_any_actuals(actuals, spec, start, delimiter, decimal)
     except ActualsError as err:
-        raise _fail(str(err)) from None
-    engine_name = _check_engine(Engine(engine.value))
-    _writable(out)
-    with _interruptible(f"tracking {spec.name}", out), Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=errors, transient=True) as bar:
+        raise common.fail(str(err)) from None
+    engine_name = common.check_engine(engine)
+    common.check_out(out)
+    with common.interruptible(f"tracking {spec.name}", out), common.progress_bar() as bar:
         task = bar.add_task("plan and re-forecast", total=2 * reps)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         try:
-            result = run_track(spec, facts, reps, seed, workers, engine=engine_name,
+            result = run_track(spec, facts, replications=reps, seed=seed, workers=workers,
+                               engine=engine_name,
                                bet_replications=bet_reps, progress=progress)
         except ValueError as err:  # e.g. actuals covering the whole horizon
-            raise _fail(str(err)) from None
-    files = _written(lambda: report.write_track(result, out), out)
+            raise common.fail(str(err)) from None
+    files = common.written(lambda: report.write_track(result, out), out)
     language = lang_of(lang)
 
     def col(key: str) -> str:

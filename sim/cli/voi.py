@@ -1,9 +1,5 @@
 """`growthsim value-of-information`: what it is worth to learn each assumption before choosing
 among the scenario's bets (`sim.experiments.voi`), written to voi.json.
-
-Registered in `sim.cli.main` with one line. The helpers of `sim.cli.main` (loading a scenario
-with a clear message and exit code 2, the engine check, writable output, Ctrl-C) are imported
-when the command runs, so this module and `main` can import each other in either order.
 """
 
 from __future__ import annotations
@@ -12,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sim.cli import common
-from sim.cli.investor import console, errors
+from sim.cli.common import SeedOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 
@@ -28,9 +23,8 @@ def value_of_information(
     reps: Annotated[int, typer.Option(
         "--reps", min=20, help="replications of each option (the regressions need 20 or more; "
         "a few hundred give useful precision)")] = 200,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="root random seed")] = 1,
-    workers: Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="processes (default: all cores)")] = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a parameter first: path=value (repeatable)")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for voi.json")] = Path("out"),
@@ -39,23 +33,20 @@ def value_of_information(
 ) -> None:
     """What it is worth to know each assumption before choosing a bet (EVPI, EVPPI)."""
     from models.spec.errors import error_text
-    from sim.cli.main import Engine, _check_engine, _fail, _interruptible, _load, _writable
-    from sim.cli.main import _written as written
     from sim.experiments.voi import value_of_information as analyse
     from sim.report import voi as report
     from sim.report.i18n import t
     from sim.report.terminal import escape
 
     language = lang_of(lang)
-    spec = _load(scenario, set_)
+    spec = common.load(scenario, set_)
     # no bet, no decision: nothing to value, nothing to run
     chosen = common.chosen_bets(spec, bets, language,
                                 f"{scenario}: {report.w('no_decision', language)}")
-    engine_name = _check_engine(Engine(engine.value))
-    _writable(out)
-    with _interruptible(f"valuing information on {spec.name}", out), Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=errors, transient=True) as bar:
+    engine_name = common.check_engine(engine)
+    common.check_out(out)
+    with common.interruptible(f"valuing information on {spec.name}", out), \
+            common.progress_bar() as bar:
         task = bar.add_task(escape(f"{report.w('running', language)}: {spec.name}"),
                             total=None)
 
@@ -63,10 +54,11 @@ def value_of_information(
             bar.update(task, completed=done, total=total)
 
         try:
-            result = analyse(spec, chosen, reps, seed, workers, engine=engine_name,
+            result = analyse(spec, chosen, replications=reps, seed=seed, workers=workers,
+                             engine=engine_name,
                              progress=progress)
         except ValueError as err:  # bets that push a drawn value out of its range
-            raise _fail(error_text(err, language)) from None
-    files = written(lambda: report.write_voi(result, out, spec), out)
+            raise common.fail(error_text(err, language)) from None
+    files = common.written(lambda: report.write_voi(result, out, spec), out)
     report.show(result, console, language, spec)
     console.print(escape(t("written", language, files=", ".join(str(f) for f in files))))

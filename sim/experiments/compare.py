@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -44,7 +44,6 @@ from models.accounting.metrics import LEVERS, lever_factors, lever_split
 from models.compiled.bets import (
     bet_distributions,
     compile_alternative,
-    compile_alternatives,
     draw_bet_values,
 )
 from models.compiled.form import CompiledScenario, compile_scenario
@@ -53,9 +52,10 @@ from models.load import scenario_hash
 from models.spec.messages import amount, msg
 from models.spec.messages_ru import bilingual
 from models.spec.scenario import Bet, Scenario
-from sim.experiments.parallel import map_tasks, resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE, Replication, in_rounds, run_compiled, stack
-from sim.experiments.statistics import (
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import resolve_workers
+from sim.experiments.runner.replications import DEFAULT_ENGINE, Replication, in_rounds, stack
+from sim.experiments.runner.statistics import (
     QUANTILES,
     describe,
     describe_time_to_goal,
@@ -65,9 +65,11 @@ from sim.experiments.statistics import (
 )
 
 BASELINE = "baseline"
+# What a bet changes, as the reports show it (the terminal's and the exports' tables): the
+# methodology's three first (what a bet does to CLTV, CAC and capitalisation), then revenue and
+# profit.
+CHANGED = ("cltv_with_tail", "cac", "customer_equity", "total_revenue", "total_profit")
 _BOOTSTRAP = 2000
-DIFF_METRICS = ("total_revenue", "total_profit", "npv_profit", "cltv", "cltv_with_tail", "cac",
-                "customer_equity", "total_new_clients", "active_clients_end")
 
 
 @dataclass(frozen=True)
@@ -140,58 +142,6 @@ def alternatives(spec: Scenario, bets: Sequence[Bet], budget: float | None = Non
     return out
 
 
-def run_alternative(spec: Scenario, bets: tuple[Bet, ...], index: int, values: dict[str, float],
-                    seed: int, engine: str = DEFAULT_ENGINE) -> Replication:
-    """Replication `index` of an alternative: the baseline's draw `values`, each bet's own draw,
-    the engine on the replication's stream."""
-    return run_alternatives(spec, (bets,), index, values, seed, engine)[0]
-
-
-def run_alternatives(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], index: int,
-                     values: dict[str, float], seed: int, engine: str = DEFAULT_ENGINE
-                     ) -> list[Replication]:
-    """Replication `index` of each alternative (`run_alternative` of each), compiled together
-    (`compile_alternatives`: the draw realised and the baseline compiled once)."""
-    bet_values = [[draw_bet_values(b, seed, index) for b in bets] for bets in alternatives]
-    compiled = compile_alternatives(spec, alternatives, values, bet_values)
-    return [run_compiled(cs, index, seed, engine) for cs in compiled]
-
-
-# (spec, alternatives, first replication, the baseline's draws of replications first, first+1,
-# ..., seed, engine): consecutive replications of every alternative, one task for a worker, so
-# that the spec travels to it once for all of them
-ReplicationsTask = tuple[Scenario, tuple[tuple[Bet, ...], ...], int, list[dict[str, float]], int,
-                         str]
-
-
-def run_replications_task(task: ReplicationsTask) -> list[list[Replication]]:
-    """Each replication of the task: the list of its alternatives' replications."""
-    spec, alternatives, first, draws, seed, engine = task
-    return [run_alternatives(spec, alternatives, first + i, values, seed, engine)
-            for i, values in enumerate(draws)]
-
-
-def replication_tasks(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], first: int,
-                      draws: list[dict[str, float]], seed: int, engine: str, workers: int
-                      ) -> list[ReplicationsTask]:
-    """Tasks of a few consecutive replications each: enough tasks to keep every worker busy to
-    the end (and progress moving), few enough that sending them costs little. Results do not
-    depend on the split: every replication has its own streams."""
-    size = max(1, min(4, len(draws) // (8 * max(1, workers))))
-    return [(spec, alternatives, first + i, draws[i:i + size], seed, engine)
-            for i in range(0, len(draws), size)]
-
-
-def run_replications(spec: Scenario, alternatives: tuple[tuple[Bet, ...], ...], first: int,
-                     draws: list[dict[str, float]], seed: int, engine: str, workers: int,
-                     executor: Executor | None = None) -> Iterator[list[Replication]]:
-    """Replications first, first + 1, ... (the baseline's draws `draws`) of every alternative,
-    on `workers` or `executor`: for each replication in order, its alternatives' replications."""
-    tasks = replication_tasks(spec, alternatives, first, draws, seed, engine, workers)
-    for chunk in map_tasks(run_replications_task, tasks, workers, executor):
-        yield from chunk
-
-
 @dataclass
 class Comparison:
     """Results of every alternative, replication by replication, and their paired differences."""
@@ -217,10 +167,12 @@ class Comparison:
 
     @property
     def names(self) -> list[str]:
+        """The alternatives' names, the baseline first."""
         return [a.name for a in self.alternatives]
 
     @property
     def replications(self) -> int:
+        """Replications of each alternative (every round's)."""
         return len(self.scalars[BASELINE]["total_revenue"])
 
     # -- paired differences -------------------------------------------------------------------
@@ -441,6 +393,7 @@ class Comparison:
         return out
 
     def provenance(self) -> dict[str, Any]:
+        """What was run: the scenario and its hash, the seed, the engine, the replications."""
         return {"scenario": self.spec.name, "scenario_hash": scenario_hash(self.spec),
                 "seed": self.seed, "replications": self.replications, "rounds": self.rounds,
                 "engine": self.engine, "quantiles": list(QUANTILES)}
@@ -478,6 +431,7 @@ def separation(cmp: Comparison, confidence: float = 0.95) -> tuple[bool, list[st
 def compare_bets(
     spec: Scenario,
     bets: Sequence[str | Bet] | None = None,
+    *,
     replications: int = 40,
     seed: int = 1,
     workers: int | None = None,
@@ -491,11 +445,51 @@ def compare_bets(
 ) -> Comparison:
     """Run the baseline and every alternative on common random numbers and compare them.
 
-    `bets`: names of the scenario's bets (None: all) or Bet objects (e.g. stress shocks).
-    `budget` with `max_bets` (2 or 3) evaluates portfolios whose nominal cost fits the budget;
-    their bets interact in the simulation, nothing is added up. `until_settled` doubles the
-    replications in rounds, up to `max_replications`, until the best alternative is separated
-    from the rest (see `separation`)."""
+    Replication i of every alternative uses the same draw of the uncertain parameters and the same
+    engine stream, so differences are taken replication by replication (paired).
+
+    Parameters
+    ----------
+    spec : Scenario
+        The scenario (`sim.load_scenario`).
+    bets : sequence of str or Bet, optional
+        Names of the scenario's bets (None: all of them) or Bet objects (e.g. stress shocks).
+    replications : int
+        Replications of each alternative.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    budget : float, optional
+        With `max_bets` (2 or 3), evaluate the portfolios whose nominal cost over the horizon fits
+        it; their bets interact in the simulation, nothing is added up.
+    max_bets : int
+        Bets per portfolio (1: each bet alone).
+    until_settled : bool
+        Double the replications in rounds, up to `max_replications`, until the best alternative
+        is separated from the rest (see `separation`).
+    max_replications : int
+        Cap for `until_settled`.
+    progress : callable, optional
+        ``progress(done, total)``, called as replications finish.
+
+    Returns
+    -------
+    Comparison
+        Every alternative's replications and their paired differences (`table()`, `paired()`,
+        `levers()`, `roi()`, `payback()`).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> cmp = sim.compare_bets(spec, ["more_ads"], replications=20, seed=1)  # doctest: +SKIP
+    >>> cmp.table()  # doctest: +SKIP
+    """
     if replications < 2:
         raise ValueError("replications must be at least 2 (paired intervals need two)")
     chosen = select_bets(spec, bets)

@@ -22,16 +22,20 @@ from models.compiled.streams import parameter_draws
 from models.compiled.units import is_whole_number
 from models.spec.paths import expand_path, get_value
 from models.spec.scenario import Bet, Change, Scenario
-from sim.experiments.compare import run_replications, select_bets
-from sim.experiments.parallel import resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE
-from sim.experiments.statistics import proportion_ci
+from sim.experiments.compare import select_bets
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import resolve_workers
+from sim.experiments.runner.replications import DEFAULT_ENGINE
+from sim.experiments.runner.statistics import proportion_ci
 
 _BOOTSTRAP = 1000
 
 
 @dataclass
 class SeekResult:
+    """The smallest size of a bet that reaches the goal with the chance asked, and each size
+    tried."""
+
     bet: str
     path: str
     operation: str
@@ -47,6 +51,7 @@ class SeekResult:
     evaluations: list[tuple[float, float]] = field(default_factory=list)  # (size, P), by size
 
     def to_dict(self) -> dict[str, object]:
+        """What seek.json holds."""
         return dict(self.__dict__)
 
 
@@ -78,6 +83,7 @@ def seek_size(
     low: float | None = None,
     change: int = 0,
     target: float = 0.8,
+    *,
     replications: int = 40,
     seed: int = 1,
     tolerance: float | None = None,
@@ -86,10 +92,52 @@ def seek_size(
     progress: Callable[[int, float, float], None] | None = None,
     engine: str = DEFAULT_ENGINE,
 ) -> SeekResult:
-    """The smallest size of the bet's change number `change` (its value: what it sets, adds or
-    scales by) that reaches P(goal by deadline) >= `target`, searched in [low, high]. Whole-number
-    parameters (managers, touches) are searched by whole steps. `progress(step, size, P)` is
-    called after each evaluation."""
+    """Find the smallest size of a bet that reaches the goal with the chance asked.
+
+    The size is the value of the bet's change number `change` (what it sets, adds or scales by),
+    searched in [low, high] until P(goal by the deadline) >= `target`. Whole-number parameters
+    (managers, touches) are searched by whole steps.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The scenario, with a goal.
+    bet_name : str
+        The bet whose size is sought.
+    high : float
+        Largest size to try.
+    low : float, optional
+        Smallest size (None: the change doing nothing).
+    change : int
+        Which of the bet's changes is the size.
+    target : float
+        P(goal by the deadline) to reach.
+    replications : int
+        Replications of each size tried.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    tolerance : float, optional
+        How close to the smallest size the search stops (None: a hundredth of the range).
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    progress : callable, optional
+        ``progress(step, size, p)``, called after each size is evaluated.
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+
+    Returns
+    -------
+    SeekResult
+        The smallest size found, its P(goal) with the interval, and every size tried.
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> sim.seek_size(spec, "more_ads", high=900_000, replications=20)  # doctest: +SKIP
+    """
     if spec.goal is None:
         raise ValueError("the scenario has no goal: add a goal (metric, target, deadline_month) "
                          "to seek the size that reaches it")

@@ -3,8 +3,8 @@
 A replication is a pure function of (scenario, parameter draw, seed, engine), so the map over
 replications runs serially, in a local process pool or on any `concurrent.futures.Executor`
 (a Dask cluster's `client.get_executor()` included) with the same results
-(`sim.experiments.parallel`). Streams are keyed in `models.compiled.streams`: neither depends on
-the number of workers.
+(`sim.experiments.runner.parallel`). Streams are keyed in `models.compiled.streams`: neither
+depends on the number of workers.
 
 Memory stays bounded: a replication returns only its monthly metric series and scalar metrics
 (a few kilobytes), never its events.
@@ -24,15 +24,15 @@ import pandas as pd
 from models.accounting.goal import value_at_deadline
 from models.load import scenario_hash
 from models.spec.scenario import Scenario
-from sim.experiments.compare import run_replications
-from sim.experiments.parallel import resolve_workers
-from sim.experiments.replications import (
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import resolve_workers
+from sim.experiments.runner.replications import (
     DEFAULT_ENGINE,
     Replication,
     in_rounds,
     stack,
 )
-from sim.experiments.statistics import (
+from sim.experiments.runner.statistics import (
     QUANTILES,
     describe,
     describe_time_to_goal,
@@ -42,6 +42,8 @@ from sim.experiments.statistics import (
 
 @dataclass
 class MonteCarloResult:
+    """The forecast: every replication's monthly series and scalar metrics, and how it was run."""
+
     spec: Scenario
     seed: int
     monthly: dict[str, np.ndarray]  # metric -> (replications, months)
@@ -53,9 +55,11 @@ class MonteCarloResult:
 
     @property
     def replications(self) -> int:
+        """How many replications were run."""
         return len(next(iter(self.scalars.values())))
 
     def summary(self) -> dict[str, dict[str, float | None]]:
+        """Each metric's mean, quantiles and 95% interval of the mean over the replications."""
         out = {}
         for name, values in self.scalars.items():
             out[name] = (describe_time_to_goal(values) if name == "time_to_goal"
@@ -78,6 +82,7 @@ class MonteCarloResult:
         return pd.DataFrame(rows)
 
     def provenance(self) -> dict[str, object]:
+        """What was run: the scenario and its hash, the seed, the engine, the versions."""
         from importlib.metadata import PackageNotFoundError, version
 
         try:
@@ -112,6 +117,7 @@ def goal_half_width_percent(result_monthly: dict[str, np.ndarray], spec: Scenari
 
 def run_monte_carlo(
     spec: Scenario,
+    *,
     replications: int = 100,
     seed: int = 1,
     workers: int | None = None,
@@ -121,9 +127,46 @@ def run_monte_carlo(
     executor: Executor | None = None,
     engine: str = DEFAULT_ENGINE,
 ) -> MonteCarloResult:
-    """Run the Monte Carlo. With `precision` (percent), keep adding rounds of replications until
-    the 95% confidence half-width of the goal metric (at its deadline) is below `precision`% of
-    its mean, or `max_replications` is reached."""
+    """Run the Monte Carlo forecast of a scenario.
+
+    With `precision` (percent), keep adding rounds of replications until the 95% confidence
+    half-width of the goal metric (at its deadline) is below `precision`% of its mean, or
+    `max_replications` is reached.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The scenario (`sim.load_scenario`).
+    replications : int
+        Replications (the first round, with `precision`).
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    precision : float, optional
+        Target half-width of the goal metric's 95% interval, in percent of its mean.
+    max_replications : int
+        Cap on the replications added for `precision`.
+    progress : callable, optional
+        ``progress(done, total)``, called as replications finish.
+
+    Returns
+    -------
+    MonteCarloResult
+        Every replication's monthly series and metrics (`summary()`, `monthly_quantiles()`,
+        `provenance()`).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> result = sim.run_monte_carlo(spec, replications=20, seed=1)  # doctest: +SKIP
+    >>> result.summary()["npv_profit"]["mean"]  # doctest: +SKIP
+    """
     if replications < 1:
         raise ValueError("replications must be at least 1")
     n_workers = resolve_workers(workers)

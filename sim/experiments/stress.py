@@ -16,10 +16,11 @@ the uncertain parameters and the same engine stream as the plan (common random n
   P(goal by the deadline) below a threshold, or the mean NPV below zero, found by bisection on
   the same replications at every size, with a bootstrap interval over replications.
 
-`models.compiled.bets.stress_shocks` (the app's five fixed shocks) stays where the app calls it,
-unchanged: the compiled form may not import experiments (the layers point one way). Its
-higher_cac, higher_churn and later_payments are the presets cac_spike, churn_spike and
-payments_delayed at the same sizes; its fewer_leads is the leads half of recession.
+The shocks themselves (names, other spellings, changes) are declared once, in
+`models.compiled.shocks`, which `models.compiled.bets.stress_shocks` (the app's five standard
+shocks) builds from too: its higher_cac, higher_churn and later_payments are the presets
+cac_spike, churn_spike and payments_delayed under other names, accepted wherever a preset is
+named; its fewer_leads is the leads half of recession.
 """
 
 from __future__ import annotations
@@ -34,26 +35,22 @@ import numpy as np
 import pandas as pd
 
 from models.compiled.bets import compile_alternative
-from models.compiled.form import point_values, realise
 from models.compiled.sampling import draw_parameters
+from models.compiled.shocks import PRESETS as PRESETS  # the stress test's presets, by name
+from models.compiled.shocks import churn_changes, shock_changes
 from models.compiled.streams import parameter_draws
 from models.load import scenario_hash
-from models.spec.distributions import _Dist
 from models.spec.errors import Message
 from models.spec.scenario import Bet, Scenario, text_in
 from sim.experiments.compare import (
     BASELINE,
     Comparison,
     compare_bets,
-    run_replications,
 )
-from sim.experiments.parallel import resolve_workers
-from sim.experiments.replications import DEFAULT_ENGINE
-from sim.experiments.statistics import proportion_ci
-
-PRESETS = ("recession", "cac_spike", "churn_spike", "payments_delayed", "manager_leaves",
-           "channel_off")
-_CHURN_CAP = 0.95  # churn is a probability: a shock takes it this high at most
+from sim.experiments.runner.alternatives import run_replications
+from sim.experiments.runner.parallel import resolve_workers
+from sim.experiments.runner.replications import DEFAULT_ENGINE
+from sim.experiments.runner.statistics import proportion_ci
 
 
 def _end(spec: Scenario, start_month: int, duration_months: int | None) -> int | None:
@@ -78,79 +75,44 @@ def _bet(spec: Scenario, name: str, description: str, changes: list[dict[str, An
                                "end_month": _end(spec, start_month, duration_months)})
 
 
-def _churn_changes(spec: Scenario, factor: float) -> list[dict[str, Any]]:
-    """Every tier's churn scaled by `factor`, no higher than the cap in any draw."""
-    changes: list[dict[str, Any]] = []
-    for t in spec.tiers:
-        for name in ("monthly_churn", "monthly_churn_no_result"):
-            value = getattr(t, name)
-            if value is None:
-                continue
-            # capped in every draw, however high an uncertain churn is drawn
-            changes.append({"path": f"tiers.{t.name}.{name}", "scale": factor,
-                            "at_most": _CHURN_CAP})
-    return changes
-
-
-def _largest_channel(spec: Scenario) -> str:
-    raw = realise(spec, point_values(spec))
-    return max(raw.channels, key=lambda c: (float(c.budget_monthly), float(c.organic_leads))).name
-
-
 def preset_changes(spec: Scenario, name: str, severity: float = 1.0) -> tuple[str, list[dict]]:
-    """A preset's description and changes at `severity` (1: the size described)."""
-    if severity <= 0:
-        raise ValueError(Message(f"severity must be above 0, got {severity:g}",
-                                 f"сила шока должна быть больше 0, указано {severity:g}"))
-    s = severity
-    kind, _, arg = name.partition(":")
-    if kind == "recession":
-        fewer, worse = max(0.0, 1 - 0.3 * s), max(0.0, 1 - 0.2 * s)
-        return (f"recession: {min(100, 30 * s):.0f}% fewer leads, conversion "
-                f"{min(100, 20 * s):.0f}% lower", [
-                    {"path": "channels.*.max_leads", "scale": fewer},
-                    {"path": "channels.*.organic_leads", "scale": fewer},
-                    {"path": "referrals.leads_per_client_month", "scale": fewer},
-                    {"path": "journey.first_contact_conversion", "scale": worse},
-                    {"path": "journey.follow_up.conversion_per_touch", "scale": worse}])
-    if kind == "cac_spike":
-        return (f"each paid lead costs {50 * s:.0f}% more",
-                [{"path": "channels.*.half_saturation_budget", "scale": 1 + 0.5 * s}])
-    if kind == "churn_spike":
-        return f"churn {50 * s:.0f}% higher in every tier", _churn_changes(spec, 1 + 0.5 * s)
-    if kind == "payments_delayed":
-        return (f"invoices paid {1 + s:g} times as late and {min(100, 10 * s):.0f}% less often",
-                [{"path": "journey.invoice.delay_days", "scale": 1 + s},
-                 {"path": "journey.invoice.paid_probability", "scale": max(0.0, 1 - 0.1 * s)}])
-    if kind == "manager_leaves":
-        managers = spec.sales.managers
-        if isinstance(managers, _Dist) or managers < 2:
-            raise ValueError(Message(
-                "manager_leaves: the scenario needs at least two sales managers (a fixed "
-                "number) for one to leave",
-                "«уходит менеджер»: в сценарии должно быть хотя бы два менеджера по продажам "
-                "(точное число, не распределение), чтобы один мог уйти"))
-        leave = min(int(managers) - 1, max(1, round(s)))
-        return (f"{leave} sales manager(s) leave", [{"path": "sales.managers", "add": -leave}])
-    if kind == "channel_off":
-        channel = arg or _largest_channel(spec)
-        names = [c.name for c in spec.channels]
-        if channel not in names:
-            raise ValueError(Message(
-                f"channel_off:{channel}: no such channel; channels: {', '.join(names)}",
-                f"«канал отключён»: канала {channel} нет; каналы: {', '.join(names)}"))
-        keep = max(0.0, 1 - s)
-        return (f"channel {channel} switched off" if keep == 0 else
-                f"channel {channel} at {keep:.0%}", [
-                    {"path": f"channels.{channel}.max_leads", "scale": keep},
-                    {"path": f"channels.{channel}.organic_leads", "scale": keep}])
-    raise ValueError(f"no preset named {name!r}; presets: {', '.join(PRESETS)} "
-                     "(channel_off:NAME for one channel)")
+    """A preset's description and changes at `severity` (1: the size described), by any of its
+    names (`models.compiled.shocks`)."""
+    return shock_changes(spec, name, severity)
 
 
 def preset(spec: Scenario, name: str, start_month: int = 1, duration_months: int | None = None,
            severity: float = 1.0) -> Bet:
-    """A preset shock as a bet with no cost."""
+    """A preset shock as a bet with no cost.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The plan.
+    name : str
+        A preset (`PRESETS`: recession, cac_spike, churn_spike, payments_delayed,
+        manager_leaves, channel_off or channel_off:NAME) or another spelling of one
+        (`models.compiled.shocks.ALIASES`: higher_cac, higher_churn, later_payments; and
+        fewer_leads, the leads half of recession).
+    start_month : int
+        Month the shock starts.
+    duration_months : int, optional
+        How long it lasts (None: to the horizon).
+    severity : float
+        Its size: 1 as described, 2 twice it.
+
+    Returns
+    -------
+    Bet
+        The shock, named `name` (with its severity when not 1).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> sim.stress.preset(spec, "recession", start_month=6, severity=2).description
+    'recession: 60% fewer leads, conversion 40% lower'
+    """
     description, changes = preset_changes(spec, name, severity)
     label = name if severity == 1 else f"{name} x{severity:g}"
     return _bet(spec, label, description, changes, start_month, duration_months)
@@ -200,6 +162,8 @@ def combined(shocks: Sequence[Bet], name: str | None = None) -> Bet:
 # -- stress test -------------------------------------------------------------------------------
 @dataclass
 class StressResult:
+    """Every shock against the plan on common random numbers (a `Comparison`) and the shocks."""
+
     comparison: Comparison
     shocks: list[Bet]
 
@@ -239,6 +203,7 @@ class StressResult:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
+        """What stress.json holds."""
         doc = self.comparison.to_dict()
         return {"provenance": doc["provenance"],
                 "shocks": [b.model_dump(by_alias=True, exclude_none=True) for b in self.shocks],
@@ -251,15 +216,49 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in rows]
 
 
-def stress_test(spec: Scenario, shocks: Sequence[Bet], replications: int = 40, seed: int = 1,
+def stress_test(spec: Scenario, shocks: Sequence[Bet], *, replications: int = 40, seed: int = 1,
                 workers: int | None = None, executor: Executor | None = None,
                 engine: str = DEFAULT_ENGINE,
                 progress: Callable[[int, int], None] | None = None) -> StressResult:
-    """Every shock against the unshocked plan on common random numbers."""
+    """Run every shock against the unshocked plan on common random numbers.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The plan.
+    shocks : sequence of Bet
+        The shocks (`preset`, `custom_shock`, `combined`), each a bet with no cost.
+    replications : int
+        Replications of the plan and of each shock.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    progress : callable, optional
+        ``progress(done, total)``, called as replications finish.
+
+    Returns
+    -------
+    StressResult
+        Each shock's outcome distributions, P(goal) with its interval, and the paired change of
+        NPV and of P(goal) against the plan (`table()`).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> shocks = [sim.stress.preset(spec, "recession", start_month=6)]
+    >>> sim.stress.stress_test(spec, shocks, replications=10).table()  # doctest: +SKIP
+    """
     if not shocks:
         raise ValueError("no shock to test: name a preset (--preset recession) or a custom "
                          "shock (--shock path:op:value)")
-    cmp = compare_bets(spec, list(shocks), replications, seed, workers, progress=progress,
+    cmp = compare_bets(spec, list(shocks), replications=replications, seed=seed, workers=workers,
+                       progress=progress,
                        executor=executor, engine=engine)
     return StressResult(cmp, list(shocks))
 
@@ -285,7 +284,7 @@ class _ChurnUp:
     spec: Scenario
 
     def __call__(self, x: float) -> list[dict[str, Any]]:
-        return _churn_changes(self.spec, 1 + x)
+        return churn_changes(self.spec, 1 + x)
 
 
 def lever_targets(spec: Scenario) -> list[ReverseTarget]:
@@ -358,6 +357,8 @@ def default_threshold(plan_chance: float) -> float:
 
 @dataclass
 class ReverseResult:
+    """For each lever or parameter, the smallest shock that breaks the plan, with its interval."""
+
     criterion: str  # "goal" or "npv"
     threshold: float
     replications: int
@@ -388,6 +389,7 @@ class ReverseResult:
         return frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
+        """What the reverse test's part of stress.json holds."""
         return {"provenance": {**self.provenance, "criterion": self.criterion,
                                "threshold": self.threshold, "replications": self.replications,
                                "seed": self.seed, "threshold_default": self.threshold_default},
@@ -451,6 +453,7 @@ def reverse_stress(
     targets: Sequence[ReverseTarget] | None = None,
     criterion: str | None = None,
     threshold: float | None = None,
+    *,
     replications: int = 40,
     seed: int = 1,
     start_month: int = 1,
@@ -462,12 +465,55 @@ def reverse_stress(
     model: ShockModel | None = None,
     progress: Callable[[str, float, float], None] | None = None,
 ) -> ReverseResult:
-    """For each target (default: `lever_targets`), the smallest shock that brings P(goal by the
-    deadline) below `threshold` (criterion "goal", the default when the scenario has a goal) or
-    the mean NPV below zero (criterion "npv"). `threshold` None: `default_threshold` of the
-    plan's own chance (so the plan is not broken before any shock). Sizes are searched to
-    `tolerance` (relative to the target's range). `model(target, size, replication, draw)`
-    replaces the simulation."""
+    """Find, for each lever or parameter, the smallest shock that breaks the plan.
+
+    The plan is broken when P(goal by the deadline) falls below `threshold` (criterion "goal") or
+    the mean NPV below zero (criterion "npv"). Sizes are found by bisection on the same
+    replications at every size, with a bootstrap interval over replications.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The plan.
+    targets : sequence of ReverseTarget, optional
+        The families of shocks (None: `lever_targets`, one per lever).
+    criterion : str, optional
+        "goal" or "npv" (None: "goal" when the scenario has a goal).
+    threshold : float, optional
+        The chance of the goal below which the plan counts as broken (None: `default_threshold`
+        of the plan's own chance, so that the plan is not broken before any shock).
+    replications : int
+        Replications at each size tried.
+    seed : int
+        Root random seed: the same seed gives the same result, whatever the workers or executor.
+    start_month : int
+        Month the shocks start.
+    duration_months : int, optional
+        How long they last (None: to the horizon).
+    tolerance : float
+        How close the size is found, relative to the target's range.
+    workers : int, optional
+        Local processes (None: every core).
+    executor : concurrent.futures.Executor, optional
+        Where the replications run instead of a local pool (e.g. a Dask cluster's).
+    engine : str
+        "fast" (the model compiled with numba) or "agent" (the SimPy agent model).
+    model : callable, optional
+        ``model(target, size, replication, draw)`` instead of the simulation.
+    progress : callable, optional
+        ``progress(target, size, value)``, called after each size is evaluated.
+
+    Returns
+    -------
+    ReverseResult
+        For each target, the breaking size with its interval (`table()`).
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> sim.stress.reverse_stress(spec, replications=10).table()  # doctest: +SKIP
+    """
     criterion = criterion or ("goal" if spec.goal is not None else "npv")
     if criterion not in ("goal", "npv"):
         raise ValueError(f"criterion is goal or npv, got {criterion!r}")

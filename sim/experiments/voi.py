@@ -47,7 +47,7 @@ from scipy.interpolate import BSpline
 from models.load import scenario_hash
 from models.spec.scenario import Bet, Scenario
 from sim.experiments.compare import BASELINE, Comparison, compare_bets, select_bets
-from sim.experiments.replications import DEFAULT_ENGINE
+from sim.experiments.runner.replications import DEFAULT_ENGINE
 from sim.experiments.sensitivity import lever_of, stage_of
 
 METRIC = "npv_profit"
@@ -69,6 +69,7 @@ class Estimate:
     se: float
 
     def to_dict(self) -> dict[str, float]:
+        """The estimate and its standard error."""
         return {"estimate": self.estimate, "se": self.se}
 
 
@@ -89,7 +90,7 @@ def _relative(values: np.ndarray) -> np.ndarray:
 
 
 def _value(gains: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """mean max(0, max_a gain_a) - max(0, max_a mean gain_a): the expected gain of choosing
+    """Mean max(0, max_a gain_a) - max(0, max_a mean gain_a): the expected gain of choosing
     per row over choosing once on the means (rows: replications, columns: alternatives; means
     weighted by `weights` when given)."""
     if gains.shape[1] == 0:
@@ -432,6 +433,7 @@ def from_comparison(cmp: Comparison, resamples: int = RESAMPLES) -> ValueOfInfor
 def value_of_information(
     spec: Scenario,
     bets: Sequence[str | Bet] | None = None,
+    *,
     replications: int = 200,
     seed: int = 1,
     workers: int | None = None,
@@ -462,6 +464,13 @@ def value_of_information(
         EVPI, EVPPI per uncertain parameter and per lever and journey stage, with Monte Carlo
         standard errors. With no bet to choose there is no decision: nothing is simulated, EVPI
         is 0 and `notes` holds "no_decision".
+
+    Examples
+    --------
+    >>> import sim
+    >>> spec = sim.load_scenario("scenarios/b2b_services.yaml")
+    >>> voi = sim.value_of_information(spec, ["more_ads"], replications=40)  # doctest: +SKIP
+    >>> voi.evpi  # doctest: +SKIP
     """
     if replications < MIN_REPLICATIONS:
         raise ValueError(f"replications must be at least {MIN_REPLICATIONS} for the "
@@ -469,7 +478,8 @@ def value_of_information(
                          "give useful precision")
     if not select_bets(spec, bets):
         return _no_decision(spec, seed, engine)
-    cmp = compare_bets(spec, bets, replications, seed, workers, progress=progress,
+    cmp = compare_bets(spec, bets, replications=replications, seed=seed, workers=workers,
+                       progress=progress,
                        executor=executor, engine=engine)
     return from_comparison(cmp, resamples)
 

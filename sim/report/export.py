@@ -34,9 +34,9 @@ import plotly.io as pio
 from models.compiled.bets import SHOCKS
 from models.load import scenario_hash
 from models.spec.scenario import Scenario, text_in
-from sim.experiments.compare import BASELINE, Comparison
+from sim.experiments.compare import BASELINE, CHANGED, Comparison
 from sim.experiments.montecarlo import MonteCarloResult, goal_value
-from sim.experiments.statistics import describe
+from sim.experiments.runner.statistics import describe
 from sim.report import charts, owner
 from sim.report import leaks as leak_words
 from sim.report.decision import decide, left_out_lines, summary_lines
@@ -407,11 +407,6 @@ def changes_table(cmp: Comparison, lang: Lang) -> Table:
                 kinds[c] = "money"
         rows.append(row)
     return Table(w("changes", lang), pd.DataFrame(rows), kinds)
-
-
-# The methodology's three first (the ask: what a bet does to CLTV, CAC and
-# capitalisation), then revenue and profit.
-CHANGED = ("cltv_with_tail", "cac", "customer_equity", "total_revenue", "total_profit")
 
 
 def ranking_table(cmp: Comparison, lang: Lang) -> Table:

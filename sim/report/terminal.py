@@ -427,7 +427,7 @@ def decision_panel(cmp: Comparison, lang: Lang = "en") -> Panel:
 def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool = False) -> None:
     """The ranked bets, what changes against the baseline, the lever split, and what common
     random numbers bought. `wide` adds the columns that do not fit 80 columns."""
-    from sim.experiments.compare import BASELINE
+    from sim.experiments.compare import BASELINE, CHANGED
     from sim.report import leaks as leak_words
     from sim.report.decision import left_out_lines
     from sim.report.export import alternative_name
@@ -480,11 +480,10 @@ def comparison(cmp: Comparison, console: Console, lang: Lang = "en", wide: bool 
     show(w("ranked_title", lang, name=escape(cmp.spec.name), reps=cmp.replications,
            seed=cmp.seed), ranked)
 
-    shown = ("total_revenue", "total_profit", "cltv_with_tail", "cac", "customer_equity")
     others = cmp.names[1:]
     changes = [table_column(w("col_option", lang),
                        [escape(alternative_name(n, cmp.spec, lang)) for n in others], False)]
-    for metric in shown:
+    for metric in CHANGED:
         cells = []
         for name in others:
             p = cmp.paired(name, metric)

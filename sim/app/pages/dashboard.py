@@ -116,7 +116,8 @@ def page(spec: Scenario, lang: Lang) -> None:
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> MonteCarloResult:
-        return run_monte_carlo(spec, reps, seed, progress=progress, executor=pool, engine=engine)
+        return run_monte_carlo(spec, replications=reps, seed=seed, progress=progress,
+                               executor=pool, engine=engine)
 
     progressive(key, lang, run, render, t("run_forecast", lang), engine)
 

@@ -92,7 +92,7 @@ def _refined_sample(key: tuple[Any, ...], spec: Scenario, method: str, n: int, r
         def run(_runs: int, seed: int, progress: Callable[[int, int], None],
                 pool: Executor) -> sa.SensitivityResult:
             analyse = sa.sobol if method == "sobol" else sa.morris
-            return analyse(spec, size, reps, seed, executor=pool, engine=ENGINE,
+            return analyse(spec, size, replications=reps, seed=seed, executor=pool, engine=ENGINE,
                            progress=progress)
         return run
 
@@ -251,7 +251,8 @@ def _tornado(spec: Scenario, lang: Lang) -> None:
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> sa.Tornado:
-        return sa.tornado(spec, reps, seed, executor=pool, engine=ENGINE, progress=progress)
+        return sa.tornado(spec, replications=reps, seed=seed, executor=pool, engine=ENGINE,
+                          progress=progress)
 
     metric, _ = _outcome_choice(spec, lang, f"inv_tmetric:{sfx}")
 
@@ -358,7 +359,8 @@ def _stress(spec: Scenario, lang: Lang) -> None:
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> stress_lib.StressResult:
-        return stress_lib.stress_test(spec, shocks, reps, seed, executor=pool, engine=ENGINE,
+        return stress_lib.stress_test(spec, shocks, replications=reps, seed=seed, executor=pool,
+                                      engine=ENGINE,
                                       progress=progress)
 
     def render(result: stress_lib.StressResult, tag: str) -> None:
@@ -425,7 +427,8 @@ def _reverse(spec: Scenario, lang: Lang) -> None:
             done[0] += 1
             progress(done[0] * reps, per_target * len(targets) * reps)
 
-        return stress_lib.reverse_stress(spec, targets, criterion, threshold, reps, seed,
+        return stress_lib.reverse_stress(spec, targets, criterion, threshold, replications=reps,
+                                         seed=seed,
                                          start_month=start, tolerance=REVERSE_TOLERANCE,
                                          executor=pool, engine=ENGINE, progress=step)
 

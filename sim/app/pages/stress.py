@@ -25,7 +25,7 @@ from sim.app.widgets import (
 )
 from sim.experiments.compare import Comparison, compare_bets
 from sim.experiments.montecarlo import goal_value
-from sim.experiments.statistics import describe
+from sim.experiments.runner.statistics import describe
 from sim.report import charts, export
 from sim.report.i18n import (
     Lang,

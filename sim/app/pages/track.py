@@ -68,7 +68,8 @@ def page(spec: Scenario, lang: Lang) -> None:
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> TrackResult:
         # the bets are ranked on the page's replications too (a quick answer, then refined)
-        return track(spec, actuals, max(reps, 2), seed, executor=pool, engine="fast",
+        return track(spec, actuals, replications=max(reps, 2), seed=seed, executor=pool,
+                     engine="fast",
                      bet_replications=max(reps, 2), progress=progress)
 
     def render(result: TrackResult, tag: str) -> None:

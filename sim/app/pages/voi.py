@@ -53,7 +53,7 @@ def section(spec: Scenario, lang: Lang) -> None:
 
     def run(reps: int, seed: int, progress: Callable[[int, int], None],
             pool: Executor) -> ValueOfInformation:
-        return value_of_information(spec, bets, reps, seed,
+        return value_of_information(spec, bets, replications=reps, seed=seed,
                                     executor=pool, engine=ENGINE, progress=progress)
 
     def render(result: ValueOfInformation, tag: str) -> None:

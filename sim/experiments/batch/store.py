@@ -273,7 +273,7 @@ def monthly_table(columns: dict[str, tuple[Any, str]], replications: np.ndarray,
 # -- reading: DuckDB over the partitions ---------------------------------------------------------
 
 # Standard errors hold under Latin hypercube sampling: a variant's replications share one LHS
-# design, whose mean's variance is at most sigma^2 / (n - 1) (`sim.experiments.statistics`).
+# design, whose mean's variance is at most sigma^2 / (n - 1) (`sim.experiments.runner.statistics`).
 SUMMARY_SQL = """
 WITH r AS (SELECT * FROM parts),
 b AS (SELECT variant, replication, npv_profit AS b_npv, goal_by_deadline AS b_goal

@@ -19,7 +19,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from sim.experiments.parallel import process_pool, resolve_workers
+from sim.experiments.runner.parallel import process_pool, resolve_workers
 
 
 class ExecutorError(ValueError):
