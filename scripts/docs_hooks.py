@@ -179,18 +179,20 @@ def _default(field: Any) -> str:
 
 
 def scenario_reference() -> str:
-    """Every field of a scenario file: its path, type and range, default, the journey stage and
-    lever it acts through (for numeric parameters) and its meaning, from the pydantic spec."""
+    """Every field of a scenario file: its path, type and range, default, and for a parameter
+    its kind (unit), the journey stage and lever it acts through and its label in English and
+    Russian (`models.spec.fields`), then its meaning, from the pydantic spec."""
+    from models.spec.fields import meta_or_none
     from models.spec.scenario import Scenario
-    from sim.experiments.sensitivity import lever_of, stage_of
 
     sections: list[str] = []
 
     def table(model: type, prefix: str, title: str) -> None:
         doc = " ".join((model.__doc__ or "").split())
         rows = [f"### `{title}`\n", doc + "\n" if doc else "",
-                "| field | type and range | default | stage / lever | meaning |",
-                "|---|---|---|---|---|"]
+                "| field | type and range | default | kind | stage / lever | label (en / ru) | "
+                "meaning |",
+                "|---|---|---|---|---|---|---|"]
         children: list[tuple[type, str, str]] = []
         for name, field in model.model_fields.items():  # type: ignore[attr-defined]
             key = field.alias or name
@@ -201,18 +203,18 @@ def scenario_reference() -> str:
                 children.append((sub, child, f"{path}.*" if in_list else path))
                 kind = f"list of [{sub.__name__}](#{_anchor(path, in_list)})" if in_list else \
                     f"[{sub.__name__}](#{_anchor(path, in_list)})"
-                rows.append(f"| `{key}` | {kind} | {_default(field)} | | "
+                rows.append(f"| `{key}` | {kind} | {_default(field)} | | | | "
                             f"{_cell(field.description or '')} |")
                 continue
             label = _type_label(field.annotation, list(field.metadata))
-            numeric = "distribution" in label
-            where = ""
-            if numeric:
-                lever = lever_of(path.replace("*.", "0."))
-                stage = stage_of(path.replace("*.", "0."))
-                where = f"{stage.replace('_', ' ')} / {lever.replace('_', ' ')}"
-            rows.append(f"| `{key}` | {_cell(label)} | {_cell(_default(field))} | {where} | "
-                        f"{_cell(field.description or '')} |")
+            meta = meta_or_none(path)
+            kind = where = words = ""
+            if meta is not None:
+                kind = meta.kind.replace("_", " ")
+                where = f"{meta.stage.replace('_', ' ')} / {meta.lever.replace('_', ' ')}"
+                words = f"{meta.en} / {meta.ru}"
+            rows.append(f"| `{key}` | {_cell(label)} | {_cell(_default(field))} | {kind} | "
+                        f"{where} | {_cell(words)} | {_cell(field.description or '')} |")
         sections.append("\n".join(rows) + "\n")
         for sub, child, sub_title in children:
             table(sub, child, sub_title)

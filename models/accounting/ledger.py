@@ -16,6 +16,7 @@ import numpy as np
 
 from models.compiled.units import DAYS_PER_MONTH
 from models.compiled.worth import LEAD_STAGES
+from models.spec.fields import LEAK_NAMES
 
 STATES = (
     "new",  # arrived, not yet in the sales queue (routing / off-hours delay)
@@ -38,24 +39,10 @@ N_STATES = len(STATES)
 OPEN_LEAD_STATES = tuple(S[n] for n in ("new", "waiting", "in_contact", "follow_up", "deciding",
                                           "invoiced"))
 LEAKS = (*LEAD_STAGES, "lost_client")  # the lead stages in the journey's order, then clients
-# The scenario's parameters each leak turns on (parameter paths as bets write them, `*` any
-# item or the rest of the path): a bet changing one of them targets that stage. The sales team's
-# capacity is both leaks of processing (the control panel's second stage: called late or never).
-_SALES_CAPACITY = ("sales.managers", "sales.hours_per_day", "sales.working_days_per_month",
-                   "sales.handling_minutes", "sales.handling_distribution")
-LEAK_LEVERS: dict[str, tuple[str, ...]] = {
-    "lost_unprocessed": ("journey.lost_unprocessed", *_SALES_CAPACITY),
-    "lost_late": ("journey.base_response_hours", "journey.response_half_life_hours",
-                  *_SALES_CAPACITY),
-    "lost_first_contact": ("journey.first_contact_conversion", "journey.first_contact_drop",
-                           "channels.*.conversion_multiplier", "referrals.conversion_multiplier",
-                           "segments.*.conversion_multiplier"),
-    "lost_follow_up": ("journey.follow_up", "journey.follow_up.*"),
-    "lost_unpaid": ("journey.invoice", "journey.invoice.*"),
-    "lost_client": ("tiers.*.monthly_churn", "tiers.*.monthly_churn_no_result",
-                    "tiers.*.onboarding_probability", "segments.*.churn_multiplier",
-                    "retention", "retention.*", "win_back", "win_back.*"),
-}
+# Which parameters each leak turns on (which bets target a stage) is declared with each field,
+# in the spec (`models.spec.fields.leak_patterns`), which names the leaks as strings: these.
+if LEAK_NAMES != LEAKS:
+    raise ImportError(f"models.spec.fields.LEAK_NAMES {LEAK_NAMES} != LEAKS {LEAKS}")
 COSTS = ("marketing", "salaries", "commission", "cost_of_goods", "onboarding", "retention",
          "development", "win_back", "overhead", "bets")
 C = {name: i for i, name in enumerate(COSTS)}

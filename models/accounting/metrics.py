@@ -21,6 +21,7 @@ from models.accounting.goal import goal_series, month_reached, reached_by_deadli
 from models.accounting.ledger import DECIDED_SPEND, LEAKS, C, Ledger, S
 from models.compiled.form import CompiledScenario
 from models.compiled.units import days_to_months, month_discount_factors
+from models.spec.fields import LEVERS as LEVERS
 
 MONTHLY_METRICS: dict[str, str] = {
     "leads": "new leads in the month (all channels, referrals included)",
@@ -246,12 +247,13 @@ def _starting_clients(compiled: CompiledScenario) -> float:
     return float(sum(g.count for g in compiled.initial_clients))
 
 
-# Revenue has four levers (systemic marketing): leads x conversion x average check x frequency.
-LEVERS = ("leads", "conversion", "average_check", "frequency")
+# Revenue has four levers (systemic marketing): leads x conversion x average check x frequency
+# (`LEVERS`, declared with the fields that act through them in `models.spec.fields`).
 # The run metric of each lever: of the clients won during the horizon, so that their product is
 # `new_clients_revenue` exactly; the starting state's clients' revenue is no lead's doing and is
 # reported beside them (`starting_clients_revenue`).
 LEVER_METRICS = ("total_leads", "conversion", "average_check", "purchases_per_client")
+assert len(LEVER_METRICS) == len(LEVERS)  # one run metric per lever, in their order
 
 
 def lever_factors(scalars: Mapping[str, np.ndarray]) -> np.ndarray:

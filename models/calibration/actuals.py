@@ -175,7 +175,8 @@ class Actuals:
     def column(self, name: str) -> np.ndarray:
         """A figure by month (NaN where unknown, all NaN if the file has no such column)."""
         if name in self.frame.columns:
-            return self.frame[name].to_numpy(dtype=float)
+            values: np.ndarray = self.frame[name].to_numpy(dtype=float)
+            return values
         return np.full(self.months, np.nan)
 
     def has(self, name: str) -> bool:
@@ -196,6 +197,47 @@ def read_actuals(path: str | Path, spec: Scenario, delimiter: str | None = None,
         raise ActualsError(source, err.problems) from None
     frame = check_actuals(raw, spec, source, fmt.decimal)
     return Actuals(frame, source, (fmt.note(),))
+
+
+def _month_problems(month: pd.Series, rownum: np.ndarray, horizon: int) -> list[str]:
+    """What is wrong with the `month` column: not a month, after the horizon, repeated, or
+    months missing before the last."""
+    problems: list[str] = []
+    bad_month = (month.isna() | (month < 1) | (month != np.floor(month))).to_numpy()
+    if bad_month.any():
+        problems.append(_m("bad_month", rows=rows_text(rownum[bad_month].tolist())))
+    good = ~bad_month
+    months = month.to_numpy()
+    late = good & (months > horizon)
+    if late.any():
+        problems.append(_m("month_after_horizon", horizon=horizon,
+                           rows=rows_text(rownum[late].tolist())))
+    if good.any() and not late.any():
+        seen = pd.Series(rownum[good]).groupby(months[good]).apply(list)
+        for m, rows in seen.items():
+            if len(rows) > 1:
+                problems.append(_m("repeated_month", month=int(m), rows=rows_text(rows)))
+        missing = sorted(set(range(1, int(np.max(months[good])) + 1)) - set(months[good]))
+        if missing and not bad_month.any():
+            problems.append(_m("missing_months", months=", ".join(map(str, missing[:20]))))
+    return problems
+
+
+def _cell_problems(column: str, text: pd.Series, number: pd.Series, rownum: np.ndarray,
+                   whole: bool) -> list[str]:
+    """What is wrong with a column's cells: not a number, negative, too large, or (a count,
+    `whole`) a fraction; each problem with the rows it is on."""
+    empty = (text == "").to_numpy()
+    checks = [
+        ("malformed", (number.isna().to_numpy() & ~empty), {}),
+        ("negative", (number < 0).to_numpy(), {}),
+        ("too_large", (number.abs() > _LIMIT).to_numpy(), {"limit": f"{_LIMIT:.0e}"}),
+    ]
+    if whole:
+        checks.append(("fraction", (number.notna() & (number != np.floor(number))
+                                    ).to_numpy(), {}))
+    return [_m(key, column=column, rows=rows_text(rownum[mask].tolist()), **extra)
+            for key, mask, extra in checks if mask.any()]
 
 
 def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
@@ -231,42 +273,14 @@ def check_actuals(raw: pd.DataFrame, spec: Scenario, source: str = "actuals",
         raise ActualsError(source, [_m("no_rows")])
 
     month = parse_numbers(raw["month"].astype(str).str.strip(), ".")
-    bad_month = (month.isna() | (month < 1) | (month != np.floor(month))).to_numpy()
-    if bad_month.any():
-        problems.append(_m("bad_month", rows=rows_text(rownum[bad_month].tolist())))
-    good = ~bad_month
     months = month.to_numpy()
-    late = good & (months > spec.horizon_months)
-    if late.any():
-        problems.append(_m("month_after_horizon", horizon=spec.horizon_months,
-                           rows=rows_text(rownum[late].tolist())))
-    if good.any() and not late.any():
-        seen = pd.Series(rownum[good]).groupby(months[good]).apply(list)
-        for m, rows in seen.items():
-            if len(rows) > 1:
-                problems.append(_m("repeated_month", month=int(m), rows=rows_text(rows)))
-        missing = sorted(set(range(1, int(np.max(months[good])) + 1)) - set(months[good]))
-        if missing and not bad_month.any():
-            problems.append(_m("missing_months", months=", ".join(map(str, missing[:20]))))
+    problems += _month_problems(month, rownum, spec.horizon_months)
 
     values: dict[str, pd.Series] = {}
     for column in data:
         text = raw[column].astype(str).str.strip()
-        number = parse_numbers(text, decimal)
-        empty = (text == "").to_numpy()
-        checks = [
-            ("malformed", (number.isna().to_numpy() & ~empty), {}),
-            ("negative", (number < 0).to_numpy(), {}),
-            ("too_large", (number.abs() > _LIMIT).to_numpy(), {"limit": f"{_LIMIT:.0e}"}),
-        ]
-        if column in counts:
-            checks.append(("fraction", (number.notna() & (number != np.floor(number))
-                                        ).to_numpy(), {}))
-        for key, mask, extra in checks:
-            if mask.any():
-                problems.append(_m(key, column=column, rows=rows_text(rownum[mask].tolist()),
-                                   **extra))
-        values[column] = number
+        values[column] = parse_numbers(text, decimal)
+        problems += _cell_problems(column, text, values[column], rownum, column in counts)
     if not problems and data and not any(values[c].notna().any() for c in data):
         # months without a single figure: nothing to compare or re-forecast from
         problems.append(msg("actuals_empty", path=source))
@@ -324,8 +338,9 @@ def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
 
     def per_month(mask: pd.Series, dates: pd.Series) -> np.ndarray:
         m = month(dates[mask])
-        return m[(m >= 1) & (m <= months)].value_counts().reindex(index, fill_value=0
-                                                                  ).to_numpy(dtype=float)
+        counts: np.ndarray = m[(m >= 1) & (m <= months)].value_counts().reindex(
+            index, fill_value=0).to_numpy(dtype=float)
+        return counts
 
     columns = {f"leads_{c.name}": per_month(frame["channel"] == c.name, frame["created"])
                for c in spec.channels}

@@ -70,7 +70,8 @@ def fit_half_life(waits: np.ndarray, late: np.ndarray) -> dict[str, Any]:
     drop = stats.chi2.ppf(0.95, 1) / 2
 
     def edge(v: float) -> float:
-        return loglik(v) - (top - drop)
+        below: float = loglik(v) - (top - drop)
+        return below
 
     low = optimize.brentq(edge, -6.0, best) if edge(-6.0) < 0 else -math.inf
     high = optimize.brentq(edge, best, 13.0) if edge(13.0) < 0 else math.inf

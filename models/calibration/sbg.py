@@ -171,7 +171,8 @@ class SBGFit:
     def projection(self, cohort: int = 0) -> Array:
         """Expected survivors of every period of a cohort's table: s_0 S(t)."""
         table = self.cohorts[cohort]
-        return table[0] * self.survival(np.arange(len(table)))
+        survivors: Array = table[0] * self.survival(np.arange(len(table)))
+        return survivors
 
     def report(self) -> dict[str, Any]:
         """For retention.json: each parameter with its 95% interval under the paper's name, the

@@ -222,6 +222,47 @@ def read_transactions(
     return TransactionLog(log.frame, log.rows_read, log.excluded, (fmt.note(), *log.notes))
 
 
+def _amounts(raw: pd.DataFrame, amount_col: str | None, decimal: str,
+             problems: dict[str, np.ndarray], fixes: dict[str, str]) -> pd.Series:
+    """The amounts paid (NaN without an amount column), their problems and fixes added to
+    `problems` and `fixes`."""
+    if amount_col is None:
+        return pd.Series(np.nan, index=raw.index)
+    amount_text = raw[amount_col].str.strip().str.replace(_SPACES, "", regex=True)
+    amount = parse_numbers(amount_text, decimal)
+    problems["missing amount"] = (amount_text == "").to_numpy()
+    problems["malformed amount"] = (amount.isna() & (amount_text != "")).to_numpy()
+    problems["negative amount"] = (amount < 0).to_numpy()
+    problems["infinite amount"] = (amount.abs() == math.inf).to_numpy()
+    fixes["missing amount"] = "fill in the amount paid"
+    fixes["malformed amount"] = "write the amount as a plain number, e.g. 1234.50"
+    fixes["negative amount"] = ("refunds and returns are not purchases: net them against "
+                                "the purchase they refund")
+    fixes["infinite amount"] = "write the amount as a finite number"
+    return amount
+
+
+def _row_errors(problems: dict[str, np.ndarray], fixes: dict[str, str], rownum: np.ndarray,
+                bad_rows: BadRows) -> tuple[list[str], dict[str, list[int]]]:
+    """Each kind of bad row as an error naming its rows and the fix, or (`bad_rows` "skip")
+    the rows left out, by reason."""
+    errors: list[str] = []
+    excluded: dict[str, list[int]] = {}
+    for reason, mask in problems.items():
+        if not mask.any():
+            continue
+        rows = rownum[mask].tolist()
+        if bad_rows == "skip":
+            excluded[reason] = rows
+        elif isinstance(fix := fixes[reason], Message):
+            errors.append(bad_rows_problem(Message(reason, _REASONS_RU.get(reason, reason)),
+                                           rows, fix))
+        else:
+            errors.append(f"{reason} in {rows_text(rows)}: {fixes[reason]}, or pass "
+                          "--skip-bad-rows to leave these rows out")
+    return errors, excluded
+
+
 def clean_transactions(
     raw: pd.DataFrame,
     source: str = "transactions",
@@ -280,38 +321,12 @@ def clean_transactions(
             f"these dates are after today ({today.date()}); fix the year (a typo such as 2097 "
             "for 2024)", f"эти даты позже сегодняшней ({today.date()}); исправьте год "
             "(опечатка вроде 2097 вместо 2024)")
-    if amount_col is not None:
-        amount_text = raw[amount_col].str.strip().str.replace(_SPACES, "", regex=True)
-        amount = parse_numbers(amount_text, decimal)
-        problems["missing amount"] = (amount_text == "").to_numpy()
-        problems["malformed amount"] = (amount.isna() & (amount_text != "")).to_numpy()
-        problems["negative amount"] = (amount < 0).to_numpy()
-        problems["infinite amount"] = (amount.abs() == math.inf).to_numpy()
-        fixes["missing amount"] = "fill in the amount paid"
-        fixes["malformed amount"] = "write the amount as a plain number, e.g. 1234.50"
-        fixes["negative amount"] = ("refunds and returns are not purchases: net them against "
-                                    "the purchase they refund")
-        fixes["infinite amount"] = "write the amount as a finite number"
-    else:
-        amount = pd.Series(np.nan, index=raw.index)
+    amount = _amounts(raw, amount_col, decimal, problems, fixes)
 
     bad = np.zeros(len(raw), dtype=bool)
     for mask in problems.values():
         bad |= mask
-    errors: list[str] = []
-    excluded: dict[str, list[int]] = {}
-    for reason, mask in problems.items():
-        if not mask.any():
-            continue
-        rows = rownum[mask].tolist()
-        if bad_rows == "skip":
-            excluded[reason] = rows
-        elif isinstance(fix := fixes[reason], Message):
-            errors.append(bad_rows_problem(Message(reason, _REASONS_RU.get(reason, reason)),
-                                           rows, fix))
-        else:
-            errors.append(f"{reason} in {rows_text(rows)}: {fixes[reason]}, or pass "
-                          "--skip-bad-rows to leave these rows out")
+    errors, excluded = _row_errors(problems, fixes, rownum, bad_rows)
 
     frame = pd.DataFrame({"customer": customer, "date": dates.dt.normalize(), "amount": amount})
     frame["row"] = rownum
@@ -362,7 +377,8 @@ class RFMSummary:
 
     @property
     def holdout_periods(self) -> float:
-        return (self.observation_end - self.calibration_end).days / self.period_days
+        days: int = (self.observation_end - self.calibration_end).days
+        return days / self.period_days
 
 
 def daily_transactions(log: TransactionLog) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -21,7 +21,7 @@ class _Dist(BaseModel):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.asarray(_scipy_of(self).ppf(u), dtype=float)
 
-    def _scipy(self):  # type: ignore[no-untyped-def]  # pragma: no cover - abstract
+    def _scipy(self) -> Any:  # pragma: no cover - abstract
         """The distribution as a frozen scipy one."""
         raise NotImplementedError
 
@@ -51,7 +51,7 @@ class Triangular(_Dist):
             )
         return self
 
-    def _scipy(self):  # type: ignore[no-untyped-def]
+    def _scipy(self) -> Any:
         width = self.high - self.low
         return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
 
@@ -70,7 +70,7 @@ class Pert(Triangular):
         beta = 1 + 4 * (self.high - self.mode) / width
         return alpha, beta
 
-    def _scipy(self):  # type: ignore[no-untyped-def]
+    def _scipy(self) -> Any:
         a, b = self._shape()
         return stats.beta(a, b, loc=self.low, scale=self.high - self.low)
 
@@ -100,7 +100,7 @@ class Beta(_Dist):
         common = m * (1 - m) / v - 1
         return m * common, (1 - m) * common
 
-    def _scipy(self):  # type: ignore[no-untyped-def]
+    def _scipy(self) -> Any:
         a, b = self._shape()
         return stats.beta(a, b)
 
@@ -119,7 +119,7 @@ class LogNormal(_Dist):
         sigma2 = math.log(1 + (self.sd / self.mean_) ** 2)
         return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
 
-    def _scipy(self):  # type: ignore[no-untyped-def]
+    def _scipy(self) -> Any:
         mu, sigma = self._shape()
         return stats.lognorm(s=sigma, scale=math.exp(mu))
 
@@ -148,7 +148,7 @@ class Uniform(_Dist):
 
 
 @functools.lru_cache(maxsize=1024)
-def _scipy_of(dist: _Dist):  # type: ignore[no-untyped-def]
+def _scipy_of(dist: _Dist) -> Any:
     """The frozen scipy distribution of `dist`, made once: freezing costs ~0.5 ms, and a bet's
     uncertain values are drawn in every replication of a comparison (distributions are frozen
     pydantic models, so equal ones share an entry)."""

@@ -46,37 +46,42 @@ _DIST_SCHEMA: dict[str, Any] = {
 }
 
 
+def _parse_dist(value: dict[str, Any]) -> _Dist:
+    """A distribution written as a mapping ({dist: beta, mean: .., sd: ..}), checked."""
+    if "dist" not in value:
+        raise ValueError(
+            "a distribution needs 'dist:' set to one of " + ", ".join(DIST_KINDS)
+        )
+    kind = value.get("dist")
+    if kind not in _DIST_PARAMS:
+        raise ValueError(
+            f"unknown distribution {short_repr(kind)}; use one of {', '.join(DIST_KINDS)}"
+        )
+    takes = f"a {kind} takes {_DIST_PARAMS[kind]}"
+    for key, number in value.items():
+        if isinstance(number, float) and not math.isfinite(number):
+            raise ValueError(f"bad {kind} distribution: {key} is {number}; {takes} as "
+                             "finite numbers")
+    try:
+        return _DIST_ADAPTER.validate_python(value)  # type: ignore[no-any-return]
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:])
+        msg = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            msg = f"unknown parameter {where!r}; {takes}"
+        elif first["type"] == "missing":
+            msg = f"{where!r} is missing; {takes}"
+        elif where:
+            msg = f"{where}: {msg} (got {short_repr(first.get('input'))})"
+        raise ValueError(f"bad {kind} distribution: {msg}") from None
+
+
 def _parse(value: Any) -> float | _Dist:
     if isinstance(value, _Dist):
         return value
     if isinstance(value, dict):
-        if "dist" not in value:
-            raise ValueError(
-                "a distribution needs 'dist:' set to one of " + ", ".join(DIST_KINDS)
-            )
-        kind = value.get("dist")
-        if kind not in _DIST_PARAMS:
-            raise ValueError(
-                f"unknown distribution {short_repr(kind)}; use one of {', '.join(DIST_KINDS)}"
-            )
-        takes = f"a {kind} takes {_DIST_PARAMS[kind]}"
-        for key, number in value.items():
-            if isinstance(number, float) and not math.isfinite(number):
-                raise ValueError(f"bad {kind} distribution: {key} is {number}; {takes} as "
-                                 "finite numbers")
-        try:
-            return _DIST_ADAPTER.validate_python(value)  # type: ignore[no-any-return]
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"][1:])
-            msg = first["msg"].removeprefix("Value error, ")
-            if first["type"] == "extra_forbidden":
-                msg = f"unknown parameter {where!r}; {takes}"
-            elif first["type"] == "missing":
-                msg = f"{where!r} is missing; {takes}"
-            elif where:
-                msg = f"{where}: {msg} (got {short_repr(first.get('input'))})"
-            raise ValueError(f"bad {kind} distribution: {msg}") from None
+        return _parse_dist(value)
     if isinstance(value, str) and _SCIENTIFIC.match(value.strip()):
         value = float(value)  # YAML 1.1 reads 1e6 (no dot) as text; YAML 1.2 and people don't
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -392,7 +392,7 @@ class Profile(_Spec):
     def multipliers(self, amplitude: float | None = None) -> tuple[float, ...]:
         """The twelve multipliers, January first, at `amplitude` (None: the profile's own,
         which must be a number by then)."""
-        a = float(self.amplitude) if amplitude is None else amplitude  # type: ignore[arg-type]
+        a = float(self.amplitude) if amplitude is None else amplitude
         if isinstance(self.months, dict):
             written = {MONTH_NAMES.index(k.lower()[:3]): v for k, v in self.months.items()}
             base = [written.get(i, 1.0) for i in range(12)]

@@ -13,6 +13,7 @@ import streamlit as st
 from models.compiled.bets import SHOCKS
 from models.load import scenario_hash
 from models.spec.errors import localized
+from models.spec.fields import field_label as spec_label
 from models.spec.scenario import Scenario, text_in
 from sim.app.state import DEFAULT_ENGINE, scenario_title, state, synced
 from sim.experiments.compare import BASELINE
@@ -62,9 +63,9 @@ def metric_card(col: Any, name: str, value: float | None, currency: str, lang: L
 
 
 def field_label(path: str, lang: Lang) -> str:
-    """A parameter path in words ('Горизонт, мес.'), or the path itself when it has no label."""
-    last = path.rsplit(".", 1)[-1]
-    return t(last, lang) if last in LABELS else ""
+    """A parameter path in words ('Горизонт, мес.', the spec's label of the field), or "" when
+    it names no parameter."""
+    return spec_label(path, lang) or ""
 
 
 # The loader's hints name the command line's tools; the app's user has the app instead.
@@ -164,17 +165,6 @@ def show_table(frame: pd.DataFrame, key: str, column_config: dict[str, Any] | No
 
 def cols(n: int) -> list[Any]:
     return list(st.columns(n))
-
-
-LABELS = {"horizon_months", "budget_monthly", "max_leads", "half_saturation_budget",
-           "organic_leads", "managers", "salary_monthly", "handling_minutes", "commission_rate",
-           "lost_unprocessed", "response_half_life_hours", "first_contact_conversion",
-           "first_contact_drop", "max_touches", "interval_days", "conversion_per_touch",
-           "paid_probability", "price", "cost_of_goods", "purchase_interval_months",
-           "upsell_probability", "monthly_churn", "monthly_churn_no_result", "enabled",
-           "churn_reduction", "cost_per_client_month", "probability", "cost_per_attempt",
-           "target", "deadline_month"}
-
 
 
 def alt_name(name: str, spec: Scenario, lang: Lang) -> str:

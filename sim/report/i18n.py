@@ -10,6 +10,9 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
+from models.spec import fields
+from models.spec.fields import FIELDS
+
 Lang = Literal["en", "ru"]
 LANGS: tuple[Lang, ...] = ("en", "ru")
 LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ru": "Русский"}
@@ -21,10 +24,8 @@ _RU_SYMBOLS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "UAH": "₴
 _EN_PREFIX = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 # Parameters that are shares (by the last part of their path): shown and typed as percentages.
-SHARE_FIELDS = frozenset({
-    "commission_rate", "lost_unprocessed", "first_contact_conversion", "first_contact_drop",
-    "conversion_per_touch", "paid_probability", "upsell_probability", "monthly_churn",
-    "monthly_churn_no_result", "churn_reduction", "probability", "share"})
+# Read from the spec's declaration of each field (`models.spec.fields`).
+SHARE_FIELDS = frozenset(p.rsplit(".", 1)[-1] for p, m in FIELDS.items() if m.kind == "share")
 
 # key -> (English, Russian)
 _TEXT: dict[str, tuple[str, str]] = {
@@ -139,41 +140,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "grp_pyramid": ("Value pyramid (products)", "Пирамида ценности (продукты)"),
     "grp_churn": ("Churn and retention", "Отток и удержание"),
     "grp_winback": ("Win-back", "Возврат клиентов"),
-    # parameter labels (by the last part of the path)
-    "horizon_months": ("Horizon, months", "Горизонт, мес."),
-    "budget_monthly": ("Budget a month", "Бюджет в месяц"),
-    "max_leads": ("Max paid leads a month", "Макс. платных лидов в месяц"),
-    "half_saturation_budget": ("Budget buying half of max", "Бюджет на половину максимума"),
-    "organic_leads": ("Organic leads a month", "Органических лидов в месяц"),
-    "managers": ("Managers", "Менеджеров"),
-    "salary_monthly": ("Salary a month per manager", "Оклад менеджера в месяц"),
-    "handling_minutes": ("Minutes per contact", "Минут на контакт"),
-    "commission_rate": ("Commission on first sale", "Комиссия с первой продажи"),
-    "lost_unprocessed": ("Share lost in the CRM", "Доля потерянных в CRM"),
-    "response_half_life_hours": ("Wait (h) that loses half the leads",
-                                 "Ожидание (ч), теряющее половину лидов"),
-    "first_contact_conversion": ("First-contact conversion", "Конверсия первого контакта"),
-    "first_contact_drop": ("Lost after first contact", "Отказ после первого контакта"),
-    "max_touches": ("Follow-up touches", "Повторных касаний"),
-    "interval_days": ("Days between touches", "Дней между касаниями"),
-    "conversion_per_touch": ("Conversion per touch", "Конверсия касания"),
-    "paid_probability": ("Invoices paid", "Доля оплаченных счетов"),
-    "price": ("Price", "Цена"),
-    "cost_of_goods": ("Cost of goods", "Себестоимость"),
-    "purchase_interval_months": ("Months between purchases", "Месяцев между покупками"),
-    "upsell_probability": ("Upsell chance", "Вероятность апсейла"),
-    "monthly_churn": ("Monthly churn", "Отток в месяц"),
-    "monthly_churn_no_result": ("Monthly churn without result", "Отток в месяц без результата"),
-    "sbg_alpha": ("Churn spread: alpha", "Разброс оттока: альфа"),
-    "sbg_beta": ("Churn spread: beta", "Разброс оттока: бета"),
-    "enabled": ("Enabled", "Включено"),
-    "churn_reduction": ("Churn the programme prevents", "Доля оттока, которую снимает программа"),
-    "cost_per_client_month": ("Cost per client a month", "Стоимость на клиента в месяц"),
-    "probability": ("Chance to win back", "Вероятность вернуть"),
-    "cost_per_attempt": ("Cost per attempt", "Стоимость попытки"),
-    "goal_metric": ("Goal metric", "Метрика цели"),
-    "target": ("Target", "Целевое значение"),
-    "deadline_month": ("Deadline month", "Срок (месяц)"),
     "no_goal": ("no goal", "без цели"),
     # goal metrics
     "monthly_revenue": ("monthly revenue", "выручка за месяц"),
@@ -603,107 +569,20 @@ def all_keys() -> tuple[list[str], list[str], list[str]]:
     return list(_TEXT), list(_METRICS), list(_TOOLTIPS)
 
 
-# What each parameter the app edits means, with its unit (the spec's field descriptions,
-# models.spec.scenario, said for an owner), keyed by the last part of its path.
-_FIELD_HELP: dict[str, tuple[str, str]] = {
-    "horizon_months": ("How many months ahead the forecast looks.",
-                       "На сколько месяцев вперёд строится прогноз."),
-    "target": ("The value the goal metric should reach (money in the scenario's currency, or a "
-               "number of clients).",
-               "Значение, которого должна достичь метрика цели (деньги в валюте сценария или "
-               "число клиентов)."),
-    "deadline_month": ("The month (counted from 1) by whose end the goal is due.",
-                       "Месяц (считая с 1-го), к концу которого цель должна быть достигнута."),
-    "goal_metric": ("What the goal measures.", "Что измеряет цель."),
-    "budget_monthly": ("Advertising spend on this channel per month, in the scenario's currency.",
-                       "Расходы на рекламу в этом канале за месяц, в валюте сценария."),
-    "max_leads": ("Paid leads a month the channel approaches as its budget grows without limit "
-                  "(the ceiling of the saturation curve).",
-                  "Сколько платных лидов в месяц даёт канал при неограниченном бюджете (потолок "
-                  "кривой насыщения)."),
-    "half_saturation_budget": (
-        "Monthly budget that buys half of the maximum paid leads: paid leads = maximum × budget "
-        "/ (budget + this amount). In the scenario's currency.",
-        "Месячный бюджет, который даёт половину максимума платных лидов: платные лиды = максимум "
-        "× бюджет / (бюджет + эта сумма). В валюте сценария."),
-    "organic_leads": ("Leads a month that come without advertising spend.",
-                      "Лидов в месяц, которые приходят без расходов на рекламу."),
-    "managers": ("Sales managers handling leads (people).",
-                 "Менеджеров по продажам, которые обрабатывают лидов (человек)."),
-    "salary_monthly": ("Salary of one manager per month, in the scenario's currency.",
-                       "Оклад одного менеджера в месяц, в валюте сценария."),
-    "handling_minutes": ("Average minutes of a manager's time per contact with a lead.",
-                         "Сколько минут в среднем менеджер тратит на один контакт с лидом."),
-    "commission_rate": ("Manager's commission, as a percentage of a client's first purchase.",
-                        "Комиссия менеджера в процентах от первой покупки клиента."),
-    "lost_unprocessed": ("Percentage of leads never processed (lost in the CRM).",
-                         "Процент лидов, которых так и не обработали (потеряны в CRM)."),
-    "response_half_life_hours": (
-        "Hours of waiting after which half the leads are no longer interested.",
-        "Через сколько часов ожидания половина лидов теряет интерес."),
-    "first_contact_conversion": ("Percentage of first contacts that end in a sale.",
-                                 "Процент первых контактов, которые заканчиваются продажей."),
-    "first_contact_drop": ("Percentage of reached leads who did not buy and are lost after the "
-                           "first contact (objections).",
-                           "Процент лидов, которые не купили на первом контакте и отказались "
-                           "(возражения)."),
-    "max_touches": ("Follow-up contacts after the first one.",
-                    "Сколько повторных контактов после первого."),
-    "interval_days": ("Days between follow-up contacts.", "Дней между повторными контактами."),
-    "conversion_per_touch": ("Percentage of follow-up contacts that end in a sale.",
-                             "Процент повторных контактов, которые заканчиваются продажей."),
-    "paid_probability": ("Percentage of invoices paid on time.",
-                         "Процент счетов, оплаченных вовремя."),
-    "price": ("Price of one purchase of this product, in the scenario's currency.",
-              "Цена одной покупки этого продукта, в валюте сценария."),
-    "cost_of_goods": ("Cost of goods per purchase, in the scenario's currency.",
-                      "Себестоимость одной покупки, в валюте сценария."),
-    "purchase_interval_months": ("Average months between purchases of an active client.",
-                                 "Сколько месяцев в среднем между покупками активного клиента."),
-    "upsell_probability": ("Percentage of repeat purchases that move up to the next product.",
-                           "Процент повторных покупок, при которых клиент переходит на "
-                           "следующий продукт."),
-    "monthly_churn": ("Percentage of clients brought to a result who leave each month.",
-                      "Процент клиентов, получивших результат, которые уходят каждый месяц."),
-    "monthly_churn_no_result": ("Percentage of clients not brought to a result who leave each "
-                                "month.",
-                                "Процент клиентов, не получивших результат, которые уходят "
-                                "каждый месяц."),
-    "sbg_alpha": ("Each client's own monthly churn is drawn from Beta(alpha, beta): the mean "
-                  "churn is alpha / (alpha + beta); smaller alpha and beta, more different "
-                  "clients (fitted by `growthsim calibrate retention`).",
-                  "Собственный месячный отток каждого клиента берётся из Beta(альфа, бета): "
-                  "средний отток равен альфа / (альфа + бета); чем меньше альфа и бета, тем "
-                  "сильнее различаются клиенты (подбирается `growthsim calibrate retention`)."),
-    "sbg_beta": ("Each client's own monthly churn is drawn from Beta(alpha, beta): the mean "
-                 "churn is alpha / (alpha + beta); smaller alpha and beta, more different "
-                 "clients (fitted by `growthsim calibrate retention`).",
-                 "Собственный месячный отток каждого клиента берётся из Beta(альфа, бета): "
-                 "средний отток равен альфа / (альфа + бета); чем меньше альфа и бета, тем "
-                 "сильнее различаются клиенты (подбирается `growthsim calibrate retention`)."),
-    "enabled": ("Whether the programme runs.", "Работает ли программа."),
-    "churn_reduction": ("Percentage of churn the retention programme prevents.",
-                        "Какой процент оттока предотвращает программа удержания."),
-    "cost_per_client_month": ("Programme cost per active client a month, in the scenario's "
-                              "currency.",
-                              "Стоимость программы на одного активного клиента в месяц, в "
-                              "валюте сценария."),
-    "probability": ("Percentage of clients who left that a win-back campaign brings back.",
-                    "Процент ушедших клиентов, которых возвращает кампания."),
-    "cost_per_attempt": ("Campaign cost per client who left, in the scenario's currency.",
-                         "Стоимость кампании на одного ушедшего клиента, в валюте сценария."),
-}
-
 _CURRENCY_WORDS = {"RUB": ("rubles", "рубли"), "USD": ("US dollars", "доллары США"),
                    "EUR": ("euros", "евро")}
 
 
-def field_help(name: str, lang: Lang) -> str | None:
-    """What the parameter `name` (the last part of its path) means, with its unit."""
-    pair = _FIELD_HELP.get(name)
-    if pair is None:
-        return None
-    return pair[1] if lang == "ru" else pair[0]
+def field_help(path: str, lang: Lang) -> str | None:
+    """What the parameter at `path` means, with its unit: the spec's help of the field
+    (`models.spec.fields`); None for a path that names no parameter."""
+    return fields.field_help(path, lang)
+
+
+def field_label(path: str, lang: Lang) -> str | None:
+    """The parameter at `path` in words (the spec's label of the field); None for a path that
+    names no parameter."""
+    return fields.field_label(path, lang)
 
 
 def currency_name(currency: str, lang: Lang) -> str:
@@ -782,4 +661,5 @@ def duration(seconds: float, lang: Lang) -> str:
 
 
 def field_keys() -> list[str]:
-    return list(_FIELD_HELP)
+    """Every parameter's path pattern (each has a label and help in both languages)."""
+    return list(FIELDS)

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from models.spec.fields import field_label, is_money
 from models.spec.scenario import Scenario, text_in
 from sim.experiments.optimise import TODAY, OptimisationResult
 from sim.report.decision import verdict_kind, verdict_line
 from sim.report.i18n import Lang, money, money_ticks, number, percent
-from sim.report.i18n import t as shared_t
 
 _TEXT: dict[str, tuple[str, str]] = {
     # objectives
@@ -151,10 +151,6 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "Где следующие деньги дают больше: NPV на единицу денег"),
 }
 
-# Fields whose values are money (shown in the scenario's currency).
-_MONEY = {"budget_monthly", "salary_monthly", "price", "cost_of_goods", "cost_per_attempt",
-          "cost_per_client_month", "onboarding_cost", "upsell_offer_cost", "one_off_cost",
-          "monthly_cost", "overhead_monthly", "half_saturation_budget"}
 
 
 def words() -> dict[str, tuple[str, str]]:
@@ -177,10 +173,8 @@ def variable_label(path: str, spec: Scenario, lang: Lang) -> str:
     if path in _TEXT:
         return w(path, lang)
     parts = path.split(".")
-    last = parts[-1]
-    try:
-        field = shared_t(last, lang)
-    except KeyError:
+    field = field_label(path, lang)
+    if field is None:
         return f"`{path}`"
     if parts[0] in ("channels", "tiers", "segments") and len(parts) == 3:
         items = {getattr(x, "name", ""): x for x in getattr(spec, parts[0])}
@@ -206,7 +200,7 @@ def value_text(path: str, value: float | None, currency: str, lang: Lang) -> str
     if _missing(value):
         return "—"
     assert value is not None
-    if path.rsplit(".", 1)[-1] in _MONEY:
+    if is_money(path):  # the field's kind, declared in the spec
         return money(value, currency, lang)
     if path.endswith(".enabled"):  # a switch, varied as 0 or 1
         return w("on" if value >= 0.5 else "off", lang)
@@ -461,7 +455,7 @@ def _money_axis(fig: go.Figure, values: np.ndarray, currency: str, lang: Lang,
 
 def allocation_chart(result: OptimisationResult, lang: Lang) -> go.Figure:
     """Today's and the recommended money per money variable (bars side by side)."""
-    money_vars = [v.path for v in result.variables if v.path.rsplit(".", 1)[-1] in _MONEY]
+    money_vars = [v.path for v in result.variables if is_money(v.path)]
     labels = [variable_label(p, result.spec, lang) for p in money_vars]
     fig = go.Figure()
     for name, ev in ((TODAY, result.today), (result.finalists[0][0], result.winner)):

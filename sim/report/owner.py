@@ -7,15 +7,20 @@ The app and a notebook read the same numbers the CLI prints: everything here is 
 from __future__ import annotations
 
 import math
-from fnmatch import fnmatchcase
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models.accounting.ledger import LEAK_LEVERS, LEAKS
-from models.accounting.metrics import CHANNEL_EXTRA, channel_metric, segment_metric
+from models.accounting.ledger import LEAKS
+from models.accounting.metrics import (
+    CHANNEL_EXTRA,
+    LEVER_METRICS,
+    channel_metric,
+    segment_metric,
+)
 from models.compiled.worth import LEAD_STAGES
+from models.spec.fields import leak_patterns, targets
 from models.spec.scenario import Scenario
 from sim.experiments.compare import BASELINE, Comparison
 from sim.experiments.montecarlo import MonteCarloResult
@@ -37,8 +42,6 @@ MONEY = frozenset({"total_revenue", "total_profit", "npv_profit", "cac", "cltv",
                    "lost_revenue", "cumulative_revenue", "ad_spend"})
 RATIOS = frozenset({"romi", "ros", "conversion", "recurring_revenue_share", "goal_by_deadline"})
 
-# Revenue = leads x conversion x average check x purchases per client (the four levers).
-LEVERS = ("total_leads", "conversion", "average_check", "purchases_per_client")
 
 
 def monthly_view(result: MonteCarloResult) -> pd.DataFrame:
@@ -105,13 +108,16 @@ def potential_revenue(result: MonteCarloResult) -> float:
 
 def stage_bets(spec: Scenario) -> dict[str, list[str]]:
     """Each leak stage and the names of the scenario's bets that target it: those with a change
-    to a parameter the stage turns on (`models.accounting.ledger.LEAK_LEVERS`), in the scenario's
-    order. A bet may target several stages."""
+    to a parameter the stage turns on, or to a group holding one (`models.spec.fields`: each
+    field's stage and lever say which leaks it turns), in the scenario's order; appending a new
+    channel or tier targets none. A bet may target several stages."""
     out: dict[str, list[str]] = {leak: [] for leak in LEAKS}
+    patterns = leak_patterns()
     for bet in spec.bets:
+        # a new channel or tier is a new item, not a change of the stage's parameters
+        paths = [change.path for change in bet.changes if change.operation != "append"]
         for leak in LEAKS:
-            if any(fnmatchcase(change.path, pattern) for change in bet.changes
-                   for pattern in LEAK_LEVERS[leak]):
+            if any(targets(path, pattern) for path in paths for pattern in patterns[leak]):
                 out[leak].append(bet.name)
     return out
 
@@ -145,10 +151,11 @@ def leak_recovery(cmp: Comparison) -> pd.DataFrame:
 
 
 def levers(result: MonteCarloResult) -> pd.DataFrame:
-    """The four levers of revenue over the horizon: metric, mean, p10, p90."""
+    """The four levers of revenue over the horizon (their run metrics,
+    `models.accounting.metrics.LEVER_METRICS`): metric, mean, p10, p90."""
     s = result.summary()
     return pd.DataFrame([{"metric": m, "mean": s[m]["mean"], "p10": s[m]["p10"],
-                          "p90": s[m]["p90"]} for m in LEVERS])
+                          "p90": s[m]["p90"]} for m in LEVER_METRICS])
 
 
 def goal_status(result: MonteCarloResult) -> dict[str, float | None] | None:
@@ -267,7 +274,8 @@ def incremental(cmp: Comparison, metric: str = "profit") -> pd.DataFrame:
 
 
 # Words of the owner's tables and the app's pages that are not in sim.report.i18n
-# (key -> (English, Russian)); `words()` lists them for the completeness test.
+# (key -> (English, Russian)); `words()` lists them for the completeness test. A parameter's
+# label and help are its field's, in `models.spec.fields`.
 _TEXT: dict[str, tuple[str, str]] = {
     "channel": ("Channel", "Канал"),
     "referral": ("Referrals", "Рекомендации"),
@@ -351,29 +359,6 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "average (1 = no difference); the shares add up to 100%.",
                     "Доля каждого сегмента в лидах и чем его клиенты отличаются от среднего "
                     "(1 — не отличаются); доли в сумме дают 100\u00a0%."),
-    "seg_share": ("Share of leads", "Доля лидов"),
-    "seg_share_help": ("The share of incoming leads from this segment, %.",
-                       "Доля входящих лидов из этого сегмента, %."),
-    "seg_conversion_multiplier": ("Conversion ×", "Конверсия ×"),
-    "seg_conversion_multiplier_help": ("Multiplies every conversion of the journey (0.7: 30% "
-                                       "fewer sales at each step).",
-                                       "Умножает каждую конверсию пути клиента (0,7 — на 30 % "
-                                       "меньше продаж на каждом шаге)."),
-    "seg_price_multiplier": ("Price ×", "Цена ×"),
-    "seg_price_multiplier_help": ("Multiplies every price (the average check).",
-                                  "Умножает каждую цену (средний чек)."),
-    "seg_churn_multiplier": ("Churn ×", "Отток ×"),
-    "seg_churn_multiplier_help": ("Multiplies the monthly churn (0.5: clients stay twice as "
-                                  "long).",
-                                  "Умножает месячный отток (0,5 — клиенты остаются вдвое "
-                                  "дольше)."),
-    "seg_frequency_multiplier": ("Purchases ×", "Покупки ×"),
-    "seg_frequency_multiplier_help": ("Multiplies how often clients buy.",
-                                      "Умножает частоту покупок."),
-    "seg_committee_delay_days": ("Decision, days", "Решение, дней"),
-    "seg_committee_delay_days_help": (
-        "Mean days a buying committee takes between 'yes' and the invoice (B2B).",
-        "Сколько дней в среднем закупочный комитет тянет между «да» и счётом (продажи компаниям)."),
     "downloads": ("Take the answer away", "Забрать результат"),
     "download_excel": ("Tables (Excel)", "Таблицы (Excel)"),
     "download_excel_help": ("Every table of the page on its own sheet, numbers as numbers.",

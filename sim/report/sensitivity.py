@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from models.spec.fields import field_label
 from models.spec.scenario import Scenario, text_in
 from sim.experiments.sensitivity import SensitivityResult, Tornado
 from sim.experiments.stress import ReverseResult, StressResult
 from sim.report.i18n import (
     SHARE_FIELDS,
     Lang,
-    all_keys,
     money,
     money_column,
     money_ticks,
@@ -271,7 +271,6 @@ _TEXT: dict[str, tuple[str, str]] = {
 }
 
 # Parameter labels the shared words already have (the scenario page's field labels).
-_FIELD_WORDS = set(all_keys()[0])
 _PROFILE_WORDS = {"leads": ("leads", "лиды"), "referrals": ("referrals", "рекомендации"),
                   "conversion": ("first-contact conversion", "конверсия первого контакта"),
                   "purchases": ("purchase frequency", "частота покупок"),
@@ -317,10 +316,11 @@ def param_label(path: str, lang: Lang, spec: Scenario | None = None) -> str:
         return " + ".join(param_label(p, lang, spec) for p in path.split(" + "))
     parts = path.split(".")
     last = parts[-1]
+    label = field_label(path, lang)  # the field's, declared in the spec
     if last in _TEXT:
         field = w(last, lang)
-    elif last in _FIELD_WORDS:
-        field = t(last, lang)
+    elif label is not None:
+        field = label
     else:
         return f"`{path}`"
     if parts[0] == "seasonality" and len(parts) > 2:  # whose seasons: a channel's, or the

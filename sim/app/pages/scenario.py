@@ -12,6 +12,7 @@ import yaml
 
 from models.load import ScenarioError, read_yaml, validate
 from models.spec.errors import localized
+from models.spec.fields import meta_or_none, target_kind
 from sim.app.state import (
     EXAMPLES,
     GOAL_METRICS,
@@ -25,9 +26,8 @@ from sim.app.state import (
     scenario_title,
     state,
 )
-from sim.app.widgets import LABELS, cols, field_label, show_problems
+from sim.app.widgets import cols, field_label, show_problems
 from sim.report.i18n import (
-    SHARE_FIELDS,
     Lang,
     currency_name,
     field_help,
@@ -40,15 +40,24 @@ from sim.report.owner import w
 
 # --- the scenario page ----------------------------------------------------------------------------
 
-# How a parameter is shown and typed, by the last part of its path: money as grouped digits in
-# a text field ('27 000 000'), shares as percentages, counts as whole numbers.
-_MONEY_FIELDS = {"budget_monthly", "half_saturation_budget", "salary_monthly", "price",
-                 "cost_of_goods", "cost_per_client_month", "cost_per_attempt", "target"}
-
-# A segment's parameters; their words are in sim.report.owner.
+# A segment's parameters, in the order the page shows them.
 _SEGMENT_FIELDS = ("share", "conversion_multiplier", "price_multiplier", "churn_multiplier",
                    "frequency_multiplier", "committee_delay_days")
-_INT_FIELDS = {"horizon_months", "deadline_month", "managers", "max_touches"}
+
+
+def editor_kind(path: str, goal_metric: str | None = None) -> str:
+    """How the parameter at `path` is shown and typed, from its kind in the spec
+    (`models.spec.fields`): "money" as grouped digits in a text field ('27 000 000'), "share" as
+    a percentage, "int" a whole number, "number" the rest. The goal's target is money or a
+    number of clients, as `goal_metric` says."""
+    meta = meta_or_none(path)
+    if meta is None:
+        return "number"
+    if path == "goal.target":
+        return "money" if target_kind(goal_metric) == "money" else "number"
+    if meta.kind in ("money", "share"):
+        return meta.kind
+    return "int" if meta.whole else "number"
 
 
 def _plain(x: Any) -> str:
@@ -97,25 +106,11 @@ class _Editor:
         digest = hashlib.sha256(state()["base_text"].encode()).hexdigest()[:12]
         self.src = f"{digest}:{state()['edit_generation']}"
 
-    def kind(self, name: str) -> str:
-        if name == "target" and self.goal_metric == "active_clients":
-            return "number"
-        if name in _MONEY_FIELDS:
-            return "money"
-        if name in SHARE_FIELDS:
-            return "share"
-        return "int" if name in _INT_FIELDS else "number"
-
     def field(self, col: Any, path: str, value: Any) -> None:
         lang = self.lang
-        name = path.rsplit(".", 1)[-1]
-        kind = self.kind(name)
-        label = t(name, lang) if name in LABELS else path
-        help_ = field_help(name, lang)
-        if path.startswith("segments."):
-            label, help_ = w(f"seg_{name}", lang), w(f"seg_{name}_help", lang)
-        if ".monthly_churn.sbg." in path:  # an sBG churn's alpha or beta
-            label, help_ = t(f"sbg_{name}", lang), field_help(f"sbg_{name}", lang)
+        kind = editor_kind(path, self.goal_metric)
+        label = field_label(path, lang) or path
+        help_ = field_help(path, lang)
         # Keyed per language: the text shown ('27 000 000' / '27,000,000') is the language's.
         key = f"edit:{self.src}:{lang}:{path}"
         value = state()["overrides"].get(path, value)
@@ -232,13 +227,21 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
             ed.field(c[2], "goal.deadline_month", goal["deadline_month"])
             metric = state()["overrides"].get("goal.metric", goal["metric"])
             key = f"edit:{ed.src}:{lang}:goal.metric"
-            c[3].selectbox(t("goal_metric", lang), GOAL_METRICS,
+            c[3].selectbox(field_label("goal.metric", lang), GOAL_METRICS,
                            index=GOAL_METRICS.index(metric) if metric in GOAL_METRICS else 0,
                            format_func=lambda m: t(m, lang), key=key, on_change=on_edit,
                            args=("goal.metric", key, "v", lang),
-                           help=field_help("goal_metric", lang))
+                           help=field_help("goal.metric", lang))
             for what in ed.pending.pop("goal.metric", []):
                 c[3].error(localized(what, lang))
+    _edit_market(full, ed, titles)
+    _edit_sales(full, ed)
+    _edit_clients(full, ed, titles)
+
+
+def _edit_market(full: dict[str, Any], ed: _Editor, titles: dict[str, str]) -> None:
+    """Channels and their budgets, then the client segments."""
+    lang = ed.lang
     with _group("grp_channels", lang, expanded=True):
         for ch in full["channels"]:
             c = cols(5)
@@ -258,6 +261,11 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
                               else f"`{seg['name']}`")
                 for i, name in enumerate(_SEGMENT_FIELDS):
                     ed.field(c[i + 1], f"segments.{seg['name']}.{name}", seg[name])
+
+
+def _edit_sales(full: dict[str, Any], ed: _Editor) -> None:
+    """The sales team and the journey from lead to paid invoice."""
+    lang = ed.lang
     with _group("grp_team", lang):
         c = cols(4)
         ed.field(c[0], "sales.managers", full["sales"]["managers"])
@@ -277,6 +285,11 @@ def _editors(full: dict[str, Any], ed: _Editor) -> None:
         ed.field(c[2], "journey.follow_up.conversion_per_touch",
                  j["follow_up"]["conversion_per_touch"])
         ed.field(c[3], "journey.invoice.paid_probability", j["invoice"]["paid_probability"])
+
+
+def _edit_clients(full: dict[str, Any], ed: _Editor, titles: dict[str, str]) -> None:
+    """The value pyramid, churn and retention, win-back."""
+    lang = ed.lang
     with _group("grp_pyramid", lang):
         for tier in full["tiers"]:
             c = cols(5)
