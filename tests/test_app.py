@@ -180,10 +180,11 @@ def test_good_upload_replaces_the_scenario() -> None:
     assert "Online coffee and tea shop (rubles)" in at.success[0].value
 
 
-def test_dashboard_shows_the_library_numbers() -> None:
+def test_dashboard_shows_the_library_numbers(b2b_monte_carlo_fast: Any) -> None:
     at = _page(_app(), "dashboard")
+    assert b2b_monte_carlo_fast.replications == REPS
     spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    s = run_monte_carlo(spec, replications=REPS, seed=1, engine="fast").summary()
+    s = b2b_monte_carlo_fast.summary()
     assert _metric(at, "Revenue") == money(s["total_revenue"]["mean"], "RUB", "en", compact=True)
     assert _metric(at, "CAC") == money(s["cac"]["mean"], "RUB", "en")
     assert _metric(at, "ROMI") == percent(s["romi"]["mean"], "en")
@@ -322,12 +323,12 @@ def test_stress_test_shows_p_goal_per_shock() -> None:
     assert any("fast engine" in c.value for c in at.caption)
 
 
-def test_dashboard_answers_the_owners_questions_and_downloads() -> None:
+def test_dashboard_answers_the_owners_questions_and_downloads(b2b_monte_carlo_fast: Any
+                                                            ) -> None:
     """The owner's questions: new clients over the horizon, what a client costs at each
     stage, CLTV with and without its tail, per channel; the page's files to take away."""
     at = _page(_app(), "dashboard")
-    spec = load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    result = run_monte_carlo(spec, replications=REPS, seed=1, engine="fast")
+    result = b2b_monte_carlo_fast
     s = result.summary()
     clients = number(s["total_new_clients"]["mean"], "en")
     assert any(m.value.startswith(f"New clients over 36 months: {clients}") for m in at.markdown)

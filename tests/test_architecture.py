@@ -115,23 +115,42 @@ def test_no_convention_is_worked_out_twice(pattern: str) -> None:
     assert not found, DUPLICATES[pattern] + "\n" + "\n".join(found)
 
 
-def test_levers_multiply_to_the_revenue_of_clients_won() -> None:
-    """b2b_services starts with clients: the four levers are of the clients won during the
-    horizon, so leads x conversion x average check x frequency is their revenue, and the starting
-    clients' revenue is the rest."""
-    spec = sim.load_scenario(ROOT / "scenarios" / "b2b_services.yaml")
-    assert spec.initial_state.clients, "the check needs a scenario with starting clients"
-    result = sim.run_monte_carlo(spec, replications=2, seed=4, workers=1)
-    s = result.scalars
-    product = np.prod(np.stack([s[m] for m in LEVER_METRICS]), axis=0)
-    np.testing.assert_allclose(product, s["new_clients_revenue"], rtol=1e-9)
-    assert np.all(s["starting_clients_revenue"] > 0)
-    np.testing.assert_allclose(s["new_clients_revenue"] + s["starting_clients_revenue"],
-                               s["total_revenue"], rtol=1e-12)
-    # a lever of all buyers (starting clients included) would not multiply out
-    assert np.all(np.abs(s["total_leads"] * s["conversion"] * s["average_check"]
-                         * s["purchases_per_client"] - s["total_revenue"])
-                  > 0.01 * s["starting_clients_revenue"])
+def test_levers_are_of_the_clients_won_not_the_starting_clients() -> None:
+    """A hand-worked case: new clients buy once at 1,000 (the next purchase 100 months away,
+    invoices paid at once); five starting clients pay a 7,000 retainer every month of the four.
+    So, whatever the draws, the average check is exactly 1,000, each client won buys exactly
+    once, the clients won bring 1,000 each and the starting clients 5 x 4 x 7,000 = 140,000.
+    Catches levers taken over all buyers (the retainer would lift the average check and the
+    purchases per client), starting clients' revenue counted as won, or a lever that does not
+    multiply out to the revenue of the clients won."""
+    from models.accounting.metrics import run_metrics
+    from models.compiled.form import compile_scenario
+    from sim.engines import ENGINE_NAMES, get_engine
+
+    cs = compile_scenario(sim.load_scenario({
+        "name": "levers", "horizon_months": 4,
+        "channels": [{"name": "organic", "organic_leads": 40.0}],
+        "sales": {"managers": 10, "handling_minutes": 0.01},
+        "journey": {"first_contact_conversion": 0.3,
+                    "invoice": {"paid_probability": 1.0, "delay_days": 0.0}},
+        "tiers": [{"name": "once", "price": 1000, "entry_share": 1.0, "monthly_churn": 0.0,
+                   "regular": True, "purchase_interval_months": 100},
+                  {"name": "retainer", "price": 7000, "entry_share": 0.0,
+                   "monthly_churn": 0.0, "regular": True, "purchase_interval_months": 1}],
+        "initial_state": {"clients": [{"tier": "retainer", "count": 5, "tenure_months": 3}]},
+    }))
+    for engine in ENGINE_NAMES:
+        for seed in (1, 2):
+            r = run_metrics(get_engine(engine)(cs, seed), cs)
+            won = r["total_new_clients"]
+            assert won > 0, "nobody won: the case tests nothing"
+            assert r["average_check"] == 1000.0, engine
+            assert r["purchases_per_client"] == 1.0, engine
+            assert r["new_clients_revenue"] == 1000.0 * won, engine
+            assert r["starting_clients_revenue"] == 5 * 4 * 7000.0, engine
+            assert r["total_revenue"] == 1000.0 * won + 140_000.0, engine
+            levers = np.prod([r[m] for m in LEVER_METRICS])
+            assert levers == pytest.approx(1000.0 * won, rel=1e-12), engine
 
 
 def test_public_api_is_what_the_readme_uses() -> None:

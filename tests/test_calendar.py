@@ -263,11 +263,16 @@ def test_calendar_month_labels_in_both_languages() -> None:
     assert calendar_month(None, 3, "en") is None
 
 
-def test_run_shows_the_calendar_month_of_the_start_and_the_deadline(tmp_path: Any) -> None:
+def test_run_shows_the_calendar_month_of_the_start_and_the_deadline(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
+    from sim.cli import common
     from sim.cli.main import app
 
+    # The CLI's console takes COLUMNS when it is made (whichever test of this process imported
+    # it first): 200 columns here, whatever ran before, so that no cell wraps.
+    monkeypatch.setattr(common.console, "_width", 200)
     result = CliRunner().invoke(app, ["run", "scenarios/b2b_services_calendar.yaml", "--reps",
                                       "4", "--workers", "1", "--out", str(tmp_path)],
                                 env={"COLUMNS": "200"})

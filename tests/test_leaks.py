@@ -47,21 +47,20 @@ JOURNEY: dict[str, Any] = {
 }
 
 
-def chances(j: dict[str, Any]) -> dict[str, float]:
-    """By hand: the chance a lead lost at each stage would have paid had it passed the stage."""
-    f, inv = j["follow_up"], j["invoice"]
-    paid = inv["paid_probability"] + (1 - inv["paid_probability"]) * (
-        1 - (1 - inv["reminder_success"]) ** inv["reminders"])
-    follow_up = 1 - (1 - f["conversion_per_touch"]) ** f["max_touches"]
-    contact = (j["first_contact_conversion"]
-               + (1 - j["first_contact_conversion"]) * (1 - j["first_contact_drop"]) * follow_up)
-    half_life = j["response_half_life_hours"]
-    interested = 1.0 if half_life is None else 0.5 ** (j["base_response_hours"] / half_life)
-    # followed up one more round of the sources' cadence: 5 more touches (not to the 15th)
-    more = 1 - (1 - f["conversion_per_touch"]) ** 5
-    return {"lost_unprocessed": interested * contact * paid, "lost_late": contact * paid,
-            "lost_first_contact": follow_up * paid, "lost_follow_up": more * paid,
-            "lost_unpaid": 1.0}
+# Worked by hand from JOURNEY (not from the code's formula): the chance a lead lost at each
+# stage would have paid had it passed the stage.
+#   paid (after the reminders)  = 0.60 + 0.40 x (1 - 0.65^3) = 0.60 + 0.40 x 0.725375 = 0.89015
+#   closed by the 4 follow-ups  = 1 - 0.85^4 = 1 - 0.52200625 = 0.47799375
+#   closed from first contact   = 0.20 + 0.80 x 0.70 x 0.47799375 = 0.4676765
+#   still interested after 24 h = 0.5^(24/48) = sqrt(0.5)
+#   5 more touches (lost at follow-up: one more round of the cadence) = 1 - 0.85^5 = 0.5562946875
+CHANCES = {
+    "lost_unprocessed": math.sqrt(0.5) * 0.4676765 * 0.89015,  # 0.2943701...
+    "lost_late": 0.4676765 * 0.89015,                           # 0.4163022...
+    "lost_first_contact": 0.47799375 * 0.89015,                 # 0.4254861...
+    "lost_follow_up": 0.5562946875 * 0.89015,                   # 0.4951857...
+    "lost_unpaid": 1.0,
+}
 
 
 def case(journey: dict[str, Any], price_after: float | None = None) -> CompiledScenario:
@@ -125,10 +124,12 @@ def baseline(engine: str) -> list[dict[str, float]]:
 
 def test_each_lost_lead_is_worth_its_chance_to_have_paid_times_a_client(
         baseline: list[dict[str, float]]) -> None:
-    """Exactly, loss by loss: a lead lost at a stage is not a certain client."""
-    expected = chances(JOURNEY)
+    """Exactly, loss by loss: a lead lost at a stage is not a certain client. Catches a stage
+    valued as a certain client, the reminders or the response decay left out, the follow-up
+    stage valued to the 15th touch instead of one more round of five, or the wrong stage's
+    chance (each stage's number differs)."""
     for r in baseline:
-        for leak, chance in expected.items():
+        for leak, chance in CHANCES.items():
             assert r[f"{leak}_count"] > 0, f"nobody lost at {leak}: the case tests nothing"
             assert r[f"{leak}_revenue"] == pytest.approx(
                 r[f"{leak}_count"] * chance * PRICE, rel=1e-9), leak

@@ -23,20 +23,10 @@ import numpy as np
 from models.spec.limits import WHOLE_NUMBER_FIELDS
 
 DAYS_PER_MONTH = 30.0
-WEEKS_PER_MONTH = DAYS_PER_MONTH / 7.0
 
 
 def days_to_months(days: float) -> float:
     return days / DAYS_PER_MONTH
-
-
-def months_to_days(months: float) -> float:
-    return months * DAYS_PER_MONTH
-
-
-def month_of_day(day: float) -> int:
-    """The 0-based month a moment (in days from the start) falls in."""
-    return int(day // DAYS_PER_MONTH)
 
 
 def monthly_discount_rate(annual_rate: float) -> float:

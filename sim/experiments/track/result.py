@@ -180,7 +180,7 @@ def simulated_actuals(spec: Scenario, months: int, seed: int, engine: str = DEFA
                       index: int = 0) -> pd.DataFrame:
     """Actuals as the engine makes them: one run of `spec` (uncertain parameters at their means
     unless `values` gives them) on stream `index` of `seed`, its first `months` months, as the
-    table of an actuals file (for tests and the example; `scripts/make_b2b_actuals.py`)."""
+    table of an actuals file (for tests, and how the example's file was made)."""
     run = _run_one((spec, index, values, seed, engine))
     names = columns or [c for c in (*count_columns(spec), *MONEY_COLUMNS) if c != "leads"]
     frame = pd.DataFrame({name: run.series[name][:months] for name in names})
