@@ -21,7 +21,8 @@ from models.compiled.bets import bet_problems
 from models.compiled.calendar import calendar_problems
 from models.compiled.sampling import correlation_problems
 from models.compiled.workload import problems as workload_problems
-from models.spec.errors import Message, ScenarioError
+from models.spec.errors import Message
+from models.spec.errors import ScenarioError as ScenarioError  # what the loaders raise
 from models.spec.messages import msg
 from models.spec.messages_ru import bilingual, bilingual_problems
 from models.spec.params import short_repr

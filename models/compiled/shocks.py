@@ -72,7 +72,8 @@ def _largest_channel(spec: Scenario) -> str:
     return max(raw.channels, key=lambda c: (float(c.budget_monthly), float(c.organic_leads))).name
 
 
-def shock_changes(spec: Scenario, name: str, severity: float = 1.0) -> tuple[str, list[dict]]:
+def shock_changes(spec: Scenario, name: str,
+                  severity: float = 1.0) -> tuple[str, list[dict[str, Any]]]:
     """A shock's description and changes at `severity` (1: the size described), by any of its
     names."""
     if severity <= 0:
@@ -81,7 +82,7 @@ def shock_changes(spec: Scenario, name: str, severity: float = 1.0) -> tuple[str
     return changes_of(spec, name, severity)
 
 
-def changes_of(spec: Scenario, name: str, s: float) -> tuple[str, list[dict]]:
+def changes_of(spec: Scenario, name: str, s: float) -> tuple[str, list[dict[str, Any]]]:
     """`shock_changes` without the check of the severity (the app's standard shocks take any)."""
     kind, _, arg = canonical(name).partition(":")
     if kind == "fewer_leads":

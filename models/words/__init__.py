@@ -50,7 +50,7 @@ def _strict() -> bool:
 def _checked(lang: str) -> Lang:
     if lang not in LANGS:
         raise ValueError(f"language {lang!r}: use one of {', '.join(LANGS)}")
-    return lang  # type: ignore[return-value]
+    return lang
 
 
 def has(key: str) -> bool:
