@@ -231,6 +231,17 @@ def _check_start(first: pd.Timestamp, earliest: pd.Timestamp, source: str) -> No
 
 # -- actuals from a CRM export of leads (`models.calibration.funnel.read_leads`) -----------------
 
+
+def _start_of(start: str | None, source: str) -> pd.Timestamp:
+    """The scenario's `start` (month 1) as a date; an ActualsError when it is missing or not a
+    date (actuals are placed in the calendar by it)."""
+    if start is None:
+        raise ActualsError(source, [_m("no_start")])
+    try:
+        return pd.Timestamp(start)
+    except ValueError:
+        raise ActualsError(source, [_m("bad_start", start=start)]) from None
+
 def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
                        source: str = "leads") -> Actuals:
     """Monthly actuals from a CRM export (one row per lead): leads by channel by the month they
@@ -238,12 +249,7 @@ def actuals_from_leads(leads: Leads, spec: Scenario, start: str | None,
     Month 1 starts on `start`; months are the engine's (`models.compiled.units`), and only
     whole months before the export's last date count. Other stages' losses are left out: the
     export does not say when a lead was lost."""
-    if start is None:
-        raise ActualsError(source, [_m("no_start")])
-    try:
-        first = pd.Timestamp(start)
-    except ValueError:
-        raise ActualsError(source, [_m("bad_start", start=start)]) from None
+    first = _start_of(start, source)
     frame = leads.frame
     known = {c.name for c in spec.channels}
     unknown = sorted(set(frame["channel"]) - known)
@@ -287,12 +293,7 @@ def actuals_from_purchases(log: TransactionLog, start: str | None, horizon: int,
     transactions` reads it): revenue by month, and new clients, those whose first purchase in
     the export falls in the month (so the export should begin before month 1, or its first
     month counts every buyer as new). Whole months before the export's last date count."""
-    if start is None:
-        raise ActualsError(source, [_m("no_start")])
-    try:
-        first = pd.Timestamp(start)
-    except ValueError:
-        raise ActualsError(source, [_m("bad_start", start=start)]) from None
+    first = _start_of(start, source)
     frame = log.frame
     end = frame["date"].max()
     if len(frame):

@@ -10,16 +10,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from models.compiled.bets import SHOCKS
 from models.load import scenario_hash
 from models.spec.errors import localized
 from models.spec.fields import field_label as spec_label
-from models.spec.scenario import Scenario, text_in
+from models.spec.scenario import Scenario
 from models.words import Lang, t
 from models.words.formats import money, number, percent
 from sim.app.state import DEFAULT_ENGINE, scenario_title, state, synced
-from sim.experiments.compare import BASELINE
-from sim.report import owner
+from sim.report import export, owner
 from sim.report.i18n import metric_label, tooltip
 
 # --- formatting helpers -------------------------------------------------------------------------
@@ -160,17 +158,6 @@ def cols(n: int) -> list[Any]:
     return list(st.columns(n))
 
 
-def alt_name(name: str, spec: Scenario, lang: Lang) -> str:
-    """An alternative's name as shown: the baseline is 'the plan', shocks are translated, bets
-    (and portfolios 'a + b') by their titles."""
-    if name == BASELINE:
-        return t("shock.baseline", lang)
-    if name in SHOCKS:
-        return t(f"shock.{name}", lang)
-    titles = {b.name: text_in(b.title, lang, b.name) for b in spec.bets}
-    return " + ".join(titles.get(part, part) for part in name.split(" + "))
-
-
 def ci_text(mid: float | None, lo: float | None, hi: float | None,
         fmt: Callable[[float | None], str]) -> str:
     return f"{fmt(mid)} [{fmt(lo)} … {fmt(hi)}]"
@@ -184,7 +171,7 @@ def months_text(*values: object) -> str:
 
 def renamed(frame: pd.DataFrame, spec: Scenario, lang: Lang) -> pd.DataFrame:
     out = frame.copy()
-    out["bet"] = [alt_name(b, spec, lang) for b in out["bet"]]
+    out["bet"] = [export.alternative_name(b, spec, lang) for b in out["bet"]]
     return out
 
 

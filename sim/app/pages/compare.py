@@ -17,7 +17,6 @@ from models.words.formats import money, money_column, percent
 from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import (
-    alt_name,
     chart,
     ci_text,
     cols,
@@ -32,6 +31,7 @@ from sim.experiments.compare import BASELINE, Comparison, alternatives, compare_
 from sim.report import charts, export, owner
 from sim.report import leaks as leak_words
 from sim.report.decision import decide, left_out_lines, summary_lines
+from sim.report.export import alternative_name
 from sim.report.i18n import metric_label, tooltip
 
 
@@ -43,7 +43,7 @@ def ranked_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
     rows = []
     for r in cmp.table().to_dict(orient="records"):
         rows.append({
-            metric_label("bet", lang): alt_name(r["bet"], cmp.spec, lang),
+            metric_label("bet", lang): alternative_name(r["bet"], cmp.spec, lang),
             t("owner.col_p_goal", lang): percent(r["p_goal"], lang),
             t("owner.col_p_best_npv", lang): percent(r["p_best_npv"], lang),
             t("owner.col_p_best_time", lang): percent(r["p_best_time"], lang),
@@ -64,7 +64,7 @@ def interval_table(cmp: Comparison, lang: Lang) -> pd.DataFrame:
     rows = []
     for r in cmp.table().to_dict(orient="records"):
         rows.append({
-            metric_label("bet", lang): alt_name(r["bet"], cmp.spec, lang),
+            metric_label("bet", lang): alternative_name(r["bet"], cmp.spec, lang),
             metric_label("cost", lang): money(r["cost"], cur, lang),
             t("app.npv_ci", lang): ci_text(r["npv"], r["npv_lo"], r["npv_hi"],
                                    lambda x: money(x, cur, lang, compact=True)),
@@ -88,7 +88,7 @@ def changes_table(cmp: Comparison, lang: Lang, intervals: bool = False) -> pd.Da
 
     rows = []
     for name in cmp.names[1:]:
-        row: dict[str, Any] = {metric_label("bet", lang): alt_name(name, cmp.spec, lang)}
+        row: dict[str, Any] = {metric_label("bet", lang): alternative_name(name, cmp.spec, lang)}
         for metric in export.CHANGED:
             p = cmp.paired(name, metric)
             row[metric_label(metric, lang)] = (ci_text(p["mean"], p["ci_low"], p["ci_high"], fmt)
@@ -148,7 +148,7 @@ def page(spec: Scenario, lang: Lang) -> None:
     synced(st.multiselect, keys[0], lang, placeholder=t("app.choose", lang),
             label=t("app.bets", lang), options=names,
             default=[b for b in state()[keys[0]] if b in names],
-            format_func=lambda b: alt_name(b, spec, lang))
+            format_func=lambda b: alternative_name(b, spec, lang))
     c = cols(2)
     with c[0]:
         synced(st.number_input, keys[1], lang, label=t("app.budget", lang), min_value=0.0,
@@ -185,11 +185,11 @@ def page(spec: Scenario, lang: Lang) -> None:
         provenance(spec, cmp.replications, cmp.seed, lang, cmp.engine)
         # Which option to pick and why, first (sim.report.decision); "$" would start LaTeX
         decision = decide(cmp)
-        names = {n: alt_name(n, spec, lang) for n in cmp.names}
+        names = {n: alternative_name(n, spec, lang) for n in cmp.names}
         lines = summary_lines(decision, cur, lang, names)
         (st.success if decision.settled else st.info)(
             "\n\n".join(line.replace("$", "\\$") for line in lines))
-        left_out = left_out_lines(cmp, lang, {n: alt_name(n, spec, lang) for n, _ in
+        left_out = left_out_lines(cmp, lang, {n: alternative_name(n, spec, lang) for n, _ in
                                               (*cmp.over_budget, *cmp.skipped)})
         if left_out:  # what the budget (or a clash) left out, and why
             st.warning("\n\n".join(line.replace("$", "\\$") for line in left_out))

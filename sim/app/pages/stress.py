@@ -17,7 +17,6 @@ from sim.app import widgets
 from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
 from sim.app.widgets import (
-    alt_name,
     chart,
     cols,
     months_text,
@@ -29,6 +28,7 @@ from sim.experiments.compare import Comparison, compare_bets
 from sim.experiments.montecarlo import goal_value
 from sim.experiments.runner.statistics import describe
 from sim.report import charts, export
+from sim.report.export import alternative_name
 from sim.report.i18n import metric_label, tooltip
 
 
@@ -75,7 +75,7 @@ def page(spec: Scenario, lang: Lang) -> None:
             profit = describe(cmp.scalars[name]["total_profit"])
             r = table.loc[name]
             rows.append({
-                t("app.shock", lang): alt_name(name, spec, lang),
+                t("app.shock", lang): alternative_name(name, spec, lang),
                 metric_label("p_goal", lang): percent(r["p_goal"], lang),
                 t("app.profit_mean_band", lang): (
                     f"{money(profit['mean'], cur, lang, compact=True)} "
@@ -96,7 +96,8 @@ def page(spec: Scenario, lang: Lang) -> None:
                    month=goal.deadline_month) if goal is not None
                  else metric_label("cumulative_profit", lang))
         counts = goal is not None and goal.metric == "active_clients"
-        outcome = {alt_name(n, spec, lang): goal_value(cmp.monthly[n], spec) for n in cmp.names}
+        outcome = {alternative_name(n, spec, lang): goal_value(cmp.monthly[n], spec)
+                   for n in cmp.names}
         c1, c2 = st.columns(2)
         y_title = t("app.clients_unit", lang) if counts else ""
         chart(c1, lambda: charts.outcome_distribution(outcome, lang, title, y_title=y_title,

@@ -19,9 +19,10 @@ from models.spec.scenario import Scenario
 from models.words import Lang, t
 from sim.app.running import final, progressive, requested
 from sim.app.state import state, synced
-from sim.app.widgets import alt_name, downloads, provenance
+from sim.app.widgets import downloads, provenance
 from sim.experiments.voi import MIN_REPLICATIONS, ValueOfInformation, value_of_information
 from sim.report import voi as report
+from sim.report.export import alternative_name
 
 ENGINE = "fast"  # every option a few hundred times: the numba engine
 
@@ -39,7 +40,7 @@ def section(spec: Scenario, lang: Lang) -> None:
     synced(st.multiselect, key, lang, placeholder=t("app.choose", lang),
            label=t("voi.bets", lang), options=names,
            default=[b for b in state()[key] if b in names],
-           format_func=lambda b: alt_name(b, spec, lang))
+           format_func=lambda b: alternative_name(b, spec, lang))
     settings = requested(f"voi_settings:{sfx}", (key,), t("voi.run", lang), lang)
     if settings is None:
         return

@@ -27,19 +27,7 @@ from models.accounting.ledger import N_STATES, Ledger
 from models.compiled.form import CompiledScenario
 from sim.engines.fast import arrays as _arrays
 from sim.engines.fast import fill as _fill
-from sim.engines.fast.layout import (
-    CAP_HEAP,
-    CAP_LEADS,
-    CAP_N,
-    CAP_PREC,
-    CAP_QUEUE,
-    CAP_REC,
-    G_RECORD,
-    O_WIDTH,
-    ST_EVENTS,
-    ST_N,
-    ST_OVERFLOW,
-)
+from sim.engines.fast import layout as L
 from sim.engines.randomness import K_ARRIVALS, K_CUSTOMER_BASE, K_INITIAL, K_LEADS, REFERRAL_STREAM
 from sim.engines.recorder import Recorder
 
@@ -101,33 +89,33 @@ def simulate(compiled: CompiledScenario, seed: int | np.random.SeedSequence,
     n_ch, n_tiers = len(compiled.channel_names), len(compiled.tier_names)
     record = recorder is not None
     G = a.G.copy()
-    G[G_RECORD] = float(record)
+    G[L.G_RECORD] = float(record)
     shape = (horizon, n_ch, record)
     caps = _caps.get(shape)
     if caps is None:
-        caps = np.zeros(CAP_N, dtype=np.int64)
-        caps[CAP_LEADS], caps[CAP_QUEUE], caps[CAP_HEAP] = 1024, 1024, 1024
-        caps[CAP_REC], caps[CAP_PREC] = (1 << 16, 1 << 12) if record else (1, 1)
+        caps = np.zeros(L.CAP_N, dtype=np.int64)
+        caps[L.CAP_LEADS], caps[L.CAP_QUEUE], caps[L.CAP_HEAP] = 1024, 1024, 1024
+        caps[L.CAP_REC], caps[L.CAP_PREC] = (1 << 16, 1 << 12) if record else (1, 1)
     while True:
-        F = np.zeros((horizon, int(a.OF[O_WIDTH])))
+        F = np.zeros((horizon, int(a.OF[L.O_WIDTH])))
         FL = np.zeros((horizon, N_STATES * N_STATES))
         OCC = np.zeros((horizon, 2, N_STATES))
         SC = np.zeros(1)
-        ST = np.zeros(ST_N, dtype=np.int64)
-        REC = np.zeros((int(caps[CAP_REC]), 4))
-        PREC = np.zeros((int(caps[CAP_PREC]), 3))
+        ST = np.zeros(L.ST_N, dtype=np.int64)
+        REC = np.zeros((int(caps[L.CAP_REC]), 4))
+        PREC = np.zeros((int(caps[L.CAP_PREC]), 3))
         kernel.run(a.PM, a.PC, a.PS, a.PT, a.CT, a.LV, a.LC, a.HV, G, a.OF, keys, a.IC, a.IL,
                    a.II, a.CB, a.cb_tier, caps, F, FL, OCC, SC, ST, REC, PREC)
-        overflow = int(ST[ST_OVERFLOW])
+        overflow = int(ST[L.ST_OVERFLOW])
         if overflow == 0:
             break
         caps = caps.copy()
-        for k in range(CAP_N):
+        for k in range(L.CAP_N):
             if overflow & (1 << k):
                 caps[k] *= 2
     _caps[shape] = caps
     led = _fill.ledger(a, n_ch, n_tiers, a.PS.shape[1], F, FL, OCC, float(SC[0]),
-                       int(ST[ST_EVENTS]))
+                       int(ST[L.ST_EVENTS]))
     if recorder is not None:
         from sim.engines.fast.layout import ST_PREC, ST_REC
 

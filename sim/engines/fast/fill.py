@@ -7,40 +7,17 @@ import numpy as np
 
 from models.accounting.ledger import COSTS, SEGMENT_RECORDS, BookedLedger, Ledger
 from models.compiled.units import DAYS_PER_MONTH
+from sim.engines.fast import layout as L
 from sim.engines.fast.arrays import Arrays
-from sim.engines.fast.layout import (
-    O_BASE_P,
-    O_BASE_R,
-    O_COHORT_CLIENTS,
-    O_COHORT_TAIL,
-    O_COHORT_VALUE,
-    O_COSTS,
-    O_GP,
-    O_LEADS,
-    O_LOST,
-    O_LOST_AD,
-    O_NEW_CLIENTS,
-    O_PURCHASES,
-    O_RECURRING,
-    O_REQUESTS,
-    O_REV_CH,
-    O_REVENUE,
-    O_SEGMENT,
-    O_UPSELLS,
-    O_WAIT_DAYS,
-    O_WAITED,
-    O_WIN_BACKS,
-    REC_EVENTS,
-)
 from sim.engines.recorder import Recorder
 
 _MARKETING, _SALARIES, _OVERHEAD, _BETS = (COSTS.index(n) for n in
                                           ("marketing", "salaries", "overhead", "bets"))
-_SCALARS = {"recurring_revenue": O_RECURRING, "purchases": O_PURCHASES,
-            "base_purchases": O_BASE_P, "base_revenue": O_BASE_R, "upsells": O_UPSELLS,
-            "win_backs": O_WIN_BACKS, "requests": O_REQUESTS, "waited": O_WAITED,
-            "wait_days": O_WAIT_DAYS, "cohort_clients": O_COHORT_CLIENTS,
-            "cohort_value": O_COHORT_VALUE, "cohort_tail": O_COHORT_TAIL}
+_SCALARS = {"recurring_revenue": L.O_RECURRING, "purchases": L.O_PURCHASES,
+            "base_purchases": L.O_BASE_P, "base_revenue": L.O_BASE_R, "upsells": L.O_UPSELLS,
+            "win_backs": L.O_WIN_BACKS, "requests": L.O_REQUESTS, "waited": L.O_WAITED,
+            "wait_days": L.O_WAIT_DAYS, "cohort_clients": L.O_COHORT_CLIENTS,
+            "cohort_value": L.O_COHORT_VALUE, "cohort_tail": L.O_COHORT_TAIL}
 
 
 def ledger(a: Arrays, n_channels: int, n_tiers: int, n_segments: int, F: np.ndarray,
@@ -54,7 +31,7 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, n_segments: int, F: np.ndar
     start_counts = end_counts - net
     o = a.OF
     ch = n_channels + 2
-    costs = F[:, o[O_COSTS]:o[O_COSTS] + len(COSTS)].copy()
+    costs = F[:, o[L.O_COSTS]:o[L.O_COSTS] + len(COSTS)].copy()
     costs[:, _MARKETING] += a.marketing_by_channel.sum(axis=1)
     costs[:, _SALARIES] += a.fixed_costs[:, 0]
     costs[:, _OVERHEAD] += a.fixed_costs[:, 1]
@@ -63,18 +40,18 @@ def ledger(a: Arrays, n_channels: int, n_tiers: int, n_segments: int, F: np.ndar
         "state_end": end_counts,
         "occupancy": start_counts * DAYS_PER_MONTH + part,
         "flows": FL,
-        "leads": F[:, o[O_LEADS]:o[O_LEADS] + ch],
-        "new_clients": F[:, o[O_NEW_CLIENTS]:o[O_NEW_CLIENTS] + ch],
-        "lost_value": F[:, o[O_LOST]:o[O_LOST] + 6],
-        "lost_ad": F[:, o[O_LOST_AD]:o[O_LOST_AD] + 6],
-        "revenue": F[:, o[O_REVENUE]:o[O_REVENUE] + 2 * n_tiers],
+        "leads": F[:, o[L.O_LEADS]:o[L.O_LEADS] + ch],
+        "new_clients": F[:, o[L.O_NEW_CLIENTS]:o[L.O_NEW_CLIENTS] + ch],
+        "lost_value": F[:, o[L.O_LOST]:o[L.O_LOST] + 6],
+        "lost_ad": F[:, o[L.O_LOST_AD]:o[L.O_LOST_AD] + 6],
+        "revenue": F[:, o[L.O_REVENUE]:o[L.O_REVENUE] + 2 * n_tiers],
         "costs": costs,
         "marketing_by_channel": a.marketing_by_channel.copy(),
-        "gross_profit_by_channel": F[:, o[O_GP]:o[O_GP] + ch],
-        "revenue_by_channel": F[:, o[O_REV_CH]:o[O_REV_CH] + ch],
+        "gross_profit_by_channel": F[:, o[L.O_GP]:o[L.O_GP] + ch],
+        "revenue_by_channel": F[:, o[L.O_REV_CH]:o[L.O_REV_CH] + ch],
         **{name: F[:, o[col]] for name, col in _SCALARS.items()},
         **{name: F[:, o[col]:o[col] + n_segments]
-           for name, col in zip(SEGMENT_RECORDS, O_SEGMENT, strict=True)},
+           for name, col in zip(SEGMENT_RECORDS, L.O_SEGMENT, strict=True)},
     }
     # (F, FL and OCC are this run's own: the records are views of them)
     return BookedLedger(horizon, n_channels, n_tiers, n_segments, records,
@@ -86,7 +63,7 @@ def replay(recorder: Recorder, rec: np.ndarray, prec: np.ndarray) -> None:
     when its deal is drawn at once, keep their own order at equal times)."""
     for i in np.argsort(rec[:, 2], kind="stable"):
         uid, code, day, value = rec[i]
-        recorder.lead_event(int(uid), REC_EVENTS[int(code)], float(day), float(value))
+        recorder.lead_event(int(uid), L.REC_EVENTS[int(code)], float(day), float(value))
     for i in np.argsort(prec[:, 0], kind="stable"):
         day, amount, customer = prec[i]
         recorder.purchase(float(day), float(amount), int(customer))
