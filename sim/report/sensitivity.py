@@ -65,10 +65,10 @@ def param_label(path: str, lang: Lang, spec: Scenario | None = None) -> str:
     parts = path.split(".")
     last = parts[-1]
     label = field_label(path, lang)  # the field's, declared in the spec
-    if label is not None:
+    if parts[0] in ("seasonality", "trend") and has(f"sensitivity.{last}"):
+        field = word("sensitivity", last, lang)  # short: whose seasons is said after it
+    elif label is not None:
         field = label
-    elif has(f"sensitivity.{last}"):
-        field = word("sensitivity", last, lang)
     else:
         return f"`{path}`"
     if parts[0] == "seasonality" and len(parts) > 2:  # whose seasons: a channel's, or the
