@@ -72,7 +72,7 @@ def _fail(problems: list[str], source: str) -> typer.Exit:
                  f"{t('calibrate.problems', lang, source=escape(source), n=len(problems))}",
                  highlight=False)
     for problem in problems:
-        errors.print(f"  - {escape(problem)}", highlight=False, soft_wrap=True)
+        errors.print(f"  - {escape(localized(problem, lang))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -219,9 +219,9 @@ def _show_transactions(report: dict[str, Any], period: Period, files: list[Path]
                     period=period.value))
     for reason, rows in data["rows_not_used"].items():
         console.print("  " + t("calibrate.not_used", lang, n=number(rows["count"], lang),
-                               reason=escape(reason)))
+                               reason=escape(localized(reason, lang))))
     for note in data["notes"]:
-        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
+        console.print(f"  {t('calibrate.note', lang)} {escape(localized(note, lang))}")
     table = Table(title=t("calibrate.fitted_title", lang))
     for col in ("model", "parameter", "estimate", "se"):
         table.add_column(t(f"calibrate.col_{col}", lang))
@@ -274,10 +274,11 @@ def funnel(
         raise _fail(err.problems, err.source) from None
     lang = current_lang()
     for note in leads.notes:
-        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
+        console.print(f"  {t('calibrate.note', lang)} {escape(localized(note, lang))}")
     for reason, rows in leads.excluded.items():
         console.print("  " + t("calibrate.not_used", lang, n=number(len(rows), lang),
-                               reason=escape(reason)) + f" ({escape(rows_text(rows))})")
+                               reason=escape(localized(reason, lang)))
+                      + f" ({escape(localized(rows_text(rows), lang))})")
     result = calibrate_funnel(leads, settled_days)
     files = _write(out, "calibrate-funnel", {"funnel.json": result,
                                              "funnel_fragment.yaml": result["scenario_fragment"]})
@@ -354,7 +355,7 @@ def retention(
                                                 "fragment.yaml": fragment})
     lang = current_lang()
     for note in report["data"]["notes"]:
-        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
+        console.print(f"  {t('calibrate.note', lang)} {escape(localized(note, lang))}")
     names = ("alpha", "beta") if model is RetentionModel.sbg else (
         "alpha", "beta", "gamma", "delta")
     table_out = Table(title=t("calibrate.retention_title", lang, model=model.value))
@@ -378,5 +379,6 @@ def retention(
                          "" if row["fitted"] or row["period"] == 0
                          else t("calibrate.projected", lang))
         console.print(proj)
-    console.print(f"{t('calibrate.note', lang)} {escape(period_note())}", highlight=False)
+    console.print(f"{t('calibrate.note', lang)} {escape(localized(period_note(), lang))}",
+                  highlight=False)
     console.print(escape(t("app.written", lang, files=", ".join(str(f) for f in files))))
