@@ -251,7 +251,7 @@ def _row_errors(problems: dict[str, np.ndarray], fixes: dict[str, str], rownum: 
             excluded[reason] = rows
         elif isinstance(fix := fixes[reason], Message):
             key = f"transactions.{reason.replace(' ', '_')}"  # a reason in Russian, if any
-            what = Message(t(key, "en"), t(key, "ru")) if has(key) else reason
+            what = Message(t(key, "en"), t(key, "ru")) if has(key) else Message(reason, reason)
             errors.append(bad_rows_problem(what, rows, fix))
         else:
             errors.append(f"{reason} in {rows_text(rows)}: {fixes[reason]}, or pass "

@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from models.spec.errors import localized
 from models.words import Lang, t
 from models.words.formats import number, percent
 from sim.cli import common
@@ -131,7 +132,7 @@ def batch(
             errors.print(escape(t("batch.batch_running", language,
                                   name=common.shorten(plan.spec.name, "the sweep's name"),
                                   total=_task_count(plan), variants=len(plan.variants),
-                                  where=where.name)))
+                                  where=localized(where.label, language))))
             report = run_batch(plan, out, engine, where.executor, where.parallelism,
                                retry_failed, where.name, progress, where.alive)
     except (StoreMismatch, ExecutorError, StoreError) as err:

@@ -30,8 +30,8 @@ from sim.report.terminal import escape
 
 app = helptext.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fit the baseline to a business's own data (purchases, leads, retention).")
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)  # ':zzz:' in a user's text (a name) is not an emoji code
+errors = Console(stderr=True, emoji=False)
 
 
 class Period(StrEnum):

@@ -42,6 +42,8 @@ from models.compiled.streams import parameter_draws
 from models.load import scenario_hash
 from models.spec.errors import Message
 from models.spec.messages import msg
+from models.spec.messages_ru import bilingual
+from models.spec.paths import PathError
 from models.spec.scenario import Bet, Scenario, text_in
 from sim.experiments.compare import (
     BASELINE,
@@ -314,7 +316,11 @@ def check_target(spec: Scenario, target: ReverseTarget) -> None:
         compile_alternative(spec, [_bet(spec, target.name, target.name,
                                         target.changes(target.high / 2), 1, None)])
     except ValueError as err:
-        said = err.args[0] if err.args and isinstance(err.args[0], Message) else str(err)
+        if isinstance(err, PathError) and isinstance(err.message, Message):
+            said: str = Message(f"{err.path}: {err.message}", f"{err.path}: {err.message.ru}")
+        else:
+            said = err.args[0] if err.args and isinstance(err.args[0], Message) else bilingual(
+                str(err))  # the loader's English, its known phrases in Russian
         raise ValueError(msg("break_cannot_apply", option="--break", target=target.name,
                                  why=said)) from None
 
