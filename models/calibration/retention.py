@@ -95,7 +95,7 @@ def _read_numbers(path: str | Path, columns: tuple[str, ...], delimiter: str | N
             problems.append(msg("table_blank_cohort", rows=rows_text(lines[blank].tolist())))
     if problems:
         raise TransactionsError(source, problems)
-    return NumberTable(frame.reset_index(drop=True), lines, (str(fmt.note()),), cohort)
+    return NumberTable(frame.reset_index(drop=True), lines, (fmt.note(),), cohort)
 
 
 @dataclass(frozen=True)
