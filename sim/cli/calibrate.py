@@ -22,7 +22,7 @@ from models.spec.messages import msg
 from models.words import t
 from models.words.formats import number, percent, sign, significant
 from sim.cli import helptext
-from sim.cli.options import current_lang
+from sim.cli.options import LangName, LangOpt, current_lang, lang_of
 from sim.report.terminal import escape
 
 # pandas, the fits and the scenario model load when a command runs (`growthsim --help` without
@@ -145,8 +145,10 @@ def transactions(
     out: Annotated[Path, typer.Option(help="folder for transactions.json, "
                                       "scenario_fragment.yaml, forecast.yaml")] = Path(
         "calibration"),
+    language: LangOpt = LangName.en,
 ) -> None:
     """Fit BG/NBD (purchases and dropout) and Gamma-Gamma (spend) to a purchase export."""
+    lang_of(language)  # its notes and refusals speak --lang
 
     from models.calibration.calibrate import calibrate_transactions, forecast_scenario
     from models.calibration.transactions import TransactionsError, read_transactions
@@ -258,8 +260,10 @@ def funnel(
     decimal: DecimalOpt = None,
     out: Annotated[Path, typer.Option(help="folder for funnel.json and "
                                       "funnel_fragment.yaml")] = Path("calibration"),
+    language: LangOpt = LangName.en,
 ) -> None:
     """Estimate the funnel per channel (with 95% intervals) from a lead export."""
+    lang_of(language)  # its notes and refusals speak --lang
     from models.calibration.funnel import calibrate_funnel, read_leads
     from models.calibration.transactions import TransactionsError, rows_text
 
@@ -327,8 +331,10 @@ def retention(
     decimal: DecimalOpt = None,
     out: Annotated[Path, typer.Option(help="folder for retention.json and fragment.yaml")
                    ] = Path("calibration"),
+    language: LangOpt = LangName.en,
 ) -> None:
     """Fit heterogeneous churn (sBG, or BG/BB) to a retention table, with 95% intervals."""
+    lang_of(language)  # its notes and refusals speak --lang
     from models.calibration.retention import (
         calibrate_histories,
         calibrate_survivors,
