@@ -77,3 +77,18 @@ def test_calibrate_retention_notes_are_russian(tmp_path: Path) -> None:
                     "--lang", "ru"], 0, env_lang="en")
     assert "прочитано как UTF-8" in out
     assert not english_lines(out), english_lines(out)
+
+
+def test_bad_rows_of_an_export_are_said_in_russian(tmp_path: Path) -> None:
+    """Each kind of bad row (no customer, a bad date, a bad or negative amount; a lead's bad
+    date, outcome, response time, touches) is named, with its fix, in Russian."""
+    purchases = tmp_path / "purchases.csv"
+    purchases.write_text("customer_id,date,amount\n1,2024-01-01,10\n,2024-01-02,5\n"
+                         "2,notadate,3\n3,2024-01-03,-4\n4,2024-01-03,abc\n", encoding="utf-8")
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created,channel,outcome,touches,first_response_hours\n"
+                     "1,2024-01-01,a,won,1,2\n2,bad,a,zzz,x,-1\n", encoding="utf-8")
+    for command, csv in (("transactions", purchases), ("funnel", leads)):
+        out = _russian(["calibrate", command, str(csv), "--out", str(tmp_path / "out")], 2)
+        assert out.count("--skip-bad-rows") == 4, out
+        assert not english_lines(out), english_lines(out)

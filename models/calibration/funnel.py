@@ -31,7 +31,6 @@ from models.calibration.transactions import (
     bad_rows_problem,
     parse_numbers,
     read_csv_table,
-    rows_text,
 )
 from models.compiled.units import days_to_months
 from models.spec.errors import Message
@@ -128,15 +127,10 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None,
     problems: list[str] = []
     masks: dict[str, np.ndarray] = {}  # reason -> bad rows (for --skip-bad-rows)
 
-    def flag(reason: str, bad: np.ndarray, text: str) -> None:
-        if bad.any():
-            masks[reason] = masks.get(reason, np.zeros(len(raw), dtype=bool)) | bad
-            problems.append(text.format(rows=rows_text(rownum[bad].tolist())))
-
-    def flag2(reason_key: str, bad: np.ndarray, fix: Message) -> None:
+    def flag2(reason_key: str, bad: np.ndarray, fix: Message, **values: str) -> None:
         """A bad-rows problem in both languages; `reason_key` names its reason in [spec]."""
         if bad.any():
-            reason = msg(reason_key)
+            reason = msg(reason_key, **values)
             masks[reason] = masks.get(reason, np.zeros(len(raw), dtype=bool)) | bad
             problems.append(bad_rows_problem(reason, rownum[bad].tolist(), fix))
 
@@ -148,8 +142,7 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None,
         text = col(name)
         parsed = pd.to_datetime(text, format="mixed", errors="coerce")
         bad = (parsed.isna() & ((text != "") | required)).to_numpy()
-        flag(f"malformed {names[name]}", bad, f"malformed {names[name]} in {{rows}}: write "
-             "YYYY-MM-DD or YYYY-MM-DD HH:MM")
+        flag2("reason_malformed_column", bad, msg("fix_lead_date"), column=names[name])
         return parsed
 
     created = dates("created", True)
@@ -162,21 +155,17 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None,
           ((created > later) | (invoice > later) | (payment > later)).to_numpy(),
           msg("dates_after_today", today=today.date()))
     outcome = col("outcome").str.lower()
-    flag("unknown outcome", (~outcome.isin(OUTCOMES)).to_numpy(),
-         f"unknown outcome in {{rows}}: use one of {', '.join(OUTCOMES)}")
+    flag2("reason_unknown_outcome", (~outcome.isin(OUTCOMES)).to_numpy(),
+          msg("fix_outcome", outcomes=", ".join(OUTCOMES)))
     wait_text = col("first_response_hours")
     wait = parse_numbers(wait_text, fmt.decimal)
-    flag("bad first_response_hours",
-         ((wait.isna() & (wait_text != "")) | (wait < 0)).to_numpy(),
-         "bad first_response_hours in {rows}: a number of hours >= 0, or blank if the lead was "
-         "never processed")
+    flag2("reason_bad_response", ((wait.isna() & (wait_text != "")) | (wait < 0)).to_numpy(),
+          msg("fix_response"))
     flag2("reason_response_too_large", (wait > MAX_RESPONSE_HOURS).to_numpy(),
           msg("response_too_late", hours=count(round(MAX_RESPONSE_HOURS))))
     touch_text = col("touches")
     touches = parse_numbers(touch_text.replace("", "0"), fmt.decimal)
-    flag("bad touches", (touches.isna() | (touches < 0)).to_numpy(),
-         "bad touches in {rows}: a whole number >= 0 (follow-up touches after the first "
-         "contact)")
+    flag2("reason_bad_touches", (touches.isna() | (touches < 0)).to_numpy(), msg("fix_touches"))
     finite = touches.notna() & (touches >= 0)
     flag2("reason_touches_not_whole",
           (finite & ((touches == np.inf) | (touches.where(touches < np.inf, 0) % 1 != 0)))

@@ -135,7 +135,7 @@ def read_csv_table(path: str | Path, delimiter: str | None = None, decimal: str 
     if p.is_dir():
         raise TransactionsError(source, [msg("csv_is_folder")])
     if not p.exists():
-        raise TransactionsError(source, ["file not found; check the path"])
+        raise TransactionsError(source, [msg("file_not_found")])
     try:
         if p.stat().st_size > _MAX_CSV_BYTES:
             raise TransactionsError(source, [msg("csv_too_large", limit="500 MB")])
@@ -229,11 +229,10 @@ def _amounts(raw: pd.DataFrame, amount_col: str | None, decimal: str,
     problems["malformed amount"] = (amount.isna() & (amount_text != "")).to_numpy()
     problems["negative amount"] = (amount < 0).to_numpy()
     problems["infinite amount"] = (amount.abs() == math.inf).to_numpy()
-    fixes["missing amount"] = "fill in the amount paid"
-    fixes["malformed amount"] = "write the amount as a plain number, e.g. 1234.50"
-    fixes["negative amount"] = ("refunds and returns are not purchases: net them against "
-                                "the purchase they refund")
-    fixes["infinite amount"] = "write the amount as a finite number"
+    fixes["missing amount"] = msg("fix_amount_missing")
+    fixes["malformed amount"] = msg("fix_amount_malformed")
+    fixes["negative amount"] = msg("fix_amount_negative")
+    fixes["infinite amount"] = msg("fix_amount_infinite")
     return amount
 
 
@@ -296,7 +295,7 @@ def clean_transactions(
 
     customer = raw[customer_col].str.strip()
     problems["missing customer id"] = (customer == "").to_numpy()
-    fixes["missing customer id"] = "fill in the customer id"
+    fixes["missing customer id"] = msg("fix_customer_id")
 
     text = raw[date_col].str.strip()
     try:
@@ -305,8 +304,7 @@ def clean_transactions(
         raise TransactionsError(source, [msg("bad_date_format", fmt=date_format,
                                              why=str(err).split(" in format")[0])]) from None
     problems["malformed date"] = dates.isna().to_numpy()
-    fixes["malformed date"] = ("write dates as YYYY-MM-DD (or give their format with "
-                               "--date-format, e.g. %d.%m.%Y)")
+    fixes["malformed date"] = msg("fix_date")
     today = pd.Timestamp.now().normalize()
     future = (dates > today + pd.Timedelta(days=1)).to_numpy()  # a day's grace for time zones
     if future.any():

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from models.spec.errors import localized
 from models.spec.messages import msg
-from models.words import t
+from models.words import has, t
 from models.words.formats import number, percent, sign, significant
 from sim.cli import helptext
 from sim.cli.options import LangName, LangOpt, current_lang, lang_of
@@ -220,8 +220,9 @@ def _show_transactions(report: dict[str, Any], period: Period, files: list[Path]
                     periods=number(data["calibration_periods"], lang, 1),
                     period=period.value))
     for reason, rows in data["rows_not_used"].items():
+        key = f"transactions.{reason.replace(' ', '_')}"  # the reason in words, if it has any
         console.print("  " + t("calibrate.not_used", lang, n=number(rows["count"], lang),
-                               reason=escape(localized(reason, lang))))
+                               reason=escape(t(key, lang) if has(key) else reason)))
     for note in data["notes"]:
         console.print(f"  {t('calibrate.note', lang)} {escape(localized(note, lang))}")
     table = Table(title=t("calibrate.fitted_title", lang))
