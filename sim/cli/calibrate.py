@@ -92,8 +92,7 @@ def _date(text: str | None, option: str) -> str | None:
     try:
         return pd.Timestamp(text).date().isoformat()
     except ValueError:
-        raise _fail([f"{option} {text!r} is not a date; write it as YYYY-MM-DD"],
-                    option) from None
+        raise _fail([msg("option_not_date", option=option, text=text)], option) from None
 
 
 def _writable(out: Path) -> None:
@@ -201,11 +200,11 @@ def _check_ends(dates: Any, cal_end: str | None, obs_end: str | None, csv: Path)
             raise _fail([msg("end_after_data", option=option, date=day, last=last.date())],
                         str(csv))
     if cal_end is not None and pd.Timestamp(cal_end) < first:
-        raise _fail([f"--calibration-end {cal_end} is before the first purchase "
-                     f"({first.date()}); choose a later date"], str(csv))
+        raise _fail([msg("end_before_data", option="--calibration-end", date=cal_end,
+                         first=first.date())], str(csv))
     if cal_end is not None and obs_end is not None and obs_end < cal_end:
-        raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
-                    str(csv))
+        raise _fail([msg("ends_in_wrong_order", later="--observation-end", end=obs_end,
+                         earlier="--calibration-end", start=cal_end)], str(csv))
 
 
 def _show_transactions(report: dict[str, Any], period: Period, files: list[Path]) -> None:
