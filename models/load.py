@@ -108,9 +108,7 @@ def read_yaml(text: str, source: str) -> dict[str, Any]:
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         # PyYAML's own words are English: the Russian text leaves them out (the line and
         # column say where to look)
-        raise ScenarioError(source, [(where, Message(
-            f"not valid YAML ({problem}); check indentation and colons there",
-            "не YAML; проверьте там отступы и двоеточия"))]) from None
+        raise ScenarioError(source, [(where, msg("yaml_invalid", problem=problem))]) from None
     if data is None:
         raise ScenarioError(source, [("", bilingual(
             "the file is empty (or only comments); a scenario needs at least name:, channels:, "
@@ -363,9 +361,7 @@ def _blame_overrides(problems: list[tuple[str, str]],
         for text in overrides:
             path = text.partition("=")[0].strip()
             if where and (where == path or where.startswith(path + ".")):
-                note = f" (from the override {text!r})"
-                what = (Message(what + note, f"{what.ru} (из переопределения {text!r})")
-                        if isinstance(what, Message) else what + note)
+                what = msg("from_override", what=bilingual(what), text=text)
                 break
         out.append((where, what))
     return out

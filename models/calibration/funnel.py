@@ -31,10 +31,10 @@ from models.calibration.transactions import (
     bad_rows_problem,
     parse_numbers,
     read_csv_table,
-    rows_text,
 )
 from models.compiled.units import days_to_months
 from models.spec.errors import Message
+from models.spec.messages import count, msg
 
 OUTCOMES = ("won", "open", "lost_unprocessed", "lost_late", "lost_first_contact",
             "lost_follow_up", "lost_unpaid")
@@ -127,16 +127,12 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None,
     problems: list[str] = []
     masks: dict[str, np.ndarray] = {}  # reason -> bad rows (for --skip-bad-rows)
 
-    def flag(reason: str, bad: np.ndarray, text: str) -> None:
+    def flag2(reason_key: str, bad: np.ndarray, fix: Message, **values: str) -> None:
+        """A bad-rows problem in both languages; `reason_key` names its reason in [spec]."""
         if bad.any():
+            reason = msg(reason_key, **values)
             masks[reason] = masks.get(reason, np.zeros(len(raw), dtype=bool)) | bad
-            problems.append(text.format(rows=rows_text(rownum[bad].tolist())))
-
-    def flag2(reason: str, reason_ru: str, bad: np.ndarray, fix: Message) -> None:
-        if bad.any():
-            masks[reason] = masks.get(reason, np.zeros(len(raw), dtype=bool)) | bad
-            problems.append(bad_rows_problem(Message(reason, reason_ru), rownum[bad].tolist(),
-                                             fix))
+            problems.append(bad_rows_problem(reason, rownum[bad].tolist(), fix))
 
     def col(name: str) -> pd.Series:
         key = names[name]
@@ -146,8 +142,7 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None,
         text = col(name)
         parsed = pd.to_datetime(text, format="mixed", errors="coerce")
         bad = (parsed.isna() & ((text != "") | required)).to_numpy()
-        flag(f"malformed {names[name]}", bad, f"malformed {names[name]} in {{rows}}: write "
-             "YYYY-MM-DD or YYYY-MM-DD HH:MM")
+        flag2("reason_malformed_column", bad, msg("fix_lead_date"), column=names[name])
         return parsed
 
     created = dates("created", True)
@@ -156,45 +151,28 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None,
     # as the purchase export: a date after today is a typo (2097 for 2024), never evidence
     today = pd.Timestamp.now().normalize()
     later = today + pd.Timedelta(days=1)  # a day's grace for time zones
-    flag2("date in the future", "дата в будущем",
-          ((created > later) | (invoice > later) | (payment > later)).to_numpy(), Message(
-              f"these dates are after today ({today.date()}); fix the year (a typo such as 2097 "
-              "for 2024)", f"эти даты позже сегодняшней ({today.date()}); исправьте год "
-              "(опечатка вроде 2097 вместо 2024)"))
+    flag2("reason_date_in_future",
+          ((created > later) | (invoice > later) | (payment > later)).to_numpy(),
+          msg("dates_after_today", today=today.date()))
     outcome = col("outcome").str.lower()
-    flag("unknown outcome", (~outcome.isin(OUTCOMES)).to_numpy(),
-         f"unknown outcome in {{rows}}: use one of {', '.join(OUTCOMES)}")
+    flag2("reason_unknown_outcome", (~outcome.isin(OUTCOMES)).to_numpy(),
+          msg("fix_outcome", outcomes=", ".join(OUTCOMES)))
     wait_text = col("first_response_hours")
     wait = parse_numbers(wait_text, fmt.decimal)
-    flag("bad first_response_hours",
-         ((wait.isna() & (wait_text != "")) | (wait < 0)).to_numpy(),
-         "bad first_response_hours in {rows}: a number of hours >= 0, or blank if the lead was "
-         "never processed")
-    flag2("first_response_hours too large", "first_response_hours слишком велико",
-          (wait > MAX_RESPONSE_HOURS).to_numpy(), Message(
-              f"a response after more than {MAX_RESPONSE_HOURS:,.0f} hours (ten years), or an "
-              "overflow such as 1e400, is a typo: write the hours to the first response",
-              f"ответ позже чем через {MAX_RESPONSE_HOURS:,.0f} ч (десять лет) или переполнение "
-              "вроде 1e400 — это опечатка: запишите часы до первого ответа"))
+    flag2("reason_bad_response", ((wait.isna() & (wait_text != "")) | (wait < 0)).to_numpy(),
+          msg("fix_response"))
+    flag2("reason_response_too_large", (wait > MAX_RESPONSE_HOURS).to_numpy(),
+          msg("response_too_late", hours=count(round(MAX_RESPONSE_HOURS))))
     touch_text = col("touches")
     touches = parse_numbers(touch_text.replace("", "0"), fmt.decimal)
-    flag("bad touches", (touches.isna() | (touches < 0)).to_numpy(),
-         "bad touches in {rows}: a whole number >= 0 (follow-up touches after the first "
-         "contact)")
+    flag2("reason_bad_touches", (touches.isna() | (touches < 0)).to_numpy(), msg("fix_touches"))
     finite = touches.notna() & (touches >= 0)
-    flag2("touches not a whole number", "касания — не целое число",
+    flag2("reason_touches_not_whole",
           (finite & ((touches == np.inf) | (touches.where(touches < np.inf, 0) % 1 != 0)))
-          .to_numpy(), Message(
-              "touches count follow-up contacts, a whole finite number such as 2 (2.7 or inf "
-              "would be cut to a different count)",
-              "касания — это число повторных контактов, целое конечное, например 2 (2.7 или "
-              "inf были бы обрезаны до другого числа)"))
-    flag2("payment before invoice", "оплата раньше счёта",
-          (payment.notna() & invoice.notna() & (payment < invoice)).to_numpy(), Message(
-              "the payment_date is before the invoice_date (a negative delay); swap or correct "
-              "the dates",
-              "payment_date раньше invoice_date (отрицательная задержка); поменяйте местами или "
-              "исправьте даты"))
+          .to_numpy(), msg("touches_whole"))
+    flag2("reason_payment_before_invoice",
+          (payment.notna() & invoice.notna() & (payment < invoice)).to_numpy(),
+          msg("payment_before_invoice"))
     bad = np.zeros(len(raw), dtype=bool)
     for mask in masks.values():
         bad |= mask

@@ -95,7 +95,7 @@ def _read_numbers(path: str | Path, columns: tuple[str, ...], delimiter: str | N
             problems.append(msg("table_blank_cohort", rows=rows_text(lines[blank].tolist())))
     if problems:
         raise TransactionsError(source, problems)
-    return NumberTable(frame.reset_index(drop=True), lines, (str(fmt.note()),), cohort)
+    return NumberTable(frame.reset_index(drop=True), lines, (fmt.note(),), cohort)
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,10 @@ class SurvivorTable:
 
 
 def _cohort_text(label: str | None) -> Message:
-    return (Message("", "") if label is None
-            else Message(f" of cohort {label!r}", f" когорты {label!r}"))
+    if label is None:
+        return Message("", "")
+    of = msg("of_cohort", label=label)  # after a word, so it starts with a space
+    return Message(f" {of}", f" {of.ru}")
 
 
 def _one_cohort(source: str, period: np.ndarray, survivors: np.ndarray, lines: np.ndarray,
@@ -269,7 +271,7 @@ def _weak(report: dict[str, Any], names: tuple[str, ...]) -> list[str]:
         low, high = report[name]["low"], report[name]["high"]
         if not (np.isfinite(low) and np.isfinite(high)) or high > WEAK_INTERVAL_RATIO * low:
             interval = (f"{low:.3g} to {high:.3g}" if np.isfinite(low) and np.isfinite(high)
-                        else Message("could not be computed", "не удалось вычислить"))
+                        else msg("not_computed"))
             notes.append(msg("retention_weak_parameter", name=name, interval=interval))
     return notes
 

@@ -46,11 +46,11 @@ class TransactionsError(ValueError):
 def rows_text(rows: list[int]) -> Message:
     """'rows 3, 7 and 12' / 'rows 3, 7, ... and 40 more': row numbers an owner can look up."""
     if len(rows) == 1:
-        return Message(f"row {rows[0]}", f"строка {rows[0]}")
+        return msg("row_one", row=rows[0])
     shown = ", ".join(str(r) for r in rows[:_SHOW])
     more = len(rows) - _SHOW
-    return Message(f"rows {shown}" + (f" and {more} more" if more > 0 else ""),
-                   f"строки {shown}" + (f" и ещё {more}" if more > 0 else ""))
+    return (msg("rows_more", rows=shown, more=more) if more > 0
+            else msg("rows_some", rows=shown))
 
 
 def bad_rows_problem(what: Message, rows: list[int], fix: Message) -> Message:
@@ -62,8 +62,8 @@ def bad_rows_problem(what: Message, rows: list[int], fix: Message) -> Message:
 
 _MAX_CSV_BYTES = 500_000_000
 _DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": ("a comma", "запятая"), ";": ("a semicolon", "точка с запятой"),
-                    "\t": ("a tab", "табуляция"), "|": ("a vertical bar", "вертикальная черта")}
+_DELIMITER_NAMES = {",": "delimiter_comma", ";": "delimiter_semicolon", "\t": "delimiter_tab",
+                    "|": "delimiter_bar"}  # the separator's name: a key of the [spec] area
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d{1,3}(?:[ .\u00a0\u202f]?\d{3})*,\d+$")
 _DECIMAL_POINT = re.compile(r"^[-+]?\d+\.\d+$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
@@ -78,14 +78,11 @@ class CsvFormat:
     decimal: str  # "." or ","
 
     def note(self) -> Message:
-        d_en, d_ru = _DELIMITER_NAMES.get(self.delimiter, (repr(self.delimiter),) * 2)
-        dec = (("a decimal comma (1234,50)", "десятичная запятая (1234,50)")
-               if self.decimal == "," else ("a decimal point (1234.50)",
-                                            "десятичная точка (1234.50)"))
+        key = _DELIMITER_NAMES.get(self.delimiter)
+        delimiter = msg(key) if key else repr(self.delimiter)
+        dec = msg("decimal_comma" if self.decimal == "," else "decimal_point")
         enc = "UTF-8" if self.encoding.startswith("utf") else "Windows-1251 (cp1251)"
-        en = msg("csv_detected", encoding=enc, delimiter=d_en, decimal=dec[0])
-        ru = msg("csv_detected", encoding=enc, delimiter=d_ru, decimal=dec[1])
-        return Message(str(en), ru.ru)
+        return msg("csv_detected", encoding=enc, delimiter=delimiter, decimal=dec)
 
 
 def _decode(data: bytes, source: str) -> tuple[str, str]:
@@ -138,7 +135,7 @@ def read_csv_table(path: str | Path, delimiter: str | None = None, decimal: str 
     if p.is_dir():
         raise TransactionsError(source, [msg("csv_is_folder")])
     if not p.exists():
-        raise TransactionsError(source, ["file not found; check the path"])
+        raise TransactionsError(source, [msg("file_not_found")])
     try:
         if p.stat().st_size > _MAX_CSV_BYTES:
             raise TransactionsError(source, [msg("csv_too_large", limit="500 MB")])
@@ -155,11 +152,9 @@ def read_csv_table(path: str | Path, delimiter: str | None = None, decimal: str 
                                          "(--delimiter) and the quotes"]) from None
     fmt = CsvFormat(encoding, sep, decimal or _sniff_decimal(raw))
     if len(raw.columns) == 1 and any(d in str(raw.columns[0]) for d in _DELIMITERS if d != sep):
-        d_en, d_ru = _DELIMITER_NAMES.get(sep, (repr(sep),) * 2)
-        header = str(raw.columns[0])
-        raise TransactionsError(source, [Message(
-            str(msg("csv_one_column", header=header, delimiter=d_en)),
-            msg("csv_one_column", header=header, delimiter=d_ru).ru)])
+        key = _DELIMITER_NAMES.get(sep)
+        raise TransactionsError(source, [msg("csv_one_column", header=str(raw.columns[0]),
+                                             delimiter=msg(key) if key else repr(sep))])
     return raw, fmt
 
 
@@ -234,11 +229,10 @@ def _amounts(raw: pd.DataFrame, amount_col: str | None, decimal: str,
     problems["malformed amount"] = (amount.isna() & (amount_text != "")).to_numpy()
     problems["negative amount"] = (amount < 0).to_numpy()
     problems["infinite amount"] = (amount.abs() == math.inf).to_numpy()
-    fixes["missing amount"] = "fill in the amount paid"
-    fixes["malformed amount"] = "write the amount as a plain number, e.g. 1234.50"
-    fixes["negative amount"] = ("refunds and returns are not purchases: net them against "
-                                "the purchase they refund")
-    fixes["infinite amount"] = "write the amount as a finite number"
+    fixes["missing amount"] = msg("fix_amount_missing")
+    fixes["malformed amount"] = msg("fix_amount_malformed")
+    fixes["negative amount"] = msg("fix_amount_negative")
+    fixes["infinite amount"] = msg("fix_amount_infinite")
     return amount
 
 
@@ -256,8 +250,8 @@ def _row_errors(problems: dict[str, np.ndarray], fixes: dict[str, str], rownum: 
             excluded[reason] = rows
         elif isinstance(fix := fixes[reason], Message):
             key = f"transactions.{reason.replace(' ', '_')}"  # a reason in Russian, if any
-            russian = t(key, "ru") if has(key) else reason
-            errors.append(bad_rows_problem(Message(reason, russian), rows, fix))
+            what = Message(t(key, "en"), t(key, "ru")) if has(key) else Message(reason, reason)
+            errors.append(bad_rows_problem(what, rows, fix))
         else:
             errors.append(f"{reason} in {rows_text(rows)}: {fixes[reason]}, or pass "
                           "--skip-bad-rows to leave these rows out")
@@ -291,19 +285,17 @@ def clean_transactions(
             f"column {c!r} not found; the file has columns {list(raw.columns)}: name the right "
             f"one with {option[c]}" for c in missing
         ])
-    notes = []
+    notes: list[str] = []
     unknown = [c for c in raw.columns if c not in wanted]
     if unknown:
-        notes.append(f"columns not used: {', '.join(map(str, unknown))} (if one of them holds "
-                     "the customer, date or amount, name it with --customer-col, --date-col or "
-                     "--amount-col)")
+        notes.append(msg("columns_not_used", columns=", ".join(map(str, unknown))))
     rownum = np.arange(first_row, first_row + len(raw))
     problems: dict[str, np.ndarray] = {}
     fixes: dict[str, str] = {}
 
     customer = raw[customer_col].str.strip()
     problems["missing customer id"] = (customer == "").to_numpy()
-    fixes["missing customer id"] = "fill in the customer id"
+    fixes["missing customer id"] = msg("fix_customer_id")
 
     text = raw[date_col].str.strip()
     try:
@@ -312,16 +304,12 @@ def clean_transactions(
         raise TransactionsError(source, [msg("bad_date_format", fmt=date_format,
                                              why=str(err).split(" in format")[0])]) from None
     problems["malformed date"] = dates.isna().to_numpy()
-    fixes["malformed date"] = ("write dates as YYYY-MM-DD (or give their format with "
-                               "--date-format, e.g. %d.%m.%Y)")
+    fixes["malformed date"] = msg("fix_date")
     today = pd.Timestamp.now().normalize()
     future = (dates > today + pd.Timedelta(days=1)).to_numpy()  # a day's grace for time zones
     if future.any():
         problems["date in the future"] = future
-        fixes["date in the future"] = Message(
-            f"these dates are after today ({today.date()}); fix the year (a typo such as 2097 "
-            "for 2024)", f"эти даты позже сегодняшней ({today.date()}); исправьте год "
-            "(опечатка вроде 2097 вместо 2024)")
+        fixes["date in the future"] = msg("dates_after_today", today=today.date())
     amount = _amounts(raw, amount_col, decimal, problems, fixes)
 
     bad = np.zeros(len(raw), dtype=bool)
@@ -338,17 +326,15 @@ def clean_transactions(
         first = raw.loc[good].reset_index().groupby(list(raw.columns), sort=False)["index"]
         firsts = first.transform("min").to_numpy()
         originals = rownum[firsts[dup_mask[good]]].tolist()
-        verb = "repeats" if len(rows) == 1 else "repeat"
-        where = f"{rows_text(rows)} {verb} {rows_text(sorted(set(originals)))} exactly"
+        where = msg("duplicates_one" if len(rows) == 1 else "duplicates_many",
+                    rows=rows_text(rows), originals=rows_text(sorted(set(originals))))
         if duplicates == "error":
-            errors.append(f"duplicate rows: {where}; if the export doubled them pass "
-                          "--duplicates drop, if they are separate purchases pass "
-                          "--duplicates keep")
+            errors.append(msg("duplicate_rows", where=where))
         elif duplicates == "drop":
             excluded["duplicate row (--duplicates drop)"] = rows
             good &= ~dup_mask
         else:
-            notes.append(f"duplicate rows kept as separate purchases (--duplicates keep): {where}")
+            notes.append(msg("duplicates_kept", where=where))
     if errors:
         raise TransactionsError(source, errors)
     used = frame.loc[good].reset_index(drop=True)

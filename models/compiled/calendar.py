@@ -21,6 +21,7 @@ from models.spec.errors import Message
 from models.spec.messages import msg, names
 from models.spec.params import short_repr
 from models.spec.scenario import MONTH_NAMES, Profile, Scenario
+from models.words.formats import month_of_year
 
 _START = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -194,15 +195,9 @@ def is_finite(x: float) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-_MONTH_LABELS = (
-    ("January", "январь"), ("February", "февраль"), ("March", "март"), ("April", "апрель"),
-    ("May", "май"), ("June", "июнь"), ("July", "июль"), ("August", "август"),
-    ("September", "сентябрь"), ("October", "октябрь"), ("November", "ноябрь"),
-    ("December", "декабрь"))
-
-
 def _month_label(i: int) -> Message:
-    return Message(*_MONTH_LABELS[i])
+    """The month of the year `i` (0 = January) in both languages, as the calendar names it."""
+    return Message(month_of_year(i + 1, "en"), month_of_year(i + 1, "ru"))
 
 
 def calendar_problems(spec: Scenario) -> list[tuple[str, str]]:
@@ -219,8 +214,7 @@ def calendar_problems(spec: Scenario) -> list[tuple[str, str]]:
             problems.append(("calendar.country", msg("unknown_country", code=country)))
         elif not has_start:
             problems.append(("calendar.country", msg("calendar_needs_start",
-                                                     what=Message("a country's calendar",
-                                                                  "календаря страны"))))
+                                                     what=msg("what_country_calendar"))))
     for month, days in spec.calendar.working_days.items():
         where = f"calendar.working_days.{month}"
         if not 1 <= month <= horizon:
@@ -230,7 +224,7 @@ def calendar_problems(spec: Scenario) -> list[tuple[str, str]]:
     profiles = profile_fields(spec)
     if profiles and not has_start:
         problems.append(("seasonality", msg("calendar_needs_start",
-                                            what=Message("seasonality", "сезонности"))))
+                                            what=msg("what_seasonality"))))
     channels = [c.name for c in spec.channels]
     for name in spec.seasonality.channels:
         if name not in channels:

@@ -15,7 +15,7 @@ from typing import Any
 
 from models.compiled.form import point_values, realise
 from models.spec.distributions import _Dist
-from models.spec.errors import Message
+from models.spec.messages import msg
 from models.spec.scenario import Scenario
 
 CHURN_CAP = 0.95  # churn is a probability: a shock takes it this high at most
@@ -77,8 +77,7 @@ def shock_changes(spec: Scenario, name: str,
     """A shock's description and changes at `severity` (1: the size described), by any of its
     names."""
     if severity <= 0:
-        raise ValueError(Message(f"severity must be above 0, got {severity:g}",
-                                 f"сила шока должна быть больше 0, указано {severity:g}"))
+        raise ValueError(msg("severity_not_positive", severity=f"{severity:g}"))
     return changes_of(spec, name, severity)
 
 
@@ -110,20 +109,15 @@ def changes_of(spec: Scenario, name: str, s: float) -> tuple[str, list[dict[str,
     if kind == "manager_leaves":
         managers = spec.sales.managers
         if isinstance(managers, _Dist) or managers < 2:
-            raise ValueError(Message(
-                "manager_leaves: the scenario needs at least two sales managers (a fixed "
-                "number) for one to leave",
-                "«уходит менеджер»: в сценарии должно быть хотя бы два менеджера по продажам "
-                "(точное число, не распределение), чтобы один мог уйти"))
+            raise ValueError(msg("manager_leaves_needs_two"))
         leave = min(int(managers) - 1, max(1, round(s)))
         return (f"{leave} sales manager(s) leave", [{"path": "sales.managers", "add": -leave}])
     if kind == "channel_off":
         channel = arg or _largest_channel(spec)
         names = [c.name for c in spec.channels]
         if channel not in names:
-            raise ValueError(Message(
-                f"channel_off:{channel}: no such channel; channels: {', '.join(names)}",
-                f"«канал отключён»: канала {channel} нет; каналы: {', '.join(names)}"))
+            raise ValueError(msg("channel_off_unknown", channel=channel,
+                                 names=", ".join(names)))
         keep = max(0.0, 1 - s)
         return (f"channel {channel} switched off" if keep == 0 else
                 f"channel {channel} at {keep:.0%}", [

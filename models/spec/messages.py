@@ -2,8 +2,9 @@
 
 The texts are the `[spec]` area of the catalogue (`models/words/en.toml`, `ru.toml`).
 `msg(key, **values)` builds a `Message` (models.spec.errors): its `str` is the English text, the
-app shows `.text("ru")`. The CLI prints English. Values are formatted into both texts the same
-way; numbers are formatted by the caller so both languages show the same figures.
+app and the CLI show `.text(lang)` (`localized`). Values are formatted into both texts the same
+way (a value that is a `Message` goes in in each language); numbers are formatted by the caller,
+`count`/`amount` here, so each language writes them its own way.
 """
 
 from __future__ import annotations

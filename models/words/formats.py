@@ -24,7 +24,7 @@ from datetime import date
 from functools import cache
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 from babel.numbers import (
     format_currency,
     format_decimal,
@@ -241,6 +241,11 @@ def money_ticks(low: float, high: float, currency: str, lang: Lang,
 def month_name(year: int, month: int, lang: Lang) -> str:
     """A calendar month as the owner's calendar says it ("Jan 2027" / "янв. 2027")."""
     return format_date(date(year, month, 1), "LLL y", locale=_locale(lang)).replace(" ", _NBSP)
+
+
+def month_of_year(month: int, lang: Lang) -> str:
+    """A month of the year on its own ("January" / "январь"), CLDR's stand-alone name."""
+    return str(get_month_names("wide", "stand-alone", locale=_locale(lang))[month])
 
 
 def sign(x: float, lang: Lang) -> str:

@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from models.spec.errors import localized
 from models.words import Lang, t
 from models.words.formats import number, percent
 from sim.cli import common
@@ -131,7 +132,7 @@ def batch(
             errors.print(escape(t("batch.batch_running", language,
                                   name=common.shorten(plan.spec.name, "the sweep's name"),
                                   total=_task_count(plan), variants=len(plan.variants),
-                                  where=where.name)))
+                                  where=localized(where.label, language))))
             report = run_batch(plan, out, engine, where.executor, where.parallelism,
                                retry_failed, where.name, progress, where.alive)
     except (StoreMismatch, ExecutorError, StoreError) as err:
@@ -331,7 +332,7 @@ def _report(folder: Path, lang: Lang, monthly: str | None = None,
 
 def batch_benchmarks(scenario: Path, engine: str = DEFAULT_ENGINE, horizon: int = 3,
                      chunk: int | None = None, variants: int = 4,
-                     out: Console | None = None) -> dict[str, float]:
+                     out: Console | None = None, lang: Lang = "en") -> dict[str, float]:
     """`growthsim bench --batch`: the same small sweep (`variants` discount rates of `scenario`
     cut to `horizon` months, two tasks of `chunk` replications each) run serially, on 2 local
     processes and on a 1-worker local Dask cluster. Figures: 2 workers / 1 (target >= 1.8) and
@@ -395,17 +396,20 @@ def batch_benchmarks(scenario: Path, engine: str = DEFAULT_ENGINE, horizon: int 
                     "batch_task_slowdown_2_workers": slower,
                     "dask_seconds_per_task": own / tasks, "dask_overhead_per_task": overhead,
                     "dask_overhead_ratio": overhead / (own / tasks)})
-    table = Table(title=f"batch on {base.name}: {tasks} tasks of {size} replications, "
-                        f"{horizon} months, engine {engine}")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_column("target", justify="right")
-    table.add_row("1 worker / 2 workers, s", f"{t1:.1f} / {t2:.1f}", "")
-    table.add_row("speed-up of 2 local workers", f"{t1 / t2:.2f}", ">= 1.8")
-    table.add_row("  = 2 x share of time in tasks", f"{busy:.1%}", "")
-    table.add_row("  / a task's time 2 workers / 1", f"{slower:.2f}", "1 when idle")
-    table.add_row("a task's own time on Dask, s", f"{own / tasks:.3f}", "")
-    table.add_row("Dask overhead per task, s", f"{overhead:.3f}", "")
-    table.add_row("Dask overhead / task time", f"{overhead / (own / tasks):.1%}", "<= 5%")
+    table = Table(title=t("bench.batch_title", lang, name=base.name, tasks=tasks, size=size,
+                          horizon=horizon, engine=engine))
+    table.add_column(t("bench.col_figure", lang))
+    table.add_column(t("bench.col_value", lang), justify="right")
+    table.add_column(t("bench.col_target", lang), justify="right")
+    table.add_row(t("bench.batch_workers_seconds", lang),
+                  f"{number(t1, lang, 1)} / {number(t2, lang, 1)}", "")
+    table.add_row(t("bench.batch_speedup", lang), number(t1 / t2, lang, 2), ">= 1.8")
+    table.add_row(t("bench.batch_busy", lang), percent(busy, lang, 1), "")
+    table.add_row(t("bench.batch_slower", lang), number(slower, lang, 2),
+                  t("bench.when_idle", lang))
+    table.add_row(t("bench.dask_task", lang), number(own / tasks, lang, 3), "")
+    table.add_row(t("bench.dask_overhead", lang), number(overhead, lang, 3), "")
+    table.add_row(t("bench.dask_ratio", lang), percent(overhead / (own / tasks), lang, 1),
+                  f"<= {percent(0.05, lang)}")
     out.print(table)
     return figures

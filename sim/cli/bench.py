@@ -11,7 +11,7 @@ import typer
 
 from sim.cli import common
 from sim.cli.common import console
-from sim.cli.options import DEFAULT_ENGINE, EngineOpt
+from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
 
 
 def bench(
@@ -24,15 +24,18 @@ def bench(
     engine: EngineOpt = DEFAULT_ENGINE,
     chunk: Annotated[int | None, typer.Option("--chunk", min=1, help="--batch: replications "
                                               "per task (default: a sweep's default)")] = None,
+    lang: LangOpt = LangName.en,
 ) -> None:
     """Measure the engine against a raw SimPy loop, the worker speed-up and peak memory."""
+    language = lang_of(lang)
     from sim.cli.batch import batch_benchmarks
     from sim.cli.benchmarks import run_benchmarks
 
     if batch:
         common.load(scenario, None)  # a bad scenario is said before anything runs
-        batch_benchmarks(scenario, common.check_engine(engine), chunk=chunk, out=console)
+        batch_benchmarks(scenario, common.check_engine(engine), chunk=chunk, out=console,
+                         lang=language)
         return
 
     run_benchmarks(common.load(scenario, None), reps=reps, quick=quick, console=console,
-                   scenario_path=str(scenario))
+                   scenario_path=str(scenario), lang=language)

@@ -29,6 +29,8 @@ from rich.table import Table
 
 from models.compiled.form import compile_scenario
 from models.spec.scenario import Scenario
+from models.words import Lang, t
+from models.words.formats import number
 from sim.engines.agent import simulate
 from sim.experiments.montecarlo import run_monte_carlo
 
@@ -164,8 +166,9 @@ def fast_worker_scaling(spec: Scenario, reps: int) -> dict[str, float]:
 
 
 def fast_engine_figures(spec: Scenario, scenario_path: str, agent_seconds: float,
-                        quick: bool = False) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
-    """The fast engine's figures and their table rows (see the module docstring)."""
+                        quick: bool = False, lang: Lang = "en",
+                        ) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
+    """The fast engine's figures and their table rows in `lang` (see the module docstring)."""
     import tempfile
 
     events, seconds = fast_engine_speed(spec)
@@ -191,28 +194,28 @@ def fast_engine_figures(spec: Scenario, scenario_path: str, agent_seconds: float
         "fast_first_call_cached_s": cached["first"],
         "fast_later_call_s": cached["second"],
     }
+    def n(x: float, decimals: int = 0) -> str:
+        return number(x, lang, decimals)
+
     rows = [
-        ("fast engine, seconds per replication", f"{seconds:.4f}", ""),
-        ("fast / agent replications per second (one core each)",
-         f"{agent_seconds / seconds:.0f}", ">= 200"),
-        ("fast engine, events/s", f"{fast_rate:,.0f}", ""),
-        (f"plain numba heap loop, events/s ({events:,} pops + pushes)", f"{heap_rate:,.0f}", ""),
-        ("fast / plain heap events per second", f"{fast_rate / heap_rate:.2f}", ">= 0.3"),
-        (f"fast Monte Carlo, {reps:,} reps: peak memory parent / worker, MiB",
-         f"{memory['parent_mib']:.0f} / {memory['worker_mib']:.0f}", "<= 1024"),
-        (f"fast Monte Carlo, {reps:,} reps (2 workers), s", f"{memory['seconds']:.0f}", ""),
-        (f"fast Monte Carlo, {scaling['reps']:.0f} reps: 1 worker / 2 workers, s",
-         f"{scaling['one']:.1f} / {scaling['two']:.1f}", ""),
-        ("speed-up of 2 workers (fast)", f"{scaling['one'] / scaling['two']:.2f}", ">= 1.7"),
-        ("fast engine, first call in a new process (cache warm) / later call, s",
-         f"{cached['first']:.3f} / {cached['second']:.3f}", ""),
+        (t("bench.fast_seconds", lang), n(seconds, 4), ""),
+        (t("bench.fast_over_agent", lang), n(agent_seconds / seconds), ">= 200"),
+        (t("bench.fast_rate", lang), n(fast_rate), ""),
+        (t("bench.heap_rate", lang, events=n(events)), n(heap_rate), ""),
+        (t("bench.fast_over_heap", lang), n(fast_rate / heap_rate, 2), ">= 0.3"),
+        (t("bench.fast_memory", lang, reps=n(reps)),
+         f"{n(memory['parent_mib'])} / {n(memory['worker_mib'])}", "<= 1024"),
+        (t("bench.fast_mc_seconds", lang, reps=n(reps)), n(memory["seconds"]), ""),
+        (t("bench.fast_workers_seconds", lang, reps=n(scaling["reps"])),
+         f"{n(scaling['one'], 1)} / {n(scaling['two'], 1)}", ""),
+        (t("bench.speedup_fast", lang), n(scaling["one"] / scaling["two"], 2), ">= 1.7"),
+        (t("bench.first_call", lang), f"{n(cached['first'], 3)} / {n(cached['second'], 3)}", ""),
     ]
     if not quick:
         with tempfile.TemporaryDirectory() as empty:
             cold = first_call(scenario_path, empty)
         figures["fast_first_call_compiling_s"] = cold["first"]
-        rows.append(("fast engine, first call compiling (empty cache), s",
-                     f"{cold['first']:.1f}", ""))
+        rows.append((t("bench.first_call_cold", lang), n(cold["first"], 1), ""))
     return figures, rows
 
 
@@ -220,7 +223,7 @@ COMPARE_SCENARIO = "scenarios/b2b_services.yaml"
 
 
 def compare_speed(agent_seconds: float, scenario_path: str = COMPARE_SCENARIO,
-                  reps: int = 1000, first: int = 200, workers: int = 2
+                  reps: int = 1000, first: int = 200, workers: int = 2, lang: Lang = "en",
                   ) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
     """The compare benchmark of issues 10 and 11: `compare` of the scenario's baseline and every
     bet on the fast engine with `workers` workers, at `first` replications (the first answer)
@@ -245,14 +248,14 @@ def compare_speed(agent_seconds: float, scenario_path: str = COMPARE_SCENARIO,
                f"compare_over_agent_replication_{reps}": seconds[reps] / agent_seconds}
     name = spec.name
     rows = [
-        (f"compare {name}: {alternatives} alternatives x {first:,} reps, fast, {workers} "
-         "workers, s", f"{seconds[first]:.1f}", ""),
-        (f"  first answer / one agent replication of reference ({first:,} reps)",
-         f"{seconds[first] / agent_seconds:.2f}", "<= 1"),
-        (f"compare {name}: {alternatives} alternatives x {reps:,} reps, fast, {workers} "
-         "workers, s", f"{seconds[reps]:.1f}", ""),
-        (f"  complete answer / one agent replication of reference ({reps:,} reps)",
-         f"{seconds[reps] / agent_seconds:.2f}", "<= 10"),
+        (t("bench.compare_seconds", lang, name=name, alternatives=alternatives,
+           reps=number(first, lang), workers=workers), number(seconds[first], lang, 1), ""),
+        (t("bench.compare_first", lang, reps=number(first, lang)),
+         number(seconds[first] / agent_seconds, lang, 2), "<= 1"),
+        (t("bench.compare_seconds", lang, name=name, alternatives=alternatives,
+           reps=number(reps, lang), workers=workers), number(seconds[reps], lang, 1), ""),
+        (t("bench.compare_complete", lang, reps=number(reps, lang)),
+         number(seconds[reps] / agent_seconds, lang, 2), "<= 10"),
     ]
     return figures, rows
 
@@ -309,7 +312,9 @@ def run_benchmarks(
     quick: bool = False,
     console: Console | None = None,
     scenario_path: str | None = None,
+    lang: Lang = "en",
 ) -> dict[str, float]:
+    """Every benchmark's figures, and their table printed on `console` in `lang`."""
     console = console or Console()
     raw_events, raw_seconds = raw_simpy_loop()
     eng_events, eng_seconds = engine_speed(spec)
@@ -340,39 +345,43 @@ def run_benchmarks(
     figures[f"peak_worker_mib_{large}"] = m_large["worker_mib"]
     figures["memory_growth"] = m_large["parent_mib"] / m_small["parent_mib"]
     figures.update(fitting_speed())
-    fast_figures, fast_rows = fast_engine_figures(spec, path, eng_seconds, quick)
+    fast_figures, fast_rows = fast_engine_figures(spec, path, eng_seconds, quick, lang)
     figures.update(fast_figures)
-    compare_figures, compare_rows = compare_speed(eng_seconds)
+    compare_figures, compare_rows = compare_speed(eng_seconds, lang=lang)
     figures.update(compare_figures)
 
-    table = Table(title=f"growthsim bench on {spec.name} (ratios measured in this one run)")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_column("target", justify="right")
+    def n(x: float, decimals: int = 0) -> str:
+        return number(x, lang, decimals)
+
+    table = Table(title=t("bench.title", lang, name=spec.name))
+    table.add_column(t("bench.col_figure", lang))
+    table.add_column(t("bench.col_value", lang), justify="right")
+    table.add_column(t("bench.col_target", lang), justify="right")
+    retired = t("bench.retired", lang)
     rows = [
-        ("raw SimPy loop, events/s (2,000 procs x 500 timeouts)", f"{raw_rate:,.0f}", ""),
-        ("agent engine, events/s", f"{eng_rate:,.0f}", ""),
+        (t("bench.raw_rate", lang, procs=n(2000), timeouts=n(500)), n(raw_rate), ""),
+        (t("bench.agent_rate", lang), n(eng_rate), ""),
         # (the agent engine's events-per-second targets are retired: it is the
         # readable reference on SimPy's public API; speed is the fast engine's job)
-        ("engine / raw events per second", f"{eng_rate / raw_rate:.2f}", "(retired)"),
-        ("engine events per replication", f"{eng_events:,}", ""),
-        ("seconds per replication", f"{eng_seconds:.2f}", ""),
-        ("replication / raw 1M-timeout seconds", f"{eng_seconds / raw_seconds:.2f}",
-         "(retired)"),
-        (f"{reps} reps: 1 worker / 2 workers, s", f"{t1:.1f} / {t2:.1f}", ""),
-        ("speed-up of 2 workers (agent)", f"{t1 / t2:.2f}", ">= 1.7"),
-        (f"peak memory, {small} reps (parent), MiB", f"{m_small['parent_mib']:.0f}", ""),
-        (f"peak memory, {large} reps (parent), MiB", f"{m_large['parent_mib']:.0f}", "<= 1024"),
-        (f"peak memory, largest worker at {large} reps, MiB", f"{m_large['worker_mib']:.0f}",
-         "<= 1024"),
-        (f"memory {large} reps / {small} reps", f"{figures['memory_growth']:.2f}", "~1.0"),
-        ("BG/NBD log-likelihood, 25,000 customers, ms",
-         f"{figures['fit_seconds_per_likelihood'] * 1e3:.2f}", ""),
-        (f"BG/NBD fit, 25,000 customers, s ({figures['fit_likelihood_evaluations']:.0f} evals"
-         " + Hessian)", f"{figures['fit_seconds']:.2f}", ""),
-        *[(f"  recovered {n} (true {figures[f'fit_{n}_true']:g})",
-           f"{figures[f'fit_{n}']:.3f} ± {figures[f'fit_{n}_se']:.3f}", "within 4 SE")
-          for n in ("r", "alpha", "a", "b")],
+        (t("bench.engine_over_raw", lang), n(eng_rate / raw_rate, 2), retired),
+        (t("bench.engine_events", lang), n(eng_events), ""),
+        (t("bench.seconds_per_replication", lang), n(eng_seconds, 2), ""),
+        (t("bench.replication_over_raw", lang), n(eng_seconds / raw_seconds, 2), retired),
+        (t("bench.workers_seconds", lang, reps=reps), f"{n(t1, 1)} / {n(t2, 1)}", ""),
+        (t("bench.speedup_agent", lang), n(t1 / t2, 2), ">= 1.7"),
+        (t("bench.peak_parent", lang, reps=small), n(m_small["parent_mib"]), ""),
+        (t("bench.peak_parent", lang, reps=large), n(m_large["parent_mib"]), "<= 1024"),
+        (t("bench.peak_worker", lang, reps=large), n(m_large["worker_mib"]), "<= 1024"),
+        (t("bench.memory_growth", lang, large=large, small=small),
+         n(figures["memory_growth"], 2), "~1.0"),
+        (t("bench.likelihood_ms", lang, customers=n(25_000)),
+         n(figures["fit_seconds_per_likelihood"] * 1e3, 2), ""),
+        (t("bench.fit_seconds", lang, customers=n(25_000),
+           evals=n(figures["fit_likelihood_evaluations"])), n(figures["fit_seconds"], 2), ""),
+        *[(t("bench.recovered", lang, name=name, true=f"{figures[f'fit_{name}_true']:g}"),
+           f"{n(figures[f'fit_{name}'], 3)} ± {n(figures[f'fit_{name}_se'], 3)}",
+           t("bench.within_se", lang, n=4))
+          for name in ("r", "alpha", "a", "b")],
         *fast_rows,
         *compare_rows,
     ]

@@ -19,10 +19,10 @@ from rich.table import Table
 
 from models.spec.errors import localized
 from models.spec.messages import msg
-from models.words import t
+from models.words import has, t
 from models.words.formats import number, percent, sign, significant
 from sim.cli import helptext
-from sim.cli.options import current_lang
+from sim.cli.options import LangName, LangOpt, current_lang, lang_of
 from sim.report.terminal import escape
 
 # pandas, the fits and the scenario model load when a command runs (`growthsim --help` without
@@ -30,8 +30,8 @@ from sim.report.terminal import escape
 
 app = helptext.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fit the baseline to a business's own data (purchases, leads, retention).")
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)  # ':zzz:' in a user's text (a name) is not an emoji code
+errors = Console(stderr=True, emoji=False)
 
 
 class Period(StrEnum):
@@ -72,7 +72,7 @@ def _fail(problems: list[str], source: str) -> typer.Exit:
                  f"{t('calibrate.problems', lang, source=escape(source), n=len(problems))}",
                  highlight=False)
     for problem in problems:
-        errors.print(f"  - {escape(problem)}", highlight=False, soft_wrap=True)
+        errors.print(f"  - {escape(localized(problem, lang))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -92,8 +92,7 @@ def _date(text: str | None, option: str) -> str | None:
     try:
         return pd.Timestamp(text).date().isoformat()
     except ValueError:
-        raise _fail([f"{option} {text!r} is not a date; write it as YYYY-MM-DD"],
-                    option) from None
+        raise _fail([msg("option_not_date", option=option, text=text)], option) from None
 
 
 def _writable(out: Path) -> None:
@@ -145,8 +144,10 @@ def transactions(
     out: Annotated[Path, typer.Option(help="folder for transactions.json, "
                                       "scenario_fragment.yaml, forecast.yaml")] = Path(
         "calibration"),
+    language: LangOpt = LangName.en,
 ) -> None:
     """Fit BG/NBD (purchases and dropout) and Gamma-Gamma (spend) to a purchase export."""
+    lang_of(language)  # its notes and refusals speak --lang
 
     from models.calibration.calibrate import calibrate_transactions, forecast_scenario
     from models.calibration.transactions import TransactionsError, read_transactions
@@ -199,11 +200,11 @@ def _check_ends(dates: Any, cal_end: str | None, obs_end: str | None, csv: Path)
             raise _fail([msg("end_after_data", option=option, date=day, last=last.date())],
                         str(csv))
     if cal_end is not None and pd.Timestamp(cal_end) < first:
-        raise _fail([f"--calibration-end {cal_end} is before the first purchase "
-                     f"({first.date()}); choose a later date"], str(csv))
+        raise _fail([msg("end_before_data", option="--calibration-end", date=cal_end,
+                         first=first.date())], str(csv))
     if cal_end is not None and obs_end is not None and obs_end < cal_end:
-        raise _fail([f"--observation-end {obs_end} is before --calibration-end {cal_end}"],
-                    str(csv))
+        raise _fail([msg("ends_in_wrong_order", later="--observation-end", end=obs_end,
+                         earlier="--calibration-end", start=cal_end)], str(csv))
 
 
 def _show_transactions(report: dict[str, Any], period: Period, files: list[Path]) -> None:
@@ -218,10 +219,11 @@ def _show_transactions(report: dict[str, Any], period: Period, files: list[Path]
                     periods=number(data["calibration_periods"], lang, 1),
                     period=period.value))
     for reason, rows in data["rows_not_used"].items():
+        key = f"transactions.{reason.replace(' ', '_')}"  # the reason in words, if it has any
         console.print("  " + t("calibrate.not_used", lang, n=number(rows["count"], lang),
-                               reason=escape(reason)))
+                               reason=escape(t(key, lang) if has(key) else reason)))
     for note in data["notes"]:
-        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
+        console.print(f"  {t('calibrate.note', lang)} {escape(localized(note, lang))}")
     table = Table(title=t("calibrate.fitted_title", lang))
     for col in ("model", "parameter", "estimate", "se"):
         table.add_column(t(f"calibrate.col_{col}", lang))
@@ -258,8 +260,10 @@ def funnel(
     decimal: DecimalOpt = None,
     out: Annotated[Path, typer.Option(help="folder for funnel.json and "
                                       "funnel_fragment.yaml")] = Path("calibration"),
+    language: LangOpt = LangName.en,
 ) -> None:
     """Estimate the funnel per channel (with 95% intervals) from a lead export."""
+    lang_of(language)  # its notes and refusals speak --lang
     from models.calibration.funnel import calibrate_funnel, read_leads
     from models.calibration.transactions import TransactionsError, rows_text
 
@@ -274,10 +278,11 @@ def funnel(
         raise _fail(err.problems, err.source) from None
     lang = current_lang()
     for note in leads.notes:
-        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
+        console.print(f"  {t('calibrate.note', lang)} {escape(localized(note, lang))}")
     for reason, rows in leads.excluded.items():
         console.print("  " + t("calibrate.not_used", lang, n=number(len(rows), lang),
-                               reason=escape(reason)) + f" ({escape(rows_text(rows))})")
+                               reason=escape(localized(reason, lang)))
+                      + f" ({escape(localized(rows_text(rows), lang))})")
     result = calibrate_funnel(leads, settled_days)
     files = _write(out, "calibrate-funnel", {"funnel.json": result,
                                              "funnel_fragment.yaml": result["scenario_fragment"]})
@@ -326,8 +331,10 @@ def retention(
     decimal: DecimalOpt = None,
     out: Annotated[Path, typer.Option(help="folder for retention.json and fragment.yaml")
                    ] = Path("calibration"),
+    language: LangOpt = LangName.en,
 ) -> None:
     """Fit heterogeneous churn (sBG, or BG/BB) to a retention table, with 95% intervals."""
+    lang_of(language)  # its notes and refusals speak --lang
     from models.calibration.retention import (
         calibrate_histories,
         calibrate_survivors,
@@ -354,7 +361,7 @@ def retention(
                                                 "fragment.yaml": fragment})
     lang = current_lang()
     for note in report["data"]["notes"]:
-        console.print(f"  {t('calibrate.note', lang)} {escape(note)}")
+        console.print(f"  {t('calibrate.note', lang)} {escape(localized(note, lang))}")
     names = ("alpha", "beta") if model is RetentionModel.sbg else (
         "alpha", "beta", "gamma", "delta")
     table_out = Table(title=t("calibrate.retention_title", lang, model=model.value))
@@ -378,5 +385,6 @@ def retention(
                          "" if row["fitted"] or row["period"] == 0
                          else t("calibrate.projected", lang))
         console.print(proj)
-    console.print(f"{t('calibrate.note', lang)} {escape(period_note())}", highlight=False)
+    console.print(f"{t('calibrate.note', lang)} {escape(localized(period_note(), lang))}",
+                  highlight=False)
     console.print(escape(t("app.written", lang, files=", ".join(str(f) for f in files))))

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from models.spec.scenario import Bet, Scenario
     from models.words import Lang
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)  # ':zzz:' in a user's text (a name) is not an emoji code
+errors = Console(stderr=True, emoji=False)
 
 # -- the options every command spells the same way -------------------------------------------
 ScenarioArg = Annotated[

@@ -45,6 +45,7 @@ def compare(
     lang: LangOpt = LangName.en,
 ) -> None:
     """Compare the scenario's bets against its baseline on common random numbers."""
+    lang_of(lang)  # from here on, refusals (a bad scenario too) speak --lang
     from sim.experiments.compare import compare_bets
     from sim.report.output import write_comparison
 

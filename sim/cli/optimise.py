@@ -118,6 +118,7 @@ def optimise(
     lang: LangOpt = LangName.en,
 ) -> None:
     """Optimise the allocation under uncertainty: where should the next money go?"""
+    lang_of(lang)  # from here on, refusals (a bad scenario too) speak --lang
     from sim.experiments import optimise as opt
     from sim.report import optimise as report
     from sim.report.terminal import escape, say

@@ -33,6 +33,7 @@ def run(
     lang: LangOpt = LangName.en,
 ) -> None:
     """Run the Monte Carlo forecast of a scenario and write its results."""
+    lang_of(lang)  # from here on, refusals (a bad scenario too) speak --lang
     from sim.experiments.montecarlo import run_monte_carlo
     from sim.report.output import write_results
 

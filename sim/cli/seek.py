@@ -36,6 +36,7 @@ def seek(
     lang: LangOpt = LangName.en,
 ) -> None:
     """Goal seek: the smallest size of a bet that reaches P(goal by deadline) >= --target."""
+    lang_of(lang)  # from here on, refusals (a bad scenario too) speak --lang
     from sim.experiments.goalseek import seek_size
     from sim.report.output import write_seek
 

@@ -72,6 +72,7 @@ def sensitivity(
 ) -> None:
     """Which assumptions carry the plan: Sobol or Morris indices of NPV, months to goal and
     profit, by parameter, lever and journey stage; and the tornado."""
+    lang_of(lang)  # from here on, refusals (a bad scenario too) speak --lang
     import pandas as pd
 
     from models.words.formats import number, percent
@@ -92,7 +93,7 @@ def sensitivity(
         if tornado_reps:
             runs += 2 * len(sa.factors(spec, ranges)) * tornado_reps + tornado_reps
         errors.print(escape(common.check_work(
-            f"sensitivity ({method.value}, --n {n}, --reps {reps})", runs,
+            t("sensitivity.work_what", lang_of(lang), method=method.value, n=n, reps=reps), runs,
             common.seconds_per_run(spec, engine_name), resolve_workers(workers),
             t("cli.smaller_n_reps", lang_of(lang)), no_time_limit)))
         with common.progress_bar() as bar:

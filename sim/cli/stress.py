@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from models.spec.errors import Message
 from models.words import t, word
 from sim.cli import common
 from sim.cli.common import ScenarioArg, SeedOpt, SetOpt, WorkersOpt, console
@@ -59,6 +60,7 @@ def stress(
 ) -> None:
     """What shocks the plan survives (against the plan on common random numbers) and, with
     --reverse, how large a shock breaks it."""
+    lang_of(lang)  # from here on, refusals (a bad scenario too) speak --lang
     from sim.experiments import stress as st
     from sim.report import sensitivity as words
     from sim.report.output import write_json, write_parquet
@@ -90,7 +92,8 @@ def stress(
                                     threshold, replications=reps, seed=seed, start_month=start,
                                     duration_months=months, workers=workers, engine=engine_name)
     except ValueError as err:  # also pydantic's: a shock pushes a value out of its range
-        raise common.fail(str(err).split("\n    For further information")[0]) from None
+        said = err.args[0] if err.args and isinstance(err.args[0], Message) else None
+        raise common.fail(said or str(err).split("\n    For further information")[0]) from None
     doc = result.to_dict()
     if rev is not None:
         doc["reverse"] = rev.to_dict()

@@ -48,6 +48,7 @@ def track(
 ) -> None:
     """Plan vs actual: each month's actuals in the plan's fan, the rates of the journey that are
     off, and the re-forecast from where the business is now (P(goal), the best bets)."""
+    lang_of(lang)  # from here on, refusals (a bad scenario too) speak --lang
     from models.calibration.actuals import ActualsError, read_any_actuals
     from sim.experiments.track import track as run_track
     from sim.report import track as report

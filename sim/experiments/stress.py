@@ -41,6 +41,9 @@ from models.compiled.shocks import churn_changes, shock_changes
 from models.compiled.streams import parameter_draws
 from models.load import scenario_hash
 from models.spec.errors import Message
+from models.spec.messages import msg
+from models.spec.messages_ru import bilingual
+from models.spec.paths import PathError
 from models.spec.scenario import Bet, Scenario, text_in
 from sim.experiments.compare import (
     BASELINE,
@@ -55,16 +58,12 @@ from sim.experiments.runner.statistics import proportion_ci
 
 def _end(spec: Scenario, start_month: int, duration_months: int | None) -> int | None:
     if start_month < 1 or start_month > spec.horizon_months:
-        raise ValueError(Message(
-            f"start month {start_month} is outside the horizon (1 to {spec.horizon_months}); "
-            "start the shock within it",
-            f"месяц начала {start_month} вне горизонта (от 1 до {spec.horizon_months}); "
-            "начните шок внутри него"))
+        raise ValueError(msg("shock_start_outside", start=start_month,
+                             horizon=spec.horizon_months))
     if duration_months is None:
         return None
     if duration_months < 1:
-        raise ValueError(Message(f"a shock lasts at least one month, got {duration_months}",
-                                 f"шок длится не меньше месяца, указано {duration_months}"))
+        raise ValueError(msg("shock_too_short", months=duration_months))
     return min(spec.horizon_months, start_month + duration_months - 1)
 
 
@@ -122,19 +121,13 @@ def parse_shock(text: str) -> dict[str, Any]:
     """`path:op:value` (op: set, scale or add), the `--shock` option's syntax."""
     parts = text.rsplit(":", 2)
     if len(parts) != 3 or parts[1] not in ("set", "scale", "add") or not parts[0]:
-        raise ValueError(Message(
-            f"--shock {text!r}: write path:op:value with op set, scale or add, e.g. "
-            "--shock tiers.*.monthly_churn:scale:1.5",
-            f"шок {text!r}: напишите путь:действие:значение, где действие — set (задать), "
-            "scale (умножить) или add (прибавить), например tiers.*.monthly_churn:scale:1.5"))
+        raise ValueError(msg("shock_syntax", text=text))
     path, op, value = parts
     try:
         number: Any = float(value)
     except ValueError:
         if op != "set":
-            raise ValueError(Message(
-                f"--shock {text!r}: {op} needs a number, got {value!r}",
-                f"шок {text!r}: для {op} нужно число, указано {value!r}")) from None
+            raise ValueError(msg("shock_needs_number", text=text, op=op, value=value)) from None
         number = value
     return {"path": path, op: number}
 
@@ -323,10 +316,13 @@ def check_target(spec: Scenario, target: ReverseTarget) -> None:
         compile_alternative(spec, [_bet(spec, target.name, target.name,
                                         target.changes(target.high / 2), 1, None)])
     except ValueError as err:
-        said = err.args[0] if err.args and isinstance(err.args[0], Message) else str(err)
-        ru = said.text("ru") if isinstance(said, Message) else said
-        raise ValueError(Message(f"--break {target.name}: {said}",
-                                 f"{target.name}: {ru}")) from None
+        if isinstance(err, PathError) and isinstance(err.message, Message):
+            said: str = Message(f"{err.path}: {err.message}", f"{err.path}: {err.message.ru}")
+        else:
+            said = err.args[0] if err.args and isinstance(err.args[0], Message) else bilingual(
+                str(err))  # the loader's English, its known phrases in Russian
+        raise ValueError(msg("break_cannot_apply", option="--break", target=target.name,
+                                 why=said)) from None
 
 
 @dataclass

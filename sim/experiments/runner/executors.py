@@ -19,6 +19,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from models.spec.messages import msg
 from sim.experiments.runner.parallel import process_pool, resolve_workers
 
 
@@ -30,7 +31,8 @@ class ExecutorError(ValueError):
 @dataclass(frozen=True)
 class Where:
     executor: Executor | None  # None: serially in this process
-    name: str  # for the manifest and the terminal: "serial", "pool of 2", "dask ..."
+    name: str  # for the manifest: "serial", "process pool of 2", "dask ..."
+    label: str  # for the terminal: a `Message`, in both languages
     parallelism: int  # tasks that run at once
     # None while the cluster is there, else why it is gone (`sim.experiments.batch.stream`)
     alive: Callable[[], str | None] | None = None
@@ -43,7 +45,6 @@ _ADDRESS = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[
 def check_address(address: str) -> tuple[str, int]:
     """(host, port) of a scheduler address `tcp://HOST:PORT`; `ExecutorError` naming the
     problem when it is not one (a port beyond 65535 would time out after 20 s)."""
-    from models.spec.messages import msg
 
     m = _ADDRESS.match(address.strip())
     if m is None:
@@ -67,7 +68,6 @@ def probe_scheduler(address: str, timeout: float) -> int:
     import asyncio
     import socket
 
-    from models.spec.messages import msg
 
     host, port = check_address(address)
     try:
@@ -117,11 +117,11 @@ def open_executor(workers: int | None = None, dask_workers: int | None = None,
         return
     n = resolve_workers(workers)
     if n <= 1:
-        yield Where(None, "serial", 1)
+        yield Where(None, "serial", msg("where_serial"), 1)
         return
     pool = process_pool(n)
     try:
-        yield Where(pool, f"process pool of {n}", n)
+        yield Where(pool, f"process pool of {n}", msg("where_pool", n=n), n)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -133,7 +133,6 @@ def _dask(dask_workers: int | None, scheduler: str | None, timeout: float) -> It
     except ImportError as err:  # pragma: no cover - a dependency of the package
         raise ExecutorError(f"Dask is not installed ({err}); pip install 'dask[distributed]'"
                             ) from None
-    from models.spec.messages import msg
 
     cluster: Any = None
     if scheduler is not None:
@@ -151,6 +150,7 @@ def _dask(dask_workers: int | None, scheduler: str | None, timeout: float) -> It
             raise ExecutorError(msg("scheduler_unreachable", address=scheduler,
                                     why=str(err).split("\n")[0])) from None
         name = f"dask scheduler {scheduler}"
+        label = functools.partial(msg, "where_scheduler", address=scheduler)
     else:
         n = max(1, int(dask_workers or 1))
         # One single-threaded worker process per core: the engines hold the GIL.
@@ -159,10 +159,11 @@ def _dask(dask_workers: int | None, scheduler: str | None, timeout: float) -> It
                                silence_logs=logging.ERROR)
         client = Client(cluster)
         name = f"local dask cluster of {n}"
+        label = functools.partial(msg, "where_local_dask", n=n)
     try:
         threads = sum(client.nthreads().values()) or 1
-        yield Where(client.get_executor(pure=False), f"{name} ({threads} threads)", threads,
-                    functools.partial(_client_lost, client))
+        yield Where(client.get_executor(pure=False), f"{name} ({threads} threads)",
+                    label(threads=threads), threads, functools.partial(_client_lost, client))
     finally:
         with contextlib.suppress(Exception):  # a lost scheduler: nothing left to close
             client.close(timeout=timeout)

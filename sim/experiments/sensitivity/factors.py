@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from models.compiled.form import point_values, realise
 from models.compiled.sampling import uncertain_parameters
-from models.spec.errors import Message
+from models.spec.messages import msg
 from models.spec.paths import PathError, get_value, set_path
 from models.spec.scenario import Scenario
 from sim.experiments.sensitivity.groups import lever_of, stage_of
@@ -95,9 +95,4 @@ def factors(spec: Scenario, ranges: Sequence[tuple[str, float, float]] = (),
 def require_factors(fs: Sequence[Factor]) -> None:
     """Fail, saying how to fix it, when there is nothing to analyse."""
     if not fs:
-        raise ValueError(Message(
-            "the scenario has no uncertain parameters to analyse; give some a range, e.g. "
-            "--range sales.managers=3:6, or a distribution in the YAML",
-            "в сценарии нет неопределённых параметров для анализа: задайте какому-нибудь "
-            "параметру распределение (например, {dist: pert, low: …, mode: …, high: …}) или "
-            "диапазон (--range sales.managers=3:6)"))
+        raise ValueError(msg("no_uncertain_parameters"))
