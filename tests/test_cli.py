@@ -367,3 +367,13 @@ def test_iman_conover_matrix() -> None:
         for j in range(i + 1, 3):
             assert abs(math.atanh(got[i, j]) - math.atanh(target[i, j])) < _fisher_tolerance(n), (
                 i, j, got[i, j])
+
+
+def test_the_bench_memory_probes_run_against_the_current_api() -> None:
+    """Catches a benchmark probe (Python run in a fresh process, so neither mypy nor an import
+    sees it) that calls the API the old way: `growthsim bench` stops with a traceback."""
+    from sim.cli.benchmarks import fast_peak_memory, peak_memory
+
+    for figures in (peak_memory(str(REFERENCE), 1),
+                    fast_peak_memory(str(REFERENCE), 2, workers=1)):
+        assert figures["parent_mib"] > 0, figures

@@ -130,7 +130,8 @@ import json, resource, sys
 from models.load import load_scenario
 from sim.experiments.montecarlo import run_monte_carlo
 spec = load_scenario(sys.argv[1])
-result = run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=int(sys.argv[3]), engine="fast")
+result = run_monte_carlo(spec, replications=int(sys.argv[2]), seed=1, workers=int(sys.argv[3]),
+                         engine="fast")
 assert result.provenance()["engine"] == "fast"
 result.summary(); result.monthly_quantiles()
 print(json.dumps({
@@ -290,7 +291,7 @@ import json, resource, sys
 from models.load import load_scenario
 from sim.experiments.montecarlo import run_monte_carlo
 spec = load_scenario(sys.argv[1])
-result = run_monte_carlo(spec, int(sys.argv[2]), seed=1, workers=2, engine="agent")
+result = run_monte_carlo(spec, replications=int(sys.argv[2]), seed=1, workers=2, engine="agent")
 result.summary(); result.monthly_quantiles()
 print(json.dumps({
     "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
