@@ -345,10 +345,9 @@ def _read_text(path: Path, label: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError(label, [("", "not UTF-8 text; save it as UTF-8")]) from None
+        raise ScenarioError(label, [("", msg("not_utf8"))]) from None
     except OSError as err:
-        raise ScenarioError(label, [("", f"cannot read the file ({err.strerror}); check its "
-                                         "permissions")]) from None
+        raise ScenarioError(label, [("", msg("csv_unreadable", why=err.strerror))]) from None
 
 
 def _blame_overrides(problems: list[tuple[str, str]],

@@ -92,3 +92,46 @@ def test_bad_rows_of_an_export_are_said_in_russian(tmp_path: Path) -> None:
         out = _russian(["calibrate", command, str(csv), "--out", str(tmp_path / "out")], 2)
         assert out.count("--skip-bad-rows") == 4, out
         assert not english_lines(out), english_lines(out)
+
+
+def test_refusals_of_options_and_files_are_russian(tmp_path: Path) -> None:
+    """The refusals of --bets, --break, --preset, --scheduler, --dask-workers with --scheduler,
+    an export with a header only, a missing column, no usable purchase left, and a scenario or
+    sweep that is not UTF-8 text: each in Russian."""
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("customer_id,date,amount\n", encoding="utf-8")
+    leads_header = tmp_path / "leads_header.csv"
+    leads_header.write_text("lead_id,created,channel,outcome\n", encoding="utf-8")
+    no_amount = tmp_path / "no_amount.csv"
+    no_amount.write_text("customer_id,date,paid\n1,2024-01-01,10\n", encoding="utf-8")
+    no_outcome = tmp_path / "no_outcome.csv"
+    no_outcome.write_text("lead_id,created,channel\n1,2024-01-01,a\n", encoding="utf-8")
+    all_bad = tmp_path / "all_bad.csv"
+    all_bad.write_text("customer_id,date,amount\n,2024-01-01,10\n", encoding="utf-8")
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("name: caf\u00e9\n".encode("latin-1"))
+    sweep = ROOT / "scenarios" / "sweeps" / sorted(
+        p.name for p in (ROOT / "scenarios" / "sweeps").glob("*.yaml"))[0]
+    out = tmp_path / "out"
+    cases: list[tuple[list[str], str]] = [
+        (["compare", SCENARIO, "--bets", ","], "--bets"),
+        (["compare", SCENARIO, "--bets", "nosuch"], "nosuch"),
+        (["stress", SCENARIO, "--engine", "agent", "--break", "x:sideways"], "--break"),
+        (["stress", SCENARIO, "--engine", "agent", "--preset", "asteroid"], "asteroid"),
+        (["run", SCENARIO, "--reps", "2", "--scheduler", "udp://127.0.0.1:8786"], "udp"),
+        (["run", SCENARIO, "--reps", "2", "--scheduler", "127.0.0.1"], "порт"),
+        (["run", SCENARIO, "--reps", "2", "--scheduler", "tcp://127.0.0.1:70000"], "70000"),
+        (["batch", str(sweep), "--dask-workers", "1", "--scheduler", "tcp://127.0.0.1:8786"],
+         "--dask-workers"),
+        (["calibrate", "transactions", str(header_only)], "заголовок"),
+        (["calibrate", "funnel", str(leads_header)], "заголовок"),
+        (["calibrate", "transactions", str(no_amount)], "--amount-col"),
+        (["calibrate", "funnel", str(no_outcome)], "outcome"),
+        (["calibrate", "transactions", str(all_bad), "--skip-bad-rows"], "пригодной"),
+        (["run", str(latin1), "--reps", "2"], "UTF-8"),
+        (["batch", str(latin1)], "UTF-8"),
+    ]
+    for args, shown in cases:
+        text = _russian([*args, "--out", str(out)], 2)
+        assert shown in text, (args, text)
+        assert not english_lines(text), (args, english_lines(text))

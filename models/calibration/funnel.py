@@ -117,12 +117,12 @@ def read_leads(path: str | Path, columns: dict[str, str] | None = None,
         raise TransactionsError(source, ["the file is empty; export the leads again, one row "
                                          "per lead with a header row"]) from None
     if raw.empty:
-        raise TransactionsError(source, ["the file has a header but no leads"])
+        raise TransactionsError(source, [msg("export_no_leads")])
     required = ("created", "channel", "outcome")
     missing = [names[c] for c in required if names[c] not in raw.columns]
     if missing:
-        raise TransactionsError(source, [f"column {c!r} not found; the file has columns "
-                                         f"{list(raw.columns)}: rename it" for c in missing])
+        raise TransactionsError(source, [msg("column_not_found_rename", column=c,
+                                             columns=list(raw.columns)) for c in missing])
     rownum = np.arange(2, 2 + len(raw))
     problems: list[str] = []
     masks: dict[str, np.ndarray] = {}  # reason -> bad rows (for --skip-bad-rows)

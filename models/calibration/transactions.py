@@ -274,16 +274,15 @@ def clean_transactions(
     first row (2 for a CSV under a header line)."""
     raw = raw.reset_index(drop=True)
     if raw.empty:
-        raise TransactionsError(source, ["the file has a header but no purchases; export the "
-                                         "purchases again, one row per purchase"])
+        raise TransactionsError(source, [msg("export_no_purchases")])
     wanted = [c for c in (customer_col, date_col, amount_col) if c is not None]
     missing = [c for c in wanted if c not in raw.columns]
     if missing:
         option = {customer_col: "--customer-col", date_col: "--date-col",
                   amount_col: "--amount-col"}
         raise TransactionsError(source, [
-            f"column {c!r} not found; the file has columns {list(raw.columns)}: name the right "
-            f"one with {option[c]}" for c in missing
+            msg("column_not_found_option", column=c, columns=list(raw.columns), option=option[c])
+            for c in missing
         ])
     notes: list[str] = []
     unknown = [c for c in raw.columns if c not in wanted]
@@ -339,8 +338,7 @@ def clean_transactions(
         raise TransactionsError(source, errors)
     used = frame.loc[good].reset_index(drop=True)
     if used.empty:
-        raise TransactionsError(source, ["no usable purchases are left; fix the rows listed "
-                                         "above"])
+        raise TransactionsError(source, [msg("no_usable_purchases")])
     return TransactionLog(used, len(raw), excluded, tuple(notes))
 
 

@@ -123,5 +123,4 @@ def changes_of(spec: Scenario, name: str, s: float) -> tuple[str, list[dict[str,
                 f"channel {channel} at {keep:.0%}", [
                     {"path": f"channels.{channel}.max_leads", "scale": keep},
                     {"path": f"channels.{channel}.organic_leads", "scale": keep}])
-    raise ValueError(f"no preset named {name!r}; presets: {', '.join(PRESETS)} "
-                     "(channel_off:NAME for one channel)")
+    raise ValueError(msg("no_preset", name=name, presets=", ".join(PRESETS)))

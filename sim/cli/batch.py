@@ -110,7 +110,7 @@ def batch(
             plan = plan_sweep(sweep, lambda done, total: checking.update(
                 check, completed=done, total=total))
     except SweepError as err:
-        raise _fail(str(err)) from None
+        raise _fail(common.scenario_problems(err.source, err.problems)) from None
     if scheduler is None:  # a cluster's size is known once joined: no estimate there
         runs = sum(len(v.alternatives) for v in plan.variants) * plan.spec.replications
         errors.print(escape(common.check_work(
@@ -136,7 +136,7 @@ def batch(
             report = run_batch(plan, out, engine, where.executor, where.parallelism,
                                retry_failed, where.name, progress, where.alive)
     except (StoreMismatch, ExecutorError, StoreError) as err:
-        raise _fail(str(err)) from None
+        raise _fail(err.args[0] if err.args else str(err)) from None
     except ClusterLost as err:  # not the tasks' fault: none is recorded as failed
         raise common.fault(msg("cluster_lost", why=err, folder=out)) from None
     console.print(t("batch.batch_done", language, ran=report.ran,

@@ -188,7 +188,7 @@ def chosen_bets(spec: Scenario, bets: str | None, lang: Lang, no_bets: str) -> l
 
     names = None if bets is None else [b.strip() for b in bets.split(",") if b.strip()]
     if names == []:
-        raise fail("--bets: no bet named; write names separated by commas, e.g. --bets a,b")
+        raise fail(msg("bets_none_named"))
     try:
         chosen = select_bets(spec, names)
     except ValueError as err:
@@ -246,7 +246,7 @@ def cluster(scheduler: str | None) -> Iterator[Executor | None]:
         with open_executor(scheduler=scheduler) as where:
             yield where.executor
     except ExecutorError as err:
-        raise fail(str(err)) from None
+        raise fail(err.args[0] if err.args else str(err)) from None
 
 
 def progress_bar() -> Progress:

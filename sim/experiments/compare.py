@@ -50,6 +50,7 @@ from models.compiled.form import CompiledScenario, compile_scenario
 from models.compiled.units import month_discount_factors, monthly_discount_rate
 from models.load import scenario_hash
 from models.spec.messages import amount, msg
+from models.spec.messages import names as names_of
 from models.spec.messages_ru import bilingual
 from models.spec.scenario import Bet, Scenario
 from sim.experiments.runner.alternatives import run_replications
@@ -93,8 +94,9 @@ def select_bets(spec: Scenario, bets: Sequence[str | Bet] | None) -> list[Bet]:
         elif item in known:
             out.append(known[item])
         else:
-            raise ValueError(f"no bet named {item!r} in scenario {spec.name!r}; known bets: "
-                             f"{', '.join(known) or '(none: add a bets: list to the scenario)'}")
+            raise ValueError(msg("bet_unknown", name=item, scenario=spec.name,
+                                 known=names_of(list(known)) if known
+                                 else msg("bets_none_in_scenario")))
     names = [b.name for b in out]
     if BASELINE in names or len(set(names)) != len(names):
         raise ValueError(f"bet names must be unique and not {BASELINE!r}: {', '.join(names)}")

@@ -302,8 +302,7 @@ def parameter_target(text: str) -> ReverseTarget:
     share, to 0 at most) or up (by a relative amount, up to 10 times)."""
     path, _, direction = text.partition(":")
     if direction not in ("", "down", "up") or not path:
-        raise ValueError(f"--break {text!r}: write path, path:down or path:up, e.g. "
-                         "--break journey.first_contact_conversion:down")
+        raise ValueError(msg("break_syntax", text=text))
     if direction == "up":
         return ReverseTarget(text, lambda x: [{"path": path, "scale": 1 + x}], 9.0, "factor")
     return ReverseTarget(text, _down([path]), 1.0)

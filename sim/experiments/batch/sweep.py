@@ -39,6 +39,7 @@ from scipy.stats import qmc
 from models.accounting.metrics import MONTHLY_METRICS
 from models.load import apply_overrides, load_scenario, read_yaml, scenario_hash, validate
 from models.spec.errors import ScenarioError
+from models.spec.messages import msg
 from models.spec.paths import PathError, set_path
 from models.spec.scenario import Bet, Scenario
 from sim.experiments.compare import Alternative, alternatives, select_bets
@@ -222,10 +223,9 @@ def read_sweep(path: Path) -> tuple[SweepSpec, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:  # as the scenario loader says it (models.load)
-        raise SweepError(label, [("", "not UTF-8 text; save it as UTF-8")]) from None
+        raise SweepError(label, [("", msg("not_utf8"))]) from None
     except OSError as err:
-        raise SweepError(label, [("", f"cannot read the file ({err.strerror or err}); check its "
-                                      "permissions")]) from None
+        raise SweepError(label, [("", msg("csv_unreadable", why=err.strerror or err))]) from None
     try:
         raw = read_yaml(text, label)
     except ScenarioError as err:

@@ -49,14 +49,14 @@ def check_address(address: str) -> tuple[str, int]:
     m = _ADDRESS.match(address.strip())
     if m is None:
         raise ExecutorError(msg("scheduler_address", address=address,
-                                why="not an address with a port"))
+                                why=msg("address_no_port")))
     if m["scheme"] not in (None, "tcp"):
         raise ExecutorError(msg("scheduler_address", address=address,
-                                why=f"the {m['scheme']}:// protocol is not supported"))
+                                why=msg("address_protocol", scheme=m["scheme"])))
     port = int(m["port"])
     if not 1 <= port <= 65535:
         raise ExecutorError(msg("scheduler_address", address=address,
-                                why=f"port {port} is out of range"))
+                                why=msg("address_port_range", port=port)))
     return m["host"].strip("[]"), port
 
 
@@ -109,8 +109,7 @@ def open_executor(workers: int | None = None, dask_workers: int | None = None,
     and `scheduler`; neither: a local process pool of `workers` (default: one per core), or
     this process when that is one."""
     if dask_workers is not None and scheduler is not None:
-        raise ExecutorError("give --dask-workers (a local cluster) or --scheduler (an existing "
-                            "one), not both")
+        raise ExecutorError(msg("dask_workers_and_scheduler"))
     if scheduler is not None or dask_workers is not None:
         with _dask(dask_workers, scheduler, timeout) as where:
             yield where
@@ -131,8 +130,7 @@ def _dask(dask_workers: int | None, scheduler: str | None, timeout: float) -> It
     try:
         from distributed import Client, LocalCluster
     except ImportError as err:  # pragma: no cover - a dependency of the package
-        raise ExecutorError(f"Dask is not installed ({err}); pip install 'dask[distributed]'"
-                            ) from None
+        raise ExecutorError(msg("dask_not_installed", why=err)) from None
 
     cluster: Any = None
     if scheduler is not None:
