@@ -232,10 +232,6 @@ def check_readable(root: Path, manifest: dict[str, Any]) -> None:
         raise StoreError(msg("store_empty", folder=root))
 
 
-def iter_tables(root: Path) -> Iterator[pa.Table]:
-    for path in done_parts(root).values():
-        yield pq.read_table(path)
-
 
 def task_table(columns: dict[str, tuple[Any, str]], replications: np.ndarray,
                metrics: dict[str, np.ndarray]) -> pa.Table:
