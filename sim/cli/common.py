@@ -279,7 +279,7 @@ def say_written(files: list[Path], lang: LangName) -> None:
 def interrupted(what: str, written: str) -> typer.Exit:
     """Ctrl-C: say what was interrupted and what was (not) written; exit 130 (128 + SIGINT)."""
     text = msg("interrupted", what=what, written=written)
-    errors.print(f"[bold yellow]{escape(str(text))}[/]", highlight=False,
+    errors.print(f"[bold yellow]{escape(localized(text, current_lang()))}[/]", highlight=False,
                  soft_wrap=True)
     return typer.Exit(code=130)
 

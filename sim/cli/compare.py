@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from models.words import t
 from sim.cli import common
 from sim.cli.common import ScenarioArg, SchedulerOpt, SeedOpt, SetOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -55,9 +56,10 @@ def compare(
                                 "bets; add a bets: list (see docs/how-to/bets.md)")
     k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
     common.check_out(out)
-    with common.interruptible(f"comparing the bets of {spec.name}", out), \
+    with common.interruptible(t("cli.doing_compare", lang_of(lang), name=spec.name), out), \
             common.progress_bar() as bar, common.cluster(scheduler) as executor:
-        task = bar.add_task(f"comparing bets of {escape(spec.name)}", total=None)
+        task = bar.add_task(escape(t("cli.doing_compare", lang_of(lang), name=spec.name)),
+                            total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

@@ -141,8 +141,9 @@ def optimise(
     except ValueError as err:
         raise common.fail(str(err)) from None
     common.check_out(out)
-    with common.interruptible(f"optimising {spec.name}", out), common.progress_bar() as bar:
-        task = bar.add_task(f"optimising {escape(spec.name)}", total=None)
+    doing = t("cli.doing_optimise", lang_of(lang), name=spec.name)
+    with common.interruptible(doing, out), common.progress_bar() as bar:
+        task = bar.add_task(escape(doing), total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

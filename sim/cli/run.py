@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from models.words import t
 from sim.cli import common
 from sim.cli.common import ScenarioArg, SchedulerOpt, SeedOpt, SetOpt, WorkersOpt, console
 from sim.cli.options import DEFAULT_ENGINE, EngineOpt, LangName, LangOpt, lang_of
@@ -40,9 +41,10 @@ def run(
     common.check_finite(("--precision", precision))
     spec = common.load(scenario, set_)
     common.check_out(out)
-    with common.interruptible(f"simulating {spec.name}", out), common.progress_bar() as bar, \
+    doing = t("cli.doing_run", lang_of(lang), name=spec.name)
+    with common.interruptible(doing, out), common.progress_bar() as bar, \
             common.cluster(scheduler) as executor:
-        task = bar.add_task(f"simulating {escape(spec.name)}", total=reps)
+        task = bar.add_task(escape(doing), total=reps)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

@@ -51,7 +51,7 @@ def seek(
             p=terminal.percent(p, lang_of(lang))))
 
     try:
-        with common.interruptible(f"seeking the size of {bet}", out), \
+        with common.interruptible(t("cli.doing_seek", lang_of(lang), bet=bet), out), \
                 common.cluster(scheduler) as executor:
             result = seek_size(spec, bet, high, low, change, target, replications=reps, seed=seed,
                                workers=workers, progress=progress, executor=executor,

@@ -97,7 +97,7 @@ def sensitivity(
             common.seconds_per_run(spec, engine_name), resolve_workers(workers),
             t("cli.smaller_n_reps", lang_of(lang)), no_time_limit)))
         with common.progress_bar() as bar:
-            task = bar.add_task("sensitivity", total=runs)
+            task = bar.add_task(t("cli.doing_sensitivity", lang_of(lang)), total=runs)
 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)

@@ -65,8 +65,9 @@ def track(
         raise common.fail(str(err)) from None
     engine_name = common.check_engine(engine)
     common.check_out(out)
-    with common.interruptible(f"tracking {spec.name}", out), common.progress_bar() as bar:
-        task = bar.add_task("plan and re-forecast", total=2 * reps)
+    doing = t("cli.doing_track", lang_of(lang), name=spec.name)
+    with common.interruptible(doing, out), common.progress_bar() as bar:
+        task = bar.add_task(t("cli.track_bar", lang_of(lang)), total=2 * reps)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

@@ -45,7 +45,7 @@ def value_of_information(
                                 f"{scenario}: {t('voi.no_decision', language)}")
     engine_name = common.check_engine(engine)
     common.check_out(out)
-    with common.interruptible(f"valuing information on {spec.name}", out), \
+    with common.interruptible(t("cli.doing_voi", language, name=spec.name), out), \
             common.progress_bar() as bar:
         task = bar.add_task(escape(f"{t('voi.running', language)}: {spec.name}"),
                             total=None)
