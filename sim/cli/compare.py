@@ -52,8 +52,8 @@ def compare(
 
     common.check_finite(("--budget", budget))
     spec = common.load(scenario, set_)
-    chosen = common.chosen_bets(spec, bets, lang_of(lang), f"{scenario}: the scenario has no "
-                                "bets; add a bets: list (see docs/how-to/bets.md)")
+    chosen = common.chosen_bets(spec, bets, lang_of(lang),
+                                f"{scenario}: {t('cli.no_bets', lang_of(lang))}")
     k = max_bets if max_bets is not None else (min(3, len(chosen)) if budget is not None else 1)
     common.check_out(out)
     with common.interruptible(t("cli.doing_compare", lang_of(lang), name=spec.name), out), \

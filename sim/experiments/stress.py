@@ -144,7 +144,7 @@ def combined(shocks: Sequence[Bet], name: str | None = None) -> Bet:
     """Shocks acting together, as one shock (their changes in order: two scales of one
     parameter multiply). They must share their timing."""
     if len({(b.start_month, b.end_month) for b in shocks}) > 1:
-        raise ValueError("shocks combined must start and end in the same months")
+        raise ValueError(msg("shocks_timing"))
     first = shocks[0]
     return Bet(name=name or " + ".join(b.name for b in shocks),
                description=" + ".join(text_in(b.description, "en") for b in shocks),
@@ -248,8 +248,7 @@ def stress_test(spec: Scenario, shocks: Sequence[Bet], *, replications: int = 40
     >>> sim.stress.stress_test(spec, shocks, replications=10).table()  # doctest: +SKIP
     """
     if not shocks:
-        raise ValueError("no shock to test: name a preset (--preset recession) or a custom "
-                         "shock (--shock path:op:value)")
+        raise ValueError(msg("no_shock"))
     cmp = compare_bets(spec, list(shocks), replications=replications, seed=seed, workers=workers,
                        progress=progress,
                        executor=executor, engine=engine)
@@ -511,12 +510,11 @@ def reverse_stress(
     """
     criterion = criterion or ("goal" if spec.goal is not None else "npv")
     if criterion not in ("goal", "npv"):
-        raise ValueError(f"criterion is goal or npv, got {criterion!r}")
+        raise ValueError(msg("criterion_unknown", criterion=criterion))
     if criterion == "goal" and spec.goal is None:
-        raise ValueError("the scenario has no goal: add one (metric, target, deadline_month) "
-                         "or use the NPV criterion (--criterion npv)")
+        raise ValueError(msg("criterion_no_goal"))
     if threshold is not None and not 0 < threshold < 1:
-        raise ValueError(f"threshold is a probability in (0, 1), got {threshold:g}")
+        raise ValueError(msg("threshold_range", threshold=threshold))
     chosen = list(targets) if targets is not None else lever_targets(spec)
     draws = draw_parameters(spec, replications, parameter_draws(seed, 0))
     n_workers = resolve_workers(workers)
