@@ -28,6 +28,7 @@ from models.spec.messages_ru import bilingual, bilingual_problems
 from models.spec.params import short_repr
 from models.spec.paths import PathError, _unwrap, set_path
 from models.spec.scenario import Scenario
+from models.words import t
 
 _MAX_BYTES = 5_000_000
 
@@ -108,7 +109,9 @@ def read_yaml(text: str, source: str) -> dict[str, Any]:
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         # PyYAML's own words are English: the Russian text leaves them out (the line and
         # column say where to look)
-        raise ScenarioError(source, [(where, msg("yaml_invalid", problem=problem))]) from None
+        said = Message(t("spec.yaml_invalid", "en", problem=problem),
+                       t("spec.yaml_invalid_where", "ru"))
+        raise ScenarioError(source, [(where, said)]) from None
     if data is None:
         raise ScenarioError(source, [("", bilingual(
             "the file is empty (or only comments); a scenario needs at least name:, channels:, "
