@@ -13,7 +13,7 @@ import yaml
 
 from models.accounting.goal import GOAL_SERIES
 from models.load import ScenarioError, read_yaml, validate
-from models.spec.errors import Message
+from models.spec.messages import msg
 from models.spec.paths import PathError, set_path
 from models.spec.scenario import Scenario, text_in
 from models.words import LANGS, Lang
@@ -112,8 +112,7 @@ def on_upload() -> None:
         text = upload.getvalue().decode("utf-8")
         validate(read_yaml(text, upload.name), upload.name)
     except UnicodeDecodeError:
-        state()["upload_problems"] = (upload.name, [("", Message(
-            "not UTF-8 text; save it as UTF-8", "текст не в UTF-8; сохраните файл в UTF-8"))])
+        state()["upload_problems"] = (upload.name, [("", msg("not_utf8"))])
         return
     except ScenarioError as err:
         state()["upload_problems"] = (upload.name, err.problems)

@@ -40,7 +40,9 @@ def _fail(message: object) -> typer.Exit:
 
 def _lang(lang: str) -> Lang:
     if lang not in ("en", "ru"):
-        raise _fail(f"--lang {lang}: use en or ru")
+        from models.spec.messages import msg
+
+        raise _fail(msg("lang_unknown", lang=lang))
     return "ru" if lang == "ru" else "en"
 
 
@@ -95,10 +97,9 @@ def batch(
 
     language = _lang(lang)
     if workers is not None and (dask_workers is not None or scheduler is not None):
-        raise _fail("--workers is for the local process pool; with --dask-workers or "
-                    "--scheduler leave it out")
+        raise _fail(msg("workers_with_dask"))
     if engine not in ENGINE_NAMES:
-        raise _fail(f"--engine {engine}: use one of {', '.join(ENGINE_NAMES)}")
+        raise _fail(msg("engine_unknown", engine=engine, names=", ".join(ENGINE_NAMES)))
     try:
         get_engine(engine)
     except ValueError as err:

@@ -29,7 +29,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from models.spec.errors import Message, localized
+from models.spec.errors import Message, error_text, localized
 from models.spec.messages import count, msg
 from models.words import LANGS, t
 from models.words.formats import number
@@ -209,7 +209,7 @@ def load(path: Path, overrides: list[str] | None) -> Scenario:
     except ScenarioError as err:  # name the file, whatever label the loader used
         raise fail(scenario_problems(str(path), err.problems)) from None
     except PathError as err:
-        raise fail(f"--set {err}") from None
+        raise fail(f"--set {error_text(err, current_lang())}") from None
 
 
 def scenario_problems(source: str, problems: list[tuple[str, str]]) -> Message:
