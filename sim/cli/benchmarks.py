@@ -31,7 +31,7 @@ from models.compiled.form import compile_scenario
 from models.spec.scenario import Scenario
 from models.words import Lang, t
 from models.words.formats import number
-from sim.engines.agent import simulate
+from sim.engines import get_engine
 from sim.experiments.montecarlo import run_monte_carlo
 
 
@@ -57,36 +57,31 @@ def raw_simpy_loop(processes: int = 2000, timeouts: int = 500) -> tuple[int, flo
     return events, seconds
 
 
-def engine_speed(spec: Scenario, runs: int = 2) -> tuple[int, float]:
-    """Events and seconds of the agent engine on `spec`, best of `runs` replications."""
+def _best_of(engine: str, spec: Scenario, runs: int) -> tuple[int, float]:
+    """Events and seconds of the fastest of `runs` replications of `engine` on `spec`."""
+    run = get_engine(engine)
     compiled = compile_scenario(spec)
     best: tuple[int, float] | None = None
     for seed in range(runs):
         start = time.perf_counter()
-        ledger = simulate(compiled, seed)
+        ledger = run(compiled, seed)
         seconds = time.perf_counter() - start
         if best is None or seconds < best[1]:
             best = (ledger.events, seconds)
     assert best is not None
     return best
+
+
+def engine_speed(spec: Scenario, runs: int = 2) -> tuple[int, float]:
+    """Events and seconds of the agent engine on `spec`, best of `runs` replications."""
+    return _best_of("agent", spec, runs)
 
 
 def fast_engine_speed(spec: Scenario, runs: int = 20) -> tuple[int, float]:
     """Events and seconds of the fast engine on `spec`, best of `runs` replications (after one
     untimed call that loads or compiles the kernel)."""
-    from sim.engines.fast import simulate as fast_simulate
-
-    compiled = compile_scenario(spec)
-    fast_simulate(compiled, 0)
-    best: tuple[int, float] | None = None
-    for seed in range(runs):
-        start = time.perf_counter()
-        ledger = fast_simulate(compiled, seed)
-        seconds = time.perf_counter() - start
-        if best is None or seconds < best[1]:
-            best = (ledger.events, seconds)
-    assert best is not None
-    return best
+    get_engine("fast")(compile_scenario(spec), 0)
+    return _best_of("fast", spec, runs)
 
 
 def plain_heap_speed(events: int, size: int = 1000) -> float:
