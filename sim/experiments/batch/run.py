@@ -1,13 +1,8 @@
 """Running a sweep as tasks (`sim.experiments.batch.tasks`), into a results store that survives
 being killed.
 
-A task is (variant, alternative, chunk of replications), identified by a content hash over the
-base scenario's hash, the variant scenario's hash, the swept values, the alternative (and the
-bets acting in it), the replication indices (and their total, which the parameter draws depend
-on), the seed, the engine, the monthly series kept and the code version (`code_version`: the
-package version, the source of every module a result depends on and the versions of the
-libraries that compute or write it). A worker whose code differs from the driver's refuses its
-tasks (reported as failed), so a store never mixes results of two versions of the model.
+A task and its content hash (which includes the code version, so a store never mixes results of
+two versions of the model) are defined in `sim.experiments.batch.tasks`.
 
 A task's partitions are written once, atomically, under its hash, so a run started again after
 a kill (or a crash, or Ctrl-C) finds what is done by listing the store and runs only the
